@@ -1,0 +1,56 @@
+# The two commands a newcomer needs: `make demo` and `make check`.
+# Everything else is meson + ninja underneath (build/ and build-asan/).
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+PYTEST     ?= /usr/bin/python3 -m pytest
+# The weft binary the integration suites drive.
+export WEFT ?= $(CURDIR)/$(BUILD)/weft
+
+.PHONY: all build demo check check-asan unit integration spec deps deps-build clean format
+
+all: build
+
+deps-build:
+	@scripts/install-deps.sh build
+
+deps:
+	@scripts/install-deps.sh test
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) --buildtype=debugoptimized -Dwerror=true
+
+build: deps-build $(BUILD)/build.ninja
+	meson setup --reconfigure $(BUILD) >/dev/null
+	ninja -C $(BUILD)
+
+demo: build
+	@scripts/demo.sh $(BUILD)/weft
+
+unit: build
+	meson test -C $(BUILD) --print-errorlogs
+
+integration: build
+	$(PYTEST) tests/integration
+
+# Unit tests, then every pytest suite; pytest's summary line closes the run.
+check: deps build
+	meson test -C $(BUILD) --print-errorlogs
+	$(PYTEST) -q -rfE tests/
+
+# The same suites on an ASan + UBSan build.
+check-asan: deps
+	[ -f $(ASAN_BUILD)/build.ninja ] || meson setup $(ASAN_BUILD) --buildtype=debug -Dwerror=true \
+		-Db_sanitize=address,undefined -Db_lundef=false
+	meson setup --reconfigure $(ASAN_BUILD) >/dev/null
+	ninja -C $(ASAN_BUILD)
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		meson test -C $(ASAN_BUILD) --print-errorlogs
+	ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		WEFT=$(CURDIR)/$(ASAN_BUILD)/weft $(PYTEST) -q -rfE tests/
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

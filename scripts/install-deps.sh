@@ -1,0 +1,30 @@
+#!/bin/sh
+# Install the Debian packages weft needs to build and test, only those missing.
+# Usage: scripts/install-deps.sh [build|test|e2e]   (each level includes the ones before)
+set -eu
+level=${1:-test}
+
+build="build-essential pkg-config meson ninja-build libjansson-dev libseccomp-dev libcap-dev busybox-static"
+test="$build python3-pytest clang lld wasi-libc libclang-rt-dev-wasm32 libclang-rt-14-dev wabt crun runc nodejs"
+e2e="$test"
+
+case "$level" in
+build) want=$build ;;
+test) want=$test ;;
+e2e) want=$e2e ;;
+*) echo "install-deps: unknown level '$level'" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $want; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+    echo "install-deps: missing packages:$missing (run as root, or install them)" >&2
+    exit 1
+fi
+echo "install-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

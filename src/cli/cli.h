@@ -1,0 +1,36 @@
+/* The command line: global options, then one verb, each verb in its own file
+ * (cli/create.c, cli/kill.c, ...). Flags and verbs follow runc and crun so
+ * containerd's runc shim and conmon drive weft unchanged. */
+#ifndef WEFT_CLI_CLI_H
+#define WEFT_CLI_CLI_H
+
+#include "util/error.h"
+
+#include <stdbool.h>
+
+struct weft_globals {
+    const char *root;           /* state directory, default /run/weft */
+    const char *log_path;       /* --log */
+    bool log_json;              /* --log-format json */
+    bool debug;                 /* --debug */
+    bool systemd_cgroup;        /* --systemd-cgroup or --cgroup-manager systemd */
+    const char *cgroup_manager; /* "cgroupfs" | "systemd" | "disabled" */
+    bool wasm_smart_default;    /* invoked as weft-wasm: every container is wasm-smart */
+};
+
+struct weft_command {
+    const char *name;
+    const char *summary; /* one line for `weft --help` */
+    const char *usage;   /* full text for `weft NAME --help` */
+    int (*run)(struct weft_globals *g, int argc, char **argv, weft_error **err);
+};
+
+/* Print a verb's usage to stdout. */
+void cli_print_usage(const struct weft_command *cmd);
+
+/* The verbs; main.c keeps the table. */
+extern const struct weft_command cmd_create, cmd_start, cmd_run, cmd_state, cmd_kill, cmd_delete,
+    cmd_list, cmd_exec, cmd_ps, cmd_pause, cmd_resume, cmd_update, cmd_spec, cmd_features,
+    cmd_wasm;
+
+#endif

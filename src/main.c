@@ -1,0 +1,137 @@
+/* weft's entry point: global options, then dispatch to one verb. */
+#include "cli/cli.h"
+#include "util/error.h"
+#include "util/log.h"
+
+#include <getopt.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct weft_command *const commands[] = {
+    &cmd_create, &cmd_start, &cmd_run,    &cmd_state,  &cmd_kill, &cmd_delete,
+    &cmd_list,   &cmd_exec,  &cmd_ps,     &cmd_pause,  &cmd_resume, &cmd_update,
+    &cmd_spec,   &cmd_features, &cmd_wasm,
+};
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: weft [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]\n\n"
+                 "An OCI container runtime that also runs WebAssembly (WASI) workloads.\n\n"
+                 "Commands:\n");
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+    fprintf(out, "\nGlobal options:\n"
+                 "  --root DIR             state directory (default /run/weft)\n"
+                 "  --log FILE             write diagnostics to FILE instead of stderr\n"
+                 "  --log-format FORMAT    text (default) or json\n"
+                 "  --debug                also log debug messages\n"
+                 "  --systemd-cgroup       use the systemd cgroup driver\n"
+                 "  --cgroup-manager NAME  cgroupfs (default), systemd or disabled\n"
+                 "  --rootless VALUE       accepted for runc compatibility\n"
+                 "  -v, --version          print the version\n"
+                 "  -h, --help             print this help\n\n"
+                 "Run 'weft COMMAND --help' for a command's options.\n");
+}
+
+static void version(void)
+{
+    printf("weft version %s\nspec: 1.2.0\n+SECCOMP +CAP +WASM:builtin\n", WEFT_VERSION);
+}
+
+enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_CGMGR, OPT_ROOTLESS };
+
+static int parse_globals(struct weft_globals *g, int argc, char **argv, weft_error **err)
+{
+    static const struct option opts[] = {
+        {"root", required_argument, NULL, OPT_ROOT},
+        {"log", required_argument, NULL, OPT_LOG},
+        {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
+        {"debug", no_argument, NULL, OPT_DEBUG},
+        {"systemd-cgroup", no_argument, NULL, OPT_SYSTEMD},
+        {"cgroup-manager", required_argument, NULL, OPT_CGMGR},
+        {"rootless", required_argument, NULL, OPT_ROOTLESS},
+        {"version", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {0},
+    };
+    int c;
+    opterr = 0;
+    /* '+' stops at the first non-option: the verb. */
+    while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
+        switch (c) {
+        case OPT_ROOT:
+            g->root = optarg;
+            break;
+        case OPT_LOG:
+            g->log_path = optarg;
+            break;
+        case OPT_LOG_FORMAT:
+            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0)
+                return werr_set(err, 0, "--log-format: unknown format '%s' (text or json)", optarg);
+            g->log_json = strcmp(optarg, "json") == 0;
+            break;
+        case OPT_DEBUG:
+            g->debug = true;
+            break;
+        case OPT_SYSTEMD:
+            g->systemd_cgroup = true;
+            g->cgroup_manager = "systemd";
+            break;
+        case OPT_CGMGR:
+            if (strcmp(optarg, "cgroupfs") != 0 && strcmp(optarg, "systemd") != 0 &&
+                strcmp(optarg, "disabled") != 0)
+                return werr_set(err, 0, "--cgroup-manager: unknown manager '%s'", optarg);
+            g->cgroup_manager = optarg;
+            g->systemd_cgroup = strcmp(optarg, "systemd") == 0;
+            break;
+        case OPT_ROOTLESS:
+            break;
+        case 'v':
+            version();
+            exit(0);
+        case 'h':
+            usage(stdout);
+            exit(0);
+        default:
+            return werr_set(err, 0, "unknown global option '%s' (see weft --help)",
+                            argv[optind - 1]);
+        }
+    }
+    return optind;
+}
+
+int main(int argc, char **argv)
+{
+    struct weft_globals g = {.root = "/run/weft", .cgroup_manager = "cgroupfs"};
+    weft_error *err = NULL;
+
+    /* Installed as "weft-wasm" (a RuntimeClass handler): every container that
+     * is not a pod sandbox runs as wasm-smart. */
+    g.wasm_smart_default = strcmp(basename(argv[0]), "weft-wasm") == 0;
+
+    int first = parse_globals(&g, argc, argv, &err);
+    if (first < 0)
+        return werr_report(err);
+    if (log_init(g.log_path, g.log_json, g.debug) < 0)
+        return 1;
+    if (first >= argc) {
+        usage(stderr);
+        return 1;
+    }
+    const char *verb = argv[first];
+    for (size_t i = 0; i < N_COMMANDS; i++) {
+        if (strcmp(commands[i]->name, verb) != 0)
+            continue;
+        /* Each verb parses its own options from argv[first..]. */
+        optind = 0;
+        int r = commands[i]->run(&g, argc - first, argv + first, &err);
+        if (r < 0)
+            return werr_report(err);
+        return r;
+    }
+    log_error("unknown command '%s' (see weft --help)", verb);
+    return 1;
+}

@@ -1,0 +1,76 @@
+#include "util/xalloc.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void xoom(void)
+{
+    static const char msg[] = "weft: out of memory\n";
+    (void)!write(2, msg, sizeof msg - 1);
+    abort();
+}
+
+void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (p == NULL)
+        xoom();
+    return p;
+}
+
+void *xzalloc(size_t n) { return xcalloc(1, n); }
+
+void *xcalloc(size_t nmemb, size_t size)
+{
+    void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
+    if (p == NULL)
+        xoom();
+    return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+    p = realloc(p, n ? n : 1);
+    if (p == NULL)
+        xoom();
+    return p;
+}
+
+void *xreallocarray(void *p, size_t nmemb, size_t size)
+{
+    if (size != 0 && nmemb > SIZE_MAX / size)
+        xoom();
+    return xrealloc(p, nmemb * size);
+}
+
+char *xstrdup(const char *s)
+{
+    char *d = strdup(s ? s : "");
+    if (d == NULL)
+        xoom();
+    return d;
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+    char *d = strndup(s, n);
+    if (d == NULL)
+        xoom();
+    return d;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+    char *s = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    int r = vasprintf(&s, fmt, ap);
+    va_end(ap);
+    if (r < 0)
+        xoom();
+    return s;
+}

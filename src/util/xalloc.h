@@ -1,0 +1,19 @@
+/* Allocation that cannot fail: running out of memory aborts in one place
+ * (as crun does) instead of being half-handled in a thousand. */
+#ifndef WEFT_UTIL_XALLOC_H
+#define WEFT_UTIL_XALLOC_H
+
+#include <stddef.h>
+
+_Noreturn void xoom(void);
+void *xmalloc(size_t n);
+void *xzalloc(size_t n);
+void *xcalloc(size_t nmemb, size_t size);
+void *xrealloc(void *p, size_t n);
+/* realloc to nmemb*size with overflow check */
+void *xreallocarray(void *p, size_t nmemb, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,160 @@
+/* weft's WebAssembly engine: the public API.
+ *
+ * Flow: wf_module_load() decodes, validates and translates a binary module
+ * once; a wf_store owns instances and the limits they run under; a wf_linker
+ * maps (module, name) to the externs that satisfy imports (host functions,
+ * other instances' exports, spectest objects); wf_instantiate() links, runs
+ * segment initialisation and the start function; wf_invoke() calls an export.
+ *
+ * Errors follow util/error.h. `err->kind` classifies a failure with
+ * enum wf_err_kind so embedders (the spec runner, WASI, the CLI) can tell a
+ * malformed module from a trap or a proc_exit.
+ */
+#ifndef WEFT_WASM_WASM_H
+#define WEFT_WASM_WASM_H
+
+#include "util/error.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum wf_err_kind {
+    WF_ERR_NONE = 0,
+    WF_ERR_MALFORMED = 1,  /* binary decoding failed */
+    WF_ERR_INVALID = 2,    /* validation failed */
+    WF_ERR_UNLINKABLE = 3, /* an import is missing or has the wrong type */
+    WF_ERR_TRAP = 4,       /* a trap (also during instantiation) */
+    WF_ERR_EXHAUSTED = 5,  /* call stack exhausted (a trap the spec names apart) */
+    WF_ERR_EXIT = 6,       /* a host function ended the run (WASI proc_exit);
+                              err->status carries the exit status */
+    WF_ERR_LIMIT = 7,      /* a host limit (module too large, ...) */
+};
+
+typedef enum wf_valtype {
+    WF_I32 = 0x7f,
+    WF_I64 = 0x7e,
+    WF_F32 = 0x7d,
+    WF_F64 = 0x7c,
+    WF_V128 = 0x7b, /* decoded for error messages only; SIMD is not supported */
+    WF_FUNCREF = 0x70,
+    WF_EXTERNREF = 0x6f,
+} wf_valtype;
+
+/* A value. Floats are kept as bits so NaN payloads survive. A reference is a
+ * pointer, NULL for ref.null; for externref the embedder chooses the pointer. */
+typedef struct wf_value {
+    wf_valtype type;
+    union {
+        uint32_t i32;
+        uint64_t i64;
+        uint32_t f32; /* IEEE-754 bits */
+        uint64_t f64; /* IEEE-754 bits */
+        void *ref;
+    } of;
+} wf_value;
+
+typedef struct wf_module wf_module;
+typedef struct wf_store wf_store;
+typedef struct wf_instance wf_instance;
+typedef struct wf_linker wf_linker;
+typedef struct wf_call wf_call;
+
+/* ---- modules ---------------------------------------------------------- */
+
+/* Decode + validate + translate. `name` is used in messages
+ * ("hello.wasm: at offset 0x3a1: ..."). The bytes are not retained. */
+int wf_module_load(const uint8_t *bytes, size_t len, const char *name, wf_module **out,
+                   weft_error **err);
+void wf_module_free(wf_module *m);
+
+enum wf_extern_kind { WF_EXTERN_FUNC = 0, WF_EXTERN_TABLE = 1, WF_EXTERN_MEMORY = 2, WF_EXTERN_GLOBAL = 3 };
+
+typedef struct wf_import_info {
+    const char *module, *name;
+    enum wf_extern_kind kind;
+} wf_import_info;
+typedef struct wf_export_info {
+    const char *name;
+    enum wf_extern_kind kind;
+} wf_export_info;
+
+size_t wf_module_import_count(const wf_module *m);
+wf_import_info wf_module_import(const wf_module *m, size_t i);
+size_t wf_module_export_count(const wf_module *m);
+wf_export_info wf_module_export(const wf_module *m, size_t i);
+
+/* ---- stores and limits ------------------------------------------------- */
+
+typedef struct wf_config {
+    uint32_t max_call_depth;   /* frames; 0 = default (deep enough for compilers) */
+    uint64_t max_memory_bytes; /* per memory, 0 = 4 GiB (the wasm32 maximum) */
+    uint32_t max_table_elems;  /* 0 = default (10,000,000) */
+} wf_config;
+
+/* cfg may be NULL for defaults. */
+wf_store *wf_store_new(const wf_config *cfg);
+/* Frees every instance made in the store. */
+void wf_store_free(wf_store *s);
+
+/* ---- host functions ---------------------------------------------------- */
+
+/* A host function. Signatures are written as strings of type letters:
+ * 'i' i32, 'I' i64, 'f' f32, 'F' f64, 'r' funcref, 'x' externref; e.g.
+ * params "iiii", results "i". Return 0 to continue; to stop the call, return
+ * what wf_call_trap() or wf_call_exit() returns. */
+typedef int (*wf_host_fn)(wf_call *call, void *env, const wf_value *args, wf_value *results);
+
+/* Memory 0 of the instance that called the host function (NULL if none).
+ * *size receives its current size in bytes. Valid until the host returns. */
+uint8_t *wf_call_memory(wf_call *call, uint64_t *size);
+wf_instance *wf_call_instance(wf_call *call);
+/* Trap with a message; return its result from the host function. */
+int wf_call_trap(wf_call *call, const char *msg);
+/* End the whole run with an exit status (WASI proc_exit); wf_invoke then
+ * fails with kind WF_ERR_EXIT and status `status`. */
+int wf_call_exit(wf_call *call, int status);
+
+/* ---- linking ----------------------------------------------------------- */
+
+wf_linker *wf_linker_new(void);
+void wf_linker_free(wf_linker *l);
+int wf_linker_define_func(wf_linker *l, const char *module, const char *name, const char *params,
+                          const char *results, wf_host_fn fn, void *env, weft_error **err);
+/* Make every export of `inst` importable as `module_name` (spec `register`). */
+int wf_linker_define_instance(wf_linker *l, const char *module_name, wf_instance *inst,
+                              weft_error **err);
+/* Host-created memory/table/global, as the spectest module needs. */
+int wf_linker_define_memory(wf_linker *l, wf_store *s, const char *module, const char *name,
+                            uint32_t min_pages, uint32_t max_pages /* UINT32_MAX: none */,
+                            weft_error **err);
+int wf_linker_define_table(wf_linker *l, wf_store *s, const char *module, const char *name,
+                           wf_valtype elem, uint32_t min, uint32_t max /* UINT32_MAX: none */,
+                           weft_error **err);
+int wf_linker_define_global(wf_linker *l, wf_store *s, const char *module, const char *name,
+                            wf_value value, bool mutable_, weft_error **err);
+
+/* ---- instances --------------------------------------------------------- */
+
+/* Link imports through `l` (may be NULL when there are none), allocate,
+ * initialise segments, run the start function. */
+int wf_instantiate(wf_store *s, const wf_module *m, wf_linker *l, wf_instance **out,
+                   weft_error **err);
+
+/* Call an exported function. `results` must have room for its result count;
+ * *n_results receives it. Argument count and types are checked. */
+int wf_invoke(wf_instance *inst, const char *name, const wf_value *args, size_t n_args,
+              wf_value *results, size_t *n_results, weft_error **err);
+
+/* Types of an exported function: fills up to `cap` entries of each array and
+ * the counts. Returns -1 if there is no such function export. */
+int wf_export_func_type(wf_instance *inst, const char *name, wf_valtype *params, size_t *n_params,
+                        wf_valtype *results, size_t *n_results, size_t cap, weft_error **err);
+
+/* Current value of an exported global. */
+int wf_export_global(wf_instance *inst, const char *name, wf_value *out, weft_error **err);
+
+/* Exported memory by name (NULL, 0 when absent). */
+uint8_t *wf_export_memory(wf_instance *inst, const char *name, uint64_t *size);
+
+#endif
