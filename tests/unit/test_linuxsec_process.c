@@ -150,8 +150,9 @@ static void child_no_caps(void *arg)
 {
     (void)arg;
     oci_process p = {0};
-    mode_t before = umask(022);
-    (void)before;
+    umask(022);
+    gid_t inherited[] = {5, 6};
+    CCHECK_INT(setgroups(2, inherited), 0); /* must not leak into the container */
     CCHECK_INT(process_apply_security(&p, &child_err), 0);
     CCHECK_HEX(status_hex("CapBnd"), 0);
     CCHECK_HEX(status_hex("CapEff"), 0);
