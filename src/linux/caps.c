@@ -166,8 +166,8 @@ static int apply_ambient(uint64_t ambient, int last, weft_error **err)
     return 0;
 }
 
-int caps_apply_sets(uint64_t effective, uint64_t permitted, uint64_t inheritable,
-                    uint64_t ambient, weft_error **err)
+int caps_apply_sets(uint64_t effective, uint64_t permitted, uint64_t inheritable, uint64_t ambient,
+                    weft_error **err)
 {
     int last = caps_last_cap();
     cap_t caps = cap_init(); /* all three sets clear */

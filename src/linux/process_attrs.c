@@ -54,8 +54,8 @@ int io_priority_apply(int ioprio_class, int prio, weft_error **err)
         return werr_set(err, 0, "process.ioPriority.priority: %d is outside [0, 7]", prio);
     int value = (ioprio_class << WEFT_IOPRIO_CLASS_SHIFT) | prio;
     if (syscall(SYS_ioprio_set, WEFT_IOPRIO_WHO_PROCESS, 0, value) < 0)
-        return werr_sys(err, "process.ioPriority: ioprio_set(class %d, priority %d)",
-                        ioprio_class, prio);
+        return werr_sys(err, "process.ioPriority: ioprio_set(class %d, priority %d)", ioprio_class,
+                        prio);
     return 0;
 }
 

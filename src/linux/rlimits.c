@@ -73,10 +73,9 @@ int rlimits_apply(const oci_rlimit *rl, size_t n, weft_error **err)
         /* RLIM_INFINITY is all ones on Linux, as is the spec's UINT64_MAX. */
         struct rlimit lim = {.rlim_cur = (rlim_t)rl[i].soft, .rlim_max = (rlim_t)rl[i].hard};
         if (setrlimit((__rlimit_resource_t)res, &lim) < 0)
-            return werr_sys(err,
-                            "process.rlimits[%zu]: %s: setrlimit(soft %" PRIu64 ", hard %" PRIu64
-                            ")",
-                            i, label, rl[i].soft, rl[i].hard);
+            return werr_sys(
+                err, "process.rlimits[%zu]: %s: setrlimit(soft %" PRIu64 ", hard %" PRIu64 ")", i,
+                label, rl[i].soft, rl[i].hard);
     }
     return 0;
 }

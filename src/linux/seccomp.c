@@ -107,8 +107,9 @@ static int check_args(const oci_seccomp_rule *r, size_t ri, bool *same_arg, weft
     for (size_t k = 0; k < r->n_args; k++) {
         const oci_seccomp_arg *a = &r->args[k];
         if (a->index >= MAX_SYSCALL_ARGS)
-            return werr_set(err, 0, "linux.seccomp.syscalls[%zu].args[%zu].index: %u is not in [0, 5]",
-                            ri, k, a->index);
+            return werr_set(err, 0,
+                            "linux.seccomp.syscalls[%zu].args[%zu].index: %u is not in [0, 5]", ri,
+                            k, a->index);
         if (a->op < SCMP_CMP_NE || a->op > SCMP_CMP_MASKED_EQ)
             return werr_set(err, 0, "linux.seccomp.syscalls[%zu].args[%zu].op: invalid operator %d",
                             ri, k, a->op);
@@ -139,7 +140,8 @@ static int add_one_syscall(struct weft_seccomp *f, const oci_seccomp_rule *r, si
             cmps[k] = make_cmp(&r->args[k]);
         rc = seccomp_rule_add_array(f->ctx, r->action, nr, (unsigned)r->n_args, cmps);
         if (rc < 0)
-            return werr_set(err, -rc, "linux.seccomp.syscalls[%zu]: adding a rule for %s", ri, name);
+            return werr_set(err, -rc, "linux.seccomp.syscalls[%zu]: adding a rule for %s", ri,
+                            name);
         return 0;
     }
     /* libseccomp refuses two conditions on one argument in a rule; like runc
@@ -268,9 +270,9 @@ char *seccomp_process_state_json(const char *oci_version, pid_t pid, const char 
         werr_set(err, 0, "seccomp agent: container state is not a JSON object");
         return NULL;
     }
-    json_t *o = json_pack("{s:s, s:[s], s:I, s:s, s:o}", "ociVersion", oci_version, "fds",
-                          "seccompFd", "pid", (json_int_t)pid, "metadata",
-                          metadata ? metadata : "", "state", state);
+    json_t *o =
+        json_pack("{s:s, s:[s], s:I, s:s, s:o}", "ociVersion", oci_version, "fds", "seccompFd",
+                  "pid", (json_int_t)pid, "metadata", metadata ? metadata : "", "state", state);
     if (o == NULL)
         xoom();
     char *text = json_dumps(o, JSON_COMPACT);

@@ -97,8 +97,8 @@ uint64_t caps_mask_from_names(char *const *names, size_t n, const char *what);
 /* Step 3: PR_CAPBSET_DROP every capability not in `bounding`. */
 int caps_drop_bounding(uint64_t bounding, weft_error **err);
 /* Step 5 (capabilities part): capset E/P/I, then clear and raise ambient. */
-int caps_apply_sets(uint64_t effective, uint64_t permitted, uint64_t inheritable,
-                    uint64_t ambient, weft_error **err);
+int caps_apply_sets(uint64_t effective, uint64_t permitted, uint64_t inheritable, uint64_t ambient,
+                    weft_error **err);
 
 /* ---- user.c ------------------------------------------------------------- */
 

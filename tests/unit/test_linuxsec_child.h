@@ -23,7 +23,7 @@ static int child_report_fd = -1;
 #define CCHECK(cond)                                                                               \
     do {                                                                                           \
         if (!(cond))                                                                               \
-            dprintf(child_report_fd, "%s:%d: child CHECK failed: %s (errno %d)\n", __FILE__,      \
+            dprintf(child_report_fd, "%s:%d: child CHECK failed: %s (errno %d)\n", __FILE__,       \
                     __LINE__, #cond, errno);                                                       \
     } while (0)
 
@@ -47,8 +47,9 @@ static int child_report_fd = -1;
     do {                                                                                           \
         const char *ch_ = (hay), *cn_ = (needle);                                                  \
         if (ch_ == NULL || strstr(ch_, cn_) == NULL)                                               \
-            dprintf(child_report_fd, "%s:%d: child CHECK failed: \"%s\" does not contain \"%s\"\n", \
-                    __FILE__, __LINE__, ch_ ? ch_ : "(null)", cn_);                                \
+            dprintf(child_report_fd,                                                               \
+                    "%s:%d: child CHECK failed: \"%s\" does not contain \"%s\"\n", __FILE__,       \
+                    __LINE__, ch_ ? ch_ : "(null)", cn_);                                          \
     } while (0)
 
 /* Tests that change credentials need root; elsewhere they say so and pass. */

@@ -69,14 +69,23 @@ static oci_process full_process(void)
     oci_process p = {0};
     p.has_capabilities = true;
     p.capabilities = (oci_capabilities){
-        .bounding = full_bounding, .n_bounding = 4,
-        .effective = full_effective, .n_effective = 2,
-        .permitted = full_permitted, .n_permitted = 3,
-        .inheritable = full_inheritable, .n_inheritable = 1,
-        .ambient = full_ambient, .n_ambient = 1,
+        .bounding = full_bounding,
+        .n_bounding = 4,
+        .effective = full_effective,
+        .n_effective = 2,
+        .permitted = full_permitted,
+        .n_permitted = 3,
+        .inheritable = full_inheritable,
+        .n_inheritable = 1,
+        .ambient = full_ambient,
+        .n_ambient = 1,
     };
-    p.user = (oci_user){.uid = 1000, .gid = 1001, .has_umask = true, .umask = 027,
-                        .additional_gids = full_groups, .n_additional_gids = 2};
+    p.user = (oci_user){.uid = 1000,
+                        .gid = 1001,
+                        .has_umask = true,
+                        .umask = 027,
+                        .additional_gids = full_groups,
+                        .n_additional_gids = 2};
     p.rlimits = full_rlimits;
     p.n_rlimits = 2;
     p.has_oom_score_adj = true;
@@ -189,8 +198,12 @@ static void child_root_some_caps(void *arg)
     oci_process p = {0};
     p.has_capabilities = true;
     p.capabilities = (oci_capabilities){
-        .bounding = set, .n_bounding = 3, .effective = set, .n_effective = 3,
-        .permitted = set, .n_permitted = 3,
+        .bounding = set,
+        .n_bounding = 3,
+        .effective = set,
+        .n_effective = 3,
+        .permitted = set,
+        .n_permitted = 3,
     };
     CCHECK_INT(process_apply_security(&p, &child_err), 0);
     if (child_err)
@@ -238,8 +251,12 @@ static void child_ambient_not_inheritable(void *arg)
     char *set[] = {"CAP_NET_RAW"};
     oci_process p = {0};
     p.has_capabilities = true;
-    p.capabilities = (oci_capabilities){.bounding = set, .n_bounding = 1, .permitted = set,
-                                        .n_permitted = 1, .ambient = set, .n_ambient = 1};
+    p.capabilities = (oci_capabilities){.bounding = set,
+                                        .n_bounding = 1,
+                                        .permitted = set,
+                                        .n_permitted = 1,
+                                        .ambient = set,
+                                        .n_ambient = 1};
     child_expect_error(&p, "process.capabilities.ambient: raising CAP_NET_RAW");
 }
 
