@@ -127,4 +127,17 @@ static unsigned long long status_hex(const char *field)
     return v;
 }
 
+/* The whole content of a (small) file, malloc'd; NULL if unreadable. */
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "re");
+    if (f == NULL)
+        return NULL;
+    char *buf = calloc(1, 65536);
+    size_t n = buf ? fread(buf, 1, 65535, f) : 0;
+    (void)n;
+    fclose(f);
+    return buf;
+}
+
 #endif

@@ -3,6 +3,7 @@
 
 #include "linux/security.h"
 #include "util/error.h"
+#include "util/log.h"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -194,6 +195,11 @@ TEST(no_capabilities_drops_all)
 static void child_root_some_caps(void *arg)
 {
     (void)arg;
+    char logpath[] = "/tmp/weft-linuxsec-log-XXXXXX";
+    int lfd = mkstemp(logpath);
+    CCHECK(lfd >= 0);
+    close(lfd);
+    CCHECK_INT(log_init(logpath, false, true), 0);
     char *set[] = {"CAP_SYS_ADMIN", "CAP_DAC_OVERRIDE", "CAP_NOT_INVENTED_YET"};
     oci_process p = {0};
     p.has_capabilities = true;
@@ -214,6 +220,11 @@ static void child_root_some_caps(void *arg)
     CCHECK_HEX(status_hex("CapPrm"), want);
     CCHECK_HEX(status_hex("CapInh"), 0);
     CCHECK_HEX(status_hex("CapAmb"), 0);
+    char *log = slurp(logpath);
+    CCHECK_CONTAINS(log, "process.capabilities.bounding: ignoring unknown or unavailable "
+                         "capability CAP_NOT_INVENTED_YET");
+    free(log);
+    unlink(logpath);
 }
 
 TEST(unknown_capability_skipped)

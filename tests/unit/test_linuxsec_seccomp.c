@@ -4,6 +4,7 @@
 
 #include "linux/security.h"
 #include "util/error.h"
+#include "util/log.h"
 
 #include <fcntl.h>
 #include <jansson.h>
@@ -302,9 +303,17 @@ static void child_unknown_name(void *arg)
     spec_rule(&sp, SCMP_ACT_ERRNO(EPERM), "no_such_syscall_in_any_kernel", "mkdir");
     /* Same action as the default: skipped, not an error. */
     spec_rule(&sp, SCMP_ACT_ALLOW, "getpid", NULL);
+    char logpath[128];
+    snprintf(logpath, sizeof logpath, "%s/debug.log", tmpdir);
+    CCHECK_INT(log_init(logpath, false, true), 0);
     if (child_load(&sp.s) < 0)
         return;
     CCHECK_INT(try_mkdir("u", 0755), EPERM);
+    char *log = slurp(logpath);
+    CCHECK_CONTAINS(log, "linux.seccomp.syscalls[0]: unknown syscall "
+                         "\"no_such_syscall_in_any_kernel\" skipped");
+    CCHECK_CONTAINS(log, "linux.seccomp.syscalls[1]: action equals defaultAction, rule skipped");
+    free(log);
 }
 
 TEST(unknown_syscall_skipped)
