@@ -249,7 +249,7 @@ static const char *mode_name(enum cg_mode m)
 
 static json_t *dir_json(const cg_dir *d)
 {
-    return json_pack("{s:s, s:s, s:s?}", "controllers", d->controllers, "path", d->path, "top",
+    return json_pack("{s:s, s:s, s:s*}", "controllers", d->controllers, "path", d->path, "top",
                      d->top);
 }
 
