@@ -26,11 +26,11 @@ typedef struct mount_opts {
     size_t n_propagation;
     /* Recursive attributes ("rro", "rnosuid", ...) for mount_setattr(2). */
     uint64_t rec_attr_set, rec_attr_clr;
-    bool idmap, ridmap;  /* "idmap" / "ridmap": recognised, not supported */
-    bool tmpcopyup;      /* recognised, not supported */
-    bool copy_symlink;   /* crun "copy-symlink": copy a symlink source instead of mounting */
-    bool src_nofollow;   /* crun "src-nofollow": do not follow a symlink source */
-    char *data;          /* unrecognised options joined by ',', NULL if none */
+    bool idmap, ridmap; /* "idmap" / "ridmap": recognised, not supported */
+    bool tmpcopyup;     /* recognised, not supported */
+    bool copy_symlink;  /* crun "copy-symlink": copy a symlink source instead of mounting */
+    bool src_nofollow;  /* crun "src-nofollow": do not follow a symlink source */
+    char *data;         /* unrecognised options joined by ',', NULL if none */
 } mount_opts;
 
 /* Parse n option strings. `where` names the mount in errors ("mounts[3]").

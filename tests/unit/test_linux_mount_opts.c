@@ -134,8 +134,8 @@ TEST(recursive_attributes)
     weft_error *err = NULL;
     const char *opts[] = {"rro", "rnosuid", "rnoexec", "rdev", "rnoatime", "rstrictatime"};
     CHECK_INT(parse(opts, 6, &o, &err), 0);
-    CHECK_INT(o.rec_attr_set, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC |
-                                  MOUNT_ATTR_STRICTATIME);
+    CHECK_INT(o.rec_attr_set,
+              MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_STRICTATIME);
     CHECK_INT(o.rec_attr_clr, MOUNT_ATTR_NODEV | MOUNT_ATTR__ATIME);
     CHECK_INT(o.flags, 0);
     CHECK(o.data == NULL);
@@ -165,8 +165,7 @@ TEST(empty_option_rejected)
     const char *opts[] = {"ro", ""};
     CHECK_INT(parse(opts, 2, &o, &err), -1);
     CHECK(err != NULL);
-    if (err != NULL)
-        CHECK_STR(err->msg, "mounts[0]: options[1]: empty mount option");
+    if (err != NULL) CHECK_STR(err->msg, "mounts[0]: options[1]: empty mount option");
     werr_free(err);
 }
 

@@ -85,8 +85,7 @@ TEST(mkdir_through_symlink_stays_inside)
     cleanup_free char *inside = xasprintf("%s/%s/sub", root, name);
     CHECK(exists(inside));
     CHECK(!exists(host));
-    if (exists(host))
-        rm_rf(host);
+    if (exists(host)) rm_rf(host);
     /* and the fd names that directory */
     struct stat a, b;
     CHECK_INT(fstat(fd, &a), 0);
@@ -114,8 +113,7 @@ TEST(dotdot_and_relative_symlinks_stay_inside)
     CHECK(fd >= 0);
     cleanup_free char *inside = xasprintf("%s/tmp/x", root);
     CHECK(exists(inside));
-    if (fd >= 0)
-        close(fd);
+    if (fd >= 0) close(fd);
     /* path_open_in_root on a raw ".." path is confined as well */
     fd = path_open_in_root(rootfd, "../../../../", O_PATH | O_DIRECTORY, &err);
     CHECK(fd >= 0);
@@ -144,10 +142,8 @@ TEST(mkfile_through_dangling_symlink_stays_inside)
     cleanup_free char *inside = xasprintf("%s/tmp/%s", root, name);
     CHECK(exists(inside));
     CHECK(!exists(target));
-    if (exists(target))
-        unlink(target);
-    if (fd >= 0)
-        close(fd);
+    if (exists(target)) unlink(target);
+    if (fd >= 0) close(fd);
     /* parents are created; an existing directory is returned as is */
     fd = path_mkfile_in_root(rootfd, "/a/b/c", 0644, &err);
     CHECK(fd >= 0);
@@ -188,8 +184,8 @@ TEST(sysctl_names)
     CHECK_INT(linux_sysctl_path("net/ipv4/conf/eth0.100/forwarding", &p, &err), 0);
     CHECK_STR(p, "net/ipv4/conf/eth0.100/forwarding");
     free(p);
-    static const char *const bad[] = {"", "net..ipv4", "net/../../etc", "/net/ipv4", "net.",
-                                      "..", "net/./x", "kernel/"};
+    static const char *const bad[] = {"",     "net..ipv4", "net/../../etc", "/net/ipv4",
+                                      "net.", "..",        "net/./x",       "kernel/"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         p = NULL;
         CHECK_INT(linux_sysctl_path(bad[i], &p, &err), -1);
@@ -228,8 +224,7 @@ TEST(sysctl_needs_namespace)
 static int in_child(int (*fn)(void))
 {
     pid_t pid = fork();
-    if (pid == 0)
-        _exit(fn());
+    if (pid == 0) _exit(fn());
     int status = 0;
     waitpid(pid, &status, 0);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 100;
@@ -237,8 +232,7 @@ static int in_child(int (*fn)(void))
 
 static int child_sysctl(void)
 {
-    if (unshare(CLONE_NEWNET) < 0)
-        return 2;
+    if (unshare(CLONE_NEWNET) < 0) return 2;
     oci_namespace ns = {.type = OCI_NS_NETWORK};
     oci_kv kv[2] = {{"net.ipv4.ip_forward", "1"}, {"net/ipv4/conf/lo/forwarding", "1"}};
     oci_spec spec = {0};
@@ -253,8 +247,7 @@ static int child_sysctl(void)
     }
     char buf[8] = {0};
     FILE *f = fopen("/proc/sys/net/ipv4/conf/lo/forwarding", "r");
-    if (f == NULL || fgets(buf, sizeof(buf), f) == NULL)
-        return 4;
+    if (f == NULL || fgets(buf, sizeof(buf), f) == NULL) return 4;
     fclose(f);
     return strcmp(buf, "1\n") == 0 ? 0 : 5;
 }
@@ -266,8 +259,7 @@ TEST(sysctl_written_in_new_netns)
 
 static int child_hostname(void)
 {
-    if (unshare(CLONE_NEWUTS) < 0)
-        return 2;
+    if (unshare(CLONE_NEWUTS) < 0) return 2;
     oci_namespace ns = {.type = OCI_NS_UTS};
     oci_spec spec = {0};
     spec.hostname = "weft-test-host";
@@ -275,8 +267,7 @@ static int child_hostname(void)
     spec.linux_.namespaces = &ns;
     spec.linux_.n_namespaces = 1;
     weft_error *err = NULL;
-    if (linux_set_hostname(&spec, &err) < 0)
-        return 3;
+    if (linux_set_hostname(&spec, &err) < 0) return 3;
     struct utsname u;
     uname(&u);
     return strcmp(u.nodename, "weft-test-host") == 0 && strcmp(u.domainname, "weft.example") == 0
