@@ -16,6 +16,7 @@
 #include "container/terminal.h"
 #include "handler/handler.h"
 #include "linux/namespaces.h"
+#include "linux/fs.h"
 #include "linux/rootfs.h"
 #include "linux/security.h"
 #include "util/cleanup.h"
@@ -82,6 +83,9 @@ int workload_secure(const oci_spec *spec, const oci_process *p, struct workload 
         seccomp_free(w->seccomp);
         w->seccomp = NULL;
     }
+    if (spec->has_linux && spec->linux_.has_personality &&
+        personality_apply(&spec->linux_.personality, err) < 0)
+        return -1;
     if (process_apply_security(p, err) < 0)
         return -1;
     close_fds_on_exec(preserve_fds);
@@ -225,6 +229,10 @@ _Noreturn void init_main(const struct init_args *a)
     struct workload w;
     memset(&w, 0, sizeof w);
 
+    /* flock belongs to the open file: a copy kept here would hold the
+     * container's lock until exec and block `start`. */
+    if (a->lock_fd >= 0)
+        close(a->lock_fd);
     if (init_setup_mounts(a, &host_pid, &err) < 0)
         goto fail_sync;
     if (sync_send(a->sync_fd, SYNC_RUN_HOOKS, 0, NULL, -1, &err) < 0 ||

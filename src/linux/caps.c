@@ -157,11 +157,13 @@ static int apply_ambient(uint64_t ambient, int last, weft_error **err)
     for (int c = 0; c <= last; c++) {
         if (!(ambient & (UINT64_C(1) << c)))
             continue;
+        /* runc only warns here, and configs in the wild (runc's own default
+         * spec) list ambient caps without making them inheritable: an
+         * ambient cap the kernel refuses is logged and skipped. */
         if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long)c, 0, 0) < 0)
-            return werr_sys(err,
-                            "process.capabilities.ambient: raising %s (an ambient capability "
-                            "must also be permitted and inheritable)",
-                            cap_label(c));
+            log_debug("process.capabilities.ambient: cannot raise %s (an ambient capability "
+                      "must also be permitted and inheritable): %s",
+                      cap_label(c), strerror(errno));
     }
     return 0;
 }

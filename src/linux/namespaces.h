@@ -24,7 +24,7 @@ void ns_close_all(int fds[OCI_NS_COUNT]);
  * namespace first (its capabilities are needed to join the others). */
 int ns_join(int fds[OCI_NS_COUNT], unsigned skip_mask, weft_error **err);
 
-/* Open /proc/PID/ns/* of a running container for `weft exec`: fds[type] is -1
+/* Open the /proc/PID/ns entries of a running container for `weft exec`: fds[type] is -1
  * where the container shares the caller's namespace. */
 int ns_open_of_pid(pid_t pid, int fds[OCI_NS_COUNT], weft_error **err);
 
