@@ -3,14 +3,12 @@
 
 TEST(not_object)
 {
-    CHECK_OCI_ERR("[1]",
-                  "/b/config.json: must be a JSON object");
+    CHECK_OCI_ERR("[1]", "/b/config.json: must be a JSON object");
 }
 
 TEST(version_missing)
 {
-    CHECK_OCI_ERR("{'root':{'path':'r'}}",
-                  "/b/config.json: ociVersion: missing required field");
+    CHECK_OCI_ERR("{'root':{'path':'r'}}", "/b/config.json: ociVersion: missing required field");
 }
 
 TEST(version_major)
@@ -33,8 +31,7 @@ TEST(version_type)
 
 TEST(root_missing)
 {
-    CHECK_OCI_ERR("{'ociVersion':'1.0.0'}",
-                  "/b/config.json: root: missing required field");
+    CHECK_OCI_ERR("{'ociVersion':'1.0.0'}", "/b/config.json: root: missing required field");
 }
 
 TEST(root_type)
@@ -63,8 +60,7 @@ TEST(root_readonly_type)
 
 TEST(process_type)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'process':[]}",
-                  "/b/config.json: process: must be an object");
+    CHECK_OCI_ERR("{" OCI_MIN ",'process':[]}", "/b/config.json: process: must be an object");
 }
 
 TEST(args_missing)
@@ -141,8 +137,9 @@ TEST(gid_overflow)
 
 TEST(additional_gid_negative)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'process':{'args':['sh'],'cwd':'/','user':{'additionalGids':[1,-5]}}}",
-                  "/b/config.json: process.user.additionalGids[1]: must be between 0 and 4294967295");
+    CHECK_OCI_ERR(
+        "{" OCI_MIN ",'process':{'args':['sh'],'cwd':'/','user':{'additionalGids':[1,-5]}}}",
+        "/b/config.json: process.user.additionalGids[1]: must be between 0 and 4294967295");
 }
 
 TEST(umask_range)
@@ -159,32 +156,41 @@ TEST(console_size_type)
 
 TEST(rlimit_unknown)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'process':{'args':['sh'],'cwd':'/','rlimits':[{'type':'RLIMIT_FOO','soft':1,'hard':1}]}}",
-                  "/b/config.json: process.rlimits[0].type: unknown rlimit \"RLIMIT_FOO\"");
+    CHECK_OCI_ERR(
+        "{" OCI_MIN
+        ",'process':{'args':['sh'],'cwd':'/','rlimits':[{'type':'RLIMIT_FOO','soft':1,'hard':1}]}}",
+        "/b/config.json: process.rlimits[0].type: unknown rlimit \"RLIMIT_FOO\"");
 }
 
 TEST(rlimit_soft_missing)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'process':{'args':['sh'],'cwd':'/','rlimits':[{'type':'RLIMIT_CORE','hard':1}]}}",
-                  "/b/config.json: process.rlimits[0].soft: missing required field");
+    CHECK_OCI_ERR(
+        "{" OCI_MIN
+        ",'process':{'args':['sh'],'cwd':'/','rlimits':[{'type':'RLIMIT_CORE','hard':1}]}}",
+        "/b/config.json: process.rlimits[0].soft: missing required field");
 }
 
 TEST(rlimit_soft_above_hard)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'process':{'args':['sh'],'cwd':'/','rlimits':[{'type':'RLIMIT_CORE','soft':11,'hard':10}]}}",
+    CHECK_OCI_ERR("{" OCI_MIN ",'process':{'args':['sh'],'cwd':'/"
+                              "','rlimits':[{'type':'RLIMIT_CORE','soft':11,'hard':10}]}}",
                   "/b/config.json: process.rlimits[0].soft: must not exceed hard (10)");
 }
 
 TEST(rlimit_duplicate)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'process':{'args':['sh'],'cwd':'/','rlimits':[{'type':'RLIMIT_CORE','soft':1,'hard':1},{'type':'RLIMIT_CORE','soft':1,'hard':1}]}}",
+    CHECK_OCI_ERR("{" OCI_MIN ",'process':{'args':['sh'],'cwd':'/"
+                              "','rlimits':[{'type':'RLIMIT_CORE','soft':1,'hard':1},{'type':'"
+                              "RLIMIT_CORE','soft':1,'hard':1}]}}",
                   "/b/config.json: process.rlimits[1].type: duplicate rlimit \"RLIMIT_CORE\"");
 }
 
 TEST(rlimit_negative)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'process':{'args':['sh'],'cwd':'/','rlimits':[{'type':'RLIMIT_CORE','soft':-1,'hard':1}]}}",
-                  "/b/config.json: process.rlimits[0].soft: must be between 0 and 18446744073709551615");
+    CHECK_OCI_ERR(
+        "{" OCI_MIN ",'process':{'args':['sh'],'cwd':'/"
+                    "','rlimits':[{'type':'RLIMIT_CORE','soft':-1,'hard':1}]}}",
+        "/b/config.json: process.rlimits[0].soft: must be between 0 and 18446744073709551615");
 }
 
 TEST(rlimits_type)
@@ -201,20 +207,24 @@ TEST(rlimit_elem_type)
 
 TEST(cap_unknown)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'process':{'args':['sh'],'cwd':'/','capabilities':{'bounding':['CAP_KILL','CAP_FOO']}}}",
-                  "/b/config.json: process.capabilities.bounding[1]: unknown capability \"CAP_FOO\"");
+    CHECK_OCI_ERR(
+        "{" OCI_MIN
+        ",'process':{'args':['sh'],'cwd':'/','capabilities':{'bounding':['CAP_KILL','CAP_FOO']}}}",
+        "/b/config.json: process.capabilities.bounding[1]: unknown capability \"CAP_FOO\"");
 }
 
 TEST(cap_lowercase)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'process':{'args':['sh'],'cwd':'/','capabilities':{'ambient':['cap_kill']}}}",
-                  "/b/config.json: process.capabilities.ambient[0]: unknown capability \"cap_kill\"");
+    CHECK_OCI_ERR(
+        "{" OCI_MIN ",'process':{'args':['sh'],'cwd':'/','capabilities':{'ambient':['cap_kill']}}}",
+        "/b/config.json: process.capabilities.ambient[0]: unknown capability \"cap_kill\"");
 }
 
 TEST(cap_number)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'process':{'args':['sh'],'cwd':'/','capabilities':{'effective':['CAP_5']}}}",
-                  "/b/config.json: process.capabilities.effective[0]: unknown capability \"CAP_5\"");
+    CHECK_OCI_ERR(
+        "{" OCI_MIN ",'process':{'args':['sh'],'cwd':'/','capabilities':{'effective':['CAP_5']}}}",
+        "/b/config.json: process.capabilities.effective[0]: unknown capability \"CAP_5\"");
 }
 
 TEST(cap_old_array)
@@ -237,50 +247,56 @@ TEST(nnp_type)
 
 TEST(ioprio_class)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'process':{'args':['sh'],'cwd':'/','ioPriority':{'class':'IOPRIO_CLASS_X'}}}",
-                  "/b/config.json: process.ioPriority.class: unknown I/O priority class \"IOPRIO_CLASS_X\"");
+    CHECK_OCI_ERR(
+        "{" OCI_MIN ",'process':{'args':['sh'],'cwd':'/','ioPriority':{'class':'IOPRIO_CLASS_X'}}}",
+        "/b/config.json: process.ioPriority.class: unknown I/O priority class \"IOPRIO_CLASS_X\"");
 }
 
 TEST(ioprio_level)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'process':{'args':['sh'],'cwd':'/','ioPriority':{'class':'IOPRIO_CLASS_RT','priority':8}}}",
+    CHECK_OCI_ERR("{" OCI_MIN ",'process':{'args':['sh'],'cwd':'/"
+                              "','ioPriority':{'class':'IOPRIO_CLASS_RT','priority':8}}}",
                   "/b/config.json: process.ioPriority.priority: must be between 0 and 7");
 }
 
 TEST(sched_policy)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'process':{'args':['sh'],'cwd':'/','scheduler':{'policy':'SCHED_FAST'}}}",
-                  "/b/config.json: process.scheduler.policy: unknown scheduler policy \"SCHED_FAST\"");
+    CHECK_OCI_ERR(
+        "{" OCI_MIN ",'process':{'args':['sh'],'cwd':'/','scheduler':{'policy':'SCHED_FAST'}}}",
+        "/b/config.json: process.scheduler.policy: unknown scheduler policy \"SCHED_FAST\"");
 }
 
 TEST(sched_flag)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'process':{'args':['sh'],'cwd':'/','scheduler':{'policy':'SCHED_RR','flags':['SCHED_FLAG_X']}}}",
-                  "/b/config.json: process.scheduler.flags[0]: unknown scheduler flag \"SCHED_FLAG_X\"");
+    CHECK_OCI_ERR(
+        "{" OCI_MIN ",'process':{'args':['sh'],'cwd':'/"
+                    "','scheduler':{'policy':'SCHED_RR','flags':['SCHED_FLAG_X']}}}",
+        "/b/config.json: process.scheduler.flags[0]: unknown scheduler flag \"SCHED_FLAG_X\"");
 }
 
 TEST(sched_nice)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'process':{'args':['sh'],'cwd':'/','scheduler':{'policy':'SCHED_OTHER','nice':20}}}",
-                  "/b/config.json: process.scheduler.nice: must be between -20 and 19");
+    CHECK_OCI_ERR(
+        "{" OCI_MIN
+        ",'process':{'args':['sh'],'cwd':'/','scheduler':{'policy':'SCHED_OTHER','nice':20}}}",
+        "/b/config.json: process.scheduler.nice: must be between -20 and 19");
 }
 
 TEST(affinity_type)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'process':{'args':['sh'],'cwd':'/','execCPUAffinity':{'initial':0}}}",
+    CHECK_OCI_ERR("{" OCI_MIN
+                  ",'process':{'args':['sh'],'cwd':'/','execCPUAffinity':{'initial':0}}}",
                   "/b/config.json: process.execCPUAffinity.initial: must be a string");
 }
 
 TEST(hostname_type)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'hostname':5}",
-                  "/b/config.json: hostname: must be a string");
+    CHECK_OCI_ERR("{" OCI_MIN ",'hostname':5}", "/b/config.json: hostname: must be a string");
 }
 
 TEST(mounts_type)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'mounts':{}}",
-                  "/b/config.json: mounts: must be an array");
+    CHECK_OCI_ERR("{" OCI_MIN ",'mounts':{}}", "/b/config.json: mounts: must be an array");
 }
 
 TEST(mount_elem_type)
@@ -309,14 +325,14 @@ TEST(mount_option_type)
 
 TEST(mount_idmap_size)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'mounts':[{'destination':'/a','uidMappings':[{'containerID':0,'hostID':1}]}]}",
+    CHECK_OCI_ERR("{" OCI_MIN
+                  ",'mounts':[{'destination':'/a','uidMappings':[{'containerID':0,'hostID':1}]}]}",
                   "/b/config.json: mounts[0].uidMappings[0].size: missing required field");
 }
 
 TEST(hooks_type)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'hooks':[]}",
-                  "/b/config.json: hooks: must be an object");
+    CHECK_OCI_ERR("{" OCI_MIN ",'hooks':[]}", "/b/config.json: hooks: must be an object");
 }
 
 TEST(hooks_kind_type)
@@ -363,13 +379,13 @@ TEST(annotations_type)
 
 TEST(linux_type)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'linux':true}",
-                  "/b/config.json: linux: must be an object");
+    CHECK_OCI_ERR("{" OCI_MIN ",'linux':true}", "/b/config.json: linux: must be an object");
 }
 
 TEST(ns_unknown)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'linux':{'namespaces':[{'type':'pid'},{'type':'ipc'},{'type':'foo'}]}}",
+    CHECK_OCI_ERR("{" OCI_MIN
+                  ",'linux':{'namespaces':[{'type':'pid'},{'type':'ipc'},{'type':'foo'}]}}",
                   "/b/config.json: linux.namespaces[2].type: unknown namespace type \"foo\"");
 }
 
@@ -411,20 +427,23 @@ TEST(gidmap_type)
 
 TEST(time_clock)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'linux':{'timeOffsets':{'realtime':{'secs':1}}}}",
-                  "/b/config.json: linux.timeOffsets.realtime: unknown clock (monotonic or boottime)");
+    CHECK_OCI_ERR(
+        "{" OCI_MIN ",'linux':{'timeOffsets':{'realtime':{'secs':1}}}}",
+        "/b/config.json: linux.timeOffsets.realtime: unknown clock (monotonic or boottime)");
 }
 
 TEST(time_nanosecs)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'linux':{'timeOffsets':{'monotonic':{'nanosecs':1000000000}}}}",
-                  "/b/config.json: linux.timeOffsets.monotonic.nanosecs: must be between 0 and 999999999");
+    CHECK_OCI_ERR(
+        "{" OCI_MIN ",'linux':{'timeOffsets':{'monotonic':{'nanosecs':1000000000}}}}",
+        "/b/config.json: linux.timeOffsets.monotonic.nanosecs: must be between 0 and 999999999");
 }
 
 TEST(device_type)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'linux':{'devices':[{'path':'/dev/x','type':'x','major':1,'minor':1}]}}",
-                  "/b/config.json: linux.devices[0].type: unknown device type \"x\" (c, b, u or p)");
+    CHECK_OCI_ERR(
+        "{" OCI_MIN ",'linux':{'devices':[{'path':'/dev/x','type':'x','major':1,'minor':1}]}}",
+        "/b/config.json: linux.devices[0].type: unknown device type \"x\" (c, b, u or p)");
 }
 
 TEST(device_major_missing)
@@ -460,13 +479,15 @@ TEST(cgroups_path_type)
 TEST(rule_access)
 {
     CHECK_OCI_ERR("{" OCI_MIN ",'linux':{'resources':{'devices':[{'allow':true,'access':'rwx'}]}}}",
-                  "/b/config.json: linux.resources.devices[0].access: invalid access \"rwx\" (a subset of \"rwm\")");
+                  "/b/config.json: linux.resources.devices[0].access: invalid access \"rwx\" (a "
+                  "subset of \"rwm\")");
 }
 
 TEST(rule_access_repeat)
 {
     CHECK_OCI_ERR("{" OCI_MIN ",'linux':{'resources':{'devices':[{'allow':true,'access':'rr'}]}}}",
-                  "/b/config.json: linux.resources.devices[0].access: invalid access \"rr\" (a subset of \"rwm\")");
+                  "/b/config.json: linux.resources.devices[0].access: invalid access \"rr\" (a "
+                  "subset of \"rwm\")");
 }
 
 TEST(rule_allow_missing)
@@ -477,14 +498,16 @@ TEST(rule_allow_missing)
 
 TEST(rule_type)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'linux':{'resources':{'devices':[{'allow':false,'type':'u'}]}}}",
-                  "/b/config.json: linux.resources.devices[0].type: unknown device type \"u\" (a, c or b)");
+    CHECK_OCI_ERR(
+        "{" OCI_MIN ",'linux':{'resources':{'devices':[{'allow':false,'type':'u'}]}}}",
+        "/b/config.json: linux.resources.devices[0].type: unknown device type \"u\" (a, c or b)");
 }
 
 TEST(rule_major_range)
 {
     CHECK_OCI_ERR("{" OCI_MIN ",'linux':{'resources':{'devices':[{'allow':false,'major':-2}]}}}",
-                  "/b/config.json: linux.resources.devices[0].major: must be between -1 and 9223372036854775807");
+                  "/b/config.json: linux.resources.devices[0].major: must be between -1 and "
+                  "9223372036854775807");
 }
 
 TEST(memory_limit_type)
@@ -507,8 +530,9 @@ TEST(oom_killer_type)
 
 TEST(cpu_shares_negative)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'linux':{'resources':{'cpu':{'shares':-1}}}}",
-                  "/b/config.json: linux.resources.cpu.shares: must be between 0 and 18446744073709551615");
+    CHECK_OCI_ERR(
+        "{" OCI_MIN ",'linux':{'resources':{'cpu':{'shares':-1}}}}",
+        "/b/config.json: linux.resources.cpu.shares: must be between 0 and 18446744073709551615");
 }
 
 TEST(cpu_cpus_type)
@@ -531,38 +555,48 @@ TEST(blkio_weight_range)
 
 TEST(blkio_throttle_rate)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'linux':{'resources':{'blockIO':{'throttleWriteBpsDevice':[{'major':8,'minor':0}]}}}}",
-                  "/b/config.json: linux.resources.blockIO.throttleWriteBpsDevice[0].rate: missing required field");
+    CHECK_OCI_ERR(
+        "{" OCI_MIN
+        ",'linux':{'resources':{'blockIO':{'throttleWriteBpsDevice':[{'major':8,'minor':0}]}}}}",
+        "/b/config.json: linux.resources.blockIO.throttleWriteBpsDevice[0].rate: missing required "
+        "field");
 }
 
 TEST(blkio_weight_device_major)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'linux':{'resources':{'blockIO':{'weightDevice':[{'minor':0,'weight':10}]}}}}",
-                  "/b/config.json: linux.resources.blockIO.weightDevice[0].major: missing required field");
+    CHECK_OCI_ERR(
+        "{" OCI_MIN
+        ",'linux':{'resources':{'blockIO':{'weightDevice':[{'minor':0,'weight':10}]}}}}",
+        "/b/config.json: linux.resources.blockIO.weightDevice[0].major: missing required field");
 }
 
 TEST(hugepage_size_missing)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'linux':{'resources':{'hugepageLimits':[{'limit':1}]}}}",
-                  "/b/config.json: linux.resources.hugepageLimits[0].pageSize: missing required field");
+    CHECK_OCI_ERR(
+        "{" OCI_MIN ",'linux':{'resources':{'hugepageLimits':[{'limit':1}]}}}",
+        "/b/config.json: linux.resources.hugepageLimits[0].pageSize: missing required field");
 }
 
 TEST(net_priority_type)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'linux':{'resources':{'network':{'priorities':[{'name':'eth0','priority':'high'}]}}}}",
-                  "/b/config.json: linux.resources.network.priorities[0].priority: must be an integer");
+    CHECK_OCI_ERR(
+        "{" OCI_MIN
+        ",'linux':{'resources':{'network':{'priorities':[{'name':'eth0','priority':'high'}]}}}}",
+        "/b/config.json: linux.resources.network.priorities[0].priority: must be an integer");
 }
 
 TEST(classid_negative)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'linux':{'resources':{'network':{'classID':-1}}}}",
-                  "/b/config.json: linux.resources.network.classID: must be between 0 and 4294967295");
+    CHECK_OCI_ERR(
+        "{" OCI_MIN ",'linux':{'resources':{'network':{'classID':-1}}}}",
+        "/b/config.json: linux.resources.network.classID: must be between 0 and 4294967295");
 }
 
 TEST(rdma_type)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'linux':{'resources':{'rdma':{'mlx':{'hcaHandles':-1}}}}}",
-                  "/b/config.json: linux.resources.rdma.mlx.hcaHandles: must be between 0 and 4294967295");
+    CHECK_OCI_ERR(
+        "{" OCI_MIN ",'linux':{'resources':{'rdma':{'mlx':{'hcaHandles':-1}}}}}",
+        "/b/config.json: linux.resources.rdma.mlx.hcaHandles: must be between 0 and 4294967295");
 }
 
 TEST(unified_type)
@@ -585,74 +619,98 @@ TEST(seccomp_default_missing)
 
 TEST(seccomp_default_unknown)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'linux':{'seccomp':{'defaultAction':'SCMP_ACT_FOO'}}}",
-                  "/b/config.json: linux.seccomp.defaultAction: unknown seccomp action \"SCMP_ACT_FOO\"");
+    CHECK_OCI_ERR(
+        "{" OCI_MIN ",'linux':{'seccomp':{'defaultAction':'SCMP_ACT_FOO'}}}",
+        "/b/config.json: linux.seccomp.defaultAction: unknown seccomp action \"SCMP_ACT_FOO\"");
 }
 
 TEST(seccomp_default_errno_range)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ERRNO','defaultErrnoRet':65536}}}",
-                  "/b/config.json: linux.seccomp.defaultErrnoRet: must be between 0 and 65535");
+    CHECK_OCI_ERR(
+        "{" OCI_MIN
+        ",'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ERRNO','defaultErrnoRet':65536}}}",
+        "/b/config.json: linux.seccomp.defaultErrnoRet: must be between 0 and 65535");
 }
 
 TEST(seccomp_errno_with_allow)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['a'],'action':'SCMP_ACT_KILL','errnoRet':1}]}}}",
-                  "/b/config.json: linux.seccomp.syscalls[0].errnoRet: only valid with SCMP_ACT_ERRNO or SCMP_ACT_TRACE");
+    CHECK_OCI_ERR("{" OCI_MIN ",'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'"
+                              "names':['a'],'action':'SCMP_ACT_KILL','errnoRet':1}]}}}",
+                  "/b/config.json: linux.seccomp.syscalls[0].errnoRet: only valid with "
+                  "SCMP_ACT_ERRNO or SCMP_ACT_TRACE");
 }
 
 TEST(seccomp_names_empty)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':[],'action':'SCMP_ACT_KILL'}]}}}",
+    CHECK_OCI_ERR("{" OCI_MIN ",'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'"
+                              "names':[],'action':'SCMP_ACT_KILL'}]}}}",
                   "/b/config.json: linux.seccomp.syscalls[0].names: must be a non-empty array");
 }
 
 TEST(seccomp_action_missing)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['a']}]}}}",
-                  "/b/config.json: linux.seccomp.syscalls[0].action: missing required field");
+    CHECK_OCI_ERR(
+        "{" OCI_MIN
+        ",'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['a']}]}}}",
+        "/b/config.json: linux.seccomp.syscalls[0].action: missing required field");
 }
 
 TEST(seccomp_op_unknown)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['a'],'action':'SCMP_ACT_LOG'},{'names':['b'],'action':'SCMP_ACT_LOG','args':[{'index':0,'value':1,'op':'SCMP_CMP_FOO'}]}]}}}",
-                  "/b/config.json: linux.seccomp.syscalls[1].args[0].op: unknown seccomp operator \"SCMP_CMP_FOO\"");
+    CHECK_OCI_ERR("{" OCI_MIN ",'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'"
+                              "names':['a'],'action':'SCMP_ACT_LOG'},{'names':['b'],'action':'SCMP_"
+                              "ACT_LOG','args':[{'index':0,'value':1,'op':'SCMP_CMP_FOO'}]}]}}}",
+                  "/b/config.json: linux.seccomp.syscalls[1].args[0].op: unknown seccomp operator "
+                  "\"SCMP_CMP_FOO\"");
 }
 
 TEST(seccomp_arg_index)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['a'],'action':'SCMP_ACT_LOG','args':[{'index':6,'value':1,'op':'SCMP_CMP_EQ'}]}]}}}",
-                  "/b/config.json: linux.seccomp.syscalls[0].args[0].index: must be between 0 and 5");
+    CHECK_OCI_ERR(
+        "{" OCI_MIN
+        ",'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['a'],'action':"
+        "'SCMP_ACT_LOG','args':[{'index':6,'value':1,'op':'SCMP_CMP_EQ'}]}]}}}",
+        "/b/config.json: linux.seccomp.syscalls[0].args[0].index: must be between 0 and 5");
 }
 
 TEST(seccomp_arg_value_missing)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['a'],'action':'SCMP_ACT_LOG','args':[{'index':0,'op':'SCMP_CMP_EQ'}]}]}}}",
-                  "/b/config.json: linux.seccomp.syscalls[0].args[0].value: missing required field");
+    CHECK_OCI_ERR(
+        "{" OCI_MIN ",'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['"
+                    "a'],'action':'SCMP_ACT_LOG','args':[{'index':0,'op':'SCMP_CMP_EQ'}]}]}}}",
+        "/b/config.json: linux.seccomp.syscalls[0].args[0].value: missing required field");
 }
 
 TEST(seccomp_arch_unknown)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','architectures':['SCMP_ARCH_X86_64','SCMP_ARCH_Z80']}}}",
-                  "/b/config.json: linux.seccomp.architectures[1]: unknown seccomp architecture \"SCMP_ARCH_Z80\"");
+    CHECK_OCI_ERR("{" OCI_MIN ",'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','"
+                              "architectures':['SCMP_ARCH_X86_64','SCMP_ARCH_Z80']}}}",
+                  "/b/config.json: linux.seccomp.architectures[1]: unknown seccomp architecture "
+                  "\"SCMP_ARCH_Z80\"");
 }
 
 TEST(seccomp_flag_unknown)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','flags':['SECCOMP_FILTER_FLAG_FAST']}}}",
-                  "/b/config.json: linux.seccomp.flags[0]: unknown seccomp flag \"SECCOMP_FILTER_FLAG_FAST\"");
+    CHECK_OCI_ERR("{" OCI_MIN ",'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','flags':['"
+                              "SECCOMP_FILTER_FLAG_FAST']}}}",
+                  "/b/config.json: linux.seccomp.flags[0]: unknown seccomp flag "
+                  "\"SECCOMP_FILTER_FLAG_FAST\"");
 }
 
 TEST(seccomp_notify_no_listener)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['mount'],'action':'SCMP_ACT_NOTIFY'}]}}}",
-                  "/b/config.json: linux.seccomp.listenerPath: required when SCMP_ACT_NOTIFY is used");
+    CHECK_OCI_ERR(
+        "{" OCI_MIN ",'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['"
+                    "mount'],'action':'SCMP_ACT_NOTIFY'}]}}}",
+        "/b/config.json: linux.seccomp.listenerPath: required when SCMP_ACT_NOTIFY is used");
 }
 
 TEST(seccomp_listener_relative)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','listenerPath':'x.sock'}}}",
-                  "/b/config.json: linux.seccomp.listenerPath: must be an absolute path");
+    CHECK_OCI_ERR(
+        "{" OCI_MIN
+        ",'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','listenerPath':'x.sock'}}}",
+        "/b/config.json: linux.seccomp.listenerPath: must be an absolute path");
 }
 
 TEST(propagation_unknown)
@@ -670,7 +728,8 @@ TEST(masked_type)
 TEST(personality_domain)
 {
     CHECK_OCI_ERR("{" OCI_MIN ",'linux':{'personality':{'domain':'LINUX64'}}}",
-                  "/b/config.json: linux.personality.domain: unknown personality domain \"LINUX64\" (LINUX or LINUX32)");
+                  "/b/config.json: linux.personality.domain: unknown personality domain "
+                  "\"LINUX64\" (LINUX or LINUX32)");
 }
 
 TEST(personality_missing)
@@ -681,7 +740,8 @@ TEST(personality_missing)
 
 TEST(first_error_wins)
 {
-    CHECK_OCI_ERR("{" OCI_MIN ",'process':{'args':[],'cwd':'x'},'linux':{'namespaces':[{'type':'foo'}]}}",
+    CHECK_OCI_ERR("{" OCI_MIN
+                  ",'process':{'args':[],'cwd':'x'},'linux':{'namespaces':[{'type':'foo'}]}}",
                   "/b/config.json: process.args: must be a non-empty array");
 }
 

@@ -14,8 +14,7 @@ static const char *scratch(void)
 {
     if (tmpdir[0] == '\0') {
         snprintf(tmpdir, sizeof tmpdir, "/tmp/weft-oci-test-XXXXXX");
-        if (mkdtemp(tmpdir) == NULL)
-            perror("mkdtemp");
+        if (mkdtemp(tmpdir) == NULL) perror("mkdtemp");
     }
     return tmpdir;
 }
@@ -38,8 +37,7 @@ static void check_syntax(const char *text, const char *expect)
     CHECK_INT(oci_spec_parse(text, strlen(text), "/b/config.json", "/b", &s, &err), -1);
     CHECK(s == NULL);
     CHECK(err != NULL);
-    if (err != NULL)
-        CHECK_STR(err->msg, expect);
+    if (err != NULL) CHECK_STR(err->msg, expect);
     werr_free(err);
 }
 
@@ -57,9 +55,10 @@ TEST(syntax_errors_name_line_and_column)
 
 TEST(integer_beyond_uint64_is_a_syntax_error)
 {
-    check_syntax("{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\n\"x\": 18446744073709551616}",
-                 "/b/config.json: line 2, column 25: too big integer near "
-                 "'18446744073709551616'");
+    check_syntax(
+        "{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\n\"x\": 18446744073709551616}",
+        "/b/config.json: line 2, column 25: too big integer near "
+        "'18446744073709551616'");
 }
 
 TEST(load_from_bundle)
@@ -108,8 +107,7 @@ TEST(load_errors_name_the_file)
     CHECK_INT(oci_spec_load(dir, &s, &err), -1);
     snprintf(want, sizeof want, "%s: linux.namespaces[2].type: unknown namespace type \"foo\"",
              cfg);
-    if (err != NULL)
-        CHECK_STR(err->msg, want);
+    if (err != NULL) CHECK_STR(err->msg, want);
     werr_free(err);
 }
 
@@ -137,30 +135,27 @@ TEST(process_file)
     CHECK_INT(oci_process_parse_file(path, &p, &err), -1);
     CHECK(p == NULL);
     snprintf(want, sizeof want, "%s: args: must be a non-empty array", path);
-    if (err != NULL)
-        CHECK_STR(err->msg, want);
+    if (err != NULL) CHECK_STR(err->msg, want);
     werr_free(err);
     err = NULL;
 
-    write_text(path, "{'args':['a'],'cwd':'/','rlimits':[{'type':'RLIMIT_FOO','soft':1,'hard':1}]}");
+    write_text(path,
+               "{'args':['a'],'cwd':'/','rlimits':[{'type':'RLIMIT_FOO','soft':1,'hard':1}]}");
     CHECK_INT(oci_process_parse_file(path, &p, &err), -1);
     snprintf(want, sizeof want, "%s: rlimits[0].type: unknown rlimit \"RLIMIT_FOO\"", path);
-    if (err != NULL)
-        CHECK_STR(err->msg, want);
+    if (err != NULL) CHECK_STR(err->msg, want);
     werr_free(err);
     err = NULL;
 
     write_text(path, "['args']");
     CHECK_INT(oci_process_parse_file(path, &p, &err), -1);
     snprintf(want, sizeof want, "%s: must be a JSON object", path);
-    if (err != NULL)
-        CHECK_STR(err->msg, want);
+    if (err != NULL) CHECK_STR(err->msg, want);
     werr_free(err);
     err = NULL;
 
     CHECK_INT(oci_process_parse_file("/nonexistent/p.json", &p, &err), -1);
-    if (err != NULL)
-        CHECK_STR(err->msg, "open /nonexistent/p.json: No such file or directory");
+    if (err != NULL) CHECK_STR(err->msg, "open /nonexistent/p.json: No such file or directory");
     werr_free(err);
 }
 
@@ -232,9 +227,8 @@ static bool array_has(json_t *arr, const char *s)
 {
     size_t i;
     json_t *v;
-    json_array_foreach (arr, i, v)
-        if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
-            return true;
+    json_array_foreach(arr, i, v) if (json_is_string(v) &&
+                                      strcmp(json_string_value(v), s) == 0) return true;
     return false;
 }
 
@@ -286,7 +280,8 @@ TEST(features_agree_with_parser)
     json_t *l = json_object_get(doc, "linux");
     size_t i;
     json_t *v;
-    json_array_foreach (json_object_get(l, "capabilities"), i, v) {
+    json_array_foreach(json_object_get(l, "capabilities"), i, v)
+    {
         char cfg[256];
         snprintf(cfg, sizeof cfg,
                  "{" OCI_MIN ",'process':{'args':['a'],'cwd':'/','capabilities':"
@@ -296,7 +291,8 @@ TEST(features_agree_with_parser)
         CHECK(s != NULL);
         oci_spec_free(s);
     }
-    json_array_foreach (json_object_get(json_object_get(l, "seccomp"), "archs"), i, v) {
+    json_array_foreach(json_object_get(json_object_get(l, "seccomp"), "archs"), i, v)
+    {
         char cfg[256];
         snprintf(cfg, sizeof cfg,
                  "{" OCI_MIN ",'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW',"
