@@ -488,4 +488,35 @@ TEST(namespace_names_round_trip)
     CHECK(oci_ns_name(OCI_NS_COUNT) == NULL);
 }
 
+TEST(big_integer_rewrite_respects_escapes)
+{
+    const char *json = "{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},"
+                       "\"hostname\":\"a\\\" 18446744073709551615\","
+                       "\"process\":{\"args\":[\"a\"],\"cwd\":\"/\",\"rlimits\":[{\"type\":"
+                       "\"RLIMIT_AS\",\"soft\":1,\"hard\":18446744073709551615}]}}";
+    oci_spec *s = NULL;
+    weft_error *err = NULL;
+    CHECK_INT(oci_spec_parse(json, strlen(json), "x.json", "/b", &s, &err), 0);
+    if (s != NULL) {
+        CHECK_STR(s->hostname, "a\" 18446744073709551615");
+        CHECK(s->process.rlimits[0].hard == UINT64_MAX);
+    }
+    oci_spec_free(s);
+    werr_free(err);
+}
+
+TEST(long_key_in_error_path_is_truncated_safely)
+{
+    size_t n = 5000;
+    char *cfg = malloc(n + 128);
+    int off = sprintf(cfg, "{" OCI_MIN ",'annotations':{'");
+    memset(cfg + off, 'k', n);
+    strcpy(cfg + off + n, "':1}}");
+    char *msg = oci_test_error(cfg);
+    CHECK(strncmp(msg, "/b/config.json: annotations.kkkk", 32) == 0);
+    CHECK(strlen(msg) < 1200);
+    free(msg);
+    free(cfg);
+}
+
 UNIT_MAIN()
