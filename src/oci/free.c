@@ -43,8 +43,7 @@ void oci_process_clear(oci_process *p)
 
 void oci_process_free(oci_process *p)
 {
-    if (p == NULL)
-        return;
+    if (p == NULL) return;
     oci_process_clear(p);
     free(p);
 }
@@ -102,8 +101,7 @@ static void linux_free(oci_linux *l)
 
 void oci_spec_free(oci_spec *spec)
 {
-    if (spec == NULL)
-        return;
+    if (spec == NULL) return;
     free(spec->oci_version);
     free(spec->root_path);
     for (size_t i = 0; spec->mounts != NULL && i < spec->n_mounts; i++) {

@@ -17,15 +17,14 @@ struct name_val {
 static int lookup(const struct name_val *t, size_t n, const char *name)
 {
     for (size_t i = 0; i < n; i++)
-        if (strcmp(t[i].name, name) == 0)
-            return t[i].val;
+        if (strcmp(t[i].name, name) == 0) return t[i].val;
     return -1;
 }
 #define LOOKUP(t, name) lookup((t), sizeof(t) / sizeof((t)[0]), (name))
 
 static const char *const ns_names[OCI_NS_COUNT] = {
-    [OCI_NS_PID] = "pid",   [OCI_NS_NETWORK] = "network", [OCI_NS_MOUNT] = "mount",
-    [OCI_NS_IPC] = "ipc",   [OCI_NS_UTS] = "uts",         [OCI_NS_USER] = "user",
+    [OCI_NS_PID] = "pid",       [OCI_NS_NETWORK] = "network", [OCI_NS_MOUNT] = "mount",
+    [OCI_NS_IPC] = "ipc",       [OCI_NS_UTS] = "uts",         [OCI_NS_USER] = "user",
     [OCI_NS_CGROUP] = "cgroup", [OCI_NS_TIME] = "time",
 };
 
@@ -37,8 +36,7 @@ const char *oci_ns_name(enum oci_ns_type type)
 int oci_ns_from_name(const char *name)
 {
     for (int i = 0; i < OCI_NS_COUNT; i++)
-        if (name != NULL && strcmp(ns_names[i], name) == 0)
-            return i;
+        if (name != NULL && strcmp(ns_names[i], name) == 0) return i;
     return -1;
 }
 
@@ -98,9 +96,9 @@ int oci_sched_policy_from_name(const char *name)
 }
 
 static const struct name_val sched_flags[] = {
-    {"SCHED_FLAG_RESET_ON_FORK", 0x01}, {"SCHED_FLAG_RECLAIM", 0x02},
-    {"SCHED_FLAG_DL_OVERRUN", 0x04},    {"SCHED_FLAG_KEEP_POLICY", 0x08},
-    {"SCHED_FLAG_KEEP_PARAMS", 0x10},   {"SCHED_FLAG_UTIL_CLAMP_MIN", 0x20},
+    {"SCHED_FLAG_RESET_ON_FORK", 0x01},  {"SCHED_FLAG_RECLAIM", 0x02},
+    {"SCHED_FLAG_DL_OVERRUN", 0x04},     {"SCHED_FLAG_KEEP_POLICY", 0x08},
+    {"SCHED_FLAG_KEEP_PARAMS", 0x10},    {"SCHED_FLAG_UTIL_CLAMP_MIN", 0x20},
     {"SCHED_FLAG_UTIL_CLAMP_MAX", 0x40},
 };
 
@@ -111,14 +109,11 @@ bool oci_sched_flag_known(const char *name)
 
 bool oci_cap_known(const char *name)
 {
-    if (strncmp(name, "CAP_", 4) != 0 || name[4] == '\0')
-        return false;
+    if (strncmp(name, "CAP_", 4) != 0 || name[4] == '\0') return false;
     for (const char *p = name + 4; *p; p++)
-        if (!isupper((unsigned char)*p) && *p != '_' && !isdigit((unsigned char)*p))
-            return false;
+        if (!isupper((unsigned char)*p) && *p != '_' && !isdigit((unsigned char)*p)) return false;
     cap_value_t v;
-    if (cap_from_name(name, &v) != 0)
-        return false;
+    if (cap_from_name(name, &v) != 0) return false;
     /* libcap also parses bare numbers; only names it knows count. */
     char *back = cap_to_name(v);
     bool named = back != NULL && strcasecmp(back, name) == 0;
@@ -127,10 +122,11 @@ bool oci_cap_known(const char *name)
 }
 
 const char *const oci_seccomp_action_names[] = {
-    "SCMP_ACT_ALLOW",        "SCMP_ACT_ERRNO", "SCMP_ACT_KILL",
-    "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG",
-    "SCMP_ACT_NOTIFY",       "SCMP_ACT_TRACE", "SCMP_ACT_TRAP",
-    NULL,
+    "SCMP_ACT_ALLOW",       "SCMP_ACT_ERRNO",
+    "SCMP_ACT_KILL",        "SCMP_ACT_KILL_PROCESS",
+    "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG",
+    "SCMP_ACT_NOTIFY",      "SCMP_ACT_TRACE",
+    "SCMP_ACT_TRAP",        NULL,
 };
 
 /* 1: the action carries an errno/trace value (errnoRet), 0: plain, -1: unknown. */
@@ -161,16 +157,19 @@ int oci_seccomp_action_from_name(const char *name, uint32_t *base)
 }
 
 const char *const oci_seccomp_op_names[] = {
-    "SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_LE",
+    "SCMP_CMP_EQ", "SCMP_CMP_GE",        "SCMP_CMP_GT", "SCMP_CMP_LE",
     "SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE", NULL,
 };
 
 int oci_seccomp_op_from_name(const char *name)
 {
     static const struct name_val ops[] = {
-        {"SCMP_CMP_NE", SCMP_CMP_NE}, {"SCMP_CMP_LT", SCMP_CMP_LT},
-        {"SCMP_CMP_LE", SCMP_CMP_LE}, {"SCMP_CMP_EQ", SCMP_CMP_EQ},
-        {"SCMP_CMP_GE", SCMP_CMP_GE}, {"SCMP_CMP_GT", SCMP_CMP_GT},
+        {"SCMP_CMP_NE", SCMP_CMP_NE},
+        {"SCMP_CMP_LT", SCMP_CMP_LT},
+        {"SCMP_CMP_LE", SCMP_CMP_LE},
+        {"SCMP_CMP_EQ", SCMP_CMP_EQ},
+        {"SCMP_CMP_GE", SCMP_CMP_GE},
+        {"SCMP_CMP_GT", SCMP_CMP_GT},
         {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
     };
     return LOOKUP(ops, name);
@@ -179,13 +178,11 @@ int oci_seccomp_op_from_name(const char *name)
 /* Every name the runtime-spec defines; oci_seccomp_arch_known() keeps those this
  * libseccomp can resolve, so a config never names an arch the filter cannot add. */
 const char *const oci_seccomp_arch_names[] = {
-    "SCMP_ARCH_AARCH64",  "SCMP_ARCH_ARM",        "SCMP_ARCH_MIPS",
-    "SCMP_ARCH_MIPS64",   "SCMP_ARCH_MIPS64N32",  "SCMP_ARCH_MIPSEL",
-    "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PARISC",
-    "SCMP_ARCH_PARISC64", "SCMP_ARCH_PPC",        "SCMP_ARCH_PPC64",
-    "SCMP_ARCH_PPC64LE",  "SCMP_ARCH_RISCV64",    "SCMP_ARCH_S390",
-    "SCMP_ARCH_S390X",    "SCMP_ARCH_X32",        "SCMP_ARCH_X86",
-    "SCMP_ARCH_X86_64",   NULL,
+    "SCMP_ARCH_AARCH64",   "SCMP_ARCH_ARM",      "SCMP_ARCH_MIPS",     "SCMP_ARCH_MIPS64",
+    "SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPSEL",   "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32",
+    "SCMP_ARCH_PARISC",    "SCMP_ARCH_PARISC64", "SCMP_ARCH_PPC",      "SCMP_ARCH_PPC64",
+    "SCMP_ARCH_PPC64LE",   "SCMP_ARCH_RISCV64",  "SCMP_ARCH_S390",     "SCMP_ARCH_S390X",
+    "SCMP_ARCH_X32",       "SCMP_ARCH_X86",      "SCMP_ARCH_X86_64",   NULL,
 };
 
 bool oci_seccomp_arch_known(const char *name)
@@ -193,8 +190,7 @@ bool oci_seccomp_arch_known(const char *name)
     bool listed = false;
     for (size_t i = 0; oci_seccomp_arch_names[i] != NULL; i++)
         listed = listed || strcmp(oci_seccomp_arch_names[i], name) == 0;
-    if (!listed)
-        return false;
+    if (!listed) return false;
     char lower[32];
     size_t n = 0;
     for (const char *p = name + strlen("SCMP_ARCH_"); *p && n + 1 < sizeof lower; p++)
@@ -222,7 +218,6 @@ const char *const oci_seccomp_supported_flag_names[] = {
 bool oci_seccomp_flag_known(const char *name)
 {
     for (size_t i = 0; oci_seccomp_flag_names[i] != NULL; i++)
-        if (strcmp(oci_seccomp_flag_names[i], name) == 0)
-            return true;
+        if (strcmp(oci_seccomp_flag_names[i], name) == 0) return true;
     return false;
 }

@@ -46,8 +46,7 @@ int oci_val_str(oci_pctx *c, json_t *v, char **out);
 
 int oci_get_str(oci_pctx *c, json_t *obj, const char *key, bool req, char **out);
 int oci_get_bool(oci_pctx *c, json_t *obj, const char *key, bool req, bool *out);
-int oci_get_u64(oci_pctx *c, json_t *obj, const char *key, bool req, uint64_t max,
-                uint64_t *out);
+int oci_get_u64(oci_pctx *c, json_t *obj, const char *key, bool req, uint64_t max, uint64_t *out);
 int oci_get_u32(oci_pctx *c, json_t *obj, const char *key, bool req, uint32_t *out);
 int oci_get_i64(oci_pctx *c, json_t *obj, const char *key, bool req, int64_t min, int64_t max,
                 int64_t *out);
@@ -57,8 +56,7 @@ int oci_get_arr(oci_pctx *c, json_t *obj, const char *key, bool req, json_t **ou
 int oci_get_strv(oci_pctx *c, json_t *obj, const char *key, bool req, char ***out, size_t *n);
 /* An object of string values, as key/value pairs in document order. */
 int oci_get_kv(oci_pctx *c, json_t *obj, const char *key, oci_kv **out, size_t *n);
-int oci_get_idmaps(oci_pctx *c, json_t *obj, const char *key, oci_id_mapping **out,
-                   size_t *n);
+int oci_get_idmaps(oci_pctx *c, json_t *obj, const char *key, oci_id_mapping **out, size_t *n);
 
 /* Parse JSON text; syntax errors are "ORIGIN: line L, column C: ...". Integers beyond
  * int64 (up to UINT64_MAX, e.g. RLIM_INFINITY written by Go) are kept: see parse_ctx.c. */

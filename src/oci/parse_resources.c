@@ -23,8 +23,7 @@ static int opt_u64(oci_pctx *c, json_t *o, const char *key, uint64_t max, oci_op
 static int opt_bool(oci_pctx *c, json_t *o, const char *key, bool *has, bool *out)
 {
     int r = oci_get_bool(c, o, key, false, out);
-    if (has != NULL)
-        *has = r > 0;
+    if (has != NULL) *has = r > 0;
     return r;
 }
 
@@ -52,8 +51,7 @@ static int parse_rule(oci_pctx *c, json_t *e, oci_device_rule *d)
     size_t n = 0;
     for (const char *p = access; *p; p++) {
         if (strchr("rwm", *p) == NULL || memchr(d->access, *p, n) != NULL || n >= 3)
-            return pctx_fail_at(c, "access", "invalid access \"%s\" (a subset of \"rwm\")",
-                                access);
+            return pctx_fail_at(c, "access", "invalid access \"%s\" (a subset of \"rwm\")", access);
         d->access[n++] = *p;
     }
     d->access[n] = '\0';
@@ -68,10 +66,8 @@ static int parse_rules(oci_pctx *c, json_t *arr, oci_resources *r)
     for (size_t i = 0; i < n; i++) {
         json_t *e = json_array_get(arr, i);
         size_t m = pctx_idx(c, i);
-        if (!json_is_object(e))
-            return pctx_fail(c, "must be an object");
-        if (parse_rule(c, e, &r->devices[i]) < 0)
-            return -1;
+        if (!json_is_object(e)) return pctx_fail(c, "must be an object");
+        if (parse_rule(c, e, &r->devices[i]) < 0) return -1;
         pctx_pop(c, m);
     }
     return 0;
@@ -79,9 +75,9 @@ static int parse_rules(oci_pctx *c, json_t *arr, oci_resources *r)
 
 static int parse_memory(oci_pctx *c, json_t *o, oci_memory *m)
 {
-    if (opt_i64(c, o, "limit", &m->limit) < 0 || opt_i64(c, o, "reservation", &m->reservation) < 0 ||
-        opt_i64(c, o, "swap", &m->swap) < 0 || opt_i64(c, o, "kernel", &m->kernel) < 0 ||
-        opt_i64(c, o, "kernelTCP", &m->kernel_tcp) < 0 ||
+    if (opt_i64(c, o, "limit", &m->limit) < 0 ||
+        opt_i64(c, o, "reservation", &m->reservation) < 0 || opt_i64(c, o, "swap", &m->swap) < 0 ||
+        opt_i64(c, o, "kernel", &m->kernel) < 0 || opt_i64(c, o, "kernelTCP", &m->kernel_tcp) < 0 ||
         opt_u64(c, o, "swappiness", 100, &m->swappiness) < 0 ||
         opt_bool(c, o, "disableOOMKiller", &m->has_disable_oom_killer, &m->disable_oom_killer) <
             0 ||
@@ -128,8 +124,7 @@ static int each(oci_pctx *c, json_t *o, const char *key, size_t elem, void **lis
 {
     json_t *arr = NULL;
     int r = oci_get_arr(c, o, key, false, &arr);
-    if (r <= 0)
-        return r;
+    if (r <= 0) return r;
     size_t n = json_array_size(arr);
     *list = xcalloc(n + 1, elem);
     *n_out = n;
@@ -137,10 +132,8 @@ static int each(oci_pctx *c, json_t *o, const char *key, size_t elem, void **lis
     for (size_t i = 0; i < n; i++) {
         json_t *e = json_array_get(arr, i);
         size_t mi = pctx_idx(c, i);
-        if (!json_is_object(e))
-            return pctx_fail(c, "must be an object");
-        if (fn(c, e, (char *)*list + i * elem) < 0)
-            return -1;
+        if (!json_is_object(e)) return pctx_fail(c, "must be an object");
+        if (fn(c, e, (char *)*list + i * elem) < 0) return -1;
         pctx_pop(c, mi);
     }
     pctx_pop(c, m);
@@ -203,8 +196,7 @@ static int net_priority(oci_pctx *c, json_t *e, void *p)
 static int parse_network(oci_pctx *c, json_t *o, oci_resources *r)
 {
     int got = oci_get_u32(c, o, "classID", false, &r->class_id);
-    if (got < 0)
-        return -1;
+    if (got < 0) return -1;
     r->has_class_id = got > 0;
     return each(c, o, "priorities", sizeof *r->net_priorities, (void **)&r->net_priorities,
                 &r->n_net_priorities, net_priority) < 0
@@ -217,9 +209,9 @@ static int check_rdma(oci_pctx *c, json_t *o)
 {
     const char *k;
     json_t *v;
-    json_object_foreach (o, k, v) {
-        if (!json_is_object(v))
-            return pctx_fail_at(c, k, "must be an object");
+    json_object_foreach(o, k, v)
+    {
+        if (!json_is_object(v)) return pctx_fail_at(c, k, "must be an object");
         size_t m = pctx_key(c, k);
         uint32_t n;
         if (oci_get_u32(c, v, "hcaHandles", false, &n) < 0 ||
@@ -236,11 +228,9 @@ static int with_obj(oci_pctx *c, json_t *o, const char *key, bool *has,
 {
     json_t *v = NULL;
     int r = oci_get_obj(c, o, key, false, &v);
-    if (r <= 0)
-        return r;
+    if (r <= 0) return r;
     size_t m = pctx_key(c, key);
-    if (fn(c, v, arg) < 0)
-        return -1;
+    if (fn(c, v, arg) < 0) return -1;
     pctx_pop(c, m);
     *has = true;
     return 1;
@@ -276,12 +266,10 @@ int oci_parse_resources(oci_pctx *c, json_t *o, oci_resources *r)
 {
     json_t *arr = NULL;
     int got = oci_get_arr(c, o, "devices", false, &arr);
-    if (got < 0)
-        return -1;
+    if (got < 0) return -1;
     if (got > 0) {
         size_t m = pctx_key(c, "devices");
-        if (parse_rules(c, arr, r) < 0)
-            return -1;
+        if (parse_rules(c, arr, r) < 0) return -1;
         pctx_pop(c, m);
     }
     if (with_obj(c, o, "memory", &r->has_memory, obj_memory, &r->memory) < 0 ||
