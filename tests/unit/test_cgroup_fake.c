@@ -21,16 +21,14 @@ static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
 
 static const char *fresh_root(void)
 {
-    if (tmpl[0])
-        nftw(tmpl, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    if (tmpl[0]) nftw(tmpl, rm_one, 16, FTW_DEPTH | FTW_PHYS);
     snprintf(tmpl, sizeof tmpl, "/tmp/weft-cgfake-XXXXXX");
     return mkdtemp(tmpl);
 }
 
 __attribute__((destructor)) static void remove_last_root(void)
 {
-    if (tmpl[0])
-        nftw(tmpl, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    if (tmpl[0]) nftw(tmpl, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* put(dir, "file", "content") */
@@ -63,20 +61,33 @@ static char *get(const char *dir, const char *file)
 static char *mkdirs(const char *root, const char *rel)
 {
     char *p = NULL;
-    if (asprintf(&p, "%s/%s", root, rel) < 0)
-        abort();
+    if (asprintf(&p, "%s/%s", root, rel) < 0) abort();
     char cmd[600];
     snprintf(cmd, sizeof cmd, "mkdir -p '%s'", p);
-    if (system(cmd) != 0)
-        abort();
+    if (system(cmd) != 0) abort();
     return p;
 }
 
-static const char *v2_files[] = {
-    "cgroup.procs",     "memory.max",      "memory.low",      "memory.swap.max", "memory.high",
-    "cpu.weight",       "cpu.max",         "cpu.max.burst",   "cpu.idle",        "cpuset.cpus",
-    "cpuset.mems",      "pids.max",        "io.weight",       "io.max",          "hugetlb.2MB.max",
-    "hugetlb.2MB.rsvd.max", "cgroup.freeze", "cgroup.kill", "cgroup.subtree_control", NULL};
+static const char *v2_files[] = {"cgroup.procs",
+                                 "memory.max",
+                                 "memory.low",
+                                 "memory.swap.max",
+                                 "memory.high",
+                                 "cpu.weight",
+                                 "cpu.max",
+                                 "cpu.max.burst",
+                                 "cpu.idle",
+                                 "cpuset.cpus",
+                                 "cpuset.mems",
+                                 "pids.max",
+                                 "io.weight",
+                                 "io.max",
+                                 "hugetlb.2MB.max",
+                                 "hugetlb.2MB.rsvd.max",
+                                 "cgroup.freeze",
+                                 "cgroup.kill",
+                                 "cgroup.subtree_control",
+                                 NULL};
 
 /* A v2 root with the leaf "c" populated like the kernel would. */
 static char *v2_tree(const char *root, const char *controllers)
@@ -130,8 +141,7 @@ TEST(v2_translation)
     cgroup *cg = NULL;
     weft_error *e = NULL;
     CHECK_INT(cg_create_in(l, "/c", "id", &r, &cg, &e), 0);
-    if (e)
-        fprintf(stderr, "%s\n", e->msg);
+    if (e) fprintf(stderr, "%s\n", e->msg);
     CHECK_STR(get(leaf, "memory.max"), "67108864");
     CHECK_STR(get(leaf, "memory.low"), "33554432");
     CHECK_STR(get(leaf, "memory.swap.max"), "33554432"); /* 96M - 64M */
@@ -258,9 +268,9 @@ static char *v1_leaf(const char *root, const char *hier, const char **files)
 TEST(v1_translation)
 {
     const char *root = fresh_root();
-    static const char *mem[] = {"memory.limit_in_bytes", "memory.memsw.limit_in_bytes",
+    static const char *mem[] = {"memory.limit_in_bytes",      "memory.memsw.limit_in_bytes",
                                 "memory.soft_limit_in_bytes", "memory.swappiness",
-                                "memory.oom_control", NULL};
+                                "memory.oom_control",         NULL};
     static const char *cpu[] = {"cpu.shares", "cpu.cfs_quota_us", "cpu.cfs_period_us",
                                 "cpu.cfs_burst_us", NULL};
     static const char *cpuset[] = {"cpuset.cpus", "cpuset.mems", NULL};
@@ -288,8 +298,7 @@ TEST(v1_translation)
     cgroup *cg = NULL;
     weft_error *e = NULL;
     CHECK_INT(cg_create_in(l, "c", "id", &r, &cg, &e), 0);
-    if (e)
-        fprintf(stderr, "%s\n", e->msg);
+    if (e) fprintf(stderr, "%s\n", e->msg);
     CHECK_STR(get(m, "memory.limit_in_bytes"), "67108864");
     CHECK_STR(get(m, "memory.memsw.limit_in_bytes"), "100663296"); /* memory+swap as given */
     CHECK_STR(get(m, "memory.soft_limit_in_bytes"), "33554432");
