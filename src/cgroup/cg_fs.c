@@ -82,7 +82,7 @@ static int cpuset_inherit(const char *parent, const char *dir, weft_error **err)
     return 0;
 }
 
-int cg_mkdir_below(const char *base, const char *path, bool cpuset, char **top, weft_error **err)
+static int mkdir_once(const char *base, const char *path, bool cpuset, char **top, weft_error **err)
 {
     *top = NULL;
     cleanup_free char *cur = xstrdup(base);
@@ -116,6 +116,18 @@ fail:
         *top = NULL;
     }
     return -1;
+}
+
+int cg_mkdir_below(const char *base, const char *path, bool cpuset, char **top, weft_error **err)
+{
+    /* Another container's destroy may remove a shared, empty parent ("weft")
+     * between our mkdir of it and of the level below: start again then. */
+    for (int attempt = 0;; attempt++) {
+        weft_error *e = NULL;
+        if (mkdir_once(base, path, cpuset, top, &e) == 0) return 0;
+        if (attempt == 3 || e->errnum != ENOENT) return cg_err_move(err, e);
+        werr_free(e);
+    }
 }
 
 /* rmdir that waits a little for EBUSY: a cgroup with live tasks (or tasks
@@ -201,4 +213,18 @@ int cg_collect_pids(const char *dir, pid_t **pids, size_t *n, weft_error **err)
     }
     closedir(d);
     return r;
+}
+
+int cg_check_usage(const char *dir, const char *usage_file, int64_t limit, weft_error **err)
+{
+    if (limit <= 0) return 0;
+    cleanup_free char *cur = NULL;
+    if (cg_read(dir, usage_file, &cur, err) < 0) return -1;
+    unsigned long long usage = strtoull(cur, NULL, 10);
+    if (usage >= (unsigned long long)limit)
+        return werr_set(err, 0,
+                        "linux.resources.memory.limit: %lld is not above the current usage %llu "
+                        "(checkBeforeUpdate)",
+                        (long long)limit, usage);
+    return 0;
 }

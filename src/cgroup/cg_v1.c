@@ -74,6 +74,9 @@ static int v1_memory(const cgroup *cg, const oci_memory *m, weft_error **err)
 {
     const char *dir = need(cg, "memory", "memory", err);
     if (dir == NULL) return -1;
+    if (m->check_before_update && m->limit.set &&
+        cg_check_usage(dir, "memory.usage_in_bytes", m->limit.v, err) < 0)
+        return -1;
     if (v1_memory_limits(dir, m, err) < 0) return -1;
     if (m->reservation.set &&
         cg_writef(dir, "memory.soft_limit_in_bytes", err, "%" PRId64, m->reservation.v) < 0)

@@ -80,6 +80,9 @@ static int v2_memory(const char *dir, const oci_memory *m, weft_error **err)
     char buf[32];
     bool any = m->limit.set || m->reservation.set || m->swap.set;
     if (any && need(dir, "memory", "memory", err) < 0) return -1;
+    if (m->check_before_update && m->limit.set &&
+        cg_check_usage(dir, "memory.current", m->limit.v, err) < 0)
+        return -1;
     if (m->swap.set || (m->limit.set && m->limit.v == -1)) {
         int64_t swap;
         if (cg_v2_swap(m->swap.set ? m->swap.v : 0, m->limit.set ? m->limit.v : 0, &swap, err) < 0)

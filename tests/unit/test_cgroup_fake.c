@@ -231,6 +231,16 @@ TEST(v2_errors)
     snprintf(path, sizeof path, "%s/new", root);
     CHECK(access(path, F_OK) != 0);
     CHECK(strstr(expect_error(l, "../c", NULL), "'..' is not allowed") != NULL);
+    /* memory.checkBeforeUpdate refuses a limit below the usage */
+    put(leaf, "memory.current", "100000000\n");
+    r = (oci_resources){0};
+    r.has_memory = true;
+    r.memory.limit = (oci_opt_i64){true, 64 << 20};
+    r.memory.check_before_update = true;
+    CHECK(strstr(expect_error(l, "/c", &r), "is not above the current usage 100000000") != NULL);
+    r.memory.limit.v = 200000000;
+    CHECK_STR(expect_error(l, "/c", &r), "");
+    CHECK_STR(get(leaf, "memory.max"), "200000000");
     cg_layout_free(l);
     free(leaf);
 }
