@@ -123,6 +123,7 @@ int cgroup_pids(cgroup *cg, pid_t **pids, size_t *n, weft_error **err)
         *n = 0;
         return -1;
     }
+    if (*n == 0) return 0;
     qsort(*pids, *n, sizeof **pids, cmp_pid);
     size_t k = 0;
     for (size_t i = 0; i < *n; i++)

@@ -72,6 +72,10 @@ static void v1_kmem(const char *dir, const char *file, int64_t v)
 
 static int v1_memory(const cgroup *cg, const oci_memory *m, weft_error **err)
 {
+    bool any = m->limit.set || m->reservation.set || m->swap.set || m->kernel.set ||
+               m->kernel_tcp.set || m->swappiness.set ||
+               (m->has_disable_oom_killer && m->disable_oom_killer);
+    if (!any) return 0;
     const char *dir = need(cg, "memory", "memory", err);
     if (dir == NULL) return -1;
     if (m->check_before_update && m->limit.set &&
