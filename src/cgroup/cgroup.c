@@ -198,9 +198,33 @@ int cgroup_update(cgroup *cg, const oci_resources *res, weft_error **err)
     return apply(cg, res, err);
 }
 
+/* Give exiting processes ~1 s to leave; a live one makes destroy fail at once
+ * instead of retrying rmdir on every hierarchy. */
+static int wait_no_pids(cgroup *cg, weft_error **err)
+{
+    for (int i = 0; i < 100; i++) {
+        pid_t *pids = NULL;
+        size_t n = 0;
+        weft_error *e = NULL;
+        if (cgroup_pids(cg, &pids, &n, &e) < 0) {
+            werr_free(e); /* unreadable: let rmdir tell */
+            return 0;
+        }
+        pid_t first = n ? pids[0] : 0;
+        free(pids);
+        if (n == 0) return 0;
+        if (i == 99)
+            return werr_set(err, EBUSY, "cgroup %s: %zu processes still running (pid %d)",
+                            cgroup_path(cg), n, (int)first);
+        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+    }
+    return 0;
+}
+
 int cgroup_destroy(cgroup *cg, weft_error **err)
 {
     if (cg->disabled) return 0;
+    if (wait_no_pids(cg, err) < 0) return -1;
     int r = 0;
     for (size_t i = 0; i < cg->n_v1; i++)
         if (cg->v1[i].top && cg_rmdir_tree(cg->v1[i].path, cg->v1[i].top, err) < 0) r = -1;

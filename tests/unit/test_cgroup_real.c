@@ -53,6 +53,8 @@ static void rm_under(const char *mount, const char *own)
     nftw(path, rmdir_dirs, 16, FTW_DEPTH | FTW_PHYS);
     snprintf(path, sizeof path, "%s/%s-v2", mount, prefix);
     nftw(path, rmdir_dirs, 16, FTW_DEPTH | FTW_PHYS);
+    snprintf(path, sizeof path, "%s%s/weft/%s-d", mount, strcmp(own, "/") == 0 ? "" : own, prefix);
+    nftw(path, rmdir_dirs, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* Safety net for failed checks: kill what is left, remove our directories. */
@@ -313,6 +315,44 @@ TEST(v1_lifecycle)
     cgroup_free(cg);
     if (e) fprintf(stderr, "%s\n", e->msg);
     werr_free(e);
+}
+
+TEST(default_path_and_busy_destroy)
+{
+    if (!usable()) return;
+    char id[96];
+    snprintf(id, sizeof id, "%s-d", prefix);
+    cgroup *cg = NULL;
+    weft_error *e = NULL;
+    CHECK_INT(cgroup_create(NULL, NULL, id, NULL, &cg, &e), 0);
+    if (cg == NULL) {
+        fprintf(stderr, "%s\n", e->msg);
+        werr_free(e);
+        return;
+    }
+    char tail[128];
+    snprintf(tail, sizeof tail, "/weft/%s", id);
+    const char *p = cgroup_path(cg);
+    CHECK(strlen(p) > strlen(tail) && strcmp(p + strlen(p) - strlen(tail), tail) == 0);
+    struct child c = spawn();
+    CHECK_INT(cgroup_enter(cg, c.pid, &e), 0);
+    /* a live process: destroy fails (after ~1 s), naming it, and removes nothing */
+    CHECK_INT(cgroup_destroy(cg, &e), -1);
+    CHECK(e && strstr(e->msg, "still running") != NULL);
+    werr_free(e);
+    e = NULL;
+    CHECK(access(p, F_OK) == 0);
+    /* killed but not yet reaped: destroy waits for it to leave */
+    kill(c.pid, SIGKILL);
+    size_t n;
+    char **dirs = dirs_of(cg, &n);
+    CHECK_INT(cgroup_destroy(cg, &e), 0);
+    CHECK(gone(dirs, n));
+    free_strs(dirs, n);
+    waitpid(c.pid, NULL, 0);
+    cgroup_free(cg);
+    werr_free(e);
+    close(c.go);
 }
 
 /* Nothing of prefix/<name> exists in any hierarchy. */
