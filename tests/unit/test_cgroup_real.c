@@ -20,6 +20,9 @@
 
 static cg_layout *layout;
 static char prefix[64];
+static char *root_before; /* the unified root's subtree_control at start */
+static char *root_controls(void);
+static void restore_root_controls(char *before);
 
 static bool usable(void)
 {
@@ -36,6 +39,7 @@ static bool usable(void)
     }
     snprintf(prefix, sizeof prefix, "weft-unit-%d", (int)getpid());
     prctl(PR_SET_CHILD_SUBREAPER, 1); /* reap grandchildren left by killed children */
+    if (layout->unified_mount) root_before = root_controls();
     return true;
 }
 
@@ -67,7 +71,35 @@ __attribute__((destructor)) static void cleanup_all(void)
     for (size_t i = 0; i < layout->n_hier; i++)
         rm_under(layout->hier[i].mount, layout->hier[i].own);
     if (layout->unified_mount) rm_under(layout->unified_mount, layout->unified_own);
+    if (root_before) restore_root_controls(root_before);
     cg_layout_free(layout);
+}
+
+/* The driver enables controllers in the unified root's subtree_control; the
+ * machine is shared, so tests switch off again what was not on before. */
+static char *root_controls(void)
+{
+    char *v = NULL;
+    weft_error *e = NULL;
+    if (cg_read(layout->unified_mount, "cgroup.subtree_control", &v, &e) < 0) {
+        werr_free(e);
+        return strdup("");
+    }
+    return v;
+}
+
+static void restore_root_controls(char *before)
+{
+    char *now = root_controls();
+    char *save = NULL;
+    for (char *c = strtok_r(now, " ", &save); c; c = strtok_r(NULL, " ", &save)) {
+        char minus[64];
+        snprintf(minus, sizeof minus, "-%s", c);
+        if (strstr(before, c) == NULL)
+            cg_write(layout->unified_mount, "cgroup.subtree_control", minus, NULL);
+    }
+    free(now);
+    free(before);
 }
 
 static void sleep_ms(long ms)
