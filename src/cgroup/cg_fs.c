@@ -93,12 +93,13 @@ static int mkdir_once(const char *base, const char *path, bool cpuset, char **to
         char *next = xasprintf("%s/%.*s", cur, (int)len, p);
         if (mkdir(next, 0755) == 0) {
             if (*top == NULL) *top = xstrdup(next);
-            if (cpuset && cpuset_inherit(cur, next, err) < 0) {
-                free(next);
-                goto fail;
-            }
         } else if (errno != EEXIST) {
             werr_sys(err, "mkdir %s", next);
+            free(next);
+            goto fail;
+        }
+        /* also for a level that existed: someone else's mkdir leaves it empty too */
+        if (cpuset && cpuset_inherit(cur, next, err) < 0) {
             free(next);
             goto fail;
         }

@@ -290,6 +290,11 @@ TEST(v1_translation)
     char *cs = v1_leaf(root, "cpuset", cpuset), *p = v1_leaf(root, "pids", pids);
     char *d = v1_leaf(root, "devices", dev);
     put(m, "memory.limit_in_bytes", "9223372036854771712");
+    /* the leaf's cpuset starts empty, as the kernel makes it: inherited from the root */
+    char *csroot = mkdirs(root, "cpuset");
+    put(csroot, "cpuset.cpus", "0-1\n");
+    put(csroot, "cpuset.mems", "0-3\n");
+    free(csroot);
     cg_layout *l = cg_layout_new_v1();
     const char *names[] = {"memory", "cpu,cpuacct", "cpuset", "pids", "devices"};
     for (int i = 0; i < 5; i++) {
@@ -299,6 +304,7 @@ TEST(v1_translation)
     }
     oci_resources r = sample();
     r.cpu.shares.v = 512;
+    r.cpu.mems = NULL;
     r.memory.swappiness = (oci_opt_u64){true, 10};
     r.memory.has_disable_oom_killer = r.memory.disable_oom_killer = true;
     r.pids_limit = 33;
@@ -319,6 +325,7 @@ TEST(v1_translation)
     CHECK_STR(get(c, "cpu.cfs_period_us"), "100000");
     CHECK_STR(get(c, "cpu.cfs_burst_us"), "1000");
     CHECK_STR(get(cs, "cpuset.cpus"), "0");
+    CHECK_STR(get(cs, "cpuset.mems"), "0-3"); /* not in the spec: the parent's */
     CHECK_STR(get(p, "pids.max"), "33");
     /* deny-all then rules in order, then the default allows: last is tun */
     CHECK_STR(get(d, "devices.allow"), "c 10:200 rwm");
