@@ -30,7 +30,8 @@ typedef struct cg_layout {
 } cg_layout;
 
 /* One directory of the container. `top` is the highest directory we created
- * (NULL if the leaf existed already): destroy removes from the leaf up to it. */
+ * (NULL if the leaf existed already). destroy removes the leaf, then the
+ * empty parents up to `top`; a failed create removes only from `top` down. */
 typedef struct cg_dir {
     char *controllers; /* v1 list, or "" for the unified directory */
     char *path;

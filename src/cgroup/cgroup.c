@@ -225,12 +225,12 @@ int cgroup_destroy(cgroup *cg, weft_error **err)
 {
     if (cg->disabled) return 0;
     if (wait_no_pids(cg, err) < 0) return -1;
+    /* The leaf is the container's even if it existed (a stale one from a
+     * crashed run, as runc removes it too); parents only if we made them. */
     int r = 0;
     for (size_t i = 0; i < cg->n_v1; i++)
-        if (cg->v1[i].top && cg_rmdir_tree(cg->v1[i].path, cg->v1[i].top, err) < 0) r = -1;
-    if (cg->unified && cg->unified->top &&
-        cg_rmdir_tree(cg->unified->path, cg->unified->top, err) < 0)
-        r = -1;
+        if (cg_rmdir_tree(cg->v1[i].path, cg->v1[i].top, err) < 0) r = -1;
+    if (cg->unified && cg_rmdir_tree(cg->unified->path, cg->unified->top, err) < 0) r = -1;
     return r;
 }
 

@@ -157,7 +157,7 @@ TEST(v2_translation)
     CHECK_STR(get(leaf, "memory.high"), "50331648");
     if (cg) {
         CHECK_STR(cgroup_path(cg), leaf);
-        CHECK(cg->unified->top == NULL); /* existed: destroy leaves it */
+        CHECK(cg->unified->top == NULL); /* existed: not ours to undo on failure */
         /* update: only the fields given */
         oci_resources u = {0};
         u.has_pids = true;
