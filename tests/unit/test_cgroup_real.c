@@ -387,6 +387,27 @@ TEST(default_path_and_busy_destroy)
     close(c.go);
 }
 
+TEST(stale_leaf_is_reused_and_removed)
+{
+    if (!usable()) return;
+    char path[128];
+    snprintf(path, sizeof path, "%s/stale", prefix);
+    cgroup *a = NULL, *b = NULL;
+    weft_error *e = NULL;
+    CHECK_INT(cgroup_create(NULL, path, "stale", NULL, &a, &e), 0);
+    if (a == NULL) return;
+    cgroup_free(a); /* a crash: the directories stay */
+    CHECK_INT(cgroup_create(NULL, path, "stale", NULL, &b, &e), 0);
+    if (b == NULL) return;
+    size_t n;
+    char **dirs = dirs_of(b, &n);
+    CHECK(n > 0 && b->n_v1 + (b->unified != NULL) == n); /* nothing created: no tops */
+    CHECK_INT(cgroup_destroy(b, &e), 0);
+    CHECK(gone(dirs, n));
+    free_strs(dirs, n);
+    cgroup_free(b);
+}
+
 /* Nothing of prefix/<name> exists in any hierarchy. */
 static bool nothing_named(const char *name)
 {
