@@ -406,6 +406,10 @@ TEST(stale_leaf_is_reused_and_removed)
     CHECK(gone(dirs, n));
     free_strs(dirs, n);
     cgroup_free(b);
+    /* the parent was made by the "crashed" one: nobody else removes it */
+    for (size_t i = 0; i < layout->n_hier; i++)
+        rm_under(layout->hier[i].mount, layout->hier[i].own);
+    if (layout->unified_mount) rm_under(layout->unified_mount, layout->unified_own);
 }
 
 /* Nothing of prefix/<name> exists in any hierarchy. */
