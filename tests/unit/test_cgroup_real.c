@@ -53,11 +53,12 @@ static int rmdir_dirs(const char *p, const struct stat *st, int flag, struct FTW
 static void rm_under(const char *mount, const char *own)
 {
     char path[1024];
-    snprintf(path, sizeof path, "%s%s/%s", mount, strcmp(own, "/") == 0 ? "" : own, prefix);
+    if (own == NULL || strcmp(own, "/") == 0) own = "";
+    snprintf(path, sizeof path, "%s%s/%s", mount, own, prefix);
     nftw(path, rmdir_dirs, 16, FTW_DEPTH | FTW_PHYS);
     snprintf(path, sizeof path, "%s/%s-v2", mount, prefix);
     nftw(path, rmdir_dirs, 16, FTW_DEPTH | FTW_PHYS);
-    snprintf(path, sizeof path, "%s%s/weft/%s-d", mount, strcmp(own, "/") == 0 ? "" : own, prefix);
+    snprintf(path, sizeof path, "%s%s/weft/%s-d", mount, own, prefix);
     nftw(path, rmdir_dirs, 16, FTW_DEPTH | FTW_PHYS);
 }
 
