@@ -362,4 +362,55 @@ TEST(v1_translation)
     tmpl[0] = '\0';
 }
 
+TEST(v1_blkio_hugetlb_network)
+{
+    const char *root = fresh_root();
+    static const char *blk[] = {"blkio.bfq.weight", "blkio.throttle.read_bps_device",
+                                "blkio.throttle.write_iops_device", NULL};
+    static const char *huge[] = {"hugetlb.2MB.limit_in_bytes", NULL};
+    static const char *net[] = {"net_cls.classid", "net_prio.ifpriomap", NULL};
+    char *b = v1_leaf(root, "blkio", blk), *h = v1_leaf(root, "hugetlb", huge);
+    char *n = v1_leaf(root, "net_cls,net_prio", net);
+    cg_layout *l = cg_layout_new_v1();
+    const char *names[] = {"blkio", "hugetlb", "net_cls,net_prio"};
+    for (int i = 0; i < 3; i++) {
+        char mount[256];
+        snprintf(mount, sizeof mount, "%s/%s", root, names[i]);
+        cg_layout_add_v1(l, names[i], mount, "/");
+    }
+    oci_resources r = {0};
+    r.has_blkio = true;
+    r.blkio.has_weight = true;
+    r.blkio.weight = 300; /* no CFQ blkio.weight here: BFQ's file, same scale */
+    oci_throttle_device rd = {8, 16, 2097152}, wi = {253, 0, 100};
+    r.blkio.throttle[0] = &rd;
+    r.blkio.n_throttle[0] = 1;
+    r.blkio.throttle[3] = &wi;
+    r.blkio.n_throttle[3] = 1;
+    oci_hugepage_limit hp[2] = {{"2MB", 8388608}, {"1GB", 1}};
+    r.hugepage_limits = hp;
+    r.n_hugepage_limits = 1;
+    oci_net_priority prio = {"eth0", 5};
+    r.has_network = r.has_class_id = true;
+    r.class_id = 0x100001;
+    r.net_priorities = &prio;
+    r.n_net_priorities = 1;
+    cgroup *cg = NULL;
+    weft_error *e = NULL;
+    CHECK_INT(cg_create_in(l, "/c", "id", &r, &cg, &e), 0);
+    if (e) fprintf(stderr, "%s\n", e->msg);
+    CHECK_STR(get(b, "blkio.bfq.weight"), "300");
+    CHECK_STR(get(b, "blkio.throttle.read_bps_device"), "8:16 2097152");
+    CHECK_STR(get(b, "blkio.throttle.write_iops_device"), "253:0 100");
+    CHECK_STR(get(h, "hugetlb.2MB.limit_in_bytes"), "8388608");
+    CHECK_STR(get(n, "net_cls.classid"), "1048577");
+    CHECK_STR(get(n, "net_prio.ifpriomap"), "eth0 5");
+    cgroup_free(cg);
+    r.n_hugepage_limits = 2; /* 1GB pages: no such file */
+    CHECK_STR(expect_error(l, "/c", &r),
+              "linux.resources.hugepageLimits[1]: page size '1GB' not supported");
+    cg_layout_free(l);
+    free(b), free(h), free(n);
+}
+
 UNIT_MAIN()
