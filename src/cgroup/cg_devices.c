@@ -18,18 +18,17 @@
 /* What every container may use whatever its spec says (runc's list):
  * mknod of any node, null, random, full, tty, zero, urandom, pts, ptmx, tun. */
 static const oci_device_rule default_rules[] = {
-    {true, 'c', -1, -1, "m"},     {true, 'b', -1, -1, "m"},    {true, 'c', 1, 3, "rwm"},
-    {true, 'c', 1, 8, "rwm"},     {true, 'c', 1, 7, "rwm"},    {true, 'c', 5, 0, "rwm"},
-    {true, 'c', 1, 5, "rwm"},     {true, 'c', 1, 9, "rwm"},    {true, 'c', 136, -1, "rwm"},
-    {true, 'c', 5, 2, "rwm"},     {true, 'c', 10, 200, "rwm"},
+    {true, 'c', -1, -1, "m"}, {true, 'b', -1, -1, "m"},    {true, 'c', 1, 3, "rwm"},
+    {true, 'c', 1, 8, "rwm"}, {true, 'c', 1, 7, "rwm"},    {true, 'c', 5, 0, "rwm"},
+    {true, 'c', 1, 5, "rwm"}, {true, 'c', 1, 9, "rwm"},    {true, 'c', 136, -1, "rwm"},
+    {true, 'c', 5, 2, "rwm"}, {true, 'c', 10, 200, "rwm"},
 };
 #define N_DEFAULT (sizeof default_rules / sizeof default_rules[0])
 
 oci_device_rule *cg_device_rules(const oci_resources *res, size_t *n)
 {
     *n = 0;
-    if (res == NULL || res->n_devices == 0)
-        return NULL;
+    if (res == NULL || res->n_devices == 0) return NULL;
     oci_device_rule *v = xcalloc(res->n_devices + N_DEFAULT, sizeof *v);
     memcpy(v, res->devices, res->n_devices * sizeof *v);
     memcpy(v + res->n_devices, default_rules, sizeof default_rules);
@@ -81,8 +80,10 @@ static int access_bits(const char *acc)
 {
     int bits = 0;
     for (const char *p = acc[0] ? acc : "rwm"; *p; p++)
-        bits |= *p == 'r' ? BPF_DEVCG_ACC_READ : *p == 'w' ? BPF_DEVCG_ACC_WRITE
-                                                : *p == 'm' ? BPF_DEVCG_ACC_MKNOD : 0;
+        bits |= *p == 'r'   ? BPF_DEVCG_ACC_READ
+                : *p == 'w' ? BPF_DEVCG_ACC_WRITE
+                : *p == 'm' ? BPF_DEVCG_ACC_MKNOD
+                            : 0;
     return bits;
 }
 
@@ -152,36 +153,48 @@ static int bpf_sys(int cmd, union bpf_attr *attr)
     return (int)syscall(SYS_bpf, cmd, attr, sizeof *attr);
 }
 
-static int load_program(const oci_device_rule *rules, size_t n, weft_error **err)
+static int prog_load(const struct bpf_insn *prog, size_t len, char *log, uint32_t log_size)
 {
-    size_t len;
-    cleanup_free struct bpf_insn *prog = cg_devices_bpf_program(rules, n, &len);
-    static char log[4096];
     union bpf_attr a;
     memset(&a, 0, sizeof a);
     a.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
     a.insns = (uint64_t)(uintptr_t)prog;
     a.insn_cnt = (uint32_t)len;
     a.license = (uint64_t)(uintptr_t) "Apache-2.0";
-    a.log_buf = (uint64_t)(uintptr_t)log;
-    a.log_size = sizeof log;
-    a.log_level = 1;
-    log[0] = '\0';
-    int fd = bpf_sys(BPF_PROG_LOAD, &a);
-    if (fd < 0)
-        return werr_sys(err, "bpf(BPF_PROG_LOAD) of the device program%s%.200s",
-                        log[0] ? ": verifier: " : "", log);
-    return fd;
+    if (log != NULL) {
+        log[0] = '\0';
+        a.log_buf = (uint64_t)(uintptr_t)log;
+        a.log_size = log_size;
+        a.log_level = 1;
+    }
+    return bpf_sys(BPF_PROG_LOAD, &a);
+}
+
+static int load_program(const oci_device_rule *rules, size_t n, weft_error **err)
+{
+    size_t len;
+    cleanup_free struct bpf_insn *prog = cg_devices_bpf_program(rules, n, &len);
+    int fd = prog_load(prog, len, NULL, 0);
+    if (fd >= 0) return fd;
+    int saved = errno;
+    /* load again with the verifier's log, only to explain the failure */
+    cleanup_free char *log = xzalloc(1 << 16);
+    if (prog_load(prog, len, log, 1 << 16) >= 0) log[0] = '\0';
+    size_t l = strlen(log);
+    while (l > 0 && log[l - 1] == '\n')
+        log[--l] = '\0';
+    const char *last = strrchr(log, '\n');
+    if (log[0] == '\0') return werr_set(err, saved, "bpf(BPF_PROG_LOAD) of the device program");
+    return werr_set(err, saved, "bpf(BPF_PROG_LOAD) of the device program (verifier: %.200s)",
+                    last ? last + 1 : log);
 }
 
 int cg_devices_v2(const char *dir, const oci_device_rule *rules, size_t n, weft_error **err)
 {
     cleanup_close int prog = load_program(rules, n, err);
-    if (prog < 0)
-        return -1;
+    if (prog < 0) return -1;
     cleanup_close int cgfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (cgfd < 0)
-        return werr_sys(err, "open %s", dir);
+    if (cgfd < 0) return werr_sys(err, "open %s", dir);
     uint32_t old_ids[64];
     union bpf_attr q;
     memset(&q, 0, sizeof q);
@@ -189,8 +202,7 @@ int cg_devices_v2(const char *dir, const oci_device_rule *rules, size_t n, weft_
     q.query.attach_type = BPF_CGROUP_DEVICE;
     q.query.prog_ids = (uint64_t)(uintptr_t)old_ids;
     q.query.prog_cnt = 64;
-    if (bpf_sys(BPF_PROG_QUERY, &q) < 0)
-        return werr_sys(err, "bpf(BPF_PROG_QUERY) on %s", dir);
+    if (bpf_sys(BPF_PROG_QUERY, &q) < 0) return werr_sys(err, "bpf(BPF_PROG_QUERY) on %s", dir);
     /* A lone program attached without ALLOW_MULTI is replaced by attaching
      * without it; otherwise attach ours then detach the old ones, so that the
      * cgroup is never left without a filter. */
@@ -201,22 +213,19 @@ int cg_devices_v2(const char *dir, const oci_device_rule *rules, size_t n, weft_
     a.attach_bpf_fd = (uint32_t)prog;
     a.attach_type = BPF_CGROUP_DEVICE;
     a.attach_flags = multi ? BPF_F_ALLOW_MULTI : 0;
-    if (bpf_sys(BPF_PROG_ATTACH, &a) < 0)
-        return werr_sys(err, "bpf(BPF_PROG_ATTACH) to %s", dir);
+    if (bpf_sys(BPF_PROG_ATTACH, &a) < 0) return werr_sys(err, "bpf(BPF_PROG_ATTACH) to %s", dir);
     for (uint32_t i = 0; multi && i < q.query.prog_cnt; i++) {
         union bpf_attr g;
         memset(&g, 0, sizeof g);
         g.prog_id = old_ids[i];
         cleanup_close int old = bpf_sys(BPF_PROG_GET_FD_BY_ID, &g);
-        if (old < 0)
-            continue; /* already gone */
+        if (old < 0) continue; /* already gone */
         memset(&a, 0, sizeof a);
         a.target_fd = (uint32_t)cgfd;
         a.attach_bpf_fd = (uint32_t)old;
         a.attach_type = BPF_CGROUP_DEVICE;
         if (bpf_sys(BPF_PROG_DETACH, &a) < 0)
-            return werr_sys(err, "bpf(BPF_PROG_DETACH) of the previous device program on %s",
-                            dir);
+            return werr_sys(err, "bpf(BPF_PROG_DETACH) of the previous device program on %s", dir);
     }
     return 0;
 }

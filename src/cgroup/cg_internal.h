@@ -30,7 +30,8 @@ typedef struct cg_layout {
 } cg_layout;
 
 /* One directory of the container. `top` is the highest directory we created
- * (NULL if the leaf existed already): destroy removes from the leaf up to it. */
+ * (NULL if the leaf existed already). destroy removes the leaf, then the
+ * empty parents up to `top`; a failed create removes only from `top` down. */
 typedef struct cg_dir {
     char *controllers; /* v1 list, or "" for the unified directory */
     char *path;
@@ -88,6 +89,8 @@ bool cg_exists(const char *dir, const char *file);
 int cg_mkdir_below(const char *base, const char *path, bool cpuset, char **top, weft_error **err);
 /* rmdir the leaf (and any sub-cgroups) then its parents up to `top`. */
 int cg_rmdir_tree(const char *leaf, const char *top, weft_error **err);
+/* memory.checkBeforeUpdate: refuse a limit at or below the usage file's value. */
+int cg_check_usage(const char *dir, const char *usage_file, int64_t limit, weft_error **err);
 /* Append the pids of cgroup.procs of dir and every sub-directory. */
 int cg_collect_pids(const char *dir, pid_t **pids, size_t *n, weft_error **err);
 

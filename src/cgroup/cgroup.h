@@ -49,8 +49,9 @@ int cgroup_kill_all(cgroup *cg, int sig, weft_error **err);
 /* `weft update`: apply the given resources again (only the fields that are set). */
 int cgroup_update(cgroup *cg, const oci_resources *res, weft_error **err);
 
-/* Remove every directory this container created (retries on EBUSY while the
- * last processes exit). Succeeds if they are already gone. */
+/* Remove the container's cgroup directories (and the empty parents it
+ * created): waits ~1 s for the last processes to leave, fails naming one that
+ * is still running. Succeeds if they are already gone. */
 int cgroup_destroy(cgroup *cg, weft_error **err);
 
 /* The container's cgroup directory (the unified one on v2, else the memory or

@@ -21,16 +21,14 @@ static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
 
 static const char *fresh_root(void)
 {
-    if (tmpl[0])
-        nftw(tmpl, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    if (tmpl[0]) nftw(tmpl, rm_one, 16, FTW_DEPTH | FTW_PHYS);
     snprintf(tmpl, sizeof tmpl, "/tmp/weft-cgfake-XXXXXX");
     return mkdtemp(tmpl);
 }
 
 __attribute__((destructor)) static void remove_last_root(void)
 {
-    if (tmpl[0])
-        nftw(tmpl, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    if (tmpl[0]) nftw(tmpl, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* put(dir, "file", "content") */
@@ -63,20 +61,33 @@ static char *get(const char *dir, const char *file)
 static char *mkdirs(const char *root, const char *rel)
 {
     char *p = NULL;
-    if (asprintf(&p, "%s/%s", root, rel) < 0)
-        abort();
+    if (asprintf(&p, "%s/%s", root, rel) < 0) abort();
     char cmd[600];
     snprintf(cmd, sizeof cmd, "mkdir -p '%s'", p);
-    if (system(cmd) != 0)
-        abort();
+    if (system(cmd) != 0) abort();
     return p;
 }
 
-static const char *v2_files[] = {
-    "cgroup.procs",     "memory.max",      "memory.low",      "memory.swap.max", "memory.high",
-    "cpu.weight",       "cpu.max",         "cpu.max.burst",   "cpu.idle",        "cpuset.cpus",
-    "cpuset.mems",      "pids.max",        "io.weight",       "io.max",          "hugetlb.2MB.max",
-    "hugetlb.2MB.rsvd.max", "cgroup.freeze", "cgroup.kill", "cgroup.subtree_control", NULL};
+static const char *v2_files[] = {"cgroup.procs",
+                                 "memory.max",
+                                 "memory.low",
+                                 "memory.swap.max",
+                                 "memory.high",
+                                 "cpu.weight",
+                                 "cpu.max",
+                                 "cpu.max.burst",
+                                 "cpu.idle",
+                                 "cpuset.cpus",
+                                 "cpuset.mems",
+                                 "pids.max",
+                                 "io.weight",
+                                 "io.max",
+                                 "hugetlb.2MB.max",
+                                 "hugetlb.2MB.rsvd.max",
+                                 "cgroup.freeze",
+                                 "cgroup.kill",
+                                 "cgroup.subtree_control",
+                                 NULL};
 
 /* A v2 root with the leaf "c" populated like the kernel would. */
 static char *v2_tree(const char *root, const char *controllers)
@@ -130,8 +141,7 @@ TEST(v2_translation)
     cgroup *cg = NULL;
     weft_error *e = NULL;
     CHECK_INT(cg_create_in(l, "/c", "id", &r, &cg, &e), 0);
-    if (e)
-        fprintf(stderr, "%s\n", e->msg);
+    if (e) fprintf(stderr, "%s\n", e->msg);
     CHECK_STR(get(leaf, "memory.max"), "67108864");
     CHECK_STR(get(leaf, "memory.low"), "33554432");
     CHECK_STR(get(leaf, "memory.swap.max"), "33554432"); /* 96M - 64M */
@@ -147,7 +157,7 @@ TEST(v2_translation)
     CHECK_STR(get(leaf, "memory.high"), "50331648");
     if (cg) {
         CHECK_STR(cgroup_path(cg), leaf);
-        CHECK(cg->unified->top == NULL); /* existed: destroy leaves it */
+        CHECK(cg->unified->top == NULL); /* existed: not ours to undo on failure */
         /* update: only the fields given */
         oci_resources u = {0};
         u.has_pids = true;
@@ -221,6 +231,16 @@ TEST(v2_errors)
     snprintf(path, sizeof path, "%s/new", root);
     CHECK(access(path, F_OK) != 0);
     CHECK(strstr(expect_error(l, "../c", NULL), "'..' is not allowed") != NULL);
+    /* memory.checkBeforeUpdate refuses a limit below the usage */
+    put(leaf, "memory.current", "100000000\n");
+    r = (oci_resources){0};
+    r.has_memory = true;
+    r.memory.limit = (oci_opt_i64){true, 64 << 20};
+    r.memory.check_before_update = true;
+    CHECK(strstr(expect_error(l, "/c", &r), "is not above the current usage 100000000") != NULL);
+    r.memory.limit.v = 200000000;
+    CHECK_STR(expect_error(l, "/c", &r), "");
+    CHECK_STR(get(leaf, "memory.max"), "200000000");
     cg_layout_free(l);
     free(leaf);
 }
@@ -258,9 +278,9 @@ static char *v1_leaf(const char *root, const char *hier, const char **files)
 TEST(v1_translation)
 {
     const char *root = fresh_root();
-    static const char *mem[] = {"memory.limit_in_bytes", "memory.memsw.limit_in_bytes",
+    static const char *mem[] = {"memory.limit_in_bytes",      "memory.memsw.limit_in_bytes",
                                 "memory.soft_limit_in_bytes", "memory.swappiness",
-                                "memory.oom_control", NULL};
+                                "memory.oom_control",         NULL};
     static const char *cpu[] = {"cpu.shares", "cpu.cfs_quota_us", "cpu.cfs_period_us",
                                 "cpu.cfs_burst_us", NULL};
     static const char *cpuset[] = {"cpuset.cpus", "cpuset.mems", NULL};
@@ -270,6 +290,11 @@ TEST(v1_translation)
     char *cs = v1_leaf(root, "cpuset", cpuset), *p = v1_leaf(root, "pids", pids);
     char *d = v1_leaf(root, "devices", dev);
     put(m, "memory.limit_in_bytes", "9223372036854771712");
+    /* the leaf's cpuset starts empty, as the kernel makes it: inherited from the root */
+    char *csroot = mkdirs(root, "cpuset");
+    put(csroot, "cpuset.cpus", "0-1\n");
+    put(csroot, "cpuset.mems", "0-3\n");
+    free(csroot);
     cg_layout *l = cg_layout_new_v1();
     const char *names[] = {"memory", "cpu,cpuacct", "cpuset", "pids", "devices"};
     for (int i = 0; i < 5; i++) {
@@ -279,6 +304,7 @@ TEST(v1_translation)
     }
     oci_resources r = sample();
     r.cpu.shares.v = 512;
+    r.cpu.mems = NULL;
     r.memory.swappiness = (oci_opt_u64){true, 10};
     r.memory.has_disable_oom_killer = r.memory.disable_oom_killer = true;
     r.pids_limit = 33;
@@ -288,8 +314,7 @@ TEST(v1_translation)
     cgroup *cg = NULL;
     weft_error *e = NULL;
     CHECK_INT(cg_create_in(l, "c", "id", &r, &cg, &e), 0);
-    if (e)
-        fprintf(stderr, "%s\n", e->msg);
+    if (e) fprintf(stderr, "%s\n", e->msg);
     CHECK_STR(get(m, "memory.limit_in_bytes"), "67108864");
     CHECK_STR(get(m, "memory.memsw.limit_in_bytes"), "100663296"); /* memory+swap as given */
     CHECK_STR(get(m, "memory.soft_limit_in_bytes"), "33554432");
@@ -300,6 +325,7 @@ TEST(v1_translation)
     CHECK_STR(get(c, "cpu.cfs_period_us"), "100000");
     CHECK_STR(get(c, "cpu.cfs_burst_us"), "1000");
     CHECK_STR(get(cs, "cpuset.cpus"), "0");
+    CHECK_STR(get(cs, "cpuset.mems"), "0-3"); /* not in the spec: the parent's */
     CHECK_STR(get(p, "pids.max"), "33");
     /* deny-all then rules in order, then the default allows: last is tun */
     CHECK_STR(get(d, "devices.allow"), "c 10:200 rwm");
@@ -334,6 +360,57 @@ TEST(v1_translation)
     free(m), free(c), free(cs), free(p), free(d);
     nftw(tmpl, rm_one, 16, FTW_DEPTH | FTW_PHYS);
     tmpl[0] = '\0';
+}
+
+TEST(v1_blkio_hugetlb_network)
+{
+    const char *root = fresh_root();
+    static const char *blk[] = {"blkio.bfq.weight", "blkio.throttle.read_bps_device",
+                                "blkio.throttle.write_iops_device", NULL};
+    static const char *huge[] = {"hugetlb.2MB.limit_in_bytes", NULL};
+    static const char *net[] = {"net_cls.classid", "net_prio.ifpriomap", NULL};
+    char *b = v1_leaf(root, "blkio", blk), *h = v1_leaf(root, "hugetlb", huge);
+    char *n = v1_leaf(root, "net_cls,net_prio", net);
+    cg_layout *l = cg_layout_new_v1();
+    const char *names[] = {"blkio", "hugetlb", "net_cls,net_prio"};
+    for (int i = 0; i < 3; i++) {
+        char mount[256];
+        snprintf(mount, sizeof mount, "%s/%s", root, names[i]);
+        cg_layout_add_v1(l, names[i], mount, "/");
+    }
+    oci_resources r = {0};
+    r.has_blkio = true;
+    r.blkio.has_weight = true;
+    r.blkio.weight = 300; /* no CFQ blkio.weight here: BFQ's file, same scale */
+    oci_throttle_device rd = {8, 16, 2097152}, wi = {253, 0, 100};
+    r.blkio.throttle[0] = &rd;
+    r.blkio.n_throttle[0] = 1;
+    r.blkio.throttle[3] = &wi;
+    r.blkio.n_throttle[3] = 1;
+    oci_hugepage_limit hp[2] = {{"2MB", 8388608}, {"1GB", 1}};
+    r.hugepage_limits = hp;
+    r.n_hugepage_limits = 1;
+    oci_net_priority prio = {"eth0", 5};
+    r.has_network = r.has_class_id = true;
+    r.class_id = 0x100001;
+    r.net_priorities = &prio;
+    r.n_net_priorities = 1;
+    cgroup *cg = NULL;
+    weft_error *e = NULL;
+    CHECK_INT(cg_create_in(l, "/c", "id", &r, &cg, &e), 0);
+    if (e) fprintf(stderr, "%s\n", e->msg);
+    CHECK_STR(get(b, "blkio.bfq.weight"), "300");
+    CHECK_STR(get(b, "blkio.throttle.read_bps_device"), "8:16 2097152");
+    CHECK_STR(get(b, "blkio.throttle.write_iops_device"), "253:0 100");
+    CHECK_STR(get(h, "hugetlb.2MB.limit_in_bytes"), "8388608");
+    CHECK_STR(get(n, "net_cls.classid"), "1048577");
+    CHECK_STR(get(n, "net_prio.ifpriomap"), "eth0 5");
+    cgroup_free(cg);
+    r.n_hugepage_limits = 2; /* 1GB pages: no such file */
+    CHECK_STR(expect_error(l, "/c", &r),
+              "linux.resources.hugepageLimits[1]: page size '1GB' not supported");
+    cg_layout_free(l);
+    free(b), free(h), free(n);
 }
 
 UNIT_MAIN()
