@@ -225,6 +225,7 @@ static int record_state(struct create_ctx *c, const struct create_opts *o, weft_
     struct passwd *pw = getpwuid(geteuid());
     st->owner = xstrdup(pw ? pw->pw_name : "");
     st->handler = xstrdup("native");
+    st->has_process = c->spec->has_process;
     st->cgroup = c->cg ? cgroup_serialize(c->cg) : NULL;
     st->annotations = json_object();
     for (size_t i = 0; i < c->spec->n_annotations; i++)

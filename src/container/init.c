@@ -182,8 +182,10 @@ static int init_after_hooks(const struct init_args *a, pid_t host_pid, int *fifo
     if (linux_set_hostname(spec, err) < 0 || rootfs_finalize(spec, err) < 0 ||
         linux_apply_sysctl(spec, err) < 0)
         return -1;
+    /* A config without a process can be created (runtime-spec); `start`
+     * refuses it, so this init only waits to be deleted. */
     if (!spec->has_process)
-        return werr_set(err, 0, "%s: process: missing, nothing to run", spec->path);
+        return 0;
     const oci_process *p = &spec->process;
     if (p->terminal) {
         int master = -1;
@@ -252,7 +254,10 @@ _Noreturn void init_main(const struct init_args *a)
         if (hooks_run(a->spec, OCI_HOOK_START_CONTAINER, state, &err) < 0)
             goto fail;
     }
-    workload_exec(&a->spec->process, &w, &err);
+    if (!a->spec->has_process)
+        werr_set(&err, 0, "%s: process: missing, nothing to run", a->spec->path);
+    else
+        workload_exec(&a->spec->process, &w, &err);
 fail:
     _exit(werr_report(err));
 fail_sync:

@@ -106,6 +106,10 @@ int container_start(const struct weft_globals *g, const char *id, weft_error **e
                  container_status_name(s));
         goto out;
     }
+    if (!st->has_process) {
+        werr_set(err, 0, "cannot start container '%s': its config has no process", id);
+        goto out;
+    }
     if (release_init(st, err) < 0)
         goto out;
     st->started = true;
