@@ -45,6 +45,14 @@ bool wf_utf8_valid(const uint8_t *s, size_t n)
     return true;
 }
 
+/* opcodes of Wasm 2.0 (without SIMD); anything else is malformed */
+bool wf_known_opcode(uint8_t op)
+{
+    return op <= 0x05 || (op >= 0x0b && op <= 0x11) || (op >= 0x1a && op <= 0x1c) ||
+           (op >= 0x20 && op <= 0x26) || (op >= 0x28 && op <= 0xc4) ||
+           (op >= 0xd0 && op <= 0xd2) || op == 0xfc;
+}
+
 static char *rd_name(wf_reader *r)
 {
     uint32_t n = wf_rd_count(r, 1);
@@ -56,7 +64,22 @@ static char *rd_name(wf_reader *r)
         wf_rd_fail(r, "malformed UTF-8 encoding");
         return NULL;
     }
-    return xstrndup((const char *)p, n);
+    /* a name may contain U+0000; C strings cannot, so it is stored as the
+     * (otherwise invalid, hence collision-free) overlong form C0 80 */
+    size_t zeros = 0;
+    for (uint32_t i = 0; i < n; i++)
+        zeros += p[i] == 0;
+    char *s = xmalloc(n + zeros + 1), *o = s;
+    for (uint32_t i = 0; i < n; i++) {
+        if (p[i] == 0) {
+            *o++ = (char)0xc0;
+            *o++ = (char)0x80;
+        } else {
+            *o++ = (char)p[i];
+        }
+    }
+    *o = 0;
+    return s;
 }
 
 static bool is_valtype(uint8_t b)
@@ -168,6 +191,11 @@ static void rd_constexpr(struct dec *d, wf_constexpr *c)
             c->val = wf_rd_u32(r);
             break;
         default:
+            if (!wf_known_opcode(op)) {
+                r->p--;
+                wf_rd_fail(r, "illegal opcode");
+                return;
+            }
             if (d->invalid == NULL) {
                 d->invalid = "constant expression required";
                 d->invalid_off = at;

@@ -7,6 +7,7 @@
 #include "util/xalloc.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -547,6 +548,7 @@ static int run(wf_exec *ex, wf_func *entry, weft_error **err)
     uint64_t memsize;
     wf_global **globals;
     const char *trap_msg = NULL;
+    char trap_buf[64];
     int trap_kind = WF_ERR_TRAP;
     wf_call call;
     LOAD_INST();
@@ -674,8 +676,10 @@ op_call_indirect:;
     if (i >= t->size)
         TRAP("undefined element");
     callee = t->elems[i];
-    if (callee == NULL)
-        TRAP("uninitialized element");
+    if (callee == NULL) {
+        snprintf(trap_buf, sizeof trap_buf, "uninitialized element %u", i);
+        TRAP(trap_buf);
+    }
     if (callee->type->sig != inst->sigs[ti])
         TRAP("indirect call type mismatch");
     goto do_call;
@@ -958,13 +962,13 @@ op_f32_abs:
 op_f32_neg:
     UN(u32, u32, a ^ 0x80000000u);
 op_f32_ceil:
-    UN(f32, f32, ceilf(a));
+    UN(f32, f32, a != a ? a + a : ceilf(a));
 op_f32_floor:
-    UN(f32, f32, floorf(a));
+    UN(f32, f32, a != a ? a + a : floorf(a));
 op_f32_trunc:
-    UN(f32, f32, truncf(a));
+    UN(f32, f32, a != a ? a + a : truncf(a));
 op_f32_nearest:
-    UN(f32, f32, nearbyintf(a));
+    UN(f32, f32, a != a ? a + a : nearbyintf(a));
 op_f32_sqrt:
     UN(f32, f32, sqrtf(a));
 op_f32_add:
@@ -987,13 +991,13 @@ op_f64_abs:
 op_f64_neg:
     UN(u64, u64, a ^ 0x8000000000000000ull);
 op_f64_ceil:
-    UN(f64, f64, ceil(a));
+    UN(f64, f64, a != a ? a + a : ceil(a));
 op_f64_floor:
-    UN(f64, f64, floor(a));
+    UN(f64, f64, a != a ? a + a : floor(a));
 op_f64_trunc:
-    UN(f64, f64, trunc(a));
+    UN(f64, f64, a != a ? a + a : trunc(a));
 op_f64_nearest:
-    UN(f64, f64, nearbyint(a));
+    UN(f64, f64, a != a ? a + a : nearbyint(a));
 op_f64_sqrt:
     UN(f64, f64, sqrt(a));
 op_f64_add:

@@ -162,5 +162,6 @@ static inline uint64_t wf_rd_fixed64(wf_reader *r)
 
 /* true if s[0..n) is well-formed UTF-8 (no overlongs, surrogates, > U+10FFFF) */
 bool wf_utf8_valid(const uint8_t *s, size_t n);
+bool wf_known_opcode(uint8_t op);
 
 #endif

@@ -96,6 +96,15 @@ static wf_valtype pop(fv *v)
     return v->vals[--v->nvals];
 }
 
+/* pops and checks; returns the popped type as is (T_UNKNOWN for bottom) */
+static wf_valtype pop_check(fv *v, wf_valtype want)
+{
+    wf_valtype got = pop(v);
+    if (got != want && got != T_UNKNOWN && want != T_UNKNOWN)
+        fail(v, "type mismatch");
+    return got;
+}
+
 static wf_valtype pop_expect(fv *v, wf_valtype want)
 {
     wf_valtype got = pop(v);
@@ -231,6 +240,10 @@ static bool memarg(fv *v, unsigned op, unsigned natural)
     uint32_t off = wf_rd_u32(&v->r);
     if (v->r.err)
         return false;
+    if (align >= 32) {
+        wf_rd_fail(&v->r, "malformed memop flags");
+        return false;
+    }
     if (v->m->n_mems == 0)
         return fail(v, "unknown memory 0");
     if (align > natural)
@@ -392,7 +405,7 @@ static bool op_br_table(fv *v)
         size_t saved = v->nvals;
         wf_valtype *copy = xmalloc((size_t)na * sizeof *copy + 1);
         for (uint32_t k = na; k-- > 0;)
-            copy[k] = pop_expect(v, ts[k]);
+            copy[k] = pop_check(v, ts[k]);
         push_vals(v, copy, na);
         free(copy);
         (void)saved;
@@ -471,6 +484,8 @@ static bool need_table(fv *v, uint32_t t)
 
 static bool need_data(fv *v, uint32_t d)
 {
+    if (!v->m->has_datacount && v->m->n_datas == 0)
+        return fail(v, "unknown data segment");
     if (!v->m->has_datacount) {
         wf_rd_fail(&v->r, "data count section required");
         return false;
@@ -495,10 +510,12 @@ static bool op_fc(fv *v)
     switch (sub) {
     case 8: /* memory.init */
         a = rd_idx(v);
-        if (!zero_byte(v) || !need_data(v, a))
+        if (!zero_byte(v))
             return false;
         if (v->m->n_mems == 0)
             return fail(v, "unknown memory 0");
+        if (!need_data(v, a))
+            return false;
         pop_expect(v, WF_I32), pop_expect(v, WF_I32), pop_expect(v, WF_I32);
         emit(v, op), emit(v, a);
         return true;

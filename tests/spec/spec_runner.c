@@ -151,6 +151,26 @@ static void *extern_ref(uint64_t n)
     return (void *)(uintptr_t)(n + 1); /* never NULL, never a real pointer we hand out */
 }
 
+/* a JSON string as the engine spells names: U+0000 becomes C0 80 */
+static char *name_of(json_t *j)
+{
+    if (j == NULL)
+        return NULL;
+    const char *s = json_string_value(j);
+    size_t n = json_string_length(j);
+    char *out = xmalloc(2 * n + 1), *o = out;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == 0) {
+            *o++ = (char)0xc0;
+            *o++ = (char)0x80;
+        } else {
+            *o++ = s[i];
+        }
+    }
+    *o = 0;
+    return out;
+}
+
 static int parse_value(json_t *j, wf_value *v)
 {
     const char *type = json_string_value(json_object_get(j, "type"));
@@ -181,7 +201,7 @@ static int do_action(struct runner *r, json_t *act, wf_value *results, size_t *n
                      weft_error **err)
 {
     const char *type = json_string_value(json_object_get(act, "type"));
-    const char *field = json_string_value(json_object_get(act, "field"));
+    cleanup_free char *field = name_of(json_object_get(act, "field"));
     const char *mod = json_string_value(json_object_get(act, "module"));
     wf_instance *inst = find_instance(r, mod);
     if (inst == NULL)
@@ -437,7 +457,7 @@ int main(int argc, char **argv)
     }
     r.json_path = argv[ai];
     json_error_t jerr;
-    json_t *root = json_load_file(r.json_path, 0, &jerr);
+    json_t *root = json_load_file(r.json_path, JSON_ALLOW_NUL, &jerr);
     if (root == NULL) {
         fprintf(stderr, "%s:%d: %s\n", r.json_path, jerr.line, jerr.text);
         return 2;
