@@ -34,6 +34,7 @@ typedef struct fv {
     wf_reader r;
     const char *err;
     size_t err_off;
+    const uint8_t *instr; /* start of the instruction being validated */
     wf_valtype *vals;
     size_t nvals, capvals;
     ctl *ctls;
@@ -53,7 +54,7 @@ static bool fail(fv *v, const char *msg)
 {
     if (v->err == NULL) {
         v->err = msg;
-        v->err_off = (size_t)(v->r.p - v->r.base);
+        v->err_off = (size_t)(v->instr - v->r.base);
     }
     return false;
 }
@@ -919,6 +920,7 @@ static int validate_func(wf_module *m, uint32_t i, const uint8_t *base, weft_err
     v.max_height = c->nlocals;
     push_ctl(&v, C_FUNC, NULL, 0, wf_ft_results(ft), ft->nresults);
     while (v.nctls > 0 && !v.err && !v.r.err) {
+        v.instr = v.r.p;
         uint8_t op = wf_rd_u8(&v.r);
         if (v.r.err)
             break;

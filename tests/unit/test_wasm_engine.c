@@ -1,0 +1,246 @@
+/* The wasm engine end to end on small modules: decoder and validator errors
+ * (kind, offset in the message, no huge allocations), invocation, traps that
+ * name the function, call-stack exhaustion, host functions and proc_exit,
+ * memory.grow against the host limit. */
+#include "unit.h"
+#include "wasm/wasm.h"
+
+#include <stdlib.h>
+
+/* wat2wasm --debug-names of:
+ * (module
+ *   (import "env" "exit" (func $exit (param i32)))
+ *   (import "env" "add3" (func $add3 (param i32) (result i32)))
+ *   (memory 1 100)
+ *   (func $div (export "div") (param i32 i32) (result i32) local.get 0 local.get 1 i32.div_s)
+ *   (func $rec (export "rec") (param i32) (result i32) local.get 0 call $rec)
+ *   (func $quit (export "quit") i32.const 7 call $exit)
+ *   (func $grow (export "grow") (param i32) (result i32) local.get 0 memory.grow)
+ *   (func $host (export "host") (param i32) (result i32) local.get 0 call $add3)
+ *   (func $fib (export "fib") (param i32) (result i32) ...recursive fib...)) */
+static const uint8_t test_mod[] = {
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x13, 0x04, 0x60,
+  0x01, 0x7f, 0x00, 0x60, 0x01, 0x7f, 0x01, 0x7f, 0x60, 0x02, 0x7f, 0x7f,
+  0x01, 0x7f, 0x60, 0x00, 0x00, 0x02, 0x17, 0x02, 0x03, 0x65, 0x6e, 0x76,
+  0x04, 0x65, 0x78, 0x69, 0x74, 0x00, 0x00, 0x03, 0x65, 0x6e, 0x76, 0x04,
+  0x61, 0x64, 0x64, 0x33, 0x00, 0x01, 0x03, 0x07, 0x06, 0x02, 0x01, 0x03,
+  0x01, 0x01, 0x01, 0x05, 0x04, 0x01, 0x01, 0x01, 0x64, 0x07, 0x28, 0x06,
+  0x03, 0x64, 0x69, 0x76, 0x00, 0x02, 0x03, 0x72, 0x65, 0x63, 0x00, 0x03,
+  0x04, 0x71, 0x75, 0x69, 0x74, 0x00, 0x04, 0x04, 0x67, 0x72, 0x6f, 0x77,
+  0x00, 0x05, 0x04, 0x68, 0x6f, 0x73, 0x74, 0x00, 0x06, 0x03, 0x66, 0x69,
+  0x62, 0x00, 0x07, 0x0a, 0x42, 0x06, 0x07, 0x00, 0x20, 0x00, 0x20, 0x01,
+  0x6d, 0x0b, 0x06, 0x00, 0x20, 0x00, 0x10, 0x03, 0x0b, 0x06, 0x00, 0x41,
+  0x07, 0x10, 0x00, 0x0b, 0x06, 0x00, 0x20, 0x00, 0x40, 0x00, 0x0b, 0x06,
+  0x00, 0x20, 0x00, 0x10, 0x01, 0x0b, 0x1c, 0x00, 0x20, 0x00, 0x41, 0x02,
+  0x49, 0x04, 0x7f, 0x20, 0x00, 0x05, 0x20, 0x00, 0x41, 0x01, 0x6b, 0x10,
+  0x07, 0x20, 0x00, 0x41, 0x02, 0x6b, 0x10, 0x07, 0x6a, 0x0b, 0x0b, 0x00,
+  0x48, 0x04, 0x6e, 0x61, 0x6d, 0x65, 0x01, 0x2e, 0x08, 0x00, 0x04, 0x65,
+  0x78, 0x69, 0x74, 0x01, 0x04, 0x61, 0x64, 0x64, 0x33, 0x02, 0x03, 0x64,
+  0x69, 0x76, 0x03, 0x03, 0x72, 0x65, 0x63, 0x04, 0x04, 0x71, 0x75, 0x69,
+  0x74, 0x05, 0x04, 0x67, 0x72, 0x6f, 0x77, 0x06, 0x04, 0x68, 0x6f, 0x73,
+  0x74, 0x07, 0x03, 0x66, 0x69, 0x62, 0x02, 0x11, 0x08, 0x00, 0x00, 0x01,
+  0x00, 0x02, 0x00, 0x03, 0x00, 0x04, 0x00, 0x05, 0x00, 0x06, 0x00, 0x07,
+  0x00
+};
+
+static int load(const uint8_t *b, size_t n, wf_module **m, weft_error **err)
+{
+    return wf_module_load(b, n, "t.wasm", m, err);
+}
+
+TEST(bad_magic_and_version)
+{
+    weft_error *err = NULL;
+    wf_module *m = NULL;
+    const uint8_t bad_magic[] = {0x00, 0x61, 0x73, 0x6e, 0x01, 0, 0, 0};
+    CHECK_INT(load(bad_magic, sizeof bad_magic, &m, &err), -1);
+    CHECK_INT(err->kind, WF_ERR_MALFORMED);
+    CHECK_STR(err->msg, "t.wasm: at offset 0x0: magic header not detected");
+    werr_free(err), err = NULL;
+    const uint8_t bad_version[] = {0x00, 0x61, 0x73, 0x6d, 0x02, 0, 0, 0};
+    CHECK_INT(load(bad_version, sizeof bad_version, &m, &err), -1);
+    CHECK_STR(err->msg, "t.wasm: at offset 0x4: unknown binary version");
+    werr_free(err);
+}
+
+TEST(section_too_long)
+{
+    weft_error *err = NULL;
+    wf_module *m = NULL;
+    /* type section claiming 0x7f bytes with 3 present */
+    const uint8_t b[] = {0, 'a', 's', 'm', 1, 0, 0, 0, 0x01, 0x7f, 0x01, 0x60, 0x00};
+    CHECK_INT(load(b, sizeof b, &m, &err), -1);
+    CHECK_INT(err->kind, WF_ERR_MALFORMED);
+    CHECK(strstr(err->msg, "at offset 0xa:") != NULL);
+    werr_free(err);
+}
+
+TEST(huge_counts_rejected_without_allocating)
+{
+    weft_error *err = NULL;
+    wf_module *m = NULL;
+    /* 2^32-1 types in a 5-byte section */
+    const uint8_t types[] = {0, 'a', 's', 'm', 1, 0, 0, 0, 0x01, 0x05, 0xff, 0xff, 0xff, 0xff, 0x0f};
+    CHECK_INT(load(types, sizeof types, &m, &err), -1);
+    CHECK_INT(err->kind, WF_ERR_MALFORMED);
+    werr_free(err), err = NULL;
+    /* one function declaring 2^32-1 locals */
+    const uint8_t locals[] = {0, 'a', 's', 'm', 1, 0, 0, 0, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00,
+                              0x03, 0x02, 0x01, 0x00, 0x0a, 0x0a, 0x01, 0x08, 0x01,
+                              0xff, 0xff, 0xff, 0xff, 0x0f, 0x7f, 0x0b};
+    CHECK_INT(load(locals, sizeof locals, &m, &err), -1);
+    CHECK_INT(err->kind, WF_ERR_MALFORMED);
+    CHECK(strstr(err->msg, "too many locals") != NULL);
+    werr_free(err);
+}
+
+TEST(validation_error_names_function_and_offset)
+{
+    weft_error *err = NULL;
+    wf_module *m = NULL;
+    /* (func (result i32) i64.const 0) */
+    const uint8_t b[] = {0, 'a', 's', 'm', 1, 0, 0, 0, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7f,
+                         0x03, 0x02, 0x01, 0x00, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x42, 0x00, 0x0b};
+    CHECK_INT(load(b, sizeof b, &m, &err), -1);
+    CHECK_INT(err->kind, WF_ERR_INVALID);
+    CHECK_STR(err->msg, "t.wasm: function 0 at offset 0x1a: type mismatch");
+    werr_free(err);
+}
+
+static int host_exit(wf_call *call, void *env, const wf_value *args, wf_value *results)
+{
+    (void)env, (void)results;
+    return wf_call_exit(call, (int)args[0].of.i32);
+}
+
+static int host_add3(wf_call *call, void *env, const wf_value *args, wf_value *results)
+{
+    (void)env;
+    uint64_t size = 0;
+    CHECK(wf_call_memory(call, &size) != NULL);
+    CHECK_INT(size, 65536);
+    if (args[0].of.i32 == 99)
+        return wf_call_trap(call, "host says no");
+    results[0].of.i32 = args[0].of.i32 + 3;
+    return 0;
+}
+
+struct env {
+    wf_store *s;
+    wf_linker *l;
+    wf_module *m;
+    wf_instance *inst;
+};
+
+static void setup(struct env *e, const wf_config *cfg)
+{
+    weft_error *err = NULL;
+    e->s = wf_store_new(cfg);
+    e->l = wf_linker_new();
+    CHECK_INT(wf_linker_define_func(e->l, "env", "exit", "i", "", host_exit, NULL, &err), 0);
+    CHECK_INT(wf_linker_define_func(e->l, "env", "add3", "i", "i", host_add3, NULL, &err), 0);
+    CHECK_INT(wf_module_load(test_mod, sizeof test_mod, "t.wasm", &e->m, &err), 0);
+    CHECK_INT(wf_instantiate(e->s, e->m, e->l, &e->inst, &err), 0);
+    if (err)
+        fprintf(stderr, "%s\n", err->msg);
+}
+
+static void teardown(struct env *e)
+{
+    wf_store_free(e->s);
+    wf_linker_free(e->l);
+    wf_module_free(e->m);
+}
+
+static int call1(struct env *e, const char *fn, uint32_t arg, uint32_t *out, weft_error **err)
+{
+    wf_value a = {.type = WF_I32, .of.i32 = arg}, r[1];
+    size_t n = 0;
+    int rc = wf_invoke(e->inst, fn, &a, 1, r, &n, err);
+    if (rc == 0 && out)
+        *out = r[0].of.i32;
+    return rc;
+}
+
+TEST(invoke_and_traps)
+{
+    struct env e;
+    setup(&e, NULL);
+    weft_error *err = NULL;
+    uint32_t v = 0;
+    CHECK_INT(call1(&e, "fib", 20, &v, &err), 0);
+    CHECK_INT(v, 6765);
+    wf_value args[2] = {{.type = WF_I32, .of.i32 = 7}, {.type = WF_I32, .of.i32 = 0}}, r[1];
+    size_t n;
+    CHECK_INT(wf_invoke(e.inst, "div", args, 2, r, &n, &err), -1);
+    CHECK_INT(err->kind, WF_ERR_TRAP);
+    CHECK_STR(err->msg, "trap: integer divide by zero (in function $div, func 2)");
+    werr_free(err), err = NULL;
+    /* wrong argument count is an error, not a crash */
+    CHECK_INT(wf_invoke(e.inst, "div", args, 1, r, &n, &err), -1);
+    werr_free(err), err = NULL;
+    CHECK_INT(call1(&e, "rec", 1, NULL, &err), -1);
+    CHECK_INT(err->kind, WF_ERR_EXHAUSTED);
+    CHECK(strstr(err->msg, "call stack exhausted") != NULL);
+    werr_free(err), err = NULL;
+    /* the engine is usable after a trap */
+    CHECK_INT(call1(&e, "fib", 10, &v, &err), 0);
+    CHECK_INT(v, 55);
+    teardown(&e);
+}
+
+TEST(host_functions)
+{
+    struct env e;
+    setup(&e, NULL);
+    weft_error *err = NULL;
+    uint32_t v = 0;
+    CHECK_INT(call1(&e, "host", 4, &v, &err), 0);
+    CHECK_INT(v, 7);
+    CHECK_INT(call1(&e, "host", 99, &v, &err), -1);
+    CHECK_INT(err->kind, WF_ERR_TRAP);
+    CHECK(strstr(err->msg, "host says no") != NULL);
+    werr_free(err), err = NULL;
+    CHECK_INT(wf_invoke(e.inst, "quit", NULL, 0, NULL, NULL, &err), -1);
+    CHECK_INT(err->kind, WF_ERR_EXIT);
+    CHECK_INT(err->status, 7);
+    werr_free(err);
+    teardown(&e);
+}
+
+TEST(memory_grow_limits)
+{
+    struct env e;
+    wf_config cfg = {.max_memory_bytes = 4 * 65536};
+    setup(&e, &cfg);
+    weft_error *err = NULL;
+    uint32_t v = 0;
+    CHECK_INT(call1(&e, "grow", 2, &v, &err), 0);
+    CHECK_INT(v, 1);
+    CHECK_INT(call1(&e, "grow", 2, &v, &err), 0); /* 5 pages > host limit of 4 */
+    CHECK_INT(v, 0xffffffffu);
+    CHECK_INT(call1(&e, "grow", 1, &v, &err), 0);
+    CHECK_INT(v, 3);
+    uint64_t size = 0;
+    CHECK(wf_export_memory(e.inst, "nope", &size) == NULL);
+    teardown(&e);
+}
+
+TEST(unlinkable)
+{
+    weft_error *err = NULL;
+    wf_store *s = wf_store_new(NULL);
+    wf_module *m = NULL;
+    wf_instance *inst = NULL;
+    CHECK_INT(wf_module_load(test_mod, sizeof test_mod, "t.wasm", &m, &err), 0);
+    CHECK_INT(wf_module_import_count(m), 2);
+    CHECK_STR(wf_module_import(m, 0).name, "exit");
+    CHECK_INT(wf_instantiate(s, m, NULL, &inst, &err), -1);
+    CHECK_INT(err->kind, WF_ERR_UNLINKABLE);
+    CHECK(strstr(err->msg, "env.exit") != NULL);
+    werr_free(err);
+    wf_store_free(s);
+    wf_module_free(m);
+}
+
+UNIT_MAIN()
