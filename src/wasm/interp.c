@@ -1,7 +1,7 @@
 /* The interpreter: runs the internal code of code.h with computed-goto
  * dispatch. The wasm call stack lives on the heap (an array of frames and one
  * array of slots), so deep recursion ends in a trap, never in a host stack
- * overflow. Hot state (pc, sp, fp, memory base and size) lives in locals. */
+ * overflow. Hot state (pc, fp, memory base and size) lives in locals. */
 #include "wasm/code.h"
 #include "wasm/module.h"
 #include "util/xalloc.h"
@@ -281,7 +281,6 @@ static int host_error(wf_call *call, weft_error **err)
 }
 
 #define NEXT() goto *labels[*pc++]
-#define IMM() (*pc++)
 #define TRAP(msg)                                                                                  \
     do {                                                                                           \
         trap_msg = (msg);                                                                          \
@@ -295,45 +294,44 @@ static int host_error(wf_call *call, weft_error **err)
         globals = inst->globals;                                                                   \
     } while (0)
 
+#define S(i) fp[pc[i]]
 #define BIN(res, in, expr)                                                                         \
     do {                                                                                           \
-        sp--;                                                                                      \
-        __typeof__(sp[0].in) a = sp[-1].in, b = sp[0].in;                                          \
+        __typeof__(fp[0].in) a = S(1).in, b = S(2).in;                                             \
         (void)a, (void)b;                                                                          \
-        sp[-1].res = (expr);                                                                       \
+        S(0).res = (expr);                                                                         \
+        pc += 3;                                                                                   \
         NEXT();                                                                                    \
     } while (0)
 #define UN(res, in, expr)                                                                          \
     do {                                                                                           \
-        __typeof__(sp[0].in) a = sp[-1].in;                                                        \
-        sp[-1].res = (expr);                                                                       \
+        __typeof__(fp[0].in) a = S(1).in;                                                          \
+        S(0).res = (expr);                                                                         \
+        pc += 2;                                                                                   \
         NEXT();                                                                                    \
     } while (0)
 
-/* effective address of an access of N bytes; traps when out of bounds */
-#define EA(N)                                                                                      \
-    ({                                                                                             \
-        uint64_t ea_ = (uint64_t)sp[-1].u32 + IMM();                                               \
-        if (ea_ + (N) > memsize)                                                                   \
-            TRAP("out of bounds memory access");                                                   \
-        ea_;                                                                                       \
-    })
+/* [dst][addr][offset] */
 #define LOAD(field, T, N)                                                                          \
     do {                                                                                           \
-        uint64_t a = EA(N);                                                                        \
+        uint64_t ea = (uint64_t)S(1).u32 + pc[2];                                                  \
+        if (ea + (N) > memsize)                                                                    \
+            TRAP("out of bounds memory access");                                                   \
         T x;                                                                                       \
-        memcpy(&x, mem + a, N);                                                                    \
-        sp[-1].u64 = 0;                                                                            \
-        sp[-1].field = x;                                                                          \
+        memcpy(&x, mem + ea, N);                                                                   \
+        S(0).field = x;                                                                            \
+        pc += 3;                                                                                   \
         NEXT();                                                                                    \
     } while (0)
+/* [addr][val][offset] */
 #define STORE(field, T, N)                                                                         \
     do {                                                                                           \
-        sp--;                                                                                      \
-        uint64_t a = EA(N);                                                                        \
-        T x = (T)sp[0].field;                                                                      \
-        memcpy(mem + a, &x, N);                                                                    \
-        sp--;                                                                                      \
+        uint64_t ea = (uint64_t)S(0).u32 + pc[2];                                                  \
+        if (ea + (N) > memsize)                                                                    \
+            TRAP("out of bounds memory access");                                                   \
+        T x = (T)S(1).field;                                                                       \
+        memcpy(mem + ea, &x, N);                                                                   \
+        pc += 3;                                                                                   \
         NEXT();                                                                                    \
     } while (0)
 
@@ -352,11 +350,8 @@ static int run(wf_exec *ex, wf_func *entry, weft_error **err)
         [0xf] = &&op_return,
         [0x10] = &&op_call,
         [0x11] = &&op_call_indirect,
-        [0x1a] = &&op_drop,
         [0x1b] = &&op_select,
-        [0x20] = &&op_local_get,
-        [0x21] = &&op_local_set,
-        [0x22] = &&op_local_tee,
+        [0x21] = &&op_copy,
         [0x23] = &&op_global_get,
         [0x24] = &&op_global_set,
         [0x25] = &&op_table_get,
@@ -554,14 +549,13 @@ static int run(wf_exec *ex, wf_func *entry, weft_error **err)
     LOAD_INST();
 
     const wf_code *code = entry->code;
-    wf_slot *fp = ex->stack, *sp;
+    wf_slot *fp = ex->stack;
     if (fp + code->max_height > ex->stack_end) {
         trap_kind = WF_ERR_EXHAUSTED;
         TRAP("call stack exhausted");
     }
     memset(fp + entry->type->nparams, 0,
            (code->nlocals - entry->type->nparams) * sizeof(wf_slot));
-    sp = fp + code->nlocals;
     const uint64_t *pc = code->code;
     NEXT();
 
@@ -572,52 +566,43 @@ op_br:
     pc += (int64_t)*pc;
     NEXT();
 op_br_if:
-    if ((--sp)->u32)
-        pc += (int64_t)*pc;
+    if (S(0).u32)
+        pc += 1 + (int64_t)pc[1];
     else
-        pc++;
+        pc += 2;
     NEXT();
 op_br_unless:
-    if (!(--sp)->u32)
-        pc += (int64_t)*pc;
+    if (!S(0).u32)
+        pc += 1 + (int64_t)pc[1];
     else
-        pc++;
+        pc += 2;
     NEXT();
 op_br_if_adj:
-    if (!(--sp)->u32) {
-        pc += 3;
+    if (!S(0).u32) {
+        pc += 5;
         NEXT();
     }
+    pc++;
     /* fall through */
-op_br_adj: {
-    uint32_t arity = (uint32_t)pc[1];
-    wf_slot *dst = fp + pc[2];
-    memmove(dst, sp - arity, arity * sizeof(wf_slot));
-    sp = dst + arity;
+op_br_adj:
+    memmove(fp + pc[3], fp + pc[2], pc[1] * sizeof(wf_slot));
     pc += (int64_t)*pc;
     NEXT();
-}
 op_br_table: {
-    uint32_t n = (uint32_t)*pc++;
-    uint32_t i = (--sp)->u32;
+    uint32_t i = S(0).u32, n = (uint32_t)pc[1];
     if (i > n)
         i = n;
-    const uint64_t *e = pc + 3 * (size_t)i;
-    uint32_t arity = (uint32_t)e[1];
-    wf_slot *dst = fp + e[2];
-    if (dst != sp - arity) {
-        memmove(dst, sp - arity, arity * sizeof(wf_slot));
-        sp = dst + arity;
-    }
+    const uint64_t *e = pc + 2 + 4 * (size_t)i;
+    if (e[1])
+        memmove(fp + e[3], fp + e[2], e[1] * sizeof(wf_slot));
     pc = e + (int64_t)e[0];
     NEXT();
 }
 op_return: {
-    uint32_t n = (uint32_t)*pc;
-    wf_slot *src = sp - n;
+    uint32_t n = (uint32_t)pc[0];
+    wf_slot *src = fp + pc[1];
     for (uint32_t i = 0; i < n; i++)
         fp[i] = src[i];
-    sp = fp + n;
     if (depth == 0)
         return 0;
     struct frame *fr = &frames[--depth];
@@ -633,16 +618,16 @@ op_return: {
     NEXT();
 }
 op_call: {
-    wf_func *callee = inst->funcs[*pc++];
+    wf_func *callee = inst->funcs[pc[0]];
+    wf_slot *nfp = fp + pc[1];
     const wf_code *cc;
     uint32_t np;
+    pc += 2;
 do_call:
     np = callee->type->nparams;
     if (callee->host) {
-        wf_slot *io = sp - np;
-        if (wf_host_call(callee, inst, io, &call) < 0)
+        if (wf_host_call(callee, inst, nfp, &call) < 0)
             goto host_fail;
-        sp = io + callee->type->nresults;
         memsize = memobj->size;
         NEXT();
     }
@@ -651,7 +636,6 @@ do_call:
         TRAP("call stack exhausted");
     }
     cc = callee->code;
-    wf_slot *nfp = sp - np;
     if (nfp + cc->max_height > ex->stack_end) {
         trap_kind = WF_ERR_EXHAUSTED;
         TRAP("call stack exhausted");
@@ -660,7 +644,6 @@ do_call:
     for (wf_slot *l = nfp + np, *e = nfp + cc->nlocals; l < e; l++)
         l->u64 = 0;
     fp = nfp;
-    sp = fp + cc->nlocals;
     pc = cc->code;
     func = callee;
     if (callee->inst != inst) {
@@ -671,8 +654,9 @@ do_call:
 op_call_indirect:;
     uint32_t ti = (uint32_t)pc[0];
     wf_table *t = inst->tables[pc[1]];
-    pc += 2;
-    uint32_t i = (--sp)->u32;
+    nfp = fp + pc[2];
+    uint32_t i = S(3).u32;
+    pc += 4;
     if (i >= t->size)
         TRAP("undefined element");
     callee = t->elems[i];
@@ -686,53 +670,49 @@ op_call_indirect:;
 }
 
     /* ---- parametric, variables ---- */
-op_drop:
-    sp--;
-    NEXT();
 op_select:
-    sp -= 2;
-    if (!sp[1].u32)
-        sp[-1] = sp[0];
+    S(0) = S(3).u32 ? S(1) : S(2);
+    pc += 4;
     NEXT();
-op_local_get:
-    *sp++ = fp[*pc++];
-    NEXT();
-op_local_set:
-    fp[*pc++] = *--sp;
-    NEXT();
-op_local_tee:
-    fp[*pc++] = sp[-1];
+op_copy:
+    S(0) = S(1);
+    pc += 2;
     NEXT();
 op_global_get:
-    *sp++ = globals[*pc++]->val;
+    S(0) = globals[pc[1]]->val;
+    pc += 2;
     NEXT();
 op_global_set:
-    globals[*pc++]->val = *--sp;
+    globals[pc[1]]->val = S(0);
+    pc += 2;
     NEXT();
 op_table_get: {
-    wf_table *t = inst->tables[*pc++];
-    uint32_t i = sp[-1].u32;
+    wf_table *t = inst->tables[pc[2]];
+    uint32_t i = S(1).u32;
     if (i >= t->size)
         TRAP("out of bounds table access");
-    sp[-1].ref = t->elems[i];
+    S(0).ref = t->elems[i];
+    pc += 3;
     NEXT();
 }
 op_table_set: {
-    wf_table *t = inst->tables[*pc++];
-    sp -= 2;
-    uint32_t i = sp[0].u32;
+    wf_table *t = inst->tables[pc[2]];
+    uint32_t i = S(0).u32;
     if (i >= t->size)
         TRAP("out of bounds table access");
-    t->elems[i] = sp[1].ref;
+    t->elems[i] = S(1).ref;
+    pc += 3;
     NEXT();
 }
 op_const:
-    (sp++)->u64 = *pc++;
+    S(0).u64 = pc[1];
+    pc += 2;
     NEXT();
 op_ref_is_null:
     UN(u32, ref, a == NULL);
 op_ref_func:
-    (sp++)->ref = inst->funcs[*pc++];
+    S(0).ref = inst->funcs[pc[1]];
+    pc += 2;
     NEXT();
 
     /* ---- memory ---- */
@@ -783,12 +763,14 @@ op_i64_store16:
 op_i64_store32:
     STORE(u64, uint32_t, 4);
 op_memory_size:
-    (sp++)->u64 = memobj->pages;
+    S(0).u64 = memobj->pages;
+    pc += 1;
     NEXT();
 op_memory_grow:
-    sp[-1].u64 = (uint32_t)wf_memory_grow(memobj, sp[-1].u32, wf_store_max_mem(inst->store));
+    S(0).u64 = (uint32_t)wf_memory_grow(memobj, S(1).u32, wf_store_max_mem(inst->store));
     mem = memobj->base;
     memsize = memobj->size;
+    pc += 2;
     NEXT();
 
     /* ---- i32 ---- */
@@ -876,21 +858,21 @@ op_i32_sub:
 op_i32_mul:
     BIN(u32, u32, a * b);
 op_i32_div_s:
-    if (sp[-1].i32 == 0)
+    if (S(2).i32 == 0)
         TRAP("integer divide by zero");
-    if (sp[-1].i32 == -1 && sp[-2].i32 == INT32_MIN)
+    if (S(2).i32 == -1 && S(1).i32 == INT32_MIN)
         TRAP("integer overflow");
     BIN(i32, i32, a / b);
 op_i32_div_u:
-    if (sp[-1].u32 == 0)
+    if (S(2).u32 == 0)
         TRAP("integer divide by zero");
     BIN(u32, u32, a / b);
 op_i32_rem_s:
-    if (sp[-1].i32 == 0)
+    if (S(2).i32 == 0)
         TRAP("integer divide by zero");
     BIN(i32, i32, b == -1 ? 0 : a % b);
 op_i32_rem_u:
-    if (sp[-1].u32 == 0)
+    if (S(2).u32 == 0)
         TRAP("integer divide by zero");
     BIN(u32, u32, a % b);
 op_i32_and:
@@ -923,21 +905,21 @@ op_i64_sub:
 op_i64_mul:
     BIN(u64, u64, a * b);
 op_i64_div_s:
-    if (sp[-1].i64 == 0)
+    if (S(2).i64 == 0)
         TRAP("integer divide by zero");
-    if (sp[-1].i64 == -1 && sp[-2].i64 == INT64_MIN)
+    if (S(2).i64 == -1 && S(1).i64 == INT64_MIN)
         TRAP("integer overflow");
     BIN(i64, i64, a / b);
 op_i64_div_u:
-    if (sp[-1].u64 == 0)
+    if (S(2).u64 == 0)
         TRAP("integer divide by zero");
     BIN(u64, u64, a / b);
 op_i64_rem_s:
-    if (sp[-1].i64 == 0)
+    if (S(2).i64 == 0)
         TRAP("integer divide by zero");
     BIN(i64, i64, b == -1 ? 0 : a % b);
 op_i64_rem_u:
-    if (sp[-1].u64 == 0)
+    if (S(2).u64 == 0)
         TRAP("integer divide by zero");
     BIN(u64, u64, a % b);
 op_i64_and:
@@ -1018,39 +1000,43 @@ op_f64_copysign:
 op_i32_wrap_i64:
     UN(u64, u64, (uint32_t)a);
 op_i32_trunc_f32_s: {
-    float x = sp[-1].f32;
+    float x = S(1).f32;
     if (x != x)
         TRAP("invalid conversion to integer");
     if (!(x >= -2147483648.0f && x < 2147483648.0f))
         TRAP("integer overflow");
-    sp[-1].i32 = (int32_t)x;
+    S(0).i32 = (int32_t)x;
+    pc += 2;
     NEXT();
 }
 op_i32_trunc_f32_u: {
-    float x = sp[-1].f32;
+    float x = S(1).f32;
     if (x != x)
         TRAP("invalid conversion to integer");
     if (!(x > -1.0f && x < 4294967296.0f))
         TRAP("integer overflow");
-    sp[-1].u32 = (uint32_t)x;
+    S(0).u32 = (uint32_t)x;
+    pc += 2;
     NEXT();
 }
 op_i32_trunc_f64_s: {
-    double x = sp[-1].f64;
+    double x = S(1).f64;
     if (x != x)
         TRAP("invalid conversion to integer");
     if (!(x > -2147483649.0 && x < 2147483648.0))
         TRAP("integer overflow");
-    sp[-1].i32 = (int32_t)x;
+    S(0).i32 = (int32_t)x;
+    pc += 2;
     NEXT();
 }
 op_i32_trunc_f64_u: {
-    double x = sp[-1].f64;
+    double x = S(1).f64;
     if (x != x)
         TRAP("invalid conversion to integer");
     if (!(x > -1.0 && x < 4294967296.0))
         TRAP("integer overflow");
-    sp[-1].u32 = (uint32_t)x;
+    S(0).u32 = (uint32_t)x;
+    pc += 2;
     NEXT();
 }
 op_i64_extend_i32_s:
@@ -1058,39 +1044,43 @@ op_i64_extend_i32_s:
 op_i64_extend_i32_u:
     UN(u64, u32, (uint64_t)a);
 op_i64_trunc_f32_s: {
-    float x = sp[-1].f32;
+    float x = S(1).f32;
     if (x != x)
         TRAP("invalid conversion to integer");
     if (!(x >= -9223372036854775808.0f && x < 9223372036854775808.0f))
         TRAP("integer overflow");
-    sp[-1].i64 = (int64_t)x;
+    S(0).i64 = (int64_t)x;
+    pc += 2;
     NEXT();
 }
 op_i64_trunc_f32_u: {
-    float x = sp[-1].f32;
+    float x = S(1).f32;
     if (x != x)
         TRAP("invalid conversion to integer");
     if (!(x > -1.0f && x < 18446744073709551616.0f))
         TRAP("integer overflow");
-    sp[-1].u64 = (uint64_t)x;
+    S(0).u64 = (uint64_t)x;
+    pc += 2;
     NEXT();
 }
 op_i64_trunc_f64_s: {
-    double x = sp[-1].f64;
+    double x = S(1).f64;
     if (x != x)
         TRAP("invalid conversion to integer");
     if (!(x >= -9223372036854775808.0 && x < 9223372036854775808.0))
         TRAP("integer overflow");
-    sp[-1].i64 = (int64_t)x;
+    S(0).i64 = (int64_t)x;
+    pc += 2;
     NEXT();
 }
 op_i64_trunc_f64_u: {
-    double x = sp[-1].f64;
+    double x = S(1).f64;
     if (x != x)
         TRAP("invalid conversion to integer");
     if (!(x > -1.0 && x < 18446744073709551616.0))
         TRAP("integer overflow");
-    sp[-1].u64 = (uint64_t)x;
+    S(0).u64 = (uint64_t)x;
+    pc += 2;
     NEXT();
 }
 op_f32_convert_i32_s:
@@ -1114,7 +1104,7 @@ op_f64_convert_i64_u:
 op_f64_promote_f32:
     UN(f64, f32, (double)a);
 op_nop_reinterpret:
-    NEXT();
+    UN(u64, u64, a);
 op_i32_extend8_s:
     UN(i32, u32, (int32_t)(int8_t)a);
 op_i32_extend16_s:
@@ -1145,71 +1135,74 @@ op_i64_trunc_sat_f64_u:
 
     /* ---- bulk memory and tables ---- */
 op_memory_init: {
-    uint32_t seg = (uint32_t)*pc++;
-    sp -= 3;
-    uint64_t d = sp[0].u32, s = sp[1].u32, n = sp[2].u32;
+    uint64_t d = S(0).u32, s = S(1).u32, n = S(2).u32;
+    uint32_t seg = (uint32_t)pc[3];
+    pc += 4;
     if (s + n > inst->data_len[seg] || d + n > memsize)
         TRAP("out of bounds memory access");
     memcpy(mem + d, inst->mod->datas[seg].bytes + s, n);
     NEXT();
 }
 op_data_drop:
-    inst->data_len[*pc++] = 0;
+    inst->data_len[pc[0]] = 0;
+    pc += 1;
     NEXT();
 op_memory_copy: {
-    sp -= 3;
-    uint64_t d = sp[0].u32, s = sp[1].u32, n = sp[2].u32;
+    uint64_t d = S(0).u32, s = S(1).u32, n = S(2).u32;
+    pc += 3;
     if (s + n > memsize || d + n > memsize)
         TRAP("out of bounds memory access");
     memmove(mem + d, mem + s, n);
     NEXT();
 }
 op_memory_fill: {
-    sp -= 3;
-    uint64_t d = sp[0].u32, n = sp[2].u32;
+    uint64_t d = S(0).u32, n = S(2).u32;
+    int val = (int)(uint8_t)S(1).u32;
+    pc += 3;
     if (d + n > memsize)
         TRAP("out of bounds memory access");
-    memset(mem + d, (int)(uint8_t)sp[1].u32, n);
+    memset(mem + d, val, n);
     NEXT();
 }
 op_table_init: {
-    uint32_t seg = (uint32_t)pc[0];
-    wf_table *t = inst->tables[pc[1]];
-    pc += 2;
-    sp -= 3;
-    uint64_t d = sp[0].u32, s = sp[1].u32, n = sp[2].u32;
+    uint64_t d = S(0).u32, s = S(1).u32, n = S(2).u32;
+    uint32_t seg = (uint32_t)pc[3];
+    wf_table *t = inst->tables[pc[4]];
+    pc += 5;
     if (s + n > inst->elem_len[seg] || d + n > t->size)
         TRAP("out of bounds table access");
     memcpy(t->elems + d, inst->elem_refs[seg] + s, n * sizeof(void *));
     NEXT();
 }
 op_elem_drop:
-    inst->elem_len[*pc++] = 0;
+    inst->elem_len[pc[0]] = 0;
+    pc += 1;
     NEXT();
 op_table_copy: {
-    wf_table *td = inst->tables[pc[0]], *ts = inst->tables[pc[1]];
-    pc += 2;
-    sp -= 3;
-    uint64_t d = sp[0].u32, s = sp[1].u32, n = sp[2].u32;
+    uint64_t d = S(0).u32, s = S(1).u32, n = S(2).u32;
+    wf_table *td = inst->tables[pc[3]], *ts = inst->tables[pc[4]];
+    pc += 5;
     if (s + n > ts->size || d + n > td->size)
         TRAP("out of bounds table access");
     memmove(td->elems + d, ts->elems + s, n * sizeof(void *));
     NEXT();
 }
 op_table_grow: {
-    wf_table *t = inst->tables[*pc++];
-    sp--;
-    sp[-1].u64 = (uint32_t)wf_table_grow(t, sp[0].u32, sp[-1].ref, wf_store_max_table(inst->store));
+    wf_table *t = inst->tables[pc[3]];
+    int32_t r = wf_table_grow(t, S(2).u32, S(1).ref, wf_store_max_table(inst->store));
+    S(0).u64 = (uint32_t)r;
+    pc += 4;
     NEXT();
 }
 op_table_size:
-    (sp++)->u64 = inst->tables[*pc++]->size;
+    S(0).u64 = inst->tables[pc[1]]->size;
+    pc += 2;
     NEXT();
 op_table_fill: {
-    wf_table *t = inst->tables[*pc++];
-    sp -= 3;
-    uint64_t d = sp[0].u32, n = sp[2].u32;
-    void *val = sp[1].ref;
+    uint64_t d = S(0).u32, n = S(2).u32;
+    void *val = S(1).ref;
+    wf_table *t = inst->tables[pc[3]];
+    pc += 4;
     if (d + n > t->size)
         TRAP("out of bounds table access");
     for (uint64_t k = 0; k < n; k++)
