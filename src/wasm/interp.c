@@ -280,7 +280,7 @@ static int host_error(wf_call *call, weft_error **err)
     return werr_kind(err, WF_ERR_TRAP);
 }
 
-#define NEXT() goto *labels[*pc++]
+#define NEXT() goto *(const void *)(uintptr_t)(*pc++)
 #define TRAP(msg)                                                                                  \
     do {                                                                                           \
         trap_msg = (msg);                                                                          \
@@ -334,6 +334,8 @@ static int host_error(wf_call *call, weft_error **err)
         pc += 3;                                                                                   \
         NEXT();                                                                                    \
     } while (0)
+
+static const void *const *op_labels;
 
 static int run(wf_exec *ex, wf_func *entry, weft_error **err)
 {
@@ -534,6 +536,10 @@ static int run(wf_exec *ex, wf_func *entry, weft_error **err)
         [0x121] = &&op_br_if_adj,
     };
 #pragma GCC diagnostic pop
+    if (ex == NULL) { /* asked for the handler table only */
+        op_labels = labels;
+        return 0;
+    }
     struct frame *frames = ex->frames;
     uint32_t depth = 0, max_frames = ex->max_frames;
     wf_func *func = entry;
@@ -556,6 +562,8 @@ static int run(wf_exec *ex, wf_func *entry, weft_error **err)
     }
     memset(fp + entry->type->nparams, 0,
            (code->nlocals - entry->type->nparams) * sizeof(wf_slot));
+    for (uint32_t k = 0; k < code->npool; k++)
+        fp[code->nlocals + k].u64 = code->pool[k];
     const uint64_t *pc = code->code;
     NEXT();
 
@@ -643,6 +651,8 @@ do_call:
     frames[depth++] = (struct frame){pc, fp, func};
     for (wf_slot *l = nfp + np, *e = nfp + cc->nlocals; l < e; l++)
         l->u64 = 0;
+    for (uint32_t k = 0; k < cc->npool; k++)
+        nfp[cc->nlocals + k].u64 = cc->pool[k];
     fp = nfp;
     pc = cc->code;
     func = callee;
@@ -1216,6 +1226,13 @@ trap:
     return trap_error(func, trap_msg, trap_kind, err);
 host_fail:
     return host_error(&call, err);
+}
+
+const void *const *wf_op_labels(void)
+{
+    if (op_labels == NULL)
+        run(NULL, NULL, NULL);
+    return op_labels;
 }
 
 int wf_exec_call(wf_store *s, wf_func *f, wf_slot *io, weft_error **err)

@@ -96,10 +96,14 @@ typedef struct wf_data {
     uint8_t *bytes;
 } wf_data;
 
+#define WF_POOL_MAX 32
+
 /* A translated function body. */
 typedef struct wf_code {
     uint32_t nlocals;    /* params + declared locals */
-    uint32_t max_height; /* locals + deepest operand stack, in slots */
+    uint32_t max_height; /* locals + pool + deepest operand stack, in slots */
+    uint32_t npool;      /* constants copied to fp[nlocals..] at each call */
+    uint64_t *pool;
     uint64_t *code;      /* internal code, see interp.c */
     size_t code_len;
     size_t body_off; /* offset of the body in the binary (messages) */
@@ -208,6 +212,8 @@ uint32_t wf_intern_sig(const wf_valtype *types, uint32_t nparams, uint32_t nresu
 const wf_functype *wf_sig_type(uint32_t sig);
 
 /* interp.c */
+/* handler addresses by internal opcode (code.h), for direct threading */
+const void *const *wf_op_labels(void);
 typedef struct wf_exec wf_exec;
 /* Run `f` with args in/results out of `io` (room for max(params, results)).
  * On failure sets err (TRAP / EXHAUSTED / EXIT). */

@@ -50,7 +50,16 @@ typedef struct fv {
     size_t nctls, capctls;
     uint64_t *code;
     size_t ncode, capcode;
+    size_t *ops; /* code indices of opcode words (threaded at the end) */
+    size_t nops, capops;
     uint32_t max_height;
+    uint32_t base; /* first operand-stack slot: locals + constant pool */
+    /* constants kept in frame slots (copied in at each call) instead of
+     * being materialised by instructions; pass 1 collects them */
+    const uint64_t *pool;
+    uint32_t npool;
+    uint64_t seen[WF_POOL_MAX];
+    uint32_t nseen;
     /* the last instruction's result slot word may be retargeted by a
      * following local.set/tee when nothing jumps in between */
     size_t fold_dst, fold_end;
@@ -83,6 +92,24 @@ static size_t emit(fv *v, uint64_t w)
     return v->ncode++;
 }
 
+static size_t emit_op(fv *v, unsigned op)
+{
+    if (v->nops == v->capops) {
+        v->capops = v->capops ? v->capops * 2 : 64;
+        v->ops = xreallocarray(v->ops, v->capops, sizeof *v->ops);
+    }
+    v->ops[v->nops++] = v->ncode;
+    return emit(v, op);
+}
+
+/* Direct threading: opcode words become the addresses of their handlers. */
+static void thread_code(fv *v)
+{
+    const void *const *labels = wf_op_labels();
+    for (size_t i = 0; i < v->nops; i++)
+        v->code[v->ops[i]] = (uint64_t)(uintptr_t)labels[v->code[v->ops[i]]];
+}
+
 /* A jump target is placed here: no folding across it. */
 static void label_here(fv *v)
 {
@@ -91,7 +118,7 @@ static void label_here(fv *v)
 
 static uint32_t home(fv *v, size_t pos)
 {
-    return v->c->nlocals + (uint32_t)pos;
+    return v->base + (uint32_t)pos;
 }
 
 /* ---- operand stack ---- */
@@ -103,7 +130,7 @@ static void push_at(fv *v, wf_valtype t, uint32_t loc)
         v->vals = xreallocarray(v->vals, v->capvals, sizeof *v->vals);
     }
     v->vals[v->nvals++] = (opnd){t, loc};
-    uint32_t h = v->c->nlocals + (uint32_t)v->nvals;
+    uint32_t h = v->base + (uint32_t)v->nvals;
     if (h > v->max_height)
         v->max_height = h;
 }
@@ -156,7 +183,7 @@ static void push_vals(fv *v, const wf_valtype *ts, uint32_t n)
 
 static void emit_copy(fv *v, uint32_t dst, uint32_t src)
 {
-    emit(v, OP_COPY);
+    emit_op(v, OP_COPY);
     emit(v, dst);
     emit(v, src);
 }
@@ -257,7 +284,7 @@ static void emit_target(fv *v, ctl *c)
 static bool branch_move(fv *v, ctl *c, uint32_t *arity, uint32_t *from, uint32_t *to)
 {
     *arity = label_arity(c);
-    *to = v->c->nlocals + c->height;
+    *to = v->base + c->height;
     *from = home(v, v->nvals >= *arity ? v->nvals - *arity : 0);
     return *from != *to && *arity != 0;
 }
@@ -266,7 +293,7 @@ static void emit_branch(fv *v, ctl *c, uint64_t op_plain, uint64_t op_adj, int64
 {
     uint32_t arity, from, to;
     bool adj = branch_move(v, c, &arity, &from, &to);
-    emit(v, adj ? op_adj : op_plain);
+    emit_op(v, adj ? op_adj : op_plain);
     if (cond >= 0)
         emit(v, (uint64_t)cond);
     emit_target(v, c);
@@ -404,7 +431,7 @@ static void apply_sig(fv *v, unsigned op, const char *sig)
     for (int i = n; i-- > 0;)
         src[i] = use(v, letter_type(sig[i]));
     uint32_t dst = push(v, letter_type(sig[n + 1]));
-    emit(v, op);
+    emit_op(v, op);
     size_t at = emit(v, dst);
     for (int i = 0; i < n; i++)
         emit(v, src[i]);
@@ -428,7 +455,7 @@ static bool op_block(fv *v, enum ctl_kind kind)
     push_ctl(v, kind, ps, np, rs, nr);
     push_vals(v, ps, np);
     if (kind == C_IF) {
-        emit(v, OP_BR_UNLESS);
+        emit_op(v, OP_BR_UNLESS);
         emit(v, cond);
         v->ctls[v->nctls - 1].else_patch = emit(v, NO_PATCH);
     }
@@ -462,7 +489,7 @@ static bool op_end(fv *v)
     patch_chain(v, c->patch, v->ncode);
     label_here(v);
     if (c->kind == C_FUNC) {
-        emit(v, OP_RETURN);
+        emit_op(v, OP_RETURN);
         emit(v, c->nresults);
         emit(v, home(v, c->height));
     }
@@ -480,7 +507,7 @@ static bool op_else(fv *v)
         return fail(v, "else without if");
     if (!close_results(v, c))
         return false;
-    emit(v, OP_BR);
+    emit_op(v, OP_BR);
     emit_target(v, c);
     patch_chain(v, c->else_patch, v->ncode);
     label_here(v);
@@ -540,7 +567,7 @@ static bool op_br_table(fv *v)
     uint32_t arity;
     label_types(&v->ctls[v->nctls - 1 - labels[n]], &dts, &arity);
     materialize_top(v, arity);
-    emit(v, OP_BR_TABLE);
+    emit_op(v, OP_BR_TABLE);
     emit(v, idx);
     emit(v, n);
     for (uint32_t i = 0; i <= n; i++) {
@@ -577,7 +604,7 @@ static bool op_return(fv *v)
     materialize_top(v, f->nresults);
     uint32_t from = home(v, v->nvals >= f->nresults ? v->nvals - f->nresults : 0);
     pop_vals(v, f->results, f->nresults);
-    emit(v, OP_RETURN);
+    emit_op(v, OP_RETURN);
     emit(v, f->nresults);
     emit(v, from);
     set_unreachable(v);
@@ -602,7 +629,7 @@ static bool op_call(fv *v)
         return fail(v, "unknown function");
     const wf_functype *ft = &v->m->types[v->m->func_type[f]];
     uint32_t base = call_args(v, ft);
-    emit(v, OP_CALL);
+    emit_op(v, OP_CALL);
     emit(v, f);
     emit(v, base);
     /* results land from `base` on, which is where pushes put them */
@@ -625,7 +652,7 @@ static bool op_call_indirect(fv *v)
     uint32_t idx = use(v, WF_I32);
     const wf_functype *ft = &v->m->types[ti];
     uint32_t base = call_args(v, ft);
-    emit(v, OP_CALL_INDIRECT);
+    emit_op(v, OP_CALL_INDIRECT);
     emit(v, ti);
     emit(v, tab);
     emit(v, base);
@@ -666,7 +693,7 @@ static bool op_select(fv *v, bool typed)
         t = a.t == T_UNKNOWN ? b.t : a.t;
     }
     uint32_t dst = push(v, t);
-    emit(v, OP_SELECT);
+    emit_op(v, OP_SELECT);
     size_t at = emit(v, dst);
     emit(v, a.loc);
     emit(v, b.loc);
@@ -730,25 +757,25 @@ static bool op_global_table(fv *v, uint8_t op)
     switch (op) {
     case 0x23:
         a = push(v, m->globals[idx].type.type);
-        emit(v, op), at = emit(v, a), emit(v, idx);
+        emit_op(v, op), at = emit(v, a), emit(v, idx);
         foldable(v, at);
         break;
     case 0x24:
         if (!m->globals[idx].type.mut)
             return fail(v, "global is immutable");
         a = use(v, m->globals[idx].type.type);
-        emit(v, op), emit(v, a), emit(v, idx);
+        emit_op(v, op), emit(v, a), emit(v, idx);
         break;
     case 0x25:
         a = use(v, WF_I32);
         b = push(v, m->tables[idx].elem);
-        emit(v, op), at = emit(v, b), emit(v, a), emit(v, idx);
+        emit_op(v, op), at = emit(v, b), emit(v, a), emit(v, idx);
         foldable(v, at);
         break;
     default:
         b = use(v, m->tables[idx].elem);
         a = use(v, WF_I32);
-        emit(v, op), emit(v, a), emit(v, b), emit(v, idx);
+        emit_op(v, op), emit(v, a), emit(v, b), emit(v, idx);
         break;
     }
     return true;
@@ -778,7 +805,7 @@ static bool op_load_store(fv *v, uint8_t op)
     if (op <= 0x35) {
         uint32_t addr = use(v, WF_I32);
         uint32_t dst = push(v, letter_type(load_result[op - 0x28]));
-        emit(v, op);
+        emit_op(v, op);
         size_t at = emit(v, dst);
         emit(v, addr);
         emit(v, off);
@@ -786,7 +813,7 @@ static bool op_load_store(fv *v, uint8_t op)
     } else {
         uint32_t val = use(v, letter_type(store_type[op - 0x36]));
         uint32_t addr = use(v, WF_I32);
-        emit(v, op);
+        emit_op(v, op);
         emit(v, addr);
         emit(v, val);
         emit(v, off);
@@ -800,7 +827,7 @@ static bool op_memory(fv *v, uint8_t op)
         return false;
     uint32_t a = op == 0x40 ? use(v, WF_I32) : 0;
     uint32_t dst = push(v, WF_I32);
-    emit(v, op);
+    emit_op(v, op);
     size_t at = emit(v, dst);
     if (op == 0x40)
         emit(v, a);
@@ -830,8 +857,21 @@ static bool op_const(fv *v, uint8_t op)
     }
     if (v->r.err)
         return false;
+    for (uint32_t k = 0; k < v->npool; k++) {
+        if (v->pool[k] == bits) {
+            push_at(v, t, v->c->nlocals + k);
+            return true;
+        }
+    }
+    if (v->pool == NULL && v->nseen < WF_POOL_MAX) {
+        uint32_t k = 0;
+        while (k < v->nseen && v->seen[k] != bits)
+            k++;
+        if (k == v->nseen)
+            v->seen[v->nseen++] = bits;
+    }
     uint32_t dst = push(v, t);
-    emit(v, OP_CONST);
+    emit_op(v, OP_CONST);
     size_t at = emit(v, dst);
     emit(v, bits);
     foldable(v, at);
@@ -851,7 +891,7 @@ static bool op_ref(fv *v, uint8_t op)
             return false;
         }
         uint32_t dst = push(v, (wf_valtype)b);
-        emit(v, OP_CONST), at = emit(v, dst), emit(v, 0);
+        emit_op(v, OP_CONST), at = emit(v, dst), emit(v, 0);
         foldable(v, at);
         return true;
     }
@@ -860,7 +900,7 @@ static bool op_ref(fv *v, uint8_t op)
         if (o.t != T_UNKNOWN && !wf_is_ref(o.t))
             return fail(v, "type mismatch");
         uint32_t dst = push(v, WF_I32);
-        emit(v, OP_REF_IS_NULL), at = emit(v, dst), emit(v, o.loc);
+        emit_op(v, OP_REF_IS_NULL), at = emit(v, dst), emit(v, o.loc);
         foldable(v, at);
         return true;
     }
@@ -872,7 +912,7 @@ static bool op_ref(fv *v, uint8_t op)
     if (!v->m->func_declared[f])
         return fail(v, "undeclared function reference");
     uint32_t dst = push(v, WF_FUNCREF);
-    emit(v, OP_REF_FUNC), at = emit(v, dst), emit(v, f);
+    emit_op(v, OP_REF_FUNC), at = emit(v, dst), emit(v, f);
     foldable(v, at);
     return true;
 }
@@ -903,7 +943,7 @@ static bool need_elem(fv *v, uint32_t e)
 static void emit_three(fv *v, unsigned op, wf_valtype t1)
 {
     uint32_t c = use(v, WF_I32), b = use(v, t1), a = use(v, WF_I32);
-    emit(v, op), emit(v, a), emit(v, b), emit(v, c);
+    emit_op(v, op), emit(v, a), emit(v, b), emit(v, c);
 }
 
 static bool op_fc_table(fv *v, uint32_t sub, unsigned op)
@@ -924,7 +964,7 @@ static bool op_fc_table(fv *v, uint32_t sub, unsigned op)
         a = rd_idx(v);
         if (v->r.err || !need_elem(v, a))
             return false;
-        emit(v, op), emit(v, a);
+        emit_op(v, op), emit(v, a);
         return true;
     case 14: /* table.copy dst src */
         a = rd_idx(v), b = rd_idx(v);
@@ -941,7 +981,7 @@ static bool op_fc_table(fv *v, uint32_t sub, unsigned op)
             return false;
         uint32_t n = use(v, WF_I32), init = use(v, m->tables[a].elem);
         uint32_t dst = push(v, WF_I32);
-        emit(v, op), emit(v, dst), emit(v, init), emit(v, n), emit(v, a);
+        emit_op(v, op), emit(v, dst), emit(v, init), emit(v, n), emit(v, a);
         return true;
     }
     case 16: { /* table.size */
@@ -949,7 +989,7 @@ static bool op_fc_table(fv *v, uint32_t sub, unsigned op)
         if (v->r.err || !need_table(v, a))
             return false;
         uint32_t dst = push(v, WF_I32);
-        emit(v, op), emit(v, dst), emit(v, a);
+        emit_op(v, op), emit(v, dst), emit(v, a);
         return true;
     }
     case 17: /* table.fill */
@@ -989,7 +1029,7 @@ static bool op_fc(fv *v)
         a = rd_idx(v);
         if (v->r.err || !need_data(v, a))
             return false;
-        emit(v, op), emit(v, a);
+        emit_op(v, op), emit(v, a);
         return true;
     case 10: /* memory.copy */
         if (!zero_byte(v) || !zero_byte(v) || !need_memory(v))
@@ -1010,7 +1050,7 @@ static bool instr(fv *v, uint8_t op)
 {
     switch (op) {
     case 0x00:
-        emit(v, OP_UNREACHABLE);
+        emit_op(v, OP_UNREACHABLE);
         set_unreachable(v);
         return true;
     case 0x01:
@@ -1089,33 +1129,63 @@ static int func_error(fv *v, weft_error **err)
     return werr_kind(err, malformed ? WF_ERR_MALFORMED : WF_ERR_INVALID);
 }
 
-static int validate_func(wf_module *m, uint32_t i, const uint8_t *base, weft_error **err)
+/* One translation of function i; pool may be NULL (then constants are
+ * collected in v->seen). */
+static bool translate(fv *v, wf_module *m, uint32_t i, const uint8_t *base,
+                      const uint64_t *pool, uint32_t npool)
 {
     wf_code *c = &m->codes[i];
-    fv v = {.m = m, .c = c, .fidx = m->n_func_imports + i, .fold_end = NO_PATCH};
-    v.r = (wf_reader){.base = base, .p = c->body, .end = c->body + c->body_len};
-    v.instr = c->body;
-    const wf_functype *ft = &m->types[m->func_type[v.fidx]];
-    v.max_height = c->nlocals;
-    push_ctl(&v, C_FUNC, NULL, 0, wf_ft_results(ft), ft->nresults);
-    label_here(&v);
-    while (v.nctls > 0 && !v.err && !v.r.err) {
-        v.instr = v.r.p;
-        uint8_t op = wf_rd_u8(&v.r);
-        if (v.r.err)
+    *v = (fv){.m = m, .c = c, .fidx = m->n_func_imports + i, .fold_end = NO_PATCH};
+    v->r = (wf_reader){.base = base, .p = c->body, .end = c->body + c->body_len};
+    v->instr = c->body;
+    v->pool = pool;
+    v->npool = npool;
+    v->base = c->nlocals + npool;
+    const wf_functype *ft = &m->types[m->func_type[v->fidx]];
+    v->max_height = v->base;
+    push_ctl(v, C_FUNC, NULL, 0, wf_ft_results(ft), ft->nresults);
+    label_here(v);
+    while (v->nctls > 0 && !v->err && !v->r.err) {
+        v->instr = v->r.p;
+        uint8_t op = wf_rd_u8(&v->r);
+        if (v->r.err)
             break;
-        instr(&v, op);
+        instr(v, op);
     }
-    if (!v.err && !v.r.err && v.nctls > 0)
-        wf_rd_fail(&v.r, "unexpected end of section or function");
-    if (!v.err && !v.r.err && v.r.p != v.r.end)
-        wf_rd_fail(&v.r, "section size mismatch");
-    free(v.vals);
-    free(v.ctls);
-    if (v.err || v.r.err) {
-        free(v.code);
+    if (!v->err && !v->r.err && v->nctls > 0)
+        wf_rd_fail(&v->r, "unexpected end of section or function");
+    if (!v->err && !v->r.err && v->r.p != v->r.end)
+        wf_rd_fail(&v->r, "section size mismatch");
+    free(v->vals);
+    free(v->ctls);
+    if (v->err || v->r.err) {
+        free(v->code);
+        free(v->ops);
+        return false;
+    }
+    return true;
+}
+
+static int validate_func(wf_module *m, uint32_t i, const uint8_t *base, weft_error **err)
+{
+    fv v;
+    if (!translate(&v, m, i, base, NULL, 0))
         return func_error(&v, err);
+    if (v.nseen > 0) { /* again, with the constants in the pool */
+        uint64_t pool[WF_POOL_MAX];
+        uint32_t npool = v.nseen;
+        memcpy(pool, v.seen, npool * sizeof *pool);
+        free(v.code);
+        free(v.ops);
+        if (!translate(&v, m, i, base, pool, npool))
+            return func_error(&v, err);
+        m->codes[i].pool = xmalloc(npool * sizeof(uint64_t));
+        memcpy(m->codes[i].pool, pool, npool * sizeof(uint64_t));
+        m->codes[i].npool = npool;
     }
+    thread_code(&v);
+    free(v.ops);
+    wf_code *c = &m->codes[i];
     c->code = v.code;
     c->code_len = v.ncode;
     c->max_height = v.max_height + 1;
