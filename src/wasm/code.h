@@ -36,7 +36,9 @@ enum {
     OP_FC = 0x100,         /* + sub-opcode, see validate.c op_fc */
     OP_BR_ADJ = 0x120,     /* [off][arity][from][to] */
     OP_BR_IF_ADJ = 0x121,  /* [cond][off][arity][from][to] */
-    OP_COUNT = 0x130,
+    OP_BRC = 0x130, /* + 0..9: i32 eq ne lt_s lt_u gt_s gt_u le_s le_u ge_s ge_u,
+                       [a][b][off]: jump if the comparison holds */
+    OP_COUNT = 0x140,
 };
 
 #endif

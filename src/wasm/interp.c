@@ -311,6 +311,16 @@ static int host_error(wf_call *call, weft_error **err)
         NEXT();                                                                                    \
     } while (0)
 
+/* [a][b][off]: fused i32 comparison and branch */
+#define BRC(field, cmp)                                                                            \
+    do {                                                                                           \
+        if (S(0).field cmp S(1).field)                                                             \
+            pc += 2 + (int64_t)pc[2];                                                              \
+        else                                                                                       \
+            pc += 3;                                                                               \
+        NEXT();                                                                                    \
+    } while (0)
+
 /* [dst][addr][offset] */
 #define LOAD(field, T, N)                                                                          \
     do {                                                                                           \
@@ -534,6 +544,16 @@ static int run(wf_exec *ex, wf_func *entry, weft_error **err)
         [0x111] = &&op_table_fill,
         [0x120] = &&op_br_adj,
         [0x121] = &&op_br_if_adj,
+        [0x130] = &&op_brc_eq,
+        [0x131] = &&op_brc_ne,
+        [0x132] = &&op_brc_lt_s,
+        [0x133] = &&op_brc_lt_u,
+        [0x134] = &&op_brc_gt_s,
+        [0x135] = &&op_brc_gt_u,
+        [0x136] = &&op_brc_le_s,
+        [0x137] = &&op_brc_le_u,
+        [0x138] = &&op_brc_ge_s,
+        [0x139] = &&op_brc_ge_u,
     };
 #pragma GCC diagnostic pop
     if (ex == NULL) { /* asked for the handler table only */
@@ -596,6 +616,26 @@ op_br_adj:
     memmove(fp + pc[3], fp + pc[2], pc[1] * sizeof(wf_slot));
     pc += (int64_t)*pc;
     NEXT();
+op_brc_eq:
+    BRC(u32, ==);
+op_brc_ne:
+    BRC(u32, !=);
+op_brc_lt_s:
+    BRC(i32, <);
+op_brc_lt_u:
+    BRC(u32, <);
+op_brc_gt_s:
+    BRC(i32, >);
+op_brc_gt_u:
+    BRC(u32, >);
+op_brc_le_s:
+    BRC(i32, <=);
+op_brc_le_u:
+    BRC(u32, <=);
+op_brc_ge_s:
+    BRC(i32, >=);
+op_brc_ge_u:
+    BRC(u32, >=);
 op_br_table: {
     uint32_t i = S(0).u32, n = (uint32_t)pc[1];
     if (i > n)

@@ -233,6 +233,44 @@ static void foldable(fv *v, size_t dst_word)
     v->fold_end = v->ncode;
 }
 
+/* A conditional branch on `cond` (just popped): when the last instruction
+ * was the i32 comparison computing it, remove that instruction and hand its
+ * opcode and operands to the caller for a fused compare-and-branch. */
+static bool take_compare(fv *v, uint32_t cond, unsigned *op, uint32_t *a, uint32_t *b)
+{
+    if (v->fold_end != v->ncode || cond != home(v, v->nvals) || v->nops == 0)
+        return false;
+    size_t at = v->fold_dst - 1;
+    unsigned cop = (unsigned)v->code[at];
+    if (cop < 0x45 || cop > 0x4f || v->code[at + 1] != cond || v->ops[v->nops - 1] != at)
+        return false;
+    *op = cop;
+    *a = (uint32_t)v->code[at + 2];
+    *b = cop == 0x45 ? 0 : (uint32_t)v->code[at + 3];
+    v->ncode = at;
+    v->nops--;
+    v->fold_end = NO_PATCH;
+    return true;
+}
+
+/* Emits the fused branch for comparison `cop` (negated when `unless`);
+ * returns the index of its offset word. */
+static size_t emit_fused(fv *v, unsigned cop, uint32_t a, uint32_t b, bool unless)
+{
+    /* eq ne lt_s lt_u gt_s gt_u le_s le_u ge_s ge_u, and their negations */
+    static const uint8_t negate[10] = {1, 0, 8, 9, 6, 7, 4, 5, 2, 3};
+    if (cop == 0x45) { /* eqz */
+        emit_op(v, unless ? OP_BR_IF : OP_BR_UNLESS);
+        emit(v, a);
+        return emit(v, NO_PATCH);
+    }
+    unsigned k = cop - 0x46;
+    emit_op(v, OP_BRC + (unless ? negate[k] : k));
+    emit(v, a);
+    emit(v, b);
+    return emit(v, NO_PATCH);
+}
+
 static void push_ctl(fv *v, enum ctl_kind kind, const wf_valtype *params, uint32_t np,
                      const wf_valtype *results, uint32_t nr)
 {
@@ -446,15 +484,21 @@ static bool op_block(fv *v, enum ctl_kind kind)
     uint32_t np, nr;
     if (!rd_blocktype(v, &ps, &np, &rs, &nr))
         return false;
-    uint32_t cond = 0;
-    if (kind == C_IF)
+    uint32_t cond = 0, a = 0, b = 0;
+    unsigned cop = 0;
+    bool fused = false;
+    if (kind == C_IF) {
         cond = use(v, WF_I32);
+        fused = take_compare(v, cond, &cop, &a, &b);
+    }
     /* nothing deferred may cross a block boundary: paths must agree */
     materialize_all(v);
     pop_vals(v, ps, np);
     push_ctl(v, kind, ps, np, rs, nr);
     push_vals(v, ps, np);
-    if (kind == C_IF) {
+    if (kind == C_IF && fused) {
+        v->ctls[v->nctls - 1].else_patch = emit_fused(v, cop, a, b, true);
+    } else if (kind == C_IF) {
         emit_op(v, OP_BR_UNLESS);
         emit(v, cond);
         v->ctls[v->nctls - 1].else_patch = emit(v, NO_PATCH);
@@ -536,11 +580,23 @@ static bool op_branch(fv *v, uint8_t op)
         set_unreachable(v);
         return true;
     }
-    uint32_t cond = use(v, WF_I32);
+    uint32_t cond = use(v, WF_I32), a, b, arity, from, to;
+    unsigned cop;
+    bool fused = !branch_move(v, c, &arity, &from, &to) && take_compare(v, cond, &cop, &a, &b);
     materialize_top(v, n);
     pop_vals(v, ts, n);
     push_vals(v, ts, n); /* checked, and in their home slots */
-    emit_branch(v, c, OP_BR_IF, OP_BR_IF_ADJ, cond);
+    if (!fused) {
+        emit_branch(v, c, OP_BR_IF, OP_BR_IF_ADJ, cond);
+        return true;
+    }
+    size_t at = emit_fused(v, cop, a, b, false);
+    if (c->kind == C_LOOP) {
+        v->code[at] = (uint64_t)((int64_t)c->loop_pc - (int64_t)at);
+    } else {
+        v->code[at] = c->patch;
+        c->patch = at;
+    }
     return true;
 }
 
