@@ -38,7 +38,9 @@ enum {
     OP_BR_IF_ADJ = 0x121,  /* [cond][off][arity][from][to] */
     OP_BRC = 0x130, /* + 0..9: i32 eq ne lt_s lt_u gt_s gt_u le_s le_u ge_s ge_u,
                        [a][b][off]: jump if the comparison holds */
-    OP_COUNT = 0x140,
+    OP_ADDR2 = 0x140, /* + (load/store opcode - 0x28): the address is x + y,
+                         loads [dst][x][y][offset], stores [x][y][val][offset] */
+    OP_COUNT = 0x160,
 };
 
 #endif

@@ -311,6 +311,30 @@ static int host_error(wf_call *call, weft_error **err)
         NEXT();                                                                                    \
     } while (0)
 
+/* [dst][x][y][offset]: address x + y (wrapping, as i32.add) */
+#define LOAD2(field, T, N)                                                                         \
+    do {                                                                                           \
+        uint64_t ea = (uint64_t)(uint32_t)(S(1).u32 + S(2).u32) + pc[3];                           \
+        if (ea + (N) > memsize)                                                                    \
+            TRAP("out of bounds memory access");                                                   \
+        T x;                                                                                       \
+        memcpy(&x, mem + ea, N);                                                                   \
+        S(0).field = x;                                                                            \
+        pc += 4;                                                                                   \
+        NEXT();                                                                                    \
+    } while (0)
+/* [x][y][val][offset] */
+#define STORE2(field, T, N)                                                                        \
+    do {                                                                                           \
+        uint64_t ea = (uint64_t)(uint32_t)(S(0).u32 + S(1).u32) + pc[3];                           \
+        if (ea + (N) > memsize)                                                                    \
+            TRAP("out of bounds memory access");                                                   \
+        T x = (T)S(2).field;                                                                       \
+        memcpy(mem + ea, &x, N);                                                                   \
+        pc += 4;                                                                                   \
+        NEXT();                                                                                    \
+    } while (0)
+
 /* [a][b][off]: fused i32 comparison and branch */
 #define BRC(field, cmp)                                                                            \
     do {                                                                                           \
@@ -554,6 +578,29 @@ static int run(wf_exec *ex, wf_func *entry, weft_error **err)
         [0x137] = &&op_brc_le_u,
         [0x138] = &&op_brc_ge_s,
         [0x139] = &&op_brc_ge_u,
+        [0x140] = &&op_i32_load_x,
+        [0x141] = &&op_i64_load_x,
+        [0x142] = &&op_f32_load_x,
+        [0x143] = &&op_f64_load_x,
+        [0x144] = &&op_i32_load8_s_x,
+        [0x145] = &&op_i32_load8_u_x,
+        [0x146] = &&op_i32_load16_s_x,
+        [0x147] = &&op_i32_load16_u_x,
+        [0x148] = &&op_i64_load8_s_x,
+        [0x149] = &&op_i64_load8_u_x,
+        [0x14a] = &&op_i64_load16_s_x,
+        [0x14b] = &&op_i64_load16_u_x,
+        [0x14c] = &&op_i64_load32_s_x,
+        [0x14d] = &&op_i64_load32_u_x,
+        [0x14e] = &&op_i32_store_x,
+        [0x14f] = &&op_i64_store_x,
+        [0x150] = &&op_f32_store_x,
+        [0x151] = &&op_f64_store_x,
+        [0x152] = &&op_i32_store8_x,
+        [0x153] = &&op_i32_store16_x,
+        [0x154] = &&op_i64_store8_x,
+        [0x155] = &&op_i64_store16_x,
+        [0x156] = &&op_i64_store32_x,
     };
 #pragma GCC diagnostic pop
     if (ex == NULL) { /* asked for the handler table only */
@@ -812,6 +859,52 @@ op_i64_store16:
     STORE(u64, uint16_t, 2);
 op_i64_store32:
     STORE(u64, uint32_t, 4);
+op_i32_load_x:
+    LOAD2(u32, uint32_t, 4);
+op_i64_load_x:
+    LOAD2(u64, uint64_t, 8);
+op_f32_load_x:
+    LOAD2(u32, uint32_t, 4);
+op_f64_load_x:
+    LOAD2(u64, uint64_t, 8);
+op_i32_load8_s_x:
+    LOAD2(i32, int8_t, 1);
+op_i32_load8_u_x:
+    LOAD2(u32, uint8_t, 1);
+op_i32_load16_s_x:
+    LOAD2(i32, int16_t, 2);
+op_i32_load16_u_x:
+    LOAD2(u32, uint16_t, 2);
+op_i64_load8_s_x:
+    LOAD2(i64, int8_t, 1);
+op_i64_load8_u_x:
+    LOAD2(u64, uint8_t, 1);
+op_i64_load16_s_x:
+    LOAD2(i64, int16_t, 2);
+op_i64_load16_u_x:
+    LOAD2(u64, uint16_t, 2);
+op_i64_load32_s_x:
+    LOAD2(i64, int32_t, 4);
+op_i64_load32_u_x:
+    LOAD2(u64, uint32_t, 4);
+op_i32_store_x:
+    STORE2(u32, uint32_t, 4);
+op_i64_store_x:
+    STORE2(u64, uint64_t, 8);
+op_f32_store_x:
+    STORE2(u32, uint32_t, 4);
+op_f64_store_x:
+    STORE2(u64, uint64_t, 8);
+op_i32_store8_x:
+    STORE2(u32, uint8_t, 1);
+op_i32_store16_x:
+    STORE2(u32, uint16_t, 2);
+op_i64_store8_x:
+    STORE2(u64, uint8_t, 1);
+op_i64_store16_x:
+    STORE2(u64, uint16_t, 2);
+op_i64_store32_x:
+    STORE2(u64, uint32_t, 4);
 op_memory_size:
     S(0).u64 = memobj->pages;
     pc += 1;

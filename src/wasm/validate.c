@@ -236,13 +236,14 @@ static void foldable(fv *v, size_t dst_word)
 /* A conditional branch on `cond` (just popped): when the last instruction
  * was the i32 comparison computing it, remove that instruction and hand its
  * opcode and operands to the caller for a fused compare-and-branch. */
-static bool take_compare(fv *v, uint32_t cond, unsigned *op, uint32_t *a, uint32_t *b)
+static bool take_last(fv *v, uint32_t slot, unsigned lo, unsigned hi, unsigned *op, uint32_t *a,
+                      uint32_t *b)
 {
-    if (v->fold_end != v->ncode || cond != home(v, v->nvals) || v->nops == 0)
+    if (v->fold_end != v->ncode || slot != home(v, v->nvals) || v->nops == 0)
         return false;
     size_t at = v->fold_dst - 1;
     unsigned cop = (unsigned)v->code[at];
-    if (cop < 0x45 || cop > 0x4f || v->code[at + 1] != cond || v->ops[v->nops - 1] != at)
+    if (cop < lo || cop > hi || v->code[at + 1] != slot || v->ops[v->nops - 1] != at)
         return false;
     *op = cop;
     *a = (uint32_t)v->code[at + 2];
@@ -251,6 +252,11 @@ static bool take_compare(fv *v, uint32_t cond, unsigned *op, uint32_t *a, uint32
     v->nops--;
     v->fold_end = NO_PATCH;
     return true;
+}
+
+static bool take_compare(fv *v, uint32_t cond, unsigned *op, uint32_t *a, uint32_t *b)
+{
+    return take_last(v, cond, 0x45, 0x4f, op, a, b);
 }
 
 /* Emits the fused branch for comparison `cop` (negated when `unless`);
@@ -858,19 +864,28 @@ static bool op_load_store(fv *v, uint8_t op)
         return false;
     if (align > natural_align[op - 0x28])
         return fail(v, "alignment must not be larger than natural");
+    /* an address just computed by i32.add is fused into the access */
+    unsigned add;
+    uint32_t x, y;
     if (op <= 0x35) {
         uint32_t addr = use(v, WF_I32);
+        bool fused = take_last(v, addr, 0x6a, 0x6a, &add, &x, &y);
         uint32_t dst = push(v, letter_type(load_result[op - 0x28]));
-        emit_op(v, op);
+        emit_op(v, fused ? OP_ADDR2 + (op - 0x28) : op);
         size_t at = emit(v, dst);
-        emit(v, addr);
+        emit(v, fused ? x : addr);
+        if (fused)
+            emit(v, y);
         emit(v, off);
         foldable(v, at);
     } else {
         uint32_t val = use(v, letter_type(store_type[op - 0x36]));
         uint32_t addr = use(v, WF_I32);
-        emit_op(v, op);
-        emit(v, addr);
+        bool fused = take_last(v, addr, 0x6a, 0x6a, &add, &x, &y);
+        emit_op(v, fused ? OP_ADDR2 + (op - 0x28) : op);
+        emit(v, fused ? x : addr);
+        if (fused)
+            emit(v, y);
         emit(v, val);
         emit(v, off);
     }
