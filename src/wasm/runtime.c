@@ -179,9 +179,18 @@ int wf_memory_new(wf_store *s, const wf_limits *lim, wf_memory **out, weft_error
         return werr_kind(err, WF_ERR_LIMIT);
     }
     wf_memory *mem = xzalloc(sizeof *mem);
-    mem->reserved = (size_t)((max ? max : 1) * PAGE);
-    void *p = mmap(NULL, mem->reserved, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                   -1, 0);
+    /* under a tight RLIMIT_AS the full reservation may fail: settle for
+     * less (growing then stops earlier), but never below the minimum */
+    void *p = MAP_FAILED;
+    for (uint64_t want = max ? max : 1; p == MAP_FAILED; want /= 2) {
+        if (want < lim->min || want == 0)
+            break;
+        mem->reserved = (size_t)(want * PAGE);
+        p = mmap(NULL, mem->reserved, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
+                 0);
+        if (p != MAP_FAILED)
+            max = want;
+    }
     if (p == MAP_FAILED) {
         free(mem);
         werr_sys(err, "reserving %zu bytes for a linear memory", (size_t)(max * PAGE));
