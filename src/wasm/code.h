@@ -22,11 +22,11 @@ enum {
     OP_CALL = 0x10,          /* [funcidx][base]: args and results at fp[base..] */
     OP_CALL_INDIRECT = 0x11, /* [typeidx][tableidx][base][i] */
     OP_SELECT = 0x1b,        /* [dst][a][b][cond] */
-    OP_COPY = 0x21,       /* [dst][src] (local.set, materialisation) */
-    OP_GLOBAL_GET = 0x23, /* [dst][idx] */
-    OP_GLOBAL_SET = 0x24, /* [src][idx] */
-    OP_TABLE_GET = 0x25,  /* [dst][i][table] */
-    OP_TABLE_SET = 0x26,  /* [i][val][table] */
+    OP_COPY = 0x21,          /* [dst][src] (local.set, materialisation) */
+    OP_GLOBAL_GET = 0x23,    /* [dst][idx] */
+    OP_GLOBAL_SET = 0x24,    /* [src][idx] */
+    OP_TABLE_GET = 0x25,     /* [dst][i][table] */
+    OP_TABLE_SET = 0x26,     /* [i][val][table] */
     /* 0x28..0x35 loads: [dst][addr][offset]; 0x36..0x3e stores: [addr][val][offset] */
     OP_MEMORY_SIZE = 0x3f, /* [dst] */
     OP_MEMORY_GROW = 0x40, /* [dst][delta] */
@@ -36,10 +36,10 @@ enum {
     OP_FC = 0x100,         /* + sub-opcode, see validate.c op_fc */
     OP_BR_ADJ = 0x120,     /* [off][arity][from][to] */
     OP_BR_IF_ADJ = 0x121,  /* [cond][off][arity][from][to] */
-    OP_BRC = 0x130, /* + 0..9: i32 eq ne lt_s lt_u gt_s gt_u le_s le_u ge_s ge_u,
-                       [a][b][off]: jump if the comparison holds */
-    OP_ADDR2 = 0x140, /* + (load/store opcode - 0x28): the address is x + y,
-                         loads [dst][x][y][offset], stores [x][y][val][offset] */
+    OP_BRC = 0x130,        /* + 0..9: i32 eq ne lt_s lt_u gt_s gt_u le_s le_u ge_s ge_u,
+                              [a][b][off]: jump if the comparison holds */
+    OP_ADDR2 = 0x140,      /* + (load/store opcode - 0x28): the address is x + y,
+                              loads [dst][x][y][offset], stores [x][y][val][offset] */
     OP_COUNT = 0x160,
 };
 

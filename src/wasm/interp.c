@@ -34,24 +34,21 @@ static wf_exec *exec_new(uint32_t max_frames)
     size_t bytes = (size_t)STACK_SLOTS * sizeof(wf_slot);
     void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                    -1, 0);
-    if (p == MAP_FAILED)
-        xoom();
+    if (p == MAP_FAILED) xoom();
     ex->stack = p;
     ex->stack_end = ex->stack + STACK_SLOTS;
     ex->max_frames = max_frames;
     ex->frames_bytes = (size_t)max_frames * sizeof(struct frame);
     p = mmap(NULL, ex->frames_bytes, PROT_READ | PROT_WRITE,
              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED)
-        xoom();
+    if (p == MAP_FAILED) xoom();
     ex->frames = p;
     return ex;
 }
 
 void wf_exec_free(wf_exec *ex)
 {
-    if (ex == NULL)
-        return;
+    if (ex == NULL) return;
     munmap(ex->stack, (size_t)STACK_SLOTS * sizeof(wf_slot));
     munmap(ex->frames, ex->frames_bytes);
     free(ex);
@@ -61,34 +58,26 @@ void wf_exec_free(wf_exec *ex)
 
 static inline float f32_min(float a, float b)
 {
-    if (a != a || b != b)
-        return a + b;
-    if (a == 0 && b == 0)
-        return signbit(a) ? a : b;
+    if (a != a || b != b) return a + b;
+    if (a == 0 && b == 0) return signbit(a) ? a : b;
     return a < b ? a : b;
 }
 static inline float f32_max(float a, float b)
 {
-    if (a != a || b != b)
-        return a + b;
-    if (a == 0 && b == 0)
-        return signbit(a) ? b : a;
+    if (a != a || b != b) return a + b;
+    if (a == 0 && b == 0) return signbit(a) ? b : a;
     return a > b ? a : b;
 }
 static inline double f64_min(double a, double b)
 {
-    if (a != a || b != b)
-        return a + b;
-    if (a == 0 && b == 0)
-        return signbit(a) ? a : b;
+    if (a != a || b != b) return a + b;
+    if (a == 0 && b == 0) return signbit(a) ? a : b;
     return a < b ? a : b;
 }
 static inline double f64_max(double a, double b)
 {
-    if (a != a || b != b)
-        return a + b;
-    if (a == 0 && b == 0)
-        return signbit(a) ? b : a;
+    if (a != a || b != b) return a + b;
+    if (a == 0 && b == 0) return signbit(a) ? b : a;
     return a > b ? a : b;
 }
 
@@ -116,38 +105,28 @@ static inline uint64_t rotr64(uint64_t a, uint64_t b)
 /* saturating conversions */
 static inline int32_t sat_i32(double x)
 {
-    if (x != x)
-        return 0;
-    if (x <= -2147483648.0)
-        return INT32_MIN;
-    if (x >= 2147483647.0)
-        return INT32_MAX;
+    if (x != x) return 0;
+    if (x <= -2147483648.0) return INT32_MIN;
+    if (x >= 2147483647.0) return INT32_MAX;
     return (int32_t)x;
 }
 static inline uint32_t sat_u32(double x)
 {
-    if (x != x || x <= 0)
-        return 0;
-    if (x >= 4294967295.0)
-        return UINT32_MAX;
+    if (x != x || x <= 0) return 0;
+    if (x >= 4294967295.0) return UINT32_MAX;
     return (uint32_t)x;
 }
 static inline int64_t sat_i64(double x)
 {
-    if (x != x)
-        return 0;
-    if (x < -9223372036854775808.0)
-        return INT64_MIN;
-    if (x >= 9223372036854775808.0)
-        return INT64_MAX;
+    if (x != x) return 0;
+    if (x < -9223372036854775808.0) return INT64_MIN;
+    if (x >= 9223372036854775808.0) return INT64_MAX;
     return (int64_t)x;
 }
 static inline uint64_t sat_u64(double x)
 {
-    if (x != x || x <= 0)
-        return 0;
-    if (x >= 18446744073709551616.0)
-        return UINT64_MAX;
+    if (x != x || x <= 0) return 0;
+    if (x >= 18446744073709551616.0) return UINT64_MAX;
     return (uint64_t)x;
 }
 
@@ -214,21 +193,18 @@ int wf_host_call(wf_func *f, wf_instance *caller, wf_slot *io, wf_call *call)
     } else if (call->trap_msg == NULL && !call->exited) {
         call->trap_msg = xstrdup("host function failed");
     }
-    if (vals != small)
-        free(vals);
+    if (vals != small) free(vals);
     return rc == 0 ? 0 : -1;
 }
 
 uint8_t *wf_call_memory(wf_call *call, uint64_t *size)
 {
     if (call->inst == NULL || call->inst->mod->n_mems == 0) {
-        if (size)
-            *size = 0;
+        if (size) *size = 0;
         return NULL;
     }
     wf_memory *m = call->inst->mems[0];
-    if (size)
-        *size = m->size;
+    if (size) *size = m->size;
     return m->base;
 }
 
@@ -315,8 +291,7 @@ static int host_error(wf_call *call, weft_error **err)
 #define LOAD2(field, T, N)                                                                         \
     do {                                                                                           \
         uint64_t ea = (uint64_t)(uint32_t)(S(1).u32 + S(2).u32) + pc[3];                           \
-        if (ea + (N) > memsize)                                                                    \
-            TRAP("out of bounds memory access");                                                   \
+        if (ea + (N) > memsize) TRAP("out of bounds memory access");                               \
         T x;                                                                                       \
         memcpy(&x, mem + ea, N);                                                                   \
         S(0).field = x;                                                                            \
@@ -327,8 +302,7 @@ static int host_error(wf_call *call, weft_error **err)
 #define STORE2(field, T, N)                                                                        \
     do {                                                                                           \
         uint64_t ea = (uint64_t)(uint32_t)(S(0).u32 + S(1).u32) + pc[3];                           \
-        if (ea + (N) > memsize)                                                                    \
-            TRAP("out of bounds memory access");                                                   \
+        if (ea + (N) > memsize) TRAP("out of bounds memory access");                               \
         T x = (T)S(2).field;                                                                       \
         memcpy(mem + ea, &x, N);                                                                   \
         pc += 4;                                                                                   \
@@ -349,8 +323,7 @@ static int host_error(wf_call *call, weft_error **err)
 #define LOAD(field, T, N)                                                                          \
     do {                                                                                           \
         uint64_t ea = (uint64_t)S(1).u32 + pc[2];                                                  \
-        if (ea + (N) > memsize)                                                                    \
-            TRAP("out of bounds memory access");                                                   \
+        if (ea + (N) > memsize) TRAP("out of bounds memory access");                               \
         T x;                                                                                       \
         memcpy(&x, mem + ea, N);                                                                   \
         S(0).field = x;                                                                            \
@@ -361,8 +334,7 @@ static int host_error(wf_call *call, weft_error **err)
 #define STORE(field, T, N)                                                                         \
     do {                                                                                           \
         uint64_t ea = (uint64_t)S(0).u32 + pc[2];                                                  \
-        if (ea + (N) > memsize)                                                                    \
-            TRAP("out of bounds memory access");                                                   \
+        if (ea + (N) > memsize) TRAP("out of bounds memory access");                               \
         T x = (T)S(1).field;                                                                       \
         memcpy(mem + ea, &x, N);                                                                   \
         pc += 3;                                                                                   \
@@ -627,8 +599,7 @@ static int run(wf_exec *ex, wf_func *entry, weft_error **err)
         trap_kind = WF_ERR_EXHAUSTED;
         TRAP("call stack exhausted");
     }
-    memset(fp + entry->type->nparams, 0,
-           (code->nlocals - entry->type->nparams) * sizeof(wf_slot));
+    memset(fp + entry->type->nparams, 0, (code->nlocals - entry->type->nparams) * sizeof(wf_slot));
     for (uint32_t k = 0; k < code->npool; k++)
         fp[code->nlocals + k].u64 = code->pool[k];
     const uint64_t *pc = code->code;
@@ -683,23 +654,20 @@ op_brc_ge_s:
     BRC(i32, >=);
 op_brc_ge_u:
     BRC(u32, >=);
-op_br_table: {
+op_br_table : {
     uint32_t i = S(0).u32, n = (uint32_t)pc[1];
-    if (i > n)
-        i = n;
+    if (i > n) i = n;
     const uint64_t *e = pc + 2 + 4 * (size_t)i;
-    if (e[1])
-        memmove(fp + e[3], fp + e[2], e[1] * sizeof(wf_slot));
+    if (e[1]) memmove(fp + e[3], fp + e[2], e[1] * sizeof(wf_slot));
     pc = e + (int64_t)e[0];
     NEXT();
 }
-op_return: {
+op_return : {
     uint32_t n = (uint32_t)pc[0];
     wf_slot *src = fp + pc[1];
     for (uint32_t i = 0; i < n; i++)
         fp[i] = src[i];
-    if (depth == 0)
-        return 0;
+    if (depth == 0) return 0;
     struct frame *fr = &frames[--depth];
     pc = fr->pc;
     fp = fr->fp;
@@ -712,7 +680,7 @@ op_return: {
     }
     NEXT();
 }
-op_call: {
+op_call : {
     wf_func *callee = inst->funcs[pc[0]];
     wf_slot *nfp = fp + pc[1];
     const wf_code *cc;
@@ -721,8 +689,7 @@ op_call: {
 do_call:
     np = callee->type->nparams;
     if (callee->host) {
-        if (wf_host_call(callee, inst, nfp, &call) < 0)
-            goto host_fail;
+        if (wf_host_call(callee, inst, nfp, &call) < 0) goto host_fail;
         memsize = memobj->size;
         NEXT();
     }
@@ -754,15 +721,13 @@ op_call_indirect:;
     nfp = fp + pc[2];
     uint32_t i = S(3).u32;
     pc += 4;
-    if (i >= t->size)
-        TRAP("undefined element");
+    if (i >= t->size) TRAP("undefined element");
     callee = t->elems[i];
     if (callee == NULL) {
         snprintf(trap_buf, sizeof trap_buf, "uninitialized element %u", i);
         TRAP(trap_buf);
     }
-    if (callee->type->sig != inst->sigs[ti])
-        TRAP("indirect call type mismatch");
+    if (callee->type->sig != inst->sigs[ti]) TRAP("indirect call type mismatch");
     goto do_call;
 }
 
@@ -783,20 +748,18 @@ op_global_set:
     globals[pc[1]]->val = S(0);
     pc += 2;
     NEXT();
-op_table_get: {
+op_table_get : {
     wf_table *t = inst->tables[pc[2]];
     uint32_t i = S(1).u32;
-    if (i >= t->size)
-        TRAP("out of bounds table access");
+    if (i >= t->size) TRAP("out of bounds table access");
     S(0).ref = t->elems[i];
     pc += 3;
     NEXT();
 }
-op_table_set: {
+op_table_set : {
     wf_table *t = inst->tables[pc[2]];
     uint32_t i = S(0).u32;
-    if (i >= t->size)
-        TRAP("out of bounds table access");
+    if (i >= t->size) TRAP("out of bounds table access");
     t->elems[i] = S(1).ref;
     pc += 3;
     NEXT();
@@ -1001,22 +964,17 @@ op_i32_sub:
 op_i32_mul:
     BIN(u32, u32, a * b);
 op_i32_div_s:
-    if (S(2).i32 == 0)
-        TRAP("integer divide by zero");
-    if (S(2).i32 == -1 && S(1).i32 == INT32_MIN)
-        TRAP("integer overflow");
+    if (S(2).i32 == 0) TRAP("integer divide by zero");
+    if (S(2).i32 == -1 && S(1).i32 == INT32_MIN) TRAP("integer overflow");
     BIN(i32, i32, a / b);
 op_i32_div_u:
-    if (S(2).u32 == 0)
-        TRAP("integer divide by zero");
+    if (S(2).u32 == 0) TRAP("integer divide by zero");
     BIN(u32, u32, a / b);
 op_i32_rem_s:
-    if (S(2).i32 == 0)
-        TRAP("integer divide by zero");
+    if (S(2).i32 == 0) TRAP("integer divide by zero");
     BIN(i32, i32, b == -1 ? 0 : a % b);
 op_i32_rem_u:
-    if (S(2).u32 == 0)
-        TRAP("integer divide by zero");
+    if (S(2).u32 == 0) TRAP("integer divide by zero");
     BIN(u32, u32, a % b);
 op_i32_and:
     BIN(u32, u32, a & b);
@@ -1048,22 +1006,17 @@ op_i64_sub:
 op_i64_mul:
     BIN(u64, u64, a * b);
 op_i64_div_s:
-    if (S(2).i64 == 0)
-        TRAP("integer divide by zero");
-    if (S(2).i64 == -1 && S(1).i64 == INT64_MIN)
-        TRAP("integer overflow");
+    if (S(2).i64 == 0) TRAP("integer divide by zero");
+    if (S(2).i64 == -1 && S(1).i64 == INT64_MIN) TRAP("integer overflow");
     BIN(i64, i64, a / b);
 op_i64_div_u:
-    if (S(2).u64 == 0)
-        TRAP("integer divide by zero");
+    if (S(2).u64 == 0) TRAP("integer divide by zero");
     BIN(u64, u64, a / b);
 op_i64_rem_s:
-    if (S(2).i64 == 0)
-        TRAP("integer divide by zero");
+    if (S(2).i64 == 0) TRAP("integer divide by zero");
     BIN(i64, i64, b == -1 ? 0 : a % b);
 op_i64_rem_u:
-    if (S(2).u64 == 0)
-        TRAP("integer divide by zero");
+    if (S(2).u64 == 0) TRAP("integer divide by zero");
     BIN(u64, u64, a % b);
 op_i64_and:
     BIN(u64, u64, a & b);
@@ -1142,42 +1095,34 @@ op_f64_copysign:
     /* ---- conversions ---- */
 op_i32_wrap_i64:
     UN(u64, u64, (uint32_t)a);
-op_i32_trunc_f32_s: {
+op_i32_trunc_f32_s : {
     float x = S(1).f32;
-    if (x != x)
-        TRAP("invalid conversion to integer");
-    if (!(x >= -2147483648.0f && x < 2147483648.0f))
-        TRAP("integer overflow");
+    if (x != x) TRAP("invalid conversion to integer");
+    if (!(x >= -2147483648.0f && x < 2147483648.0f)) TRAP("integer overflow");
     S(0).i32 = (int32_t)x;
     pc += 2;
     NEXT();
 }
-op_i32_trunc_f32_u: {
+op_i32_trunc_f32_u : {
     float x = S(1).f32;
-    if (x != x)
-        TRAP("invalid conversion to integer");
-    if (!(x > -1.0f && x < 4294967296.0f))
-        TRAP("integer overflow");
+    if (x != x) TRAP("invalid conversion to integer");
+    if (!(x > -1.0f && x < 4294967296.0f)) TRAP("integer overflow");
     S(0).u32 = (uint32_t)x;
     pc += 2;
     NEXT();
 }
-op_i32_trunc_f64_s: {
+op_i32_trunc_f64_s : {
     double x = S(1).f64;
-    if (x != x)
-        TRAP("invalid conversion to integer");
-    if (!(x > -2147483649.0 && x < 2147483648.0))
-        TRAP("integer overflow");
+    if (x != x) TRAP("invalid conversion to integer");
+    if (!(x > -2147483649.0 && x < 2147483648.0)) TRAP("integer overflow");
     S(0).i32 = (int32_t)x;
     pc += 2;
     NEXT();
 }
-op_i32_trunc_f64_u: {
+op_i32_trunc_f64_u : {
     double x = S(1).f64;
-    if (x != x)
-        TRAP("invalid conversion to integer");
-    if (!(x > -1.0 && x < 4294967296.0))
-        TRAP("integer overflow");
+    if (x != x) TRAP("invalid conversion to integer");
+    if (!(x > -1.0 && x < 4294967296.0)) TRAP("integer overflow");
     S(0).u32 = (uint32_t)x;
     pc += 2;
     NEXT();
@@ -1186,42 +1131,34 @@ op_i64_extend_i32_s:
     UN(i64, i32, (int64_t)a);
 op_i64_extend_i32_u:
     UN(u64, u32, (uint64_t)a);
-op_i64_trunc_f32_s: {
+op_i64_trunc_f32_s : {
     float x = S(1).f32;
-    if (x != x)
-        TRAP("invalid conversion to integer");
-    if (!(x >= -9223372036854775808.0f && x < 9223372036854775808.0f))
-        TRAP("integer overflow");
+    if (x != x) TRAP("invalid conversion to integer");
+    if (!(x >= -9223372036854775808.0f && x < 9223372036854775808.0f)) TRAP("integer overflow");
     S(0).i64 = (int64_t)x;
     pc += 2;
     NEXT();
 }
-op_i64_trunc_f32_u: {
+op_i64_trunc_f32_u : {
     float x = S(1).f32;
-    if (x != x)
-        TRAP("invalid conversion to integer");
-    if (!(x > -1.0f && x < 18446744073709551616.0f))
-        TRAP("integer overflow");
+    if (x != x) TRAP("invalid conversion to integer");
+    if (!(x > -1.0f && x < 18446744073709551616.0f)) TRAP("integer overflow");
     S(0).u64 = (uint64_t)x;
     pc += 2;
     NEXT();
 }
-op_i64_trunc_f64_s: {
+op_i64_trunc_f64_s : {
     double x = S(1).f64;
-    if (x != x)
-        TRAP("invalid conversion to integer");
-    if (!(x >= -9223372036854775808.0 && x < 9223372036854775808.0))
-        TRAP("integer overflow");
+    if (x != x) TRAP("invalid conversion to integer");
+    if (!(x >= -9223372036854775808.0 && x < 9223372036854775808.0)) TRAP("integer overflow");
     S(0).i64 = (int64_t)x;
     pc += 2;
     NEXT();
 }
-op_i64_trunc_f64_u: {
+op_i64_trunc_f64_u : {
     double x = S(1).f64;
-    if (x != x)
-        TRAP("invalid conversion to integer");
-    if (!(x > -1.0 && x < 18446744073709551616.0))
-        TRAP("integer overflow");
+    if (x != x) TRAP("invalid conversion to integer");
+    if (!(x > -1.0 && x < 18446744073709551616.0)) TRAP("integer overflow");
     S(0).u64 = (uint64_t)x;
     pc += 2;
     NEXT();
@@ -1277,12 +1214,11 @@ op_i64_trunc_sat_f64_u:
     UN(u64, f64, sat_u64(a));
 
     /* ---- bulk memory and tables ---- */
-op_memory_init: {
+op_memory_init : {
     uint64_t d = S(0).u32, s = S(1).u32, n = S(2).u32;
     uint32_t seg = (uint32_t)pc[3];
     pc += 4;
-    if (s + n > inst->data_len[seg] || d + n > memsize)
-        TRAP("out of bounds memory access");
+    if (s + n > inst->data_len[seg] || d + n > memsize) TRAP("out of bounds memory access");
     memcpy(mem + d, inst->mod->datas[seg].bytes + s, n);
     NEXT();
 }
@@ -1290,30 +1226,27 @@ op_data_drop:
     inst->data_len[pc[0]] = 0;
     pc += 1;
     NEXT();
-op_memory_copy: {
+op_memory_copy : {
     uint64_t d = S(0).u32, s = S(1).u32, n = S(2).u32;
     pc += 3;
-    if (s + n > memsize || d + n > memsize)
-        TRAP("out of bounds memory access");
+    if (s + n > memsize || d + n > memsize) TRAP("out of bounds memory access");
     memmove(mem + d, mem + s, n);
     NEXT();
 }
-op_memory_fill: {
+op_memory_fill : {
     uint64_t d = S(0).u32, n = S(2).u32;
     int val = (int)(uint8_t)S(1).u32;
     pc += 3;
-    if (d + n > memsize)
-        TRAP("out of bounds memory access");
+    if (d + n > memsize) TRAP("out of bounds memory access");
     memset(mem + d, val, n);
     NEXT();
 }
-op_table_init: {
+op_table_init : {
     uint64_t d = S(0).u32, s = S(1).u32, n = S(2).u32;
     uint32_t seg = (uint32_t)pc[3];
     wf_table *t = inst->tables[pc[4]];
     pc += 5;
-    if (s + n > inst->elem_len[seg] || d + n > t->size)
-        TRAP("out of bounds table access");
+    if (s + n > inst->elem_len[seg] || d + n > t->size) TRAP("out of bounds table access");
     memcpy(t->elems + d, inst->elem_refs[seg] + s, n * sizeof(void *));
     NEXT();
 }
@@ -1321,16 +1254,15 @@ op_elem_drop:
     inst->elem_len[pc[0]] = 0;
     pc += 1;
     NEXT();
-op_table_copy: {
+op_table_copy : {
     uint64_t d = S(0).u32, s = S(1).u32, n = S(2).u32;
     wf_table *td = inst->tables[pc[3]], *ts = inst->tables[pc[4]];
     pc += 5;
-    if (s + n > ts->size || d + n > td->size)
-        TRAP("out of bounds table access");
+    if (s + n > ts->size || d + n > td->size) TRAP("out of bounds table access");
     memmove(td->elems + d, ts->elems + s, n * sizeof(void *));
     NEXT();
 }
-op_table_grow: {
+op_table_grow : {
     wf_table *t = inst->tables[pc[3]];
     int32_t r = wf_table_grow(t, S(2).u32, S(1).ref, wf_store_max_table(inst->store));
     S(0).u64 = (uint32_t)r;
@@ -1341,13 +1273,12 @@ op_table_size:
     S(0).u64 = inst->tables[pc[1]]->size;
     pc += 2;
     NEXT();
-op_table_fill: {
+op_table_fill : {
     uint64_t d = S(0).u32, n = S(2).u32;
     void *val = S(1).ref;
     wf_table *t = inst->tables[pc[3]];
     pc += 4;
-    if (d + n > t->size)
-        TRAP("out of bounds table access");
+    if (d + n > t->size) TRAP("out of bounds table access");
     for (uint64_t k = 0; k < n; k++)
         t->elems[d + k] = val;
     NEXT();
@@ -1363,8 +1294,7 @@ host_fail:
 
 const void *const *wf_op_labels(void)
 {
-    if (op_labels == NULL)
-        run(NULL, NULL, NULL);
+    if (op_labels == NULL) run(NULL, NULL, NULL);
     return op_labels;
 }
 
@@ -1372,8 +1302,7 @@ int wf_exec_call(wf_store *s, wf_func *f, wf_slot *io, weft_error **err)
 {
     if (f->host) {
         wf_call call;
-        if (wf_host_call(f, NULL, io, &call) < 0)
-            return host_error(&call, err);
+        if (wf_host_call(f, NULL, io, &call) < 0) return host_error(&call, err);
         return 0;
     }
     void **cache = wf_store_exec_cache(s);
@@ -1390,10 +1319,8 @@ int wf_exec_call(wf_store *s, wf_func *f, wf_slot *io, weft_error **err)
     ex->busy = true;
     memcpy(ex->stack, io, f->type->nparams * sizeof(wf_slot));
     int rc = run(ex, f, err);
-    if (rc == 0)
-        memcpy(io, ex->stack, f->type->nresults * sizeof(wf_slot));
+    if (rc == 0) memcpy(io, ex->stack, f->type->nresults * sizeof(wf_slot));
     ex->busy = false;
-    if (temp)
-        wf_exec_free(ex);
+    if (temp) wf_exec_free(ex);
     return rc;
 }

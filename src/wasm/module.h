@@ -104,7 +104,7 @@ typedef struct wf_code {
     uint32_t max_height; /* locals + pool + deepest operand stack, in slots */
     uint32_t npool;      /* constants copied to fp[nlocals..] at each call */
     uint64_t *pool;
-    uint64_t *code;      /* internal code, see interp.c */
+    uint64_t *code; /* internal code, see interp.c */
     size_t code_len;
     size_t body_off; /* offset of the body in the binary (messages) */
     size_t body_len;
@@ -141,7 +141,7 @@ struct wf_module {
     uint32_t n_datas;
     bool has_datacount;
     uint32_t datacount;
-    wf_code *codes; /* n_funcs - n_func_imports */
+    wf_code *codes;    /* n_funcs - n_func_imports */
     char **func_names; /* n_funcs entries, NULL when unnamed */
     wf_custom *customs;
     uint32_t n_customs;
@@ -186,7 +186,7 @@ struct wf_instance {
     wf_table **tables;
     wf_memory **mems;
     wf_global **globals;
-    uint32_t *sigs; /* interned sig per module type index */
+    uint32_t *sigs;     /* interned sig per module type index */
     void ***elem_refs;  /* evaluated element segments */
     uint32_t *elem_len; /* 0 once dropped */
     uint32_t *data_len; /* 0 once dropped */
