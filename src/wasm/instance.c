@@ -116,6 +116,8 @@ int wf_linker_define_func(wf_linker *l, const char *module, const char *name, co
     free(types);
     wf_func *f = xzalloc(sizeof *f);
     f->type = wf_sig_type(sig);
+    f->nparams = f->type->nparams;
+    f->sig = sig;
     f->host = fn;
     f->env = env;
     l->hosts = xreallocarray(l->hosts, l->n_hosts + 1, sizeof *l->hosts);
@@ -285,6 +287,13 @@ static int allocate(wf_instance *inst, wf_store *s, weft_error **err)
         f->inst = inst;
         f->code = &m->codes[i - m->n_func_imports];
         f->idx = i;
+        f->entry = f->code->code;
+        f->pool = f->code->pool;
+        f->nparams = f->type->nparams;
+        f->nlocals = f->code->nlocals;
+        f->npool = f->code->npool;
+        f->max_height = f->code->max_height;
+        f->sig = f->type->sig;
         inst->funcs[i] = f;
     }
     for (uint32_t i = m->n_table_imports; i < m->n_tables; i++) {

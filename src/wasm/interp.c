@@ -683,12 +683,11 @@ op_return : {
 op_call : {
     wf_func *callee = inst->funcs[pc[0]];
     wf_slot *nfp = fp + pc[1];
-    const wf_code *cc;
     uint32_t np;
     pc += 2;
 do_call:
-    np = callee->type->nparams;
-    if (callee->host) {
+    np = callee->nparams;
+    if (callee->entry == NULL) {
         if (wf_host_call(callee, inst, nfp, &call) < 0) goto host_fail;
         memsize = memobj->size;
         NEXT();
@@ -697,18 +696,20 @@ do_call:
         trap_kind = WF_ERR_EXHAUSTED;
         TRAP("call stack exhausted");
     }
-    cc = callee->code;
-    if (nfp + cc->max_height > ex->stack_end) {
+    if (nfp + callee->max_height > ex->stack_end) {
         trap_kind = WF_ERR_EXHAUSTED;
         TRAP("call stack exhausted");
     }
     frames[depth++] = (struct frame){pc, fp, func};
-    for (wf_slot *l = nfp + np, *e = nfp + cc->nlocals; l < e; l++)
-        l->u64 = 0;
-    for (uint32_t k = 0; k < cc->npool; k++)
-        nfp[cc->nlocals + k].u64 = cc->pool[k];
+    {
+        wf_slot *l = nfp + np, *e = nfp + callee->nlocals;
+        while (l < e)
+            (l++)->u64 = 0;
+        for (uint32_t k = 0; k < callee->npool; k++)
+            e[k].u64 = callee->pool[k];
+    }
     fp = nfp;
-    pc = cc->code;
+    pc = callee->entry;
     func = callee;
     if (callee->inst != inst) {
         inst = callee->inst;
@@ -727,7 +728,7 @@ op_call_indirect:;
         snprintf(trap_buf, sizeof trap_buf, "uninitialized element %u", i);
         TRAP(trap_buf);
     }
-    if (callee->type->sig != inst->sigs[ti]) TRAP("indirect call type mismatch");
+    if (callee->sig != inst->sigs[ti]) TRAP("indirect call type mismatch");
     goto do_call;
 }
 

@@ -151,6 +151,10 @@ struct wf_module {
 /* ---- runtime objects ---------------------------------------------------- */
 
 typedef struct wf_func {
+    /* hot fields for calls, copied from the type and code */
+    const uint64_t *entry; /* internal code; NULL for host functions */
+    const uint64_t *pool;
+    uint32_t nparams, nlocals, npool, max_height, sig;
     const wf_functype *type;
     wf_instance *inst; /* NULL for host functions */
     const wf_code *code;
