@@ -68,6 +68,25 @@ wf_export_info wf_module_export(const wf_module *m, size_t i)
     return (wf_export_info){m->exports[i].name, m->exports[i].kind};
 }
 
+const uint8_t *wf_module_custom_section(const wf_module *m, const char *name, size_t *len)
+{
+    for (uint32_t i = 0; i < m->n_customs; i++) {
+        if (strcmp(m->customs[i].name, name) == 0) {
+            if (len)
+                *len = m->customs[i].len;
+            return m->customs[i].bytes;
+        }
+    }
+    if (len)
+        *len = 0;
+    return NULL;
+}
+
+const char *wf_module_func_name(const wf_module *m, uint32_t idx)
+{
+    return idx < m->n_funcs ? m->func_names[idx] : NULL;
+}
+
 /* ---- stores ---- */
 
 wf_store *wf_store_new(const wf_config *cfg)

@@ -84,6 +84,12 @@ wf_import_info wf_module_import(const wf_module *m, size_t i);
 size_t wf_module_export_count(const wf_module *m);
 wf_export_info wf_module_export(const wf_module *m, size_t i);
 
+/* Contents of the first custom section called `name` (NULL if none); valid
+ * while the module lives. */
+const uint8_t *wf_module_custom_section(const wf_module *m, const char *name, size_t *len);
+/* Name of function `idx` (imports first) from the name section, or NULL. */
+const char *wf_module_func_name(const wf_module *m, uint32_t idx);
+
 /* ---- stores and limits ------------------------------------------------- */
 
 typedef struct wf_config {

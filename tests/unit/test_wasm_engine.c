@@ -248,6 +248,12 @@ TEST(unlinkable)
     wf_instance *inst = NULL;
     CHECK_INT(wf_module_load(test_mod, sizeof test_mod, "t.wasm", &m, &err), 0);
     CHECK_INT(wf_module_import_count(m), 2);
+    size_t len = 0;
+    CHECK(wf_module_custom_section(m, "name", &len) != NULL);
+    CHECK(len > 0);
+    CHECK(wf_module_custom_section(m, "nope", &len) == NULL);
+    CHECK_STR(wf_module_func_name(m, 2), "div");
+    CHECK(wf_module_func_name(m, 1000) == NULL);
     CHECK_STR(wf_module_import(m, 0).name, "exit");
     CHECK_INT(wf_instantiate(s, m, NULL, &inst, &err), -1);
     CHECK_INT(err->kind, WF_ERR_UNLINKABLE);
