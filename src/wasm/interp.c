@@ -1317,6 +1317,12 @@ int wf_exec_call(wf_store *s, wf_func *f, wf_slot *io, weft_error **err)
         ex = exec_new(wf_store_max_depth(s));
         temp = true;
     }
+    if (f->max_height >= STACK_SLOTS) {
+        if (temp)
+            wf_exec_free(ex);
+        werr_set(err, 0, "trap: call stack exhausted");
+        return werr_kind(err, WF_ERR_EXHAUSTED);
+    }
     ex->busy = true;
     memcpy(ex->stack, io, f->type->nparams * sizeof(wf_slot));
     int rc = run(ex, f, err);
