@@ -320,7 +320,7 @@ static int allocate(wf_instance *inst, wf_store *s, weft_error **err)
 
 static int init_fail(const wf_module *m, const char *what, weft_error **err)
 {
-    werr_set(err, 0, "%s: instantiation: trap: %s", m->name, what);
+    werr_set(err, 0, "trap: %s (initialising %s)", what, m->name);
     return werr_kind(err, WF_ERR_TRAP);
 }
 
