@@ -10,6 +10,11 @@
 
 #define MAX_PAGES 65536u
 #define MAX_LOCALS 50000u
+/* Implementation limits (the spec allows them): they bound the work that
+ * validating a few bytes can cause (a branch checks every label's types). */
+#define MAX_ARITY 1000u
+#define LIMIT_PREFIX "implementation limit: "
+
 
 bool wf_utf8_valid(const uint8_t *s, size_t n)
 {
@@ -218,6 +223,10 @@ static void sec_types(struct dec *d, wf_module *m)
         wf_rd_bytes(r, np);
         uint32_t nr = wf_rd_count(r, 1);
         if (r->err) return;
+        if (np > MAX_ARITY || nr > MAX_ARITY) {
+            wf_rd_fail(r, LIMIT_PREFIX "more than 1000 parameters or results");
+            return;
+        }
         wf_functype *ft = &m->types[i];
         ft->types = xcalloc((size_t)np + nr + 1, sizeof(wf_valtype));
         m->n_types = i + 1;
@@ -509,15 +518,17 @@ static void sec_code(struct dec *d, wf_module *m)
         uint32_t ti = m->func_type[m->n_func_imports + i];
         uint32_t np = ti < m->n_types ? m->types[ti].nparams : 0;
         c->nlocals = np + (uint32_t)total;
-        c->local_types = xcalloc(c->nlocals + 1, sizeof(wf_valtype));
-        if (np) memcpy(c->local_types, m->types[ti].types, np * sizeof(wf_valtype));
+        c->nparams = np;
+        c->param_types = np ? m->types[ti].types : NULL;
+        c->ngroups = groups;
+        c->group_end = xcalloc(groups + 1, sizeof *c->group_end);
+        c->group_type = xcalloc(groups + 1, sizeof *c->group_type);
         body.p = gp;
         uint32_t at = np;
         for (uint32_t g = 0; g < groups; g++) {
-            uint32_t cnt = wf_rd_u32(&body);
-            wf_valtype t = rd_valtype(&body);
-            for (uint32_t k = 0; k < cnt; k++)
-                c->local_types[at++] = t;
+            at += wf_rd_u32(&body);
+            c->group_end[g] = at;
+            c->group_type[g] = rd_valtype(&body);
         }
         c->body = body.p;
         c->body_len = (size_t)(body.end - body.p);
@@ -572,7 +583,8 @@ static int section_rank(uint8_t id)
 static int fail(wf_reader *r, const wf_module *m, weft_error **err)
 {
     werr_set(err, 0, "%s: at offset 0x%zx: %s", m->name, r->err_off, r->err);
-    return werr_kind(err, WF_ERR_MALFORMED);
+    bool limit = strncmp(r->err, LIMIT_PREFIX, strlen(LIMIT_PREFIX)) == 0;
+    return werr_kind(err, limit ? WF_ERR_LIMIT : WF_ERR_MALFORMED);
 }
 
 int wf_decode(const uint8_t *bytes, size_t len, wf_module *m, weft_error **err)
@@ -729,7 +741,8 @@ void wf_module_clear(wf_module *m)
         for (uint32_t i = 0; i < m->n_funcs - m->n_func_imports; i++) {
             free(m->codes[i].code);
             free(m->codes[i].pool);
-            free(m->codes[i].local_types);
+            free(m->codes[i].group_end);
+            free(m->codes[i].group_type);
         }
     }
     free(m->codes);

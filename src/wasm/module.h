@@ -109,8 +109,29 @@ typedef struct wf_code {
     size_t body_off; /* offset of the body in the binary (messages) */
     size_t body_len;
     const uint8_t *body; /* valid only while loading */
-    wf_valtype *local_types;
+    /* local types, without expanding them per local (a hostile module could
+     * declare 50,000 locals in 4 bytes, in every function): params come from
+     * the type, declared locals from (count, type) groups */
+    const wf_valtype *param_types;
+    uint32_t nparams, ngroups;
+    uint32_t *group_end; /* local index just past each group */
+    wf_valtype *group_type;
 } wf_code;
+
+static inline wf_valtype wf_local_type(const wf_code *c, uint32_t idx)
+{
+    if (idx < c->nparams)
+        return c->param_types[idx];
+    uint32_t lo = 0, hi = c->ngroups; /* first group ending after idx */
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (c->group_end[mid] > idx)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return c->group_type[lo];
+}
 
 typedef struct wf_custom {
     char *name;

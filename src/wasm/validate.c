@@ -17,6 +17,7 @@
 
 #define T_UNKNOWN ((wf_valtype)0)
 #define NO_PATCH SIZE_MAX
+#define PEND_MAX 32
 
 enum ctl_kind { C_BLOCK, C_LOOP, C_IF, C_ELSE, C_FUNC };
 
@@ -46,6 +47,10 @@ typedef struct fv {
     const uint8_t *instr; /* start of the instruction being validated */
     opnd *vals;
     size_t nvals, capvals;
+    /* positions of the deferred entries, ascending; capped so that every
+     * scan for them is O(1) whatever the module does */
+    size_t pend[PEND_MAX];
+    uint32_t npend;
     ctl *ctls;
     size_t nctls, capctls;
     uint64_t *code;
@@ -127,8 +132,34 @@ static uint32_t home(fv *v, size_t pos)
 
 /* ---- operand stack ---- */
 
+static void materialize_all(fv *v);
+
+static void pend_remove(fv *v, size_t pos)
+{
+    for (uint32_t k = v->npend; k-- > 0;) {
+        if (v->pend[k] == pos) {
+            memmove(&v->pend[k], &v->pend[k + 1], (v->npend - k - 1) * sizeof *v->pend);
+            v->npend--;
+            return;
+        }
+    }
+}
+
+/* drop the stack to n entries (unreachable code, end of a block) */
+static void truncate_vals(fv *v, size_t n)
+{
+    while (v->npend > 0 && v->pend[v->npend - 1] >= n)
+        v->npend--;
+    v->nvals = n;
+}
+
 static void push_at(fv *v, wf_valtype t, uint32_t loc)
 {
+    if (loc != home(v, v->nvals)) {
+        if (v->npend == PEND_MAX)
+            materialize_all(v);
+        v->pend[v->npend++] = v->nvals;
+    }
     if (v->nvals == v->capvals) {
         v->capvals = v->capvals ? v->capvals * 2 : 64;
         v->vals = xreallocarray(v->vals, v->capvals, sizeof *v->vals);
@@ -151,9 +182,12 @@ static opnd pop(fv *v)
     ctl *c = &v->ctls[v->nctls - 1];
     if (v->nvals == c->height) {
         if (!c->unreachable) fail(v, "type mismatch");
-        return (opnd){T_UNKNOWN, 0};
+        return (opnd){T_UNKNOWN, home(v, v->nvals)};
     }
-    return v->vals[--v->nvals];
+    opnd o = v->vals[--v->nvals];
+    if (o.loc != home(v, v->nvals))
+        pend_remove(v, v->nvals);
+    return o;
 }
 
 /* pops and checks; the type is returned as is (T_UNKNOWN for bottom) */
@@ -189,37 +223,38 @@ static void emit_copy(fv *v, uint32_t dst, uint32_t src)
     emit(v, src);
 }
 
-static void materialize(fv *v, size_t pos)
+/* copy a deferred entry (pend[k]) into its home slot */
+static void materialize_at(fv *v, uint32_t k)
 {
+    size_t pos = v->pend[k];
     uint32_t h = home(v, pos);
-    if (v->vals[pos].loc != h) {
-        emit_copy(v, h, v->vals[pos].loc);
-        v->vals[pos].loc = h;
-    }
+    emit_copy(v, h, v->vals[pos].loc);
+    v->vals[pos].loc = h;
+    memmove(&v->pend[k], &v->pend[k + 1], (v->npend - k - 1) * sizeof *v->pend);
+    v->npend--;
 }
 
-/* the top n entries (those of the current frame only) */
+/* the top n entries */
 static void materialize_top(fv *v, uint32_t n)
 {
-    size_t floor = v->ctls[v->nctls - 1].height;
-    for (size_t pos = v->nvals > n ? v->nvals - n : 0; pos < v->nvals; pos++) {
-        if (pos >= floor) materialize(v, pos);
-    }
+    size_t lo = v->nvals > n ? v->nvals - n : 0;
+    while (v->npend > 0 && v->pend[v->npend - 1] >= lo)
+        materialize_at(v, v->npend - 1);
 }
 
 static void materialize_all(fv *v)
 {
-    for (size_t pos = 0; pos < v->nvals; pos++)
-        materialize(v, pos);
+    while (v->npend > 0)
+        materialize_at(v, v->npend - 1);
 }
 
 /* before local `idx` is overwritten: entries still reading it get copies */
 static bool materialize_local(fv *v, uint32_t idx)
 {
     bool any = false;
-    for (size_t pos = 0; pos < v->nvals; pos++) {
-        if (v->vals[pos].loc == idx) {
-            materialize(v, pos);
+    for (uint32_t k = v->npend; k-- > 0;) {
+        if (v->vals[v->pend[k]].loc == idx) {
+            materialize_at(v, k);
             any = true;
         }
     }
@@ -297,7 +332,7 @@ static void push_ctl(fv *v, enum ctl_kind kind, const wf_valtype *params, uint32
 static void set_unreachable(fv *v)
 {
     ctl *c = &v->ctls[v->nctls - 1];
-    v->nvals = c->height;
+    truncate_vals(v, c->height);
     c->unreachable = true;
 }
 
@@ -524,7 +559,7 @@ static bool op_end(fv *v)
     }
     ctl done = *c;
     v->nctls--;
-    v->nvals = done.height;
+    truncate_vals(v, done.height);
     push_vals(v, done.results, done.nresults);
     return true;
 }
@@ -730,7 +765,7 @@ static bool op_select(fv *v, bool typed)
 /* local.set / local.tee: write the popped value into local idx */
 static void set_local(fv *v, uint32_t idx, bool tee)
 {
-    wf_valtype t = v->c->local_types[idx];
+    wf_valtype t = wf_local_type(v->c, idx);
     opnd o = pop_check(v, t);
     bool pending = materialize_local(v, idx);
     if (o.loc != idx) {
@@ -751,7 +786,7 @@ static bool op_local(fv *v, uint8_t op)
     if (v->r.err) return false;
     if (idx >= v->c->nlocals) return fail(v, "unknown local");
     if (op == 0x20)
-        push_at(v, v->c->local_types[idx], idx);
+        push_at(v, wf_local_type(v->c, idx), idx);
     else
         set_local(v, idx, op == 0x22);
     return true;

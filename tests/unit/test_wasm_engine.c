@@ -46,6 +46,67 @@ static const uint8_t test_mod[] = {
     0x6f, 0x73, 0x74, 0x02, 0x17, 0x0b, 0x00, 0x00, 0x01, 0x00, 0x02, 0x00, 0x03, 0x00, 0x04, 0x00,
     0x05, 0x00, 0x06, 0x00, 0x07, 0x00, 0x08, 0x00, 0x09, 0x00, 0x0a, 0x00};
 
+/* ---- building modules in tests ---- */
+
+struct buf {
+    uint8_t *p;
+    size_t n, cap;
+};
+
+static void put(struct buf *b, const void *src, size_t n)
+{
+    if (b->n + n > b->cap) {
+        b->cap = (b->n + n) * 2;
+        b->p = realloc(b->p, b->cap);
+    }
+    memcpy(b->p + b->n, src, n);
+    b->n += n;
+}
+
+static void put_u8(struct buf *b, uint8_t v)
+{
+    put(b, &v, 1);
+}
+
+static void put_leb(struct buf *b, uint32_t v)
+{
+    do {
+        uint8_t byte = v & 0x7f;
+        v >>= 7;
+        put_u8(b, byte | (v ? 0x80 : 0));
+    } while (v);
+}
+
+static void put_section(struct buf *b, uint8_t id, const struct buf *content)
+{
+    put_u8(b, id);
+    put_leb(b, (uint32_t)content->n);
+    put(b, content->p, content->n);
+}
+
+/* A module of `nfuncs` functions of type [] -> [], all with `body`. */
+static struct buf module_with(uint32_t nfuncs, const struct buf *body)
+{
+    struct buf m = {0}, sec = {0};
+    put(&m, "\0asm\1\0\0\0", 8);
+    put(&sec, "\x01\x60\x00\x00", 4);
+    put_section(&m, 1, &sec);
+    sec.n = 0;
+    put_leb(&sec, nfuncs);
+    for (uint32_t i = 0; i < nfuncs; i++)
+        put_u8(&sec, 0);
+    put_section(&m, 3, &sec);
+    sec.n = 0;
+    put_leb(&sec, nfuncs);
+    for (uint32_t i = 0; i < nfuncs; i++) {
+        put_leb(&sec, (uint32_t)body->n);
+        put(&sec, body->p, body->n);
+    }
+    put_section(&m, 10, &sec);
+    free(sec.p);
+    return m;
+}
+
 static int load(const uint8_t *b, size_t n, wf_module **m, weft_error **err)
 {
     return wf_module_load(b, n, "t.wasm", m, err);
@@ -96,6 +157,65 @@ TEST(huge_counts_rejected_without_allocating)
     CHECK_INT(err->kind, WF_ERR_MALFORMED);
     CHECK(strstr(err->msg, "too many locals") != NULL);
     werr_free(err);
+}
+
+TEST(many_locals_in_many_functions_stay_cheap)
+{
+    /* 20,000 functions declaring 50,000 locals each (6 bytes apiece): the
+     * locals must not be expanded per function (that would be 4 GB) */
+    struct buf body = {0};
+    put(&body, "\x01\xd0\x86\x03\x7f\x0b", 6);
+    struct buf mod = module_with(20000, &body);
+    weft_error *err = NULL;
+    wf_module *m = NULL;
+    CHECK_INT(load(mod.p, mod.n, &m, &err), 0);
+    wf_module_free(m);
+    free(mod.p);
+    free(body.p);
+}
+
+TEST(deferred_locals_stay_linear)
+{
+    /* 100,000 x local.get 0, then 100,000 x (local.get 0; local.set 0), then
+     * drops: validation/translation must not rescan the stack each time */
+    enum { N = 100000 };
+    struct buf body = {0};
+    put(&body, "\x01\x01\x7f", 3);
+    for (int i = 0; i < N; i++)
+        put(&body, "\x20\x00", 2);
+    for (int i = 0; i < N; i++)
+        put(&body, "\x20\x00\x21\x00", 4);
+    for (int i = 0; i < N; i++)
+        put_u8(&body, 0x1a);
+    put_u8(&body, 0x0b);
+    struct buf mod = module_with(1, &body);
+    weft_error *err = NULL;
+    wf_module *m = NULL;
+    CHECK_INT(load(mod.p, mod.n, &m, &err), 0);
+    if (err)
+        fprintf(stderr, "%s\n", err->msg);
+    wf_module_free(m);
+    free(mod.p);
+    free(body.p);
+}
+
+TEST(type_arity_limit)
+{
+    struct buf m = {0}, sec = {0};
+    put(&m, "\0asm\1\0\0\0", 8);
+    put(&sec, "\x01\x60", 2);
+    put_leb(&sec, 1001);
+    for (int i = 0; i < 1001; i++)
+        put_u8(&sec, 0x7f);
+    put_u8(&sec, 0);
+    put_section(&m, 1, &sec);
+    weft_error *err = NULL;
+    wf_module *mod = NULL;
+    CHECK_INT(load(m.p, m.n, &mod, &err), -1);
+    CHECK_INT(err->kind, WF_ERR_LIMIT);
+    werr_free(err);
+    free(m.p);
+    free(sec.p);
 }
 
 TEST(validation_error_names_function_and_offset)
