@@ -12,6 +12,7 @@
 #include "wasm/module.h"
 #include "util/xalloc.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +45,7 @@ typedef struct fv {
     wf_reader r;
     const char *err;
     size_t err_off;
+    char errbuf[96];
     const uint8_t *instr; /* start of the instruction being validated */
     opnd *vals;
     size_t nvals, capvals;
@@ -87,6 +89,38 @@ static bool fail(fv *v, const char *msg)
         v->err_off = (size_t)(v->instr - v->r.base);
     }
     return false;
+}
+
+static const char *type_name(wf_valtype t)
+{
+    switch (t) {
+    case WF_I32:
+        return "i32";
+    case WF_I64:
+        return "i64";
+    case WF_F32:
+        return "f32";
+    case WF_F64:
+        return "f64";
+    case WF_V128:
+        return "v128";
+    case WF_FUNCREF:
+        return "funcref";
+    case WF_EXTERNREF:
+        return "externref";
+    default:
+        return "?";
+    }
+}
+
+/* "type mismatch: expected i32, got i64" */
+static bool fail_mismatch(fv *v, wf_valtype want, wf_valtype got)
+{
+    if (v->err != NULL)
+        return false;
+    snprintf(v->errbuf, sizeof v->errbuf, "type mismatch: expected %s, got %s", type_name(want),
+             type_name(got));
+    return fail(v, v->errbuf);
 }
 
 /* ---- code emission ---- */
@@ -166,7 +200,8 @@ static void push_at(fv *v, wf_valtype t, uint32_t loc)
     }
     v->vals[v->nvals++] = (opnd){t, loc};
     uint32_t h = v->base + (uint32_t)v->nvals;
-    if (h > v->max_height) v->max_height = h;
+    if (h > v->max_height)
+        v->max_height = h;
 }
 
 /* push a result computed into its home slot; returns that slot */
@@ -181,7 +216,8 @@ static opnd pop(fv *v)
 {
     ctl *c = &v->ctls[v->nctls - 1];
     if (v->nvals == c->height) {
-        if (!c->unreachable) fail(v, "type mismatch");
+        if (!c->unreachable)
+            fail(v, "type mismatch: a value is missing");
         return (opnd){T_UNKNOWN, home(v, v->nvals)};
     }
     opnd o = v->vals[--v->nvals];
@@ -194,7 +230,8 @@ static opnd pop(fv *v)
 static opnd pop_check(fv *v, wf_valtype want)
 {
     opnd o = pop(v);
-    if (o.t != want && o.t != T_UNKNOWN && want != T_UNKNOWN) fail(v, "type mismatch");
+    if (o.t != want && o.t != T_UNKNOWN && want != T_UNKNOWN)
+        fail_mismatch(v, want, o.t);
     return o;
 }
 
@@ -274,10 +311,12 @@ static void foldable(fv *v, size_t dst_word)
 static bool take_last(fv *v, uint32_t slot, unsigned lo, unsigned hi, unsigned *op, uint32_t *a,
                       uint32_t *b)
 {
-    if (v->fold_end != v->ncode || slot != home(v, v->nvals) || v->nops == 0) return false;
+    if (v->fold_end != v->ncode || slot != home(v, v->nvals) || v->nops == 0)
+        return false;
     size_t at = v->fold_dst - 1;
     unsigned cop = (unsigned)v->code[at];
-    if (cop < lo || cop > hi || v->code[at + 1] != slot || v->ops[v->nops - 1] != at) return false;
+    if (cop < lo || cop > hi || v->code[at + 1] != slot || v->ops[v->nops - 1] != at)
+        return false;
     *op = cop;
     *a = (uint32_t)v->code[at + 2];
     *b = cop == 0x45 ? 0 : (uint32_t)v->code[at + 3];
@@ -377,7 +416,8 @@ static void emit_branch(fv *v, ctl *c, uint64_t op_plain, uint64_t op_adj, int64
     uint32_t arity, from, to;
     bool adj = branch_move(v, c, &arity, &from, &to);
     emit_op(v, adj ? op_adj : op_plain);
-    if (cond >= 0) emit(v, (uint64_t)cond);
+    if (cond >= 0)
+        emit(v, (uint64_t)cond);
     emit_target(v, c);
     if (adj) {
         emit(v, arity);
@@ -406,9 +446,11 @@ static bool rd_blocktype(fv *v, const wf_valtype **params, uint32_t *np, const w
                          uint32_t *nr)
 {
     int64_t bt = wf_rd_sleb(&v->r, 33);
-    if (v->r.err) return false;
+    if (v->r.err)
+        return false;
     *params = NULL, *np = 0, *results = NULL, *nr = 0;
-    if (bt == -64) return true;
+    if (bt == -64)
+        return true;
     if (bt < 0) {
         uint8_t b = (uint8_t)(bt & 0x7f);
         if (b != WF_I32 && b != WF_I64 && b != WF_F32 && b != WF_F64 && b != WF_FUNCREF &&
@@ -419,7 +461,8 @@ static bool rd_blocktype(fv *v, const wf_valtype **params, uint32_t *np, const w
         *results = &one_type[b], *nr = 1;
         return true;
     }
-    if ((uint64_t)bt >= v->m->n_types) return fail(v, "unknown type");
+    if ((uint64_t)bt >= v->m->n_types)
+        return fail(v, "unknown type");
     const wf_functype *ft = &v->m->types[bt];
     *params = ft->types, *np = ft->nparams;
     *results = wf_ft_results(ft), *nr = ft->nresults;
@@ -438,7 +481,8 @@ static bool zero_byte(fv *v)
 
 static bool need_memory(fv *v)
 {
-    if (v->m->n_mems == 0) return fail(v, "unknown memory 0");
+    if (v->m->n_mems == 0)
+        return fail(v, "unknown memory 0");
     return true;
 }
 
@@ -446,28 +490,44 @@ static bool need_memory(fv *v)
 
 static const char *numeric_sig(unsigned op)
 {
-    if (op == 0x45) return "i:i";
-    if (op >= 0x46 && op <= 0x4f) return "ii:i";
-    if (op == 0x50) return "I:i";
-    if (op >= 0x51 && op <= 0x5a) return "II:i";
-    if (op >= 0x5b && op <= 0x60) return "ff:i";
-    if (op >= 0x61 && op <= 0x66) return "FF:i";
-    if (op >= 0x67 && op <= 0x69) return "i:i";
-    if (op >= 0x6a && op <= 0x78) return "ii:i";
-    if (op >= 0x79 && op <= 0x7b) return "I:I";
-    if (op >= 0x7c && op <= 0x8a) return "II:I";
-    if (op >= 0x8b && op <= 0x91) return "f:f";
-    if (op >= 0x92 && op <= 0x98) return "ff:f";
-    if (op >= 0x99 && op <= 0x9f) return "F:F";
-    if (op >= 0xa0 && op <= 0xa6) return "FF:F";
+    if (op == 0x45)
+        return "i:i";
+    if (op >= 0x46 && op <= 0x4f)
+        return "ii:i";
+    if (op == 0x50)
+        return "I:i";
+    if (op >= 0x51 && op <= 0x5a)
+        return "II:i";
+    if (op >= 0x5b && op <= 0x60)
+        return "ff:i";
+    if (op >= 0x61 && op <= 0x66)
+        return "FF:i";
+    if (op >= 0x67 && op <= 0x69)
+        return "i:i";
+    if (op >= 0x6a && op <= 0x78)
+        return "ii:i";
+    if (op >= 0x79 && op <= 0x7b)
+        return "I:I";
+    if (op >= 0x7c && op <= 0x8a)
+        return "II:I";
+    if (op >= 0x8b && op <= 0x91)
+        return "f:f";
+    if (op >= 0x92 && op <= 0x98)
+        return "ff:f";
+    if (op >= 0x99 && op <= 0x9f)
+        return "F:F";
+    if (op >= 0xa0 && op <= 0xa6)
+        return "FF:F";
     static const char *const conv[] = {
         "I:i", "f:i", "f:i", "F:i", "F:i", "i:I", "i:I", "f:I", "f:I", "F:I",
         "F:I", "i:f", "i:f", "I:f", "I:f", "F:f", "i:F", "i:F", "I:F", "I:F",
         "f:F", "f:i", "F:I", "i:f", "I:F", "i:i", "i:i", "I:I", "I:I", "I:I",
     };
-    if (op >= 0xa7 && op <= 0xc4) return conv[op - 0xa7];
+    if (op >= 0xa7 && op <= 0xc4)
+        return conv[op - 0xa7];
     static const char *const sat[] = {"f:i", "f:i", "F:i", "F:i", "f:I", "f:I", "F:I", "F:I"};
-    if (op >= OP_FC && op <= OP_FC + 7) return sat[op - OP_FC];
+    if (op >= OP_FC && op <= OP_FC + 7)
+        return sat[op - OP_FC];
     return NULL;
 }
 
@@ -506,7 +566,8 @@ static bool op_block(fv *v, enum ctl_kind kind)
 {
     const wf_valtype *ps, *rs;
     uint32_t np, nr;
-    if (!rd_blocktype(v, &ps, &np, &rs, &nr)) return false;
+    if (!rd_blocktype(v, &ps, &np, &rs, &nr))
+        return false;
     uint32_t cond = 0, a = 0, b = 0;
     unsigned cop = 0;
     bool fused = false;
@@ -535,19 +596,22 @@ static bool close_results(fv *v, ctl *c)
 {
     materialize_top(v, c->nresults);
     pop_vals(v, c->results, c->nresults);
-    if (v->nvals != c->height) return fail(v, "type mismatch");
+    if (v->nvals != c->height)
+        return fail(v, "type mismatch: values left on the stack");
     return true;
 }
 
 static bool op_end(fv *v)
 {
     ctl *c = &v->ctls[v->nctls - 1];
-    if (!close_results(v, c)) return false;
+    if (!close_results(v, c))
+        return false;
     if (c->kind == C_IF) {
         /* an if without else: the empty else must turn params into results */
         push_vals(v, c->params, c->nparams);
         pop_vals(v, c->results, c->nresults);
-        if (v->nvals != c->height) return fail(v, "type mismatch");
+        if (v->nvals != c->height)
+            return fail(v, "type mismatch: values left on the stack");
         patch_chain(v, c->else_patch, v->ncode);
     }
     patch_chain(v, c->patch, v->ncode);
@@ -567,8 +631,10 @@ static bool op_end(fv *v)
 static bool op_else(fv *v)
 {
     ctl *c = &v->ctls[v->nctls - 1];
-    if (c->kind != C_IF) return fail(v, "else without if");
-    if (!close_results(v, c)) return false;
+    if (c->kind != C_IF)
+        return fail(v, "else without if");
+    if (!close_results(v, c))
+        return false;
     emit_op(v, OP_BR);
     emit_target(v, c);
     patch_chain(v, c->else_patch, v->ncode);
@@ -583,8 +649,10 @@ static bool op_else(fv *v)
 static bool op_branch(fv *v, uint8_t op)
 {
     uint32_t l = rd_idx(v);
-    if (v->r.err) return false;
-    if (l >= v->nctls) return fail(v, "unknown label");
+    if (v->r.err)
+        return false;
+    if (l >= v->nctls)
+        return fail(v, "unknown label");
     ctl *c = &v->ctls[v->nctls - 1 - l];
     const wf_valtype *ts;
     uint32_t n;
@@ -619,7 +687,8 @@ static bool op_branch(fv *v, uint8_t op)
 static bool op_br_table(fv *v)
 {
     uint32_t n = wf_rd_count(&v->r, 1);
-    if (v->r.err) return false;
+    if (v->r.err)
+        return false;
     uint32_t *labels = xcalloc((size_t)n + 1, sizeof *labels);
     for (uint32_t i = 0; i <= n && !v->r.err; i++)
         labels[i] = rd_idx(v);
@@ -694,8 +763,10 @@ static uint32_t call_args(fv *v, const wf_functype *ft)
 static bool op_call(fv *v)
 {
     uint32_t f = rd_idx(v);
-    if (v->r.err) return false;
-    if (f >= v->m->n_funcs) return fail(v, "unknown function");
+    if (v->r.err)
+        return false;
+    if (f >= v->m->n_funcs)
+        return fail(v, "unknown function");
     const wf_functype *ft = &v->m->types[v->m->func_type[f]];
     uint32_t base = call_args(v, ft);
     emit_op(v, OP_CALL);
@@ -710,10 +781,14 @@ static bool op_call_indirect(fv *v)
 {
     uint32_t ti = rd_idx(v);
     uint32_t tab = rd_idx(v);
-    if (v->r.err) return false;
-    if (tab >= v->m->n_tables) return fail(v, "unknown table");
-    if (v->m->tables[tab].elem != WF_FUNCREF) return fail(v, "type mismatch");
-    if (ti >= v->m->n_types) return fail(v, "unknown type");
+    if (v->r.err)
+        return false;
+    if (tab >= v->m->n_tables)
+        return fail(v, "unknown table");
+    if (v->m->tables[tab].elem != WF_FUNCREF)
+        return fail(v, "type mismatch");
+    if (ti >= v->m->n_types)
+        return fail(v, "unknown type");
     uint32_t idx = use(v, WF_I32);
     const wf_functype *ft = &v->m->types[ti];
     uint32_t base = call_args(v, ft);
@@ -733,10 +808,13 @@ static bool op_select(fv *v, bool typed)
     wf_valtype want = T_UNKNOWN;
     if (typed) {
         uint32_t n = wf_rd_u32(&v->r);
-        if (v->r.err) return false;
-        if (n != 1) return fail(v, "invalid result arity");
+        if (v->r.err)
+            return false;
+        if (n != 1)
+            return fail(v, "invalid result arity");
         uint8_t b = wf_rd_u8(&v->r);
-        if (v->r.err) return false;
+        if (v->r.err)
+            return false;
         if (one_type[b] == 0 || b == WF_V128) {
             wf_rd_fail(&v->r, "malformed value type");
             return false;
@@ -748,8 +826,10 @@ static bool op_select(fv *v, bool typed)
     opnd a = pop_check(v, want);
     wf_valtype t = want;
     if (!typed) {
-        if (wf_is_ref(a.t) || wf_is_ref(b.t)) return fail(v, "type mismatch");
-        if (a.t != b.t && a.t != T_UNKNOWN && b.t != T_UNKNOWN) return fail(v, "type mismatch");
+        if (wf_is_ref(a.t) || wf_is_ref(b.t))
+            return fail(v, "type mismatch");
+        if (a.t != b.t && a.t != T_UNKNOWN && b.t != T_UNKNOWN)
+            return fail(v, "type mismatch");
         t = a.t == T_UNKNOWN ? b.t : a.t;
     }
     uint32_t dst = push(v, t);
@@ -777,14 +857,17 @@ static void set_local(fv *v, uint32_t idx, bool tee)
             emit_copy(v, idx, o.loc);
     }
     label_here(v); /* the last instruction no longer writes a stack slot */
-    if (tee) push_at(v, t, idx);
+    if (tee)
+        push_at(v, t, idx);
 }
 
 static bool op_local(fv *v, uint8_t op)
 {
     uint32_t idx = rd_idx(v);
-    if (v->r.err) return false;
-    if (idx >= v->c->nlocals) return fail(v, "unknown local");
+    if (v->r.err)
+        return false;
+    if (idx >= v->c->nlocals)
+        return fail(v, "unknown local");
     if (op == 0x20)
         push_at(v, wf_local_type(v->c, idx), idx);
     else
@@ -794,17 +877,21 @@ static bool op_local(fv *v, uint8_t op)
 
 static bool need_table(fv *v, uint32_t t)
 {
-    if (t >= v->m->n_tables) return fail(v, "unknown table");
+    if (t >= v->m->n_tables)
+        return fail(v, "unknown table");
     return true;
 }
 
 static bool op_global_table(fv *v, uint8_t op)
 {
     uint32_t idx = rd_idx(v);
-    if (v->r.err) return false;
+    if (v->r.err)
+        return false;
     wf_module *m = v->m;
-    if ((op == 0x23 || op == 0x24) && idx >= m->n_globals) return fail(v, "unknown global");
-    if ((op == 0x25 || op == 0x26) && !need_table(v, idx)) return false;
+    if ((op == 0x23 || op == 0x24) && idx >= m->n_globals)
+        return fail(v, "unknown global");
+    if ((op == 0x25 || op == 0x26) && !need_table(v, idx))
+        return false;
     uint32_t a, b;
     size_t at;
     switch (op) {
@@ -814,7 +901,8 @@ static bool op_global_table(fv *v, uint8_t op)
         foldable(v, at);
         break;
     case 0x24:
-        if (!m->globals[idx].type.mut) return fail(v, "global is immutable");
+        if (!m->globals[idx].type.mut)
+            return fail(v, "global is immutable");
         a = use(v, m->globals[idx].type.type);
         emit_op(v, op), emit(v, a), emit(v, idx);
         break;
@@ -844,12 +932,14 @@ static bool op_load_store(fv *v, uint8_t op)
 {
     uint32_t align = wf_rd_u32(&v->r);
     uint32_t off = wf_rd_u32(&v->r);
-    if (v->r.err) return false;
+    if (v->r.err)
+        return false;
     if (align >= 32) {
         wf_rd_fail(&v->r, "malformed memop flags");
         return false;
     }
-    if (!need_memory(v)) return false;
+    if (!need_memory(v))
+        return false;
     if (align > natural_align[op - 0x28])
         return fail(v, "alignment must not be larger than natural");
     /* an address just computed by i32.add is fused into the access */
@@ -862,7 +952,8 @@ static bool op_load_store(fv *v, uint8_t op)
         emit_op(v, fused ? OP_ADDR2 + (op - 0x28) : op);
         size_t at = emit(v, dst);
         emit(v, fused ? x : addr);
-        if (fused) emit(v, y);
+        if (fused)
+            emit(v, y);
         emit(v, off);
         foldable(v, at);
     } else {
@@ -871,7 +962,8 @@ static bool op_load_store(fv *v, uint8_t op)
         bool fused = take_last(v, addr, 0x6a, 0x6a, &add, &x, &y);
         emit_op(v, fused ? OP_ADDR2 + (op - 0x28) : op);
         emit(v, fused ? x : addr);
-        if (fused) emit(v, y);
+        if (fused)
+            emit(v, y);
         emit(v, val);
         emit(v, off);
     }
@@ -880,12 +972,14 @@ static bool op_load_store(fv *v, uint8_t op)
 
 static bool op_memory(fv *v, uint8_t op)
 {
-    if (!zero_byte(v) || !need_memory(v)) return false;
+    if (!zero_byte(v) || !need_memory(v))
+        return false;
     uint32_t a = op == 0x40 ? use(v, WF_I32) : 0;
     uint32_t dst = push(v, WF_I32);
     emit_op(v, op);
     size_t at = emit(v, dst);
-    if (op == 0x40) emit(v, a);
+    if (op == 0x40)
+        emit(v, a);
     foldable(v, at);
     return true;
 }
@@ -910,7 +1004,8 @@ static bool op_const(fv *v, uint8_t op)
         bits = wf_rd_fixed64(&v->r), t = WF_F64;
         break;
     }
-    if (v->r.err) return false;
+    if (v->r.err)
+        return false;
     for (uint32_t k = 0; k < v->npool; k++) {
         if (v->pool[k] == bits) {
             push_at(v, t, v->c->nlocals + k);
@@ -921,7 +1016,8 @@ static bool op_const(fv *v, uint8_t op)
         uint32_t k = 0;
         while (k < v->nseen && v->seen[k] != bits)
             k++;
-        if (k == v->nseen) v->seen[v->nseen++] = bits;
+        if (k == v->nseen)
+            v->seen[v->nseen++] = bits;
     }
     uint32_t dst = push(v, t);
     emit_op(v, OP_CONST);
@@ -936,7 +1032,8 @@ static bool op_ref(fv *v, uint8_t op)
     size_t at;
     if (op == 0xd0) {
         uint8_t b = wf_rd_u8(&v->r);
-        if (v->r.err) return false;
+        if (v->r.err)
+            return false;
         if (b != WF_FUNCREF && b != WF_EXTERNREF) {
             v->r.p--;
             wf_rd_fail(&v->r, "malformed reference type");
@@ -949,16 +1046,20 @@ static bool op_ref(fv *v, uint8_t op)
     }
     if (op == 0xd1) {
         opnd o = pop(v);
-        if (o.t != T_UNKNOWN && !wf_is_ref(o.t)) return fail(v, "type mismatch");
+        if (o.t != T_UNKNOWN && !wf_is_ref(o.t))
+            return fail(v, "type mismatch");
         uint32_t dst = push(v, WF_I32);
         emit_op(v, OP_REF_IS_NULL), at = emit(v, dst), emit(v, o.loc);
         foldable(v, at);
         return true;
     }
     uint32_t f = rd_idx(v);
-    if (v->r.err) return false;
-    if (f >= v->m->n_funcs) return fail(v, "unknown function");
-    if (!v->m->func_declared[f]) return fail(v, "undeclared function reference");
+    if (v->r.err)
+        return false;
+    if (f >= v->m->n_funcs)
+        return fail(v, "unknown function");
+    if (!v->m->func_declared[f])
+        return fail(v, "undeclared function reference");
     uint32_t dst = push(v, WF_FUNCREF);
     emit_op(v, OP_REF_FUNC), at = emit(v, dst), emit(v, f);
     foldable(v, at);
@@ -969,18 +1070,21 @@ static bool op_ref(fv *v, uint8_t op)
 
 static bool need_data(fv *v, uint32_t d)
 {
-    if (!v->m->has_datacount && v->m->n_datas == 0) return fail(v, "unknown data segment");
+    if (!v->m->has_datacount && v->m->n_datas == 0)
+        return fail(v, "unknown data segment");
     if (!v->m->has_datacount) {
         wf_rd_fail(&v->r, "data count section required");
         return false;
     }
-    if (d >= v->m->datacount) return fail(v, "unknown data segment");
+    if (d >= v->m->datacount)
+        return fail(v, "unknown data segment");
     return true;
 }
 
 static bool need_elem(fv *v, uint32_t e)
 {
-    if (e >= v->m->n_elems) return fail(v, "unknown elem segment");
+    if (e >= v->m->n_elems)
+        return fail(v, "unknown elem segment");
     return true;
 }
 
@@ -998,26 +1102,32 @@ static bool op_fc_table(fv *v, uint32_t sub, unsigned op)
     switch (sub) {
     case 12: /* table.init elem table */
         a = rd_idx(v), b = rd_idx(v);
-        if (v->r.err || !need_table(v, b) || !need_elem(v, a)) return false;
-        if (m->elems[a].type != m->tables[b].elem) return fail(v, "type mismatch");
+        if (v->r.err || !need_table(v, b) || !need_elem(v, a))
+            return false;
+        if (m->elems[a].type != m->tables[b].elem)
+            return fail(v, "type mismatch");
         emit_three(v, op, WF_I32);
         emit(v, a), emit(v, b);
         return true;
     case 13: /* elem.drop */
         a = rd_idx(v);
-        if (v->r.err || !need_elem(v, a)) return false;
+        if (v->r.err || !need_elem(v, a))
+            return false;
         emit_op(v, op), emit(v, a);
         return true;
     case 14: /* table.copy dst src */
         a = rd_idx(v), b = rd_idx(v);
-        if (v->r.err || !need_table(v, a) || !need_table(v, b)) return false;
-        if (m->tables[a].elem != m->tables[b].elem) return fail(v, "type mismatch");
+        if (v->r.err || !need_table(v, a) || !need_table(v, b))
+            return false;
+        if (m->tables[a].elem != m->tables[b].elem)
+            return fail(v, "type mismatch");
         emit_three(v, op, WF_I32);
         emit(v, a), emit(v, b);
         return true;
     case 15: { /* table.grow */
         a = rd_idx(v);
-        if (v->r.err || !need_table(v, a)) return false;
+        if (v->r.err || !need_table(v, a))
+            return false;
         uint32_t n = use(v, WF_I32), init = use(v, m->tables[a].elem);
         uint32_t dst = push(v, WF_I32);
         emit_op(v, op), emit(v, dst), emit(v, init), emit(v, n), emit(v, a);
@@ -1025,14 +1135,16 @@ static bool op_fc_table(fv *v, uint32_t sub, unsigned op)
     }
     case 16: { /* table.size */
         a = rd_idx(v);
-        if (v->r.err || !need_table(v, a)) return false;
+        if (v->r.err || !need_table(v, a))
+            return false;
         uint32_t dst = push(v, WF_I32);
         emit_op(v, op), emit(v, dst), emit(v, a);
         return true;
     }
     case 17: /* table.fill */
         a = rd_idx(v);
-        if (v->r.err || !need_table(v, a)) return false;
+        if (v->r.err || !need_table(v, a))
+            return false;
         emit_three(v, op, m->tables[a].elem);
         emit(v, a);
         return true;
@@ -1046,7 +1158,8 @@ static bool op_fc_table(fv *v, uint32_t sub, unsigned op)
 static bool op_fc(fv *v)
 {
     uint32_t sub = wf_rd_u32(&v->r);
-    if (v->r.err) return false;
+    if (v->r.err)
+        return false;
     unsigned op = OP_FC + sub;
     if (sub <= 7) {
         apply_sig(v, op, numeric_sig(op));
@@ -1056,21 +1169,25 @@ static bool op_fc(fv *v)
     switch (sub) {
     case 8: /* memory.init */
         a = rd_idx(v);
-        if (!zero_byte(v) || !need_memory(v) || !need_data(v, a)) return false;
+        if (!zero_byte(v) || !need_memory(v) || !need_data(v, a))
+            return false;
         emit_three(v, op, WF_I32);
         emit(v, a);
         return true;
     case 9: /* data.drop */
         a = rd_idx(v);
-        if (v->r.err || !need_data(v, a)) return false;
+        if (v->r.err || !need_data(v, a))
+            return false;
         emit_op(v, op), emit(v, a);
         return true;
     case 10: /* memory.copy */
-        if (!zero_byte(v) || !zero_byte(v) || !need_memory(v)) return false;
+        if (!zero_byte(v) || !zero_byte(v) || !need_memory(v))
+            return false;
         emit_three(v, op, WF_I32);
         return true;
     case 11: /* memory.fill */
-        if (!zero_byte(v) || !need_memory(v)) return false;
+        if (!zero_byte(v) || !need_memory(v))
+            return false;
         emit_three(v, op, WF_I32);
         return true;
     default:
@@ -1140,7 +1257,8 @@ static bool instr(fv *v, uint8_t op)
     default:
         break;
     }
-    if (op >= 0x28 && op <= 0x3e) return op_load_store(v, op);
+    if (op >= 0x28 && op <= 0x3e)
+        return op_load_store(v, op);
     const char *sig = numeric_sig(op);
     if (sig == NULL) {
         v->r.p--;
@@ -1179,12 +1297,14 @@ static bool translate(fv *v, wf_module *m, uint32_t i, const uint8_t *base, cons
     while (v->nctls > 0 && !v->err && !v->r.err) {
         v->instr = v->r.p;
         uint8_t op = wf_rd_u8(&v->r);
-        if (v->r.err) break;
+        if (v->r.err)
+            break;
         instr(v, op);
     }
     if (!v->err && !v->r.err && v->nctls > 0)
         wf_rd_fail(&v->r, "unexpected end of section or function");
-    if (!v->err && !v->r.err && v->r.p != v->r.end) wf_rd_fail(&v->r, "section size mismatch");
+    if (!v->err && !v->r.err && v->r.p != v->r.end)
+        wf_rd_fail(&v->r, "section size mismatch");
     free(v->vals);
     free(v->ctls);
     if (v->err || v->r.err) {
@@ -1198,14 +1318,16 @@ static bool translate(fv *v, wf_module *m, uint32_t i, const uint8_t *base, cons
 static int validate_func(wf_module *m, uint32_t i, const uint8_t *base, weft_error **err)
 {
     fv v;
-    if (!translate(&v, m, i, base, NULL, 0)) return func_error(&v, err);
+    if (!translate(&v, m, i, base, NULL, 0))
+        return func_error(&v, err);
     if (v.nseen > 0) { /* again, with the constants in the pool */
         uint64_t pool[WF_POOL_MAX];
         uint32_t npool = v.nseen;
         memcpy(pool, v.seen, npool * sizeof *pool);
         free(v.code);
         free(v.ops);
-        if (!translate(&v, m, i, base, pool, npool)) return func_error(&v, err);
+        if (!translate(&v, m, i, base, pool, npool))
+            return func_error(&v, err);
         m->codes[i].pool = xmalloc(npool * sizeof(uint64_t));
         memcpy(m->codes[i].pool, pool, npool * sizeof(uint64_t));
         m->codes[i].npool = npool;
@@ -1223,7 +1345,8 @@ static int validate_func(wf_module *m, uint32_t i, const uint8_t *base, weft_err
 int wf_validate_code(wf_module *m, const uint8_t *base, weft_error **err)
 {
     for (uint32_t i = 0; i < m->n_funcs - m->n_func_imports; i++) {
-        if (validate_func(m, i, base, err) < 0) return -1;
+        if (validate_func(m, i, base, err) < 0)
+            return -1;
     }
     return 0;
 }

@@ -228,7 +228,7 @@ TEST(validation_error_names_function_and_offset)
                          0x00, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x42, 0x00, 0x0b};
     CHECK_INT(load(b, sizeof b, &m, &err), -1);
     CHECK_INT(err->kind, WF_ERR_INVALID);
-    CHECK_STR(err->msg, "t.wasm: function 0 at offset 0x1a: type mismatch");
+    CHECK_STR(err->msg, "t.wasm: function 0 at offset 0x1a: type mismatch: expected i32, got i64");
     werr_free(err);
 }
 
