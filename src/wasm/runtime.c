@@ -260,7 +260,11 @@ int32_t wf_table_grow(wf_table *t, uint32_t delta, void *init, uint32_t host_max
     uint64_t n = (uint64_t)old + delta;
     if (n > t->max || n > host_max) return -1;
     if (delta == 0) return (int32_t)old;
-    t->elems = xreallocarray(t->elems, (size_t)n + 1, sizeof(void *));
+    /* table.grow reports failure to the program (-1) instead of aborting */
+    void **grown = reallocarray(t->elems, (size_t)n + 1, sizeof(void *));
+    if (grown == NULL)
+        return -1;
+    t->elems = grown;
     for (uint64_t i = old; i < n; i++)
         t->elems[i] = init;
     t->size = (uint32_t)n;
