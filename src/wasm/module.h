@@ -194,7 +194,8 @@ typedef struct wf_table {
 typedef struct wf_memory {
     uint8_t *base;
     uint64_t size; /* bytes */
-    uint32_t pages, max_pages;
+    uint32_t pages, max_pages; /* max_pages: what growing may reach here */
+    uint32_t decl_max;         /* the declared maximum (import matching) */
     bool has_max;
     size_t reserved; /* bytes of address space reserved at base */
 } wf_memory;

@@ -208,6 +208,7 @@ int wf_memory_new(wf_store *s, const wf_limits *lim, wf_memory **out, weft_error
     }
     mem->base = p;
     mem->max_pages = (uint32_t)max;
+    mem->decl_max = lim->max;
     mem->has_max = lim->has_max;
     if (lim->min && mprotect(p, lim->min * PAGE, PROT_READ | PROT_WRITE) < 0) {
         munmap(p, mem->reserved);
