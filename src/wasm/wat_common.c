@@ -229,6 +229,17 @@ int wat_take_string(wat_parser *p, wat_buf *out, weft_error **err)
     return 0;
 }
 
+int wat_take_name(wat_parser *p, wat_buf *out, weft_error **err)
+{
+    const wat_token *tok = wat_tok(p);
+    size_t before = out->len;
+    if (wat_take_string(p, out, err) < 0)
+        return -1;
+    if (out->len > before && !wat_utf8_valid(out->d + before, out->len - before))
+        return wat_fail(p, tok, err, "malformed UTF-8 encoding");
+    return 0;
+}
+
 int wat_take_u32(wat_parser *p, uint32_t *out, weft_error **err)
 {
     const wat_token *tok = wat_tok(p);

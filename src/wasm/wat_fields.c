@@ -19,7 +19,7 @@ static int inline_exports(wat_parser *p, uint8_t kind, uint32_t idx, weft_error 
     while (wat_at_field(p, "export")) {
         p->pos += 2;
         wat_buf name = {0};
-        if (wat_take_string(p, &name, err) < 0 || wat_expect_rpar(p, err) < 0) {
+        if (wat_take_name(p, &name, err) < 0 || wat_expect_rpar(p, err) < 0) {
             wat_buf_free(&name);
             return -1;
         }
@@ -37,9 +37,9 @@ static int inline_exports(wat_parser *p, uint8_t kind, uint32_t idx, weft_error 
 static int import_names(wat_parser *p, uint8_t kind, weft_error **err)
 {
     wat_buf mod = {0}, name = {0};
-    int r = wat_take_string(p, &mod, err);
+    int r = wat_take_name(p, &mod, err);
     if (r == 0)
-        r = wat_take_string(p, &name, err);
+        r = wat_take_name(p, &name, err);
     if (r == 0) {
         put_name(&p->imports, &mod);
         put_name(&p->imports, &name);
@@ -138,13 +138,18 @@ static int locals(wat_parser *p, wat_func *f, wat_buf *out, weft_error **err)
     while (r == 0 && wat_at_field(p, "local")) {
         p->pos += 2;
         const wat_token *id = wat_tok(p)->kind == WAT_ID ? &p->t->v[p->pos++] : NULL;
-        do {
+        /* `(local $x t)` is one local, `(local t*)` any number */
+        bool one = id != NULL;
+        while (r == 0 && (one || wat_tok(p)->kind != WAT_RPAR)) {
             types = xrealloc(types, n + 1);
             r = wat_take_valtype(p, &types[n], err);
             if (r == 0)
                 r = bind_local(p, f, id, err);
             n++;
-        } while (r == 0 && id == NULL && wat_tok(p)->kind != WAT_RPAR);
+            one = false;
+            if (id != NULL)
+                break;
+        }
         if (r == 0)
             r = wat_expect_rpar(p, err);
     }
@@ -367,7 +372,7 @@ int wat_field_export(wat_parser *p, weft_error **err)
     static const char *kinds[] = {"func", "table", "memory", "global"};
     static const enum wat_space spaces[] = {WS_FUNC, WS_TABLE, WS_MEM, WS_GLOBAL};
     wat_buf name = {0};
-    if (wat_take_string(p, &name, err) < 0)
+    if (wat_take_name(p, &name, err) < 0)
         return -1;
     int kind = -1;
     for (int i = 0; i < 4; i++)

@@ -242,7 +242,9 @@ static int select_imm(wat_parser *p, const wat_op *op, wat_buf *out, weft_error 
     int r = wat_parse_params_results(p, &sig, false, NULL, err);
     if (r == 0 && sig.np > 0)
         r = wat_fail(p, wat_tok(p), err, "select cannot have params");
-    if (r == 0) {
+    if (r == 0 && sig.nr == 0) {
+        put_op(out, op); /* `select (result)`: wabt writes the untyped form */
+    } else if (r == 0) {
         wat_buf_u8(out, 0x1c);
         wat_buf_uleb(out, sig.nr);
         wat_buf_put(out, sig.types, sig.nr);
@@ -254,17 +256,19 @@ static int select_imm(wat_parser *p, const wat_op *op, wat_buf *out, weft_error 
 static int table_init_imm(wat_parser *p, wat_buf *out, weft_error **err)
 {
     uint32_t a, b;
-    if (wat_take_index(p, WS_ELEM, &a, err) < 0)
-        return -1;
-    if (wat_at_index(p)) {
-        /* two indices: the first was the table */
-        p->pos--;
+    p->pos++;
+    bool two = wat_at_index(p);
+    p->pos--;
+    if (two) {
+        /* `table.init table elem`; with one index it is the segment */
         if (wat_take_index(p, WS_TABLE, &a, err) < 0 || wat_take_index(p, WS_ELEM, &b, err) < 0)
             return -1;
         wat_buf_uleb(out, b);
         wat_buf_uleb(out, a);
         return 0;
     }
+    if (wat_take_index(p, WS_ELEM, &a, err) < 0)
+        return -1;
     wat_buf_uleb(out, a);
     wat_buf_u8(out, 0);
     return 0;

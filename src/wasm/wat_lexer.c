@@ -206,6 +206,17 @@ static size_t scan_string(const char *s, size_t avail, char *out, size_t *olen, 
     return i + 1;
 }
 
+bool wat_utf8_valid(const uint8_t *s, size_t len)
+{
+    for (size_t i = 0; i < len;) {
+        size_t n = utf8_len(s + i, len - i);
+        if (n == 0)
+            return false;
+        i += n;
+    }
+    return true;
+}
+
 int wat_string_decode(const wat_tokens *t, const wat_token *tok, char **out, size_t *n,
                       weft_error **err)
 {

@@ -204,7 +204,7 @@ static void layout(wat_parser *p, wat_buf *out)
     }
     if (p->n_elems)
         section(out, 9, p->n_elems, &p->elems);
-    if (p->needs_datacount) {
+    if (p->needs_datacount && p->n_datas > 0) {
         wat_buf none = {0};
         section(out, 12, p->n_datas, &none);
     }

@@ -73,8 +73,8 @@ void wat_elem_emit(wat_parser *p, const wat_elem *seg)
         flags |= 1;
     else if (seg->mode == WAT_ELEM_DECLARE)
         flags |= 3;
-    else if (seg->table != 0)
-        flags |= 2;
+    else if (seg->table != 0 || seg->type != 0x70)
+        flags |= 2; /* wabt also spells out table 0 for non-funcref segments */
     wat_buf *b = &p->elems;
     wat_buf_u8(b, flags);
     if (seg->mode == WAT_ELEM_ACTIVE && (flags & 2))

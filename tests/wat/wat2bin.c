@@ -1,11 +1,34 @@
 /* wat2bin FILE.wat OUT.wasm: the WAT parser on one file, for tests/wat/.
- * Exit 0 and the binary on success; exit 1 and the message on stderr. */
+ * The file is a text module, or one script-level `(module ...)` of any form
+ * (binary, quote) as cut out of a .wast file. Exit 0 and the binary on
+ * success; exit 1 and the message on stderr. */
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 #include "wasm/wat.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+
+/* A whole text module, or a script `(module $id? binary|quote ...)`. */
+static int convert(const char *text, size_t len, const char *origin, uint8_t **bin,
+                   size_t *bin_len, weft_error **err)
+{
+    wat_tokens t;
+    if (wat_lex(text, len, origin, &t, err) < 0)
+        return -1;
+    size_t pos = 0;
+    int r;
+    if (t.n > 2 && wat_module_form_at(&t, 0) != WAT_FORM_TEXT) {
+        wat_module_result m;
+        r = wat_parse_module_at(&t, &pos, &m, err);
+        *bin = m.bytes;
+        *bin_len = m.len;
+    } else {
+        r = wat_to_wasm(text, len, origin, bin, bin_len, err);
+    }
+    wat_tokens_free(&t);
+    return r;
+}
 
 static int read_all(const char *path, char **out, size_t *len, weft_error **err)
 {
@@ -38,7 +61,7 @@ int main(int argc, char **argv)
     cleanup_free uint8_t *bin = NULL;
     size_t len = 0, bin_len = 0;
     if (read_all(argv[1], &text, &len, &err) < 0 ||
-        wat_to_wasm(text, len, argv[1], &bin, &bin_len, &err) < 0) {
+        convert(text, len, argv[1], &bin, &bin_len, &err) < 0) {
         fprintf(stderr, "%s\n", err->msg);
         werr_free(err);
         return 1;
