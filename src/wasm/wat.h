@@ -76,15 +76,14 @@ typedef struct wat_module_result {
  * past its ')'. For `quote` modules the quoted text is parsed too, so a
  * malformed quote module fails here (the script runner can tell by first
  * checking wat_module_form_at()). */
-int wat_parse_module_at(const wat_tokens *t, size_t *pos, wat_module_result *out,
-                        weft_error **err);
+int wat_parse_module_at(const wat_tokens *t, size_t *pos, wat_module_result *out, weft_error **err);
 
 /* The form of the `(module ...)` at token `pos` without parsing it. */
 wat_module_form wat_module_form_at(const wat_tokens *t, size_t pos);
 
 /* Error helper shared by the wat_* files: "origin:LINE:COL: message", kind
  * WF_ERR_MALFORMED. Returns -1. */
-int wat_error_at(const wat_tokens *t, const wat_token *tok, weft_error **err, const char *fmt,
-                 ...) __attribute__((format(printf, 4, 5)));
+int wat_error_at(const wat_tokens *t, const wat_token *tok, weft_error **err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 #endif

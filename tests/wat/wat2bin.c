@@ -10,12 +10,11 @@
 #include <stdlib.h>
 
 /* A whole text module, or a script `(module $id? binary|quote ...)`. */
-static int convert(const char *text, size_t len, const char *origin, uint8_t **bin,
-                   size_t *bin_len, weft_error **err)
+static int convert(const char *text, size_t len, const char *origin, uint8_t **bin, size_t *bin_len,
+                   weft_error **err)
 {
     wat_tokens t;
-    if (wat_lex(text, len, origin, &t, err) < 0)
-        return -1;
+    if (wat_lex(text, len, origin, &t, err) < 0) return -1;
     size_t pos = 0;
     int r;
     if (t.n > 2 && wat_module_form_at(&t, 0) != WAT_FORM_TEXT) {
@@ -33,18 +32,15 @@ static int convert(const char *text, size_t len, const char *origin, uint8_t **b
 static int read_all(const char *path, char **out, size_t *len, weft_error **err)
 {
     cleanup_fclose FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return werr_sys(err, "%s", path);
+    if (f == NULL) return werr_sys(err, "%s", path);
     size_t cap = 4096, n = 0;
     cleanup_free char *buf = xmalloc(cap);
     size_t got;
     while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
         n += got;
-        if (n == cap)
-            buf = xrealloc(buf, cap *= 2);
+        if (n == cap) buf = xrealloc(buf, cap *= 2);
     }
-    if (ferror(f))
-        return werr_sys(err, "%s", path);
+    if (ferror(f)) return werr_sys(err, "%s", path);
     *out = steal_ptr(buf);
     *len = n;
     return 0;
