@@ -23,6 +23,13 @@
 int wat_to_wasm(const char *text, size_t len, const char *origin, uint8_t **out, size_t *out_len,
                 weft_error **err);
 
+/* Like wat_to_wasm, but the text may also be one script-level
+ * `(module $id? binary "..."*)` or `(module $id? quote "..."*)`. */
+int wat_text_to_wasm(const char *text, size_t len, const char *origin, uint8_t **out,
+                     size_t *out_len, weft_error **err);
+/* wat_text_to_wasm on a file's contents (messages name the path). */
+int wat_file_to_wasm(const char *path, uint8_t **out, size_t *out_len, weft_error **err);
+
 /* ---- tokens (for script parsers) ------------------------------------- */
 
 typedef enum wat_tok_kind {

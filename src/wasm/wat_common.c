@@ -380,7 +380,8 @@ int wat_parse_params_results(wat_parser *p, wat_sig *sig, bool allow_ids, const 
 
 static bool sig_eq(const wat_sig *a, const wat_sig *b)
 {
-    return a->np == b->np && a->nr == b->nr && memcmp(a->types, b->types, a->np + a->nr) == 0;
+    if (a->np != b->np || a->nr != b->nr) return false;
+    return a->np + a->nr == 0 || memcmp(a->types, b->types, a->np + a->nr) == 0;
 }
 
 uint32_t wat_type_find_or_add(wat_parser *p, wat_sig *sig)
@@ -392,7 +393,7 @@ uint32_t wat_type_find_or_add(wat_parser *p, wat_sig *sig)
         p->types = xreallocarray(p->types, p->captypes, sizeof *p->types);
     }
     wat_sig copy = {xmalloc(sig->np + sig->nr + 1), sig->np, sig->nr};
-    memcpy(copy.types, sig->types, sig->np + sig->nr);
+    if (sig->np + sig->nr > 0) memcpy(copy.types, sig->types, sig->np + sig->nr);
     p->types[p->ntypes] = copy;
     return (uint32_t)p->ntypes++;
 }

@@ -339,7 +339,10 @@ int wat_field_export(wat_parser *p, weft_error **err)
     static const char *kinds[] = {"func", "table", "memory", "global"};
     static const enum wat_space spaces[] = {WS_FUNC, WS_TABLE, WS_MEM, WS_GLOBAL};
     wat_buf name = {0};
-    if (wat_take_name(p, &name, err) < 0) return -1;
+    if (wat_take_name(p, &name, err) < 0) {
+        wat_buf_free(&name);
+        return -1;
+    }
     int kind = -1;
     for (int i = 0; i < 4; i++)
         if (wat_at_field(p, kinds[i])) kind = i;

@@ -163,7 +163,8 @@ static void layout(wat_parser *p, wat_buf *out)
             wat_buf_uleb(&types, s->np);
             wat_buf_put(&types, s->types, s->np);
             wat_buf_uleb(&types, s->nr);
-            wat_buf_put(&types, s->types + s->np, s->nr);
+            if (s->nr > 0) /* types is NULL for an empty signature */
+                wat_buf_put(&types, s->types + s->np, s->nr);
         }
         section(out, 1, (uint32_t)p->ntypes, &types);
         wat_buf_free(&types);

@@ -4,6 +4,7 @@
 #include "wasm/wat.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 
 static uint8_t *bin;
 static size_t bin_len;
@@ -239,6 +240,38 @@ TEST(deep_nesting_is_refused)
     CHECK_INT(wat(src), -1);
     CHECK(strstr(errmsg, "nested too deeply") != NULL);
     free(src);
+}
+
+/* Inputs the fuzzer (fuzz/fuzz_wat.c) found; run under ASan/UBSan builds. */
+TEST(fuzz_regressions)
+{
+    /* empty signatures: memcmp/memcpy on a NULL type list */
+    CHECK_INT(wat("(module\n  (func(nop))\n)"), 0);
+    CHECK_INT(wat("(module (type $sig (func)) (func (loop (type $sig) (i32.const 0))))"), 0);
+    HAS(0x03, 0x40, 0x41, 0, 0x0b);
+    /* an export name that is not UTF-8 leaked the decoded name */
+    CHECK_INT(wat("(func)(export \"\\ef\\80\\7f\" (func 0))"), -1);
+    CHECK(strstr(errmsg, "malformed UTF-8") != NULL);
+}
+
+TEST(file_entry_point)
+{
+    char path[] = "/tmp/wat-unit-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    const char *src = "(module $m quote \"(memory 1)\")";
+    CHECK_INT(write(fd, src, strlen(src)), (long long)strlen(src));
+    close(fd);
+    uint8_t *out = NULL;
+    size_t len = 0;
+    weft_error *err = NULL;
+    CHECK_INT(wat_file_to_wasm(path, &out, &len, &err), 0);
+    CHECK_INT(len, 13);
+    free(out);
+    unlink(path);
+    CHECK_INT(wat_file_to_wasm(path, &out, &len, &err), -1);
+    CHECK(err != NULL && strstr(err->msg, path) != NULL);
+    werr_free(err);
 }
 
 UNIT_MAIN()

@@ -3,48 +3,10 @@
  * (binary, quote) as cut out of a .wast file. Exit 0 and the binary on
  * success; exit 1 and the message on stderr. */
 #include "util/cleanup.h"
-#include "util/xalloc.h"
 #include "wasm/wat.h"
 
 #include <stdio.h>
 #include <stdlib.h>
-
-/* A whole text module, or a script `(module $id? binary|quote ...)`. */
-static int convert(const char *text, size_t len, const char *origin, uint8_t **bin, size_t *bin_len,
-                   weft_error **err)
-{
-    wat_tokens t;
-    if (wat_lex(text, len, origin, &t, err) < 0) return -1;
-    size_t pos = 0;
-    int r;
-    if (t.n > 2 && wat_module_form_at(&t, 0) != WAT_FORM_TEXT) {
-        wat_module_result m;
-        r = wat_parse_module_at(&t, &pos, &m, err);
-        *bin = m.bytes;
-        *bin_len = m.len;
-    } else {
-        r = wat_to_wasm(text, len, origin, bin, bin_len, err);
-    }
-    wat_tokens_free(&t);
-    return r;
-}
-
-static int read_all(const char *path, char **out, size_t *len, weft_error **err)
-{
-    cleanup_fclose FILE *f = fopen(path, "rb");
-    if (f == NULL) return werr_sys(err, "%s", path);
-    size_t cap = 4096, n = 0;
-    cleanup_free char *buf = xmalloc(cap);
-    size_t got;
-    while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) buf = xrealloc(buf, cap *= 2);
-    }
-    if (ferror(f)) return werr_sys(err, "%s", path);
-    *out = steal_ptr(buf);
-    *len = n;
-    return 0;
-}
 
 int main(int argc, char **argv)
 {
@@ -53,17 +15,15 @@ int main(int argc, char **argv)
         return 2;
     }
     weft_error *err = NULL;
-    cleanup_free char *text = NULL;
     cleanup_free uint8_t *bin = NULL;
-    size_t len = 0, bin_len = 0;
-    if (read_all(argv[1], &text, &len, &err) < 0 ||
-        convert(text, len, argv[1], &bin, &bin_len, &err) < 0) {
+    size_t len = 0;
+    if (wat_file_to_wasm(argv[1], &bin, &len, &err) < 0) {
         fprintf(stderr, "%s\n", err->msg);
         werr_free(err);
         return 1;
     }
     cleanup_fclose FILE *o = fopen(argv[2], "wb");
-    if (o == NULL || fwrite(bin, 1, bin_len, o) != bin_len) {
+    if (o == NULL || fwrite(bin, 1, len, o) != len) {
         perror(argv[2]);
         return 1;
     }
