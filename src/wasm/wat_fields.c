@@ -222,7 +222,7 @@ int wat_field_table(wat_parser *p, weft_error **err)
     if (wat_tok(p)->kind == WAT_ID) p->pos++;
     if (inline_exports(p, 1, idx, err) < 0 || inline_import(p, 1, &imp, err) < 0) return -1;
     if (imp) return tabletype(p, &p->imports, err);
-    if (wat_valtype_of(wat_tok(p), &t) < 0) {
+    if (wat_valtype_of(wat_tok(p), &t) < 0 || (t != 0x70 && t != 0x6f)) {
         p->n_tables++;
         return tabletype(p, &p->tables, err);
     }

@@ -31,6 +31,8 @@ static int scan_type(wat_parser *p, weft_error **err)
     wat_sig sig = {0};
     int r = wat_parse_params_results(p, &sig, true, NULL, err);
     if (r == 0) r = wat_expect_rpar(p, err);
+    if (r == 0 && wat_tok(p)->kind != WAT_RPAR) /* pass 2 skips types: check the end here */
+        r = wat_fail(p, wat_tok(p), err, "unexpected token, expected ')' after the type");
     if (r == 0) {
         if (p->ntypes == p->captypes) {
             p->captypes = p->captypes ? p->captypes * 2 : 16;

@@ -252,6 +252,12 @@ TEST(fuzz_regressions)
     /* an export name that is not UTF-8 leaked the decoded name */
     CHECK_INT(wat("(func)(export \"\\ef\\80\\7f\" (func 0))"), -1);
     CHECK(strstr(errmsg, "malformed UTF-8") != NULL);
+    /* found by comparing the fuzz corpus with wat2wasm: junk after a type's
+     * (func ...) was skipped because pass 2 does not revisit types */
+    CHECK_INT(wat("(type $t (func (result i32)) funcref)"), -1);
+    CHECK(strstr(errmsg, "t.wat:1:30:") != NULL);
+    /* a reference type, not a value type, introduces (table t (elem ...)) */
+    CHECK_INT(wat("(table i32 (elem))"), -1);
 }
 
 TEST(file_entry_point)
