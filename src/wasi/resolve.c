@@ -39,7 +39,8 @@ int wasi_openat_beneath(int dirfd, const char *path, int flags, mode_t mode)
 {
     struct open_how how = {
         .flags = (uint64_t)(flags | O_CLOEXEC),
-        .mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
+        /* O_TMPFILE includes O_DIRECTORY's bit: test all of it */
+        .mode = ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) ? mode : 0,
         .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
     };
     /* openat2 gives EAGAIN when a concurrent rename could have let `..`
