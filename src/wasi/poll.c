@@ -148,11 +148,11 @@ static uint32_t poll_oneoff(wasi_ctx *ctx, wasi_mem *m, const uint64_t *a, enum 
     uint64_t size = abi == WASI_ABI_UNSTABLE ? WASI0_SUBSCRIPTION_SIZE : WASI_SUBSCRIPTION_SIZE;
     if (n == 0)
         return WASI_EINVAL;
-    if (n > WASI_POLL_MAX)
-        return WASI_ENOMEM;
     if (!wasi_mem_ok(m, in, n * size) || !wasi_mem_ok(m, out, n * WASI_EVENT_SIZE) ||
         !wasi_mem_ok(m, nevents_p, 4))
         return WASI_EFAULT;
+    if (n > WASI_POLL_MAX)
+        return WASI_ENOMEM;
     cleanup_free psub *subs = xcalloc(n, sizeof(*subs));
     cleanup_free struct pollfd *pfds = xcalloc(n, sizeof(*pfds));
     int npfd = 0;
