@@ -6,6 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* "trap: MSG" on stderr, without doubling a prefix the engine already gave. */
+static void print_trap(const char *msg)
+{
+    if (strncmp(msg, "trap: ", 6) == 0)
+        msg += 6;
+    fprintf(stderr, "trap: %s\n", msg);
+}
+
 struct wasi_binding {
     wasi_ctx *ctx;
     const wasi_func *func;
@@ -82,7 +90,7 @@ static int run_start(wf_instance *inst, int *exit_status, weft_error **err)
     if (kind == WF_ERR_EXIT) {
         *exit_status = run_err->status;
     } else if (kind == WF_ERR_TRAP || kind == WF_ERR_EXHAUSTED) {
-        fprintf(stderr, "trap: %s\n", run_err->msg);
+        print_trap(run_err->msg);
         *exit_status = 134;
     } else {
         *err = run_err;
@@ -119,7 +127,7 @@ int wasi_run_module(const wf_module *m, const wasi_config *cfg, const wf_config 
             inst_err->kind == WF_ERR_EXHAUSTED) {
             *exit_status = inst_err->kind == WF_ERR_EXIT ? inst_err->status : 134;
             if (inst_err->kind != WF_ERR_EXIT)
-                fprintf(stderr, "trap: %s\n", inst_err->msg);
+                print_trap(inst_err->msg);
             werr_free(inst_err);
             rc = 0;
         } else {
