@@ -25,7 +25,7 @@ typedef struct wasi_dirent_cache {
         uint64_t ino;
         uint8_t type;
         char *name;
-    } *items;
+    } * items;
 } wasi_dirent_cache;
 
 typedef struct wasi_fd {
@@ -151,11 +151,11 @@ int wasi_openat_beneath(int dirfd, const char *path, int flags, mode_t mode);
 /* A path split into its parent directory (opened beneath dirfd, O_PATH) and
  * its final component with trailing slashes stripped. */
 typedef struct wasi_parent {
-    int fd;          /* parent directory fd: owned unless == dirfd */
-    int dirfd;       /* the starting directory */
+    int fd;           /* parent directory fd: owned unless == dirfd */
+    int dirfd;        /* the starting directory */
     const char *last; /* final component, no '/' */
     bool trailing_slash;
-    char *buf;       /* owns last */
+    char *buf; /* owns last */
 } wasi_parent;
 uint32_t wasi_parent_open(int dirfd, const char *path, wasi_parent *out);
 void wasi_parent_close(wasi_parent *p);

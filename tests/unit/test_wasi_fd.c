@@ -139,9 +139,9 @@ TEST(fdstat_flags_and_stdio)
     wasi_ctx *ctx = tw_ctx();
     uint32_t fd;
     uint64_t n = tw_str(P_PATH, "app.txt");
-    CHECK_INT(CALL(wasi_path_open, 3, 0, P_PATH, n, WASI_OFLAG_CREAT, RW, 0, WASI_FDFLAG_APPEND,
-                   P_OUT),
-              WASI_ESUCCESS);
+    CHECK_INT(
+        CALL(wasi_path_open, 3, 0, P_PATH, n, WASI_OFLAG_CREAT, RW, 0, WASI_FDFLAG_APPEND, P_OUT),
+        WASI_ESUCCESS);
     fd = wasi_ld32(&tw_m, P_OUT);
     CHECK_INT(CALL(wasi_fd_fdstat_get, fd, P_OUT), WASI_ESUCCESS);
     CHECK_INT(wasi_ld16(&tw_m, P_OUT + 2), WASI_FDFLAG_APPEND);
@@ -242,8 +242,7 @@ static void parse_dirents(uint32_t used, char *out, size_t cap, uint64_t *last_c
     out[0] = '\0';
     while (off + WASI_DIRENT_SIZE <= used) {
         uint32_t namlen = wasi_ld32(&tw_m, P_BUF + off + 16);
-        if (off + WASI_DIRENT_SIZE + namlen > used)
-            break;
+        if (off + WASI_DIRENT_SIZE + namlen > used) break;
         *last_cookie = wasi_ld64(&tw_m, P_BUF + off);
         char name[64] = {0};
         memcpy(name, tw_mem + P_BUF + off + WASI_DIRENT_SIZE, namlen < 63 ? namlen : 63);
@@ -286,8 +285,7 @@ TEST(readdir_cookies_and_truncation)
         /* 24 + namlen fits exactly one entry when the buffer is small; use 40 */
         CHECK_INT(CALL(wasi_fd_readdir, fd, P_BUF, 40, cookie, P_OUT), WASI_ESUCCESS);
         used = wasi_ld32(&tw_m, P_OUT);
-        if (used == 0)
-            break;
+        if (used == 0) break;
         char part[128];
         uint64_t c = cookie;
         parse_dirents(used, part, sizeof(part), &c, &count);

@@ -13,8 +13,7 @@ static bool secret_intact(void)
     char p[128], buf[16] = {0};
     snprintf(p, sizeof(p), "%s/secret.txt", tw_tmp);
     int fd = open(p, O_RDONLY);
-    if (fd < 0)
-        return false;
+    if (fd < 0) return false;
     ssize_t n = read(fd, buf, sizeof(buf) - 1);
     close(fd);
     return n == 6 && strcmp(buf, "SECRET") == 0;
@@ -32,15 +31,24 @@ TEST(open_escapes_are_notcapable)
 {
     wasi_ctx *ctx = tw_ctx();
     uint32_t fd;
-    const char *escapes[] = {"../secret.txt",        "/etc/passwd",      "escape/etc/passwd",
-                             "up/etc/passwd",        "abs",              "sub/../../secret.txt",
-                             "sub/out/secret.txt",   "sec",              "escape",
-                             "sub/dotdot/../secret.txt", "..",           "tmplink",
-                             "sublink/../../secret.txt", "/",            "./../root/file.txt"};
+    const char *escapes[] = {"../secret.txt",
+                             "/etc/passwd",
+                             "escape/etc/passwd",
+                             "up/etc/passwd",
+                             "abs",
+                             "sub/../../secret.txt",
+                             "sub/out/secret.txt",
+                             "sec",
+                             "escape",
+                             "sub/dotdot/../secret.txt",
+                             "..",
+                             "tmplink",
+                             "sublink/../../secret.txt",
+                             "/",
+                             "./../root/file.txt"};
     for (size_t i = 0; i < sizeof(escapes) / sizeof(escapes[0]); i++) {
         uint32_t e = tw_open(ctx, escapes[i], FOLLOW, 0, RO, &fd);
-        if (e != WASI_ENOTCAPABLE)
-            fprintf(stderr, "escape %s gave errno %u\n", escapes[i], e);
+        if (e != WASI_ENOTCAPABLE) fprintf(stderr, "escape %s gave errno %u\n", escapes[i], e);
         CHECK_INT(e, WASI_ENOTCAPABLE);
     }
     tw_done(ctx);
@@ -94,8 +102,7 @@ TEST(create_through_escaping_link_is_refused)
     CHECK_INT(tw_open(ctx, "new.txt", 0, WASI_OFLAG_CREAT | WASI_OFLAG_EXCL, RW, &fd),
               WASI_ESUCCESS);
     CHECK(host_exists("root/new.txt"));
-    CHECK_INT(tw_open(ctx, "new.txt", 0, WASI_OFLAG_CREAT | WASI_OFLAG_EXCL, RW, &fd),
-              WASI_EEXIST);
+    CHECK_INT(tw_open(ctx, "new.txt", 0, WASI_OFLAG_CREAT | WASI_OFLAG_EXCL, RW, &fd), WASI_EEXIST);
     CHECK(secret_intact());
     tw_done(ctx);
 }
