@@ -68,10 +68,12 @@ static uint32_t do_seek(wasi_ctx *ctx, wasi_mem *m, uint64_t fd, int64_t delta, 
                         uint64_t out_p)
 {
     uint32_t e;
-    /* A pure tell (0 from the current position) only needs FD_TELL. */
-    uint64_t need = (delta == 0 && whence == SEEK_CUR) ? WASI_RIGHT_FD_TELL : WASI_RIGHT_FD_SEEK;
-    wasi_fd *f = wasi_fd_get(ctx, fd, need, &e);
+    /* A pure tell (0 from the current position) only needs FD_TELL, which
+     * FD_SEEK implies (witx: "This flag implies rights::fd_tell"). */
+    bool tell = delta == 0 && whence == SEEK_CUR;
+    wasi_fd *f = wasi_fd_get(ctx, fd, tell ? 0 : WASI_RIGHT_FD_SEEK, &e);
     if (f == NULL) return e;
+    if (!(f->rights_base & (WASI_RIGHT_FD_SEEK | WASI_RIGHT_FD_TELL))) return WASI_ENOTCAPABLE;
     if (!wasi_mem_ok(m, out_p, 8)) return WASI_EFAULT;
     off_t r = lseek(f->host_fd, delta, whence);
     if (r < 0) return wasi_errno_from_host(errno);

@@ -135,19 +135,21 @@ WASI_IMPL(wasi_proc_exit)
 }
 
 /* proc_raise(sig: signal). The guest is not a host process of its own, so a
- * signal is emulated: those whose default action is to be ignored do
- * nothing, every other valid one ends the run as the shell would report a
- * death by that signal (128 + n). WASI signal numbers 1..30 match Linux's
- * except that WASI has no 16 (SIGSTKFLT): its 16.. are Linux's 17... There is no job
- * control, so the stop signals are ignored too. */
+ * signal is emulated: those whose witx action is "Ignored" (pipe, chld,
+ * urg, winch) do nothing, every other valid one ends the run as the shell
+ * would report a death by that signal (128 + n). There is no job control, so
+ * cont and the stop signals do nothing either. WASI signal numbers 1..30
+ * match Linux's except that WASI has no 16 (SIGSTKFLT): its 16.. are Linux's
+ * 17... */
 WASI_IMPL(wasi_proc_raise)
 {
     (void)m;
     uint32_t sig = (uint32_t)a[0];
     if (sig == 0 || sig > 30) return WASI_EINVAL;
     int host = sig < 16 ? (int)sig : (int)sig + 1;
-    if (host == SIGCHLD || host == SIGCONT || host == SIGURG || host == SIGWINCH ||
-        host == SIGSTOP || host == SIGTSTP || host == SIGTTIN || host == SIGTTOU)
+    if (host == SIGPIPE || host == SIGCHLD || host == SIGCONT || host == SIGURG ||
+        host == SIGWINCH || host == SIGSTOP || host == SIGTSTP || host == SIGTTIN ||
+        host == SIGTTOU)
         return WASI_ESUCCESS;
     ctx->exit_status = 128 + host;
     return WASI_RET_EXIT;

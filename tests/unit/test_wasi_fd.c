@@ -58,6 +58,11 @@ TEST(write_seek_read_tell)
     CHECK_INT(CALL(wasi_fd_filestat_set_size, fd, 2), WASI_ESUCCESS);
     CHECK_INT(CALL(wasi_fd_filestat_get, fd, P_OUT), WASI_ESUCCESS);
     CHECK_INT(wasi_ld64(&tw_m, P_OUT + 32), 2);
+    /* FD_SEEK implies FD_TELL; without either, no tell */
+    CHECK_INT(CALL(wasi_fd_fdstat_set_rights, fd, WASI_RIGHT_FD_SEEK, 0), WASI_ESUCCESS);
+    CHECK_INT(CALL(wasi_fd_tell, fd, P_OUT), WASI_ESUCCESS);
+    CHECK_INT(CALL(wasi_fd_fdstat_set_rights, fd, 0, 0), WASI_ESUCCESS);
+    CHECK_INT(CALL(wasi_fd_tell, fd, P_OUT), WASI_ENOTCAPABLE);
     CHECK_INT(CALL(wasi_fd_close, fd), WASI_ESUCCESS);
     CHECK_INT(CALL(wasi_fd_close, fd), WASI_EBADF);
     tw_done(ctx);

@@ -75,6 +75,9 @@ TEST(proc_exit_and_raise)
     CHECK_INT(CALL(wasi_proc_raise, 30), WASI_RET_EXIT); /* WASI SIGSYS is Linux 31 */
     CHECK_INT(ctx->exit_status, 128 + 31);
     CHECK_INT(CALL(wasi_proc_raise, 16), WASI_ESUCCESS); /* SIGCHLD: ignored */
+    CHECK_INT(CALL(wasi_proc_raise, 13), WASI_ESUCCESS); /* SIGPIPE: ignored per witx */
+    CHECK_INT(CALL(wasi_proc_raise, 9), WASI_RET_EXIT);  /* SIGKILL */
+    CHECK_INT(ctx->exit_status, 137);
     CHECK_INT(CALL(wasi_proc_raise, 0), WASI_EINVAL);
     CHECK_INT(CALL(wasi_proc_raise, 31), WASI_EINVAL);
     CHECK_INT(CALL(wasi_sched_yield, 0), WASI_ESUCCESS);
