@@ -335,4 +335,44 @@ TEST(mkdir_rmdir_unlink_semantics)
     tw_done(ctx);
 }
 
+TEST(open_flags_trunc_append_link_follow)
+{
+    wasi_ctx *ctx = tw_ctx();
+    uint32_t fd;
+    CHECK_INT(tw_open(ctx, "file.txt", 0, WASI_OFLAG_TRUNC, RW, &fd), WASI_ESUCCESS);
+    CHECK_INT(CALL(wasi_fd_filestat_get, fd, P_OUT), WASI_ESUCCESS);
+    CHECK_INT(wasi_ld64(&tw_m, P_OUT + 32), 0);
+    CHECK_INT(write_str(ctx, fd, "0123456789"), WASI_ESUCCESS);
+    uint64_t n = tw_str(P_PATH, "file.txt");
+    CHECK_INT(CALL(wasi_path_open, 3, 0, P_PATH, n, 0, RW, 0, WASI_FDFLAG_APPEND, P_OUT),
+              WASI_ESUCCESS);
+    uint32_t app = wasi_ld32(&tw_m, P_OUT);
+    CHECK_INT(write_str(ctx, app, "AB"), WASI_ESUCCESS);
+    wasi_st32(&tw_m, P_IOV + 4, 100);
+    CHECK_INT(CALL(wasi_fd_pread, app, P_IOV, 1, 0, P_OUT), WASI_ESUCCESS);
+    CHECK_INT(wasi_ld32(&tw_m, P_OUT), 12);
+    /* O_DIRECTORY on a file, CREAT|DIRECTORY, unknown flags */
+    CHECK_INT(tw_open(ctx, "file.txt", 0, WASI_OFLAG_DIRECTORY, RO, &fd), WASI_ENOTDIR);
+    CHECK_INT(tw_open(ctx, "x", 0, WASI_OFLAG_DIRECTORY | WASI_OFLAG_CREAT, RO, &fd), WASI_EINVAL);
+    CHECK_INT(tw_open(ctx, "x", 0, 0x10, RO, &fd), WASI_EINVAL);
+    /* opening a directory for writing */
+    CHECK_INT(tw_open(ctx, "sub", 0, 0, RW, &fd), WASI_EISDIR);
+    /* a hard link through a confined symlink, following it */
+    uint64_t n1 = tw_str(P_PATH, "inlink"), n2 = tw_str(P_PATH2, "hard");
+    CHECK_INT(CALL(wasi_path_link, 3, WASI_LOOKUP_SYMLINK_FOLLOW, P_PATH, n1, 3, P_PATH2, n2),
+              WASI_ESUCCESS);
+    n = tw_str(P_PATH, "hard");
+    CHECK_INT(CALL(wasi_path_filestat_get, 3, 0, P_PATH, n, P_OUT), WASI_ESUCCESS);
+    CHECK_INT(tw_mem[P_OUT + 16], WASI_FILETYPE_REGULAR_FILE);
+    CHECK_INT(wasi_ld64(&tw_m, P_OUT + 24), 2); /* nlink: inner.txt and hard */
+    CHECK_INT(CALL(wasi_path_link, 3, 0, P_PATH, n, 3, P_PATH, n), WASI_EEXIST);
+    /* set_times "now" touches the file */
+    CHECK_INT(CALL(wasi_path_filestat_set_times, 3, 0, P_PATH, n, 0, 0,
+                   WASI_FSTFLAG_ATIM_NOW | WASI_FSTFLAG_MTIM_NOW),
+              WASI_ESUCCESS);
+    CHECK_INT(CALL(wasi_path_filestat_get, 3, 0, P_PATH, n, P_OUT), WASI_ESUCCESS);
+    CHECK(wasi_ld64(&tw_m, P_OUT + 48) > 1600000000ull * 1000000000ull);
+    tw_done(ctx);
+}
+
 UNIT_MAIN()

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 
 TEST(args_and_environ)
@@ -221,6 +222,43 @@ TEST(poll_fds)
     close(sv[0]);
     close(sv[1]);
     tw_cleanup();
+}
+
+TEST(sock_accept_on_listening_socket)
+{
+    int ls = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    snprintf(addr.sun_path, sizeof(addr.sun_path), "/tmp/weft-wasi-sock-%d", (int)getpid());
+    unlink(addr.sun_path);
+    CHECK(bind(ls, (struct sockaddr *)&addr, sizeof(addr)) == 0);
+    CHECK(listen(ls, 4) == 0);
+    wasi_config cfg = {NULL, 0, NULL, 0, NULL, 0, ls, 1, 2};
+    wasi_ctx *ctx = NULL;
+    weft_error *err = NULL;
+    CHECK_INT(wasi_ctx_new(&cfg, &ctx, &err), 0);
+    /* a non-blocking listener has nothing to accept yet */
+    CHECK_INT(CALL(wasi_fd_fdstat_set_flags, 0, WASI_FDFLAG_NONBLOCK), WASI_ESUCCESS);
+    CHECK_INT(CALL(wasi_sock_accept, 0, 0, P_OUT), WASI_EAGAIN);
+    int c = socket(AF_UNIX, SOCK_STREAM, 0);
+    CHECK(connect(c, (struct sockaddr *)&addr, sizeof(addr)) == 0);
+    /* the flags argument makes the accepted socket non-blocking */
+    wasi_st32(&tw_m, P_IOV, P_BUF);
+    wasi_st32(&tw_m, P_IOV + 4, 16);
+    CHECK_INT(CALL(wasi_sock_accept, 0, WASI_FDFLAG_NONBLOCK, P_OUT), WASI_ESUCCESS);
+    uint32_t fd = wasi_ld32(&tw_m, P_OUT);
+    CHECK_INT(fd, 3);
+    CHECK_INT(CALL(wasi_fd_fdstat_get, fd, P_OUT), WASI_ESUCCESS);
+    CHECK_INT(tw_mem[P_OUT], WASI_FILETYPE_SOCKET_STREAM);
+    CHECK_INT(wasi_ld16(&tw_m, P_OUT + 2), WASI_FDFLAG_NONBLOCK);
+    CHECK_INT(CALL(wasi_fd_read, fd, P_IOV, 1, P_OUT), WASI_EAGAIN);
+    CHECK(write(c, "ping", 4) == 4);
+    CHECK_INT(CALL(wasi_fd_read, fd, P_IOV, 1, P_OUT), WASI_ESUCCESS);
+    CHECK_INT(wasi_ld32(&tw_m, P_OUT), 4);
+    CHECK_INT(CALL(wasi_sock_accept, 1, 0, P_OUT), WASI_ENOTCAPABLE); /* no SOCK_ACCEPT right */
+    wasi_ctx_free(ctx);
+    close(c);
+    close(ls);
+    unlink(addr.sun_path);
 }
 
 TEST(closed_stdio_keeps_numbering)
