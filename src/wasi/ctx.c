@@ -172,6 +172,10 @@ int wasi_ctx_new(const wasi_config *cfg, wasi_ctx **out, weft_error **err)
     }
     for (size_t i = 0; i < cfg->n_preopens; i++) {
         const wasi_preopen *p = &cfg->preopens[i];
+        if (p->guest_path == NULL) {
+            werr_set(err, EINVAL, "wasi: preopen %zu has no guest path", i);
+            goto fail;
+        }
         if (p->host_fd < 0 || add_host_fd(ctx, p->host_fd, p->guest_path, &wfd, err) < 0) {
             if (p->host_fd < 0) werr_set(err, EBADF, "wasi: preopen %s", p->guest_path);
             goto fail;
@@ -182,6 +186,7 @@ int wasi_ctx_new(const wasi_config *cfg, wasi_ctx **out, weft_error **err)
             goto fail;
         }
         f->preopen_name = xstrdup(p->guest_path);
+        f->in_root = p->in_root;
     }
     *out = ctx;
     return 0;

@@ -227,8 +227,14 @@ static uint32_t dir_snapshot(wasi_fd *f)
             cap = cap ? cap * 2 : 16;
             c->items = xreallocarray(c->items, cap, sizeof(*c->items));
         }
-        c->items[c->n++] = (struct wasi_dirent_item){
-            .ino = de->d_ino, .type = dtype_to_filetype(de->d_type), .name = xstrdup(de->d_name)};
+        uint8_t type = dtype_to_filetype(de->d_type);
+        struct stat st;
+        /* Some filesystems do not fill d_type: ask the inode (never following it). */
+        if (de->d_type == DT_UNKNOWN &&
+            fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+            type = wasi_filetype_of_mode(st.st_mode);
+        c->items[c->n++] =
+            (struct wasi_dirent_item){.ino = de->d_ino, .type = type, .name = xstrdup(de->d_name)};
     }
     closedir(d);
     if (f->dir != NULL) {

@@ -66,7 +66,7 @@ WASI_IMPL(wasi_path_open)
     /* A new descriptor can only hold what the directory lets it inherit. */
     if ((base | inh) & ~d->rights_inheriting) return WASI_ENOTCAPABLE;
     int flags = open_flags(oflags, base, fdflags, (uint32_t)a[1]);
-    int fd = wasi_openat_beneath(d->host_fd, path, flags, 0666);
+    int fd = wasi_openat_beneath(d->host_fd, d->in_root, path, flags, 0666);
     if (fd < 0) return wasi_resolve_errno(errno);
     uint8_t type;
     if ((e = wasi_host_filetype(fd, &type)) != WASI_ESUCCESS) {
@@ -80,9 +80,10 @@ WASI_IMPL(wasi_path_open)
 }
 
 /* Open `path` itself (O_PATH) beneath dirfd, following a final symlink or not. */
-static int open_path_fd(int dirfd, const char *path, bool follow, uint32_t *e)
+static int open_path_fd(const wasi_fd *d, const char *path, bool follow, uint32_t *e)
 {
-    int fd = wasi_openat_beneath(dirfd, path, O_PATH | (follow ? 0 : O_NOFOLLOW), 0);
+    int fd =
+        wasi_openat_beneath(d->host_fd, d->in_root, path, O_PATH | (follow ? 0 : O_NOFOLLOW), 0);
     if (fd < 0) *e = wasi_resolve_errno(errno);
     return fd;
 }
@@ -93,7 +94,7 @@ static uint32_t path_filestat(wasi_ctx *ctx, wasi_mem *m, const uint64_t *a, enu
     cleanup_free char *path = NULL;
     wasi_fd *d = dir_and_path(ctx, m, a[0], WASI_RIGHT_PATH_FILESTAT_GET, a[2], a[3], &path, &e);
     if (d == NULL) return e;
-    cleanup_close int fd = open_path_fd(d->host_fd, path, a[1] & WASI_LOOKUP_SYMLINK_FOLLOW, &e);
+    cleanup_close int fd = open_path_fd(d, path, a[1] & WASI_LOOKUP_SYMLINK_FOLLOW, &e);
     if (fd < 0) return e;
     struct stat st;
     if (fstat(fd, &st) < 0) return wasi_errno_from_host(errno);
@@ -121,7 +122,7 @@ WASI_IMPL(wasi_path_filestat_set_times)
     wasi_fd *d =
         dir_and_path(ctx, m, a[0], WASI_RIGHT_PATH_FILESTAT_SET_TIMES, a[2], a[3], &path, &e);
     if (d == NULL) return e;
-    cleanup_close int fd = open_path_fd(d->host_fd, path, a[1] & WASI_LOOKUP_SYMLINK_FOLLOW, &e);
+    cleanup_close int fd = open_path_fd(d, path, a[1] & WASI_LOOKUP_SYMLINK_FOLLOW, &e);
     if (fd < 0) return e;
     /* On an O_PATH fd of a symlink this sets the link's own times. */
     if (utimensat(fd, "", ts, AT_EMPTY_PATH) < 0) return wasi_errno_from_host(errno);
@@ -137,7 +138,7 @@ static uint32_t parent_of(wasi_ctx *ctx, wasi_mem *m, uint64_t fd, uint64_t need
     *p = (wasi_parent){.fd = -1, .dirfd = -1};
     wasi_fd *d = dir_and_path(ctx, m, fd, need, path, len, &s, &e);
     if (d == NULL) return e;
-    return wasi_parent_open(d->host_fd, s, p);
+    return wasi_parent_open(d->host_fd, d->in_root, s, p);
 }
 
 static bool is_dir_nofollow(int parent, const char *name)
@@ -250,15 +251,17 @@ out:
 }
 
 /* path_symlink(old_path, old_path_len, fd, new_path, new_path_len). The link
- * text is stored as given; it is only ever followed beneath a preopen, but an
- * absolute target is refused so no link planted by a guest points host-side
- * tools at the host's root. */
+ * text is stored as given; it is only ever followed confined to a preopen,
+ * but an absolute target is refused (so no link planted by a guest points
+ * host-side tools at the host's root) except in an in-root preopen, where
+ * absolute links are the normal, confined, way of a root filesystem. */
 WASI_IMPL(wasi_path_symlink)
 {
     cleanup_free char *target = NULL;
     uint32_t e = wasi_path_copy(m, a[0], a[1], &target);
     if (e != WASI_ESUCCESS) return e;
-    if (target[0] == '/') return WASI_ENOTCAPABLE;
+    const wasi_fd *d = wasi_fd_get(ctx, a[2], 0, &e);
+    if (target[0] == '/' && !(d != NULL && d->in_root)) return WASI_ENOTCAPABLE;
     wasi_parent p;
     if ((e = parent_of(ctx, m, a[2], WASI_RIGHT_PATH_SYMLINK, a[3], a[4], &p)) != WASI_ESUCCESS)
         return e;
@@ -284,7 +287,7 @@ WASI_IMPL(wasi_path_link)
         cleanup_free char *s = NULL;
         wasi_fd *d = dir_and_path(ctx, m, a[0], WASI_RIGHT_PATH_LINK_SOURCE, a[2], a[3], &s, &e);
         if (d == NULL) return e;
-        if ((src = open_path_fd(d->host_fd, s, true, &e)) < 0) return e;
+        if ((src = open_path_fd(d, s, true, &e)) < 0) return e;
     } else {
         e = parent_of(ctx, m, a[0], WASI_RIGHT_PATH_LINK_SOURCE, a[2], a[3], &from);
         if (e != WASI_ESUCCESS) return e;

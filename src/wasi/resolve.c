@@ -1,7 +1,10 @@
 /* Confinement: every guest path is resolved by the kernel beneath the
  * directory it is relative to (openat2 RESOLVE_BENEATH), so `..` past the
  * root, absolute paths, escaping symlinks and magic links all fail with
- * EXDEV/ELOOP, atomically, with no userspace walk to race against.
+ * EXDEV/ELOOP, atomically, with no userspace walk to race against. An
+ * in-root preopen uses RESOLVE_IN_ROOT instead: the directory is "/" for the
+ * lookup (absolute links and a top-level `..` stay inside it), the chroot
+ * semantics a container rootfs needs, equally confined.
  *
  * Operations without an openat2 form get the PARENT opened beneath the
  * preopen and act on one final component with an *at() call that does not
@@ -32,13 +35,13 @@ uint32_t wasi_path_copy(wasi_mem *m, uint64_t ptr, uint64_t len, char **out)
     return WASI_ESUCCESS;
 }
 
-int wasi_openat_beneath(int dirfd, const char *path, int flags, mode_t mode)
+int wasi_openat_beneath(int dirfd, bool in_root, const char *path, int flags, mode_t mode)
 {
     struct open_how how = {
         .flags = (uint64_t)(flags | O_CLOEXEC),
         /* O_TMPFILE includes O_DIRECTORY's bit: test all of it */
         .mode = ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) ? mode : 0,
-        .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+        .resolve = (in_root ? RESOLVE_IN_ROOT : RESOLVE_BENEATH) | RESOLVE_NO_MAGICLINKS,
     };
     /* openat2 gives EAGAIN when a concurrent rename could have let `..`
      * escape; retrying is the documented answer. */
@@ -60,7 +63,7 @@ bool wasi_is_dot_or_dotdot(const char *name)
     return strcmp(name, ".") == 0 || strcmp(name, "..") == 0;
 }
 
-uint32_t wasi_parent_open(int dirfd, const char *path, wasi_parent *out)
+uint32_t wasi_parent_open(int dirfd, bool in_root, const char *path, wasi_parent *out)
 {
     *out = (wasi_parent){.fd = -1, .dirfd = dirfd};
     if (path[0] == '\0') return WASI_ENOENT;
@@ -82,7 +85,7 @@ uint32_t wasi_parent_open(int dirfd, const char *path, wasi_parent *out)
     out->last = slash + 1;
     out->buf = buf;
     /* "a//b" leaves "a/" as the parent; the kernel handles repeated slashes. */
-    int fd = wasi_openat_beneath(dirfd, buf, O_PATH | O_DIRECTORY, 0);
+    int fd = wasi_openat_beneath(dirfd, in_root, buf, O_PATH | O_DIRECTORY, 0);
     if (fd < 0) {
         uint32_t e = wasi_resolve_errno(errno);
         wasi_parent_close(out);

@@ -66,12 +66,20 @@ static inline void tw_cleanup(void)
     if (system(cmd) != 0) fprintf(stderr, "cleanup failed\n");
 }
 
-/* A context with preopen "/sandbox" (fd 3) over a planted tree. */
-static inline wasi_ctx *tw_ctx(void)
+/* A context with preopen "/sandbox" (fd 3) over a planted tree; `in_root`
+ * selects chroot-like resolution (and plants root/etc/passwd = "FAKE"). */
+static inline wasi_ctx *tw_ctx_mode(bool in_root)
 {
     tw_plant();
+    if (in_root) {
+        char p[256];
+        snprintf(p, sizeof(p), "%s/etc", tw_root);
+        mkdir(p, 0755);
+        snprintf(p, sizeof(p), "%s/etc/passwd", tw_root);
+        tw_write_file(p, "FAKE");
+    }
     int dfd = open(tw_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    wasi_preopen pre = {"/sandbox", dfd};
+    wasi_preopen pre = {"/sandbox", dfd, in_root};
     char *argv[] = {"prog", "a b", ""};
     char *envp[] = {"K=V", "EMPTY="};
     wasi_config cfg = {argv, 3, envp, 2, &pre, 1, 0, 1, 2};
@@ -84,6 +92,11 @@ static inline wasi_ctx *tw_ctx(void)
     close(dfd); /* the context holds its own copy */
     memset(tw_mem, 0, sizeof(tw_mem));
     return ctx;
+}
+
+static inline wasi_ctx *tw_ctx(void)
+{
+    return tw_ctx_mode(false);
 }
 
 static inline void tw_done(wasi_ctx *ctx)

@@ -1,5 +1,7 @@
 /* A small test driver: run a WASI module with weft's engine.
- *   wasi_driver [--dir GUEST::HOST]... [--env K=V]... MODULE.wasm [ARGS...]
+ *   wasi_driver [--dir GUEST::HOST]... [--root-dir GUEST::HOST]... [--env K=V]...
+ *               MODULE.wasm [ARGS...]
+ * --root-dir preopens with chroot-like resolution (wasi_preopen.in_root).
  * The guest's argv[0] is the module's file name. Exits with the guest's
  * status (134 after a trap), 125 when the run could not start. Stands in
  * for `weft wasm run` in tests/wasi until that command exists. */
@@ -38,11 +40,13 @@ int main(int argc, char **argv)
     size_t envc = 0;
     int i = 1;
     for (; i < argc; i++) {
-        if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc && npre < 16) {
+        bool root = strcmp(argv[i], "--root-dir") == 0;
+        if ((root || strcmp(argv[i], "--dir") == 0) && i + 1 < argc && npre < 16) {
             char *spec = argv[++i], *sep = strstr(spec, "::");
             const char *host = sep ? sep + 2 : spec;
             if (sep) *sep = '\0';
             pre[npre].guest_path = spec;
+            pre[npre].in_root = root;
             pre[npre].host_fd = open(host, O_PATH | O_DIRECTORY | O_CLOEXEC);
             if (pre[npre].host_fd < 0) {
                 perror(host);
