@@ -188,3 +188,26 @@ def test_multiple_preopens(runner, wasm_dir, tmp_path):
                    dirs={"/": tmp_path / "one", "/data": tmp_path / "two"})
     assert p.returncode == 0
     assert "ls / in-one" in p.stdout and "in-two" not in p.stdout
+
+
+def test_escapes_in_root_mode_stay_inside(runner, wasm_dir, tmp_path):
+    """--root-dir (wasi_preopen.in_root): links and `..` resolve inside the
+    directory as in a chroot; nothing outside is read or changed."""
+    if runner.name != "driver":
+        pytest.skip("in-root preopens are only exposed by the test driver")
+    root = plant(tmp_path)
+    (root / "etc").mkdir()
+    (root / "etc" / "passwd").write_text("FAKE")
+    outside = {k: v for k, v in snapshot(tmp_path).items() if not k.startswith("root")}
+    host_before = [os.path.lexists(p) for p in ("/tmp/planted.txt", "/tmp/evil")]
+    p = subprocess.run([*runner.prefix, "--root-dir", f"/::{root}", mod(wasm_dir, "escape.wasm")],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert "open /escape/etc/passwd: OK [FAKE]" in p.stdout
+    assert "open /abs: OK [FAKE]" in p.stdout
+    assert "SECRET" not in p.stdout and "root:x:" not in p.stdout
+    after = {k: v for k, v in snapshot(tmp_path).items() if not k.startswith("root")}
+    assert after == outside
+    assert [os.path.lexists(p) for p in ("/tmp/planted.txt", "/tmp/evil")] == host_before
+    # what the guest created through the links landed inside
+    assert (root / "planted.txt").exists() and (root / "tmp" / "planted.txt").exists() is False
