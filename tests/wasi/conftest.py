@@ -42,15 +42,17 @@ def _driver(tmp_path_factory):
 
 
 class Runner:
-    """Runs a module: run(module, args, dirs={guest: host}, env=[...])."""
+    """Runs a module: run(module, args, dirs={guest: host}, env=[...]).
+    `dir_arg` spells one preopen: "GUEST::HOST" for the driver and node's
+    wrapper, "HOST:GUEST" for `weft wasm run`."""
 
-    def __init__(self, name, prefix):
-        self.name, self.prefix = name, prefix
+    def __init__(self, name, prefix, dir_arg=lambda guest, host: f"{guest}::{host}"):
+        self.name, self.prefix, self.dir_arg = name, prefix, dir_arg
 
     def run(self, module, args=(), dirs=None, env=(), timeout=60):
         cmd = list(self.prefix)
         for guest, host in (dirs or {}).items():
-            cmd += ["--dir", f"{guest}::{host}"]
+            cmd += ["--dir", self.dir_arg(guest, host)]
         for e in env:
             cmd += ["--env", e]
         cmd += [module, *args]
@@ -58,11 +60,11 @@ class Runner:
 
 
 def _weft_cli(wasm_dir):
-    """`weft wasm run` with the same --dir G::H / --env K=V flags, if it works."""
+    """`weft wasm run --dir HOST:GUEST --env K=V MODULE ARGS`, if it works."""
     weft = os.environ.get("WEFT", os.path.join(ROOT, "build", "weft"))
     if not os.access(weft, os.X_OK):
         return None
-    r = Runner("weft", [weft, "wasm", "run"])
+    r = Runner("weft", [weft, "wasm", "run"], lambda guest, host: f"{host}:{guest}")
     try:
         p = r.run(os.path.join(wasm_dir, "hello.wasm"), ["5"], timeout=30)
     except subprocess.TimeoutExpired:
@@ -79,7 +81,7 @@ def runner(request, wasm_dir, tmp_path_factory):
         return Runner("driver", [d])
     r = _weft_cli(wasm_dir)
     if r is None:
-        pytest.skip("`weft wasm run --dir G::H --env K=V` is not available yet")
+        pytest.skip("`weft wasm run` is not available yet")
     return r
 
 
