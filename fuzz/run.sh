@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Build weft's libFuzzer targets with clang and run each for a while.
 #
-# usage: fuzz/run.sh [--seconds N] [--target NAME]... [--build DIR] [--no-build]
+# usage: fuzz/run.sh [--seconds N] [--target NAME]... [--build DIR] [--no-build] [--reseed]
 #
 # Builds into build-fuzz/ (CC=clang, -Dfuzz=true: ASan + UBSan + libFuzzer),
-# makes seed corpora (every .wasm under tests/ and build*/tests/, spec .wast
-# files through wast2json, fuzz/seeds/*, bench/wasm/hello.c, fuzz/regressions/),
+# makes seed corpora once (every .wasm under tests/ and build/tests/, the
+# Wasm 2.0 spec scripts of shared/wasm-spec-tests ($WEFT_SPEC_TESTS) through
+# wast2json, fuzz/seeds/*, bench/wasm/hello.c, fuzz/regressions/),
 # then runs each target for N seconds (default 30), keeping its corpus in
 # build-fuzz/corpus/TARGET. A crash leaves build-fuzz/artifacts/TARGET-crash-*;
 # copy it into fuzz/regressions/ once fixed (tests/cli_wasm replays those).
@@ -18,6 +19,7 @@ BUILD=$ROOT/build-fuzz
 SECS=30
 TARGETS=()
 DO_BUILD=1
+RESEED=0
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -25,6 +27,7 @@ while [ $# -gt 0 ]; do
     --target) TARGETS+=("$2"); shift ;;
     --build) BUILD=$2; shift ;;
     --no-build) DO_BUILD=0 ;;
+    --reseed) RESEED=1 ;;
     -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "fuzz/run.sh: unknown option $1" >&2; exit 2 ;;
     esac
@@ -54,34 +57,67 @@ if [ ${#TARGETS[@]} -eq 0 ]; then
     exit 0
 fi
 
-# ---- seed corpora --------------------------------------------------------
+# ---- seed corpora (made once; --reseed remakes them) ---------------------
 SEEDS=$BUILD/seeds
-rm -rf "$SEEDS"
-mkdir -p "$SEEDS/wasm" "$SEEDS/wat" "$SEEDS/config" "$BUILD/artifacts"
-n=0
-while IFS= read -r f; do
-    cp "$f" "$SEEDS/wasm/seed$((n++)).wasm"
-done < <(find "$ROOT/tests" "$ROOT"/build*/tests "$HERE/seeds" "$HERE/regressions" \
-    -name '*.wasm' -size -1M 2>/dev/null | grep -v '/build-fuzz/' | head -2000)
-if command -v wast2json >/dev/null; then
-    while IFS= read -r w; do
-        d=$(mktemp -d)
-        # Spec scripts hold many modules; wast2json writes each as a .wasm.
-        (cd "$d" && wast2json --disable-simd "$w" -o s.json >/dev/null 2>&1) || true
-        for f in "$d"/*.wasm; do [ -f "$f" ] && cp "$f" "$SEEDS/wasm/seed$((n++)).wasm"; done
-        cp "$w" "$SEEDS/wat/" 2>/dev/null || true
-        rm -rf "$d"
-    done < <(find "$ROOT/tests" -name '*.wast' 2>/dev/null | head -200)
+SPEC=${WEFT_SPEC_TESTS:-}
+if [ -z "$SPEC" ]; then
+    for d in "$ROOT/../shared/wasm-spec-tests" /work/shared/wasm-spec-tests; do
+        [ -d "$d" ] && { SPEC=$d; break; }
+    done
 fi
-for w in "$HERE"/seeds/*.wat; do
-    [ -f "$w" ] || continue
-    cp "$w" "$SEEDS/wat/"
-    wat2wasm "$w" -o "$SEEDS/wasm/$(basename "$w" .wat).wasm" 2>/dev/null || true
-done
-if clang --target=wasm32-wasi --sysroot=/usr -O2 -o "$SEEDS/wasm/hello.wasm" \
-    "$ROOT/bench/wasm/hello.c" 2>/dev/null; then :; fi
-find "$ROOT/tests" "$HERE/seeds" -name '*.json' -size -256k 2>/dev/null |
-    while IFS= read -r f; do cp "$f" "$SEEDS/config/$(echo "$f" | md5sum | cut -c1-12).json"; done
+# The Wasm 2.0 spec scripts (see shared/wasm-spec-tests/README.md).
+spec_files() {
+    [ -n "$SPEC" ] && [ -f "$SPEC/wasm-2.0/FILES.txt" ] || return 0
+    while read -r f; do
+        if [ -f "$SPEC/wasm-2.0/$f" ]; then echo "$SPEC/wasm-2.0/$f"; else echo "$SPEC/$f"; fi
+    done <"$SPEC/wasm-2.0/FILES.txt"
+}
+# Copy files into seeds/{wasm,wat,config} named by content, so the
+# thousands of duplicate modules in the spec scripts collapse (one process).
+add_seeds() {
+    /usr/bin/python3 - "$SEEDS" "$@" <<'PY'
+import hashlib, os, shutil, sys
+seeds, roots = sys.argv[1], sys.argv[2:]
+kinds = {".wasm": "wasm", ".wat": "wat", ".json": "config"}
+for root in roots:
+    for d, _, files in os.walk(root):
+        if "build-fuzz" in d:
+            continue
+        for f in files:
+            kind = kinds.get(os.path.splitext(f)[1])
+            p = os.path.join(d, f)
+            if kind is None or os.path.getsize(p) > 1 << 20:
+                continue
+            if kind == "config" and not (root.endswith("seeds") or f == "config.json"):
+                continue
+            data = open(p, "rb").read()
+            name = hashlib.md5(data).hexdigest()[:16] + os.path.splitext(f)[1]
+            shutil.copyfile(p, os.path.join(seeds, kind, name))
+PY
+}
+if [ "$RESEED" = 1 ] || [ ! -f "$SEEDS/.done" ]; then
+    rm -rf "$SEEDS"
+    mkdir -p "$SEEDS/wasm" "$SEEDS/wat" "$SEEDS/config"
+    tmp=$(mktemp -d)
+    if command -v wast2json >/dev/null; then
+        # Each script holds many modules; wast2json writes each to a file.
+        i=0
+        while IFS= read -r w; do
+            mkdir "$tmp/$i"
+            (cd "$tmp/$i" && wast2json "$w" -o s.json >/dev/null 2>&1; true) 2>/dev/null
+            i=$((i + 1))
+        done < <(spec_files)
+    fi
+    for w in "$HERE"/seeds/*.wat; do
+        [ -f "$w" ] && wat2wasm "$w" -o "$tmp/$(basename "$w" .wat).wasm" 2>/dev/null || true
+    done
+    clang --target=wasm32-wasi --sysroot=/usr -O2 -o "$tmp/hello.wasm" \
+        "$ROOT/bench/wasm/hello.c" 2>/dev/null || true
+    add_seeds "$ROOT/tests" "$ROOT/build/tests" "$HERE/seeds" "$HERE/regressions" "$tmp"
+    rm -rf "$tmp"
+    touch "$SEEDS/.done"
+fi
+mkdir -p "$BUILD/artifacts"
 
 seeds_for() {
     case "$1" in
