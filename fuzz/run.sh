@@ -104,7 +104,7 @@ if [ "$RESEED" = 1 ] || [ ! -f "$SEEDS/.done" ]; then
         i=0
         while IFS= read -r w; do
             mkdir "$tmp/$i"
-            (cd "$tmp/$i" && wast2json "$w" -o s.json >/dev/null 2>&1; true) 2>/dev/null
+            (cd "$tmp/$i" && wast2json "$w" -o s.json >/dev/null 2>&1 || true) 2>/dev/null
             i=$((i + 1))
         done < <(spec_files)
     fi
