@@ -1,0 +1,278 @@
+/* rootfs_prepare + rootfs_pivot + rootfs_finalize for real, in a forked child
+ * with its own mount namespace (the test runner's namespace is untouched),
+ * on a busybox rootfs built in a temporary directory. */
+#include "unit.h"
+#include "linux/fs.h"
+#include "linux/rootfs.h"
+#include "util/cleanup.h"
+#include "util/xalloc.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char *tmpdir(const char *tag)
+{
+    char *t = xasprintf("/tmp/weft-%s-XXXXXX", tag);
+    CHECK(mkdtemp(t) != NULL);
+    return t;
+}
+
+static void sh(const char *fmt, const char *arg)
+{
+    char *cmd = xasprintf(fmt, arg, arg, arg);
+    CHECK_INT(system(cmd), 0);
+    free(cmd);
+}
+
+/* BASE/rootfs with busybox, an `evil -> /` symlink; BASE/data, BASE/file */
+static char *make_bundle(void)
+{
+    char *base = tmpdir("rootfs");
+    sh("mkdir -p %s/rootfs/bin %s/rootfs/etc %s/data/sub", base);
+    sh("cp /bin/busybox %s/rootfs/bin/ && ln -s busybox %s/rootfs/bin/sh && ln -s / %s/rootfs/evil",
+       base);
+    sh("echo hello > %s/file && echo inside > %s/data/f", base);
+    return base;
+}
+
+static oci_mount mnt(const char *dest, const char *type, const char *src, const char **opts)
+{
+    oci_mount m = {0};
+    m.destination = (char *)dest;
+    m.type = (char *)type;
+    m.source = (char *)src;
+    m.options = (char **)opts;
+    while (opts != NULL && opts[m.n_options] != NULL)
+        m.n_options++;
+    return m;
+}
+
+/* One mountinfo line by mount point: "fstype superopts|mountopts", or NULL. */
+static char *mount_at(const char *mp)
+{
+    weft_error *err = NULL;
+    mountinfo_entry *mi;
+    size_t n;
+    if (mountinfo_read(&mi, &n, &err) < 0) return NULL;
+    char *found = NULL;
+    /* the last one wins: it is the visible mount */
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(mi[i].mount_point, mp) == 0) {
+            free(found);
+            found = xstrdup(mi[i].fstype);
+        }
+    mountinfo_free(mi, n);
+    return found;
+}
+
+/* the mount `path` is on is read-only (statvfs reports the mount flags) */
+static bool is_readonly(const char *path)
+{
+    struct statvfs sv;
+    return statvfs(path, &sv) == 0 && (sv.f_flag & ST_RDONLY);
+}
+
+static int read_all(const char *path, char *buf, size_t cap)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t n = read(fd, buf, cap - 1);
+    close(fd);
+    if (n >= 0) buf[n] = '\0';
+    return (int)n;
+}
+
+static const char *o_proc[] = {"nosuid", "noexec", "nodev", NULL};
+static const char *o_dev[] = {"nosuid", "strictatime", "mode=755", "size=65536k", NULL};
+static const char *o_pts[] = {"nosuid",    "noexec", "newinstance", "ptmxmode=0666",
+                              "mode=0620", "gid=5",  NULL};
+static const char *o_shm[] = {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL};
+static const char *o_sys[] = {"nosuid", "noexec", "nodev", "ro", NULL};
+static const char *o_cg[] = {"nosuid", "noexec", "nodev", "relatime", "ro", NULL};
+static const char *o_rbind_ro[] = {"rbind", "ro", NULL};
+static const char *o_bind_ro[] = {"bind", "ro", NULL};
+static const char *o_priv[] = {"rprivate", "mode=700", NULL};
+
+static void full_checks(void)
+{
+    char buf[256];
+    struct stat st;
+    char *t;
+    CHECK_STR(getcwd(buf, sizeof(buf)), "/");
+    /* the mounts, where the spec put them */
+    static const char *const expect[][2] = {
+        {"/proc", "proc"},        {"/dev", "tmpfs"},         {"/dev/pts", "devpts"},
+        {"/dev/shm", "tmpfs"},    {"/dev/mqueue", "mqueue"}, {"/sys", "sysfs"},
+        {"/sys/fs/cgroup", NULL}, {"/weft-escape", "tmpfs"}, {"/data", "ext4"},
+        {"/rel/dir", "tmpfs"},    {"/private", "tmpfs"},     {"/proc/version", "tmpfs"},
+    };
+    for (size_t i = 0; i < sizeof(expect) / sizeof(expect[0]); i++) {
+        t = mount_at(expect[i][0]);
+        CHECK(t != NULL);
+        if (t == NULL)
+            fprintf(stderr, "  no mount on %s\n", expect[i][0]);
+        else if (expect[i][1] != NULL && strcmp(expect[i][1], "ext4") != 0)
+            CHECK_STR(t, expect[i][1]);
+        free(t);
+    }
+    /* the tmpfs meant for /evil/weft-escape landed inside the rootfs */
+    CHECK_INT(lstat("/weft-escape", &st), 0);
+    /* read-only where asked, recursively for rbind */
+    CHECK(is_readonly("/"));
+    CHECK(is_readonly("/sys"));
+    CHECK(is_readonly("/sys/fs/cgroup"));
+    CHECK(is_readonly("/data"));
+    CHECK(is_readonly("/data/sub"));
+    CHECK(is_readonly("/etc/hostfile"));
+    CHECK(is_readonly("/proc/sys"));
+    CHECK(open("/proc/sys/kernel/hostname", O_WRONLY) < 0 && errno == EROFS);
+    CHECK(!is_readonly("/dev/shm"));
+    CHECK(!is_readonly("/rel/dir"));
+    CHECK(read_all("/etc/hostfile", buf, sizeof(buf)) > 0 && strcmp(buf, "hello\n") == 0);
+    CHECK(read_all("/data/f", buf, sizeof(buf)) > 0 && strcmp(buf, "inside\n") == 0);
+    CHECK(mkdir("/newdir", 0755) < 0 && errno == EROFS);
+    /* cgroup v1 controllers (hybrid host) or cgroup2 */
+    CHECK(lstat("/sys/fs/cgroup/cpu", &st) == 0 ||
+          lstat("/sys/fs/cgroup/cgroup.controllers", &st) == 0);
+    /* masked: /proc/version reads empty, missing paths skipped */
+    CHECK_INT(read_all("/proc/version", buf, sizeof(buf)), 0);
+    CHECK_INT(stat("/proc/version", &st), 0);
+    CHECK(S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3));
+    /* masked directory: empty, read-only */
+    CHECK_INT(stat("/proc/driver", &st), 0);
+    CHECK(is_readonly("/proc/driver"));
+    /* devices */
+    CHECK_INT(stat("/dev/null", &st), 0);
+    CHECK(S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3) && (st.st_mode & 0777) == 0666);
+    CHECK_INT(stat("/dev/urandom", &st), 0);
+    CHECK(S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 9));
+    CHECK_INT(stat("/dev/fuse", &st), 0);
+    CHECK(S_ISCHR(st.st_mode) && st.st_rdev == makedev(10, 229));
+    CHECK_INT(st.st_mode & 0777, 0600);
+    CHECK_INT(st.st_uid, 1000);
+    CHECK_INT(st.st_gid, 1001);
+    CHECK_INT(stat("/dev/sub/pipe", &st), 0);
+    CHECK(S_ISFIFO(st.st_mode));
+    CHECK_INT(lstat("/dev/console", &st), 0);
+    CHECK(S_ISREG(st.st_mode));
+    ssize_t n = readlink("/dev/ptmx", buf, sizeof(buf));
+    CHECK(n == 8 && memcmp(buf, "pts/ptmx", 8) == 0);
+    n = readlink("/dev/fd", buf, sizeof(buf));
+    CHECK(n == 13 && memcmp(buf, "/proc/self/fd", 13) == 0);
+    n = readlink("/dev/stderr", buf, sizeof(buf));
+    CHECK(n == 15 && memcmp(buf, "/proc/self/fd/2", 15) == 0);
+    int fd = open("/dev/ptmx", O_RDWR | O_NOCTTY);
+    CHECK(fd >= 0);
+    if (fd >= 0) close(fd);
+    /* the old root is gone */
+    CHECK(access("/bin/busybox", X_OK) == 0);
+    CHECK(access("/tmp", F_OK) < 0);
+}
+
+static int full_child(const char *base)
+{
+    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_PRIVATE | MS_REC, NULL) < 0)
+        return 90;
+    /* a submount under the rbind source, to check recursive read-only */
+    cleanup_free char *sub = xasprintf("%s/data/sub", base);
+    if (mount("tmpfs", sub, "tmpfs", 0, NULL) < 0) return 91;
+    cleanup_free char *root = xasprintf("%s/rootfs", base);
+    cleanup_free char *data = xasprintf("%s/data", base);
+    oci_mount mounts[] = {
+        mnt("/proc", "proc", "proc", o_proc),
+        mnt("/dev", "tmpfs", "tmpfs", o_dev),
+        mnt("/dev/pts", "devpts", "devpts", o_pts),
+        mnt("/dev/shm", "tmpfs", "shm", o_shm),
+        mnt("/dev/mqueue", "mqueue", "mqueue", o_proc),
+        mnt("/sys", "sysfs", "sysfs", o_sys),
+        mnt("/sys/fs/cgroup", "cgroup", "cgroup", o_cg),
+        mnt("/evil/weft-escape", "tmpfs", "tmpfs", NULL),
+        mnt("/data", "bind", data, o_rbind_ro),
+        mnt("/etc/hostfile", NULL, "file", o_bind_ro), /* relative: to the bundle */
+        mnt("rel/dir", "tmpfs", "tmpfs", NULL),
+        mnt("/private", "tmpfs", "tmpfs", o_priv),
+    };
+    char *masked[] = {"/proc/version", "/proc/driver", "/nonexistent", NULL};
+    char *ro[] = {"/proc/sys", "/proc/sysrq-trigger", "/missing", NULL};
+    oci_device devs[] = {
+        {.type = 'c',
+         .path = "/dev/fuse",
+         .major = 10,
+         .minor = 229,
+         .has_file_mode = true,
+         .file_mode = 0600,
+         .has_uid = true,
+         .uid = 1000,
+         .has_gid = true,
+         .gid = 1001},
+        {.type = 'p', .path = "/dev/sub/pipe"},
+    };
+    oci_namespace ns[] = {{.type = OCI_NS_MOUNT}};
+    oci_spec spec = {0};
+    spec.root_path = root;
+    spec.bundle = (char *)base;
+    spec.root_readonly = true;
+    spec.mounts = mounts;
+    spec.n_mounts = sizeof(mounts) / sizeof(mounts[0]);
+    spec.has_process = true;
+    spec.process.terminal = true;
+    spec.linux_.namespaces = ns;
+    spec.linux_.n_namespaces = 1;
+    spec.linux_.masked_paths = masked;
+    spec.linux_.n_masked_paths = 3;
+    spec.linux_.readonly_paths = ro;
+    spec.linux_.n_readonly_paths = 3;
+    spec.linux_.devices = devs;
+    spec.linux_.n_devices = 2;
+    weft_error *err = NULL;
+    if (rootfs_prepare(&spec, false, &err) < 0) {
+        fprintf(stderr, "prepare: %s\n", err->msg);
+        return 92;
+    }
+    /* nothing escaped onto the host side */
+    struct stat st;
+    CHECK(lstat("/weft-escape", &st) < 0 && errno == ENOENT);
+    if (rootfs_pivot(&spec, false, &err) < 0) {
+        fprintf(stderr, "pivot: %s\n", err->msg);
+        return 93;
+    }
+    if (rootfs_finalize(&spec, &err) < 0) {
+        fprintf(stderr, "finalize: %s\n", err->msg);
+        return 94;
+    }
+    full_checks();
+    if (getenv("WEFT_TEST_DEBUG")) {
+        char big[16384];
+        read_all("/proc/self/mountinfo", big, sizeof(big));
+        fputs(big, stderr);
+    }
+    return unit_failed_checks;
+}
+
+static int run_child(int (*fn)(const char *), const char *arg)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) _exit(fn(arg));
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status);
+}
+
+TEST(full_container_view)
+{
+    cleanup_free char *base = make_bundle();
+    CHECK_INT(run_child(full_child, base), 0);
+    struct stat st;
+    CHECK(lstat("/weft-escape", &st) < 0);
+    sh("rm -rf %s", base);
+}
+
+UNIT_MAIN()
