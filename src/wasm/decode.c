@@ -10,6 +10,11 @@
 
 #define MAX_PAGES 65536u
 #define MAX_LOCALS 50000u
+/* Implementation limits (the spec allows them): they bound the work that
+ * validating a few bytes can cause (a branch checks every label's types). */
+#define MAX_ARITY 1000u
+#define LIMIT_PREFIX "implementation limit: "
+
 
 bool wf_utf8_valid(const uint8_t *s, size_t n)
 {
@@ -31,15 +36,12 @@ bool wf_utf8_valid(const uint8_t *s, size_t n)
         } else {
             return false;
         }
-        if (n - i < len)
-            return false;
+        if (n - i < len) return false;
         for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
+            if ((s[i + k] & 0xc0) != 0x80) return false;
             cp = (cp << 6) | (s[i + k] & 0x3f);
         }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
         i += len;
     }
     return true;
@@ -49,16 +51,15 @@ bool wf_utf8_valid(const uint8_t *s, size_t n)
 bool wf_known_opcode(uint8_t op)
 {
     return op <= 0x05 || (op >= 0x0b && op <= 0x11) || (op >= 0x1a && op <= 0x1c) ||
-           (op >= 0x20 && op <= 0x26) || (op >= 0x28 && op <= 0xc4) ||
-           (op >= 0xd0 && op <= 0xd2) || op == 0xfc;
+           (op >= 0x20 && op <= 0x26) || (op >= 0x28 && op <= 0xc4) || (op >= 0xd0 && op <= 0xd2) ||
+           op == 0xfc;
 }
 
 static char *rd_name(wf_reader *r)
 {
     uint32_t n = wf_rd_count(r, 1);
     const uint8_t *p = wf_rd_bytes(r, n);
-    if (r->err)
-        return NULL;
+    if (r->err) return NULL;
     if (!wf_utf8_valid(p, n)) {
         r->p = p;
         wf_rd_fail(r, "malformed UTF-8 encoding");
@@ -111,8 +112,7 @@ static wf_valtype rd_reftype(wf_reader *r)
 static void rd_limits(wf_reader *r, wf_limits *l)
 {
     uint8_t flag = wf_rd_u8(r);
-    if (r->err)
-        return;
+    if (r->err) return;
     if (flag > 1) {
         r->p--;
         wf_rd_fail(r, "integer too large"); /* spec wording for limits flags */
@@ -155,12 +155,9 @@ static void rd_constexpr(struct dec *d, wf_constexpr *c)
     for (;;) {
         size_t at = (size_t)(r->p - r->base);
         uint8_t op = wf_rd_u8(r);
-        if (r->err)
-            return;
-        if (op == 0x0b)
-            return;
-        if (c->ninstr < 255)
-            c->ninstr++;
+        if (r->err) return;
+        if (op == 0x0b) return;
+        if (c->ninstr < 255) c->ninstr++;
         switch (op) {
         case 0x41:
             c->kind = WF_CONST_VAL, c->type = WF_I32;
@@ -225,8 +222,11 @@ static void sec_types(struct dec *d, wf_module *m)
         const uint8_t *pp = r->p;
         wf_rd_bytes(r, np);
         uint32_t nr = wf_rd_count(r, 1);
-        if (r->err)
+        if (r->err) return;
+        if (np > MAX_ARITY || nr > MAX_ARITY) {
+            wf_rd_fail(r, LIMIT_PREFIX "more than 1000 parameters or results");
             return;
+        }
         wf_functype *ft = &m->types[i];
         ft->types = xcalloc((size_t)np + nr + 1, sizeof(wf_valtype));
         m->n_types = i + 1;
@@ -256,8 +256,7 @@ static void sec_imports(struct dec *d, wf_module *m)
         im->module = rd_name(r);
         im->name = rd_name(r);
         uint8_t kind = wf_rd_u8(r);
-        if (r->err)
-            return;
+        if (r->err) return;
         switch (kind) {
         case 0:
             im->kind = WF_EXTERN_FUNC;
@@ -322,47 +321,40 @@ static void sec_funcs(struct dec *d, wf_module *m)
 {
     wf_reader *r = &d->r;
     uint32_t n = wf_rd_count(r, 1);
-    if (r->err)
-        return;
+    if (r->err) return;
     m->func_type = xreallocarray(m->func_type, (size_t)m->n_funcs + n + 1, sizeof(uint32_t));
     for (uint32_t i = 0; i < n && !r->err; i++)
         m->func_type[m->n_funcs + i] = wf_rd_u32(r);
-    if (!r->err)
-        m->n_funcs += n;
+    if (!r->err) m->n_funcs += n;
 }
 
 static void sec_tables(struct dec *d, wf_module *m)
 {
     wf_reader *r = &d->r;
     uint32_t n = wf_rd_count(r, 3);
-    if (r->err)
-        return;
+    if (r->err) return;
     m->tables = xreallocarray(m->tables, (size_t)m->n_tables + n + 1, sizeof *m->tables);
     for (uint32_t i = 0; i < n && !r->err; i++)
         rd_tabletype(r, &m->tables[m->n_tables + i]);
-    if (!r->err)
-        m->n_tables += n;
+    if (!r->err) m->n_tables += n;
 }
 
 static void sec_mems(struct dec *d, wf_module *m)
 {
     wf_reader *r = &d->r;
     uint32_t n = wf_rd_count(r, 2);
-    if (r->err)
-        return;
+    if (r->err) return;
     m->mems = xreallocarray(m->mems, (size_t)m->n_mems + n + 1, sizeof *m->mems);
     for (uint32_t i = 0; i < n && !r->err; i++)
         rd_limits(r, &m->mems[m->n_mems + i]);
-    if (!r->err)
-        m->n_mems += n;
+    if (!r->err) m->n_mems += n;
 }
 
 static void sec_globals(struct dec *d, wf_module *m)
 {
     wf_reader *r = &d->r;
     uint32_t n = wf_rd_count(r, 3);
-    if (r->err)
-        return;
+    if (r->err) return;
     m->globals = xreallocarray(m->globals, (size_t)m->n_globals + n + 1, sizeof *m->globals);
     for (uint32_t i = 0; i < n && !r->err; i++) {
         wf_global_def *g = &m->globals[m->n_globals + i];
@@ -370,8 +362,7 @@ static void sec_globals(struct dec *d, wf_module *m)
         rd_globaltype(r, &g->type);
         rd_constexpr(d, &g->init);
     }
-    if (!r->err)
-        m->n_globals += n;
+    if (!r->err) m->n_globals += n;
 }
 
 static void sec_exports(struct dec *d, wf_module *m)
@@ -424,24 +415,20 @@ static void sec_elems(struct dec *d, wf_module *m)
         wf_elem *e = &m->elems[i];
         m->n_elems = i + 1;
         uint32_t flags = wf_rd_u32(r);
-        if (r->err)
-            return;
+        if (r->err) return;
         if (flags > 7) {
             wf_rd_fail(r, "malformed elements segment kind");
             return;
         }
-        e->mode = (flags & 1) ? ((flags & 2) ? WF_SEG_DECLARATIVE : WF_SEG_PASSIVE)
-                              : WF_SEG_ACTIVE;
+        e->mode = (flags & 1) ? ((flags & 2) ? WF_SEG_DECLARATIVE : WF_SEG_PASSIVE) : WF_SEG_ACTIVE;
         e->type = WF_FUNCREF;
         if (e->mode == WF_SEG_ACTIVE) {
-            if (flags & 2)
-                e->table = wf_rd_u32(r);
+            if (flags & 2) e->table = wf_rd_u32(r);
             rd_constexpr(d, &e->offset);
         }
         bool has_type = (flags & 3) != 0;
         if (flags & 4) {
-            if (has_type)
-                e->type = rd_reftype(r);
+            if (has_type) e->type = rd_reftype(r);
             elem_exprs(d, e);
         } else {
             if (has_type) {
@@ -467,8 +454,7 @@ static void sec_datas(struct dec *d, wf_module *m)
 {
     wf_reader *r = &d->r;
     uint32_t n = wf_rd_count(r, 1);
-    if (r->err)
-        return;
+    if (r->err) return;
     if (m->has_datacount && n != m->datacount) {
         wf_rd_fail(r, "data count and data section have inconsistent lengths");
         return;
@@ -478,21 +464,17 @@ static void sec_datas(struct dec *d, wf_module *m)
         wf_data *s = &m->datas[i];
         m->n_datas = i + 1;
         uint32_t flags = wf_rd_u32(r);
-        if (r->err)
-            return;
+        if (r->err) return;
         if (flags > 2) {
             wf_rd_fail(r, "malformed data segment kind");
             return;
         }
         s->mode = flags == 1 ? WF_SEG_PASSIVE : WF_SEG_ACTIVE;
-        if (flags == 2)
-            s->mem = wf_rd_u32(r);
-        if (flags != 1)
-            rd_constexpr(d, &s->offset);
+        if (flags == 2) s->mem = wf_rd_u32(r);
+        if (flags != 1) rd_constexpr(d, &s->offset);
         s->len = wf_rd_count(r, 1);
         const uint8_t *p = wf_rd_bytes(r, s->len);
-        if (r->err)
-            return;
+        if (r->err) return;
         s->bytes = xmalloc(s->len + 1);
         memcpy(s->bytes, p, s->len);
     }
@@ -502,8 +484,7 @@ static void sec_code(struct dec *d, wf_module *m)
 {
     wf_reader *r = &d->r;
     uint32_t n = wf_rd_count(r, 1);
-    if (r->err)
-        return;
+    if (r->err) return;
     uint32_t defined = m->n_funcs - m->n_func_imports;
     if (n != defined) {
         wf_rd_fail(r, "function and code section have inconsistent lengths");
@@ -514,8 +495,7 @@ static void sec_code(struct dec *d, wf_module *m)
         wf_code *c = &m->codes[i];
         uint32_t size = wf_rd_u32(r);
         const uint8_t *start = r->p;
-        if (!wf_rd_bytes(r, size))
-            return;
+        if (!wf_rd_bytes(r, size)) return;
         wf_reader body = *r;
         body.p = start;
         body.end = start + size;
@@ -538,16 +518,17 @@ static void sec_code(struct dec *d, wf_module *m)
         uint32_t ti = m->func_type[m->n_func_imports + i];
         uint32_t np = ti < m->n_types ? m->types[ti].nparams : 0;
         c->nlocals = np + (uint32_t)total;
-        c->local_types = xcalloc(c->nlocals + 1, sizeof(wf_valtype));
-        if (np)
-            memcpy(c->local_types, m->types[ti].types, np * sizeof(wf_valtype));
+        c->nparams = np;
+        c->param_types = np ? m->types[ti].types : NULL;
+        c->ngroups = groups;
+        c->group_end = xcalloc(groups + 1, sizeof *c->group_end);
+        c->group_type = xcalloc(groups + 1, sizeof *c->group_type);
         body.p = gp;
         uint32_t at = np;
         for (uint32_t g = 0; g < groups; g++) {
-            uint32_t cnt = wf_rd_u32(&body);
-            wf_valtype t = rd_valtype(&body);
-            for (uint32_t k = 0; k < cnt; k++)
-                c->local_types[at++] = t;
+            at += wf_rd_u32(&body);
+            c->group_end[g] = at;
+            c->group_type[g] = rd_valtype(&body);
         }
         c->body = body.p;
         c->body_len = (size_t)(body.end - body.p);
@@ -562,8 +543,7 @@ static void sec_names(wf_reader r, wf_module *m)
         uint8_t id = wf_rd_u8(&r);
         uint32_t size = wf_rd_u32(&r);
         const uint8_t *p = wf_rd_bytes(&r, size);
-        if (r.err || id != 1)
-            continue;
+        if (r.err || id != 1) continue;
         wf_reader sub = r;
         sub.p = p, sub.end = p + size;
         uint32_t n = wf_rd_count(&sub, 2);
@@ -583,8 +563,7 @@ static void sec_custom(struct dec *d, wf_module *m, const uint8_t *end)
 {
     wf_reader *r = &d->r;
     char *name = rd_name(r);
-    if (r->err)
-        return;
+    if (r->err) return;
     m->customs = xreallocarray(m->customs, m->n_customs + 1, sizeof *m->customs);
     wf_custom *c = &m->customs[m->n_customs++];
     c->name = name;
@@ -604,7 +583,8 @@ static int section_rank(uint8_t id)
 static int fail(wf_reader *r, const wf_module *m, weft_error **err)
 {
     werr_set(err, 0, "%s: at offset 0x%zx: %s", m->name, r->err_off, r->err);
-    return werr_kind(err, WF_ERR_MALFORMED);
+    bool limit = strncmp(r->err, LIMIT_PREFIX, strlen(LIMIT_PREFIX)) == 0;
+    return werr_kind(err, limit ? WF_ERR_LIMIT : WF_ERR_MALFORMED);
 }
 
 int wf_decode(const uint8_t *bytes, size_t len, wf_module *m, weft_error **err)
@@ -638,8 +618,7 @@ int wf_decode(const uint8_t *bytes, size_t len, wf_module *m, weft_error **err)
             break;
         }
         uint32_t size = wf_rd_u32(r);
-        if (r->err)
-            break;
+        if (r->err) break;
         if (size > wf_rd_left(r)) {
             wf_rd_fail(r, "unexpected end of section or function");
             break;
@@ -707,16 +686,12 @@ int wf_decode(const uint8_t *bytes, size_t len, wf_module *m, weft_error **err)
             sec_datacount(&d, m);
             break;
         }
-        if (!r->err && r->p != end)
-            wf_rd_fail(r, "section size mismatch");
+        if (!r->err && r->p != end) wf_rd_fail(r, "section size mismatch");
         r->end = saved_end;
-        if (r->err)
-            r->p = r->end;
+        if (r->err) r->p = r->end;
     }
-    if (r->err)
-        return fail(r, m, err);
-    if (!imports_indexed)
-        index_imports(m);
+    if (r->err) return fail(r, m, err);
+    if (!imports_indexed) index_imports(m);
     if (m->codes == NULL && m->n_funcs != m->n_func_imports) {
         r->err_off = len;
         r->err = "function and code section have inconsistent lengths";
@@ -765,7 +740,9 @@ void wf_module_clear(wf_module *m)
     if (m->codes) {
         for (uint32_t i = 0; i < m->n_funcs - m->n_func_imports; i++) {
             free(m->codes[i].code);
-            free(m->codes[i].local_types);
+            free(m->codes[i].pool);
+            free(m->codes[i].group_end);
+            free(m->codes[i].group_type);
         }
     }
     free(m->codes);

@@ -34,8 +34,7 @@ wf_linker *wf_linker_new(void)
 
 void wf_linker_free(wf_linker *l)
 {
-    if (l == NULL)
-        return;
+    if (l == NULL) return;
     for (size_t i = 0; i < l->n; i++) {
         free(l->e[i].module);
         free(l->e[i].name);
@@ -66,11 +65,9 @@ static void lk_add(wf_linker *l, const char *module, const char *name, enum wf_e
 
 static const struct lk_entry *lk_find(const wf_linker *l, const char *module, const char *name)
 {
-    if (l == NULL)
-        return NULL;
+    if (l == NULL) return NULL;
     for (size_t i = 0; i < l->n; i++) {
-        if (strcmp(l->e[i].module, module) == 0 && strcmp(l->e[i].name, name) == 0)
-            return &l->e[i];
+        if (strcmp(l->e[i].module, module) == 0 && strcmp(l->e[i].name, name) == 0) return &l->e[i];
     }
     return NULL;
 }
@@ -119,6 +116,8 @@ int wf_linker_define_func(wf_linker *l, const char *module, const char *name, co
     free(types);
     wf_func *f = xzalloc(sizeof *f);
     f->type = wf_sig_type(sig);
+    f->nparams = f->type->nparams;
+    f->sig = sig;
     f->host = fn;
     f->env = env;
     l->hosts = xreallocarray(l->hosts, l->n_hosts + 1, sizeof *l->hosts);
@@ -159,8 +158,7 @@ int wf_linker_define_memory(wf_linker *l, wf_store *s, const char *module, const
 {
     wf_limits lim = {min_pages, max_pages, max_pages != UINT32_MAX};
     wf_memory *mem;
-    if (wf_memory_new(s, &lim, &mem, err) < 0)
-        return -1;
+    if (wf_memory_new(s, &lim, &mem, err) < 0) return -1;
     lk_add(l, module, name, WF_EXTERN_MEMORY, mem);
     return 0;
 }
@@ -170,8 +168,7 @@ int wf_linker_define_table(wf_linker *l, wf_store *s, const char *module, const 
 {
     wf_tabletype tt = {elem, {min, max, max != UINT32_MAX}};
     wf_table *t;
-    if (wf_table_new(s, &tt, &t, err) < 0)
-        return -1;
+    if (wf_table_new(s, &tt, &t, err) < 0) return -1;
     lk_add(l, module, name, WF_EXTERN_TABLE, t);
     return 0;
 }
@@ -195,18 +192,14 @@ int wf_linker_define_global(wf_linker *l, wf_store *s, const char *module, const
 
 static bool limits_match(uint64_t size, bool has_max, uint64_t max, const wf_limits *want)
 {
-    if (size < want->min)
-        return false;
-    if (want->has_max && (!has_max || max > want->max))
-        return false;
+    if (size < want->min) return false;
+    if (want->has_max && (!has_max || max > want->max)) return false;
     return true;
 }
 
-static const char *match_import(const wf_module *m, const wf_import *im,
-                                const struct lk_entry *e)
+static const char *match_import(const wf_module *m, const wf_import *im, const struct lk_entry *e)
 {
-    if (e->kind != im->kind)
-        return "incompatible import type";
+    if (e->kind != im->kind) return "incompatible import type";
     switch (im->kind) {
     case WF_EXTERN_FUNC: {
         const wf_func *f = e->obj;
@@ -214,8 +207,7 @@ static const char *match_import(const wf_module *m, const wf_import *im,
     }
     case WF_EXTERN_TABLE: {
         const wf_table *t = e->obj;
-        if (t->elem != im->table.elem ||
-            !limits_match(t->size, t->has_max, t->max, &im->table.lim))
+        if (t->elem != im->table.elem || !limits_match(t->size, t->has_max, t->max, &im->table.lim))
             return "incompatible import type";
         return NULL;
     }
@@ -295,15 +287,20 @@ static int allocate(wf_instance *inst, wf_store *s, weft_error **err)
         f->inst = inst;
         f->code = &m->codes[i - m->n_func_imports];
         f->idx = i;
+        f->entry = f->code->code;
+        f->pool = f->code->pool;
+        f->nparams = f->type->nparams;
+        f->nlocals = f->code->nlocals;
+        f->npool = f->code->npool;
+        f->max_height = f->code->max_height;
+        f->sig = f->type->sig;
         inst->funcs[i] = f;
     }
     for (uint32_t i = m->n_table_imports; i < m->n_tables; i++) {
-        if (wf_table_new(s, &m->tables[i], &inst->tables[i], err) < 0)
-            return -1;
+        if (wf_table_new(s, &m->tables[i], &inst->tables[i], err) < 0) return -1;
     }
     for (uint32_t i = m->n_mem_imports; i < m->n_mems; i++) {
-        if (wf_memory_new(s, &m->mems[i], &inst->mems[i], err) < 0)
-            return -1;
+        if (wf_memory_new(s, &m->mems[i], &inst->mems[i], err) < 0) return -1;
     }
     for (uint32_t i = m->n_global_imports; i < m->n_globals; i++) {
         inst->globals[i] = wf_global_new(s, m->globals[i].type);
@@ -323,7 +320,7 @@ static int allocate(wf_instance *inst, wf_store *s, weft_error **err)
 
 static int init_fail(const wf_module *m, const char *what, weft_error **err)
 {
-    werr_set(err, 0, "%s: instantiation: trap: %s", m->name, what);
+    werr_set(err, 0, "trap: %s (initialising %s)", what, m->name);
     return werr_kind(err, WF_ERR_TRAP);
 }
 
@@ -332,22 +329,18 @@ static int init_segments(wf_instance *inst, weft_error **err)
     const wf_module *m = inst->mod;
     for (uint32_t i = 0; i < m->n_elems; i++) {
         const wf_elem *e = &m->elems[i];
-        if (e->mode != WF_SEG_ACTIVE)
-            continue;
+        if (e->mode != WF_SEG_ACTIVE) continue;
         wf_table *t = inst->tables[e->table];
         uint64_t off = eval_const(inst, &e->offset).u32;
-        if (off + e->n > t->size)
-            return init_fail(m, "out of bounds table access", err);
+        if (off + e->n > t->size) return init_fail(m, "out of bounds table access", err);
         memcpy(t->elems + off, inst->elem_refs[i], (size_t)e->n * sizeof(void *));
     }
     for (uint32_t i = 0; i < m->n_datas; i++) {
         const wf_data *d = &m->datas[i];
-        if (d->mode != WF_SEG_ACTIVE)
-            continue;
+        if (d->mode != WF_SEG_ACTIVE) continue;
         wf_memory *mem = inst->mems[d->mem];
         uint64_t off = eval_const(inst, &d->offset).u32;
-        if (off + d->len > mem->size)
-            return init_fail(m, "out of bounds memory access", err);
+        if (off + d->len > mem->size) return init_fail(m, "out of bounds memory access", err);
         memcpy(mem->base + off, d->bytes, d->len);
     }
     return 0;
@@ -377,8 +370,7 @@ int wf_instantiate(wf_store *s, const wf_module *m, wf_linker *l, wf_instance **
         return -1;
     if (m->start >= 0) {
         wf_slot io[1];
-        if (wf_exec_call(s, inst->funcs[m->start], io, err) < 0)
-            return -1;
+        if (wf_exec_call(s, inst->funcs[m->start], io, err) < 0) return -1;
     }
     *out = inst;
     return 0;

@@ -1,7 +1,7 @@
 /* The interpreter: runs the internal code of code.h with computed-goto
  * dispatch. The wasm call stack lives on the heap (an array of frames and one
  * array of slots), so deep recursion ends in a trap, never in a host stack
- * overflow. Hot state (pc, sp, fp, memory base and size) lives in locals. */
+ * overflow. Hot state (pc, fp, memory base and size) lives in locals. */
 #include "wasm/code.h"
 #include "wasm/module.h"
 #include "util/xalloc.h"
@@ -34,24 +34,21 @@ static wf_exec *exec_new(uint32_t max_frames)
     size_t bytes = (size_t)STACK_SLOTS * sizeof(wf_slot);
     void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                    -1, 0);
-    if (p == MAP_FAILED)
-        xoom();
+    if (p == MAP_FAILED) xoom();
     ex->stack = p;
     ex->stack_end = ex->stack + STACK_SLOTS;
     ex->max_frames = max_frames;
     ex->frames_bytes = (size_t)max_frames * sizeof(struct frame);
     p = mmap(NULL, ex->frames_bytes, PROT_READ | PROT_WRITE,
              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED)
-        xoom();
+    if (p == MAP_FAILED) xoom();
     ex->frames = p;
     return ex;
 }
 
 void wf_exec_free(wf_exec *ex)
 {
-    if (ex == NULL)
-        return;
+    if (ex == NULL) return;
     munmap(ex->stack, (size_t)STACK_SLOTS * sizeof(wf_slot));
     munmap(ex->frames, ex->frames_bytes);
     free(ex);
@@ -61,34 +58,26 @@ void wf_exec_free(wf_exec *ex)
 
 static inline float f32_min(float a, float b)
 {
-    if (a != a || b != b)
-        return a + b;
-    if (a == 0 && b == 0)
-        return signbit(a) ? a : b;
+    if (a != a || b != b) return a + b;
+    if (a == 0 && b == 0) return signbit(a) ? a : b;
     return a < b ? a : b;
 }
 static inline float f32_max(float a, float b)
 {
-    if (a != a || b != b)
-        return a + b;
-    if (a == 0 && b == 0)
-        return signbit(a) ? b : a;
+    if (a != a || b != b) return a + b;
+    if (a == 0 && b == 0) return signbit(a) ? b : a;
     return a > b ? a : b;
 }
 static inline double f64_min(double a, double b)
 {
-    if (a != a || b != b)
-        return a + b;
-    if (a == 0 && b == 0)
-        return signbit(a) ? a : b;
+    if (a != a || b != b) return a + b;
+    if (a == 0 && b == 0) return signbit(a) ? a : b;
     return a < b ? a : b;
 }
 static inline double f64_max(double a, double b)
 {
-    if (a != a || b != b)
-        return a + b;
-    if (a == 0 && b == 0)
-        return signbit(a) ? b : a;
+    if (a != a || b != b) return a + b;
+    if (a == 0 && b == 0) return signbit(a) ? b : a;
     return a > b ? a : b;
 }
 
@@ -116,38 +105,28 @@ static inline uint64_t rotr64(uint64_t a, uint64_t b)
 /* saturating conversions */
 static inline int32_t sat_i32(double x)
 {
-    if (x != x)
-        return 0;
-    if (x <= -2147483648.0)
-        return INT32_MIN;
-    if (x >= 2147483647.0)
-        return INT32_MAX;
+    if (x != x) return 0;
+    if (x <= -2147483648.0) return INT32_MIN;
+    if (x >= 2147483647.0) return INT32_MAX;
     return (int32_t)x;
 }
 static inline uint32_t sat_u32(double x)
 {
-    if (x != x || x <= 0)
-        return 0;
-    if (x >= 4294967295.0)
-        return UINT32_MAX;
+    if (x != x || x <= 0) return 0;
+    if (x >= 4294967295.0) return UINT32_MAX;
     return (uint32_t)x;
 }
 static inline int64_t sat_i64(double x)
 {
-    if (x != x)
-        return 0;
-    if (x < -9223372036854775808.0)
-        return INT64_MIN;
-    if (x >= 9223372036854775808.0)
-        return INT64_MAX;
+    if (x != x) return 0;
+    if (x < -9223372036854775808.0) return INT64_MIN;
+    if (x >= 9223372036854775808.0) return INT64_MAX;
     return (int64_t)x;
 }
 static inline uint64_t sat_u64(double x)
 {
-    if (x != x || x <= 0)
-        return 0;
-    if (x >= 18446744073709551616.0)
-        return UINT64_MAX;
+    if (x != x || x <= 0) return 0;
+    if (x >= 18446744073709551616.0) return UINT64_MAX;
     return (uint64_t)x;
 }
 
@@ -214,21 +193,18 @@ int wf_host_call(wf_func *f, wf_instance *caller, wf_slot *io, wf_call *call)
     } else if (call->trap_msg == NULL && !call->exited) {
         call->trap_msg = xstrdup("host function failed");
     }
-    if (vals != small)
-        free(vals);
+    if (vals != small) free(vals);
     return rc == 0 ? 0 : -1;
 }
 
 uint8_t *wf_call_memory(wf_call *call, uint64_t *size)
 {
     if (call->inst == NULL || call->inst->mod->n_mems == 0) {
-        if (size)
-            *size = 0;
+        if (size) *size = 0;
         return NULL;
     }
     wf_memory *m = call->inst->mems[0];
-    if (size)
-        *size = m->size;
+    if (size) *size = m->size;
     return m->base;
 }
 
@@ -280,8 +256,7 @@ static int host_error(wf_call *call, weft_error **err)
     return werr_kind(err, WF_ERR_TRAP);
 }
 
-#define NEXT() goto *labels[*pc++]
-#define IMM() (*pc++)
+#define NEXT() goto *(const void *)(uintptr_t)(*pc++)
 #define TRAP(msg)                                                                                  \
     do {                                                                                           \
         trap_msg = (msg);                                                                          \
@@ -295,47 +270,78 @@ static int host_error(wf_call *call, weft_error **err)
         globals = inst->globals;                                                                   \
     } while (0)
 
+#define S(i) fp[pc[i]]
 #define BIN(res, in, expr)                                                                         \
     do {                                                                                           \
-        sp--;                                                                                      \
-        __typeof__(sp[0].in) a = sp[-1].in, b = sp[0].in;                                          \
+        __typeof__(fp[0].in) a = S(1).in, b = S(2).in;                                             \
         (void)a, (void)b;                                                                          \
-        sp[-1].res = (expr);                                                                       \
+        S(0).res = (expr);                                                                         \
+        pc += 3;                                                                                   \
         NEXT();                                                                                    \
     } while (0)
 #define UN(res, in, expr)                                                                          \
     do {                                                                                           \
-        __typeof__(sp[0].in) a = sp[-1].in;                                                        \
-        sp[-1].res = (expr);                                                                       \
+        __typeof__(fp[0].in) a = S(1).in;                                                          \
+        S(0).res = (expr);                                                                         \
+        pc += 2;                                                                                   \
         NEXT();                                                                                    \
     } while (0)
 
-/* effective address of an access of N bytes; traps when out of bounds */
-#define EA(N)                                                                                      \
-    ({                                                                                             \
-        uint64_t ea_ = (uint64_t)sp[-1].u32 + IMM();                                               \
-        if (ea_ + (N) > memsize)                                                                   \
-            TRAP("out of bounds memory access");                                                   \
-        ea_;                                                                                       \
-    })
+/* [dst][x][y][offset]: address x + y (wrapping, as i32.add) */
+#define LOAD2(field, T, N)                                                                         \
+    do {                                                                                           \
+        uint64_t ea = (uint64_t)(uint32_t)(S(1).u32 + S(2).u32) + pc[3];                           \
+        if (ea + (N) > memsize) TRAP("out of bounds memory access");                               \
+        T x;                                                                                       \
+        memcpy(&x, mem + ea, N);                                                                   \
+        S(0).field = x;                                                                            \
+        pc += 4;                                                                                   \
+        NEXT();                                                                                    \
+    } while (0)
+/* [x][y][val][offset] */
+#define STORE2(field, T, N)                                                                        \
+    do {                                                                                           \
+        uint64_t ea = (uint64_t)(uint32_t)(S(0).u32 + S(1).u32) + pc[3];                           \
+        if (ea + (N) > memsize) TRAP("out of bounds memory access");                               \
+        T x = (T)S(2).field;                                                                       \
+        memcpy(mem + ea, &x, N);                                                                   \
+        pc += 4;                                                                                   \
+        NEXT();                                                                                    \
+    } while (0)
+
+/* [a][b][off]: fused i32 comparison and branch */
+#define BRC(field, cmp)                                                                            \
+    do {                                                                                           \
+        if (S(0).field cmp S(1).field)                                                             \
+            pc += 2 + (int64_t)pc[2];                                                              \
+        else                                                                                       \
+            pc += 3;                                                                               \
+        NEXT();                                                                                    \
+    } while (0)
+
+/* [dst][addr][offset] */
 #define LOAD(field, T, N)                                                                          \
     do {                                                                                           \
-        uint64_t a = EA(N);                                                                        \
+        uint64_t ea = (uint64_t)S(1).u32 + pc[2];                                                  \
+        if (ea + (N) > memsize) TRAP("out of bounds memory access");                               \
         T x;                                                                                       \
-        memcpy(&x, mem + a, N);                                                                    \
-        sp[-1].u64 = 0;                                                                            \
-        sp[-1].field = x;                                                                          \
+        memcpy(&x, mem + ea, N);                                                                   \
+        S(0).field = x;                                                                            \
+        pc += 3;                                                                                   \
         NEXT();                                                                                    \
     } while (0)
+/* [addr][val][offset] */
 #define STORE(field, T, N)                                                                         \
     do {                                                                                           \
-        sp--;                                                                                      \
-        uint64_t a = EA(N);                                                                        \
-        T x = (T)sp[0].field;                                                                      \
-        memcpy(mem + a, &x, N);                                                                    \
-        sp--;                                                                                      \
+        uint64_t ea = (uint64_t)S(0).u32 + pc[2];                                                  \
+        if (ea + (N) > memsize) TRAP("out of bounds memory access");                               \
+        T x = (T)S(1).field;                                                                       \
+        memcpy(mem + ea, &x, N);                                                                   \
+        pc += 3;                                                                                   \
         NEXT();                                                                                    \
     } while (0)
+
+static const void *const *op_labels;
 
 static int run(wf_exec *ex, wf_func *entry, weft_error **err)
 {
@@ -352,11 +358,8 @@ static int run(wf_exec *ex, wf_func *entry, weft_error **err)
         [0xf] = &&op_return,
         [0x10] = &&op_call,
         [0x11] = &&op_call_indirect,
-        [0x1a] = &&op_drop,
         [0x1b] = &&op_select,
-        [0x20] = &&op_local_get,
-        [0x21] = &&op_local_set,
-        [0x22] = &&op_local_tee,
+        [0x21] = &&op_copy,
         [0x23] = &&op_global_get,
         [0x24] = &&op_global_set,
         [0x25] = &&op_table_get,
@@ -537,8 +540,45 @@ static int run(wf_exec *ex, wf_func *entry, weft_error **err)
         [0x111] = &&op_table_fill,
         [0x120] = &&op_br_adj,
         [0x121] = &&op_br_if_adj,
+        [0x130] = &&op_brc_eq,
+        [0x131] = &&op_brc_ne,
+        [0x132] = &&op_brc_lt_s,
+        [0x133] = &&op_brc_lt_u,
+        [0x134] = &&op_brc_gt_s,
+        [0x135] = &&op_brc_gt_u,
+        [0x136] = &&op_brc_le_s,
+        [0x137] = &&op_brc_le_u,
+        [0x138] = &&op_brc_ge_s,
+        [0x139] = &&op_brc_ge_u,
+        [0x140] = &&op_i32_load_x,
+        [0x141] = &&op_i64_load_x,
+        [0x142] = &&op_f32_load_x,
+        [0x143] = &&op_f64_load_x,
+        [0x144] = &&op_i32_load8_s_x,
+        [0x145] = &&op_i32_load8_u_x,
+        [0x146] = &&op_i32_load16_s_x,
+        [0x147] = &&op_i32_load16_u_x,
+        [0x148] = &&op_i64_load8_s_x,
+        [0x149] = &&op_i64_load8_u_x,
+        [0x14a] = &&op_i64_load16_s_x,
+        [0x14b] = &&op_i64_load16_u_x,
+        [0x14c] = &&op_i64_load32_s_x,
+        [0x14d] = &&op_i64_load32_u_x,
+        [0x14e] = &&op_i32_store_x,
+        [0x14f] = &&op_i64_store_x,
+        [0x150] = &&op_f32_store_x,
+        [0x151] = &&op_f64_store_x,
+        [0x152] = &&op_i32_store8_x,
+        [0x153] = &&op_i32_store16_x,
+        [0x154] = &&op_i64_store8_x,
+        [0x155] = &&op_i64_store16_x,
+        [0x156] = &&op_i64_store32_x,
     };
 #pragma GCC diagnostic pop
+    if (ex == NULL) { /* asked for the handler table only */
+        op_labels = labels;
+        return 0;
+    }
     struct frame *frames = ex->frames;
     uint32_t depth = 0, max_frames = ex->max_frames;
     wf_func *func = entry;
@@ -554,14 +594,14 @@ static int run(wf_exec *ex, wf_func *entry, weft_error **err)
     LOAD_INST();
 
     const wf_code *code = entry->code;
-    wf_slot *fp = ex->stack, *sp;
+    wf_slot *fp = ex->stack;
     if (fp + code->max_height > ex->stack_end) {
         trap_kind = WF_ERR_EXHAUSTED;
         TRAP("call stack exhausted");
     }
-    memset(fp + entry->type->nparams, 0,
-           (code->nlocals - entry->type->nparams) * sizeof(wf_slot));
-    sp = fp + code->nlocals;
+    memset(fp + entry->type->nparams, 0, (code->nlocals - entry->type->nparams) * sizeof(wf_slot));
+    for (uint32_t k = 0; k < code->npool; k++)
+        fp[code->nlocals + k].u64 = code->pool[k];
     const uint64_t *pc = code->code;
     NEXT();
 
@@ -572,54 +612,62 @@ op_br:
     pc += (int64_t)*pc;
     NEXT();
 op_br_if:
-    if ((--sp)->u32)
-        pc += (int64_t)*pc;
+    if (S(0).u32)
+        pc += 1 + (int64_t)pc[1];
     else
-        pc++;
+        pc += 2;
     NEXT();
 op_br_unless:
-    if (!(--sp)->u32)
-        pc += (int64_t)*pc;
+    if (!S(0).u32)
+        pc += 1 + (int64_t)pc[1];
     else
-        pc++;
+        pc += 2;
     NEXT();
 op_br_if_adj:
-    if (!(--sp)->u32) {
-        pc += 3;
+    if (!S(0).u32) {
+        pc += 5;
         NEXT();
     }
+    pc++;
     /* fall through */
-op_br_adj: {
-    uint32_t arity = (uint32_t)pc[1];
-    wf_slot *dst = fp + pc[2];
-    memmove(dst, sp - arity, arity * sizeof(wf_slot));
-    sp = dst + arity;
+op_br_adj:
+    memmove(fp + pc[3], fp + pc[2], pc[1] * sizeof(wf_slot));
     pc += (int64_t)*pc;
     NEXT();
-}
-op_br_table: {
-    uint32_t n = (uint32_t)*pc++;
-    uint32_t i = (--sp)->u32;
-    if (i > n)
-        i = n;
-    const uint64_t *e = pc + 3 * (size_t)i;
-    uint32_t arity = (uint32_t)e[1];
-    wf_slot *dst = fp + e[2];
-    if (dst != sp - arity) {
-        memmove(dst, sp - arity, arity * sizeof(wf_slot));
-        sp = dst + arity;
-    }
+op_brc_eq:
+    BRC(u32, ==);
+op_brc_ne:
+    BRC(u32, !=);
+op_brc_lt_s:
+    BRC(i32, <);
+op_brc_lt_u:
+    BRC(u32, <);
+op_brc_gt_s:
+    BRC(i32, >);
+op_brc_gt_u:
+    BRC(u32, >);
+op_brc_le_s:
+    BRC(i32, <=);
+op_brc_le_u:
+    BRC(u32, <=);
+op_brc_ge_s:
+    BRC(i32, >=);
+op_brc_ge_u:
+    BRC(u32, >=);
+op_br_table : {
+    uint32_t i = S(0).u32, n = (uint32_t)pc[1];
+    if (i > n) i = n;
+    const uint64_t *e = pc + 2 + 4 * (size_t)i;
+    if (e[1]) memmove(fp + e[3], fp + e[2], e[1] * sizeof(wf_slot));
     pc = e + (int64_t)e[0];
     NEXT();
 }
-op_return: {
-    uint32_t n = (uint32_t)*pc;
-    wf_slot *src = sp - n;
+op_return : {
+    uint32_t n = (uint32_t)pc[0];
+    wf_slot *src = fp + pc[1];
     for (uint32_t i = 0; i < n; i++)
         fp[i] = src[i];
-    sp = fp + n;
-    if (depth == 0)
-        return 0;
+    if (depth == 0) return 0;
     struct frame *fr = &frames[--depth];
     pc = fr->pc;
     fp = fr->fp;
@@ -632,17 +680,15 @@ op_return: {
     }
     NEXT();
 }
-op_call: {
-    wf_func *callee = inst->funcs[*pc++];
-    const wf_code *cc;
+op_call : {
+    wf_func *callee = inst->funcs[pc[0]];
+    wf_slot *nfp = fp + pc[1];
     uint32_t np;
+    pc += 2;
 do_call:
-    np = callee->type->nparams;
-    if (callee->host) {
-        wf_slot *io = sp - np;
-        if (wf_host_call(callee, inst, io, &call) < 0)
-            goto host_fail;
-        sp = io + callee->type->nresults;
+    np = callee->nparams;
+    if (callee->entry == NULL) {
+        if (wf_host_call(callee, inst, nfp, &call) < 0) goto host_fail;
         memsize = memobj->size;
         NEXT();
     }
@@ -650,18 +696,20 @@ do_call:
         trap_kind = WF_ERR_EXHAUSTED;
         TRAP("call stack exhausted");
     }
-    cc = callee->code;
-    wf_slot *nfp = sp - np;
-    if (nfp + cc->max_height > ex->stack_end) {
+    if (nfp + callee->max_height > ex->stack_end) {
         trap_kind = WF_ERR_EXHAUSTED;
         TRAP("call stack exhausted");
     }
     frames[depth++] = (struct frame){pc, fp, func};
-    for (wf_slot *l = nfp + np, *e = nfp + cc->nlocals; l < e; l++)
-        l->u64 = 0;
+    {
+        wf_slot *l = nfp + np, *e = nfp + callee->nlocals;
+        while (l < e)
+            (l++)->u64 = 0;
+        for (uint32_t k = 0; k < callee->npool; k++)
+            e[k].u64 = callee->pool[k];
+    }
     fp = nfp;
-    sp = fp + cc->nlocals;
-    pc = cc->code;
+    pc = callee->entry;
     func = callee;
     if (callee->inst != inst) {
         inst = callee->inst;
@@ -671,68 +719,61 @@ do_call:
 op_call_indirect:;
     uint32_t ti = (uint32_t)pc[0];
     wf_table *t = inst->tables[pc[1]];
-    pc += 2;
-    uint32_t i = (--sp)->u32;
-    if (i >= t->size)
-        TRAP("undefined element");
+    nfp = fp + pc[2];
+    uint32_t i = S(3).u32;
+    pc += 4;
+    if (i >= t->size) TRAP("undefined element");
     callee = t->elems[i];
     if (callee == NULL) {
         snprintf(trap_buf, sizeof trap_buf, "uninitialized element %u", i);
         TRAP(trap_buf);
     }
-    if (callee->type->sig != inst->sigs[ti])
-        TRAP("indirect call type mismatch");
+    if (callee->sig != inst->sigs[ti]) TRAP("indirect call type mismatch");
     goto do_call;
 }
 
     /* ---- parametric, variables ---- */
-op_drop:
-    sp--;
-    NEXT();
 op_select:
-    sp -= 2;
-    if (!sp[1].u32)
-        sp[-1] = sp[0];
+    S(0) = S(3).u32 ? S(1) : S(2);
+    pc += 4;
     NEXT();
-op_local_get:
-    *sp++ = fp[*pc++];
-    NEXT();
-op_local_set:
-    fp[*pc++] = *--sp;
-    NEXT();
-op_local_tee:
-    fp[*pc++] = sp[-1];
+op_copy:
+    S(0) = S(1);
+    pc += 2;
     NEXT();
 op_global_get:
-    *sp++ = globals[*pc++]->val;
+    S(0) = globals[pc[1]]->val;
+    pc += 2;
     NEXT();
 op_global_set:
-    globals[*pc++]->val = *--sp;
+    globals[pc[1]]->val = S(0);
+    pc += 2;
     NEXT();
-op_table_get: {
-    wf_table *t = inst->tables[*pc++];
-    uint32_t i = sp[-1].u32;
-    if (i >= t->size)
-        TRAP("out of bounds table access");
-    sp[-1].ref = t->elems[i];
+op_table_get : {
+    wf_table *t = inst->tables[pc[2]];
+    uint32_t i = S(1).u32;
+    if (i >= t->size) TRAP("out of bounds table access");
+    S(0).ref = t->elems[i];
+    pc += 3;
     NEXT();
 }
-op_table_set: {
-    wf_table *t = inst->tables[*pc++];
-    sp -= 2;
-    uint32_t i = sp[0].u32;
-    if (i >= t->size)
-        TRAP("out of bounds table access");
-    t->elems[i] = sp[1].ref;
+op_table_set : {
+    wf_table *t = inst->tables[pc[2]];
+    uint32_t i = S(0).u32;
+    if (i >= t->size) TRAP("out of bounds table access");
+    t->elems[i] = S(1).ref;
+    pc += 3;
     NEXT();
 }
 op_const:
-    (sp++)->u64 = *pc++;
+    S(0).u64 = pc[1];
+    pc += 2;
     NEXT();
 op_ref_is_null:
     UN(u32, ref, a == NULL);
 op_ref_func:
-    (sp++)->ref = inst->funcs[*pc++];
+    S(0).ref = inst->funcs[pc[1]];
+    pc += 2;
     NEXT();
 
     /* ---- memory ---- */
@@ -782,13 +823,61 @@ op_i64_store16:
     STORE(u64, uint16_t, 2);
 op_i64_store32:
     STORE(u64, uint32_t, 4);
+op_i32_load_x:
+    LOAD2(u32, uint32_t, 4);
+op_i64_load_x:
+    LOAD2(u64, uint64_t, 8);
+op_f32_load_x:
+    LOAD2(u32, uint32_t, 4);
+op_f64_load_x:
+    LOAD2(u64, uint64_t, 8);
+op_i32_load8_s_x:
+    LOAD2(i32, int8_t, 1);
+op_i32_load8_u_x:
+    LOAD2(u32, uint8_t, 1);
+op_i32_load16_s_x:
+    LOAD2(i32, int16_t, 2);
+op_i32_load16_u_x:
+    LOAD2(u32, uint16_t, 2);
+op_i64_load8_s_x:
+    LOAD2(i64, int8_t, 1);
+op_i64_load8_u_x:
+    LOAD2(u64, uint8_t, 1);
+op_i64_load16_s_x:
+    LOAD2(i64, int16_t, 2);
+op_i64_load16_u_x:
+    LOAD2(u64, uint16_t, 2);
+op_i64_load32_s_x:
+    LOAD2(i64, int32_t, 4);
+op_i64_load32_u_x:
+    LOAD2(u64, uint32_t, 4);
+op_i32_store_x:
+    STORE2(u32, uint32_t, 4);
+op_i64_store_x:
+    STORE2(u64, uint64_t, 8);
+op_f32_store_x:
+    STORE2(u32, uint32_t, 4);
+op_f64_store_x:
+    STORE2(u64, uint64_t, 8);
+op_i32_store8_x:
+    STORE2(u32, uint8_t, 1);
+op_i32_store16_x:
+    STORE2(u32, uint16_t, 2);
+op_i64_store8_x:
+    STORE2(u64, uint8_t, 1);
+op_i64_store16_x:
+    STORE2(u64, uint16_t, 2);
+op_i64_store32_x:
+    STORE2(u64, uint32_t, 4);
 op_memory_size:
-    (sp++)->u64 = memobj->pages;
+    S(0).u64 = memobj->pages;
+    pc += 1;
     NEXT();
 op_memory_grow:
-    sp[-1].u64 = (uint32_t)wf_memory_grow(memobj, sp[-1].u32, wf_store_max_mem(inst->store));
+    S(0).u64 = (uint32_t)wf_memory_grow(memobj, S(1).u32, wf_store_max_mem(inst->store));
     mem = memobj->base;
     memsize = memobj->size;
+    pc += 2;
     NEXT();
 
     /* ---- i32 ---- */
@@ -876,22 +965,17 @@ op_i32_sub:
 op_i32_mul:
     BIN(u32, u32, a * b);
 op_i32_div_s:
-    if (sp[-1].i32 == 0)
-        TRAP("integer divide by zero");
-    if (sp[-1].i32 == -1 && sp[-2].i32 == INT32_MIN)
-        TRAP("integer overflow");
+    if (S(2).i32 == 0) TRAP("integer divide by zero");
+    if (S(2).i32 == -1 && S(1).i32 == INT32_MIN) TRAP("integer overflow");
     BIN(i32, i32, a / b);
 op_i32_div_u:
-    if (sp[-1].u32 == 0)
-        TRAP("integer divide by zero");
+    if (S(2).u32 == 0) TRAP("integer divide by zero");
     BIN(u32, u32, a / b);
 op_i32_rem_s:
-    if (sp[-1].i32 == 0)
-        TRAP("integer divide by zero");
+    if (S(2).i32 == 0) TRAP("integer divide by zero");
     BIN(i32, i32, b == -1 ? 0 : a % b);
 op_i32_rem_u:
-    if (sp[-1].u32 == 0)
-        TRAP("integer divide by zero");
+    if (S(2).u32 == 0) TRAP("integer divide by zero");
     BIN(u32, u32, a % b);
 op_i32_and:
     BIN(u32, u32, a & b);
@@ -923,22 +1007,17 @@ op_i64_sub:
 op_i64_mul:
     BIN(u64, u64, a * b);
 op_i64_div_s:
-    if (sp[-1].i64 == 0)
-        TRAP("integer divide by zero");
-    if (sp[-1].i64 == -1 && sp[-2].i64 == INT64_MIN)
-        TRAP("integer overflow");
+    if (S(2).i64 == 0) TRAP("integer divide by zero");
+    if (S(2).i64 == -1 && S(1).i64 == INT64_MIN) TRAP("integer overflow");
     BIN(i64, i64, a / b);
 op_i64_div_u:
-    if (sp[-1].u64 == 0)
-        TRAP("integer divide by zero");
+    if (S(2).u64 == 0) TRAP("integer divide by zero");
     BIN(u64, u64, a / b);
 op_i64_rem_s:
-    if (sp[-1].i64 == 0)
-        TRAP("integer divide by zero");
+    if (S(2).i64 == 0) TRAP("integer divide by zero");
     BIN(i64, i64, b == -1 ? 0 : a % b);
 op_i64_rem_u:
-    if (sp[-1].u64 == 0)
-        TRAP("integer divide by zero");
+    if (S(2).u64 == 0) TRAP("integer divide by zero");
     BIN(u64, u64, a % b);
 op_i64_and:
     BIN(u64, u64, a & b);
@@ -1017,80 +1096,72 @@ op_f64_copysign:
     /* ---- conversions ---- */
 op_i32_wrap_i64:
     UN(u64, u64, (uint32_t)a);
-op_i32_trunc_f32_s: {
-    float x = sp[-1].f32;
-    if (x != x)
-        TRAP("invalid conversion to integer");
-    if (!(x >= -2147483648.0f && x < 2147483648.0f))
-        TRAP("integer overflow");
-    sp[-1].i32 = (int32_t)x;
+op_i32_trunc_f32_s : {
+    float x = S(1).f32;
+    if (x != x) TRAP("invalid conversion to integer");
+    if (!(x >= -2147483648.0f && x < 2147483648.0f)) TRAP("integer overflow");
+    S(0).i32 = (int32_t)x;
+    pc += 2;
     NEXT();
 }
-op_i32_trunc_f32_u: {
-    float x = sp[-1].f32;
-    if (x != x)
-        TRAP("invalid conversion to integer");
-    if (!(x > -1.0f && x < 4294967296.0f))
-        TRAP("integer overflow");
-    sp[-1].u32 = (uint32_t)x;
+op_i32_trunc_f32_u : {
+    float x = S(1).f32;
+    if (x != x) TRAP("invalid conversion to integer");
+    if (!(x > -1.0f && x < 4294967296.0f)) TRAP("integer overflow");
+    S(0).u32 = (uint32_t)x;
+    pc += 2;
     NEXT();
 }
-op_i32_trunc_f64_s: {
-    double x = sp[-1].f64;
-    if (x != x)
-        TRAP("invalid conversion to integer");
-    if (!(x > -2147483649.0 && x < 2147483648.0))
-        TRAP("integer overflow");
-    sp[-1].i32 = (int32_t)x;
+op_i32_trunc_f64_s : {
+    double x = S(1).f64;
+    if (x != x) TRAP("invalid conversion to integer");
+    if (!(x > -2147483649.0 && x < 2147483648.0)) TRAP("integer overflow");
+    S(0).i32 = (int32_t)x;
+    pc += 2;
     NEXT();
 }
-op_i32_trunc_f64_u: {
-    double x = sp[-1].f64;
-    if (x != x)
-        TRAP("invalid conversion to integer");
-    if (!(x > -1.0 && x < 4294967296.0))
-        TRAP("integer overflow");
-    sp[-1].u32 = (uint32_t)x;
+op_i32_trunc_f64_u : {
+    double x = S(1).f64;
+    if (x != x) TRAP("invalid conversion to integer");
+    if (!(x > -1.0 && x < 4294967296.0)) TRAP("integer overflow");
+    S(0).u32 = (uint32_t)x;
+    pc += 2;
     NEXT();
 }
 op_i64_extend_i32_s:
     UN(i64, i32, (int64_t)a);
 op_i64_extend_i32_u:
     UN(u64, u32, (uint64_t)a);
-op_i64_trunc_f32_s: {
-    float x = sp[-1].f32;
-    if (x != x)
-        TRAP("invalid conversion to integer");
-    if (!(x >= -9223372036854775808.0f && x < 9223372036854775808.0f))
-        TRAP("integer overflow");
-    sp[-1].i64 = (int64_t)x;
+op_i64_trunc_f32_s : {
+    float x = S(1).f32;
+    if (x != x) TRAP("invalid conversion to integer");
+    if (!(x >= -9223372036854775808.0f && x < 9223372036854775808.0f)) TRAP("integer overflow");
+    S(0).i64 = (int64_t)x;
+    pc += 2;
     NEXT();
 }
-op_i64_trunc_f32_u: {
-    float x = sp[-1].f32;
-    if (x != x)
-        TRAP("invalid conversion to integer");
-    if (!(x > -1.0f && x < 18446744073709551616.0f))
-        TRAP("integer overflow");
-    sp[-1].u64 = (uint64_t)x;
+op_i64_trunc_f32_u : {
+    float x = S(1).f32;
+    if (x != x) TRAP("invalid conversion to integer");
+    if (!(x > -1.0f && x < 18446744073709551616.0f)) TRAP("integer overflow");
+    S(0).u64 = (uint64_t)x;
+    pc += 2;
     NEXT();
 }
-op_i64_trunc_f64_s: {
-    double x = sp[-1].f64;
-    if (x != x)
-        TRAP("invalid conversion to integer");
-    if (!(x >= -9223372036854775808.0 && x < 9223372036854775808.0))
-        TRAP("integer overflow");
-    sp[-1].i64 = (int64_t)x;
+op_i64_trunc_f64_s : {
+    double x = S(1).f64;
+    if (x != x) TRAP("invalid conversion to integer");
+    if (!(x >= -9223372036854775808.0 && x < 9223372036854775808.0)) TRAP("integer overflow");
+    S(0).i64 = (int64_t)x;
+    pc += 2;
     NEXT();
 }
-op_i64_trunc_f64_u: {
-    double x = sp[-1].f64;
-    if (x != x)
-        TRAP("invalid conversion to integer");
-    if (!(x > -1.0 && x < 18446744073709551616.0))
-        TRAP("integer overflow");
-    sp[-1].u64 = (uint64_t)x;
+op_i64_trunc_f64_u : {
+    double x = S(1).f64;
+    if (x != x) TRAP("invalid conversion to integer");
+    if (!(x > -1.0 && x < 18446744073709551616.0)) TRAP("integer overflow");
+    S(0).u64 = (uint64_t)x;
+    pc += 2;
     NEXT();
 }
 op_f32_convert_i32_s:
@@ -1114,7 +1185,7 @@ op_f64_convert_i64_u:
 op_f64_promote_f32:
     UN(f64, f32, (double)a);
 op_nop_reinterpret:
-    NEXT();
+    UN(u64, u64, a);
 op_i32_extend8_s:
     UN(i32, u32, (int32_t)(int8_t)a);
 op_i32_extend16_s:
@@ -1144,74 +1215,71 @@ op_i64_trunc_sat_f64_u:
     UN(u64, f64, sat_u64(a));
 
     /* ---- bulk memory and tables ---- */
-op_memory_init: {
-    uint32_t seg = (uint32_t)*pc++;
-    sp -= 3;
-    uint64_t d = sp[0].u32, s = sp[1].u32, n = sp[2].u32;
-    if (s + n > inst->data_len[seg] || d + n > memsize)
-        TRAP("out of bounds memory access");
+op_memory_init : {
+    uint64_t d = S(0).u32, s = S(1).u32, n = S(2).u32;
+    uint32_t seg = (uint32_t)pc[3];
+    pc += 4;
+    if (s + n > inst->data_len[seg] || d + n > memsize) TRAP("out of bounds memory access");
     memcpy(mem + d, inst->mod->datas[seg].bytes + s, n);
     NEXT();
 }
 op_data_drop:
-    inst->data_len[*pc++] = 0;
+    inst->data_len[pc[0]] = 0;
+    pc += 1;
     NEXT();
-op_memory_copy: {
-    sp -= 3;
-    uint64_t d = sp[0].u32, s = sp[1].u32, n = sp[2].u32;
-    if (s + n > memsize || d + n > memsize)
-        TRAP("out of bounds memory access");
+op_memory_copy : {
+    uint64_t d = S(0).u32, s = S(1).u32, n = S(2).u32;
+    pc += 3;
+    if (s + n > memsize || d + n > memsize) TRAP("out of bounds memory access");
     memmove(mem + d, mem + s, n);
     NEXT();
 }
-op_memory_fill: {
-    sp -= 3;
-    uint64_t d = sp[0].u32, n = sp[2].u32;
-    if (d + n > memsize)
-        TRAP("out of bounds memory access");
-    memset(mem + d, (int)(uint8_t)sp[1].u32, n);
+op_memory_fill : {
+    uint64_t d = S(0).u32, n = S(2).u32;
+    int val = (int)(uint8_t)S(1).u32;
+    pc += 3;
+    if (d + n > memsize) TRAP("out of bounds memory access");
+    memset(mem + d, val, n);
     NEXT();
 }
-op_table_init: {
-    uint32_t seg = (uint32_t)pc[0];
-    wf_table *t = inst->tables[pc[1]];
-    pc += 2;
-    sp -= 3;
-    uint64_t d = sp[0].u32, s = sp[1].u32, n = sp[2].u32;
-    if (s + n > inst->elem_len[seg] || d + n > t->size)
-        TRAP("out of bounds table access");
+op_table_init : {
+    uint64_t d = S(0).u32, s = S(1).u32, n = S(2).u32;
+    uint32_t seg = (uint32_t)pc[3];
+    wf_table *t = inst->tables[pc[4]];
+    pc += 5;
+    if (s + n > inst->elem_len[seg] || d + n > t->size) TRAP("out of bounds table access");
     memcpy(t->elems + d, inst->elem_refs[seg] + s, n * sizeof(void *));
     NEXT();
 }
 op_elem_drop:
-    inst->elem_len[*pc++] = 0;
+    inst->elem_len[pc[0]] = 0;
+    pc += 1;
     NEXT();
-op_table_copy: {
-    wf_table *td = inst->tables[pc[0]], *ts = inst->tables[pc[1]];
-    pc += 2;
-    sp -= 3;
-    uint64_t d = sp[0].u32, s = sp[1].u32, n = sp[2].u32;
-    if (s + n > ts->size || d + n > td->size)
-        TRAP("out of bounds table access");
+op_table_copy : {
+    uint64_t d = S(0).u32, s = S(1).u32, n = S(2).u32;
+    wf_table *td = inst->tables[pc[3]], *ts = inst->tables[pc[4]];
+    pc += 5;
+    if (s + n > ts->size || d + n > td->size) TRAP("out of bounds table access");
     memmove(td->elems + d, ts->elems + s, n * sizeof(void *));
     NEXT();
 }
-op_table_grow: {
-    wf_table *t = inst->tables[*pc++];
-    sp--;
-    sp[-1].u64 = (uint32_t)wf_table_grow(t, sp[0].u32, sp[-1].ref, wf_store_max_table(inst->store));
+op_table_grow : {
+    wf_table *t = inst->tables[pc[3]];
+    int32_t r = wf_table_grow(t, S(2).u32, S(1).ref, wf_store_max_table(inst->store));
+    S(0).u64 = (uint32_t)r;
+    pc += 4;
     NEXT();
 }
 op_table_size:
-    (sp++)->u64 = inst->tables[*pc++]->size;
+    S(0).u64 = inst->tables[pc[1]]->size;
+    pc += 2;
     NEXT();
-op_table_fill: {
-    wf_table *t = inst->tables[*pc++];
-    sp -= 3;
-    uint64_t d = sp[0].u32, n = sp[2].u32;
-    void *val = sp[1].ref;
-    if (d + n > t->size)
-        TRAP("out of bounds table access");
+op_table_fill : {
+    uint64_t d = S(0).u32, n = S(2).u32;
+    void *val = S(1).ref;
+    wf_table *t = inst->tables[pc[3]];
+    pc += 4;
+    if (d + n > t->size) TRAP("out of bounds table access");
     for (uint64_t k = 0; k < n; k++)
         t->elems[d + k] = val;
     NEXT();
@@ -1225,12 +1293,17 @@ host_fail:
     return host_error(&call, err);
 }
 
+const void *const *wf_op_labels(void)
+{
+    if (op_labels == NULL) run(NULL, NULL, NULL);
+    return op_labels;
+}
+
 int wf_exec_call(wf_store *s, wf_func *f, wf_slot *io, weft_error **err)
 {
     if (f->host) {
         wf_call call;
-        if (wf_host_call(f, NULL, io, &call) < 0)
-            return host_error(&call, err);
+        if (wf_host_call(f, NULL, io, &call) < 0) return host_error(&call, err);
         return 0;
     }
     void **cache = wf_store_exec_cache(s);
@@ -1244,13 +1317,17 @@ int wf_exec_call(wf_store *s, wf_func *f, wf_slot *io, weft_error **err)
         ex = exec_new(wf_store_max_depth(s));
         temp = true;
     }
+    if (f->max_height >= STACK_SLOTS) {
+        if (temp)
+            wf_exec_free(ex);
+        werr_set(err, 0, "trap: call stack exhausted");
+        return werr_kind(err, WF_ERR_EXHAUSTED);
+    }
     ex->busy = true;
     memcpy(ex->stack, io, f->type->nparams * sizeof(wf_slot));
     int rc = run(ex, f, err);
-    if (rc == 0)
-        memcpy(io, ex->stack, f->type->nresults * sizeof(wf_slot));
+    if (rc == 0) memcpy(io, ex->stack, f->type->nresults * sizeof(wf_slot));
     ex->busy = false;
-    if (temp)
-        wf_exec_free(ex);
+    if (temp) wf_exec_free(ex);
     return rc;
 }

@@ -96,17 +96,42 @@ typedef struct wf_data {
     uint8_t *bytes;
 } wf_data;
 
+#define WF_POOL_MAX 32
+
 /* A translated function body. */
 typedef struct wf_code {
     uint32_t nlocals;    /* params + declared locals */
-    uint32_t max_height; /* locals + deepest operand stack, in slots */
-    uint64_t *code;      /* internal code, see interp.c */
+    uint32_t max_height; /* locals + pool + deepest operand stack, in slots */
+    uint32_t npool;      /* constants copied to fp[nlocals..] at each call */
+    uint64_t *pool;
+    uint64_t *code; /* internal code, see interp.c */
     size_t code_len;
     size_t body_off; /* offset of the body in the binary (messages) */
     size_t body_len;
     const uint8_t *body; /* valid only while loading */
-    wf_valtype *local_types;
+    /* local types, without expanding them per local (a hostile module could
+     * declare 50,000 locals in 4 bytes, in every function): params come from
+     * the type, declared locals from (count, type) groups */
+    const wf_valtype *param_types;
+    uint32_t nparams, ngroups;
+    uint32_t *group_end; /* local index just past each group */
+    wf_valtype *group_type;
 } wf_code;
+
+static inline wf_valtype wf_local_type(const wf_code *c, uint32_t idx)
+{
+    if (idx < c->nparams)
+        return c->param_types[idx];
+    uint32_t lo = 0, hi = c->ngroups; /* first group ending after idx */
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (c->group_end[mid] > idx)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return c->group_type[lo];
+}
 
 typedef struct wf_custom {
     char *name;
@@ -137,7 +162,7 @@ struct wf_module {
     uint32_t n_datas;
     bool has_datacount;
     uint32_t datacount;
-    wf_code *codes; /* n_funcs - n_func_imports */
+    wf_code *codes;    /* n_funcs - n_func_imports */
     char **func_names; /* n_funcs entries, NULL when unnamed */
     wf_custom *customs;
     uint32_t n_customs;
@@ -147,6 +172,10 @@ struct wf_module {
 /* ---- runtime objects ---------------------------------------------------- */
 
 typedef struct wf_func {
+    /* hot fields for calls, copied from the type and code */
+    const uint64_t *entry; /* internal code; NULL for host functions */
+    const uint64_t *pool;
+    uint32_t nparams, nlocals, npool, max_height, sig;
     const wf_functype *type;
     wf_instance *inst; /* NULL for host functions */
     const wf_code *code;
@@ -182,7 +211,7 @@ struct wf_instance {
     wf_table **tables;
     wf_memory **mems;
     wf_global **globals;
-    uint32_t *sigs; /* interned sig per module type index */
+    uint32_t *sigs;     /* interned sig per module type index */
     void ***elem_refs;  /* evaluated element segments */
     uint32_t *elem_len; /* 0 once dropped */
     uint32_t *data_len; /* 0 once dropped */
@@ -208,6 +237,8 @@ uint32_t wf_intern_sig(const wf_valtype *types, uint32_t nparams, uint32_t nresu
 const wf_functype *wf_sig_type(uint32_t sig);
 
 /* interp.c */
+/* handler addresses by internal opcode (code.h), for direct threading */
+const void *const *wf_op_labels(void);
 typedef struct wf_exec wf_exec;
 /* Run `f` with args in/results out of `io` (room for max(params, results)).
  * On failure sets err (TRAP / EXHAUSTED / EXIT). */

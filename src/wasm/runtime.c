@@ -42,8 +42,7 @@ int wf_module_load(const uint8_t *bytes, size_t len, const char *name, wf_module
 
 void wf_module_free(wf_module *m)
 {
-    if (m == NULL)
-        return;
+    if (m == NULL) return;
     wf_module_clear(m);
     free(m);
 }
@@ -69,19 +68,35 @@ wf_export_info wf_module_export(const wf_module *m, size_t i)
     return (wf_export_info){m->exports[i].name, m->exports[i].kind};
 }
 
+const uint8_t *wf_module_custom_section(const wf_module *m, const char *name, size_t *len)
+{
+    for (uint32_t i = 0; i < m->n_customs; i++) {
+        if (strcmp(m->customs[i].name, name) == 0) {
+            if (len)
+                *len = m->customs[i].len;
+            return m->customs[i].bytes;
+        }
+    }
+    if (len)
+        *len = 0;
+    return NULL;
+}
+
+const char *wf_module_func_name(const wf_module *m, uint32_t idx)
+{
+    return idx < m->n_funcs ? m->func_names[idx] : NULL;
+}
+
 /* ---- stores ---- */
 
 wf_store *wf_store_new(const wf_config *cfg)
 {
     wf_store *s = xzalloc(sizeof *s);
-    if (cfg)
-        s->cfg = *cfg;
-    if (s->cfg.max_call_depth == 0)
-        s->cfg.max_call_depth = DEFAULT_DEPTH;
+    if (cfg) s->cfg = *cfg;
+    if (s->cfg.max_call_depth == 0) s->cfg.max_call_depth = DEFAULT_DEPTH;
     if (s->cfg.max_memory_bytes == 0 || s->cfg.max_memory_bytes > 65536 * PAGE)
         s->cfg.max_memory_bytes = 65536 * PAGE;
-    if (s->cfg.max_table_elems == 0)
-        s->cfg.max_table_elems = DEFAULT_TABLE;
+    if (s->cfg.max_table_elems == 0) s->cfg.max_table_elems = DEFAULT_TABLE;
     return s;
 }
 
@@ -116,8 +131,7 @@ static void instance_free(wf_instance *inst)
 
 void wf_store_free(wf_store *s)
 {
-    if (s == NULL)
-        return;
+    if (s == NULL) return;
     for (size_t i = 0; i < s->n; i++) {
         void *p = s->objs[i];
         switch (s->kinds[i]) {
@@ -126,8 +140,7 @@ void wf_store_free(wf_store *s)
             break;
         case OBJ_MEMORY: {
             wf_memory *mem = p;
-            if (mem->base)
-                munmap(mem->base, mem->reserved);
+            if (mem->base) munmap(mem->base, mem->reserved);
             free(mem);
             break;
         }
@@ -171,17 +184,23 @@ int wf_memory_new(wf_store *s, const wf_limits *lim, wf_memory **out, weft_error
 {
     uint64_t host_pages = s->cfg.max_memory_bytes / PAGE;
     uint64_t max = lim->has_max ? lim->max : 65536;
-    if (max > host_pages)
-        max = host_pages;
+    if (max > host_pages) max = host_pages;
     if (lim->min > max) {
         werr_set(err, 0, "memory of %u pages exceeds the host limit of %llu pages", lim->min,
                  (unsigned long long)max);
         return werr_kind(err, WF_ERR_LIMIT);
     }
     wf_memory *mem = xzalloc(sizeof *mem);
-    mem->reserved = (size_t)((max ? max : 1) * PAGE);
-    void *p = mmap(NULL, mem->reserved, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                   -1, 0);
+    /* under a tight RLIMIT_AS the full reservation may fail: settle for
+     * less (growing then stops earlier), but never below the minimum */
+    void *p = MAP_FAILED;
+    for (uint64_t want = max ? max : 1; p == MAP_FAILED; want /= 2) {
+        if (want < lim->min || want == 0) break;
+        mem->reserved = (size_t)(want * PAGE);
+        p = mmap(NULL, mem->reserved, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
+                 0);
+        if (p != MAP_FAILED) max = want;
+    }
     if (p == MAP_FAILED) {
         free(mem);
         werr_sys(err, "reserving %zu bytes for a linear memory", (size_t)(max * PAGE));
@@ -207,12 +226,9 @@ int32_t wf_memory_grow(wf_memory *mem, uint32_t delta, uint64_t host_max)
 {
     (void)host_max; /* folded into max_pages at creation */
     uint32_t old = mem->pages;
-    if ((uint64_t)old + delta > mem->max_pages)
-        return -1;
-    if (delta == 0)
-        return (int32_t)old;
-    if (mprotect(mem->base + mem->size, delta * PAGE, PROT_READ | PROT_WRITE) < 0)
-        return -1;
+    if ((uint64_t)old + delta > mem->max_pages) return -1;
+    if (delta == 0) return (int32_t)old;
+    if (mprotect(mem->base + mem->size, delta * PAGE, PROT_READ | PROT_WRITE) < 0) return -1;
     mem->pages = old + delta;
     mem->size = mem->pages * PAGE;
     return (int32_t)old;
@@ -242,10 +258,8 @@ int32_t wf_table_grow(wf_table *t, uint32_t delta, void *init, uint32_t host_max
 {
     uint32_t old = t->size;
     uint64_t n = (uint64_t)old + delta;
-    if (n > t->max || n > host_max)
-        return -1;
-    if (delta == 0)
-        return (int32_t)old;
+    if (n > t->max || n > host_max) return -1;
+    if (delta == 0) return (int32_t)old;
     t->elems = xreallocarray(t->elems, (size_t)n + 1, sizeof(void *));
     for (uint64_t i = old; i < n; i++)
         t->elems[i] = init;
@@ -265,8 +279,7 @@ wf_global *wf_global_new(wf_store *s, wf_globaltype type)
 
 const char *wf_func_name(const wf_func *f)
 {
-    if (f->inst == NULL)
-        return NULL;
+    if (f->inst == NULL) return NULL;
     return f->inst->mod->func_names[f->idx];
 }
 
@@ -329,8 +342,7 @@ int wf_invoke(wf_instance *inst, const char *name, const wf_value *args, size_t 
         const wf_valtype *rt = wf_ft_results(ft);
         for (uint32_t i = 0; i < ft->nresults; i++)
             results[i] = to_value(rt[i], io[i]);
-        if (n_results)
-            *n_results = ft->nresults;
+        if (n_results) *n_results = ft->nresults;
     }
     free(io);
     return rc;
@@ -355,8 +367,7 @@ int wf_export_func_type(wf_instance *inst, const char *name, wf_valtype *params,
 int wf_export_global(wf_instance *inst, const char *name, wf_value *out, weft_error **err)
 {
     const wf_export *e = find_export(inst, name, WF_EXTERN_GLOBAL);
-    if (e == NULL)
-        return werr_set(err, 0, "%s: no exported global \"%s\"", inst->mod->name, name);
+    if (e == NULL) return werr_set(err, 0, "%s: no exported global \"%s\"", inst->mod->name, name);
     wf_global *g = inst->globals[e->idx];
     *out = to_value(g->type.type, g->val);
     return 0;
@@ -366,12 +377,10 @@ uint8_t *wf_export_memory(wf_instance *inst, const char *name, uint64_t *size)
 {
     const wf_export *e = find_export(inst, name, WF_EXTERN_MEMORY);
     if (e == NULL) {
-        if (size)
-            *size = 0;
+        if (size) *size = 0;
         return NULL;
     }
     wf_memory *mem = inst->mems[e->idx];
-    if (size)
-        *size = mem->size;
+    if (size) *size = mem->size;
     return mem->base;
 }

@@ -46,8 +46,8 @@ static int define_spectest(struct runner *r, weft_error **err)
 {
     static const struct {
         const char *name, *params;
-    } prints[] = {{"print", ""},          {"print_i32", "i"},         {"print_i64", "I"},
-                  {"print_f32", "f"},     {"print_f64", "F"},         {"print_i32_f32", "if"},
+    } prints[] = {{"print", ""},          {"print_i32", "i"}, {"print_i64", "I"},
+                  {"print_f32", "f"},     {"print_f64", "F"}, {"print_i32_f32", "if"},
                   {"print_f64_f64", "FF"}};
     for (size_t i = 0; i < sizeof prints / sizeof prints[0]; i++) {
         if (wf_linker_define_func(r->linker, "spectest", prints[i].name, prints[i].params, "",
@@ -102,15 +102,13 @@ static void skip(struct runner *r, json_t *cmd, const char *why)
 static int read_file(const char *path, uint8_t **buf, size_t *len)
 {
     cleanup_fclose FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return -1;
+    if (f == NULL) return -1;
     size_t cap = 4096, n = 0;
     uint8_t *b = xmalloc(cap);
     size_t got;
     while ((got = fread(b + n, 1, cap - n, f)) > 0) {
         n += got;
-        if (n == cap)
-            b = xrealloc(b, cap *= 2);
+        if (n == cap) b = xrealloc(b, cap *= 2);
     }
     *buf = b;
     *len = n;
@@ -121,15 +119,12 @@ static int read_file(const char *path, uint8_t **buf, size_t *len)
 static int load_module(struct runner *r, json_t *cmd, wf_module **out, weft_error **err)
 {
     const char *file = json_string_value(json_object_get(cmd, "filename"));
-    if (file == NULL)
-        return werr_set(err, 0, "command has no filename");
+    if (file == NULL) return werr_set(err, 0, "command has no filename");
     cleanup_free char *path = xasprintf("%s/%s", r->dir, file);
     cleanup_free uint8_t *buf = NULL;
     size_t len = 0;
-    if (read_file(path, &buf, &len) < 0)
-        return werr_sys(err, "reading %s", path);
-    if (wf_module_load(buf, len, file, out, err) < 0)
-        return -1;
+    if (read_file(path, &buf, &len) < 0) return werr_sys(err, "reading %s", path);
+    if (wf_module_load(buf, len, file, out, err) < 0) return -1;
     r->modules = xreallocarray(r->modules, r->n_modules + 1, sizeof *r->modules);
     r->modules[r->n_modules++] = *out;
     return 0;
@@ -137,11 +132,9 @@ static int load_module(struct runner *r, json_t *cmd, wf_module **out, weft_erro
 
 static wf_instance *find_instance(struct runner *r, const char *name)
 {
-    if (name == NULL)
-        return r->current;
+    if (name == NULL) return r->current;
     for (size_t i = r->n_named; i-- > 0;) {
-        if (strcmp(r->named[i].name, name) == 0)
-            return r->named[i].inst;
+        if (strcmp(r->named[i].name, name) == 0) return r->named[i].inst;
     }
     return NULL;
 }
@@ -154,8 +147,7 @@ static void *extern_ref(uint64_t n)
 /* a JSON string as the engine spells names: U+0000 becomes C0 80 */
 static char *name_of(json_t *j)
 {
-    if (j == NULL)
-        return NULL;
+    if (j == NULL) return NULL;
     const char *s = json_string_value(j);
     size_t n = json_string_length(j);
     char *out = xmalloc(2 * n + 1), *o = out;
@@ -175,8 +167,7 @@ static int parse_value(json_t *j, wf_value *v)
 {
     const char *type = json_string_value(json_object_get(j, "type"));
     const char *val = json_string_value(json_object_get(j, "value"));
-    if (type == NULL)
-        return -1;
+    if (type == NULL) return -1;
     memset(v, 0, sizeof *v);
     if (strcmp(type, "i32") == 0 || strcmp(type, "f32") == 0) {
         v->type = type[0] == 'i' ? WF_I32 : WF_F32;
@@ -186,9 +177,8 @@ static int parse_value(json_t *j, wf_value *v)
         v->of.i64 = strtoull(val ? val : "0", NULL, 10);
     } else if (strcmp(type, "externref") == 0 || strcmp(type, "funcref") == 0) {
         v->type = type[0] == 'e' ? WF_EXTERNREF : WF_FUNCREF;
-        v->of.ref = (val == NULL || strcmp(val, "null") == 0)
-                        ? NULL
-                        : extern_ref(strtoull(val, NULL, 10));
+        v->of.ref =
+            (val == NULL || strcmp(val, "null") == 0) ? NULL : extern_ref(strtoull(val, NULL, 10));
     } else {
         return -1;
     }
@@ -197,15 +187,13 @@ static int parse_value(json_t *j, wf_value *v)
 
 /* Run an action; returns -1 with err set on failure (trap, ...), -2 when the
  * action cannot be expressed (unsupported value types). */
-static int do_action(struct runner *r, json_t *act, wf_value *results, size_t *n,
-                     weft_error **err)
+static int do_action(struct runner *r, json_t *act, wf_value *results, size_t *n, weft_error **err)
 {
     const char *type = json_string_value(json_object_get(act, "type"));
     cleanup_free char *field = name_of(json_object_get(act, "field"));
     const char *mod = json_string_value(json_object_get(act, "module"));
     wf_instance *inst = find_instance(r, mod);
-    if (inst == NULL)
-        return werr_set(err, 0, "no instance %s", mod ? mod : "(current)");
+    if (inst == NULL) return werr_set(err, 0, "no instance %s", mod ? mod : "(current)");
     if (type && strcmp(type, "get") == 0) {
         *n = 1;
         return wf_export_global(inst, field, &results[0], err);
@@ -213,11 +201,9 @@ static int do_action(struct runner *r, json_t *act, wf_value *results, size_t *n
     json_t *args = json_object_get(act, "args");
     wf_value av[MAX_VALS];
     size_t na = json_array_size(args);
-    if (na > MAX_VALS)
-        return -2;
+    if (na > MAX_VALS) return -2;
     for (size_t i = 0; i < na; i++) {
-        if (parse_value(json_array_get(args, i), &av[i]) < 0)
-            return -2;
+        if (parse_value(json_array_get(args, i), &av[i]) < 0) return -2;
     }
     return wf_invoke(inst, field, av, na, results, n, err);
 }
@@ -232,26 +218,20 @@ static bool check_value(json_t *exp, const wf_value *got)
     const char *type = json_string_value(json_object_get(exp, "type"));
     const char *val = json_string_value(json_object_get(exp, "value"));
     if (strcmp(type, "f32") == 0) {
-        if (got->type != WF_F32)
-            return false;
+        if (got->type != WF_F32) return false;
         uint32_t b = got->of.f32;
         bool nan = (b & 0x7f800000u) == 0x7f800000u && (b & 0x7fffffu);
-        if (is_nan_kind(val, "nan:canonical"))
-            return (b & 0x7fffffffu) == 0x7fc00000u;
-        if (is_nan_kind(val, "nan:arithmetic"))
-            return nan && (b & 0x400000u);
+        if (is_nan_kind(val, "nan:canonical")) return (b & 0x7fffffffu) == 0x7fc00000u;
+        if (is_nan_kind(val, "nan:arithmetic")) return nan && (b & 0x400000u);
         return b == (uint32_t)strtoull(val, NULL, 10);
     }
     if (strcmp(type, "f64") == 0) {
-        if (got->type != WF_F64)
-            return false;
+        if (got->type != WF_F64) return false;
         uint64_t b = got->of.f64;
-        bool nan = (b & 0x7ff0000000000000ull) == 0x7ff0000000000000ull &&
-                   (b & 0xfffffffffffffull);
+        bool nan = (b & 0x7ff0000000000000ull) == 0x7ff0000000000000ull && (b & 0xfffffffffffffull);
         if (is_nan_kind(val, "nan:canonical"))
             return (b & 0x7fffffffffffffffull) == 0x7ff8000000000000ull;
-        if (is_nan_kind(val, "nan:arithmetic"))
-            return nan && (b & 0x8000000000000ull);
+        if (is_nan_kind(val, "nan:arithmetic")) return nan && (b & 0x8000000000000ull);
         return b == strtoull(val, NULL, 10);
     }
     if (strcmp(type, "i32") == 0)
@@ -260,12 +240,9 @@ static bool check_value(json_t *exp, const wf_value *got)
         return got->type == WF_I64 && got->of.i64 == strtoull(val, NULL, 10);
     if (strcmp(type, "externref") == 0 || strcmp(type, "funcref") == 0) {
         wf_valtype t = type[0] == 'e' ? WF_EXTERNREF : WF_FUNCREF;
-        if (got->type != t)
-            return false;
-        if (val == NULL)
-            return got->of.ref != NULL;
-        if (strcmp(val, "null") == 0)
-            return got->of.ref == NULL;
+        if (got->type != t) return false;
+        if (val == NULL) return got->of.ref != NULL;
+        if (strcmp(val, "null") == 0) return got->of.ref == NULL;
         return t == WF_EXTERNREF && got->of.ref == extern_ref(strtoull(val, NULL, 10));
     }
     return false;
@@ -279,12 +256,10 @@ static void cmd_assert_return(struct runner *r, json_t *cmd)
     json_t *exp = json_object_get(cmd, "expected");
     for (size_t i = 0; i < json_array_size(exp); i++) {
         const char *t = json_string_value(json_object_get(json_array_get(exp, i), "type"));
-        if (t && strcmp(t, "v128") == 0)
-            return skip(r, cmd, "v128 values (SIMD) are out of scope");
+        if (t && strcmp(t, "v128") == 0) return skip(r, cmd, "v128 values (SIMD) are out of scope");
     }
     int rc = do_action(r, json_object_get(cmd, "action"), res, &n, &err);
-    if (rc == -2)
-        return skip(r, cmd, "unsupported argument type");
+    if (rc == -2) return skip(r, cmd, "unsupported argument type");
     if (rc < 0) {
         fail(r, cmd, "%s", err ? err->msg : "?");
         werr_free(err);
@@ -311,10 +286,8 @@ static void cmd_assert_fails(struct runner *r, json_t *cmd, int kind)
     weft_error *err = NULL;
     const char *text = json_string_value(json_object_get(cmd, "text"));
     int rc = do_action(r, json_object_get(cmd, "action"), res, &n, &err);
-    if (rc == -2)
-        return skip(r, cmd, "unsupported argument type");
-    if (rc == 0)
-        return fail(r, cmd, "succeeded, expected \"%s\"", text);
+    if (rc == -2) return skip(r, cmd, "unsupported argument type");
+    if (rc == 0) return fail(r, cmd, "succeeded, expected \"%s\"", text);
     if (err->kind != kind || (text && strstr(err->msg, text) == NULL))
         fail(r, cmd, "got \"%s\" (kind %d), expected \"%s\"", err->msg, err->kind, text);
     else
@@ -327,7 +300,8 @@ static void cmd_module(struct runner *r, json_t *cmd)
     weft_error *err = NULL;
     wf_module *m;
     wf_instance *inst;
-    if (load_module(r, cmd, &m, &err) < 0 || wf_instantiate(r->store, m, r->linker, &inst, &err) < 0) {
+    if (load_module(r, cmd, &m, &err) < 0 ||
+        wf_instantiate(r->store, m, r->linker, &inst, &err) < 0) {
         r->current = NULL;
         fail(r, cmd, "%s", err->msg);
         werr_free(err);
@@ -348,8 +322,7 @@ static void cmd_register(struct runner *r, json_t *cmd)
     const char *name = json_string_value(json_object_get(cmd, "name"));
     const char *as = json_string_value(json_object_get(cmd, "as"));
     wf_instance *inst = find_instance(r, name);
-    if (inst == NULL)
-        return fail(r, cmd, "no instance to register");
+    if (inst == NULL) return fail(r, cmd, "no instance to register");
     if (wf_linker_define_instance(r->linker, as, inst, &err) < 0) {
         fail(r, cmd, "%s", err->msg);
         werr_free(err);
@@ -364,8 +337,7 @@ static void cmd_action(struct runner *r, json_t *cmd)
     size_t n;
     weft_error *err = NULL;
     int rc = do_action(r, json_object_get(cmd, "action"), res, &n, &err);
-    if (rc == -2)
-        return skip(r, cmd, "unsupported argument type");
+    if (rc == -2) return skip(r, cmd, "unsupported argument type");
     if (rc < 0) {
         fail(r, cmd, "%s", err->msg);
         werr_free(err);
@@ -417,8 +389,7 @@ static void cmd_bad_instance(struct runner *r, json_t *cmd, int kind)
 static void run_command(struct runner *r, json_t *cmd)
 {
     const char *type = json_string_value(json_object_get(cmd, "type"));
-    if (type == NULL)
-        return fail(r, cmd, "command without type");
+    if (type == NULL) return fail(r, cmd, "command without type");
     if (strcmp(type, "module") == 0)
         cmd_module(r, cmd);
     else if (strcmp(type, "register") == 0)
