@@ -19,13 +19,20 @@
 uint8_t wasi_filetype_of_mode(mode_t mode)
 {
     switch (mode & S_IFMT) {
-    case S_IFREG: return WASI_FILETYPE_REGULAR_FILE;
-    case S_IFDIR: return WASI_FILETYPE_DIRECTORY;
-    case S_IFCHR: return WASI_FILETYPE_CHARACTER_DEVICE;
-    case S_IFBLK: return WASI_FILETYPE_BLOCK_DEVICE;
-    case S_IFLNK: return WASI_FILETYPE_SYMBOLIC_LINK;
-    case S_IFSOCK: return WASI_FILETYPE_SOCKET_STREAM;
-    default: return WASI_FILETYPE_UNKNOWN; /* FIFOs: WASI has no type for them */
+    case S_IFREG:
+        return WASI_FILETYPE_REGULAR_FILE;
+    case S_IFDIR:
+        return WASI_FILETYPE_DIRECTORY;
+    case S_IFCHR:
+        return WASI_FILETYPE_CHARACTER_DEVICE;
+    case S_IFBLK:
+        return WASI_FILETYPE_BLOCK_DEVICE;
+    case S_IFLNK:
+        return WASI_FILETYPE_SYMBOLIC_LINK;
+    case S_IFSOCK:
+        return WASI_FILETYPE_SOCKET_STREAM;
+    default:
+        return WASI_FILETYPE_UNKNOWN; /* FIFOs: WASI has no type for them */
     }
 }
 
@@ -33,19 +40,22 @@ uint64_t wasi_rights_for_type(uint8_t filetype)
 {
     switch (filetype) {
     case WASI_FILETYPE_REGULAR_FILE:
-    case WASI_FILETYPE_BLOCK_DEVICE: return WASI_RIGHTS_REGULAR_FILE;
-    case WASI_FILETYPE_DIRECTORY: return WASI_RIGHTS_DIRECTORY;
+    case WASI_FILETYPE_BLOCK_DEVICE:
+        return WASI_RIGHTS_REGULAR_FILE;
+    case WASI_FILETYPE_DIRECTORY:
+        return WASI_RIGHTS_DIRECTORY;
     case WASI_FILETYPE_SOCKET_STREAM:
-    case WASI_FILETYPE_SOCKET_DGRAM: return WASI_RIGHTS_SOCKET;
-    default: return WASI_RIGHTS_STREAM;
+    case WASI_FILETYPE_SOCKET_DGRAM:
+        return WASI_RIGHTS_SOCKET;
+    default:
+        return WASI_RIGHTS_STREAM;
     }
 }
 
 uint32_t wasi_host_filetype(int host_fd, uint8_t *type)
 {
     struct stat st;
-    if (fstat(host_fd, &st) < 0)
-        return wasi_errno_from_host(errno);
+    if (fstat(host_fd, &st) < 0) return wasi_errno_from_host(errno);
     *type = wasi_filetype_of_mode(st.st_mode);
     if (*type == WASI_FILETYPE_SOCKET_STREAM) {
         int so = 0;
@@ -73,8 +83,7 @@ wasi_fd *wasi_fd_get(wasi_ctx *ctx, uint64_t fd, uint64_t need, uint32_t *e)
 
 static void dirent_cache_free(wasi_dirent_cache *c)
 {
-    if (c == NULL)
-        return;
+    if (c == NULL) return;
     for (size_t i = 0; i < c->n; i++)
         free(c->items[i].name);
     free(c->items);
@@ -83,10 +92,8 @@ static void dirent_cache_free(wasi_dirent_cache *c)
 
 void wasi_fd_release(wasi_fd *f)
 {
-    if (!f->used)
-        return;
-    if (f->host_fd >= 0)
-        close(f->host_fd);
+    if (!f->used) return;
+    if (f->host_fd >= 0) close(f->host_fd);
     free(f->preopen_name);
     dirent_cache_free(f->dir);
     *f = (wasi_fd){.host_fd = -1};
@@ -129,8 +136,7 @@ static int add_host_fd(wasi_ctx *ctx, int host_fd, const char *what, uint32_t *w
         return 0;
     }
     int dup = fcntl(host_fd, F_DUPFD_CLOEXEC, 3);
-    if (dup < 0)
-        return werr_sys(err, "wasi: %s (fd %d)", what, host_fd);
+    if (dup < 0) return werr_sys(err, "wasi: %s (fd %d)", what, host_fd);
     uint8_t type;
     uint32_t e = wasi_host_filetype(dup, &type);
     if (e != WASI_ESUCCESS) {
@@ -162,14 +168,16 @@ int wasi_ctx_new(const wasi_config *cfg, wasi_ctx **out, weft_error **err)
     static const char *const names[3] = {"stdin", "stdout", "stderr"};
     uint32_t wfd;
     for (int i = 0; i < 3; i++) {
-        if (add_host_fd(ctx, stdio[i], names[i], &wfd, err) < 0)
-            goto fail;
+        if (add_host_fd(ctx, stdio[i], names[i], &wfd, err) < 0) goto fail;
     }
     for (size_t i = 0; i < cfg->n_preopens; i++) {
         const wasi_preopen *p = &cfg->preopens[i];
+        if (p->guest_path == NULL) {
+            werr_set(err, EINVAL, "wasi: preopen %zu has no guest path", i);
+            goto fail;
+        }
         if (p->host_fd < 0 || add_host_fd(ctx, p->host_fd, p->guest_path, &wfd, err) < 0) {
-            if (p->host_fd < 0)
-                werr_set(err, EBADF, "wasi: preopen %s", p->guest_path);
+            if (p->host_fd < 0) werr_set(err, EBADF, "wasi: preopen %s", p->guest_path);
             goto fail;
         }
         wasi_fd *f = &ctx->fds[wfd];
@@ -178,6 +186,7 @@ int wasi_ctx_new(const wasi_config *cfg, wasi_ctx **out, weft_error **err)
             goto fail;
         }
         f->preopen_name = xstrdup(p->guest_path);
+        f->in_root = p->in_root;
     }
     *out = ctx;
     return 0;
@@ -188,8 +197,7 @@ fail:
 
 void wasi_ctx_free(wasi_ctx *ctx)
 {
-    if (ctx == NULL)
-        return;
+    if (ctx == NULL) return;
     for (size_t i = 0; i < ctx->argc; i++)
         free(ctx->argv[i]);
     free(ctx->argv);
@@ -207,16 +215,14 @@ void wasi_ctx_free(wasi_ctx *ctx)
 
 uint32_t wasi_put32(wasi_mem *m, uint64_t p, uint32_t v)
 {
-    if (!wasi_mem_ok(m, p, 4))
-        return WASI_EFAULT;
+    if (!wasi_mem_ok(m, p, 4)) return WASI_EFAULT;
     wasi_st32(m, p, v);
     return WASI_ESUCCESS;
 }
 
 uint32_t wasi_put64(wasi_mem *m, uint64_t p, uint64_t v)
 {
-    if (!wasi_mem_ok(m, p, 8))
-        return WASI_EFAULT;
+    if (!wasi_mem_ok(m, p, 8)) return WASI_EFAULT;
     wasi_st64(m, p, v);
     return WASI_ESUCCESS;
 }
@@ -227,8 +233,7 @@ uint32_t wasi_iovecs(wasi_mem *m, uint64_t iovs, uint64_t n, struct iovec **out,
     *count = 0;
     if (!wasi_mem_ok(m, iovs, n * WASI_IOVEC_SIZE)) /* n < 2^32: no overflow */
         return WASI_EFAULT;
-    if (n > IOV_MAX)
-        n = IOV_MAX;
+    if (n > IOV_MAX) n = IOV_MAX;
     struct iovec *v = xcalloc(n ? n : 1, sizeof(*v));
     for (uint64_t i = 0; i < n; i++) {
         uint64_t buf = wasi_ld32(m, iovs + i * WASI_IOVEC_SIZE);

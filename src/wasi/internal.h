@@ -25,7 +25,7 @@ typedef struct wasi_dirent_cache {
         uint64_t ino;
         uint8_t type;
         char *name;
-    } *items;
+    } * items;
 } wasi_dirent_cache;
 
 typedef struct wasi_fd {
@@ -34,6 +34,7 @@ typedef struct wasi_fd {
     uint8_t filetype;
     uint64_t rights_base, rights_inheriting;
     char *preopen_name; /* non-NULL for a preopened directory */
+    bool in_root;       /* resolve with RESOLVE_IN_ROOT (a chroot-like preopen) */
     wasi_dirent_cache *dir;
 } wasi_fd;
 
@@ -145,19 +146,20 @@ uint32_t wasi_host_filetype(int host_fd, uint8_t *type);
 /* Copy a guest path out of memory, rejecting NUL bytes (EINVAL) and
  * out-of-bounds (EFAULT). *out is xmalloc'd and NUL-terminated. */
 uint32_t wasi_path_copy(wasi_mem *m, uint64_t ptr, uint64_t len, char **out);
-/* openat2(dirfd, path, flags, mode) with RESOLVE_BENEATH|RESOLVE_NO_MAGICLINKS;
- * returns the fd or -1 with errno (EXDEV for an escape). */
-int wasi_openat_beneath(int dirfd, const char *path, int flags, mode_t mode);
+/* openat2(dirfd, path, flags, mode) with RESOLVE_BENEATH|RESOLVE_NO_MAGICLINKS,
+ * or RESOLVE_IN_ROOT instead of BENEATH when `in_root`; returns the fd or -1
+ * with errno (EXDEV for an escape). */
+int wasi_openat_beneath(int dirfd, bool in_root, const char *path, int flags, mode_t mode);
 /* A path split into its parent directory (opened beneath dirfd, O_PATH) and
  * its final component with trailing slashes stripped. */
 typedef struct wasi_parent {
-    int fd;          /* parent directory fd: owned unless == dirfd */
-    int dirfd;       /* the starting directory */
+    int fd;           /* parent directory fd: owned unless == dirfd */
+    int dirfd;        /* the starting directory */
     const char *last; /* final component, no '/' */
     bool trailing_slash;
-    char *buf;       /* owns last */
+    char *buf; /* owns last */
 } wasi_parent;
-uint32_t wasi_parent_open(int dirfd, const char *path, wasi_parent *out);
+uint32_t wasi_parent_open(int dirfd, bool in_root, const char *path, wasi_parent *out);
 void wasi_parent_close(wasi_parent *p);
 bool wasi_is_dot_or_dotdot(const char *name);
 /* errno for a failed resolution: EXDEV (escape) becomes NOTCAPABLE. */

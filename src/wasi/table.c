@@ -5,61 +5,109 @@
  * the clock subscription (extra identifier); it has no sock_accept. */
 #include "wasi/internal.h"
 
-#define F(n, p, fn) {#n, p, "i", fn}
-
-#define COMMON_FUNCS                                                                               \
-    F(args_get, "ii", wasi_args_get), F(args_sizes_get, "ii", wasi_args_sizes_get),                \
-        F(environ_get, "ii", wasi_environ_get),                                                    \
-        F(environ_sizes_get, "ii", wasi_environ_sizes_get),                                        \
-        F(clock_res_get, "ii", wasi_clock_res_get), F(clock_time_get, "iIi", wasi_clock_time_get), \
-        F(fd_advise, "iIIi", wasi_fd_advise), F(fd_allocate, "iII", wasi_fd_allocate),             \
-        F(fd_close, "i", wasi_fd_close), F(fd_datasync, "i", wasi_fd_datasync),                    \
-        F(fd_fdstat_get, "ii", wasi_fd_fdstat_get),                                                \
-        F(fd_fdstat_set_flags, "ii", wasi_fd_fdstat_set_flags),                                    \
-        F(fd_fdstat_set_rights, "iII", wasi_fd_fdstat_set_rights),                                 \
-        F(fd_filestat_set_size, "iI", wasi_fd_filestat_set_size),                                  \
-        F(fd_filestat_set_times, "iIIi", wasi_fd_filestat_set_times),                              \
-        F(fd_pread, "iiiIi", wasi_fd_pread), F(fd_prestat_get, "ii", wasi_fd_prestat_get),         \
-        F(fd_prestat_dir_name, "iii", wasi_fd_prestat_dir_name),                                   \
-        F(fd_pwrite, "iiiIi", wasi_fd_pwrite), F(fd_read, "iiii", wasi_fd_read),                   \
-        F(fd_readdir, "iiiIi", wasi_fd_readdir), F(fd_renumber, "ii", wasi_fd_renumber),           \
-        F(fd_sync, "i", wasi_fd_sync), F(fd_tell, "ii", wasi_fd_tell),                             \
-        F(fd_write, "iiii", wasi_fd_write),                                                        \
-        F(path_create_directory, "iii", wasi_path_create_directory),                               \
-        F(path_filestat_set_times, "iiiiIIi", wasi_path_filestat_set_times),                       \
-        F(path_link, "iiiiiii", wasi_path_link), F(path_open, "iiiiiIIii", wasi_path_open),        \
-        F(path_readlink, "iiiiii", wasi_path_readlink),                                            \
-        F(path_remove_directory, "iii", wasi_path_remove_directory),                               \
-        F(path_rename, "iiiiii", wasi_path_rename), F(path_symlink, "iiiii", wasi_path_symlink),   \
-        F(path_unlink_file, "iii", wasi_path_unlink_file), {"proc_exit", "i", "", wasi_proc_exit}, \
-        F(proc_raise, "i", wasi_proc_raise), F(sched_yield, "", wasi_sched_yield),                 \
-        F(random_get, "ii", wasi_random_get), F(sock_recv, "iiiiii", wasi_sock_recv),              \
-        F(sock_send, "iiiii", wasi_sock_send), F(sock_shutdown, "ii", wasi_sock_shutdown)
-
 const wasi_func wasi_preview1_funcs[] = {
-    COMMON_FUNCS,
-    F(fd_filestat_get, "ii", wasi_fd_filestat_get),
-    F(fd_seek, "iIii", wasi_fd_seek),
-    F(path_filestat_get, "iiiii", wasi_path_filestat_get),
-    F(poll_oneoff, "iiii", wasi_poll_oneoff),
-    F(sock_accept, "iii", wasi_sock_accept),
+    {"args_get", "ii", "i", wasi_args_get},
+    {"args_sizes_get", "ii", "i", wasi_args_sizes_get},
+    {"clock_res_get", "ii", "i", wasi_clock_res_get},
+    {"clock_time_get", "iIi", "i", wasi_clock_time_get},
+    {"environ_get", "ii", "i", wasi_environ_get},
+    {"environ_sizes_get", "ii", "i", wasi_environ_sizes_get},
+    {"fd_advise", "iIIi", "i", wasi_fd_advise},
+    {"fd_allocate", "iII", "i", wasi_fd_allocate},
+    {"fd_close", "i", "i", wasi_fd_close},
+    {"fd_datasync", "i", "i", wasi_fd_datasync},
+    {"fd_fdstat_get", "ii", "i", wasi_fd_fdstat_get},
+    {"fd_fdstat_set_flags", "ii", "i", wasi_fd_fdstat_set_flags},
+    {"fd_fdstat_set_rights", "iII", "i", wasi_fd_fdstat_set_rights},
+    {"fd_filestat_get", "ii", "i", wasi_fd_filestat_get},
+    {"fd_filestat_set_size", "iI", "i", wasi_fd_filestat_set_size},
+    {"fd_filestat_set_times", "iIIi", "i", wasi_fd_filestat_set_times},
+    {"fd_pread", "iiiIi", "i", wasi_fd_pread},
+    {"fd_prestat_dir_name", "iii", "i", wasi_fd_prestat_dir_name},
+    {"fd_prestat_get", "ii", "i", wasi_fd_prestat_get},
+    {"fd_pwrite", "iiiIi", "i", wasi_fd_pwrite},
+    {"fd_read", "iiii", "i", wasi_fd_read},
+    {"fd_readdir", "iiiIi", "i", wasi_fd_readdir},
+    {"fd_renumber", "ii", "i", wasi_fd_renumber},
+    {"fd_seek", "iIii", "i", wasi_fd_seek},
+    {"fd_sync", "i", "i", wasi_fd_sync},
+    {"fd_tell", "ii", "i", wasi_fd_tell},
+    {"fd_write", "iiii", "i", wasi_fd_write},
+    {"path_create_directory", "iii", "i", wasi_path_create_directory},
+    {"path_filestat_get", "iiiii", "i", wasi_path_filestat_get},
+    {"path_filestat_set_times", "iiiiIIi", "i", wasi_path_filestat_set_times},
+    {"path_link", "iiiiiii", "i", wasi_path_link},
+    {"path_open", "iiiiiIIii", "i", wasi_path_open},
+    {"path_readlink", "iiiiii", "i", wasi_path_readlink},
+    {"path_remove_directory", "iii", "i", wasi_path_remove_directory},
+    {"path_rename", "iiiiii", "i", wasi_path_rename},
+    {"path_symlink", "iiiii", "i", wasi_path_symlink},
+    {"path_unlink_file", "iii", "i", wasi_path_unlink_file},
+    {"poll_oneoff", "iiii", "i", wasi_poll_oneoff},
+    {"proc_exit", "i", "", wasi_proc_exit},
+    {"proc_raise", "i", "i", wasi_proc_raise},
+    {"random_get", "ii", "i", wasi_random_get},
+    {"sched_yield", "", "i", wasi_sched_yield},
+    {"sock_accept", "iii", "i", wasi_sock_accept},
+    {"sock_recv", "iiiiii", "i", wasi_sock_recv},
+    {"sock_send", "iiiii", "i", wasi_sock_send},
+    {"sock_shutdown", "ii", "i", wasi_sock_shutdown},
     {0},
 };
 
 const wasi_func wasi_unstable_funcs[] = {
-    COMMON_FUNCS,
-    F(fd_filestat_get, "ii", wasi0_fd_filestat_get),
-    F(fd_seek, "iIii", wasi0_fd_seek),
-    F(path_filestat_get, "iiiii", wasi0_path_filestat_get),
-    F(poll_oneoff, "iiii", wasi0_poll_oneoff),
+    {"args_get", "ii", "i", wasi_args_get},
+    {"args_sizes_get", "ii", "i", wasi_args_sizes_get},
+    {"clock_res_get", "ii", "i", wasi_clock_res_get},
+    {"clock_time_get", "iIi", "i", wasi_clock_time_get},
+    {"environ_get", "ii", "i", wasi_environ_get},
+    {"environ_sizes_get", "ii", "i", wasi_environ_sizes_get},
+    {"fd_advise", "iIIi", "i", wasi_fd_advise},
+    {"fd_allocate", "iII", "i", wasi_fd_allocate},
+    {"fd_close", "i", "i", wasi_fd_close},
+    {"fd_datasync", "i", "i", wasi_fd_datasync},
+    {"fd_fdstat_get", "ii", "i", wasi_fd_fdstat_get},
+    {"fd_fdstat_set_flags", "ii", "i", wasi_fd_fdstat_set_flags},
+    {"fd_fdstat_set_rights", "iII", "i", wasi_fd_fdstat_set_rights},
+    {"fd_filestat_get", "ii", "i", wasi0_fd_filestat_get},
+    {"fd_filestat_set_size", "iI", "i", wasi_fd_filestat_set_size},
+    {"fd_filestat_set_times", "iIIi", "i", wasi_fd_filestat_set_times},
+    {"fd_pread", "iiiIi", "i", wasi_fd_pread},
+    {"fd_prestat_dir_name", "iii", "i", wasi_fd_prestat_dir_name},
+    {"fd_prestat_get", "ii", "i", wasi_fd_prestat_get},
+    {"fd_pwrite", "iiiIi", "i", wasi_fd_pwrite},
+    {"fd_read", "iiii", "i", wasi_fd_read},
+    {"fd_readdir", "iiiIi", "i", wasi_fd_readdir},
+    {"fd_renumber", "ii", "i", wasi_fd_renumber},
+    {"fd_seek", "iIii", "i", wasi0_fd_seek},
+    {"fd_sync", "i", "i", wasi_fd_sync},
+    {"fd_tell", "ii", "i", wasi_fd_tell},
+    {"fd_write", "iiii", "i", wasi_fd_write},
+    {"path_create_directory", "iii", "i", wasi_path_create_directory},
+    {"path_filestat_get", "iiiii", "i", wasi0_path_filestat_get},
+    {"path_filestat_set_times", "iiiiIIi", "i", wasi_path_filestat_set_times},
+    {"path_link", "iiiiiii", "i", wasi_path_link},
+    {"path_open", "iiiiiIIii", "i", wasi_path_open},
+    {"path_readlink", "iiiiii", "i", wasi_path_readlink},
+    {"path_remove_directory", "iii", "i", wasi_path_remove_directory},
+    {"path_rename", "iiiiii", "i", wasi_path_rename},
+    {"path_symlink", "iiiii", "i", wasi_path_symlink},
+    {"path_unlink_file", "iii", "i", wasi_path_unlink_file},
+    {"poll_oneoff", "iiii", "i", wasi0_poll_oneoff},
+    {"proc_exit", "i", "", wasi_proc_exit},
+    {"proc_raise", "i", "i", wasi_proc_raise},
+    {"random_get", "ii", "i", wasi_random_get},
+    {"sched_yield", "", "i", wasi_sched_yield},
+    {"sock_recv", "iiiiii", "i", wasi_sock_recv},
+    {"sock_send", "iiiii", "i", wasi_sock_send},
+    {"sock_shutdown", "ii", "i", wasi_sock_shutdown},
     {0},
 };
 
 const wasi_func *wasi_find_func(const wasi_func *table, const char *name)
 {
     for (const wasi_func *f = table; f->name != NULL; f++) {
-        if (strcmp(f->name, name) == 0)
-            return f;
+        if (strcmp(f->name, name) == 0) return f;
     }
     return NULL;
 }

@@ -16,11 +16,21 @@
 #include "util/error.h"
 #include "wasm/wasm.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct wasi_preopen {
     const char *guest_path; /* the name the guest sees, e.g. "/" or "/data" */
     int host_fd;            /* O_PATH|O_DIRECTORY (or plain) directory fd, owned by the caller */
+    /* false (default): RESOLVE_BENEATH, so `..` past the directory and
+     * absolute symlinks fail with ENOTCAPABLE. true: RESOLVE_IN_ROOT, the
+     * directory acts as "/" as in a chroot: absolute symlinks and `..` at
+     * the top resolve inside it. Meant for a container's rootfs mapped at
+     * "/", whose images hold absolute links (/etc/localtime, CA certs).
+     * Either way nothing outside the directory is reachable. Applies to
+     * lookups from this descriptor; directories opened through it are
+     * capabilities of their own (RESOLVE_BENEATH). */
+    bool in_root;
 } wasi_preopen;
 
 typedef struct wasi_config {

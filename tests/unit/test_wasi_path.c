@@ -13,8 +13,7 @@ static bool secret_intact(void)
     char p[128], buf[16] = {0};
     snprintf(p, sizeof(p), "%s/secret.txt", tw_tmp);
     int fd = open(p, O_RDONLY);
-    if (fd < 0)
-        return false;
+    if (fd < 0) return false;
     ssize_t n = read(fd, buf, sizeof(buf) - 1);
     close(fd);
     return n == 6 && strcmp(buf, "SECRET") == 0;
@@ -32,15 +31,24 @@ TEST(open_escapes_are_notcapable)
 {
     wasi_ctx *ctx = tw_ctx();
     uint32_t fd;
-    const char *escapes[] = {"../secret.txt",        "/etc/passwd",      "escape/etc/passwd",
-                             "up/etc/passwd",        "abs",              "sub/../../secret.txt",
-                             "sub/out/secret.txt",   "sec",              "escape",
-                             "sub/dotdot/../secret.txt", "..",           "tmplink",
-                             "sublink/../../secret.txt", "/",            "./../root/file.txt"};
+    const char *escapes[] = {"../secret.txt",
+                             "/etc/passwd",
+                             "escape/etc/passwd",
+                             "up/etc/passwd",
+                             "abs",
+                             "sub/../../secret.txt",
+                             "sub/out/secret.txt",
+                             "sec",
+                             "escape",
+                             "sub/dotdot/../secret.txt",
+                             "..",
+                             "tmplink",
+                             "sublink/../../secret.txt",
+                             "/",
+                             "./../root/file.txt"};
     for (size_t i = 0; i < sizeof(escapes) / sizeof(escapes[0]); i++) {
         uint32_t e = tw_open(ctx, escapes[i], FOLLOW, 0, RO, &fd);
-        if (e != WASI_ENOTCAPABLE)
-            fprintf(stderr, "escape %s gave errno %u\n", escapes[i], e);
+        if (e != WASI_ENOTCAPABLE) fprintf(stderr, "escape %s gave errno %u\n", escapes[i], e);
         CHECK_INT(e, WASI_ENOTCAPABLE);
     }
     tw_done(ctx);
@@ -94,8 +102,7 @@ TEST(create_through_escaping_link_is_refused)
     CHECK_INT(tw_open(ctx, "new.txt", 0, WASI_OFLAG_CREAT | WASI_OFLAG_EXCL, RW, &fd),
               WASI_ESUCCESS);
     CHECK(host_exists("root/new.txt"));
-    CHECK_INT(tw_open(ctx, "new.txt", 0, WASI_OFLAG_CREAT | WASI_OFLAG_EXCL, RW, &fd),
-              WASI_EEXIST);
+    CHECK_INT(tw_open(ctx, "new.txt", 0, WASI_OFLAG_CREAT | WASI_OFLAG_EXCL, RW, &fd), WASI_EEXIST);
     CHECK(secret_intact());
     tw_done(ctx);
 }
@@ -290,6 +297,82 @@ TEST(rename_race_never_escapes)
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
     CHECK_INT(escaped, 0);
+    tw_done(ctx);
+}
+
+/* In-root preopens: absolute links and `..` resolve inside, as in a chroot;
+ * the outside stays unreachable. */
+TEST(in_root_resolves_like_a_chroot)
+{
+    wasi_ctx *ctx = tw_ctx_mode(true);
+    uint32_t fd;
+    CHECK_INT(tw_open(ctx, "abs", FOLLOW, 0, RO, &fd), WASI_ESUCCESS);
+    CHECK_STR(tw_read_all(ctx, fd), "FAKE");
+    CHECK_INT(tw_open(ctx, "escape/etc/passwd", FOLLOW, 0, RO, &fd), WASI_ESUCCESS);
+    CHECK_STR(tw_read_all(ctx, fd), "FAKE");
+    CHECK_INT(tw_open(ctx, "../file.txt", FOLLOW, 0, RO, &fd), WASI_ESUCCESS);
+    CHECK_STR(tw_read_all(ctx, fd), "hello");
+    CHECK_INT(tw_open(ctx, "up/file.txt", FOLLOW, 0, RO, &fd), WASI_ESUCCESS);
+    CHECK_STR(tw_read_all(ctx, fd), "hello");
+    CHECK_INT(tw_open(ctx, "sub/out/file.txt", FOLLOW, 0, RO, &fd), WASI_ESUCCESS);
+    CHECK_STR(tw_read_all(ctx, fd), "hello");
+    /* the secret one level up is simply not there */
+    CHECK_INT(tw_open(ctx, "sec", FOLLOW, 0, RO, &fd), WASI_ENOENT);
+    CHECK_INT(tw_open(ctx, "../secret.txt", FOLLOW, 0, RO, &fd), WASI_ENOENT);
+    CHECK_INT(tw_open(ctx, "sub/out/secret.txt", FOLLOW, 0, RO, &fd), WASI_ENOENT);
+    CHECK_INT(stat_path(ctx, "..", FOLLOW), WASI_ESUCCESS);
+    CHECK_INT(tw_mem[P_OUT + 16], WASI_FILETYPE_DIRECTORY);
+    CHECK_INT(tw_open(ctx, "loop1", FOLLOW, 0, RO, &fd), WASI_ELOOP);
+    /* creation through links lands inside */
+    CHECK_INT(tw_open(ctx, "escape/made.txt", FOLLOW, WASI_OFLAG_CREAT, RW, &fd), WASI_ESUCCESS);
+    CHECK(host_exists("root/made.txt"));
+    CHECK_INT(path_op(ctx, wasi_path_create_directory, "up/newdir"), WASI_ESUCCESS);
+    CHECK(host_exists("root/newdir") && !host_exists("newdir"));
+    /* absolute link targets may be created here, and stay inside */
+    uint64_t n1 = tw_str(P_PATH, "/file.txt"), n2 = tw_str(P_PATH2, "sub/abslink");
+    CHECK_INT(CALL(wasi_path_symlink, P_PATH, n1, 3, P_PATH2, n2), WASI_ESUCCESS);
+    CHECK_INT(tw_open(ctx, "sub/abslink", FOLLOW, 0, RO, &fd), WASI_ESUCCESS);
+    CHECK_STR(tw_read_all(ctx, fd), "hello");
+    /* a directory opened through it is a capability of its own: beneath it only */
+    uint32_t sub;
+    CHECK_INT(tw_open(ctx, "sub", 0, WASI_OFLAG_DIRECTORY, RO | WASI_RIGHTS_DIRECTORY, &sub),
+              WASI_ESUCCESS);
+    uint64_t n = tw_str(P_PATH, "dotdot/file.txt");
+    CHECK_INT(CALL(wasi_path_open, sub, FOLLOW, P_PATH, n, 0, RO, 0, 0, P_OUT), WASI_ENOTCAPABLE);
+    n = tw_str(P_PATH, "abslink");
+    CHECK_INT(CALL(wasi_path_open, sub, FOLLOW, P_PATH, n, 0, RO, 0, 0, P_OUT), WASI_ENOTCAPABLE);
+    CHECK(secret_intact());
+    tw_done(ctx);
+}
+
+TEST(in_root_race_never_escapes)
+{
+    wasi_ctx *ctx = tw_ctx_mode(true);
+    char dir[256], link[256];
+    snprintf(dir, sizeof(dir), "%s/race", tw_root);
+    snprintf(link, sizeof(link), "%s/racelink", tw_root);
+    mkdir(dir, 0755);
+    CHECK(symlink("/", link) == 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        for (;;)
+            renameat2(AT_FDCWD, dir, AT_FDCWD, link, RENAME_EXCHANGE);
+    }
+    int leaked = 0;
+    for (int i = 0; i < 3000; i++) {
+        uint32_t fd;
+        if (tw_open(ctx, "race/../../../etc/passwd", FOLLOW, 0, RO, &fd) == WASI_ESUCCESS) {
+            leaked += strcmp(tw_read_all(ctx, fd), "FAKE") != 0;
+            CALL(wasi_fd_close, fd);
+        }
+        if (tw_open(ctx, "race/../../secret.txt", FOLLOW, 0, RO, &fd) == WASI_ESUCCESS) {
+            leaked++;
+            CALL(wasi_fd_close, fd);
+        }
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    CHECK_INT(leaked, 0);
     tw_done(ctx);
 }
 

@@ -14,7 +14,8 @@
 #define MEM_SIZE 65536
 __attribute__((unused)) static uint8_t tw_mem[MEM_SIZE];
 __attribute__((unused)) static wasi_mem tw_m = {tw_mem, MEM_SIZE};
-__attribute__((unused)) static char tw_tmp[64];  /* the temp dir: secret.txt lives here, outside the preopen */
+__attribute__((
+    unused)) static char tw_tmp[64]; /* the temp dir: secret.txt lives here, outside the preopen */
 __attribute__((unused)) static char tw_root[96]; /* the preopen, fd 3 */
 
 /* Fixed guest addresses for arguments. */
@@ -24,8 +25,7 @@ static inline void tw_write_file(const char *path, const char *text)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd >= 0) {
-        if (write(fd, text, strlen(text)) < 0)
-            perror(path);
+        if (write(fd, text, strlen(text)) < 0) perror(path);
         close(fd);
     }
 }
@@ -35,8 +35,7 @@ static inline void tw_write_file(const char *path, const char *text)
 static inline void tw_plant(void)
 {
     snprintf(tw_tmp, sizeof(tw_tmp), "/tmp/weft-wasi-XXXXXX");
-    if (mkdtemp(tw_tmp) == NULL)
-        abort();
+    if (mkdtemp(tw_tmp) == NULL) abort();
     snprintf(tw_root, sizeof(tw_root), "%s/root", tw_tmp);
     char p[256];
     mkdir(tw_root, 0755);
@@ -49,15 +48,14 @@ static inline void tw_plant(void)
     snprintf(p, sizeof(p), "%s/sub/inner.txt", tw_root);
     tw_write_file(p, "inner");
     const char *links[][2] = {
-        {"/", "escape"},          {"../../..", "up"},          {"/etc/passwd", "abs"},
-        {"loop2", "loop1"},       {"loop1", "loop2"},          {"sub/inner.txt", "inlink"},
-        {"..", "sub/dotdot"},     {"../..", "sub/out"},        {"../secret.txt", "sec"},
-        {"/tmp", "tmplink"},      {"sub", "sublink"},
+        {"/", "escape"},      {"../../..", "up"},   {"/etc/passwd", "abs"},
+        {"loop2", "loop1"},   {"loop1", "loop2"},   {"sub/inner.txt", "inlink"},
+        {"..", "sub/dotdot"}, {"../..", "sub/out"}, {"../secret.txt", "sec"},
+        {"/tmp", "tmplink"},  {"sub", "sublink"},
     };
     for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
         snprintf(p, sizeof(p), "%s/%s", tw_root, links[i][1]);
-        if (symlink(links[i][0], p) < 0)
-            perror(p);
+        if (symlink(links[i][0], p) < 0) perror(p);
     }
 }
 
@@ -65,16 +63,23 @@ static inline void tw_cleanup(void)
 {
     char cmd[160];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tw_tmp);
-    if (system(cmd) != 0)
-        fprintf(stderr, "cleanup failed\n");
+    if (system(cmd) != 0) fprintf(stderr, "cleanup failed\n");
 }
 
-/* A context with preopen "/sandbox" (fd 3) over a planted tree. */
-static inline wasi_ctx *tw_ctx(void)
+/* A context with preopen "/sandbox" (fd 3) over a planted tree; `in_root`
+ * selects chroot-like resolution (and plants root/etc/passwd = "FAKE"). */
+static inline wasi_ctx *tw_ctx_mode(bool in_root)
 {
     tw_plant();
+    if (in_root) {
+        char p[256];
+        snprintf(p, sizeof(p), "%s/etc", tw_root);
+        mkdir(p, 0755);
+        snprintf(p, sizeof(p), "%s/etc/passwd", tw_root);
+        tw_write_file(p, "FAKE");
+    }
     int dfd = open(tw_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    wasi_preopen pre = {"/sandbox", dfd};
+    wasi_preopen pre = {"/sandbox", dfd, in_root};
     char *argv[] = {"prog", "a b", ""};
     char *envp[] = {"K=V", "EMPTY="};
     wasi_config cfg = {argv, 3, envp, 2, &pre, 1, 0, 1, 2};
@@ -87,6 +92,11 @@ static inline wasi_ctx *tw_ctx(void)
     close(dfd); /* the context holds its own copy */
     memset(tw_mem, 0, sizeof(tw_mem));
     return ctx;
+}
+
+static inline wasi_ctx *tw_ctx(void)
+{
+    return tw_ctx_mode(false);
 }
 
 static inline void tw_done(wasi_ctx *ctx)
@@ -107,17 +117,18 @@ static inline uint64_t tw_str(uint64_t at, const char *s)
 
 /* path_open relative to the preopen with full rights; returns errno, *fd the new fd */
 static inline uint32_t tw_open(wasi_ctx *ctx, const char *path, uint32_t lookup, uint32_t oflags,
-                        uint64_t rights, uint32_t *fd)
+                               uint64_t rights, uint32_t *fd)
 {
     uint64_t n = tw_str(P_PATH, path);
-    uint32_t e = CALL(wasi_path_open, 3, lookup, P_PATH, n, oflags, rights, WASI_RIGHTS_ALL, 0,
-                      P_OUT);
+    uint32_t e =
+        CALL(wasi_path_open, 3, lookup, P_PATH, n, oflags, rights, WASI_RIGHTS_ALL, 0, P_OUT);
     *fd = e == WASI_ESUCCESS ? wasi_ld32(&tw_m, P_OUT) : UINT32_MAX;
     return e;
 }
 
 #define RW (WASI_RIGHTS_REGULAR_FILE)
-#define RO (WASI_RIGHT_FD_READ | WASI_RIGHT_FD_SEEK | WASI_RIGHT_FD_FILESTAT_GET | WASI_RIGHT_FD_READDIR)
+#define RO                                                                                         \
+    (WASI_RIGHT_FD_READ | WASI_RIGHT_FD_SEEK | WASI_RIGHT_FD_FILESTAT_GET | WASI_RIGHT_FD_READDIR)
 
 /* Read a whole small file through fd_read into a static buffer. */
 static inline const char *tw_read_all(wasi_ctx *ctx, uint32_t fd)
@@ -125,8 +136,7 @@ static inline const char *tw_read_all(wasi_ctx *ctx, uint32_t fd)
     static char out[512];
     wasi_st32(&tw_m, P_IOV, P_BUF);
     wasi_st32(&tw_m, P_IOV + 4, sizeof(out) - 1);
-    if (CALL(wasi_fd_read, fd, P_IOV, 1, P_OUT) != WASI_ESUCCESS)
-        return "(read error)";
+    if (CALL(wasi_fd_read, fd, P_IOV, 1, P_OUT) != WASI_ESUCCESS) return "(read error)";
     uint32_t n = wasi_ld32(&tw_m, P_OUT);
     memcpy(out, tw_mem + P_BUF, n);
     out[n] = '\0';
