@@ -23,6 +23,13 @@
 int wat_to_wasm(const char *text, size_t len, const char *origin, uint8_t **out, size_t *out_len,
                 weft_error **err);
 
+/* Like wat_to_wasm, but the text may also be one script-level
+ * `(module $id? binary "..."*)` or `(module $id? quote "..."*)`. */
+int wat_text_to_wasm(const char *text, size_t len, const char *origin, uint8_t **out,
+                     size_t *out_len, weft_error **err);
+/* wat_text_to_wasm on a file's contents (messages name the path). */
+int wat_file_to_wasm(const char *path, uint8_t **out, size_t *out_len, weft_error **err);
+
 /* ---- tokens (for script parsers) ------------------------------------- */
 
 typedef enum wat_tok_kind {
@@ -76,15 +83,14 @@ typedef struct wat_module_result {
  * past its ')'. For `quote` modules the quoted text is parsed too, so a
  * malformed quote module fails here (the script runner can tell by first
  * checking wat_module_form_at()). */
-int wat_parse_module_at(const wat_tokens *t, size_t *pos, wat_module_result *out,
-                        weft_error **err);
+int wat_parse_module_at(const wat_tokens *t, size_t *pos, wat_module_result *out, weft_error **err);
 
 /* The form of the `(module ...)` at token `pos` without parsing it. */
 wat_module_form wat_module_form_at(const wat_tokens *t, size_t pos);
 
 /* Error helper shared by the wat_* files: "origin:LINE:COL: message", kind
  * WF_ERR_MALFORMED. Returns -1. */
-int wat_error_at(const wat_tokens *t, const wat_token *tok, weft_error **err, const char *fmt,
-                 ...) __attribute__((format(printf, 4, 5)));
+int wat_error_at(const wat_tokens *t, const wat_token *tok, weft_error **err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 #endif

@@ -107,6 +107,9 @@ int wat_expect_rpar(wat_parser *p, weft_error **err);
 /* Skip a balanced s-expression starting at the current '(' (or one token). */
 int wat_skip_sexpr(wat_parser *p, weft_error **err);
 int wat_take_string(wat_parser *p, wat_buf *out, weft_error **err);
+/* A string that must be valid UTF-8 (import and export names). */
+int wat_take_name(wat_parser *p, wat_buf *out, weft_error **err);
+bool wat_utf8_valid(const uint8_t *s, size_t len);
 
 /* numbers at the current token */
 int wat_take_u32(wat_parser *p, uint32_t *out, weft_error **err);
