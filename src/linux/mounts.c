@@ -434,10 +434,8 @@ static int apply_parsed(rootfs_ctx *ctx, const oci_mount *m, const char *dest, c
                         weft_error **err)
 {
     if (o->idmap || o->ridmap || m->n_uid_mappings > 0 || m->n_gid_mappings > 0)
-        return werr_set(err, ENOTSUP,
-                        "idmapped mounts (idmap, ridmap, uidMappings) are not "
-                        "supported");
-    if (o->tmpcopyup) return werr_set(err, ENOTSUP, "option tmpcopyup is not supported");
+        return werr_set(err, 0, "idmapped mounts (idmap, ridmap, uidMappings) are not supported");
+    if (o->tmpcopyup) return werr_set(err, 0, "option tmpcopyup is not supported");
     bool bind = o->bind || (m->type != NULL && strcmp(m->type, "bind") == 0);
     if (!bind && (m->type == NULL || m->type[0] == '\0'))
         return werr_set(err, 0, "type is required unless the options say bind or rbind");

@@ -89,6 +89,25 @@ static int read_all(const char *path, char *buf, size_t cap)
     return (int)n;
 }
 
+static int run_child(int (*fn)(const char *), const char *arg)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) _exit(fn(arg));
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status);
+}
+
+static void dump_mountinfo(void)
+{
+    if (getenv("WEFT_TEST_DEBUG") == NULL)
+        return;
+    static char big[65536];
+    if (read_all("/proc/self/mountinfo", big, sizeof(big)) > 0)
+        fputs(big, stderr);
+}
+
 static const char *o_proc[] = {"nosuid", "noexec", "nodev", NULL};
 static const char *o_dev[] = {"nosuid", "strictatime", "mode=755", "size=65536k", NULL};
 static const char *o_pts[] = {"nosuid",    "noexec", "newinstance", "ptmxmode=0666",
@@ -248,22 +267,8 @@ static int full_child(const char *base)
         return 94;
     }
     full_checks();
-    if (getenv("WEFT_TEST_DEBUG")) {
-        char big[16384];
-        read_all("/proc/self/mountinfo", big, sizeof(big));
-        fputs(big, stderr);
-    }
+    dump_mountinfo();
     return unit_failed_checks;
-}
-
-static int run_child(int (*fn)(const char *), const char *arg)
-{
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) _exit(fn(arg));
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status);
 }
 
 TEST(full_container_view)
@@ -272,6 +277,195 @@ TEST(full_container_view)
     CHECK_INT(run_child(full_child, base), 0);
     struct stat st;
     CHECK(lstat("/weft-escape", &st) < 0);
+    sh("rm -rf %s", base);
+}
+
+static int write_file(const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t n = write(fd, text, strlen(text));
+    close(fd);
+    return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+static oci_spec basic_spec(char *root, const char *base, oci_mount *mounts, size_t n)
+{
+    static oci_namespace ns[] = {{.type = OCI_NS_MOUNT}, {.type = OCI_NS_USER}};
+    oci_spec spec = {0};
+    spec.root_path = root;
+    spec.bundle = (char *)base;
+    spec.mounts = mounts;
+    spec.n_mounts = n;
+    spec.linux_.namespaces = ns;
+    spec.linux_.n_namespaces = 2;
+    return spec;
+}
+
+/* Rootless-like: a user namespace where only uid/gid 0 are mapped, no own
+ * network or IPC namespace. Exercises every fallback: devices bound from the
+ * host, devpts without gid=5, sysfs and mqueue bound from the host, cgroup
+ * bound from the host, remounts keeping locked flags. */
+static int userns_container(const char *base)
+{
+    if (mount(NULL, "/", NULL, MS_PRIVATE | MS_REC, NULL) < 0) return 80;
+    cleanup_free char *root = xasprintf("%s/rootfs", base);
+    cleanup_free char *data = xasprintf("%s/data", base);
+    oci_mount mounts[] = {
+        mnt("/proc", "proc", "proc", o_proc),       mnt("/dev", "tmpfs", "tmpfs", o_dev),
+        mnt("/dev/pts", "devpts", "devpts", o_pts), mnt("/dev/mqueue", "mqueue", "mqueue", o_proc),
+        mnt("/sys", "sysfs", "sysfs", o_sys),       mnt("/sys/fs/cgroup", "cgroup", "cgroup", o_cg),
+        mnt("/data", "bind", data, o_rbind_ro),
+    };
+    oci_spec spec = basic_spec(root, base, mounts, sizeof(mounts) / sizeof(mounts[0]));
+    spec.root_readonly = true;
+    char *ro[] = {"/proc/sys", NULL};
+    spec.linux_.readonly_paths = ro;
+    spec.linux_.n_readonly_paths = 1;
+    char *masked[] = {"/proc/version", NULL};
+    spec.linux_.masked_paths = masked;
+    spec.linux_.n_masked_paths = 1;
+    weft_error *err = NULL;
+    if (rootfs_prepare(&spec, true, &err) < 0 || rootfs_pivot(&spec, false, &err) < 0 ||
+        rootfs_finalize(&spec, &err) < 0) {
+        fprintf(stderr, "userns container: %s\n", err->msg);
+        return 81;
+    }
+    struct stat st;
+    char buf[64];
+    CHECK_INT(stat("/dev/null", &st), 0);
+    CHECK(S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3));
+    char *t = mount_at("/dev/null"); /* bound from the host, not mknod'ed */
+    CHECK(t != NULL);
+    free(t);
+    int fd = open("/dev/null", O_WRONLY);
+    CHECK(fd >= 0 && write(fd, "x", 1) == 1);
+    if (fd >= 0) close(fd);
+    t = mount_at("/dev/pts");
+    CHECK_STR(t, "devpts");
+    free(t);
+    t = mount_at("/sys");
+    CHECK_STR(t, "sysfs");
+    free(t);
+    CHECK(is_readonly("/sys"));
+    CHECK(is_readonly("/sys/fs/cgroup"));
+    CHECK(lstat("/sys/fs/cgroup/cpu", &st) == 0 ||
+          lstat("/sys/fs/cgroup/cgroup.controllers", &st) == 0);
+    CHECK(is_readonly("/"));
+    CHECK(is_readonly("/data"));
+    CHECK(is_readonly("/data/sub"));
+    CHECK(is_readonly("/proc/sys"));
+    CHECK_INT(read_all("/proc/version", buf, sizeof(buf)), 0);
+    dump_mountinfo();
+    return unit_failed_checks;
+}
+
+static int userns_child(const char *base)
+{
+    if (unshare(CLONE_NEWUSER) < 0) return 70;
+    if (write_file("/proc/self/setgroups", "deny") < 0 ||
+        write_file("/proc/self/uid_map", "0 0 1") < 0 ||
+        write_file("/proc/self/gid_map", "0 0 1") < 0)
+        return 71;
+    if (unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC) < 0) return 72;
+    return run_child(userns_container, base); /* pid 1 of the new pid namespace */
+}
+
+TEST(user_namespace_fallbacks)
+{
+    cleanup_free char *base = make_bundle();
+    CHECK_INT(run_child(userns_child, base), 0);
+    sh("rm -rf %s", base);
+}
+
+static int no_pivot_child(const char *base)
+{
+    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_PRIVATE | MS_REC, NULL) < 0)
+        return 90;
+    cleanup_free char *root = xasprintf("%s/rootfs", base);
+    oci_mount mounts[] = {
+        mnt("/proc", "proc", "proc", o_proc),
+        mnt("/dev", "tmpfs", "tmpfs", o_dev),
+    };
+    oci_spec spec = basic_spec(root, base, mounts, 2);
+    spec.linux_.rootfs_propagation = "rshared";
+    weft_error *err = NULL;
+    if (rootfs_prepare(&spec, false, &err) < 0 || rootfs_pivot(&spec, true, &err) < 0 ||
+        rootfs_finalize(&spec, &err) < 0) {
+        fprintf(stderr, "no-pivot container: %s\n", err->msg);
+        return 91;
+    }
+    char buf[64];
+    CHECK_STR(getcwd(buf, sizeof(buf)), "/");
+    CHECK(access("/bin/busybox", X_OK) == 0);
+    struct stat st;
+    CHECK_INT(stat("/dev/zero", &st), 0);
+    CHECK(S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 5));
+    /* rootfsPropagation "rshared": the container's root mount is shared */
+    weft_error *e = NULL;
+    mountinfo_entry *mi;
+    size_t n;
+    CHECK_INT(mountinfo_read(&mi, &n, &e), 0);
+    bool shared = false;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(mi[i].mount_point, "/") == 0 && strstr(mi[i].optional, "shared:")) shared = true;
+    mountinfo_free(mi, n);
+    CHECK(shared);
+    return unit_failed_checks;
+}
+
+TEST(no_pivot_and_shared_propagation)
+{
+    cleanup_free char *base = make_bundle();
+    CHECK_INT(run_child(no_pivot_child, base), 0);
+    sh("rm -rf %s", base);
+}
+
+static int refusal_child(const char *base)
+{
+    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_PRIVATE | MS_REC, NULL) < 0)
+        return 90;
+    cleanup_free char *root = xasprintf("%s/rootfs", base);
+    static const char *idmap[] = {"rbind", "idmap", NULL};
+    static const char *copyup[] = {"tmpcopyup", NULL};
+    static const char *none[] = {NULL};
+    static const struct {
+        oci_mount m;
+        const char *msg;
+    } cases[] = {
+        {{.destination = "/x",
+          .type = "bind",
+          .source = "/tmp",
+          .options = (char **)idmap,
+          .n_options = 2},
+         "mounts[0] (bind on /x): idmapped mounts (idmap, ridmap, uidMappings) are not supported"},
+        {{.destination = "/x",
+          .type = "tmpfs",
+          .source = "tmpfs",
+          .options = (char **)copyup,
+          .n_options = 1},
+         "mounts[0] (tmpfs on /x): option tmpcopyup is not supported"},
+        {{.destination = "/x", .type = NULL, .source = "/tmp", .options = (char **)none},
+         "mounts[0] (bind on /x): type is required unless the options say bind or rbind"},
+        {{.destination = "/x", .type = "bind", .source = "/nonexistent-weft"},
+         "mounts[0] (bind on /x): open source /nonexistent-weft: No such file or directory"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        oci_mount m = cases[i].m;
+        oci_spec spec = basic_spec(root, base, &m, 1);
+        weft_error *err = NULL;
+        CHECK_INT(rootfs_prepare(&spec, false, &err), -1);
+        CHECK(err != NULL);
+        if (err != NULL) CHECK_STR(err->msg, cases[i].msg);
+        werr_free(err);
+    }
+    return unit_failed_checks;
+}
+
+TEST(unsupported_and_invalid_mounts_refused)
+{
+    cleanup_free char *base = make_bundle();
+    CHECK_INT(run_child(refusal_child, base), 0);
     sh("rm -rf %s", base);
 }
 
