@@ -100,9 +100,31 @@ int path_open_in_root(int rootfd, const char *path, int flags, weft_error **err)
     return fd;
 }
 
-int path_mkdir_in_root(int rootfd, const char *path, mode_t mode, weft_error **err)
+/* Creating through a dangling symlink (an image's /etc/resolv.conf ->
+ * ../run/systemd/resolve/stub-resolv.conf) creates what it points to, like
+ * runc does. The component [start, end) of `clean` is looked up in dirfd; if
+ * it is a symlink, the path with that component replaced by the link's target
+ * is returned, cleaned (so still inside the root); NULL otherwise. */
+static char *substitute_symlink(int dirfd, const char *name, const char *clean, size_t start,
+                                size_t end)
 {
-    cleanup_free char *clean = path_clean(path);
+    char target[4096];
+    ssize_t n = readlinkat(dirfd, name, target, sizeof(target) - 1);
+    if (n <= 0) return NULL;
+    target[n] = '\0';
+    cleanup_free char *joined = target[0] == '/'
+                                    ? xasprintf("%s%s", target, clean + end)
+                                    : xasprintf("%.*s%s%s", (int)start, clean, target, clean + end);
+    return path_clean(joined);
+}
+
+#define MAX_SYMLINKS 40
+
+/* One pass of mkdir -p; returns -2 (with *pclean replaced) when a dangling
+ * symlink component was substituted and the walk must start again. */
+static int mkdir_walk(int rootfd, char **pclean, mode_t mode, weft_error **err)
+{
+    char *clean = *pclean;
     int cur = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
     if (cur < 0) return werr_sys(err, "dup rootfs descriptor");
     /* Walk the clean path one component at a time. Each prefix is resolved
@@ -125,6 +147,20 @@ int path_mkdir_in_root(int rootfd, const char *path, mode_t mode, weft_error **e
                 return werr_set(err, e, "mkdir %s in the rootfs", clean);
             }
             fd = openat2_in_root(rootfd, clean, O_PATH | O_DIRECTORY, 0);
+            if (fd < 0 && errno == ENOENT) {
+                cleanup_free char *name = xstrdup(p);
+                *end = saved;
+                char *sub = substitute_symlink(cur, name, clean, (size_t)(p - clean),
+                                               (size_t)(end - clean));
+                if (sub != NULL) {
+                    close(cur);
+                    free(clean);
+                    *pclean = sub;
+                    return -2;
+                }
+                *end = '\0';
+                errno = ENOENT;
+            }
         }
         if (fd < 0) {
             int e = errno;
@@ -139,24 +175,44 @@ int path_mkdir_in_root(int rootfd, const char *path, mode_t mode, weft_error **e
     return cur;
 }
 
+int path_mkdir_in_root(int rootfd, const char *path, mode_t mode, weft_error **err)
+{
+    cleanup_free char *clean = path_clean(path);
+    for (int links = 0; links <= MAX_SYMLINKS; links++) {
+        int fd = mkdir_walk(rootfd, &clean, mode, err);
+        if (fd != -2) return fd;
+    }
+    return werr_set(err, ELOOP, "mkdir %s in the rootfs", path);
+}
+
 int path_mkfile_in_root(int rootfd, const char *path, mode_t mode, weft_error **err)
 {
     cleanup_free char *clean = path_clean(path);
-    int fd = openat2_in_root(rootfd, clean, O_PATH, 0);
-    if (fd >= 0) return fd;
-    if (errno != ENOENT) return werr_sys(err, "open %s in the rootfs", clean);
-    char *slash = strrchr(clean, '/');
-    cleanup_free char *parent = xstrndup(clean, (size_t)(slash - clean));
-    cleanup_close int dirfd = path_mkdir_in_root(rootfd, parent[0] ? parent : "/", 0755, err);
-    if (dirfd < 0) return -1;
-    /* Created through the root-confined open as well: if the last component
-     * is a dangling symlink its target is created, but inside the root. */
-    fd = openat2_in_root(rootfd, clean, O_CREAT | O_WRONLY | O_NOCTTY, mode);
-    if (fd < 0) return werr_sys(err, "create %s in the rootfs", clean);
-    close(fd);
-    fd = openat2_in_root(rootfd, clean, O_PATH, 0);
-    if (fd < 0) return werr_sys(err, "open %s in the rootfs", clean);
-    return fd;
+    for (int links = 0; links <= MAX_SYMLINKS; links++) {
+        int fd = openat2_in_root(rootfd, clean, O_PATH, 0);
+        if (fd >= 0) return fd;
+        if (errno != ENOENT) return werr_sys(err, "open %s in the rootfs", clean);
+        char *slash = strrchr(clean, '/');
+        cleanup_free char *parent = xstrndup(clean, (size_t)(slash - clean));
+        cleanup_close int dirfd = path_mkdir_in_root(rootfd, parent[0] ? parent : "/", 0755, err);
+        if (dirfd < 0) return -1;
+        /* Created through the root-confined open as well. */
+        fd = openat2_in_root(rootfd, clean, O_CREAT | O_WRONLY | O_NOCTTY, mode);
+        if (fd >= 0) {
+            close(fd);
+            fd = openat2_in_root(rootfd, clean, O_PATH, 0);
+            if (fd < 0) return werr_sys(err, "open %s in the rootfs", clean);
+            return fd;
+        }
+        if (errno != ENOENT) return werr_sys(err, "create %s in the rootfs", clean);
+        /* a dangling symlink whose target's directory is missing */
+        char *sub =
+            substitute_symlink(dirfd, slash + 1, clean, (size_t)(slash + 1 - clean), strlen(clean));
+        if (sub == NULL) return werr_set(err, ENOENT, "create %s in the rootfs", clean);
+        free(clean);
+        clean = sub;
+    }
+    return werr_set(err, ELOOP, "create %s in the rootfs", path);
 }
 
 /* ---- masked and readonly paths (run after pivot_root: "/" is the rootfs) ---- */
