@@ -31,6 +31,10 @@ const char *path_fd(int fd, char buf[32]);
  * (O_CLOEXEC is added). Returns the fd. */
 int path_open_in_root(int rootfd, const char *path, int flags, weft_error **err);
 
+/* Fails if `path` inside rootfd goes through a symlink (a missing path is
+ * fine: it will be created as directories). */
+int path_check_no_symlinks(int rootfd, const char *path, weft_error **err);
+
 /* mkdir -p of `path` inside rootfd, each component resolved in the root as
  * above. Returns an O_PATH fd of the directory. */
 int path_mkdir_in_root(int rootfd, const char *path, mode_t mode, weft_error **err);

@@ -293,6 +293,122 @@ static char *strip_option(const char *data, const char *prefix)
     return out;
 }
 
+/* ---- tmpcopyup: a tmpfs that starts with what the image had there ---- */
+
+static int copy_tree(int from, int to, weft_error **err);
+
+static int copy_file(int from, int to, const char *name, mode_t mode, weft_error **err)
+{
+    cleanup_close int in = openat(from, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (in < 0) return werr_sys(err, "open %s", name);
+    cleanup_close int out =
+        openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0777);
+    if (out < 0) return werr_sys(err, "create %s", name);
+    char buf[65536];
+    for (;;) {
+        ssize_t n = read(in, buf, sizeof(buf));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return werr_sys(err, "read %s", name);
+        if (n == 0) return 0;
+        for (ssize_t off = 0; off < n;) {
+            ssize_t w = write(out, buf + off, (size_t)(n - off));
+            if (w < 0 && errno == EINTR) continue;
+            if (w < 0) return werr_sys(err, "write %s", name);
+            off += w;
+        }
+    }
+}
+
+/* One directory entry; never follows a symlink (everything is relative to
+ * directory descriptors, opened with O_NOFOLLOW). */
+static int copy_entry(int from, int to, const char *name, const struct stat *st, weft_error **err)
+{
+    if (S_ISDIR(st->st_mode)) {
+        if (mkdirat(to, name, 0700) < 0 && errno != EEXIST) return werr_sys(err, "mkdir %s", name);
+        cleanup_close int sub_from =
+            openat(from, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        cleanup_close int sub_to =
+            openat(to, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (sub_from < 0 || sub_to < 0) return werr_sys(err, "open directory %s", name);
+        if (copy_tree(sub_from, sub_to, err) < 0) return werr_prefix(err, "%s", name);
+    } else if (S_ISREG(st->st_mode)) {
+        if (copy_file(from, to, name, st->st_mode, err) < 0) return -1;
+    } else if (S_ISLNK(st->st_mode)) {
+        char target[4096];
+        ssize_t n = readlinkat(from, name, target, sizeof(target) - 1);
+        if (n < 0) return werr_sys(err, "readlink %s", name);
+        target[n] = '\0';
+        if (symlinkat(target, to, name) < 0) return werr_sys(err, "symlink %s", name);
+    } else if (S_ISSOCK(st->st_mode)) {
+        return 0; /* a socket is meaningless without its listener */
+    } else if (mknodat(to, name, st->st_mode, st->st_rdev) < 0) {
+        return werr_sys(err, "mknod %s", name);
+    }
+    if (fchownat(to, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != EPERM &&
+        errno != EINVAL)
+        return werr_sys(err, "chown %s", name);
+    /* after chown, which clears the set-id bits */
+    if (!S_ISLNK(st->st_mode) && fchmodat(to, name, st->st_mode & 07777, 0) < 0)
+        return werr_sys(err, "chmod %s", name);
+    return 0;
+}
+
+static int copy_tree(int from, int to, weft_error **err)
+{
+    int dfd = fcntl(from, F_DUPFD_CLOEXEC, 3);
+    DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
+    if (d == NULL) {
+        if (dfd >= 0) close(dfd);
+        return werr_sys(err, "read directory");
+    }
+    int rc = 0;
+    for (struct dirent *de; rc == 0 && (de = readdir(d)) != NULL;) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
+        struct stat st;
+        if (fstatat(from, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+            rc = werr_sys(err, "stat %s", de->d_name);
+        else
+            rc = copy_entry(from, to, de->d_name, &st, err);
+    }
+    closedir(d);
+    return rc;
+}
+
+/* Mount the tmpfs over `fd` (O_PATH of the destination) and copy what was
+ * under it into it, with the directory's own mode and owner. */
+static int tmpfs_copyup(rootfs_ctx *ctx, int fd, const char *dest, const oci_mount *m,
+                        const mount_opts *o, unsigned long flags, weft_error **err)
+{
+    if (m->type == NULL || strcmp(m->type, "tmpfs") != 0)
+        return werr_set(err, 0, "option tmpcopyup is only valid for tmpfs");
+    cleanup_close int old = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (old < 0) return werr_sys(err, "open %s", dest);
+    struct stat st;
+    if (fstat(old, &st) < 0) return werr_sys(err, "stat %s", dest);
+    char buf[32];
+    const char *source = m->source != NULL && m->source[0] != '\0' ? m->source : "tmpfs";
+    if (mount(source, path_fd(fd, buf), "tmpfs", flags & ~MS_RDONLY, o->data) < 0)
+        return werr_sys(err, "mount tmpfs");
+    int top = reopen(ctx, dest, err);
+    if (top < 0) return -1;
+    cleanup_close int new = openat(top, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int rc = 0;
+    if (new < 0)
+        rc = werr_sys(err, "open the new tmpfs");
+    else if (copy_tree(old, new, err) < 0)
+        rc = werr_prefix(err, "tmpcopyup");
+    else if (fchown(new, st.st_uid, st.st_gid) < 0 || fchmod(new, st.st_mode & 07777) < 0)
+        rc = werr_sys(err, "tmpcopyup: set owner and mode");
+    else if ((flags & MS_RDONLY) &&
+             mount(NULL, path_fd(top, buf), NULL, MS_REMOUNT | flags, o->data) < 0)
+        rc = werr_sys(err, "remount read-only");
+    if (rc < 0) {
+        close(top);
+        return -1;
+    }
+    return top;
+}
+
 static int do_fs(rootfs_ctx *ctx, const oci_mount *m, const char *dest, const mount_opts *o,
                  weft_error **err)
 {
@@ -304,8 +420,14 @@ static int do_fs(rootfs_ctx *ctx, const oci_mount *m, const char *dest, const mo
         flags &= ~MS_RDONLY;
         ctx->dev_readonly = true;
     }
+    /* proc and sysfs on a symlink would show up wherever it points (the
+     * CVE-2019-19921 class): refuse, like runc. */
+    if ((strcmp(type, "proc") == 0 || strcmp(type, "sysfs") == 0) &&
+        path_check_no_symlinks(ctx->rootfd, dest, err) < 0)
+        return -1;
     cleanup_close int fd = path_mkdir_in_root(ctx->rootfd, dest, 0755, err);
     if (fd < 0) return -1;
+    if (o->tmpcopyup) return tmpfs_copyup(ctx, fd, dest, m, o, flags, err);
     char buf[32];
     path_fd(fd, buf);
     const char *source = m->source != NULL && m->source[0] != '\0' ? m->source : type;
@@ -435,7 +557,6 @@ static int apply_parsed(rootfs_ctx *ctx, const oci_mount *m, const char *dest, c
 {
     if (o->idmap || o->ridmap || m->n_uid_mappings > 0 || m->n_gid_mappings > 0)
         return werr_set(err, 0, "idmapped mounts (idmap, ridmap, uidMappings) are not supported");
-    if (o->tmpcopyup) return werr_set(err, 0, "option tmpcopyup is not supported");
     bool bind = o->bind || (m->type != NULL && strcmp(m->type, "bind") == 0);
     if (!bind && (m->type == NULL || m->type[0] == '\0'))
         return werr_set(err, 0, "type is required unless the options say bind or rbind");

@@ -88,6 +88,25 @@ static int openat2_in_root(int rootfd, const char *path, int flags, mode_t mode)
     return fd;
 }
 
+int path_check_no_symlinks(int rootfd, const char *path, weft_error **err)
+{
+    struct open_how how = {
+        .flags = O_PATH | O_CLOEXEC,
+        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS,
+    };
+    const char *rel = path;
+    while (*rel == '/')
+        rel++;
+    int fd = (int)syscall(SYS_openat2, rootfd, *rel ? rel : ".", &how, sizeof(how));
+    if (fd >= 0) {
+        close(fd);
+        return 0;
+    }
+    if (errno == ENOENT) return 0;
+    if (errno == ELOOP) return werr_set(err, 0, "%s in the rootfs must not be a symlink", path);
+    return werr_sys(err, "open %s in the rootfs", path);
+}
+
 int path_open_in_root(int rootfd, const char *path, int flags, weft_error **err)
 {
     int fd = openat2_in_root(rootfd, path, flags, 0);

@@ -101,11 +101,9 @@ static int run_child(int (*fn)(const char *), const char *arg)
 
 static void dump_mountinfo(void)
 {
-    if (getenv("WEFT_TEST_DEBUG") == NULL)
-        return;
+    if (getenv("WEFT_TEST_DEBUG") == NULL) return;
     static char big[65536];
-    if (read_all("/proc/self/mountinfo", big, sizeof(big)) > 0)
-        fputs(big, stderr);
+    if (read_all("/proc/self/mountinfo", big, sizeof(big)) > 0) fputs(big, stderr);
 }
 
 static const char *o_proc[] = {"nosuid", "noexec", "nodev", NULL};
@@ -118,6 +116,7 @@ static const char *o_cg[] = {"nosuid", "noexec", "nodev", "relatime", "ro", NULL
 static const char *o_rbind_ro[] = {"rbind", "ro", NULL};
 static const char *o_bind_ro[] = {"bind", "ro", NULL};
 static const char *o_priv[] = {"rprivate", "mode=700", NULL};
+static const char *o_copyup[] = {"tmpcopyup", "nosuid", "mode=700", NULL};
 
 static void full_checks(void)
 {
@@ -190,6 +189,31 @@ static void full_checks(void)
     int fd = open("/dev/ptmx", O_RDWR | O_NOCTTY);
     CHECK(fd >= 0);
     if (fd >= 0) close(fd);
+    /* the console pty bound over /dev/console */
+    int master = posix_openpt(O_RDWR | O_NOCTTY);
+    CHECK(master >= 0);
+    if (master >= 0) {
+        CHECK_INT(unlockpt(master), 0);
+        char *pts = ptsname(master);
+        CHECK(pts != NULL && strncmp(pts, "/dev/pts/", 9) == 0);
+        int slave = pts ? open(pts, O_RDWR | O_NOCTTY) : -1;
+        weft_error *err = NULL;
+        CHECK_INT(rootfs_setup_console(slave, &err), 0);
+        CHECK_INT(stat("/dev/console", &st), 0);
+        CHECK(S_ISCHR(st.st_mode) && major(st.st_rdev) == 136);
+        close(slave);
+        close(master);
+    }
+    /* /bin is a tmpfs holding a copy of the image's /bin */
+    t = mount_at("/bin");
+    CHECK_STR(t, "tmpfs");
+    free(t);
+    CHECK_INT(stat("/bin", &st), 0);
+    CHECK_INT(st.st_mode & 07777, 0755); /* the directory's mode, not mode=700 */
+    CHECK_INT(stat("/bin/busybox", &st), 0);
+    CHECK(S_ISREG(st.st_mode) && st.st_size > 100000 && (st.st_mode & 0111));
+    n = readlink("/bin/sh", buf, sizeof(buf));
+    CHECK(n == 7 && memcmp(buf, "busybox", 7) == 0);
     /* the old root is gone */
     CHECK(access("/bin/busybox", X_OK) == 0);
     CHECK(access("/tmp", F_OK) < 0);
@@ -205,6 +229,7 @@ static int full_child(const char *base)
     cleanup_free char *root = xasprintf("%s/rootfs", base);
     cleanup_free char *data = xasprintf("%s/data", base);
     oci_mount mounts[] = {
+        mnt("/bin", "tmpfs", "tmpfs", o_copyup),
         mnt("/proc", "proc", "proc", o_proc),
         mnt("/dev", "tmpfs", "tmpfs", o_dev),
         mnt("/dev/pts", "devpts", "devpts", o_pts),
@@ -428,6 +453,7 @@ static int refusal_child(const char *base)
     cleanup_free char *root = xasprintf("%s/rootfs", base);
     static const char *idmap[] = {"rbind", "idmap", NULL};
     static const char *copyup[] = {"tmpcopyup", NULL};
+    static const char *nosuid[] = {"nosuid", NULL};
     static const char *none[] = {NULL};
     static const struct {
         oci_mount m;
@@ -440,11 +466,17 @@ static int refusal_child(const char *base)
           .n_options = 2},
          "mounts[0] (bind on /x): idmapped mounts (idmap, ridmap, uidMappings) are not supported"},
         {{.destination = "/x",
-          .type = "tmpfs",
-          .source = "tmpfs",
+          .type = "proc",
+          .source = "proc",
           .options = (char **)copyup,
           .n_options = 1},
-         "mounts[0] (tmpfs on /x): option tmpcopyup is not supported"},
+         "mounts[0] (proc on /x): option tmpcopyup is only valid for tmpfs"},
+        {{.destination = "/evil/proc",
+          .type = "proc",
+          .source = "proc",
+          .options = (char **)nosuid,
+          .n_options = 1},
+         "mounts[0] (proc on /evil/proc): /evil/proc in the rootfs must not be a symlink"},
         {{.destination = "/x", .type = NULL, .source = "/tmp", .options = (char **)none},
          "mounts[0] (bind on /x): type is required unless the options say bind or rbind"},
         {{.destination = "/x", .type = "bind", .source = "/nonexistent-weft"},
