@@ -459,6 +459,55 @@ static char *cgroup_v1_opts(const char *super)
     return strip_option(b, "ro");
 }
 
+static bool spec_has_ns(const oci_spec *spec, enum oci_ns_type type)
+{
+    for (size_t i = 0; i < spec->linux_.n_namespaces; i++)
+        if (spec->linux_.namespaces[i].type == type) return true;
+    return false;
+}
+
+/* Whether the comma-separated `list` has the token [tok, tok+len). */
+static bool list_has(const char *list, const char *tok, size_t len)
+{
+    for (const char *p = list; *p != '\0';) {
+        const char *end = strchrnul(p, ',');
+        if ((size_t)(end - p) == len && strncmp(p, tok, len) == 0) return true;
+        p = *end ? end + 1 : end;
+    }
+    return false;
+}
+
+/* This process's cgroup in the v1 hierarchy mounted with `super_opts`, or in
+ * the unified hierarchy (v2 == true), from /proc/self/cgroup. NULL if none. */
+static char *self_cgroup(bool v2, const char *super_opts)
+{
+    cleanup_fclose FILE *f = fopen("/proc/self/cgroup", "re");
+    if (f == NULL) return NULL;
+    cleanup_free char *line = NULL;
+    size_t cap = 0;
+    while (getline(&line, &cap, f) > 0) {
+        line[strcspn(line, "\n")] = '\0';
+        char *c1 = strchr(line, ':');
+        char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        if (c2 == NULL) continue;
+        *c2 = '\0';
+        const char *ctrls = c1 + 1, *path = c2 + 1;
+        if (v2) {
+            if (ctrls[0] == '\0' && strncmp(line, "0:", 2) == 0) return xstrdup(path);
+            continue;
+        }
+        if (ctrls[0] == '\0') continue;
+        bool all = true;
+        for (const char *p = ctrls; *p != '\0' && all;) {
+            const char *end = strchrnul(p, ',');
+            all = list_has(super_opts, p, (size_t)(end - p));
+            p = *end ? end + 1 : end;
+        }
+        if (all) return xstrdup(path);
+    }
+    return NULL;
+}
+
 static int cgroup_v1_controller(rootfs_ctx *ctx, const mountinfo_entry *e, const char *dest,
                                 const mount_opts *o, weft_error **err)
 {
@@ -467,11 +516,21 @@ static int cgroup_v1_controller(rootfs_ctx *ctx, const mountinfo_entry *e, const
     cleanup_close int fd = path_mkdir_in_root(ctx->rootfd, sub, 0755, err);
     if (fd < 0) return -1;
     char buf[32];
-    cleanup_free char *opts =
-        strcmp(e->fstype, "cgroup") == 0 ? cgroup_v1_opts(e->super_opts) : NULL;
-    /* A fresh mount shows the container's cgroup namespace root, if any. */
-    if (mount("cgroup", path_fd(fd, buf), e->fstype, o->flags, opts) == 0) return 0;
-    int top = bind_host_path(ctx, e->mount_point, fd, sub, o, o->flags, err);
+    bool v2 = strcmp(e->fstype, "cgroup2") == 0;
+    cleanup_free char *src = NULL;
+    if (spec_has_ns(ctx->spec, OCI_NS_CGROUP)) {
+        /* A fresh mount shows the root of the container's cgroup namespace. */
+        cleanup_free char *opts = v2 ? NULL : cgroup_v1_opts(e->super_opts);
+        if (mount("cgroup", path_fd(fd, buf), e->fstype, o->flags, opts) == 0) return 0;
+        src = xstrdup(e->mount_point);
+    } else {
+        /* No cgroup namespace: show only the container's own cgroup, as runc
+         * does, by binding its directory (the init is already in it). */
+        cleanup_free char *path = self_cgroup(v2, e->super_opts);
+        bool sub_path = path != NULL && strcmp(path, "/") != 0;
+        src = sub_path ? xasprintf("%s%s", e->mount_point, path) : xstrdup(e->mount_point);
+    }
+    int top = bind_host_path(ctx, src, fd, sub, o, o->flags, err);
     if (top < 0) return werr_prefix(err, "cgroup %s", name);
     close(top);
     return 0;

@@ -106,6 +106,8 @@ static void dump_mountinfo(void)
     if (read_all("/proc/self/mountinfo", big, sizeof(big)) > 0) fputs(big, stderr);
 }
 
+static bool have_v1_pids;
+
 static const char *o_proc[] = {"nosuid", "noexec", "nodev", NULL};
 static const char *o_dev[] = {"nosuid", "strictatime", "mode=755", "size=65536k", NULL};
 static const char *o_pts[] = {"nosuid",    "noexec", "newinstance", "ptmxmode=0666",
@@ -156,6 +158,21 @@ static void full_checks(void)
     CHECK(read_all("/etc/hostfile", buf, sizeof(buf)) > 0 && strcmp(buf, "hello\n") == 0);
     CHECK(read_all("/data/f", buf, sizeof(buf)) > 0 && strcmp(buf, "inside\n") == 0);
     CHECK(mkdir("/newdir", 0755) < 0 && errno == EROFS);
+    /* the pids hierarchy shows our own cgroup: its root is that directory */
+    if (have_v1_pids) {
+        weft_error *e = NULL;
+        mountinfo_entry *mi;
+        size_t cnt;
+        CHECK_INT(mountinfo_read(&mi, &cnt, &e), 0);
+        char want[64];
+        snprintf(want, sizeof(want), "/weft-test-%d", getppid());
+        bool found = false;
+        for (size_t i = 0; i < cnt; i++)
+            if (strcmp(mi[i].mount_point, "/sys/fs/cgroup/pids") == 0)
+                found = strcmp(mi[i].root, want) == 0;
+        mountinfo_free(mi, cnt);
+        CHECK(found);
+    }
     /* cgroup v1 controllers (hybrid host) or cgroup2 */
     CHECK(lstat("/sys/fs/cgroup/cpu", &st) == 0 ||
           lstat("/sys/fs/cgroup/cgroup.controllers", &st) == 0);
@@ -219,10 +236,23 @@ static void full_checks(void)
     CHECK(access("/tmp", F_OK) < 0);
 }
 
+static int write_file(const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t n = write(fd, text, strlen(text));
+    close(fd);
+    return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
 static int full_child(const char *base)
 {
     if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_PRIVATE | MS_REC, NULL) < 0)
         return 90;
+    /* be in a pids cgroup of our own: without a cgroup namespace the
+     * container must see just that one as its /sys/fs/cgroup/pids */
+    cleanup_free char *cg = xasprintf("/sys/fs/cgroup/pids/weft-test-%d/cgroup.procs", getppid());
+    if (write_file(cg, "0") < 0) return 89;
     /* a submount under the rbind source, to check recursive read-only */
     cleanup_free char *sub = xasprintf("%s/data/sub", base);
     if (mount("tmpfs", sub, "tmpfs", 0, NULL) < 0) return 91;
@@ -299,19 +329,15 @@ static int full_child(const char *base)
 TEST(full_container_view)
 {
     cleanup_free char *base = make_bundle();
+    cleanup_free char *cg = xasprintf("/sys/fs/cgroup/pids/weft-test-%d", getpid());
+    /* a cgroup v1 (hybrid) host: also check the per-container cgroup view */
+    have_v1_pids = access("/sys/fs/cgroup/pids/cgroup.procs", F_OK) == 0;
+    if (have_v1_pids) CHECK_INT(mkdir(cg, 0755), 0);
     CHECK_INT(run_child(full_child, base), 0);
+    if (have_v1_pids) CHECK_INT(rmdir(cg), 0);
     struct stat st;
     CHECK(lstat("/weft-escape", &st) < 0);
     sh("rm -rf %s", base);
-}
-
-static int write_file(const char *path, const char *text)
-{
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    ssize_t n = write(fd, text, strlen(text));
-    close(fd);
-    return n == (ssize_t)strlen(text) ? 0 : -1;
 }
 
 static oci_spec basic_spec(char *root, const char *base, oci_mount *mounts, size_t n)
