@@ -104,8 +104,38 @@ static int do_pivot(const char *root, weft_error **err)
     return 0;
 }
 
+/* With chroot instead of pivot_root the host's mounts stay in the namespace.
+ * A full proc or sysfs left there would let the kernel's "a full procfs is
+ * already visible" check pass for mounts the container should not be allowed
+ * (runc's msMoveRoot): detach them, or cover them when that is refused. */
+static int hide_host_proc_sys(const char *root, weft_error **err)
+{
+    mountinfo_entry *mi;
+    size_t n;
+    if (mountinfo_read(&mi, &n, err) < 0) return -1;
+    size_t rlen = strlen(root);
+    int rc = 0;
+    for (size_t i = n; i-- > 0 && rc == 0;) {
+        const char *mp = mi[i].mount_point;
+        if (strcmp(mi[i].root, "/") != 0 ||
+            (strcmp(mi[i].fstype, "proc") != 0 && strcmp(mi[i].fstype, "sysfs") != 0))
+            continue;
+        if (strncmp(mp, root, rlen) == 0 && (mp[rlen] == '/' || mp[rlen] == '\0')) continue;
+        if (mount(NULL, mp, NULL, MS_SLAVE | MS_REC, NULL) < 0) {
+            if (errno == ENOENT) continue; /* a parent is already gone */
+            rc = werr_sys(err, "make %s rslave", mp);
+        } else if (umount2(mp, MNT_DETACH) < 0) {
+            if ((errno != EINVAL && errno != EPERM) || mount("tmpfs", mp, "tmpfs", 0, NULL) < 0)
+                rc = werr_sys(err, "hide host %s", mp);
+        }
+    }
+    mountinfo_free(mi, n);
+    return rc;
+}
+
 static int do_move_root(const char *root, weft_error **err)
 {
+    if (hide_host_proc_sys(root, err) < 0) return -1;
     if (chdir(root) < 0) return werr_sys(err, "chdir %s", root);
     if (mount(root, "/", NULL, MS_MOVE, NULL) < 0) return werr_sys(err, "move %s to /", root);
     if (chroot(".") < 0) return werr_sys(err, "chroot %s", root);
