@@ -264,7 +264,7 @@ int fs_mask_paths(const oci_spec *spec, weft_error **err)
         char buf[32];
         int rc;
         if (S_ISDIR(st.st_mode))
-            rc = mount("tmpfs", path_fd(fd, buf), "tmpfs", MS_RDONLY, "size=0k,mode=755");
+            rc = mount("tmpfs", path_fd(fd, buf), "tmpfs", MS_RDONLY, NULL);
         else
             rc = mount("/dev/null", path_fd(fd, buf), NULL, MS_BIND, NULL);
         if (rc < 0) return werr_sys(err, "linux.maskedPaths[%zu]: mask %s", i, path);

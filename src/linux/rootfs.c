@@ -153,7 +153,8 @@ int rootfs_pivot(const oci_spec *spec, bool no_pivot, weft_error **err)
 
 int rootfs_finalize(const oci_spec *spec, weft_error **err)
 {
-    if (fs_mask_paths(spec, err) < 0 || fs_readonly_paths(spec, err) < 0) return -1;
+    /* readonly first, then masked, as runc */
+    if (fs_readonly_paths(spec, err) < 0 || fs_mask_paths(spec, err) < 0) return -1;
     if (spec->root_readonly) {
         cleanup_close int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0) return werr_sys(err, "root.readonly: open /");

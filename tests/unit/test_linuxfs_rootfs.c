@@ -38,7 +38,7 @@ static char *make_bundle(void)
     sh("mkdir -p %s/rootfs/bin %s/rootfs/etc %s/data/sub", base);
     sh("cp /bin/busybox %s/rootfs/bin/ && ln -s busybox %s/rootfs/bin/sh && ln -s / %s/rootfs/evil",
        base);
-    sh("echo hello > %s/file && echo inside > %s/data/f", base);
+    sh("echo hello > %s/file && echo inside > %s/data/f && ln -s target-x %s/link", base);
     return base;
 }
 
@@ -118,6 +118,7 @@ static const char *o_cg[] = {"nosuid", "noexec", "nodev", "relatime", "ro", NULL
 static const char *o_rbind_ro[] = {"rbind", "ro", NULL};
 static const char *o_bind_ro[] = {"bind", "ro", NULL};
 static const char *o_priv[] = {"rprivate", "mode=700", NULL};
+static const char *o_copysym[] = {"bind", "copy-symlink", NULL};
 static const char *o_copyup[] = {"tmpcopyup", "nosuid", "mode=700", NULL};
 
 static void full_checks(void)
@@ -231,6 +232,9 @@ static void full_checks(void)
     CHECK(S_ISREG(st.st_mode) && st.st_size > 100000 && (st.st_mode & 0111));
     n = readlink("/bin/sh", buf, sizeof(buf));
     CHECK(n == 7 && memcmp(buf, "busybox", 7) == 0);
+    /* copy-symlink: the symlink itself, not a mount */
+    n = readlink("/etc/link", buf, sizeof(buf));
+    CHECK(n == 8 && memcmp(buf, "target-x", 8) == 0);
     /* the old root is gone */
     CHECK(access("/bin/busybox", X_OK) == 0);
     CHECK(access("/tmp", F_OK) < 0);
@@ -271,6 +275,7 @@ static int full_child(const char *base)
         mnt("/data", "bind", data, o_rbind_ro),
         mnt("/etc/hostfile", NULL, "file", o_bind_ro), /* relative: to the bundle */
         mnt("rel/dir", "tmpfs", "tmpfs", NULL),
+        mnt("/etc/link", "bind", "link", o_copysym),
         mnt("/private", "tmpfs", "tmpfs", o_priv),
     };
     char *masked[] = {"/proc/version", "/proc/driver", "/nonexistent", NULL};
