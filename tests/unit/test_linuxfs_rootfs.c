@@ -381,6 +381,12 @@ static int userns_container(const char *base)
     char *masked[] = {"/proc/version", NULL};
     spec.linux_.masked_paths = masked;
     spec.linux_.n_masked_paths = 1;
+    oci_device devs[] = {
+        {.type = 'p', .path = "/dev/fifo", .has_file_mode = true, .file_mode = 0640},
+        {.type = 'c', .path = "/dev/full", .major = 1, .minor = 7},
+    };
+    spec.linux_.devices = devs;
+    spec.linux_.n_devices = 2;
     weft_error *err = NULL;
     if (rootfs_prepare(&spec, true, &err) < 0 || rootfs_pivot(&spec, false, &err) < 0 ||
         rootfs_finalize(&spec, &err) < 0) {
@@ -397,6 +403,10 @@ static int userns_container(const char *base)
     int fd = open("/dev/null", O_WRONLY);
     CHECK(fd >= 0 && write(fd, "x", 1) == 1);
     if (fd >= 0) close(fd);
+    CHECK_INT(stat("/dev/fifo", &st), 0);
+    CHECK(S_ISFIFO(st.st_mode) && (st.st_mode & 0777) == 0640);
+    CHECK_INT(stat("/dev/full", &st), 0);
+    CHECK(S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 7));
     t = mount_at("/dev/pts");
     CHECK_STR(t, "devpts");
     free(t);
