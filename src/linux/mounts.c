@@ -611,16 +611,46 @@ static int apply_after(int top, const mount_opts *o, weft_error **err)
     return 0;
 }
 
-static int apply_parsed(rootfs_ctx *ctx, const oci_mount *m, const char *dest, const mount_opts *o,
-                        weft_error **err)
+/* Attach the idmapped clone of the source (made here, or handed over from the
+ * host side) and apply the flags like any bind mount. */
+static int do_idmapped(rootfs_ctx *ctx, size_t index, const char *dest, const mount_opts *o,
+                       weft_error **err)
 {
-    if (o->idmap || o->ridmap || m->n_uid_mappings > 0 || m->n_gid_mappings > 0)
-        return werr_set(err, 0, "idmapped mounts (idmap, ridmap, uidMappings) are not supported");
+    cleanup_close int own = -1;
+    int tree = ctx->mount_fds != NULL ? ctx->mount_fds[index] : -1;
+    if (tree < 0) {
+        own = idmap_clone_source(ctx->spec, index, -1, err);
+        if (own < 0) return -1;
+        tree = own;
+    }
+    struct stat st;
+    if (fstat(tree, &st) < 0) return werr_sys(err, "stat the idmapped source");
+    cleanup_close int dstfd = S_ISDIR(st.st_mode)
+                                  ? path_mkdir_in_root(ctx->rootfd, dest, 0755, err)
+                                  : path_mkfile_in_root(ctx->rootfd, dest, 0644, err);
+    if (dstfd < 0) return -1;
+    if (move_mount(tree, "", dstfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        return werr_sys(err, "attach the idmapped mount");
+    int top = reopen(ctx, dest, err);
+    if (top < 0) return -1;
+    if (bind_apply_flags(top, o, o->flags, err) < 0) {
+        close(top);
+        return -1;
+    }
+    return top;
+}
+
+static int apply_parsed(rootfs_ctx *ctx, size_t index, const oci_mount *m, const char *dest,
+                        const mount_opts *o, weft_error **err)
+{
     bool bind = o->bind || (m->type != NULL && strcmp(m->type, "bind") == 0);
     if (!bind && (m->type == NULL || m->type[0] == '\0'))
         return werr_set(err, 0, "type is required unless the options say bind or rbind");
     int top;
-    if (bind)
+    if (o->idmap || o->ridmap || m->n_uid_mappings > 0 || m->n_gid_mappings > 0) {
+        if (!bind) return werr_set(err, 0, "idmapped mounts are supported for bind mounts only");
+        top = do_idmapped(ctx, index, dest, o, err);
+    } else if (bind)
         top = do_bind(ctx, m, dest, o, err);
     else if (strcmp(m->type, "cgroup") == 0 || strcmp(m->type, "cgroup2") == 0)
         top = do_cgroup(ctx, dest, o, err);
@@ -643,7 +673,7 @@ int mounts_apply(rootfs_ctx *ctx, size_t index, weft_error **err)
     snprintf(where, sizeof(where), "mounts[%zu]", index);
     mount_opts o;
     if (mount_opts_parse(m->options, m->n_options, where, &o, err) < 0) return -1;
-    int rc = apply_parsed(ctx, m, dest, &o, err);
+    int rc = apply_parsed(ctx, index, m, dest, &o, err);
     mount_opts_free(&o);
     if (rc < 0)
         return werr_prefix(err, "mounts[%zu] (%s on %s)", index, m->type ? m->type : "bind", dest);

@@ -64,6 +64,12 @@ static int finish_dev(rootfs_ctx *ctx, weft_error **err)
 
 int rootfs_prepare(const oci_spec *spec, bool in_userns, weft_error **err)
 {
+    return rootfs_prepare_idmapped(spec, in_userns, NULL, err);
+}
+
+int rootfs_prepare_idmapped(const oci_spec *spec, bool in_userns, const int *mount_fds,
+                            weft_error **err)
+{
     if (spec->root_path == NULL || spec->root_path[0] != '/')
         return werr_set(err, 0, "root.path must be an absolute path");
     cleanup_free char *root = path_clean(spec->root_path);
@@ -76,7 +82,13 @@ int rootfs_prepare(const oci_spec *spec, bool in_userns, weft_error **err)
         return werr_sys(err, "rootfs: bind %s onto itself", root);
     cleanup_close int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (rootfd < 0) return werr_sys(err, "rootfs: open %s", root);
-    rootfs_ctx ctx = {.spec = spec, .root = root, .rootfd = rootfd, .in_userns = in_userns};
+    rootfs_ctx ctx = {
+        .spec = spec,
+        .root = root,
+        .rootfd = rootfd,
+        .in_userns = in_userns,
+        .mount_fds = mount_fds,
+    };
     for (size_t i = 0; i < spec->n_mounts; i++)
         if (mounts_apply(&ctx, i, err) < 0) return -1;
     if (devices_setup(&ctx, err) < 0 || finish_dev(&ctx, err) < 0)

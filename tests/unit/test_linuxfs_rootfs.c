@@ -505,7 +505,14 @@ static int refusal_child(const char *base)
           .source = "/tmp",
           .options = (char **)idmap,
           .n_options = 2},
-         "mounts[0] (bind on /x): idmapped mounts (idmap, ridmap, uidMappings) are not supported"},
+         "mounts[0] (bind on /x): idmap without mappings uses linux.uidMappings: an idmapped "
+         "mount needs both uid and gid mappings"},
+        {{.destination = "/x",
+          .type = "tmpfs",
+          .source = "tmpfs",
+          .options = (char **)idmap + 1,
+          .n_options = 1},
+         "mounts[0] (tmpfs on /x): idmapped mounts are supported for bind mounts only"},
         {{.destination = "/x",
           .type = "proc",
           .source = "proc",
@@ -539,6 +546,87 @@ TEST(unsupported_and_invalid_mounts_refused)
 {
     cleanup_free char *base = make_bundle();
     CHECK_INT(run_child(refusal_child, base), 0);
+    sh("rm -rf %s", base);
+}
+
+/* ---- idmapped bind mounts ---- */
+
+static oci_id_mapping map_uid = {0, 1000, 1}, map_gid = {0, 1001, 1};
+static oci_id_mapping ct_uid = {0, 2000, 1}, ct_gid = {0, 2001, 1};
+static const char *o_idmap[] = {"rbind", "idmap", NULL};
+static const char *o_ridmap_ro[] = {"bind", "ridmap", "ro", NULL};
+static int *handed_fds; /* from rootfs_idmap_prepare() in the parent, or NULL */
+
+static void idmap_spec(oci_spec *spec, oci_mount *mounts, char *root, const char *base, char *data)
+{
+    mounts[0] = mnt("/idm", "bind", data, o_idmap);
+    mounts[0].uid_mappings = &map_uid;
+    mounts[0].n_uid_mappings = 1;
+    mounts[0].gid_mappings = &map_gid;
+    mounts[0].n_gid_mappings = 1;
+    mounts[1] = mnt("/idm2", "bind", data, o_ridmap_ro); /* the container's mapping */
+    *spec = basic_spec(root, base, mounts, 2);
+    spec->linux_.uid_mappings = &ct_uid;
+    spec->linux_.n_uid_mappings = 1;
+    spec->linux_.gid_mappings = &ct_gid;
+    spec->linux_.n_gid_mappings = 1;
+}
+
+static int idmap_child(const char *base)
+{
+    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_PRIVATE | MS_REC, NULL) < 0)
+        return 90;
+    cleanup_free char *root = xasprintf("%s/rootfs", base);
+    cleanup_free char *data = xasprintf("%s/data", base);
+    oci_mount mounts[2];
+    oci_spec spec;
+    idmap_spec(&spec, mounts, root, base, data);
+    weft_error *err = NULL;
+    if (rootfs_prepare_idmapped(&spec, false, handed_fds, &err) < 0 ||
+        rootfs_pivot(&spec, false, &err) < 0 || rootfs_finalize(&spec, &err) < 0) {
+        fprintf(stderr, "idmap container: %s\n", err->msg);
+        return 91;
+    }
+    struct stat st;
+    CHECK_INT(stat("/idm/f", &st), 0);
+    CHECK_INT(st.st_uid, 1000);
+    CHECK_INT(st.st_gid, 1001);
+    CHECK_INT(stat("/idm2/f", &st), 0);
+    CHECK_INT(st.st_uid, 2000);
+    CHECK_INT(st.st_gid, 2001);
+    CHECK(is_readonly("/idm2"));
+    CHECK(!is_readonly("/idm"));
+    return unit_failed_checks;
+}
+
+TEST(idmapped_bind_mounts)
+{
+    cleanup_free char *base = make_bundle();
+    handed_fds = NULL;
+    CHECK_INT(run_child(idmap_child, base), 0);
+    sh("rm -rf %s", base);
+}
+
+TEST(idmapped_clones_made_on_the_host_side)
+{
+    cleanup_free char *base = make_bundle();
+    cleanup_free char *root = xasprintf("%s/rootfs", base);
+    cleanup_free char *data = xasprintf("%s/data", base);
+    oci_mount mounts[2];
+    oci_spec spec;
+    idmap_spec(&spec, mounts, root, base, data);
+    weft_error *err = NULL;
+    int *fds = NULL;
+    CHECK_INT(rootfs_idmap_prepare(&spec, -1, &fds, &err), 0);
+    if (fds != NULL) {
+        CHECK(fds[0] >= 0 && fds[1] >= 0);
+        handed_fds = fds;
+        CHECK_INT(run_child(idmap_child, base), 0);
+        handed_fds = NULL;
+        close(fds[0]);
+        close(fds[1]);
+        free(fds);
+    }
     sh("rm -rf %s", base);
 }
 
