@@ -72,7 +72,9 @@ int linux_sysctl_path(const char *name, char **out, weft_error **err);
  * UTS namespace. Anything else is refused. */
 int linux_sysctl_check(const oci_spec *spec, const char *name, weft_error **err);
 
-/* Check and write every linux.sysctl entry under /proc/sys. */
+/* Check and write every linux.sysctl entry under /proc/sys. Call it after
+ * rootfs_pivot() and before rootfs_finalize(), which makes /proc/sys
+ * read-only when linux.readonlyPaths lists it (the default). */
 int linux_apply_sysctl(const oci_spec *spec, weft_error **err);
 
 #endif

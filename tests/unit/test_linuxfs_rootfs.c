@@ -145,6 +145,7 @@ static void full_checks(void)
     }
     /* the tmpfs meant for /evil/weft-escape landed inside the rootfs */
     CHECK_INT(lstat("/weft-escape", &st), 0);
+    CHECK(read_all("/proc/sys/kernel/shmmni", buf, sizeof(buf)) > 0 && strcmp(buf, "1234\n") == 0);
     /* read-only where asked, recursively for rbind */
     CHECK(is_readonly("/"));
     CHECK(is_readonly("/sys"));
@@ -251,7 +252,8 @@ static int write_file(const char *path, const char *text)
 
 static int full_child(const char *base)
 {
-    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_PRIVATE | MS_REC, NULL) < 0)
+    if (unshare(CLONE_NEWNS | CLONE_NEWIPC) < 0 ||
+        mount(NULL, "/", NULL, MS_PRIVATE | MS_REC, NULL) < 0)
         return 90;
     /* be in a pids cgroup of our own: without a cgroup namespace the
      * container must see just that one as its /sys/fs/cgroup/pids */
@@ -293,7 +295,8 @@ static int full_child(const char *base)
          .gid = 1001},
         {.type = 'p', .path = "/dev/sub/pipe"},
     };
-    oci_namespace ns[] = {{.type = OCI_NS_MOUNT}};
+    oci_namespace ns[] = {{.type = OCI_NS_MOUNT}, {.type = OCI_NS_IPC}};
+    oci_kv sysctl[] = {{"kernel.shmmni", "1234"}};
     oci_spec spec = {0};
     spec.root_path = root;
     spec.bundle = (char *)base;
@@ -303,7 +306,9 @@ static int full_child(const char *base)
     spec.has_process = true;
     spec.process.terminal = true;
     spec.linux_.namespaces = ns;
-    spec.linux_.n_namespaces = 1;
+    spec.linux_.n_namespaces = 2;
+    spec.linux_.sysctl = sysctl;
+    spec.linux_.n_sysctl = 1;
     spec.linux_.masked_paths = masked;
     spec.linux_.n_masked_paths = 3;
     spec.linux_.readonly_paths = ro;
@@ -321,6 +326,11 @@ static int full_child(const char *base)
     if (rootfs_pivot(&spec, false, &err) < 0) {
         fprintf(stderr, "pivot: %s\n", err->msg);
         return 93;
+    }
+    /* sysctls go between pivot and finalize: finalize makes /proc/sys read-only */
+    if (linux_apply_sysctl(&spec, &err) < 0) {
+        fprintf(stderr, "sysctl: %s\n", err->msg);
+        return 95;
     }
     if (rootfs_finalize(&spec, &err) < 0) {
         fprintf(stderr, "finalize: %s\n", err->msg);
