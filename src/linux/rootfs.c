@@ -5,6 +5,7 @@
 #include "util/xalloc.h"
 
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -29,8 +30,11 @@ static int root_propagation(const oci_spec *spec, unsigned long *out, weft_error
 /* pivot_root refuses a new root whose parent mount is shared; it would also
  * let our self-bind propagate out. Make the mount containing the rootfs
  * private (runc's rootfsParentMountPrivate). */
-static int parent_mount_private(const char *root, weft_error **err)
+static int parent_mount_private(const char *root_path, weft_error **err)
 {
+    /* mountinfo has canonical paths */
+    cleanup_free char *root = realpath(root_path, NULL);
+    if (root == NULL) return werr_sys(err, "resolve %s", root_path);
     mountinfo_entry *mi;
     size_t n;
     if (mountinfo_read(&mi, &n, err) < 0) return -1;

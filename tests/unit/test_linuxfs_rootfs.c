@@ -459,9 +459,10 @@ static int no_pivot_child(const char *base)
     if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_PRIVATE | MS_REC, NULL) < 0)
         return 90;
     cleanup_free char *root = xasprintf("%s/rootfs", base);
+    static const char *o_dev_ro[] = {"nosuid", "ro", "mode=755", NULL};
     oci_mount mounts[] = {
         mnt("/proc", "proc", "proc", o_proc),
-        mnt("/dev", "tmpfs", "tmpfs", o_dev),
+        mnt("/dev", "tmpfs", "tmpfs", o_dev_ro),
     };
     oci_spec spec = basic_spec(root, base, mounts, 2);
     spec.linux_.rootfs_propagation = "rshared";
@@ -477,6 +478,9 @@ static int no_pivot_child(const char *base)
     struct stat st;
     CHECK_INT(stat("/dev/zero", &st), 0);
     CHECK(S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 5));
+    /* a read-only /dev: the nodes were made first, then it became read-only */
+    CHECK(is_readonly("/dev"));
+    CHECK(lstat("/dev/fd", &st) == 0 && S_ISLNK(st.st_mode));
     /* rootfsPropagation "rshared": the container's root mount is shared */
     weft_error *e = NULL;
     mountinfo_entry *mi;
