@@ -669,6 +669,10 @@ int mounts_apply(rootfs_ctx *ctx, size_t index, weft_error **err)
     if (m->destination == NULL || m->destination[0] == '\0')
         return werr_set(err, 0, "mounts[%zu]: destination is required", index);
     cleanup_free char *dest = path_clean(m->destination);
+    /* Covering the rootfs itself would hide it from every later step. */
+    if (strcmp(dest, "/") == 0)
+        return werr_set(err, 0, "mounts[%zu]: destination \"%s\" is the root; use root.path", index,
+                        m->destination);
     char where[32];
     snprintf(where, sizeof(where), "mounts[%zu]", index);
     mount_opts o;

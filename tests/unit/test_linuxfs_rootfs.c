@@ -539,6 +539,8 @@ static int refusal_child(const char *base)
           .options = (char **)nosuid,
           .n_options = 1},
          "mounts[0] (proc on /evil/proc): /evil/proc in the rootfs must not be a symlink"},
+        {{.destination = "/a/..", .type = "tmpfs", .source = "tmpfs"},
+         "mounts[0]: destination \"/a/..\" is the root; use root.path"},
         {{.destination = "/x", .type = NULL, .source = "/tmp", .options = (char **)none},
          "mounts[0] (bind on /x): type is required unless the options say bind or rbind"},
         {{.destination = "/x", .type = "bind", .source = "/nonexistent-weft"},
