@@ -72,9 +72,10 @@ int linux_sysctl_path(const char *name, char **out, weft_error **err);
  * UTS namespace. Anything else is refused. */
 int linux_sysctl_check(const oci_spec *spec, const char *name, weft_error **err);
 
-/* Check and write every linux.sysctl entry under /proc/sys. Call it after
- * rootfs_pivot() and before rootfs_finalize(), which makes /proc/sys
- * read-only when linux.readonlyPaths lists it (the default). */
+/* Check and write every linux.sysctl entry under /proc/sys. rootfs_finalize()
+ * calls it first thing, before linux.readonlyPaths makes /proc/sys read-only
+ * (as runc orders it); calling it again later succeeds when /proc/sys is
+ * read-only but every value already reads as asked. */
 int linux_apply_sysctl(const oci_spec *spec, weft_error **err);
 
 #endif

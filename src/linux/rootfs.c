@@ -169,7 +169,9 @@ int rootfs_pivot(const oci_spec *spec, bool no_pivot, weft_error **err)
 
 int rootfs_finalize(const oci_spec *spec, weft_error **err)
 {
-    /* readonly first, then masked, as runc */
+    /* sysctls while /proc/sys is still writable (as runc), then readonly
+     * paths, then masked paths */
+    if (linux_apply_sysctl(spec, err) < 0) return -1;
     if (fs_readonly_paths(spec, err) < 0 || fs_mask_paths(spec, err) < 0) return -1;
     if (spec->root_readonly) {
         cleanup_close int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -4,13 +4,13 @@
  *                     the rootfs onto itself, apply config.json "mounts" in
  *                     order, create /dev nodes and symlinks;
  *   rootfs_pivot()    make the rootfs "/" (pivot_root, or MS_MOVE + chroot);
- *   rootfs_finalize() masked/readonly paths, root.readonly, rootfsPropagation.
+ *   rootfs_finalize() sysctls, readonly/masked paths, root.readonly,
+ *                     rootfsPropagation.
  *
  * Order in the init (as runc): rootfs_prepare, [createContainer hooks],
- * rootfs_pivot, linux_apply_sysctl (fs.h; /proc/sys must still be writable),
- * rootfs_finalize (readonly/masked paths make /proc/sys read-only), then
- * rootfs_setup_console once the pty exists. linux_set_hostname anywhere after
- * the UTS namespace exists.
+ * rootfs_pivot, rootfs_finalize (which also writes linux.sysctl, before the
+ * readonly paths make /proc/sys read-only), then rootfs_setup_console once the
+ * pty exists. linux_set_hostname anywhere after the UTS namespace exists.
  *
  * runc/crun semantics throughout. Every mount target is resolved inside the
  * rootfs (see paths.c), never through a symlink out of it. */

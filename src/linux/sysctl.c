@@ -74,11 +74,46 @@ need_ipc:
     return 0;
 }
 
+/* `s` with whitespace runs collapsed to one space and trimmed: the kernel
+ * prints "4096\t87380\t6291456\n" for "4096 87380 6291456". */
+static void normalize(const char *s, char *out, size_t cap)
+{
+    size_t o = 0;
+    bool space = false;
+    for (; *s != '\0' && o + 2 < cap; s++) {
+        if (*s == ' ' || *s == '\t' || *s == '\n') {
+            space = o > 0;
+            continue;
+        }
+        if (space) out[o++] = ' ';
+        space = false;
+        out[o++] = *s;
+    }
+    out[o] = '\0';
+}
+
+/* Whether /proc/sys/PATH already reads as `value`. */
+static bool already_set(int dirfd, const char *path, const char *value)
+{
+    cleanup_close int fd = openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return false;
+    char cur[4096], a[4096], b[4096];
+    ssize_t n = read(fd, cur, sizeof(cur) - 1);
+    if (n < 0) return false;
+    cur[n] = '\0';
+    normalize(cur, a, sizeof(a));
+    normalize(value, b, sizeof(b));
+    return strcmp(a, b) == 0;
+}
+
 static int write_sysctl(const char *name, const char *path, const char *value, weft_error **err)
 {
     cleanup_close int dirfd = open("/proc/sys", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (dirfd < 0) return werr_sys(err, "open /proc/sys");
     cleanup_close int fd = openat(dirfd, path, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+    /* rootfs_finalize() applies the sysctls before /proc/sys becomes
+     * read-only; a second pass afterwards finds them set. */
+    if (fd < 0 && errno == EROFS && already_set(dirfd, path, value)) return 0;
     if (fd < 0) return werr_sys(err, "sysctl \"%s\": open /proc/sys/%s", name, path);
     size_t len = strlen(value);
     ssize_t n = write(fd, value, len);

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -255,19 +256,34 @@ static int in_child(int (*fn)(void))
 
 static int child_sysctl(void)
 {
-    if (unshare(CLONE_NEWNET) < 0) return 2;
+    if (unshare(CLONE_NEWNET | CLONE_NEWNS) < 0) return 2;
+    if (mount(NULL, "/", NULL, MS_PRIVATE | MS_REC, NULL) < 0) return 2;
     oci_namespace ns = {.type = OCI_NS_NETWORK};
-    oci_kv kv[2] = {{"net.ipv4.ip_forward", "1"}, {"net/ipv4/conf/lo/forwarding", "1"}};
+    oci_kv kv[3] = {{"net.ipv4.ip_forward", "1"},
+                    {"net/ipv4/conf/lo/forwarding", "1"},
+                    {"net.ipv4.tcp_rmem", "4096 87380  6291456"}};
     oci_spec spec = {0};
     spec.linux_.namespaces = &ns;
     spec.linux_.n_namespaces = 1;
     spec.linux_.sysctl = kv;
-    spec.linux_.n_sysctl = 2;
+    spec.linux_.n_sysctl = 3;
     weft_error *err = NULL;
     if (linux_apply_sysctl(&spec, &err) < 0) {
         fprintf(stderr, "%s\n", err->msg);
         return 3;
     }
+    /* read-only /proc/sys: a second pass passes when the values hold (the
+     * kernel prints tcp_rmem with tabs), fails when one differs */
+    if (mount("/proc/sys", "/proc/sys", NULL, MS_BIND, NULL) < 0 ||
+        mount(NULL, "/proc/sys", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+        return 6;
+    if (linux_apply_sysctl(&spec, &err) < 0) {
+        fprintf(stderr, "%s\n", err->msg);
+        return 7;
+    }
+    kv[2].value = "4096 87380 1234567";
+    if (linux_apply_sysctl(&spec, &err) == 0 || err->errnum != EROFS) return 8;
+    werr_free(err);
     char buf[8] = {0};
     FILE *f = fopen("/proc/sys/net/ipv4/conf/lo/forwarding", "r");
     if (f == NULL || fgets(buf, sizeof(buf), f) == NULL) return 4;

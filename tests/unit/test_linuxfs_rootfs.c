@@ -121,6 +121,8 @@ static const char *o_priv[] = {"rprivate", "mode=700", NULL};
 static const char *o_copysym[] = {"bind", "copy-symlink", NULL};
 static const char *o_copyup[] = {"tmpcopyup", "nosuid", "mode=700", NULL};
 
+static const oci_spec *g_spec; /* the spec full_checks() runs against */
+
 static void full_checks(void)
 {
     char buf[256];
@@ -145,7 +147,17 @@ static void full_checks(void)
     }
     /* the tmpfs meant for /evil/weft-escape landed inside the rootfs */
     CHECK_INT(lstat("/weft-escape", &st), 0);
+    /* finalize wrote the sysctl before /proc/sys became read-only */
     CHECK(read_all("/proc/sys/kernel/shmmni", buf, sizeof(buf)) > 0 && strcmp(buf, "1234\n") == 0);
+    /* a second pass is fine while the values hold, refused when they differ */
+    weft_error *serr = NULL;
+    CHECK_INT(linux_apply_sysctl(g_spec, &serr), 0);
+    oci_kv other = {"kernel.shmmni", "4321"};
+    oci_spec changed = *g_spec;
+    changed.linux_.sysctl = &other;
+    CHECK_INT(linux_apply_sysctl(&changed, &serr), -1);
+    CHECK(serr != NULL && serr->errnum == EROFS);
+    werr_free(serr);
     /* read-only where asked, recursively for rbind */
     CHECK(is_readonly("/"));
     CHECK(is_readonly("/sys"));
@@ -327,15 +339,11 @@ static int full_child(const char *base)
         fprintf(stderr, "pivot: %s\n", err->msg);
         return 93;
     }
-    /* sysctls go between pivot and finalize: finalize makes /proc/sys read-only */
-    if (linux_apply_sysctl(&spec, &err) < 0) {
-        fprintf(stderr, "sysctl: %s\n", err->msg);
-        return 95;
-    }
     if (rootfs_finalize(&spec, &err) < 0) {
         fprintf(stderr, "finalize: %s\n", err->msg);
         return 94;
     }
+    g_spec = &spec;
     full_checks();
     dump_mountinfo();
     return unit_failed_checks;
