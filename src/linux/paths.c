@@ -31,7 +31,8 @@ char *path_clean(const char *path)
     while (*p != '\0') {
         while (*p == '/')
             p++;
-        if (*p == '\0') break;
+        if (*p == '\0')
+            break;
         const char *end = strchrnul(p, '/');
         size_t n = (size_t)(end - p);
         if (n == 1 && p[0] == '.') {
@@ -39,7 +40,8 @@ char *path_clean(const char *path)
         } else if (n == 2 && p[0] == '.' && p[1] == '.') {
             while (o > 0 && out[o - 1] != '/')
                 o--;
-            if (o > 0) o--; /* drop the slash too */
+            if (o > 0)
+                o--; /* drop the slash too */
         } else {
             out[o++] = '/';
             memcpy(out + o, p, n);
@@ -47,7 +49,8 @@ char *path_clean(const char *path)
         }
         p = end;
     }
-    if (o == 0) out[o++] = '/';
+    if (o == 0)
+        out[o++] = '/';
     out[o] = '\0';
     return out;
 }
@@ -58,8 +61,10 @@ char *path_join(const char *root, const char *path)
     size_t rlen = strlen(root);
     while (rlen > 1 && root[rlen - 1] == '/')
         rlen--;
-    if (strcmp(clean, "/") == 0) return xstrndup(root, rlen);
-    if (rlen == 1 && root[0] == '/') return steal_ptr(clean);
+    if (strcmp(clean, "/") == 0)
+        return xstrndup(root, rlen);
+    if (rlen == 1 && root[0] == '/')
+        return steal_ptr(clean);
     return xasprintf("%.*s%s", (int)rlen, root, clean);
 }
 
@@ -80,7 +85,8 @@ static int openat2_in_root(int rootfd, const char *path, int flags, mode_t mode)
      * means the same thing under RESOLVE_IN_ROOT, but be explicit. */
     while (*path == '/')
         path++;
-    if (*path == '\0') path = ".";
+    if (*path == '\0')
+        path = ".";
     int fd;
     do {
         fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
@@ -102,8 +108,10 @@ int path_check_no_symlinks(int rootfd, const char *path, weft_error **err)
         close(fd);
         return 0;
     }
-    if (errno == ENOENT) return 0;
-    if (errno == ELOOP) return werr_set(err, 0, "%s in the rootfs must not be a symlink", path);
+    if (errno == ENOENT)
+        return 0;
+    if (errno == ELOOP)
+        return werr_set(err, 0, "%s in the rootfs must not be a symlink", path);
     return werr_sys(err, "open %s in the rootfs", path);
 }
 
@@ -129,7 +137,8 @@ static char *substitute_symlink(int dirfd, const char *name, const char *clean, 
 {
     char target[4096];
     ssize_t n = readlinkat(dirfd, name, target, sizeof(target) - 1);
-    if (n <= 0) return NULL;
+    if (n <= 0)
+        return NULL;
     target[n] = '\0';
     cleanup_free char *joined = target[0] == '/'
                                     ? xasprintf("%s%s", target, clean + end)
@@ -145,7 +154,8 @@ static int mkdir_walk(int rootfd, char **pclean, mode_t mode, weft_error **err)
 {
     char *clean = *pclean;
     int cur = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
-    if (cur < 0) return werr_sys(err, "dup rootfs descriptor");
+    if (cur < 0)
+        return werr_sys(err, "dup rootfs descriptor");
     /* Walk the clean path one component at a time. Each prefix is resolved
      * from the root again (RESOLVE_IN_ROOT), so a symlink component is
      * followed but stays inside; a missing one is created in the directory
@@ -154,7 +164,8 @@ static int mkdir_walk(int rootfd, char **pclean, mode_t mode, weft_error **err)
     while (*p != '\0') {
         while (*p == '/')
             p++;
-        if (*p == '\0') break;
+        if (*p == '\0')
+            break;
         char *end = strchrnul(p, '/');
         char saved = *end;
         *end = '\0';
@@ -199,7 +210,8 @@ int path_mkdir_in_root(int rootfd, const char *path, mode_t mode, weft_error **e
     cleanup_free char *clean = path_clean(path);
     for (int links = 0; links <= MAX_SYMLINKS; links++) {
         int fd = mkdir_walk(rootfd, &clean, mode, err);
-        if (fd != -2) return fd;
+        if (fd != -2)
+            return fd;
     }
     return werr_set(err, ELOOP, "mkdir %s in the rootfs", path);
 }
@@ -209,25 +221,31 @@ int path_mkfile_in_root(int rootfd, const char *path, mode_t mode, weft_error **
     cleanup_free char *clean = path_clean(path);
     for (int links = 0; links <= MAX_SYMLINKS; links++) {
         int fd = openat2_in_root(rootfd, clean, O_PATH, 0);
-        if (fd >= 0) return fd;
-        if (errno != ENOENT) return werr_sys(err, "open %s in the rootfs", clean);
+        if (fd >= 0)
+            return fd;
+        if (errno != ENOENT)
+            return werr_sys(err, "open %s in the rootfs", clean);
         char *slash = strrchr(clean, '/');
         cleanup_free char *parent = xstrndup(clean, (size_t)(slash - clean));
         cleanup_close int dirfd = path_mkdir_in_root(rootfd, parent[0] ? parent : "/", 0755, err);
-        if (dirfd < 0) return -1;
+        if (dirfd < 0)
+            return -1;
         /* Created through the root-confined open as well. */
         fd = openat2_in_root(rootfd, clean, O_CREAT | O_WRONLY | O_NOCTTY, mode);
         if (fd >= 0) {
             close(fd);
             fd = openat2_in_root(rootfd, clean, O_PATH, 0);
-            if (fd < 0) return werr_sys(err, "open %s in the rootfs", clean);
+            if (fd < 0)
+                return werr_sys(err, "open %s in the rootfs", clean);
             return fd;
         }
-        if (errno != ENOENT) return werr_sys(err, "create %s in the rootfs", clean);
+        if (errno != ENOENT)
+            return werr_sys(err, "create %s in the rootfs", clean);
         /* a dangling symlink whose target's directory is missing */
         char *sub =
             substitute_symlink(dirfd, slash + 1, clean, (size_t)(slash + 1 - clean), strlen(clean));
-        if (sub == NULL) return werr_set(err, ENOENT, "create %s in the rootfs", clean);
+        if (sub == NULL)
+            return werr_set(err, ENOENT, "create %s in the rootfs", clean);
         free(clean);
         clean = sub;
     }
@@ -239,7 +257,8 @@ int path_mkfile_in_root(int rootfd, const char *path, mode_t mode, weft_error **
 static int open_existing(const char *path, int *out, weft_error **err)
 {
     cleanup_close int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (rootfd < 0) return werr_sys(err, "open /");
+    if (rootfd < 0)
+        return werr_sys(err, "open /");
     int fd = openat2_in_root(rootfd, path, O_PATH, 0);
     if (fd < 0) {
         if (errno == ENOENT) {
@@ -257,17 +276,21 @@ int fs_mask_paths(const oci_spec *spec, weft_error **err)
     for (size_t i = 0; i < spec->linux_.n_masked_paths; i++) {
         const char *path = spec->linux_.masked_paths[i];
         cleanup_close int fd = -1;
-        if (open_existing(path, &fd, err) < 0) return werr_prefix(err, "linux.maskedPaths[%zu]", i);
-        if (fd < 0) continue;
+        if (open_existing(path, &fd, err) < 0)
+            return werr_prefix(err, "linux.maskedPaths[%zu]", i);
+        if (fd < 0)
+            continue;
         struct stat st;
-        if (fstat(fd, &st) < 0) return werr_sys(err, "linux.maskedPaths[%zu]: stat %s", i, path);
+        if (fstat(fd, &st) < 0)
+            return werr_sys(err, "linux.maskedPaths[%zu]: stat %s", i, path);
         char buf[32];
         int rc;
         if (S_ISDIR(st.st_mode))
             rc = mount("tmpfs", path_fd(fd, buf), "tmpfs", MS_RDONLY, NULL);
         else
             rc = mount("/dev/null", path_fd(fd, buf), NULL, MS_BIND, NULL);
-        if (rc < 0) return werr_sys(err, "linux.maskedPaths[%zu]: mask %s", i, path);
+        if (rc < 0)
+            return werr_sys(err, "linux.maskedPaths[%zu]: mask %s", i, path);
     }
     return 0;
 }
@@ -279,7 +302,8 @@ int fs_readonly_paths(const oci_spec *spec, weft_error **err)
         cleanup_close int fd = -1;
         if (open_existing(path, &fd, err) < 0)
             return werr_prefix(err, "linux.readonlyPaths[%zu]", i);
-        if (fd < 0) continue;
+        if (fd < 0)
+            continue;
         char buf[32];
         if (mount(path_fd(fd, buf), buf, NULL, MS_BIND | MS_REC, NULL) < 0)
             return werr_sys(err, "linux.readonlyPaths[%zu]: bind %s", i, path);

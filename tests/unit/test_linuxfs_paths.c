@@ -86,7 +86,8 @@ TEST(mkdir_through_symlink_stays_inside)
     cleanup_free char *inside = xasprintf("%s/%s/sub", root, name);
     CHECK(exists(inside));
     CHECK(!exists(host));
-    if (exists(host)) rm_rf(host);
+    if (exists(host))
+        rm_rf(host);
     /* and the fd names that directory */
     struct stat a, b;
     CHECK_INT(fstat(fd, &a), 0);
@@ -109,7 +110,8 @@ TEST(dotdot_and_relative_symlinks_stay_inside)
     CHECK(fd >= 0);
     cleanup_free char *inside = xasprintf("%s/tmp/x", root);
     CHECK(exists(inside));
-    if (fd >= 0) close(fd);
+    if (fd >= 0)
+        close(fd);
     /* path_open_in_root on a raw ".." path is confined as well */
     fd = path_open_in_root(rootfd, "../../../../", O_PATH | O_DIRECTORY, &err);
     CHECK(fd >= 0);
@@ -136,8 +138,10 @@ TEST(mkfile_through_dangling_symlink_stays_inside)
     cleanup_free char *inside = xasprintf("%s/tmp/%s", root, name);
     CHECK(exists(inside));
     CHECK(!exists(target));
-    if (exists(target)) unlink(target);
-    if (fd >= 0) close(fd);
+    if (exists(target))
+        unlink(target);
+    if (fd >= 0)
+        close(fd);
     /* parents are created; an existing directory is returned as is */
     fd = path_mkfile_in_root(rootfd, "/a/b/c", 0644, &err);
     CHECK(fd >= 0);
@@ -167,7 +171,8 @@ TEST(dangling_symlink_chains_and_loops)
     weft_error *err = NULL;
     int fd = path_mkfile_in_root(rootfd, "/etc/resolv.conf", 0644, &err);
     CHECK(fd >= 0);
-    if (fd >= 0) close(fd);
+    if (fd >= 0)
+        close(fd);
     cleanup_free char *made = xasprintf("%s/var/run2/a/r.conf", root);
     struct stat st;
     CHECK(stat(made, &st) == 0 && S_ISREG(st.st_mode));
@@ -248,7 +253,8 @@ TEST(sysctl_needs_namespace)
 static int in_child(int (*fn)(void))
 {
     pid_t pid = fork();
-    if (pid == 0) _exit(fn());
+    if (pid == 0)
+        _exit(fn());
     int status = 0;
     waitpid(pid, &status, 0);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 100;
@@ -256,8 +262,10 @@ static int in_child(int (*fn)(void))
 
 static int child_sysctl(void)
 {
-    if (unshare(CLONE_NEWNET | CLONE_NEWNS) < 0) return 2;
-    if (mount(NULL, "/", NULL, MS_PRIVATE | MS_REC, NULL) < 0) return 2;
+    if (unshare(CLONE_NEWNET | CLONE_NEWNS) < 0)
+        return 2;
+    if (mount(NULL, "/", NULL, MS_PRIVATE | MS_REC, NULL) < 0)
+        return 2;
     oci_namespace ns = {.type = OCI_NS_NETWORK};
     oci_kv kv[3] = {{"net.ipv4.ip_forward", "1"},
                     {"net/ipv4/conf/lo/forwarding", "1"},
@@ -282,11 +290,13 @@ static int child_sysctl(void)
         return 7;
     }
     kv[2].value = "4096 87380 1234567";
-    if (linux_apply_sysctl(&spec, &err) == 0 || err->errnum != EROFS) return 8;
+    if (linux_apply_sysctl(&spec, &err) == 0 || err->errnum != EROFS)
+        return 8;
     werr_free(err);
     char buf[8] = {0};
     FILE *f = fopen("/proc/sys/net/ipv4/conf/lo/forwarding", "r");
-    if (f == NULL || fgets(buf, sizeof(buf), f) == NULL) return 4;
+    if (f == NULL || fgets(buf, sizeof(buf), f) == NULL)
+        return 4;
     fclose(f);
     return strcmp(buf, "1\n") == 0 ? 0 : 5;
 }
@@ -298,7 +308,8 @@ TEST(sysctl_written_in_new_netns)
 
 static int child_hostname(void)
 {
-    if (unshare(CLONE_NEWUTS) < 0) return 2;
+    if (unshare(CLONE_NEWUTS) < 0)
+        return 2;
     oci_namespace ns = {.type = OCI_NS_UTS};
     oci_spec spec = {0};
     spec.hostname = "weft-test-host";
@@ -306,7 +317,8 @@ static int child_hostname(void)
     spec.linux_.namespaces = &ns;
     spec.linux_.n_namespaces = 1;
     weft_error *err = NULL;
-    if (linux_set_hostname(&spec, &err) < 0) return 3;
+    if (linux_set_hostname(&spec, &err) < 0)
+        return 3;
     struct utsname u;
     uname(&u);
     return strcmp(u.nodename, "weft-test-host") == 0 && strcmp(u.domainname, "weft.example") == 0

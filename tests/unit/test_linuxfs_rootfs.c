@@ -60,7 +60,8 @@ static char *mount_at(const char *mp)
     weft_error *err = NULL;
     mountinfo_entry *mi;
     size_t n;
-    if (mountinfo_read(&mi, &n, &err) < 0) return NULL;
+    if (mountinfo_read(&mi, &n, &err) < 0)
+        return NULL;
     char *found = NULL;
     /* the last one wins: it is the visible mount */
     for (size_t i = 0; i < n; i++)
@@ -82,10 +83,12 @@ static bool is_readonly(const char *path)
 static int read_all(const char *path, char *buf, size_t cap)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return -1;
+    if (fd < 0)
+        return -1;
     ssize_t n = read(fd, buf, cap - 1);
     close(fd);
-    if (n >= 0) buf[n] = '\0';
+    if (n >= 0)
+        buf[n] = '\0';
     return (int)n;
 }
 
@@ -93,7 +96,8 @@ static int run_child(int (*fn)(const char *), const char *arg)
 {
     fflush(NULL);
     pid_t pid = fork();
-    if (pid == 0) _exit(fn(arg));
+    if (pid == 0)
+        _exit(fn(arg));
     int status = 0;
     waitpid(pid, &status, 0);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status);
@@ -101,9 +105,11 @@ static int run_child(int (*fn)(const char *), const char *arg)
 
 static void dump_mountinfo(void)
 {
-    if (getenv("WEFT_TEST_DEBUG") == NULL) return;
+    if (getenv("WEFT_TEST_DEBUG") == NULL)
+        return;
     static char big[65536];
-    if (read_all("/proc/self/mountinfo", big, sizeof(big)) > 0) fputs(big, stderr);
+    if (read_all("/proc/self/mountinfo", big, sizeof(big)) > 0)
+        fputs(big, stderr);
 }
 
 static bool have_v1_pids;
@@ -219,7 +225,8 @@ static void full_checks(void)
     CHECK(n == 15 && memcmp(buf, "/proc/self/fd/2", 15) == 0);
     int fd = open("/dev/ptmx", O_RDWR | O_NOCTTY);
     CHECK(fd >= 0);
-    if (fd >= 0) close(fd);
+    if (fd >= 0)
+        close(fd);
     /* the console pty bound over /dev/console */
     int master = posix_openpt(O_RDWR | O_NOCTTY);
     CHECK(master >= 0);
@@ -256,7 +263,8 @@ static void full_checks(void)
 static int write_file(const char *path, const char *text)
 {
     int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0) return -1;
+    if (fd < 0)
+        return -1;
     ssize_t n = write(fd, text, strlen(text));
     close(fd);
     return n == (ssize_t)strlen(text) ? 0 : -1;
@@ -270,10 +278,12 @@ static int full_child(const char *base)
     /* be in a pids cgroup of our own: without a cgroup namespace the
      * container must see just that one as its /sys/fs/cgroup/pids */
     cleanup_free char *cg = xasprintf("/sys/fs/cgroup/pids/weft-test-%d/cgroup.procs", getppid());
-    if (write_file(cg, "0") < 0) return 89;
+    if (write_file(cg, "0") < 0)
+        return 89;
     /* a submount under the rbind source, to check recursive read-only */
     cleanup_free char *sub = xasprintf("%s/data/sub", base);
-    if (mount("tmpfs", sub, "tmpfs", 0, NULL) < 0) return 91;
+    if (mount("tmpfs", sub, "tmpfs", 0, NULL) < 0)
+        return 91;
     cleanup_free char *root = xasprintf("%s/rootfs", base);
     cleanup_free char *data = xasprintf("%s/data", base);
     oci_mount mounts[] = {
@@ -355,9 +365,11 @@ TEST(full_container_view)
     cleanup_free char *cg = xasprintf("/sys/fs/cgroup/pids/weft-test-%d", getpid());
     /* a cgroup v1 (hybrid) host: also check the per-container cgroup view */
     have_v1_pids = access("/sys/fs/cgroup/pids/cgroup.procs", F_OK) == 0;
-    if (have_v1_pids) CHECK_INT(mkdir(cg, 0755), 0);
+    if (have_v1_pids)
+        CHECK_INT(mkdir(cg, 0755), 0);
     CHECK_INT(run_child(full_child, base), 0);
-    if (have_v1_pids) CHECK_INT(rmdir(cg), 0);
+    if (have_v1_pids)
+        CHECK_INT(rmdir(cg), 0);
     struct stat st;
     CHECK(lstat("/weft-escape", &st) < 0);
     sh("rm -rf %s", base);
@@ -382,7 +394,8 @@ static oci_spec basic_spec(char *root, const char *base, oci_mount *mounts, size
  * bound from the host, remounts keeping locked flags. */
 static int userns_container(const char *base)
 {
-    if (mount(NULL, "/", NULL, MS_PRIVATE | MS_REC, NULL) < 0) return 80;
+    if (mount(NULL, "/", NULL, MS_PRIVATE | MS_REC, NULL) < 0)
+        return 80;
     cleanup_free char *root = xasprintf("%s/rootfs", base);
     cleanup_free char *data = xasprintf("%s/data", base);
     oci_mount mounts[] = {
@@ -420,7 +433,8 @@ static int userns_container(const char *base)
     free(t);
     int fd = open("/dev/null", O_WRONLY);
     CHECK(fd >= 0 && write(fd, "x", 1) == 1);
-    if (fd >= 0) close(fd);
+    if (fd >= 0)
+        close(fd);
     CHECK_INT(stat("/dev/fifo", &st), 0);
     CHECK(S_ISFIFO(st.st_mode) && (st.st_mode & 0777) == 0640);
     CHECK_INT(stat("/dev/full", &st), 0);
@@ -446,12 +460,14 @@ static int userns_container(const char *base)
 
 static int userns_child(const char *base)
 {
-    if (unshare(CLONE_NEWUSER) < 0) return 70;
+    if (unshare(CLONE_NEWUSER) < 0)
+        return 70;
     if (write_file("/proc/self/setgroups", "deny") < 0 ||
         write_file("/proc/self/uid_map", "0 0 1") < 0 ||
         write_file("/proc/self/gid_map", "0 0 1") < 0)
         return 71;
-    if (unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC) < 0) return 72;
+    if (unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC) < 0)
+        return 72;
     return run_child(userns_container, base); /* pid 1 of the new pid namespace */
 }
 
@@ -496,7 +512,8 @@ static int no_pivot_child(const char *base)
     CHECK_INT(mountinfo_read(&mi, &n, &e), 0);
     bool shared = false;
     for (size_t i = 0; i < n; i++)
-        if (strcmp(mi[i].mount_point, "/") == 0 && strstr(mi[i].optional, "shared:")) shared = true;
+        if (strcmp(mi[i].mount_point, "/") == 0 && strstr(mi[i].optional, "shared:"))
+            shared = true;
     mountinfo_free(mi, n);
     CHECK(shared);
     return unit_failed_checks;
@@ -560,7 +577,8 @@ static int refusal_child(const char *base)
         weft_error *err = NULL;
         CHECK_INT(rootfs_prepare(&spec, false, &err), -1);
         CHECK(err != NULL);
-        if (err != NULL) CHECK_STR(err->msg, cases[i].msg);
+        if (err != NULL)
+            CHECK_STR(err->msg, cases[i].msg);
         werr_free(err);
     }
     return unit_failed_checks;
