@@ -81,6 +81,15 @@ int rootfs_prepare_idmapped(const oci_spec *spec, bool in_userns, const int *mou
 {
     if (spec->root_path == NULL || spec->root_path[0] != '/')
         return werr_set(err, 0, "root.path must be an absolute path");
+    /* Everything below changes mounts: in the host's namespace that would
+     * rearrange the host. */
+    bool mntns = false;
+    for (size_t i = 0; i < spec->linux_.n_namespaces; i++)
+        mntns = mntns || spec->linux_.namespaces[i].type == OCI_NS_MOUNT;
+    if (!mntns)
+        return werr_set(err, 0,
+                        "linux.namespaces: a mount namespace is required to set up the "
+                        "rootfs");
     cleanup_free char *root = path_clean(spec->root_path);
     unsigned long prop;
     if (root_propagation(spec, &prop, err) < 0)
