@@ -127,22 +127,42 @@ int path_open_in_root(int rootfd, const char *path, int flags, weft_error **err)
     return fd;
 }
 
+/* Where dirfd is, as a path inside the root rootfd is for ("/x/y"), from the
+ * kernel's view of both descriptors; NULL if that cannot be told. */
+static char *dir_in_root(int rootfd, int dirfd)
+{
+    char buf[32], root[4096], dir[4096];
+    ssize_t rn = readlink(path_fd(rootfd, buf), root, sizeof(root) - 1);
+    ssize_t dn = readlink(path_fd(dirfd, buf), dir, sizeof(dir) - 1);
+    if (rn <= 0 || dn <= 0)
+        return NULL;
+    root[rn] = dir[dn] = '\0';
+    if (strcmp(root, "/") == 0)
+        return xstrdup(dir);
+    size_t len = (size_t)rn;
+    if (strncmp(dir, root, len) != 0 || (dir[len] != '/' && dir[len] != '\0'))
+        return NULL;
+    return xstrdup(dir[len] ? dir + len : "/");
+}
+
 /* Creating through a dangling symlink (an image's /etc/resolv.conf ->
  * ../run/systemd/resolve/stub-resolv.conf) creates what it points to, like
- * runc does. The component [start, end) of `clean` is looked up in dirfd; if
- * it is a symlink, the path with that component replaced by the link's target
- * is returned, cleaned (so still inside the root); NULL otherwise. */
-static char *substitute_symlink(int dirfd, const char *name, const char *clean, size_t start,
-                                size_t end)
+ * runc does. `name` is looked up in dirfd (the resolved directory of the
+ * component before it); if it is a symlink, the path made of that directory,
+ * the link's target and `rest` is returned, cleaned (so still inside the
+ * root); NULL otherwise. */
+static char *substitute_symlink(int rootfd, int dirfd, const char *name, const char *lexical_dir,
+                                const char *rest)
 {
     char target[4096];
     ssize_t n = readlinkat(dirfd, name, target, sizeof(target) - 1);
     if (n <= 0)
         return NULL;
     target[n] = '\0';
+    cleanup_free char *dir = dir_in_root(rootfd, dirfd);
     cleanup_free char *joined = target[0] == '/'
-                                    ? xasprintf("%s%s", target, clean + end)
-                                    : xasprintf("%.*s%s%s", (int)start, clean, target, clean + end);
+                                    ? xasprintf("%s%s", target, rest)
+                                    : xasprintf("%s/%s%s", dir ? dir : lexical_dir, target, rest);
     return path_clean(joined);
 }
 
@@ -179,9 +199,9 @@ static int mkdir_walk(int rootfd, char **pclean, mode_t mode, weft_error **err)
             fd = openat2_in_root(rootfd, clean, O_PATH | O_DIRECTORY, 0);
             if (fd < 0 && errno == ENOENT) {
                 cleanup_free char *name = xstrdup(p);
+                cleanup_free char *lexical_dir = xstrndup(clean, (size_t)(p - clean));
                 *end = saved;
-                char *sub = substitute_symlink(cur, name, clean, (size_t)(p - clean),
-                                               (size_t)(end - clean));
+                char *sub = substitute_symlink(rootfd, cur, name, lexical_dir, end);
                 if (sub != NULL) {
                     close(cur);
                     free(clean);
@@ -242,8 +262,8 @@ int path_mkfile_in_root(int rootfd, const char *path, mode_t mode, weft_error **
         if (errno != ENOENT)
             return werr_sys(err, "create %s in the rootfs", clean);
         /* a dangling symlink whose target's directory is missing */
-        char *sub =
-            substitute_symlink(dirfd, slash + 1, clean, (size_t)(slash + 1 - clean), strlen(clean));
+        cleanup_free char *lexical_dir = xstrndup(clean, (size_t)(slash - clean));
+        char *sub = substitute_symlink(rootfd, dirfd, slash + 1, lexical_dir, "");
         if (sub == NULL)
             return werr_set(err, ENOENT, "create %s in the rootfs", clean);
         free(clean);

@@ -176,6 +176,21 @@ TEST(dangling_symlink_chains_and_loops)
     cleanup_free char *made = xasprintf("%s/var/run2/a/r.conf", root);
     struct stat st;
     CHECK(stat(made, &st) == 0 && S_ISREG(st.st_mode));
+    /* a relative dangling link behind a symlinked directory resolves from
+     * where the link really is: a -> /x/y, /x/y/l -> ../b/c gives /x/b/c */
+    cleanup_free char *xy = xasprintf("%s/x/y", root);
+    cleanup_free char *mk = xasprintf("mkdir -p '%s'", xy);
+    CHECK_INT(system(mk), 0);
+    cleanup_free char *a = xasprintf("%s/a", root);
+    CHECK_INT(symlink("/x/y", a), 0);
+    cleanup_free char *l = xasprintf("%s/x/y/l", root);
+    CHECK_INT(symlink("../b/c", l), 0);
+    fd = path_mkdir_in_root(rootfd, "/a/l/d", 0755, &err);
+    CHECK(fd >= 0);
+    if (fd >= 0)
+        close(fd);
+    cleanup_free char *xbcd = xasprintf("%s/x/b/c/d", root);
+    CHECK(stat(xbcd, &st) == 0 && S_ISDIR(st.st_mode));
     /* a symlink loop ends in an error */
     cleanup_free char *l1 = xasprintf("%s/l1", root);
     cleanup_free char *l2 = xasprintf("%s/l2", root);
