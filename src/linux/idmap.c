@@ -149,6 +149,11 @@ int idmap_clone_source(const oci_spec *spec, size_t index, int userns_fd, weft_e
         0) {
         int e = errno;
         close(fd);
+        if (e == EPERM)
+            return werr_set(err, e,
+                            "idmap %s (inside a user namespace the idmapped mount must "
+                            "be made on the host side)",
+                            src);
         return werr_set(err, e, "idmap %s", src);
     }
     return fd;
