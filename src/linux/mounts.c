@@ -151,16 +151,22 @@ int mount_remount_bind(int fd, unsigned long flags, weft_error **err)
     return 0;
 }
 
-static int remount_readonly_keep(const char *path, weft_error **err)
+/* Read-only, keeping the other flags the mount at fd (its root) has. */
+static int remount_readonly_fd(int fd, weft_error **err)
 {
-    cleanup_close int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT ? 0 : werr_sys(err, "open %s", path);
     char buf[32];
     unsigned long cur;
     if (current_ms_flags(path_fd(fd, buf), &cur, err) < 0)
         return -1;
     return mount_remount_bind(fd, cur | MS_RDONLY, err);
+}
+
+static int remount_readonly_path(const char *path, weft_error **err)
+{
+    cleanup_close int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : werr_sys(err, "open %s", path);
+    return remount_readonly_fd(fd, err);
 }
 
 /* Without mount_setattr(2): one remount per mount at or below fd's path. */
@@ -171,7 +177,7 @@ static int readonly_per_mount(int fd, bool recursive, weft_error **err)
     if (len < 0)
         return werr_sys(err, "readlink %s", buf);
     target[len] = '\0';
-    if (remount_readonly_keep(buf, err) < 0)
+    if (remount_readonly_fd(fd, err) < 0)
         return werr_prefix(err, "%s", target);
     if (!recursive)
         return 0;
@@ -183,7 +189,7 @@ static int readonly_per_mount(int fd, bool recursive, weft_error **err)
     for (size_t i = 0; i < n && rc == 0; i++) {
         const char *mp = mi[i].mount_point;
         if (strncmp(mp, target, (size_t)len) == 0 && mp[len] == '/' &&
-            remount_readonly_keep(mp, err) < 0)
+            remount_readonly_path(mp, err) < 0)
             rc = werr_prefix(err, "%s", mp);
     }
     mountinfo_free(mi, n);

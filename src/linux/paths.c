@@ -94,6 +94,15 @@ static int openat2_in_root(int rootfd, const char *path, int flags, mode_t mode)
     return fd;
 }
 
+/* An openat2() failure: on a kernel without it (before 5.6), say so. */
+static int resolve_error(weft_error **err, int e, const char *what, const char *path)
+{
+    if (e == ENOSYS)
+        return werr_set(err, e, "%s %s in the rootfs: openat2(2) is needed (Linux 5.6+)", what,
+                        path);
+    return werr_set(err, e, "%s %s in the rootfs", what, path);
+}
+
 int path_check_no_symlinks(int rootfd, const char *path, weft_error **err)
 {
     struct open_how how = {
@@ -112,18 +121,14 @@ int path_check_no_symlinks(int rootfd, const char *path, weft_error **err)
         return 0;
     if (errno == ELOOP)
         return werr_set(err, 0, "%s in the rootfs must not be a symlink", path);
-    return werr_sys(err, "open %s in the rootfs", path);
+    return resolve_error(err, errno, "open", path);
 }
 
 int path_open_in_root(int rootfd, const char *path, int flags, weft_error **err)
 {
     int fd = openat2_in_root(rootfd, path, flags, 0);
-    if (fd < 0) {
-        if (errno == ENOSYS)
-            return werr_set(err, ENOSYS, "open %s in the rootfs: openat2(2) is needed (Linux 5.6+)",
-                            path);
-        return werr_sys(err, "open %s in the rootfs", path);
-    }
+    if (fd < 0)
+        return resolve_error(err, errno, "open", path);
     return fd;
 }
 
@@ -215,7 +220,7 @@ static int mkdir_walk(int rootfd, char **pclean, mode_t mode, weft_error **err)
         if (fd < 0) {
             int e = errno;
             close(cur);
-            return werr_set(err, e, "open directory %s in the rootfs", clean);
+            return resolve_error(err, e, "open directory", clean);
         }
         close(cur);
         cur = fd;
@@ -244,7 +249,7 @@ int path_mkfile_in_root(int rootfd, const char *path, mode_t mode, weft_error **
         if (fd >= 0)
             return fd;
         if (errno != ENOENT)
-            return werr_sys(err, "open %s in the rootfs", clean);
+            return resolve_error(err, errno, "open", clean);
         char *slash = strrchr(clean, '/');
         cleanup_free char *parent = xstrndup(clean, (size_t)(slash - clean));
         cleanup_close int dirfd = path_mkdir_in_root(rootfd, parent[0] ? parent : "/", 0755, err);
@@ -256,11 +261,11 @@ int path_mkfile_in_root(int rootfd, const char *path, mode_t mode, weft_error **
             close(fd);
             fd = openat2_in_root(rootfd, clean, O_PATH, 0);
             if (fd < 0)
-                return werr_sys(err, "open %s in the rootfs", clean);
+                return resolve_error(err, errno, "open", clean);
             return fd;
         }
         if (errno != ENOENT)
-            return werr_sys(err, "create %s in the rootfs", clean);
+            return resolve_error(err, errno, "create", clean);
         /* a dangling symlink whose target's directory is missing */
         cleanup_free char *lexical_dir = xstrndup(clean, (size_t)(slash - clean));
         char *sub = substitute_symlink(rootfd, dirfd, slash + 1, lexical_dir, "");
@@ -285,7 +290,8 @@ static int open_existing(const char *path, int *out, weft_error **err)
             *out = -1;
             return 0;
         }
-        return werr_sys(err, "open %s", path);
+        return errno == ENOSYS ? resolve_error(err, errno, "open", path)
+                               : werr_sys(err, "open %s", path);
     }
     *out = fd;
     return 0;

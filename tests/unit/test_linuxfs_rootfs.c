@@ -8,6 +8,7 @@
 #include "util/xalloc.h"
 
 #include <fcntl.h>
+#include <seccomp.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <sys/mount.h>
@@ -680,6 +681,81 @@ TEST(idmapped_clones_made_on_the_host_side)
         close(fds[1]);
         free(fds);
     }
+    sh("rm -rf %s", base);
+}
+
+/* ---- kernels without mount_setattr(2) / openat2(2), simulated with seccomp ---- */
+
+static int deny_syscall(int nr)
+{
+    scmp_filter_ctx f = seccomp_init(SCMP_ACT_ALLOW);
+    if (f == NULL || seccomp_rule_add(f, SCMP_ACT_ERRNO(ENOSYS), nr, 0) < 0 || seccomp_load(f) < 0)
+        return -1;
+    seccomp_release(f);
+    return 0;
+}
+
+static int no_mount_setattr_child(const char *base)
+{
+    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_PRIVATE | MS_REC, NULL) < 0)
+        return 90;
+    cleanup_free char *sub = xasprintf("%s/data/sub", base);
+    if (mount("tmpfs", sub, "tmpfs", 0, NULL) < 0)
+        return 91;
+    if (deny_syscall(SCMP_SYS(mount_setattr)) < 0)
+        return 92;
+    cleanup_free char *root = xasprintf("%s/rootfs", base);
+    cleanup_free char *data = xasprintf("%s/data", base);
+    oci_mount mounts[] = {
+        mnt("/proc", "proc", "proc", o_proc),
+        mnt("/data", "bind", data, o_rbind_ro),
+    };
+    oci_spec spec = basic_spec(root, base, mounts, 2);
+    spec.root_readonly = true;
+    char *ro[] = {"/proc/sys", NULL};
+    spec.linux_.readonly_paths = ro;
+    spec.linux_.n_readonly_paths = 1;
+    weft_error *err = NULL;
+    if (rootfs_prepare(&spec, false, &err) < 0 || rootfs_pivot(&spec, false, &err) < 0 ||
+        rootfs_finalize(&spec, &err) < 0) {
+        fprintf(stderr, "no mount_setattr: %s\n", err->msg);
+        return 93;
+    }
+    CHECK(is_readonly("/"));
+    CHECK(is_readonly("/data"));
+    CHECK(is_readonly("/data/sub")); /* per-mount remount fallback */
+    CHECK(is_readonly("/proc/sys"));
+    CHECK(!is_readonly("/proc"));
+    return unit_failed_checks;
+}
+
+TEST(readonly_without_mount_setattr)
+{
+    cleanup_free char *base = make_bundle();
+    CHECK_INT(run_child(no_mount_setattr_child, base), 0);
+    sh("rm -rf %s", base);
+}
+
+static int no_openat2_child(const char *base)
+{
+    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_PRIVATE | MS_REC, NULL) < 0)
+        return 90;
+    if (deny_syscall(SCMP_SYS(openat2)) < 0)
+        return 92;
+    cleanup_free char *root = xasprintf("%s/rootfs", base);
+    oci_mount mounts[] = {mnt("/proc", "proc", "proc", o_proc)};
+    oci_spec spec = basic_spec(root, base, mounts, 1);
+    weft_error *err = NULL;
+    CHECK_INT(rootfs_prepare(&spec, false, &err), -1);
+    CHECK(err != NULL && strstr(err->msg, "openat2") != NULL);
+    werr_free(err);
+    return unit_failed_checks;
+}
+
+TEST(no_openat2_is_a_clear_error)
+{
+    cleanup_free char *base = make_bundle();
+    CHECK_INT(run_child(no_openat2_child, base), 0);
     sh("rm -rf %s", base);
 }
 
