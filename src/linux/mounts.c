@@ -188,8 +188,9 @@ static int readonly_per_mount(int fd, bool recursive, weft_error **err)
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         const char *mp = mi[i].mount_point;
-        if (strncmp(mp, target, (size_t)len) == 0 && mp[len] == '/' &&
-            remount_readonly_path(mp, err) < 0)
+        bool below = len == 1 ? strcmp(mp, "/") != 0
+                              : strncmp(mp, target, (size_t)len) == 0 && mp[len] == '/';
+        if (below && remount_readonly_path(mp, err) < 0)
             rc = werr_prefix(err, "%s", mp);
     }
     mountinfo_free(mi, n);
