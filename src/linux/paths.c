@@ -74,12 +74,111 @@ const char *path_fd(int fd, char buf[32])
     return buf;
 }
 
-static int openat2_in_root(int rootfd, const char *path, int flags, mode_t mode)
+#define MAX_SYMLINKS 40
+#define MAX_DEPTH 256
+
+/* Userspace RESOLVE_IN_ROOT for kernels without openat2 (before 5.6): one
+ * component at a time, never following a symlink with the kernel; a symlink's
+ * text is spliced into the rest of the path and resolved again from the root
+ * (absolute) or the current directory (relative); ".." never goes above the
+ * root. no_symlinks: any symlink is ELOOP (RESOLVE_NO_SYMLINKS). Sets errno
+ * and returns -1 on failure. */
+static int resolve_fallback(int rootfd, const char *path, int flags, mode_t mode, bool no_symlinks)
+{
+    int stack[MAX_DEPTH];
+    size_t depth = 0;
+    stack[0] = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+    if (stack[0] < 0)
+        return -1;
+    char *rest = xstrdup(path);
+    size_t pos = 0;
+    int links = 0, result = -1, e = 0;
+    for (;;) {
+        while (rest[pos] == '/')
+            pos++;
+        if (rest[pos] == '\0') { /* ends on a directory: the current one */
+            result = openat(stack[depth], ".", flags | O_CLOEXEC, mode);
+            break;
+        }
+        size_t n = strcspn(rest + pos, "/");
+        if (n >= 256) {
+            e = ENAMETOOLONG;
+            break;
+        }
+        char name[256];
+        memcpy(name, rest + pos, n);
+        name[n] = '\0';
+        pos += n;
+        size_t after = pos;
+        while (rest[after] == '/')
+            after++;
+        bool last = rest[after] == '\0';
+        if (strcmp(name, ".") == 0)
+            continue;
+        if (strcmp(name, "..") == 0) {
+            if (depth > 0)
+                close(stack[depth--]);
+            continue;
+        }
+        struct stat st;
+        if (fstatat(stack[depth], name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+            if (errno == ENOENT && last && (flags & O_CREAT))
+                result = openat(stack[depth], name, flags | O_CLOEXEC | O_NOFOLLOW, mode);
+            break;
+        }
+        if (S_ISLNK(st.st_mode)) {
+            char target[4096];
+            ssize_t tl = no_symlinks || ++links > MAX_SYMLINKS
+                             ? (errno = ELOOP, -1)
+                             : readlinkat(stack[depth], name, target, sizeof(target) - 1);
+            if (tl < 0)
+                break;
+            target[tl] = '\0';
+            char *spliced = xasprintf("%s%s", target, rest + pos);
+            free(rest);
+            rest = spliced;
+            pos = 0;
+            if (target[0] == '/')
+                while (depth > 0)
+                    close(stack[depth--]);
+            continue;
+        }
+        if (last) {
+            result = openat(stack[depth], name, flags | O_CLOEXEC | O_NOFOLLOW, mode);
+            break;
+        }
+        if (!S_ISDIR(st.st_mode)) {
+            e = ENOTDIR;
+            break;
+        }
+        if (depth + 1 >= MAX_DEPTH) {
+            e = ENAMETOOLONG;
+            break;
+        }
+        int fd = openat(stack[depth], name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+            break;
+        stack[++depth] = fd;
+    }
+    if (result < 0 && e == 0)
+        e = errno;
+    for (size_t i = 0; i <= depth; i++)
+        close(stack[i]);
+    free(rest);
+    if (result < 0)
+        errno = e;
+    return result;
+}
+
+/* Once openat2 said ENOSYS, go straight to the fallback. */
+static bool no_openat2;
+
+static int openat2_resolve(int rootfd, const char *path, int flags, mode_t mode, uint64_t resolve)
 {
     struct open_how how = {
         .flags = (uint64_t)(flags | O_CLOEXEC),
         .mode = (flags & O_CREAT) ? mode : 0,
-        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+        .resolve = resolve,
     };
     /* openat2 wants a relative path for "inside the root"; a leading '/'
      * means the same thing under RESOLVE_IN_ROOT, but be explicit. */
@@ -87,11 +186,21 @@ static int openat2_in_root(int rootfd, const char *path, int flags, mode_t mode)
         path++;
     if (*path == '\0')
         path = ".";
-    int fd;
-    do {
-        fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
-    } while (fd < 0 && errno == EAGAIN); /* a rename raced with resolution: retry */
-    return fd;
+    if (!no_openat2) {
+        int fd;
+        do {
+            fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+        } while (fd < 0 && errno == EAGAIN); /* a rename raced with resolution: retry */
+        if (fd >= 0 || errno != ENOSYS)
+            return fd;
+        no_openat2 = true;
+    }
+    return resolve_fallback(rootfd, path, flags, mode, (resolve & RESOLVE_NO_SYMLINKS) != 0);
+}
+
+static int openat2_in_root(int rootfd, const char *path, int flags, mode_t mode)
+{
+    return openat2_resolve(rootfd, path, flags, mode, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
 }
 
 /* An openat2() failure: on a kernel without it (before 5.6), say so. */
@@ -105,14 +214,7 @@ static int resolve_error(weft_error **err, int e, const char *what, const char *
 
 int path_check_no_symlinks(int rootfd, const char *path, weft_error **err)
 {
-    struct open_how how = {
-        .flags = O_PATH | O_CLOEXEC,
-        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS,
-    };
-    const char *rel = path;
-    while (*rel == '/')
-        rel++;
-    int fd = (int)syscall(SYS_openat2, rootfd, *rel ? rel : ".", &how, sizeof(how));
+    int fd = openat2_resolve(rootfd, path, O_PATH, 0, RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS);
     if (fd >= 0) {
         close(fd);
         return 0;
@@ -170,8 +272,6 @@ static char *substitute_symlink(int rootfd, int dirfd, const char *name, const c
                                     : xasprintf("%s/%s%s", dir ? dir : lexical_dir, target, rest);
     return path_clean(joined);
 }
-
-#define MAX_SYMLINKS 40
 
 /* One pass of mkdir -p; returns -2 (with *pclean replaced) when a dangling
  * symlink component was substituted and the walk must start again. */

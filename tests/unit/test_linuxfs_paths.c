@@ -4,6 +4,7 @@
 #include "util/xalloc.h"
 
 #include <fcntl.h>
+#include <seccomp.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <sys/mount.h>
@@ -351,6 +352,44 @@ TEST(hostname)
     CHECK_INT(linux_set_hostname(&spec, &err), -1);
     CHECK(err != NULL && strstr(err->msg, "UTS") != NULL);
     werr_free(err);
+}
+
+/* The same root-confined resolution on a kernel without openat2 (before
+ * 5.6), simulated by making it fail with ENOSYS: the userspace fallback. */
+static int child_no_openat2(void)
+{
+    scmp_filter_ctx f = seccomp_init(SCMP_ACT_ALLOW);
+    if (f == NULL || seccomp_rule_add(f, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(openat2), 0) < 0 ||
+        seccomp_load(f) < 0)
+        return 90;
+    seccomp_release(f);
+    unit_failed_checks = 0;
+    test_mkdir_through_symlink_stays_inside();
+    test_dotdot_and_relative_symlinks_stay_inside();
+    test_mkfile_through_dangling_symlink_stays_inside();
+    test_dangling_symlink_chains_and_loops();
+    test_mkdir_over_file_fails();
+    /* RESOLVE_NO_SYMLINKS emulated too */
+    char tmpl[] = "/tmp/weft-paths-XXXXXX";
+    if (mkdtemp(tmpl) == NULL)
+        return 91;
+    cleanup_free char *link = xasprintf("%s/proc", tmpl);
+    CHECK_INT(symlink("/etc", link), 0);
+    int rootfd = open(tmpl, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    weft_error *err = NULL;
+    CHECK_INT(path_check_no_symlinks(rootfd, "/proc", &err), -1);
+    CHECK(err != NULL && strstr(err->msg, "must not be a symlink") != NULL);
+    werr_free(err);
+    err = NULL;
+    CHECK_INT(path_check_no_symlinks(rootfd, "/missing/x", &err), 0);
+    close(rootfd);
+    rm_rf(tmpl);
+    return unit_failed_checks;
+}
+
+TEST(fallback_resolver_without_openat2)
+{
+    CHECK_INT(in_child(child_no_openat2), 0);
 }
 
 UNIT_MAIN()
