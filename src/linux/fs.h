@@ -27,8 +27,9 @@ const char *path_fd(int fd, char buf[32]);
 
 /* Open `path` as seen from inside the directory `rootfd` is for: symlinks and
  * ".." are resolved as if rootfd were "/", so nothing ever resolves outside it
- * (openat2 RESOLVE_IN_ROOT, magic links refused). `flags` are open(2) flags
- * (O_CLOEXEC is added). Returns the fd. */
+ * (openat2 RESOLVE_IN_ROOT, magic links refused; on kernels without openat2
+ * a userspace walk with the same rules). `flags` are open(2) flags (O_CLOEXEC
+ * is added). Returns the fd. */
 int path_open_in_root(int rootfd, const char *path, int flags, weft_error **err);
 
 /* Fails if `path` inside rootfd goes through a symlink (a missing path is

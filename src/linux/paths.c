@@ -5,7 +5,8 @@
  * rootfs has `evil -> /` and a mount destination is "/evil/etc", naively
  * mounting onto ROOT/evil/etc would cover the HOST's /etc (the
  * CVE-2021-30465 class). Every target is therefore opened with openat2's
- * RESOLVE_IN_ROOT from a descriptor of the rootfs, and mounts go onto the
+ * RESOLVE_IN_ROOT from a descriptor of the rootfs (or, before Linux 5.6, a
+ * component-by-component walk with the same rules), and mounts go onto the
  * resulting descriptor through /proc/self/fd/N, so what was checked is what
  * gets mounted on. */
 #include "linux/fs.h"
