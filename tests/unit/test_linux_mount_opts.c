@@ -165,7 +165,8 @@ TEST(empty_option_rejected)
     const char *opts[] = {"ro", ""};
     CHECK_INT(parse(opts, 2, &o, &err), -1);
     CHECK(err != NULL);
-    if (err != NULL) CHECK_STR(err->msg, "mounts[0]: options[1]: empty mount option");
+    if (err != NULL)
+        CHECK_STR(err->msg, "mounts[0]: options[1]: empty mount option");
     werr_free(err);
 }
 
