@@ -37,6 +37,7 @@ struct create_ctx {
     int sync[2];
     int ns_fds[OCI_NS_COUNT];
     int pty_master;
+    char *handler; /* what the init will run: "native", "wasm" */
 };
 
 static void create_ctx_undo(struct create_ctx *c)
@@ -68,6 +69,7 @@ static void create_ctx_free(struct create_ctx *c)
     if (c->pty_master >= 0)
         close(c->pty_master);
     cgroup_free(c->cg);
+    free(c->handler);
     state_free(c->st);
     oci_spec_free(c->spec);
 }
@@ -209,7 +211,17 @@ static int drive_init(struct create_ctx *c, const struct create_opts *o, weft_er
             terminal_send_to_socket(o->console_socket, c->pty_master, err) < 0)
             return -1;
     }
-    return sync_expect(c->sync[0], SYNC_READY, NULL, err);
+    struct sync_msg m;
+    if (sync_recv(c->sync[0], &m, NULL, err) < 0)
+        return -1;
+    if (m.type == SYNC_ERROR) {
+        werr_set(err, 0, "%s", m.text);
+        return werr_status(err, m.status);
+    }
+    if (m.type != SYNC_READY)
+        return werr_set(err, 0, "sync: unexpected message %d", m.type);
+    c->handler = xstrdup(m.text);
+    return 0;
 }
 
 static int record_state(struct create_ctx *c, const struct create_opts *o, weft_error **err)
@@ -224,7 +236,7 @@ static int record_state(struct create_ctx *c, const struct create_opts *o, weft_
     st->created = now_rfc3339();
     struct passwd *pw = getpwuid(geteuid());
     st->owner = xstrdup(pw ? pw->pw_name : "");
-    st->handler = xstrdup("native");
+    st->handler = steal_ptr(c->handler);
     st->has_process = c->spec->has_process;
     st->cgroup = c->cg ? cgroup_serialize(c->cg) : NULL;
     st->annotations = json_object();

@@ -65,7 +65,7 @@ int workload_prepare(const oci_spec *spec, const oci_process *p, bool wasm_smart
         return -1;
     if (handler_select(spec, p, wasm_smart_default, w->resolved, &w->h, err) < 0)
         return -1;
-    return w->h->prepare(p, w->resolved, &w->prepared, err);
+    return w->h->prepare(spec, p, w->resolved, &w->prepared, err);
 }
 
 int workload_secure(const oci_spec *spec, const oci_process *p, struct workload *w,
@@ -242,7 +242,8 @@ _Noreturn void init_main(const struct init_args *a)
         goto fail_sync;
     if (init_after_hooks(a, host_pid, &fifo_fd, &w, &err) < 0)
         goto fail_sync;
-    if (sync_send(a->sync_fd, SYNC_READY, 0, NULL, -1, &err) < 0)
+    /* READY names the handler, for `weft state` and debugging. */
+    if (sync_send(a->sync_fd, SYNC_READY, 0, w.h ? w.h->name : "none", -1, &err) < 0)
         goto fail_sync;
     close(a->sync_fd);
 

@@ -306,6 +306,7 @@ json_t *state_to_oci_json(const container_state *st, enum container_status statu
     set_str(o, "rootfs", st->rootfs);
     set_str(o, "created", st->created);
     json_object_set_new(o, "owner", json_string(st->owner ? st->owner : ""));
+    set_str(o, "handler", st->handler);
     return o;
 }
 
