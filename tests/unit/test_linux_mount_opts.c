@@ -36,6 +36,8 @@ static const struct {
     {"iversion", MS_I_VERSION, 0},
     {"noiversion", 0, MS_I_VERSION},
     {"nosymfollow", MS_NOSYMFOLLOW, 0},
+    {"acl", MS_POSIXACL, 0},
+    {"noacl", 0, MS_POSIXACL},
     {"symfollow", 0, MS_NOSYMFOLLOW},
 };
 
