@@ -125,6 +125,7 @@ static const char *o_cg[] = {"nosuid", "noexec", "nodev", "relatime", "ro", NULL
 static const char *o_rbind_ro[] = {"rbind", "ro", NULL};
 static const char *o_bind_ro[] = {"bind", "ro", NULL};
 static const char *o_priv[] = {"rprivate", "mode=700", NULL};
+static const char *o_shared[] = {"rshared", NULL};
 static const char *o_copysym[] = {"bind", "copy-symlink", NULL};
 static const char *o_copyup[] = {"tmpcopyup", "nosuid", "mode=700", NULL};
 
@@ -253,6 +254,23 @@ static void full_checks(void)
     CHECK(S_ISREG(st.st_mode) && st.st_size > 100000 && (st.st_mode & 0111));
     n = readlink("/bin/sh", buf, sizeof(buf));
     CHECK(n == 7 && memcmp(buf, "busybox", 7) == 0);
+    /* propagation options applied after the mount */
+    {
+        weft_error *e = NULL;
+        mountinfo_entry *mi;
+        size_t cnt;
+        CHECK_INT(mountinfo_read(&mi, &cnt, &e), 0);
+        int shared = -1, priv = -1;
+        for (size_t i = 0; i < cnt; i++) {
+            if (strcmp(mi[i].mount_point, "/shared") == 0)
+                shared = strstr(mi[i].optional, "shared:") != NULL;
+            if (strcmp(mi[i].mount_point, "/private") == 0)
+                priv = mi[i].optional[0] == '\0';
+        }
+        mountinfo_free(mi, cnt);
+        CHECK_INT(shared, 1);
+        CHECK_INT(priv, 1);
+    }
     /* copy-symlink: the symlink itself, not a mount */
     n = readlink("/etc/link", buf, sizeof(buf));
     CHECK(n == 8 && memcmp(buf, "target-x", 8) == 0);
@@ -302,6 +320,7 @@ static int full_child(const char *base)
         mnt("rel/dir", "tmpfs", "tmpfs", NULL),
         mnt("/etc/link", "bind", "link", o_copysym),
         mnt("/private", "tmpfs", "tmpfs", o_priv),
+        mnt("/shared", "tmpfs", "tmpfs", o_shared),
     };
     char *masked[] = {"/proc/version", "/proc/driver", "/nonexistent", NULL};
     char *ro[] = {"/proc/sys", "/proc/sysrq-trigger", "/missing", NULL};
