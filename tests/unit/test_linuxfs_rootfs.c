@@ -498,6 +498,8 @@ TEST(user_namespace_fallbacks)
     sh("rm -rf %s", base);
 }
 
+static bool use_pivot; /* no_pivot_child: pivot_root instead of MS_MOVE */
+
 static int no_pivot_child(const char *base)
 {
     if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_PRIVATE | MS_REC, NULL) < 0)
@@ -511,7 +513,7 @@ static int no_pivot_child(const char *base)
     oci_spec spec = basic_spec(root, base, mounts, 2);
     spec.linux_.rootfs_propagation = "rshared";
     weft_error *err = NULL;
-    if (rootfs_prepare(&spec, false, &err) < 0 || rootfs_pivot(&spec, true, &err) < 0 ||
+    if (rootfs_prepare(&spec, false, &err) < 0 || rootfs_pivot(&spec, !use_pivot, &err) < 0 ||
         rootfs_finalize(&spec, &err) < 0) {
         fprintf(stderr, "no-pivot container: %s\n", err->msg);
         return 91;
@@ -542,7 +544,17 @@ static int no_pivot_child(const char *base)
 TEST(no_pivot_and_shared_propagation)
 {
     cleanup_free char *base = make_bundle();
+    use_pivot = false;
     CHECK_INT(run_child(no_pivot_child, base), 0);
+    sh("rm -rf %s", base);
+}
+
+TEST(pivot_with_shared_propagation)
+{
+    cleanup_free char *base = make_bundle();
+    use_pivot = true;
+    CHECK_INT(run_child(no_pivot_child, base), 0);
+    use_pivot = false;
     sh("rm -rf %s", base);
 }
 
