@@ -24,7 +24,8 @@
 #include <stdbool.h>
 
 /* in_userns: the process runs in a new user namespace (rootless): devices are
- * bind-mounted from the host instead of mknod'ed. */
+ * bind-mounted from the host instead of mknod'ed. Refuses a spec without a
+ * mount namespace (it would rearrange the host's mounts). */
 int rootfs_prepare(const oci_spec *spec, bool in_userns, weft_error **err);
 
 /* Idmapped bind mounts ("idmap", "ridmap", mounts[].uidMappings) need
