@@ -47,8 +47,9 @@ int rootfs_pivot(const oci_spec *spec, bool no_pivot, weft_error **err);
 
 int rootfs_finalize(const oci_spec *spec, weft_error **err);
 
-/* After pivot, with process.terminal: bind the pty slave (an open fd) over
- * /dev/console, which rootfs_prepare created as an empty file. */
+/* After pivot, with process.terminal: bind the pty slave (an open fd, e.g.
+ * from TIOCGPTPEER) over /dev/console, which rootfs_prepare created as an
+ * empty file (created here if missing; a symlink there is replaced). */
 int rootfs_setup_console(int slave_fd, weft_error **err);
 
 /* ---- internal to src/linux (mounts.c, devices.c, rootfs.c, paths.c) ---- */

@@ -241,6 +241,12 @@ static void full_checks(void)
         CHECK_INT(rootfs_setup_console(slave, &err), 0);
         CHECK_INT(stat("/dev/console", &st), 0);
         CHECK(S_ISCHR(st.st_mode) && major(st.st_rdev) == 136);
+        /* a symlink left there by the image is replaced by the pty */
+        CHECK_INT(umount2("/dev/console", MNT_DETACH), 0);
+        CHECK_INT(unlink("/dev/console"), 0);
+        CHECK_INT(symlink("/etc/hostfile", "/dev/console"), 0);
+        CHECK_INT(rootfs_setup_console(slave, &err), 0);
+        CHECK(lstat("/dev/console", &st) == 0 && S_ISCHR(st.st_mode));
         close(slave);
         close(master);
     }
