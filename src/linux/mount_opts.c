@@ -43,6 +43,8 @@ static const struct flag_opt flag_opts[] = {
     {"symfollow", false, MS_NOSYMFOLLOW},
     {"silent", true, MS_SILENT},
     {"loud", false, MS_SILENT},
+    {"acl", true, MS_POSIXACL},
+    {"noacl", false, MS_POSIXACL},
 };
 
 static const struct {

@@ -227,11 +227,36 @@ int rootfs_finalize(const oci_spec *spec, weft_error **err)
     return 0;
 }
 
-int rootfs_setup_console(int slave_fd, weft_error **err)
+/* /dev/console as a mount point: an empty regular file (or an existing
+ * device node); a symlink or anything else from the image is replaced. */
+static int console_target(weft_error **err)
 {
-    cleanup_close int fd = open("/dev/console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    int fd = open("/dev/console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (fd >= 0) {
+        struct stat st;
+        if (fstat(fd, &st) == 0 && (S_ISREG(st.st_mode) || S_ISCHR(st.st_mode)))
+            return fd;
+        close(fd);
+        if (unlink("/dev/console") < 0)
+            return werr_sys(err, "replace /dev/console");
+    } else if (errno != ENOENT) {
+        return werr_sys(err, "open /dev/console");
+    }
+    int cfd = open("/dev/console", O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (cfd < 0)
+        return werr_sys(err, "create /dev/console");
+    close(cfd);
+    fd = open("/dev/console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return werr_sys(err, "open /dev/console");
+    return fd;
+}
+
+int rootfs_setup_console(int slave_fd, weft_error **err)
+{
+    cleanup_close int fd = console_target(err);
+    if (fd < 0)
+        return -1;
     char src[32], dst[32];
     if (mount(path_fd(slave_fd, src), path_fd(fd, dst), NULL, MS_BIND, NULL) < 0)
         return werr_sys(err, "bind the console pty over /dev/console");

@@ -24,7 +24,8 @@
 #include <stdbool.h>
 
 /* in_userns: the process runs in a new user namespace (rootless): devices are
- * bind-mounted from the host instead of mknod'ed. */
+ * bind-mounted from the host instead of mknod'ed. Refuses a spec without a
+ * mount namespace (it would rearrange the host's mounts). */
 int rootfs_prepare(const oci_spec *spec, bool in_userns, weft_error **err);
 
 /* Idmapped bind mounts ("idmap", "ridmap", mounts[].uidMappings) need
@@ -46,8 +47,9 @@ int rootfs_pivot(const oci_spec *spec, bool no_pivot, weft_error **err);
 
 int rootfs_finalize(const oci_spec *spec, weft_error **err);
 
-/* After pivot, with process.terminal: bind the pty slave (an open fd) over
- * /dev/console, which rootfs_prepare created as an empty file. */
+/* After pivot, with process.terminal: bind the pty slave (an open fd, e.g.
+ * from TIOCGPTPEER) over /dev/console, which rootfs_prepare created as an
+ * empty file (created here if missing; a symlink there is replaced). */
 int rootfs_setup_console(int slave_fd, weft_error **err);
 
 /* ---- internal to src/linux (mounts.c, devices.c, rootfs.c, paths.c) ---- */

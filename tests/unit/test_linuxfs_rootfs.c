@@ -125,6 +125,7 @@ static const char *o_cg[] = {"nosuid", "noexec", "nodev", "relatime", "ro", NULL
 static const char *o_rbind_ro[] = {"rbind", "ro", NULL};
 static const char *o_bind_ro[] = {"bind", "ro", NULL};
 static const char *o_priv[] = {"rprivate", "mode=700", NULL};
+static const char *o_shared[] = {"rshared", NULL};
 static const char *o_copysym[] = {"bind", "copy-symlink", NULL};
 static const char *o_copyup[] = {"tmpcopyup", "nosuid", "mode=700", NULL};
 
@@ -240,6 +241,12 @@ static void full_checks(void)
         CHECK_INT(rootfs_setup_console(slave, &err), 0);
         CHECK_INT(stat("/dev/console", &st), 0);
         CHECK(S_ISCHR(st.st_mode) && major(st.st_rdev) == 136);
+        /* a symlink left there by the image is replaced by the pty */
+        CHECK_INT(umount2("/dev/console", MNT_DETACH), 0);
+        CHECK_INT(unlink("/dev/console"), 0);
+        CHECK_INT(symlink("/etc/hostfile", "/dev/console"), 0);
+        CHECK_INT(rootfs_setup_console(slave, &err), 0);
+        CHECK(lstat("/dev/console", &st) == 0 && S_ISCHR(st.st_mode));
         close(slave);
         close(master);
     }
@@ -253,6 +260,23 @@ static void full_checks(void)
     CHECK(S_ISREG(st.st_mode) && st.st_size > 100000 && (st.st_mode & 0111));
     n = readlink("/bin/sh", buf, sizeof(buf));
     CHECK(n == 7 && memcmp(buf, "busybox", 7) == 0);
+    /* propagation options applied after the mount */
+    {
+        weft_error *e = NULL;
+        mountinfo_entry *mi;
+        size_t cnt;
+        CHECK_INT(mountinfo_read(&mi, &cnt, &e), 0);
+        int shared = -1, priv = -1;
+        for (size_t i = 0; i < cnt; i++) {
+            if (strcmp(mi[i].mount_point, "/shared") == 0)
+                shared = strstr(mi[i].optional, "shared:") != NULL;
+            if (strcmp(mi[i].mount_point, "/private") == 0)
+                priv = mi[i].optional[0] == '\0';
+        }
+        mountinfo_free(mi, cnt);
+        CHECK_INT(shared, 1);
+        CHECK_INT(priv, 1);
+    }
     /* copy-symlink: the symlink itself, not a mount */
     n = readlink("/etc/link", buf, sizeof(buf));
     CHECK(n == 8 && memcmp(buf, "target-x", 8) == 0);
@@ -302,6 +326,7 @@ static int full_child(const char *base)
         mnt("rel/dir", "tmpfs", "tmpfs", NULL),
         mnt("/etc/link", "bind", "link", o_copysym),
         mnt("/private", "tmpfs", "tmpfs", o_priv),
+        mnt("/shared", "tmpfs", "tmpfs", o_shared),
     };
     char *masked[] = {"/proc/version", "/proc/driver", "/nonexistent", NULL};
     char *ro[] = {"/proc/sys", "/proc/sysrq-trigger", "/missing", NULL};
@@ -479,6 +504,8 @@ TEST(user_namespace_fallbacks)
     sh("rm -rf %s", base);
 }
 
+static bool use_pivot; /* no_pivot_child: pivot_root instead of MS_MOVE */
+
 static int no_pivot_child(const char *base)
 {
     if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_PRIVATE | MS_REC, NULL) < 0)
@@ -492,7 +519,7 @@ static int no_pivot_child(const char *base)
     oci_spec spec = basic_spec(root, base, mounts, 2);
     spec.linux_.rootfs_propagation = "rshared";
     weft_error *err = NULL;
-    if (rootfs_prepare(&spec, false, &err) < 0 || rootfs_pivot(&spec, true, &err) < 0 ||
+    if (rootfs_prepare(&spec, false, &err) < 0 || rootfs_pivot(&spec, !use_pivot, &err) < 0 ||
         rootfs_finalize(&spec, &err) < 0) {
         fprintf(stderr, "no-pivot container: %s\n", err->msg);
         return 91;
@@ -523,7 +550,17 @@ static int no_pivot_child(const char *base)
 TEST(no_pivot_and_shared_propagation)
 {
     cleanup_free char *base = make_bundle();
+    use_pivot = false;
     CHECK_INT(run_child(no_pivot_child, base), 0);
+    sh("rm -rf %s", base);
+}
+
+TEST(pivot_with_shared_propagation)
+{
+    cleanup_free char *base = make_bundle();
+    use_pivot = true;
+    CHECK_INT(run_child(no_pivot_child, base), 0);
+    use_pivot = false;
     sh("rm -rf %s", base);
 }
 
