@@ -209,6 +209,14 @@ int container_delete(const struct weft_globals *g, const char *id, bool force, w
         if (force_stop(st, cg, err) < 0)
             goto out;
     }
+    /* Whatever outlived the init (a shared pid namespace, or stragglers of
+     * a namespace being torn down) goes before the cgroup does, as in runc. */
+    if (cg != NULL) {
+        weft_error *e = NULL;
+        if (cgroup_kill_all(cg, SIGKILL, &e) < 0)
+            log_debug("delete: %s", e->msg);
+        werr_free(e);
+    }
     /* poststop only for containers that were started */
     if (st->started)
         run_hooks_warn(st, OCI_HOOK_POSTSTOP, STATUS_STOPPED);
