@@ -1,6 +1,5 @@
 """Integration fixtures: real bundles (a busybox-static rootfs) and the real
 weft binary, each test with its own --root so tests never see each other."""
-import copy
 import json
 import os
 import shutil
@@ -160,21 +159,3 @@ def cid():
     return "t-" + uuid.uuid4().hex[:12]
 
 
-def cgroup_dirs(name):
-    """Every directory under /sys/fs/cgroup whose name is `name` (leak checks)."""
-    found = []
-    for top, dirs, _ in os.walk("/sys/fs/cgroup"):
-        for d in dirs:
-            if d == name:
-                found.append(os.path.join(top, d))
-    return found
-
-
-def mounts_containing(text):
-    with open("/proc/self/mountinfo") as f:
-        return [l for l in f if text in l]
-
-
-@pytest.fixture
-def config_copy():
-    return copy.deepcopy

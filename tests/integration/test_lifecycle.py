@@ -5,7 +5,7 @@ import os
 import subprocess
 import time
 
-from conftest import cgroup_dirs
+from weft_testlib import cgroup_dirs
 
 
 def wait_status(weft, cid, want, timeout=10):
@@ -192,3 +192,32 @@ def test_config_without_process_can_be_created(weft, make_bundle, cid):
     assert weft.state(cid)["status"] == "created"
     weft("delete", "--force", cid, check=True)
     assert weft.ids() == []
+
+
+def _cgroup_file(pid, ctrl, name):
+    for line in open(f"/proc/{pid}/cgroup"):
+        _, ctrls, path = line.strip().split(":", 2)
+        if ctrl in ctrls.split(","):
+            return open(f"/sys/fs/cgroup/{ctrl}{path}/{name}").read().strip()
+    raise AssertionError(f"no {ctrl} cgroup for {pid}")
+
+
+def test_update_flags_and_resources_file(weft, make_bundle, cid, tmp_path):
+    b = make_bundle(["sleep", "100"])
+    weft("run", "-d", "--bundle", b.path, cid, check=True)
+    pid = weft.state(cid)["pid"]
+    weft("update", "--memory", "256m", "--pids-limit", "50", cid, check=True)
+    assert _cgroup_file(pid, "memory", "memory.limit_in_bytes") == str(256 << 20)
+    assert _cgroup_file(pid, "pids", "pids.max") == "50"
+    res = tmp_path / "res.json"
+    res.write_text('{"cpu": {"shares": 256}, "pids": {"limit": 70}}')
+    weft("update", "--resources", str(res), cid, check=True)
+    assert _cgroup_file(pid, "cpu", "cpu.shares") == "256"
+    assert _cgroup_file(pid, "pids", "pids.max") == "70"
+    weft("update", "-r", "-", cid, input='{"pids": {"limit": 80}}', check=True)
+    assert _cgroup_file(pid, "pids", "pids.max") == "80"
+    bad = weft("update", "--memory", "lots", cid)
+    assert bad.returncode != 0 and "--memory" in bad.stderr
+    res.write_text('{"pids": {"limit": "x"}}')
+    bad = weft("update", "--resources", str(res), cid)
+    assert bad.returncode != 0 and "pids.limit" in bad.stderr
