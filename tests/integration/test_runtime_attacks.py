@@ -17,7 +17,7 @@ def test_container_sees_a_sealed_copy_of_the_runtime(weft, make_bundle, cid, tmp
     before = open(weft.binary, "rb").read()
     r = weft("run", "--bundle", b.path, cid)
     assert r.returncode == 0, r.stderr
-    exe, verdict = out.read_text().split()[:2]
+    exe, verdict = out.read_text().splitlines()[:2]
     assert exe.startswith("/memfd:weft")
     assert verdict == "refused"
     assert open(weft.binary, "rb").read() == before
