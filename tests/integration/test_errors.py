@@ -86,6 +86,12 @@ def test_unknown_container(weft, cid):
         assert "does not exist" in r.stderr, (verb, r.stderr)
 
 
+def test_delete_force_of_a_missing_container_succeeds(weft, cid):
+    # as runc: containerd's shim cleans up with delete --force after failures
+    assert weft("delete", "--force", cid).returncode == 0
+    assert weft("delete", cid).returncode != 0
+
+
 def test_duplicate_id_leaves_the_first_alone(weft, make_bundle, cid):
     b = make_bundle(["sleep", "100"])
     weft("create", "--bundle", b.path, cid, check=True)
