@@ -241,6 +241,7 @@ const wf_functype *wf_sig_type(uint32_t sig);
 /* handler addresses by internal opcode (code.h), for direct threading */
 const void *const *wf_op_labels(void);
 typedef struct wf_exec wf_exec;
+void wf_exec_free(wf_exec *ex);
 /* Run `f` with args in/results out of `io` (room for max(params, results)).
  * On failure sets err (TRAP / EXHAUSTED / EXIT). */
 int wf_exec_call(wf_store *s, wf_func *f, wf_slot *io, weft_error **err);

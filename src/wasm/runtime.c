@@ -12,7 +12,6 @@
 #define DEFAULT_DEPTH 200000u
 #define DEFAULT_TABLE 10000000u
 
-void wf_exec_free(wf_exec *ex);
 
 struct wf_store {
     wf_config cfg;
