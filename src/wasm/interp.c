@@ -26,6 +26,7 @@ struct wf_exec {
     struct frame *frames;
     uint32_t max_frames;
     size_t frames_bytes;
+    uint64_t fuel; /* per call from the embedder, 0 = unlimited */
     bool busy;
 };
 
@@ -352,11 +353,21 @@ static int host_error(wf_call *call, weft_error **err)
 /* [a][b][off]: fused i32 comparison and branch */
 #define BRC(field, cmp)                                                                            \
     do {                                                                                           \
-        if (S(0).field cmp S(1).field)                                                             \
+        if (S(0).field cmp S(1).field) {                                                           \
+            FUEL();                                                                                \
             pc += 2 + (int64_t)pc[2];                                                              \
-        else                                                                                       \
+        } else {                                                                                   \
             pc += 3;                                                                               \
+        }                                                                                          \
         NEXT();                                                                                    \
+    } while (0)
+
+/* Every taken branch and call burns one unit of fuel (when a budget is
+ * set, else the counter starts out of reach). */
+#define FUEL()                                                                                     \
+    do {                                                                                           \
+        if (__builtin_expect(--fuel == 0, 0))                                                      \
+            goto out_of_fuel;                                                                      \
     } while (0)
 
 /* [dst][addr][offset] */
@@ -632,6 +643,7 @@ static int run(wf_exec *ex, wf_func *entry, weft_error **err)
     const char *trap_msg = NULL;
     char trap_buf[64];
     int trap_kind = WF_ERR_TRAP;
+    uint64_t fuel = ex->fuel ? ex->fuel : UINT64_MAX;
     wf_call call;
     LOAD_INST();
 
@@ -651,19 +663,24 @@ static int run(wf_exec *ex, wf_func *entry, weft_error **err)
 op_unreachable:
     TRAP("unreachable");
 op_br:
+    FUEL();
     pc += (int64_t)*pc;
     NEXT();
 op_br_if:
-    if (S(0).u32)
+    if (S(0).u32) {
+        FUEL();
         pc += 1 + (int64_t)pc[1];
-    else
+    } else {
         pc += 2;
+    }
     NEXT();
 op_br_unless:
-    if (!S(0).u32)
+    if (!S(0).u32) {
+        FUEL();
         pc += 1 + (int64_t)pc[1];
-    else
+    } else {
         pc += 2;
+    }
     NEXT();
 op_br_if_adj:
     if (!S(0).u32) {
@@ -673,6 +690,7 @@ op_br_if_adj:
     pc++;
     /* fall through */
 op_br_adj:
+    FUEL();
     memmove(fp + pc[3], fp + pc[2], pc[1] * sizeof(wf_slot));
     pc += (int64_t)*pc;
     NEXT();
@@ -697,6 +715,7 @@ op_brc_ge_s:
 op_brc_ge_u:
     BRC(u32, >=);
 op_br_table : {
+    FUEL();
     uint32_t i = S(0).u32, n = (uint32_t)pc[1];
     if (i > n)
         i = n;
@@ -746,6 +765,7 @@ do_call:
         trap_kind = WF_ERR_EXHAUSTED;
         TRAP("call stack exhausted");
     }
+    FUEL();
     frames[depth++] = (struct frame){pc, fp, func};
     {
         wf_slot *l = nfp + np, *e = nfp + callee->nlocals;
@@ -1371,6 +1391,9 @@ op_bad:
 
 trap:
     return trap_error(func, trap_msg, trap_kind, err);
+out_of_fuel:
+    werr_set(err, 0, "fuel exhausted (in func %u)", func->idx);
+    return werr_kind(err, WF_ERR_LIMIT);
 host_fail:
     return host_error(&call, err);
 }
@@ -1411,6 +1434,7 @@ int wf_exec_call(wf_store *s, wf_func *f, wf_slot *io, weft_error **err)
         return werr_kind(err, WF_ERR_EXHAUSTED);
     }
     ex->busy = true;
+    ex->fuel = wf_store_max_fuel(s);
     memcpy(ex->stack, io, f->type->nparams * sizeof(wf_slot));
     int rc = run(ex, f, err);
     if (rc == 0)

@@ -255,6 +255,7 @@ int32_t wf_table_grow(wf_table *t, uint32_t delta, void *init, uint32_t host_max
 uint32_t wf_store_max_depth(const wf_store *s);
 uint64_t wf_store_max_mem(const wf_store *s);
 uint32_t wf_store_max_table(const wf_store *s);
+uint64_t wf_store_max_fuel(const wf_store *s);
 void **wf_store_exec_cache(wf_store *s);
 
 const char *wf_func_name(const wf_func *f);

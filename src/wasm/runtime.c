@@ -166,6 +166,10 @@ uint64_t wf_store_max_mem(const wf_store *s)
 {
     return s->cfg.max_memory_bytes;
 }
+uint64_t wf_store_max_fuel(const wf_store *s)
+{
+    return s->cfg.max_fuel;
+}
 uint32_t wf_store_max_table(const wf_store *s)
 {
     return s->cfg.max_table_elems;

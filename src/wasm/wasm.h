@@ -97,6 +97,9 @@ typedef struct wf_config {
     uint32_t max_call_depth;   /* frames; 0 = default (deep enough for compilers) */
     uint64_t max_memory_bytes; /* per memory, 0 = 4 GiB (the wasm32 maximum) */
     uint32_t max_table_elems;  /* 0 = default (10,000,000) */
+    uint64_t max_fuel;         /* taken branches + calls per wf_invoke (and per start
+                                  function); 0 = unlimited. Running out fails
+                                  with kind WF_ERR_LIMIT. */
 } wf_config;
 
 /* cfg may be NULL for defaults. */
