@@ -425,6 +425,16 @@ TEST(unlinkable)
     wf_instance *inst = NULL;
     CHECK_INT(wf_module_load(test_mod, sizeof test_mod, "t.wasm", &m, &err), 0);
     CHECK_INT(wf_module_import_count(m), 3);
+    wf_valtype p[4], r[4];
+    size_t np = 9, nr = 9;
+    CHECK_INT(wf_module_import_func_type(m, 1, p, &np, r, &nr, 4, &err), 0);
+    CHECK_INT(np, 1);
+    CHECK_INT(nr, 1);
+    CHECK_INT(p[0], WF_I32);
+    uint32_t min, max;
+    CHECK_INT(wf_module_import_limits(m, 0, &min, &max, NULL, &err), -1);
+    CHECK(strstr(err->msg, "neither a table nor a memory") != NULL);
+    werr_free(err), err = NULL;
     size_t len = 0;
     CHECK(wf_module_custom_section(m, "name", &len) != NULL);
     CHECK(len > 0);
