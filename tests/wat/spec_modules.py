@@ -86,11 +86,12 @@ def convert(wast, outdir):
     return json.load(open(j))["commands"]
 
 
-def cases(wast, outdir):
+def cases(wast, outdir, cmds=None):
     """Yield (kind, line, module_text_or_None, path) for each module command:
     kind "text" (wabt made a .wasm of a text module: compare), "malformed"
     (a text module wabt's own text parser rejects: we must reject it)."""
-    cmds = convert(wast, outdir)
+    if cmds is None:
+        cmds = convert(wast, outdir)
     if cmds is None:
         return
     text = open(wast, encoding="utf-8", errors="surrogateescape").read()
@@ -118,13 +119,13 @@ def cases(wast, outdir):
             yield ("text", c["line"], src, path)
 
 
-def run_file(wat2bin, wast, outdir):
+def run_file(wat2bin, wast, outdir, cmds=None):
     """Compare every module of one .wast. Returns (compared, identical,
     malformed, failures): malformed counts the text modules wabt rejects that
     we were checked to reject too; failures lists (line, message)."""
     compared = identical = malformed = 0
     failures = []
-    for kind, line, src, path in cases(wast, outdir):
+    for kind, line, src, path in cases(wast, outdir, cmds):
         out = path + ".ours"
         if kind == "lost":
             failures.append((line, "could not find the module text"))
