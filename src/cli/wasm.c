@@ -383,6 +383,24 @@ static int invoke_export(wf_instance *inst, const char *name, int argc, char **a
     return fflush(stdout) == 0 ? 0 : werr_sys(err, "write results");
 }
 
+/* A WASI reactor (clang -mexec-model=reactor) exports _initialize, which
+ * must run once before any other export, as wasmtime does. */
+static int init_reactor(wf_instance *inst, const char *invoked, weft_error **err)
+{
+    wf_valtype params[1], results[1];
+    size_t np, nr;
+    weft_error *probe = NULL;
+    if (strcmp(invoked, "_initialize") == 0 ||
+        wf_export_func_type(inst, "_initialize", params, &np, results, &nr, 1, &probe) < 0 ||
+        np != 0 || nr != 0) {
+        werr_free(probe);
+        return 0;
+    }
+    wf_value none[1];
+    size_t got = 0;
+    return wf_invoke(inst, "_initialize", NULL, 0, none, &got, err);
+}
+
 /* --invoke: WASI imports are there (a module built by a C toolchain imports
  * them even when the export never calls one), but _start is not run. */
 static int run_invoke(const wf_module *m, struct wasi_setup *w, const struct run_opts *o, int argc,
@@ -396,6 +414,8 @@ static int run_invoke(const wf_module *m, struct wasi_setup *w, const struct run
     wf_instance *inst = NULL;
     int r = wasi_define(linker, ctx, err);
     if (r == 0 && wf_instantiate(store, m, linker, &inst, err) < 0)
+        r = run_failure(err);
+    else if (r == 0 && init_reactor(inst, o->invoke, err) < 0)
         r = run_failure(err);
     else if (r == 0)
         r = invoke_export(inst, o->invoke, argc, argv, err);
