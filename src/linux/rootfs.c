@@ -123,6 +123,8 @@ int rootfs_pivot(const oci_spec *spec, bool no_pivot, weft_error **err)
 
 int rootfs_finalize(const oci_spec *spec, weft_error **err)
 {
+    /* Before linux.readonlyPaths, which usually hold /proc/sys. */
+    if (linux_apply_sysctl(spec, err) < 0) return -1;
     if (fs_mask_paths(spec, err) < 0 || fs_readonly_paths(spec, err) < 0) return -1;
     if (spec->root_readonly) {
         cleanup_close int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -4,7 +4,8 @@
  *                     the rootfs onto itself, apply config.json "mounts" in
  *                     order, create /dev nodes and symlinks;
  *   rootfs_pivot()    make the rootfs "/" (pivot_root, or MS_MOVE + chroot);
- *   rootfs_finalize() masked/readonly paths, root.readonly, rootfsPropagation.
+ *   rootfs_finalize() linux.sysctl, then masked/readonly paths, root.readonly,
+ *                     rootfsPropagation.
  *
  * runc/crun semantics throughout. Every mount target is resolved inside the
  * rootfs (see paths.c), never through a symlink out of it. */

@@ -74,10 +74,39 @@ need_ipc:
     return 0;
 }
 
+/* Whether a and b are the same words: the kernel prints "4096\t87380\t6291456\n"
+ * for what a config writes as "4096 87380 6291456". */
+static bool same_words(const char *a, const char *b)
+{
+    for (;;) {
+        while (*a == ' ' || *a == '\t' || *a == '\n') a++;
+        while (*b == ' ' || *b == '\t' || *b == '\n') b++;
+        if (*a == '\0' || *b == '\0') return *a == *b;
+        while (*a != '\0' && *a != ' ' && *a != '\t' && *a != '\n')
+            if (*a++ != *b++) return false;
+        if (*b != '\0' && *b != ' ' && *b != '\t' && *b != '\n') return false;
+    }
+}
+
+/* Whether /proc/sys/`path` already reads as `value` (then no write is needed:
+ * the sysctls are applied before /proc/sys is made read-only, and a second
+ * call after that must not fail). */
+static bool sysctl_already(int dirfd, const char *path, const char *value)
+{
+    cleanup_close int fd = openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return false;
+    char buf[4096];
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    if (n < 0 || n == (ssize_t)sizeof(buf) - 1) return false;
+    buf[n] = '\0';
+    return same_words(buf, value);
+}
+
 static int write_sysctl(const char *name, const char *path, const char *value, weft_error **err)
 {
     cleanup_close int dirfd = open("/proc/sys", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (dirfd < 0) return werr_sys(err, "open /proc/sys");
+    if (sysctl_already(dirfd, path, value)) return 0;
     cleanup_close int fd = openat(dirfd, path, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) return werr_sys(err, "sysctl \"%s\": open /proc/sys/%s", name, path);
     size_t len = strlen(value);
