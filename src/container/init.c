@@ -199,8 +199,10 @@ static int init_after_hooks(const struct init_args *a, pid_t host_pid, struct wo
     return workload_secure(spec, p, w, a->opts->preserve_fds, err);
 }
 
-/* Block until `start` opens the fifo for reading. */
-static int wait_for_start(int fifo_fd, weft_error **err)
+/* Block until `start` opens the fifo for reading; the fd returned is
+ * written (release_start) only once the workload is about to begin, so
+ * `start` runs the poststart hooks after the startContainer ones. */
+static int wait_for_start(int fifo_fd, int *out, weft_error **err)
 {
     char path[64];
     snprintf(path, sizeof path, "/proc/self/fd/%d", fifo_fd);
@@ -208,12 +210,18 @@ static int wait_for_start(int fifo_fd, weft_error **err)
     do
         fd = open(path, O_WRONLY | O_CLOEXEC);
     while (fd < 0 && errno == EINTR);
+    close(fifo_fd);
     if (fd < 0)
         return werr_sys(err, "open exec fifo");
+    *out = fd;
+    return 0;
+}
+
+static int release_start(int fd, weft_error **err)
+{
     char c = 0;
     ssize_t n = write(fd, &c, 1);
     close(fd);
-    close(fifo_fd);
     if (n != 1)
         return werr_sys(err, "write exec fifo");
     return 0;
@@ -243,13 +251,16 @@ _Noreturn void init_main(const struct init_args *a)
     close(a->sync_fd);
 
     /* From here on the parent is gone: errors go to the container's stderr. */
-    if (wait_for_start(a->fifo_fd, &err) < 0)
+    int start_fd = -1;
+    if (wait_for_start(a->fifo_fd, &start_fd, &err) < 0)
         goto fail;
     {
         cleanup_free char *state = init_state_json(a, host_pid, "running");
         if (hooks_run(a->spec, OCI_HOOK_START_CONTAINER, state, &err) < 0)
             goto fail;
     }
+    if (release_start(start_fd, &err) < 0)
+        goto fail;
     if (!a->spec->has_process)
         werr_set(&err, 0, "%s: process: missing, nothing to run", a->spec->path);
     else
