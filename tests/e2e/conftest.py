@@ -238,6 +238,7 @@ class Containerd:
         self.dir = os.path.join(workdir, "containerd")
         self.socket = os.path.join(self.dir, "containerd.sock")
         self.weft_root = os.path.join(self.dir, "weft-root")
+        self.weft_bin = weft["weft"]
         self.logs = os.path.join(self.dir, "pods")
         os.makedirs(self.logs)
         conf = tomllib.loads(block("kubernetes.md", "containerd"))

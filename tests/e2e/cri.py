@@ -104,6 +104,9 @@ class CRI:
             st = self.status(cid)
             if st.state == state:
                 return st
+            if st.state == self.pb.CONTAINER_EXITED:  # never coming back
+                raise AssertionError(f"container {cid} exited ({st.exit_code}) while waiting "
+                                     f"for state {state}: {st.reason} {st.message}")
             if time.monotonic() > deadline:
                 raise AssertionError(f"container {cid} stuck in state {st.state} "
                                      f"(wanted {state}): {st.reason} {st.message}")

@@ -1,0 +1,220 @@
+"""containerd 1.6's CRI plugin with weft as the runtime handler, driven the way the
+kubelet drives it (tests/e2e/cri.py), with the RuntimeClasses and pods of
+docs/kubernetes.md; and `ctr run --runc-binary` for a plain container."""
+import json
+import os
+import time
+import uuid
+
+import pytest
+import yaml
+
+from conftest import BUSYBOX_IMAGE, WASM_XFAIL, run
+from cri import read_cri_log
+from docs import block
+
+
+def runtime_classes():
+    return {d["metadata"]["name"]: d["handler"]
+            for d in yaml.safe_load_all(block("kubernetes.md", "runtimeclass"))}
+
+
+class Pod:
+    """A pod from a docs/kubernetes.md manifest, run through CRI as the kubelet would
+    (host network: this machine gives containers none)."""
+
+    def __init__(self, cri, containerd, manifest, handler=None, extra_env=None):
+        self.cri = cri
+        self.containerd = containerd
+        self.pb = cri.pb
+        self.spec = manifest["spec"]
+        self.name = f"{manifest['metadata']['name']}-{uuid.uuid4().hex[:6]}"
+        self.handler = handler or runtime_classes()[self.spec["runtimeClassName"]]
+        self.log_dir = os.path.join(containerd.logs, self.name)
+        os.makedirs(self.log_dir)
+        self.config = cri.sandbox_config(self.name, self.log_dir,
+                                         annotations=manifest["metadata"].get("annotations"))
+        self.id = cri.run_pod(self.config, self.handler)
+        self.containers = {}
+        self.extra_env = extra_env or {}
+
+    def start(self, c):
+        env = {e["name"]: e["value"] for e in c.get("env", [])}
+        env.update(self.extra_env.get(c["name"], {}))
+        cid = self.cri.create(self.id, self.config, c["name"], c["image"],
+                              command=c.get("command", ()), args=c.get("args", ()), env=env)
+        self.cri.start(cid)
+        self.containers[c["name"]] = cid
+        return cid
+
+    def start_all(self):
+        for c in self.spec["containers"]:
+            self.start(c)
+
+    def log(self, cname):
+        path = os.path.join(self.log_dir, f"{cname}/0.log")
+        return read_cri_log(path) if os.path.exists(path) else ""
+
+    def pid(self, cid):
+        info = self.cri.call("ContainerStatus", container_id=cid, verbose=True).info
+        return json.loads(info["info"])["pid"]
+
+    def sandbox_pid(self):
+        info = self.cri.call("PodSandboxStatus", pod_sandbox_id=self.id, verbose=True).info
+        return json.loads(info["info"])["pid"]
+
+    def teardown(self):
+        """kubelet's order: stop and remove the containers, then the sandbox."""
+        for cid in self.containers.values():
+            self.cri.stop(cid, timeout=0)
+            self.cri.remove(cid)
+        self.cri.stop_pod(self.id)
+        self.cri.remove_pod(self.id)
+
+
+@pytest.fixture
+def pods(cri, containerd):
+    made = []
+
+    def make(doc_block, **kw):
+        pod = Pod(cri, containerd, yaml.safe_load(block("kubernetes.md", doc_block)), **kw)
+        made.append(pod)
+        return pod
+
+    yield make
+    for pod in made:
+        pod.teardown()
+    # Nothing of the pods is left in weft's state (the shim's --root).
+    root = containerd.weft_root
+    if os.path.isdir(root):
+        for ns in os.listdir(root):
+            left = run([containerd.weft_bin, "--root", os.path.join(root, ns),
+                        "list", "-q"], check=False).stdout.split()
+            assert not left, f"weft still has containers after teardown: {left}"
+
+
+def wait_for(cond, timeout=10):
+    deadline = time.monotonic() + timeout
+    while not cond():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def exe(pid):
+    return os.readlink(f"/proc/{pid}/exe")
+
+
+def test_cri_version_and_images(cri, containerd):
+    v = cri.version()
+    assert v.runtime_name == "containerd" and v.runtime_api_version == "v1"
+    assert cri.image_present(BUSYBOX_IMAGE)
+
+
+def test_native_pod_lifecycle(cri, containerd, pods):
+    t0 = time.monotonic()
+    pod = pods("pod-native")
+    assert pod.handler == "weft"
+    assert cri.pod_status(pod.id).state == cri.pb.SANDBOX_READY
+    pod.start_all()
+    cid = pod.containers["shell"]
+    st = cri.wait_state(cid, cri.pb.CONTAINER_RUNNING)
+    assert time.monotonic() - t0 < 30
+    assert st.started_at > 0
+    # The sandbox is our pause program, the container busybox: both native.
+    assert exe(pod.sandbox_pid()).endswith("/pause")
+    assert exe(pod.pid(cid)).endswith("/busybox")
+    # ExecSync (weft exec --process ... --detach) with output and status.
+    r = cri.exec_sync(cid, ["sh", "-c", "echo out; echo err >&2; exit 4"])
+    assert (r.stdout, r.stderr, r.exit_code) == (b"out\n", b"err\n", 4)
+    wait_for(lambda: "native up" in pod.log("shell"))
+    assert pod.log("shell") == "native up\n"
+    # StopContainer with no grace: SIGKILL (exec'd sleep as PID 1 ignores TERM anyway).
+    cri.stop(cid, timeout=0)
+    st = cri.status(cid)
+    assert st.state == cri.pb.CONTAINER_EXITED and st.exit_code == 137
+
+
+def test_native_container_exit_code_and_log(cri, containerd, pods):
+    pod = pods("pod-native")
+    c = dict(pod.spec["containers"][0], command=["sh", "-c", "echo bye; echo oops >&2; exit 3"])
+    cid = pod.start(c)
+    st = cri.wait_state(cid, cri.pb.CONTAINER_EXITED)
+    assert st.exit_code == 3 and st.finished_at >= st.started_at > 0
+    assert sorted(pod.log("shell").splitlines()) == ["bye", "oops"]
+
+
+def test_native_stop_with_grace(cri, containerd, pods):
+    pod = pods("pod-native")
+    c = dict(pod.spec["containers"][0],
+             command=["sh", "-c", "trap 'exit 0' TERM; echo ready; while :; do sleep 0.1; done"])
+    cid = pod.start(c)
+    cri.wait_state(cid, cri.pb.CONTAINER_RUNNING)
+    # A PID 1 without a handler yet would drop SIGTERM: wait until the trap is set.
+    wait_for(lambda: "ready" in pod.log("shell"))
+    t0 = time.monotonic()
+    cri.stop(cid, timeout=20)
+    assert time.monotonic() - t0 < 10  # SIGTERM reached the trap, no escalation
+    assert cri.status(cid).exit_code == 0
+
+
+@WASM_XFAIL
+def test_wasm_pod(cri, containerd, pods):
+    pod = pods("pod-wasm")
+    pod.start_all()
+    st = cri.wait_state(pod.containers["hello"], cri.pb.CONTAINER_EXITED)
+    assert pod.log("hello") == "hello from wasm, pod\narg1=from\narg2=kubernetes\n"
+    assert st.exit_code == 0
+    # The module's exit status is the container's.
+    c = dict(pod.spec["containers"][0], name="failing",
+             env=[{"name": "HELLO_EXIT", "value": "5"}])
+    st = cri.wait_state(pod.start(c), cri.pb.CONTAINER_EXITED)
+    assert st.exit_code == 5
+    assert exe(pod.sandbox_pid()).endswith("/pause")
+
+
+@WASM_XFAIL
+def test_smart_pod_with_sidecar(cri, containerd, pods):
+    pod = pods("pod-smart")
+    pod.start_all()
+    app = cri.wait_state(pod.containers["app"], cri.pb.CONTAINER_RUNNING)
+    side = cri.wait_state(pod.containers["sidecar"], cri.pb.CONTAINER_RUNNING)
+    assert app.state == side.state == cri.pb.CONTAINER_RUNNING
+    # The module runs inside weft's own process; the sidecar and the pause
+    # container are native programs.
+    assert os.path.samefile(exe(pod.pid(pod.containers["app"])), containerd.weft_bin)
+    assert exe(pod.pid(pod.containers["sidecar"])).endswith("/busybox")
+    assert exe(pod.sandbox_pid()).endswith("/pause")
+    assert cri.pod_status(pod.id).state == cri.pb.SANDBOX_READY
+    wait_for(lambda: "hello from wasm" in pod.log("app"))
+    assert pod.log("app") == "hello from wasm, world\n"
+    assert "sidecar up" in pod.log("sidecar")
+
+
+@WASM_XFAIL
+def test_weft_wasm_runtime_class(cri, containerd, pods):
+    pod = pods("pod-weft-wasm")
+    assert pod.handler == "weft-wasm"
+    pod.start_all()
+    st = cri.wait_state(pod.containers["hello"], cri.pb.CONTAINER_EXITED)
+    assert st.exit_code == 0 and pod.log("hello") == "hello from wasm, world\n"
+    assert exe(pod.sandbox_pid()).endswith("/pause")
+
+
+def test_native_pod_on_weft_wasm_class_stays_native(cri, containerd, pods):
+    # weft-wasm is compat-smart by default: an ELF entrypoint runs natively.
+    pod = pods("pod-native", handler="weft-wasm")
+    pod.start_all()
+    cid = pod.containers["shell"]
+    cri.wait_state(cid, cri.pb.CONTAINER_RUNNING)
+    assert exe(pod.pid(cid)).endswith("/busybox")
+    assert exe(pod.sandbox_pid()).endswith("/pause")
+
+
+def test_ctr_run_runc_binary(containerd):
+    cname = "e2e-" + uuid.uuid4().hex[:8]
+    p = containerd.ctr("run", "--rm", "--runc-binary", containerd.weft_bin,
+                       "--runc-root", os.path.join(containerd.dir, "ctr-root"),
+                       BUSYBOX_IMAGE, cname, "sh", "-c", "echo from ctr; exit 5", check=False)
+    assert p.returncode == 5, p
+    assert p.stdout == "from ctr\n"
+    assert cname not in containerd.ctr("containers", "ls", "-q").stdout.split()
