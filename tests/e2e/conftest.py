@@ -56,8 +56,7 @@ def _missing(packages):
     return out
 
 
-@pytest.fixture(scope="session")
-def e2e_packages():
+def ensure_packages():
     missing = _missing(PACKAGES)
     if missing:
         assert os.geteuid() == 0, f"e2e: missing packages {missing} (run as root)"
@@ -67,6 +66,14 @@ def e2e_packages():
         run(["apt-get", *lock, "update", "-qq"], env=env, timeout=900)
         run(["apt-get", *lock, "install", "-y", "-qq", "--no-install-recommends", *missing],
             env=env, timeout=1800)
+
+
+# At import, before the test modules are collected: they import grpc and yaml.
+ensure_packages()
+
+
+@pytest.fixture(scope="session")
+def e2e_packages():
     return PACKAGES
 
 
@@ -114,8 +121,7 @@ def workdir(e2e_packages):
     shutil.rmtree(base, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def weft(weft_bin, workdir):
+def weft_links(weft_bin, workdir):
     """The weft binary, plus a `weft-wasm` link to it (the smart-by-default name)."""
     bindir = os.path.join(workdir, "bin")
     os.makedirs(bindir)
@@ -125,7 +131,11 @@ def weft(weft_bin, workdir):
 
 
 @pytest.fixture(scope="session")
-def artifacts(workdir, e2e_packages):
+def weft(weft_bin, workdir):
+    return weft_links(weft_bin, workdir)
+
+
+def build_artifacts(workdir):
     """What the images are built from: hello.wasm (clang, wasm32-wasi), the pause
     program (static C), and the sources next to them."""
     d = os.path.join(workdir, "src")
@@ -134,6 +144,11 @@ def artifacts(workdir, e2e_packages):
     run(["bash", "-ec", block("images.md", "module")], cwd=d)
     run(["cc", "-static", "-O2", "-o", os.path.join(d, "pause"), os.path.join(HERE, "pause.c")])
     return d
+
+
+@pytest.fixture(scope="session")
+def artifacts(workdir, e2e_packages):
+    return build_artifacts(workdir)
 
 
 # --- podman / buildah ---------------------------------------------------------------
@@ -197,10 +212,8 @@ def podman(workdir):
     p.teardown()
 
 
-@pytest.fixture(scope="session")
-def images(podman, artifacts, workdir):
+def build_images(podman, d):
     """The images, built as docs/images.md says, and their oci-archive files."""
-    d = artifacts
     podman.sh(block("images.md", "wasm-image"), cwd=d)
     podman.sh(block("images.md", "busybox-image"), cwd=d)
     with open(os.path.join(d, "Containerfile"), "w") as f:
@@ -224,6 +237,11 @@ def images(podman, artifacts, workdir):
         podman.buildah("push", "-q", name, f"oci-archive:{path}:{name}")
         archives[name] = path
     return archives
+
+
+@pytest.fixture(scope="session")
+def images(podman, artifacts):
+    return build_images(podman, artifacts)
 
 
 # --- containerd ---------------------------------------------------------------------
