@@ -22,8 +22,8 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
 
-import conftest as e2e  # noqa: E402  (the e2e suite's helpers)
-import cri as crimod  # noqa: E402
+import e2e_env as e2e  # noqa: E402  (the e2e suite's helpers)
+import criclient as crimod  # noqa: E402
 
 CASES = [
     # label, runtime handler, image, pod annotations, command, env
@@ -66,7 +66,7 @@ def measure(cri, logs, iterations, cases=CASES):
                      for i in range(iterations)]
             results[label] = {"ms": [round(t * 1000, 1) for t in times]}
         except Exception as e:  # a configuration this machine cannot run
-            msg = getattr(e, "details", lambda: str(e))() if hasattr(e, "details") else str(e)
+            msg = e.details() if hasattr(e, "details") else str(e)
             results[label] = {"error": msg.strip().splitlines()[0][:200]}
     return results
 

@@ -10,9 +10,9 @@ import grpc
 import pytest
 import yaml
 
-from conftest import BUSYBOX_IMAGE, WASM_PLAIN_IMAGE, WASM_XFAIL, run
-from cri import read_cri_log
-from docs import block
+from e2e_env import BUSYBOX_IMAGE, WASM_PLAIN_IMAGE, WASM_XFAIL, run
+from criclient import read_cri_log
+from e2e_docs import block
 
 
 def runtime_classes():

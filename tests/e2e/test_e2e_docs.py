@@ -8,7 +8,7 @@ import tomllib
 
 import yaml
 
-from docs import block, blocks
+from e2e_docs import block, blocks
 
 USED = {
     "images.md": {"module", "wasm-image", "containerfile", "podman-build", "busybox-image",

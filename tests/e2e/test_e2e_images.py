@@ -3,7 +3,7 @@ import json
 import os
 import tarfile
 
-from conftest import BUSYBOX_IMAGE, PAUSE_IMAGE, WASM_IMAGE, WASM_PLAIN_IMAGE
+from e2e_env import BUSYBOX_IMAGE, PAUSE_IMAGE, WASM_IMAGE, WASM_PLAIN_IMAGE
 
 
 def annotations(podman, image):

@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from conftest import BUSYBOX_IMAGE, WASM_IMAGE, WASM_PLAIN_IMAGE, WASM_XFAIL
+from e2e_env import BUSYBOX_IMAGE, WASM_IMAGE, WASM_PLAIN_IMAGE, WASM_XFAIL
 
 
 def name():
