@@ -106,6 +106,10 @@ int container_start(const struct weft_globals *g, const char *id, weft_error **e
                  container_status_name(s));
         goto out;
     }
+    if (!st->has_process) {
+        werr_set(err, 0, "cannot start container '%s': its config has no process", id);
+        goto out;
+    }
     if (release_init(st, err) < 0)
         goto out;
     st->started = true;
@@ -204,6 +208,14 @@ int container_delete(const struct weft_globals *g, const char *id, bool force, w
         }
         if (force_stop(st, cg, err) < 0)
             goto out;
+    }
+    /* Whatever outlived the init (a shared pid namespace, or stragglers of
+     * a namespace being torn down) goes before the cgroup does, as in runc. */
+    if (cg != NULL) {
+        weft_error *e = NULL;
+        if (cgroup_kill_all(cg, SIGKILL, &e) < 0)
+            log_debug("delete: %s", e->msg);
+        werr_free(e);
     }
     /* poststop only for containers that were started */
     if (st->started)

@@ -33,6 +33,7 @@ typedef struct container_state {
     char *rootfs;
     char *created; /* RFC 3339 */
     bool started;  /* `start` released the init */
+    bool has_process; /* the config has a process (else `start` must refuse) */
     char *cgroup;  /* cgroup_serialize() text, NULL when none */
     char *owner;
     char *handler; /* "native" or the wasm engine's name */

@@ -63,7 +63,8 @@ typedef struct wf_call wf_call;
 /* ---- modules ---------------------------------------------------------- */
 
 /* Decode + validate + translate. `name` is used in messages
- * ("hello.wasm: at offset 0x3a1: ..."). The bytes are not retained. */
+ * ("hello.wasm: at offset 0x3a1: ..."). The bytes are not retained; the
+ * module must outlive every instance made from it. */
 int wf_module_load(const uint8_t *bytes, size_t len, const char *name, wf_module **out,
                    weft_error **err);
 void wf_module_free(wf_module *m);
@@ -83,6 +84,12 @@ size_t wf_module_import_count(const wf_module *m);
 wf_import_info wf_module_import(const wf_module *m, size_t i);
 size_t wf_module_export_count(const wf_module *m);
 wf_export_info wf_module_export(const wf_module *m, size_t i);
+
+/* Contents of the first custom section called `name` (NULL if none); valid
+ * while the module lives. */
+const uint8_t *wf_module_custom_section(const wf_module *m, const char *name, size_t *len);
+/* Name of function `idx` (imports first) from the name section, or NULL. */
+const char *wf_module_func_name(const wf_module *m, uint32_t idx);
 
 /* ---- stores and limits ------------------------------------------------- */
 
@@ -117,6 +124,9 @@ int wf_call_exit(wf_call *call, int status);
 
 /* ---- linking ----------------------------------------------------------- */
 
+/* A linker owns the host functions defined in it: free it only after the
+ * stores whose instances imported them. Memories, tables and globals defined
+ * through it belong to the store passed at definition. */
 wf_linker *wf_linker_new(void);
 void wf_linker_free(wf_linker *l);
 int wf_linker_define_func(wf_linker *l, const char *module, const char *name, const char *params,
