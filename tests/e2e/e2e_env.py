@@ -11,7 +11,6 @@ import signal
 import subprocess
 import time
 
-import pytest
 
 from e2e_docs import block, merge, toml_dump
 
@@ -29,8 +28,6 @@ BUSYBOX_IMAGE = "localhost/busybox:latest"
 PAUSE_IMAGE = "localhost/pause:latest"
 WASM_ANNOTATIONS = ["*.wasm.*", "wasm.*", "module.wasm.image/*", "*.module.wasm.image",
                     "module.wasm.image/variant.*"]
-
-WASM_XFAIL = pytest.mark.xfail(strict=False, reason="wasm handler not merged yet")
 
 
 def run(cmd, check=True, timeout=120, **kw):

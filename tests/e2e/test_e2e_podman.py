@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from e2e_env import BUSYBOX_IMAGE, WASM_IMAGE, WASM_PLAIN_IMAGE, WASM_XFAIL
+from e2e_env import BUSYBOX_IMAGE, WASM_IMAGE, WASM_PLAIN_IMAGE
 
 
 def name():
@@ -121,7 +121,6 @@ ANNOTATION_FORMS = ["module.wasm.image/variant=compat", "run.oci.handler=wasm",
                     "module.wasm.image/variant=compat-smart", "run.oci.handler=wasm-smart"]
 
 
-@WASM_XFAIL
 @pytest.mark.parametrize("annotation", ANNOTATION_FORMS)
 def test_wasm_with_annotation(podman, weft, images, annotation):
     p = podman.podman("run", "--rm", "--network", "none", "--annotation", annotation,
@@ -131,20 +130,17 @@ def test_wasm_with_annotation(podman, weft, images, annotation):
     assert p.returncode == 3
 
 
-@WASM_XFAIL
 def test_wasm_annotation_from_the_image_only(podman, weft, images):
     p = podman.podman("run", "--rm", "--network", "none", WASM_IMAGE, runtime=weft["weft"])
     assert p.stdout == "hello from wasm, world\n"
 
 
-@WASM_XFAIL
 def test_wasm_through_weft_wasm_link(podman, weft, images):
     p = podman.podman("run", "--rm", "--network", "none", WASM_PLAIN_IMAGE, "x",
                       runtime=weft["weft-wasm"])
     assert p.stdout == "hello from wasm, world\narg1=x\n"
 
 
-@WASM_XFAIL
 def test_wasm_detached_stop_rm(podman, weft, images):
     n = name()
     podman.podman("run", "-d", "--name", n, "--network", "none", "-e", "HELLO_SLEEP=600",
