@@ -58,16 +58,21 @@ def one_pod(cri, logs, handler, image, annotations, command, env, n):
 
 
 def measure(cri, logs, iterations, cases=CASES):
-    results = {}
-    for label, handler, image, ann, cmd, env in cases:
-        try:
-            one_pod(cri, logs, handler, image, ann, cmd, env, "warmup")
-            times = [one_pod(cri, logs, handler, image, ann, cmd, env, i)
-                     for i in range(iterations)]
-            results[label] = {"ms": [round(t * 1000, 1) for t in times]}
-        except Exception as e:  # a configuration this machine cannot run
-            msg = e.details() if hasattr(e, "details") else str(e)
-            results[label] = {"error": msg.strip().splitlines()[0][:200]}
+    """Round-robin over the cases (one pod of each per round), so that the noise
+    of a shared machine spreads evenly over them; one warm-up pod each first."""
+    results = {c[0]: {"ms": []} for c in cases}
+    for n in ["warmup"] + list(range(iterations)):
+        for label, handler, image, ann, cmd, env in cases:
+            if "error" in results[label]:
+                continue
+            try:
+                t = one_pod(cri, logs, handler, image, ann, cmd, env, n)
+            except Exception as e:  # a configuration this machine cannot run
+                msg = e.details() if hasattr(e, "details") else str(e)
+                results[label] = {"error": msg.strip().splitlines()[0][:200]}
+                continue
+            if n != "warmup":
+                results[label]["ms"].append(round(t * 1000, 1))
     return results
 
 

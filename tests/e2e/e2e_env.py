@@ -11,7 +11,6 @@ import signal
 import subprocess
 import time
 
-
 from e2e_docs import block, merge, toml_dump
 
 HERE = os.path.dirname(os.path.abspath(__file__))

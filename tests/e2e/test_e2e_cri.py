@@ -3,6 +3,7 @@ kubelet drives it (tests/e2e/cri.py), with the RuntimeClasses and pods of
 docs/kubernetes.md; and `ctr run --runc-binary` for a plain container."""
 import json
 import os
+import sys
 import time
 import uuid
 
@@ -12,7 +13,7 @@ import yaml
 
 from e2e_env import BUSYBOX_IMAGE, WASM_PLAIN_IMAGE, run
 from criclient import read_cri_log
-from e2e_docs import block
+from e2e_docs import ROOT, block
 
 
 def runtime_classes():
@@ -264,3 +265,17 @@ def test_ctr_run_runc_binary(containerd):
     assert p.returncode == 5, p
     assert p.stdout == "from ctr\n"
     assert cname not in containerd.ctr("containers", "ls", "-q").stdout.split()
+
+
+def test_bench_time_to_running_runs(cri, containerd):
+    # bench/cri/time_to_running.py measures with these same fixtures' classes: one
+    # round of its weft cases keeps it from rotting.
+    sys.path.insert(0, os.path.join(ROOT, "bench", "cri"))
+    import time_to_running as bench
+    cases = [c for c in bench.CASES if c[1] == "weft"]
+    assert {c[0] for c in cases} == {"wasm pod on weft", "busybox pod on weft"}
+    results = bench.measure(cri, containerd.logs, 1, cases=cases)
+    for label, r in results.items():
+        assert "error" not in r, (label, r)
+        assert len(r["ms"]) == 1 and 0 < r["ms"][0] < 30000
+    assert "| wasm pod on weft |" in bench.table(results)
