@@ -14,7 +14,7 @@ USED = {
     "images.md": {"module", "wasm-image", "containerfile", "podman-build", "busybox-image",
                   "archive"},
     "kubernetes.md": {"runtimeclass", "containerd", "containerd-restricted",
-                      "podman-containers-conf", "crio", "pod-wasm", "pod-smart",
+                      "podman-containers-conf", "crio", "podman-run", "pod-wasm", "pod-smart",
                       "pod-weft-wasm", "pod-native"},
 }
 KEYS = ["module.wasm.image/variant", "run.oci.handler"]

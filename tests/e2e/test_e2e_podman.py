@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 
+from e2e_docs import block
 from e2e_env import BUSYBOX_IMAGE, WASM_IMAGE, WASM_PLAIN_IMAGE
 
 
@@ -113,6 +114,15 @@ def test_wasm_image_without_annotation_is_not_wasm(podman, weft, images):
                       runtime=weft["weft"], check=False)
     assert p.returncode != 0
     assert "hello from wasm" not in p.stdout
+
+
+def test_docs_podman_commands(podman, weft, images, artifacts):
+    script = block("kubernetes.md", "podman-run")
+    script = script.replace("/usr/local/bin/weft-wasm", weft["weft-wasm"])
+    script = script.replace("/usr/local/bin/weft ", weft["weft"] + " ")
+    assert "/usr/local/bin" not in script
+    out = podman.sh(script, cwd=artifacts).stdout
+    assert out == "hello from wasm, world\n" * 2 + "native\n"
 
 
 # --- wasm -------------------------------------------------------------------------------
