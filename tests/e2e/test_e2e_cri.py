@@ -279,3 +279,14 @@ def test_bench_time_to_running_runs(cri, containerd):
         assert "error" not in r, (label, r)
         assert len(r["ms"]) == 1 and 0 < r["ms"][0] < 30000
     assert "| wasm pod on weft |" in bench.table(results)
+
+
+@pytest.mark.xfail(strict=False, reason="weft delete --force of a gone container must succeed "
+                   "like runc's (lead: src/container)")
+def test_containerd_saw_no_runtime_failures(containerd):
+    # Runs after this module's pods: the shim's cleanup calls `weft delete --force`
+    # on containers that are already deleted, and logs a warning when it fails.
+    log = containerd.tail(100000)
+    bad = [line for line in log.splitlines()
+           if "did not terminate successfully" in line and "is not running" not in line]
+    assert not bad, "\n".join(bad[:5])
