@@ -236,6 +236,15 @@ def test_smart_pod_with_sidecar(cri, containerd, pods):
     wait_for(lambda: "hello from wasm" in pod.log("app"))
     assert pod.log("app") == "hello from wasm, world\n"
     assert "sidecar up" in pod.log("sidecar")
+    r = cri.exec_sync(pod.containers["sidecar"], ["sh", "-c", "echo from sidecar"])
+    assert (r.stdout, r.exit_code) == (b"from sidecar\n", 0)
+    # The kubelet's graceful stop: SIGTERM ends the module (no handler in WASI),
+    # well before the grace period; the sidecar keeps running.
+    t0 = time.monotonic()
+    cri.stop(pod.containers["app"], timeout=20)
+    assert time.monotonic() - t0 < 10
+    assert cri.status(pod.containers["app"]).exit_code == 143
+    assert cri.status(pod.containers["sidecar"]).state == cri.pb.CONTAINER_RUNNING
 
 
 def test_weft_wasm_runtime_class(cri, containerd, pods):
