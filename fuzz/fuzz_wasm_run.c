@@ -79,10 +79,9 @@ static int define_stubs(const wf_module *m, wf_linker *l, wf_store *s, weft_erro
                 return -1;
             break;
         case WF_EXTERN_TABLE:
-            if (wf_linker_define_table(l, s, im->module, im->name, im->table.elem,
-                                       im->table.lim.min,
-                                       im->table.lim.has_max ? im->table.lim.max : UINT32_MAX,
-                                       err) < 0)
+            if (wf_linker_define_table(
+                    l, s, im->module, im->name, im->table.elem, im->table.lim.min,
+                    im->table.lim.has_max ? im->table.lim.max : UINT32_MAX, err) < 0)
                 return -1;
             break;
         case WF_EXTERN_GLOBAL:

@@ -53,7 +53,8 @@ static void mergesort(uint32_t *v, uint32_t *tmp, long n)
 {
     for (long width = 1; width < n; width *= 2) {
         for (long lo = 0; lo < n; lo += 2 * width) {
-            long mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
+            long mid = lo + width < n ? lo + width : n,
+                 hi = lo + 2 * width < n ? lo + 2 * width : n;
             long i = lo, j = mid, k = lo;
             while (i < mid && j < hi)
                 tmp[k++] = v[i] <= v[j] ? v[i++] : v[j++];

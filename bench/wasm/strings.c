@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *words[] = {"container", "wasm", "runtime", "sandbox", "memory",
+static const char *words[] = {"container", "wasm",  "runtime", "sandbox", "memory",
                               "linear",    "table", "export",  "import",  "module"};
 
 int main(int argc, char **argv)

@@ -68,18 +68,25 @@ static int usage_error(weft_error **err, const char *fmt, const char *arg)
 static int read_all(const char *path, uint8_t **out, size_t *len, weft_error **err)
 {
     cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return werr_sys(err, "open %s", path);
+    if (fd < 0)
+        return werr_sys(err, "open %s", path);
     struct stat st;
-    if (fstat(fd, &st) < 0) return werr_sys(err, "stat %s", path);
-    if (S_ISDIR(st.st_mode)) return werr_set(err, EISDIR, "read %s", path);
+    if (fstat(fd, &st) < 0)
+        return werr_sys(err, "stat %s", path);
+    if (S_ISDIR(st.st_mode))
+        return werr_set(err, EISDIR, "read %s", path);
     size_t cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096, n = 0;
     cleanup_free uint8_t *buf = xmalloc(cap);
     for (;;) {
-        if (n == cap) buf = xrealloc(buf, cap *= 2);
+        if (n == cap)
+            buf = xrealloc(buf, cap *= 2);
         ssize_t r = read(fd, buf + n, cap - n);
-        if (r < 0 && errno == EINTR) continue;
-        if (r < 0) return werr_sys(err, "read %s", path);
-        if (r == 0) break;
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return werr_sys(err, "read %s", path);
+        if (r == 0)
+            break;
         n += (size_t)r;
     }
     *out = steal_ptr(buf);
@@ -92,11 +99,13 @@ static int load_module(const char *path, wf_module **out, weft_error **err)
 {
     cleanup_free uint8_t *bytes = NULL;
     size_t len = 0;
-    if (read_all(path, &bytes, &len, err) < 0) return -1;
+    if (read_all(path, &bytes, &len, err) < 0)
+        return -1;
     if (len < 4 || memcmp(bytes, "\0asm", 4) != 0) {
         cleanup_free uint8_t *bin = NULL;
         size_t bin_len;
-        if (wat_to_wasm((const char *)bytes, len, path, &bin, &bin_len, err) < 0) return -1;
+        if (wat_text_to_wasm((const char *)bytes, len, path, &bin, &bin_len, err) < 0)
+            return -1;
         free(bytes);
         bytes = steal_ptr(bin);
         len = bin_len;
@@ -120,9 +129,11 @@ static int parse_size(const char *s, uint64_t *out)
 {
     char *end;
     errno = 0;
-    if (*s < '0' || *s > '9') return -1;
+    if (*s < '0' || *s > '9')
+        return -1;
     unsigned long long v = strtoull(s, &end, 10);
-    if (errno != 0) return -1;
+    if (errno != 0)
+        return -1;
     unsigned shift = 0;
     switch (*end) {
     case '\0':
@@ -142,8 +153,10 @@ static int parse_size(const char *s, uint64_t *out)
     default:
         return -1;
     }
-    if (*end != '\0' && end[1] != '\0') return -1;
-    if (v > (UINT64_MAX >> shift)) return -1;
+    if (*end != '\0' && end[1] != '\0')
+        return -1;
+    if (v > (UINT64_MAX >> shift))
+        return -1;
     *out = (uint64_t)v << shift;
     return 0;
 }
@@ -238,7 +251,8 @@ static int open_preopens(const struct run_opts *o, struct wasi_setup *w, weft_er
         if (*host == '\0' || *guest == '\0')
             return usage_error(err, "--dir '%s': write HOST or HOST:GUEST", spec);
         int fd = open(host, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0) return werr_sys(err, "--dir %s", host);
+        if (fd < 0)
+            return werr_sys(err, "--dir %s", host);
         w->fds[w->n_fds++] = fd;
         w->preopens[i] = (wasi_preopen){.guest_path = guest, .host_fd = fd};
     }
@@ -254,7 +268,8 @@ static int wasi_setup_init(const char *module_path, int argc, char **argv, const
     w->argv[0] = (char *)(slash ? slash + 1 : module_path);
     for (int i = 0; i < argc; i++)
         w->argv[i + 1] = argv[i];
-    if (open_preopens(o, w, err) < 0) return -1;
+    if (open_preopens(o, w, err) < 0)
+        return -1;
     w->cfg = (wasi_config){
         .argv = w->argv,
         .argc = (size_t)argc + 1,
@@ -278,7 +293,8 @@ static int report_trap(weft_error *e)
     const char *msg = e->msg;
     /* The engine's message may already say "trap"; do not say it twice. */
     const char *t = strstr(msg, "trap: ");
-    if (t != NULL) msg = t + 6;
+    if (t != NULL)
+        msg = t + 6;
     fflush(stdout);
     fprintf(stderr, "trap: %s\n", msg);
     werr_free(e);
@@ -323,7 +339,8 @@ static int parse_invoke_args(const char *name, const wf_valtype *params, size_t 
         if (colon != NULL && colon - argv[i] <= 9 && argv[i][0] >= 'a' && argv[i][0] <= 'z' &&
             strncmp(argv[i], "nan:", 4) != 0) {
             wf_valtype got;
-            if (wf_vt_parse_type(argv[i], (size_t)(colon - argv[i]), &got, err) < 0) goto bad;
+            if (wf_vt_parse_type(argv[i], (size_t)(colon - argv[i]), &got, err) < 0)
+                goto bad;
             if (got != want) {
                 werr_set(err, 0, "argument %d is %s, but the parameter is %s", i + 1,
                          wf_vt_type_name(got), wf_vt_type_name(want));
@@ -331,7 +348,8 @@ static int parse_invoke_args(const char *name, const wf_valtype *params, size_t 
             }
             text = colon + 1;
         }
-        if (wf_vt_parse_as(want, text, &args[i], err) < 0) goto bad;
+        if (wf_vt_parse_as(want, text, &args[i], err) < 0)
+            goto bad;
     }
     return 0;
 bad:
@@ -353,14 +371,34 @@ static int invoke_export(wf_instance *inst, const char *name, int argc, char **a
         return werr_set(err, 0, "--invoke %s: more than %d parameters or results", name,
                         MAX_VALUES);
     wf_value args[MAX_VALUES], res[MAX_VALUES];
-    if (parse_invoke_args(name, params, n_params, argc, argv, args, err) < 0) return -1;
+    if (parse_invoke_args(name, params, n_params, argc, argv, args, err) < 0)
+        return -1;
     size_t got = 0;
-    if (wf_invoke(inst, name, args, n_params, res, &got, err) < 0) return run_failure(err);
+    if (wf_invoke(inst, name, args, n_params, res, &got, err) < 0)
+        return run_failure(err);
     for (size_t i = 0; i < got; i++) {
         char buf[WF_VT_MAX];
         printf("%s\n", wf_vt_format(&res[i], buf));
     }
     return fflush(stdout) == 0 ? 0 : werr_sys(err, "write results");
+}
+
+/* A WASI reactor (clang -mexec-model=reactor) exports _initialize, which
+ * must run once before any other export, as wasmtime does. */
+static int init_reactor(wf_instance *inst, const char *invoked, weft_error **err)
+{
+    wf_valtype params[1], results[1];
+    size_t np, nr;
+    weft_error *probe = NULL;
+    if (strcmp(invoked, "_initialize") == 0 ||
+        wf_export_func_type(inst, "_initialize", params, &np, results, &nr, 1, &probe) < 0 ||
+        np != 0 || nr != 0) {
+        werr_free(probe);
+        return 0;
+    }
+    wf_value none[1];
+    size_t got = 0;
+    return wf_invoke(inst, "_initialize", NULL, 0, none, &got, err);
 }
 
 /* --invoke: WASI imports are there (a module built by a C toolchain imports
@@ -369,12 +407,15 @@ static int run_invoke(const wf_module *m, struct wasi_setup *w, const struct run
                       char **argv, weft_error **err)
 {
     wasi_ctx *ctx = NULL;
-    if (wasi_ctx_new(&w->cfg, &ctx, err) < 0) return -1;
+    if (wasi_ctx_new(&w->cfg, &ctx, err) < 0)
+        return -1;
     wf_store *store = wf_store_new(&o->limits);
     wf_linker *linker = wf_linker_new();
     wf_instance *inst = NULL;
     int r = wasi_define(linker, ctx, err);
     if (r == 0 && wf_instantiate(store, m, linker, &inst, err) < 0)
+        r = run_failure(err);
+    else if (r == 0 && init_reactor(inst, o->invoke, err) < 0)
         r = run_failure(err);
     else if (r == 0)
         r = invoke_export(inst, o->invoke, argc, argv, err);
@@ -393,14 +434,16 @@ static int wasm_run(int argc, char **argv, weft_error **err)
         r = 0;
         goto out;
     }
-    if (first < 0) goto out;
+    if (first < 0)
+        goto out;
     if (first >= argc) {
         usage_error(err, "%s", "wasm run: missing MODULE (see weft wasm --help)");
         goto out;
     }
     const char *path = argv[first];
     wf_module *m = NULL;
-    if (load_module(path, &m, err) < 0) goto out;
+    if (load_module(path, &m, err) < 0)
+        goto out;
     struct wasi_setup w = {0};
     if (wasi_setup_init(path, argc - first - 1, argv + first + 1, &o, &w, err) == 0) {
         if (o.invoke != NULL) {
@@ -409,7 +452,8 @@ static int wasm_run(int argc, char **argv, weft_error **err)
             int status = 0;
             fflush(stdout);
             r = wasi_run_module(m, &w.cfg, &o.limits, &status, err);
-            if (r == 0) r = status;
+            if (r == 0)
+                r = status;
         }
     }
     wasi_setup_free(&w);
@@ -431,7 +475,8 @@ static int wasm_validate(int argc, char **argv, weft_error **err)
     if (argc != 2 || argv[1][0] == '-')
         return usage_error(err, "%s", "usage: weft wasm validate MODULE");
     wf_module *m = NULL;
-    if (load_module(argv[1], &m, err) < 0) return werr_status(err, EXIT_LOAD);
+    if (load_module(argv[1], &m, err) < 0)
+        return werr_status(err, EXIT_LOAD);
     wf_module_free(m);
     return 0;
 }
@@ -449,8 +494,10 @@ static int run_wasm(struct weft_globals *g, int argc, char **argv, weft_error **
         return 0;
     }
     /* The subcommand parses argv[1..] as its own argv[0..]. */
-    if (strcmp(sub, "run") == 0) return wasm_run(argc - 1, argv + 1, err);
-    if (strcmp(sub, "validate") == 0) return wasm_validate(argc - 1, argv + 1, err);
+    if (strcmp(sub, "run") == 0)
+        return wasm_run(argc - 1, argv + 1, err);
+    if (strcmp(sub, "validate") == 0)
+        return wasm_validate(argc - 1, argv + 1, err);
     return usage_error(err, "wasm: unknown subcommand '%s' (run or validate)", sub);
 }
 

@@ -198,6 +198,7 @@ static int drive_init(struct create_ctx *c, const struct create_opts *o, weft_er
         return -1;
     if (c->spec->hooks.n[OCI_HOOK_PRESTART] + c->spec->hooks.n[OCI_HOOK_CREATE_RUNTIME] > 0) {
         c->st->pid = c->pid;
+        c->st->bundle = xstrdup(c->spec->bundle);
         json_t *js = state_to_oci_json(c->st, STATUS_CREATING);
         cleanup_free char *state = json_dumps(js, JSON_COMPACT);
         json_decref(js);
@@ -234,6 +235,7 @@ static int record_state(struct create_ctx *c, const struct create_opts *o, weft_
     st->pid_start = proc_start_time(c->pid);
     if (st->pid_start == 0)
         return werr_set(err, 0, "container init exited during setup");
+    free(st->bundle);
     st->bundle = xstrdup(c->spec->bundle);
     st->rootfs = xstrdup(c->spec->root_path);
     st->created = now_rfc3339();

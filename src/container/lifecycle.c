@@ -188,6 +188,10 @@ static int force_stop(container_state *st, cgroup *cg, weft_error **err)
 int container_delete(const struct weft_globals *g, const char *id, bool force, weft_error **err)
 {
     container_state *st = NULL;
+    /* Like runc, `delete --force` of a container that is already gone
+     * succeeds: containerd's shim cleans up that way after failures. */
+    if (force && container_id_check(id, NULL) == 0 && !state_exists(g->root, id))
+        return 0;
     if (state_open(g->root, id, true, &st, err) < 0)
         return -1;
     int r = -1;

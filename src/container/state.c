@@ -151,6 +151,12 @@ int state_open(const char *root, const char *id, bool lock, container_state **ou
     return 0;
 }
 
+bool state_exists(const char *root, const char *id)
+{
+    cleanup_free char *dir = xasprintf("%s/%s", root, id);
+    return access(dir, F_OK) == 0;
+}
+
 static void set_str(json_t *o, const char *key, const char *v)
 {
     if (v != NULL)

@@ -50,6 +50,8 @@ int state_create_dir(const char *root, const char *id, container_state **out, we
 /* Open and lock an existing container ("container ID does not exist"), read state.json. */
 int state_open(const char *root, const char *id, bool lock, container_state **out,
                weft_error **err);
+/* Whether ROOT/ID exists (being created, or created). */
+bool state_exists(const char *root, const char *id);
 /* Write state.json atomically (tmp + rename). */
 int state_save(const container_state *st, weft_error **err);
 /* Remove ROOT/ID and everything in it; closes the lock. */

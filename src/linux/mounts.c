@@ -140,7 +140,7 @@ int mount_remount_bind(int fd, unsigned long flags, weft_error **err)
         return werr_sys(err, "remount bind");
     /* In a user namespace the flags of a mount inherited from a more
      * privileged namespace are locked: keep them and try again. */
-    unsigned long cur;
+    unsigned long cur = 0;
     if (current_ms_flags(buf, &cur, err) < 0)
         return -1;
     flags |= cur & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY);
@@ -155,7 +155,7 @@ int mount_remount_bind(int fd, unsigned long flags, weft_error **err)
 static int remount_readonly_fd(int fd, weft_error **err)
 {
     char buf[32];
-    unsigned long cur;
+    unsigned long cur = 0;
     if (current_ms_flags(path_fd(fd, buf), &cur, err) < 0)
         return -1;
     return mount_remount_bind(fd, cur | MS_RDONLY, err);

@@ -49,9 +49,12 @@ int wf_vt_parse_type(const char *name, size_t len, wf_valtype *out, weft_error *
 
 static int hex_digit(char c)
 {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
     return -1;
 }
 
@@ -62,16 +65,20 @@ static int parse_magnitude(const char *p, int base, uint64_t *out, bool *overflo
     uint64_t v = 0;
     bool prev_digit = false;
     *overflow = false;
-    if (*p == '\0') return -1;
+    if (*p == '\0')
+        return -1;
     for (; *p != '\0'; p++) {
         if (*p == '_') {
-            if (!prev_digit || p[1] == '\0') return -1;
+            if (!prev_digit || p[1] == '\0')
+                return -1;
             prev_digit = false;
             continue;
         }
         int d = hex_digit(*p);
-        if (d < 0 || d >= base) return -1;
-        if (v > (UINT64_MAX - (uint64_t)d) / (uint64_t)base) *overflow = true;
+        if (d < 0 || d >= base)
+            return -1;
+        if (v > (UINT64_MAX - (uint64_t)d) / (uint64_t)base)
+            *overflow = true;
         v = v * (uint64_t)base + (uint64_t)d;
         prev_digit = true;
     }
@@ -85,7 +92,8 @@ static int parse_int(const char *text, unsigned bits, uint64_t *out, weft_error 
 {
     const char *p = text;
     bool neg = false;
-    if (*p == '+' || *p == '-') neg = *p++ == '-';
+    if (*p == '+' || *p == '-')
+        neg = *p++ == '-';
     int base = 10;
     if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
         base = 16;
@@ -105,8 +113,9 @@ static int parse_int(const char *text, unsigned bits, uint64_t *out, weft_error 
 
 int wf_vt_parse_i32(const char *text, uint32_t *out, weft_error **err)
 {
-    uint64_t v;
-    if (parse_int(text, 32, &v, err) < 0) return -1;
+    uint64_t v = 0;
+    if (parse_int(text, 32, &v, err) < 0)
+        return -1;
     *out = (uint32_t)v;
     return 0;
 }
@@ -150,9 +159,11 @@ static int clean_finite(const char *p, char *out, size_t cap)
     bool dot = false, in_exp = false, prev_digit = false;
     for (; *p != '\0'; p++) {
         char c = *p;
-        if (n + 2 >= cap) return -1;
+        if (n + 2 >= cap)
+            return -1;
         if (c == '_') {
-            if (!prev_digit || !is_digit_of(p[1], hex && !in_exp)) return -1;
+            if (!prev_digit || !is_digit_of(p[1], hex && !in_exp))
+                return -1;
             continue;
         }
         prev_digit = false;
@@ -164,7 +175,8 @@ static int clean_finite(const char *p, char *out, size_t cap)
         } else if (!in_exp && mant_digits > 0 &&
                    (hex ? (c == 'p' || c == 'P') : (c == 'e' || c == 'E'))) {
             in_exp = true;
-            if (p[1] == '+' || p[1] == '-') out[n++] = c, c = *++p;
+            if (p[1] == '+' || p[1] == '-')
+                out[n++] = c, c = *++p;
         } else if (in_exp && c >= '0' && c <= '9') {
             exp_digits++;
             prev_digit = true;
@@ -174,7 +186,8 @@ static int clean_finite(const char *p, char *out, size_t cap)
         out[n++] = c;
     }
     out[n] = '\0';
-    if (mant_digits == 0 || (in_exp && exp_digits == 0)) return -1;
+    if (mant_digits == 0 || (in_exp && exp_digits == 0))
+        return -1;
     return 0;
 }
 
@@ -184,7 +197,8 @@ static int parse_float(const char *text, const struct fmt *f, uint64_t *bits, we
 {
     const char *p = text;
     bool neg = false;
-    if (*p == '+' || *p == '-') neg = *p++ == '-';
+    if (*p == '+' || *p == '-')
+        neg = *p++ == '-';
     uint64_t sign = neg ? f->sign : 0;
     uint64_t mant_mask = (UINT64_C(1) << f->mant_bits) - 1;
 
@@ -223,7 +237,8 @@ static int parse_float(const char *text, const struct fmt *f, uint64_t *bits, we
         double v = strtod(clean, &end);
         memcpy(bits, &v, sizeof *bits);
     }
-    if (*end != '\0') return werr_set(err, 0, "'%s' is not a %s", text, f->name);
+    if (*end != '\0')
+        return werr_set(err, 0, "'%s' is not a %s", text, f->name);
     /* Finite text that rounds to infinity is a mistake, not a value (as in
      * WAT, where it is "constant out of range"). Underflow to a subnormal or
      * zero is fine: that is the correctly rounded value. */
@@ -235,7 +250,8 @@ static int parse_float(const char *text, const struct fmt *f, uint64_t *bits, we
 int wf_vt_parse_f32(const char *text, uint32_t *bits, weft_error **err)
 {
     uint64_t b;
-    if (parse_float(text, &F32, &b, err) < 0) return -1;
+    if (parse_float(text, &F32, &b, err) < 0)
+        return -1;
     *bits = (uint32_t)b;
     return 0;
 }
@@ -286,7 +302,8 @@ int wf_vt_parse(const char *text, wf_value *out, weft_error **err)
 /* inf, nan and nan:0xPAYLOAD (after the sign), or NULL for a finite value. */
 static char *format_special(uint64_t bits, const struct fmt *f, char *buf)
 {
-    if ((bits & f->exp_mask) != f->exp_mask) return NULL;
+    if ((bits & f->exp_mask) != f->exp_mask)
+        return NULL;
     const char *sign = (bits & f->sign) ? "-" : "";
     uint64_t payload = bits & ((UINT64_C(1) << f->mant_bits) - 1);
     if (payload == 0)
@@ -303,7 +320,8 @@ static char *format_special(uint64_t bits, const struct fmt *f, char *buf)
  * first N that round-trips is the shortest decimal with that property. */
 char *wf_vt_format_f32(uint32_t bits, char *buf)
 {
-    if (format_special(bits, &F32, buf) != NULL) return buf;
+    if (format_special(bits, &F32, buf) != NULL)
+        return buf;
     float v;
     memcpy(&v, &bits, sizeof v);
     for (int prec = 1; prec <= 9; prec++) {
@@ -311,14 +329,16 @@ char *wf_vt_format_f32(uint32_t bits, char *buf)
         float back = strtof(buf, NULL);
         uint32_t bb;
         memcpy(&bb, &back, sizeof bb);
-        if (bb == bits) break;
+        if (bb == bits)
+            break;
     }
     return buf; /* %.9g always round-trips a binary32 */
 }
 
 char *wf_vt_format_f64(uint64_t bits, char *buf)
 {
-    if (format_special(bits, &F64, buf) != NULL) return buf;
+    if (format_special(bits, &F64, buf) != NULL)
+        return buf;
     double v;
     memcpy(&v, &bits, sizeof v);
     for (int prec = 1; prec <= 17; prec++) {
@@ -326,7 +346,8 @@ char *wf_vt_format_f64(uint64_t bits, char *buf)
         double back = strtod(buf, NULL);
         uint64_t bb;
         memcpy(&bb, &back, sizeof bb);
-        if (bb == bits) break;
+        if (bb == bits)
+            break;
     }
     return buf; /* %.17g always round-trips a binary64 */
 }

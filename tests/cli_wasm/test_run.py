@@ -241,3 +241,16 @@ def _regression_files():
 def test_fuzz_regression_does_not_crash(wasm, name):
     r = wasm("validate", os.path.join(REGRESSIONS, name), timeout=30)
     assert r.code in (0, 1), r
+
+
+REACTOR_WAT = """
+(module
+  (global $ready (mut i32) (i32.const 0))
+  (func (export "_initialize") (global.set $ready (i32.const 41)))
+  (func (export "ready") (result i32) (i32.add (global.get $ready) (i32.const 1))))
+"""
+
+
+def test_invoke_runs_reactor_initialize_first(wasm, wat):
+    r = wasm("run", "--invoke", "ready", wat(REACTOR_WAT))
+    assert (r.code, r.out) == (0, "i32:42\n"), r

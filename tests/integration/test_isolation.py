@@ -209,18 +209,17 @@ def test_no_host_fd_or_cwd_leaks(weft, make_bundle, cid, tmp_path):
 
 
 def test_preserve_fds(weft, make_bundle, cid, tmp_path):
-    f = open(tmp_path / "passed", "w+")
-    os.set_inheritable(f.fileno(), True)
-    # move it to fd 3 for the runtime
-    os.dup2(f.fileno(), 3, inheritable=True)
-    try:
-        b = make_bundle(["sh", "-c", "echo through-fd3 >&3"])
-        r = weft("run", "--preserve-fds", "1", "--bundle", b.path, cid, pass_fds=(3,))
-    finally:
-        os.close(3)
+    import shlex
+    import subprocess
+    out = tmp_path / "passed"
+    b = make_bundle(["sh", "-c", "echo through-fd3 >&3"])
+    # the shell puts the file at fd 3 of weft only (never touch pytest's fds)
+    cmd = " ".join(shlex.quote(a) for a in
+                   weft.cmd("run", "--preserve-fds", "1", "--bundle", b.path, cid))
+    r = subprocess.run(["sh", "-c", f"exec {cmd} 3>{shlex.quote(str(out))}"],
+                       capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
-    f.seek(0)
-    assert f.read() == "through-fd3\n"
+    assert out.read_text() == "through-fd3\n"
 
 
 def test_cgroup_resources_applied(weft, make_bundle, cid):

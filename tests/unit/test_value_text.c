@@ -69,7 +69,8 @@ static uint64_t f64_of(const char *s, int *rc)
         int rc_;                                                                                   \
         uint64_t v_ = f64_of(text, &rc_);                                                          \
         CHECK_INT(rc_, 0);                                                                         \
-        if (v_ != (uint64_t)(want)) fprintf(stderr, "  %s -> 0x%016" PRIx64 "\n", text, v_);       \
+        if (v_ != (uint64_t)(want))                                                                \
+            fprintf(stderr, "  %s -> 0x%016" PRIx64 "\n", text, v_);                               \
         CHECK(v_ == (uint64_t)(want));                                                             \
     } while (0)
 #define CHECK_BAD(fn, text)                                                                        \
@@ -344,7 +345,8 @@ TEST(f32_round_trip_random_bits)
     int bad = 0;
     for (int i = 0; i < 200000 && bad < 5; i++) {
         uint32_t bits = (uint32_t)next_rand();
-        if (i < 64) bits = (uint32_t)i; /* the smallest subnormals too */
+        if (i < 64)
+            bits = (uint32_t)i; /* the smallest subnormals too */
         char buf[WF_VT_MAX];
         wf_vt_format_f32(bits, buf);
         int rc;
@@ -362,7 +364,8 @@ TEST(f64_round_trip_random_bits)
     int bad = 0;
     for (int i = 0; i < 200000 && bad < 5; i++) {
         uint64_t bits = next_rand();
-        if (i < 64) bits = (uint64_t)i;
+        if (i < 64)
+            bits = (uint64_t)i;
         char buf[WF_VT_MAX];
         wf_vt_format_f64(bits, buf);
         int rc;
