@@ -25,8 +25,6 @@ WASM_IMAGE = "localhost/hello-wasm:latest"
 WASM_PLAIN_IMAGE = "localhost/hello-wasm-plain:latest"  # no annotation on the image
 BUSYBOX_IMAGE = "localhost/busybox:latest"
 PAUSE_IMAGE = "localhost/pause:latest"
-WASM_ANNOTATIONS = ["*.wasm.*", "wasm.*", "module.wasm.image/*", "*.module.wasm.image",
-                    "module.wasm.image/variant.*"]
 
 
 def run(cmd, check=True, timeout=120, **kw):
@@ -63,9 +61,6 @@ def ensure_packages():
             env=env, timeout=1800)
 
 
-
-
-
 # --- the workspace ------------------------------------------------------------------
 
 
@@ -100,7 +95,6 @@ def unmount_all(path):
         subprocess.run(["umount", "-l", mnt], capture_output=True)
 
 
-
 def weft_links(weft_bin, workdir):
     """The weft binary, plus a `weft-wasm` link to it (the smart-by-default name)."""
     bindir = os.path.join(workdir, "bin")
@@ -108,7 +102,6 @@ def weft_links(weft_bin, workdir):
     link = os.path.join(bindir, "weft-wasm")
     os.symlink(os.path.abspath(weft_bin), link)
     return {"weft": os.path.abspath(weft_bin), "weft-wasm": link}
-
 
 
 def build_artifacts(workdir):
@@ -120,7 +113,6 @@ def build_artifacts(workdir):
     run(["bash", "-ec", block("images.md", "module")], cwd=d)
     run(["cc", "-static", "-O2", "-o", os.path.join(d, "pause"), os.path.join(HERE, "pause.c")])
     return d
-
 
 
 # --- podman / buildah ---------------------------------------------------------------
@@ -177,7 +169,6 @@ class Podman:
         remove_cgroups("libpod_parent")
 
 
-
 def build_images(podman, d):
     """The images, built as docs/images.md says, and their oci-archive files."""
     podman.sh(block("images.md", "wasm-image"), cwd=d)
@@ -203,7 +194,6 @@ def build_images(podman, d):
         podman.buildah("push", "-q", name, f"oci-archive:{path}:{name}")
         archives[name] = path
     return archives
-
 
 
 # --- containerd ---------------------------------------------------------------------

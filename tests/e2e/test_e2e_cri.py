@@ -105,9 +105,9 @@ def pods(cri, containerd):
 
 
 def wait_for(cond, timeout=10):
+    """Poll cond for up to timeout s; the caller asserts afterwards, with the values."""
     deadline = time.monotonic() + timeout
-    while not cond():
-        assert time.monotonic() < deadline, "timed out"
+    while not cond() and time.monotonic() < deadline:
         time.sleep(0.05)
 
 
@@ -157,6 +157,8 @@ def test_native_container_exit_code_and_log(cri, containerd, pods):
     cid = pod.start(c)
     st = cri.wait_state(cid, cri.pb.CONTAINER_EXITED)
     assert st.exit_code == 3 and st.finished_at >= st.started_at > 0
+    # containerd copies output to the log asynchronously: the exit can come first.
+    wait_for(lambda: sorted(pod.log("shell").splitlines()) == ["bye", "oops"])
     assert sorted(pod.log("shell").splitlines()) == ["bye", "oops"]
 
 
@@ -168,6 +170,7 @@ def test_native_stop_with_grace(cri, containerd, pods):
     cri.wait_state(cid, cri.pb.CONTAINER_RUNNING)
     # A PID 1 without a handler yet would drop SIGTERM: wait until the trap is set.
     wait_for(lambda: "ready" in pod.log("shell"))
+    assert "ready" in pod.log("shell")
     t0 = time.monotonic()
     cri.stop(cid, timeout=20)
     assert time.monotonic() - t0 < 10  # SIGTERM reached the trap, no escalation
@@ -187,6 +190,7 @@ def test_failed_start_is_reported_and_cleaned_up(cri, containerd, pods):
     else:  # weft: `start` returns, the process then reports the failure and exits
         st = cri.wait_state(cid, cri.pb.CONTAINER_EXITED)
         assert st.exit_code != 0
+        wait_for(lambda: "exec format error" in pod.log("shell").lower())
         assert "exec format error" in pod.log("shell").lower()
     del pod.containers["shell"]
     cri.stop(cid, timeout=0)
@@ -211,6 +215,7 @@ def test_wasm_pod(cri, containerd, pods):
     pod = pods("pod-wasm")
     pod.start_all()
     st = cri.wait_state(pod.containers["hello"], cri.pb.CONTAINER_EXITED)
+    wait_for(lambda: pod.log("hello") == "hello from wasm, pod\narg1=from\narg2=kubernetes\n")
     assert pod.log("hello") == "hello from wasm, pod\narg1=from\narg2=kubernetes\n"
     assert st.exit_code == 0
     # The module's exit status is the container's.
@@ -235,6 +240,7 @@ def test_smart_pod_with_sidecar(cri, containerd, pods):
     assert cri.pod_status(pod.id).state == cri.pb.SANDBOX_READY
     wait_for(lambda: "hello from wasm" in pod.log("app"))
     assert pod.log("app") == "hello from wasm, world\n"
+    wait_for(lambda: "sidecar up" in pod.log("sidecar"))
     assert "sidecar up" in pod.log("sidecar")
     r = cri.exec_sync(pod.containers["sidecar"], ["sh", "-c", "echo from sidecar"])
     assert (r.stdout, r.exit_code) == (b"from sidecar\n", 0)
@@ -252,7 +258,9 @@ def test_weft_wasm_runtime_class(cri, containerd, pods):
     assert pod.handler == "weft-wasm"
     pod.start_all()
     st = cri.wait_state(pod.containers["hello"], cri.pb.CONTAINER_EXITED)
-    assert st.exit_code == 0 and pod.log("hello") == "hello from wasm, world\n"
+    assert st.exit_code == 0
+    wait_for(lambda: pod.log("hello") == "hello from wasm, world\n")
+    assert pod.log("hello") == "hello from wasm, world\n"
     assert exe(pod.sandbox_pid()).endswith("/pause")
 
 
