@@ -94,8 +94,11 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
     else
         line = xasprintf("weft: %s: %s\n", level_name(lvl), msg);
     write_all(log_fd >= 0 ? log_fd : 2, line, strlen(line));
-    /* With a log file, errors still reach the terminal of a person. */
-    if (log_fd >= 0 && lvl == LOG_LVL_ERROR && isatty(2)) {
+    /* With a log file, errors still go to stderr too, like runc: containerd's
+     * shim (go-runc) only sees a failed command's output, and matches it
+     * ("container not running", "does not exist") to tell an already-stopped
+     * or already-deleted container from a real failure. */
+    if (log_fd >= 0 && lvl == LOG_LVL_ERROR) {
         char *plain = xasprintf("weft: %s\n", msg);
         write_all(2, plain, strlen(plain));
         free(plain);

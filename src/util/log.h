@@ -1,5 +1,6 @@
 /* Diagnostics. By default they go to stderr as "weft: MESSAGE". With the
- * global --log FILE they go to that file instead, and --log-format json writes
+ * global --log FILE they go to that file instead (errors to stderr as well, as
+ * runc does), and --log-format json writes
  * one object a line ({"level":"error","msg":"...","time":"..."}), which is what
  * containerd's shim and conmon read back when a runtime command fails. */
 #ifndef WEFT_UTIL_LOG_H
