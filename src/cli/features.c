@@ -1,16 +1,40 @@
+/* `weft features`: the runtime-spec features document on stdout. */
 #include "cli/cli.h"
+#include "oci/spec.h"
+#include "util/cleanup.h"
+
+#include <getopt.h>
+#include <stdio.h>
 
 static int run_features(struct weft_globals *g, int argc, char **argv, weft_error **err)
 {
+    static const struct option opts[] = {
+        {"help", no_argument, NULL, 'h'},
+        {0},
+    };
+    int c;
     (void)g;
-    (void)argc;
-    (void)argv;
-    return werr_set(err, ENOSYS, "features");
+    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+        if (c == 'h') {
+            cli_print_usage(&cmd_features);
+            return 0;
+        }
+        return werr_set(err, 0, "features: unknown option '%s' (see weft features --help)",
+                        argv[optind - 1]);
+    }
+    if (optind < argc) return werr_set(err, 0, "features: unexpected argument '%s'", argv[optind]);
+    cleanup_free char *doc = oci_features_json();
+    if (fputs(doc, stdout) == EOF || fflush(stdout) == EOF) return werr_sys(err, "features: write");
+    return 0;
 }
 
 const struct weft_command cmd_features = {
     .name = "features",
-    .summary = "(not yet implemented)",
-    .usage = "usage: weft features\n",
+    .summary = "show the enabled features (runtime-spec features document)",
+    .usage = "usage: weft features\n\n"
+             "Print the OCI runtime-spec features document: the config.json fields, hooks,\n"
+             "mount options, namespaces, capabilities and seccomp names weft recognizes.\n\n"
+             "Options:\n"
+             "  -h, --help   print this help\n",
     .run = run_features,
 };

@@ -1,16 +1,89 @@
-#include "cli/cli.h"
+#include "cli/args.h"
+#include "container/state.h"
+#include "util/strv.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
+                                     {"quiet", no_argument, NULL, 'q'},
+                                     {"help", no_argument, NULL, 'h'},
+                                     {0}};
+
+static void print_row(const container_state *st, enum container_status s)
+{
+    printf("%-24s %-8d %-10s %-40s %-32s %s\n", st->id, s == STATUS_STOPPED ? 0 : (int)st->pid,
+           container_status_name(s), st->bundle ? st->bundle : "", st->created ? st->created : "",
+           st->owner ? st->owner : "");
+}
 
 static int run_list(struct weft_globals *g, int argc, char **argv, weft_error **err)
 {
-    (void)g;
-    (void)argc;
-    (void)argv;
-    return werr_set(err, ENOSYS, "list");
+    bool quiet = false, json = false;
+    int c;
+    while ((c = getopt_long(argc, argv, "+f:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'h':
+            cli_print_usage(&cmd_list);
+            return 0;
+        case 'q':
+            quiet = true;
+            break;
+        case 'f':
+            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "table") != 0)
+                return werr_set(err, 0, "list: --format: unknown format '%s' (table or json)",
+                                optarg);
+            json = strcmp(optarg, "json") == 0;
+            break;
+        default:
+            return cli_bad_option(&cmd_list, argc, argv, err);
+        }
+    }
+    char **ids = NULL;
+    size_t n = 0;
+    if (state_list_ids(g->root, &ids, &n, err) < 0)
+        return -1;
+    json_t *arr = json_array();
+    if (!quiet && !json)
+        printf("%-24s %-8s %-10s %-40s %-32s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED",
+               "OWNER");
+    for (size_t i = 0; i < n; i++) {
+        container_state *st = NULL;
+        weft_error *e = NULL;
+        /* A container being created or deleted right now is skipped. */
+        if (state_open(g->root, ids[i], false, &st, &e) < 0) {
+            werr_free(e);
+            continue;
+        }
+        enum container_status s = state_status(st);
+        if (quiet)
+            printf("%s\n", st->id);
+        else if (json)
+            json_array_append_new(arr, state_to_oci_json(st, s));
+        else
+            print_row(st, s);
+        state_free(st);
+    }
+    if (json) {
+        char *text = json_dumps(arr, JSON_COMPACT);
+        printf("%s\n", text);
+        free(text);
+    }
+    json_decref(arr);
+    for (size_t i = 0; i < n; i++)
+        free(ids[i]);
+    free(ids);
+    return 0;
 }
 
 const struct weft_command cmd_list = {
     .name = "list",
-    .summary = "(not yet implemented)",
-    .usage = "usage: weft list\n",
+    .summary = "list the containers under --root",
+    .usage = "usage: weft list [--format table|json] [-q]\n\n"
+             "List containers: ID, PID, STATUS, BUNDLE, CREATED, OWNER.\n\n"
+             "Options:\n"
+             "  -f, --format FORMAT  table (default) or json (an array of state objects)\n"
+             "  -q, --quiet          print the IDs only\n"
+             "  -h, --help           print this help\n",
     .run = run_list,
 };

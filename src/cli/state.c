@@ -1,16 +1,41 @@
-#include "cli/cli.h"
+#include "cli/args.h"
+#include "container/state.h"
+
+#include <stdio.h>
+
+static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {0}};
 
 static int run_state(struct weft_globals *g, int argc, char **argv, weft_error **err)
 {
-    (void)g;
-    (void)argc;
-    (void)argv;
-    return werr_set(err, ENOSYS, "state");
+    int c;
+    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+        if (c == 'h') {
+            cli_print_usage(&cmd_state);
+            return 0;
+        }
+        return cli_bad_option(&cmd_state, argc, argv, err);
+    }
+    const char *id;
+    if (cli_take_id(&cmd_state, argc, argv, &id, err) < 0)
+        return -1;
+    container_state *st = NULL;
+    if (state_open(g->root, id, false, &st, err) < 0)
+        return -1;
+    json_t *o = state_to_oci_json(st, state_status(st));
+    char *text = json_dumps(o, JSON_INDENT(2));
+    printf("%s\n", text);
+    free(text);
+    json_decref(o);
+    state_free(st);
+    return 0;
 }
 
 const struct weft_command cmd_state = {
     .name = "state",
-    .summary = "(not yet implemented)",
-    .usage = "usage: weft state\n",
+    .summary = "print the state of a container (runtime-spec JSON)",
+    .usage = "usage: weft state ID\n\n"
+             "Print the runtime-spec state of the container ID: ociVersion, id, status\n"
+             "(created, running, paused, stopped), pid, bundle, annotations; and, as runc\n"
+             "does, rootfs, created and owner.\n",
     .run = run_state,
 };

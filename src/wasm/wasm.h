@@ -63,7 +63,8 @@ typedef struct wf_call wf_call;
 /* ---- modules ---------------------------------------------------------- */
 
 /* Decode + validate + translate. `name` is used in messages
- * ("hello.wasm: at offset 0x3a1: ..."). The bytes are not retained. */
+ * ("hello.wasm: at offset 0x3a1: ..."). The bytes are not retained; the
+ * module must outlive every instance made from it. */
 int wf_module_load(const uint8_t *bytes, size_t len, const char *name, wf_module **out,
                    weft_error **err);
 void wf_module_free(wf_module *m);
@@ -84,12 +85,33 @@ wf_import_info wf_module_import(const wf_module *m, size_t i);
 size_t wf_module_export_count(const wf_module *m);
 wf_export_info wf_module_export(const wf_module *m, size_t i);
 
+/* Types of import i (these return -1 when the import is of another kind).
+ * A function's params/results: up to `cap` of each, and the counts. A table's
+ * or memory's limits (*max = UINT32_MAX when absent; *elem for tables, may be
+ * NULL). A global's value type and mutability. */
+int wf_module_import_func_type(const wf_module *m, size_t i, wf_valtype *params,
+                               size_t *n_params, wf_valtype *results, size_t *n_results,
+                               size_t cap, weft_error **err);
+int wf_module_import_limits(const wf_module *m, size_t i, uint32_t *min, uint32_t *max,
+                            wf_valtype *elem, weft_error **err);
+int wf_module_import_global_type(const wf_module *m, size_t i, wf_valtype *type, bool *mutable_,
+                                 weft_error **err);
+
+/* Contents of the first custom section called `name` (NULL if none); valid
+ * while the module lives. */
+const uint8_t *wf_module_custom_section(const wf_module *m, const char *name, size_t *len);
+/* Name of function `idx` (imports first) from the name section, or NULL. */
+const char *wf_module_func_name(const wf_module *m, uint32_t idx);
+
 /* ---- stores and limits ------------------------------------------------- */
 
 typedef struct wf_config {
     uint32_t max_call_depth;   /* frames; 0 = default (deep enough for compilers) */
     uint64_t max_memory_bytes; /* per memory, 0 = 4 GiB (the wasm32 maximum) */
     uint32_t max_table_elems;  /* 0 = default (10,000,000) */
+    uint64_t max_fuel;         /* taken branches + calls per wf_invoke (and per start
+                                  function); 0 = unlimited. Running out fails
+                                  with kind WF_ERR_LIMIT. */
 } wf_config;
 
 /* cfg may be NULL for defaults. */
@@ -117,6 +139,9 @@ int wf_call_exit(wf_call *call, int status);
 
 /* ---- linking ----------------------------------------------------------- */
 
+/* A linker owns the host functions defined in it: free it only after the
+ * stores whose instances imported them. Memories, tables and globals defined
+ * through it belong to the store passed at definition. */
 wf_linker *wf_linker_new(void);
 void wf_linker_free(wf_linker *l);
 int wf_linker_define_func(wf_linker *l, const char *module, const char *name, const char *params,

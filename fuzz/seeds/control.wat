@@ -1,0 +1,11 @@
+(module
+  (func $fac (export "fac") (param i64) (result i64)
+    (if (result i64) (i64.eqz (local.get 0))
+      (then (i64.const 1))
+      (else (i64.mul (local.get 0) (call $fac (i64.sub (local.get 0) (i64.const 1)))))))
+  (func (export "br_table") (param i32) (result i32)
+    (block $a (block $b (block $c (br_table $a $b $c (local.get 0))) (return (i32.const 3)))
+      (return (i32.const 2)))
+    (i32.const 1))
+  (func (export "multi") (result i32 i64) (i32.const 1) (i64.const 2))
+  (func (export "unreachable") (unreachable)))

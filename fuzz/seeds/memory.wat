@@ -1,0 +1,10 @@
+(module
+  (memory (export "mem") 1 2)
+  (data (i32.const 16) "hello\00world")
+  (data $p "passive")
+  (func (export "load") (result i32) (i32.load8_u offset=16 (i32.const 0)))
+  (func (export "oob") (result i64) (i64.load (i32.const 65535)))
+  (func (export "grow") (result i32) (memory.grow (i32.const 1)))
+  (func (export "fill") (memory.fill (i32.const 0) (i32.const 7) (i32.const 100)))
+  (func (export "copy") (memory.copy (i32.const 100) (i32.const 16) (i32.const 11)))
+  (func (export "init") (memory.init $p (i32.const 200) (i32.const 0) (i32.const 7)) (data.drop $p)))

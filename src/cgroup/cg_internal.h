@@ -1,0 +1,128 @@
+/* Internals of src/cgroup shared between its files and its unit tests.
+ *
+ * Every function takes directories as parameters (never a hard-coded
+ * /sys/fs/cgroup), so tests can point them at a fake tree in a temp dir. */
+#ifndef WEFT_CGROUP_CG_INTERNAL_H
+#define WEFT_CGROUP_CG_INTERNAL_H
+
+#include "cgroup/cgroup.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum cg_mode { CG_MODE_NONE = 0, CG_MODE_V1, CG_MODE_HYBRID, CG_MODE_V2 };
+
+/* One mounted v1 hierarchy. */
+typedef struct cg_hier {
+    char *controllers; /* "memory", "cpu,cpuacct", "name=systemd" */
+    char *mount;       /* where it is mounted */
+    char *own;         /* the runtime's own cgroup in it, relative to the mount ("/" ...) */
+} cg_hier;
+
+/* What this machine has (or what a test pretends it has). */
+typedef struct cg_layout {
+    enum cg_mode mode;
+    cg_hier *hier;
+    size_t n_hier;
+    char *unified_mount; /* cgroup2 mount (v2, hybrid), else NULL */
+    char *unified_own;   /* own cgroup in it, relative to the mount */
+} cg_layout;
+
+/* One directory of the container. `top` is the highest directory we created
+ * (NULL if the leaf existed already). destroy removes the leaf, then the
+ * empty parents up to `top`; a failed create removes only from `top` down. */
+typedef struct cg_dir {
+    char *controllers; /* v1 list, or "" for the unified directory */
+    char *path;
+    char *top;
+} cg_dir;
+
+struct cgroup {
+    bool disabled;
+    enum cg_mode mode;
+    cg_dir *v1; /* v1 hierarchies (v1, hybrid) */
+    size_t n_v1;
+    cg_dir *unified; /* v2 and hybrid (hybrid: may be NULL if it could not be made) */
+};
+
+/* Replace *err by e (err may be NULL). Returns -1. */
+static inline int cg_err_move(weft_error **err, weft_error *e)
+{
+    if (err == NULL) {
+        werr_free(e);
+        return -1;
+    }
+    werr_free(*err);
+    *err = e;
+    return -1;
+}
+
+/* cgroup.c: cgroup_create() on a given layout (tests pass a fake one). */
+int cg_create_in(const cg_layout *l, const char *cgroups_path, const char *id,
+                 const oci_resources *res, cgroup **out, weft_error **err);
+
+/* cg_layout.c */
+int cg_layout_detect(cg_layout **out, weft_error **err);
+/* Parse text of /proc/self/mountinfo and /proc/self/cgroup (tests feed fixtures). */
+int cg_layout_parse(const char *mountinfo, const char *proc_cgroup, cg_layout **out,
+                    weft_error **err);
+cg_layout *cg_layout_new_v2(const char *mount, const char *own);
+cg_layout *cg_layout_new_v1(void);
+void cg_layout_add_v1(cg_layout *l, const char *controllers, const char *mount, const char *own);
+void cg_layout_free(cg_layout *l);
+/* Normalize a cgroupsPath: collapse "//" and "/./", reject "..". *abs tells if
+ * it was absolute; the result has no leading or trailing '/' ("" = the root). */
+int cg_path_normalize(const char *in, char **out, bool *abs, weft_error **err);
+/* true if comma-separated `list` contains `name` */
+bool cg_list_has(const char *list, const char *name);
+
+/* cg_fs.c */
+int cg_write(const char *dir, const char *file, const char *value, weft_error **err);
+int cg_writef(const char *dir, const char *file, weft_error **err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Read a whole small file, trailing newline stripped. */
+int cg_read(const char *dir, const char *file, char **out, weft_error **err);
+bool cg_exists(const char *dir, const char *file);
+/* mkdir -p of `path` below existing `base`; *top = first created dir or NULL.
+ * `cpuset`: copy cpuset.cpus/mems from the parent into each new level (v1). */
+int cg_mkdir_below(const char *base, const char *path, bool cpuset, char **top, weft_error **err);
+/* rmdir the leaf (and any sub-cgroups) then its parents up to `top`. */
+int cg_rmdir_tree(const char *leaf, const char *top, weft_error **err);
+/* memory.checkBeforeUpdate: refuse a limit at or below the usage file's value. */
+int cg_check_usage(const char *dir, const char *usage_file, int64_t limit, weft_error **err);
+/* Append the pids of cgroup.procs of dir and every sub-directory. */
+int cg_collect_pids(const char *dir, pid_t **pids, size_t *n, weft_error **err);
+
+/* cg_v1.c: apply resources to the v1 directories of cg (and, in hybrid, the
+ * unified directory for controllers only attached there). */
+int cg_v1_apply(cgroup *cg, const oci_resources *res, weft_error **err);
+const char *cg_v1_dir(const cgroup *cg, const char *controller);
+
+/* cg_v2.c: apply resources to one unified directory. */
+int cg_v2_apply(const char *dir, const oci_resources *res, weft_error **err);
+/* Only parts (hybrid uses these for controllers attached to v2 alone). */
+int cg_v2_hugetlb(const char *dir, const oci_resources *res, weft_error **err);
+int cg_v2_unified(const char *dir, const oci_resources *res, weft_error **err);
+/* Enable every available controller in the subtree_control of each level from
+ * `base` down to the parent of `leaf` (best effort: the needed ones are checked
+ * when a resource asks for them). */
+void cg_v2_enable_controllers(const char *base, const char *leaf);
+uint64_t cg_v2_cpu_weight(uint64_t shares);
+uint64_t cg_v2_io_weight(uint64_t blkio_weight);
+/* swap for memory.swap.max from OCI's memory+swap; -1 = "max", 0 = leave unset */
+int cg_v2_swap(int64_t swap, int64_t limit, int64_t *out, weft_error **err);
+
+/* cg_devices.c */
+/* The rules to enforce: the spec's, then the devices every container gets
+ * (as runc). n == 0 when the spec gives none (then nothing is restricted). */
+oci_device_rule *cg_device_rules(const oci_resources *res, size_t *n);
+/* v1: deny all, then each rule in order, to devices.deny / devices.allow. */
+int cg_devices_v1(const char *dir, const oci_device_rule *rules, size_t n, weft_error **err);
+/* v2: an eBPF BPF_PROG_TYPE_CGROUP_DEVICE program (the last matching rule
+ * wins, no match denies), attached to dir; replaces the one we attached before. */
+struct bpf_insn;
+struct bpf_insn *cg_devices_bpf_program(const oci_device_rule *rules, size_t n, size_t *len);
+int cg_devices_v2(const char *dir, const oci_device_rule *rules, size_t n, weft_error **err);
+
+#endif

@@ -1,0 +1,311 @@
+/* `create`: the parent side. Loads the bundle, makes the state directory and
+ * the cgroup, clones the init into its new namespaces, then drives it through
+ * the sync socket until it waits for `start`. Any failure undoes everything:
+ * the init is killed, the cgroup and the state directory removed. */
+#include "cgroup/cgroup.h"
+#include "container/container.h"
+#include "container/hooks.h"
+#include "container/init.h"
+#include "container/state.h"
+#include "container/sync.h"
+#include "container/terminal.h"
+#include "linux/namespaces.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Everything create made, so one function can undo it. */
+struct create_ctx {
+    oci_spec *spec;
+    container_state *st;
+    cgroup *cg;
+    pid_t pid;
+    int sync[2];
+    int ns_fds[OCI_NS_COUNT];
+    int pty_master;
+    int fifo_fd; /* O_PATH, inherited by the init */
+    char *handler; /* what the init will run: "native", "wasm" */
+};
+
+static void create_ctx_undo(struct create_ctx *c)
+{
+    if (c->pid > 0) {
+        kill(c->pid, SIGKILL);
+        waitpid(c->pid, NULL, 0);
+    }
+    if (c->cg != NULL) {
+        weft_error *e = NULL;
+        if (cgroup_destroy(c->cg, &e) < 0)
+            log_warn("%s", e->msg);
+        werr_free(e);
+    }
+    if (c->st != NULL) {
+        weft_error *e = NULL;
+        if (state_remove(c->st, &e) < 0)
+            log_warn("%s", e->msg);
+        werr_free(e);
+    }
+}
+
+static void create_ctx_free(struct create_ctx *c)
+{
+    for (int i = 0; i < 2; i++)
+        if (c->sync[i] >= 0)
+            close(c->sync[i]);
+    ns_close_all(c->ns_fds);
+    if (c->pty_master >= 0)
+        close(c->pty_master);
+    if (c->fifo_fd >= 0)
+        close(c->fifo_fd);
+    cgroup_free(c->cg);
+    free(c->handler);
+    state_free(c->st);
+    oci_spec_free(c->spec);
+}
+
+static char *now_rfc3339(void)
+{
+    struct timespec ts;
+    struct tm tm;
+    char buf[64];
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    return xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
+}
+
+/* Checks that need the whole spec and that the parser cannot make alone. */
+static int create_check_spec(const oci_spec *spec, const struct create_opts *o, weft_error **err)
+{
+    if (oci_spec_namespace(spec, OCI_NS_MOUNT) == NULL)
+        return werr_set(err, 0, "%s: linux.namespaces: a mount namespace is required", spec->path);
+    if (spec->hostname != NULL && oci_spec_namespace(spec, OCI_NS_UTS) == NULL)
+        return werr_set(err, 0, "%s: hostname: needs a new UTS namespace", spec->path);
+    if (spec->has_process && spec->process.terminal && o->console_socket == NULL &&
+        !o->foreground)
+        return werr_set(err, 0,
+                        "process.terminal is true: --console-socket is required (or use "
+                        "`weft run` in the foreground)");
+    if (!spec->has_process && o->foreground)
+        return werr_set(err, 0, "%s: process: missing, nothing to run", spec->path);
+    return 0;
+}
+
+static int write_pid_file(const char *path, pid_t pid, weft_error **err)
+{
+    cleanup_free char *tmp = xasprintf("%s.weft-tmp", path);
+    FILE *f = fopen(tmp, "we");
+    if (f == NULL)
+        return werr_sys(err, "--pid-file: open %s", tmp);
+    fprintf(f, "%d", (int)pid);
+    if (fclose(f) != 0)
+        return werr_sys(err, "--pid-file: write %s", tmp);
+    if (rename(tmp, path) < 0)
+        return werr_sys(err, "--pid-file: rename to %s", path);
+    return 0;
+}
+
+static int copy_config(const oci_spec *spec, const char *dir, weft_error **err)
+{
+    cleanup_free char *dst = xasprintf("%s/config.json", dir);
+    cleanup_fclose FILE *in = fopen(spec->path, "re");
+    if (in == NULL)
+        return werr_sys(err, "open %s", spec->path);
+    cleanup_fclose FILE *out = fopen(dst, "we");
+    if (out == NULL)
+        return werr_sys(err, "open %s", dst);
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        if (fwrite(buf, 1, n, out) != n)
+            return werr_sys(err, "write %s", dst);
+    return 0;
+}
+
+/* clone the init; the parent keeps its own pid/time namespaces while making
+ * the child's pid_for_children / time_for_children the ones the spec wants. */
+static int spawn_init(struct create_ctx *c, const struct weft_globals *g,
+                      const struct create_opts *o, weft_error **err)
+{
+    int flags = ns_new_flags(c->spec);
+    int saved_pid_ns = -1, saved_time_ns = -1;
+    if (ns_prepare_time(c->spec, &saved_time_ns, err) < 0)
+        return -1;
+    if (c->ns_fds[OCI_NS_PID] >= 0) {
+        saved_pid_ns = open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
+        if (saved_pid_ns < 0 || setns(c->ns_fds[OCI_NS_PID], CLONE_NEWPID) < 0) {
+            werr_sys(err, "join pid namespace");
+            goto out;
+        }
+    }
+    fflush(NULL);
+    c->pid = (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, NULL);
+    if (c->pid < 0) {
+        c->pid = 0;
+        werr_sys(err, "clone");
+        goto out;
+    }
+    if (c->pid == 0) {
+        close(c->sync[0]);
+        struct init_args a = {
+            .spec = c->spec,
+            .opts = o,
+            .fifo_fd = c->fifo_fd,
+            .id = o->id,
+            .sync_fd = c->sync[1],
+            .lock_fd = c->st->dir_fd,
+            .ns_fds = c->ns_fds,
+            .new_userns = (flags & CLONE_NEWUSER) != 0,
+            .wasm_smart_default = g->wasm_smart_default,
+        };
+        init_main(&a);
+    }
+out:
+    if (saved_pid_ns >= 0) {
+        setns(saved_pid_ns, CLONE_NEWPID);
+        close(saved_pid_ns);
+    }
+    if (ns_restore_time(saved_time_ns, err) < 0)
+        return -1;
+    return c->pid > 0 ? 0 : -1;
+}
+
+/* Drive the init until it waits for `start`. */
+static int drive_init(struct create_ctx *c, const struct create_opts *o, weft_error **err)
+{
+    close(c->sync[1]);
+    c->sync[1] = -1;
+    if (c->cg != NULL && cgroup_enter(c->cg, c->pid, err) < 0)
+        return -1;
+    if ((ns_new_flags(c->spec) & CLONE_NEWUSER) && ns_write_id_maps(c->pid, c->spec, err) < 0)
+        return -1;
+    if (sync_send(c->sync[0], SYNC_GO, (int)c->pid, NULL, -1, err) < 0 ||
+        sync_expect(c->sync[0], SYNC_RUN_HOOKS, NULL, err) < 0)
+        return -1;
+    if (c->spec->hooks.n[OCI_HOOK_PRESTART] + c->spec->hooks.n[OCI_HOOK_CREATE_RUNTIME] > 0) {
+        c->st->pid = c->pid;
+        c->st->bundle = xstrdup(c->spec->bundle);
+        json_t *js = state_to_oci_json(c->st, STATUS_CREATING);
+        cleanup_free char *state = json_dumps(js, JSON_COMPACT);
+        json_decref(js);
+        if (hooks_run(c->spec, OCI_HOOK_PRESTART, state, err) < 0 ||
+            hooks_run(c->spec, OCI_HOOK_CREATE_RUNTIME, state, err) < 0)
+            return -1;
+    }
+    if (sync_send(c->sync[0], SYNC_HOOKS_DONE, 0, NULL, -1, err) < 0)
+        return -1;
+    if (c->spec->has_process && c->spec->process.terminal) {
+        if (sync_expect(c->sync[0], SYNC_PTY, &c->pty_master, err) < 0)
+            return -1;
+        if (o->console_socket != NULL &&
+            terminal_send_to_socket(o->console_socket, c->pty_master, err) < 0)
+            return -1;
+    }
+    struct sync_msg m;
+    if (sync_recv(c->sync[0], &m, NULL, err) < 0)
+        return -1;
+    if (m.type == SYNC_ERROR) {
+        werr_set(err, 0, "%s", m.text);
+        return werr_status(err, m.status);
+    }
+    if (m.type != SYNC_READY)
+        return werr_set(err, 0, "sync: unexpected message %d", m.type);
+    c->handler = xstrdup(m.text);
+    return 0;
+}
+
+static int record_state(struct create_ctx *c, const struct create_opts *o, weft_error **err)
+{
+    container_state *st = c->st;
+    st->pid = c->pid;
+    st->pid_start = proc_start_time(c->pid);
+    if (st->pid_start == 0)
+        return werr_set(err, 0, "container init exited during setup");
+    free(st->bundle);
+    st->bundle = xstrdup(c->spec->bundle);
+    st->rootfs = xstrdup(c->spec->root_path);
+    st->created = now_rfc3339();
+    struct passwd *pw = getpwuid(geteuid());
+    st->owner = xstrdup(pw ? pw->pw_name : "");
+    st->handler = steal_ptr(c->handler);
+    st->has_process = c->spec->has_process;
+    st->cgroup = c->cg ? cgroup_serialize(c->cg) : NULL;
+    st->annotations = json_object();
+    for (size_t i = 0; i < c->spec->n_annotations; i++)
+        json_object_set_new(st->annotations, c->spec->annotations[i].key,
+                            json_string(c->spec->annotations[i].value));
+    if (state_save(st, err) < 0)
+        return -1;
+    if (o->pid_file != NULL && write_pid_file(o->pid_file, c->pid, err) < 0)
+        return -1;
+    return 0;
+}
+
+static int create_steps(struct create_ctx *c, const struct weft_globals *g,
+                        const struct create_opts *o, weft_error **err)
+{
+    char bundle[PATH_MAX];
+    if (realpath(o->bundle ? o->bundle : ".", bundle) == NULL)
+        return werr_sys(err, "bundle %s", o->bundle ? o->bundle : ".");
+    if (container_id_check(o->id, err) < 0)
+        return -1;
+    if (oci_spec_load(bundle, &c->spec, err) < 0)
+        return -1;
+    if (create_check_spec(c->spec, o, err) < 0)
+        return -1;
+    if (state_create_dir(g->root, o->id, &c->st, err) < 0)
+        return -1;
+    if (copy_config(c->spec, c->st->dir, err) < 0)
+        return -1;
+    const oci_linux *lx = &c->spec->linux_;
+    if (cgroup_create(g->cgroup_manager, lx->cgroups_path, o->id,
+                      lx->has_resources ? &lx->resources : NULL, &c->cg, err) < 0)
+        return -1;
+    cleanup_free char *fifo = xasprintf("%s/exec.fifo", c->st->dir);
+    /* Writable by anyone: the init opens it after switching to the
+     * container's user, through its O_PATH fd; the 0700 state directory
+     * keeps everyone else away. */
+    if (mkfifo(fifo, 0622) < 0 || chmod(fifo, 0622) < 0)
+        return werr_sys(err, "mkfifo %s", fifo);
+    c->fifo_fd = open(fifo, O_PATH | O_CLOEXEC);
+    if (c->fifo_fd < 0)
+        return werr_sys(err, "open %s", fifo);
+    if (ns_open_joined(c->spec, c->ns_fds, err) < 0 || sync_pair(c->sync, err) < 0)
+        return -1;
+    if (spawn_init(c, g, o, err) < 0 || drive_init(c, o, err) < 0)
+        return -1;
+    return record_state(c, o, err);
+}
+
+int container_create(const struct weft_globals *g, const struct create_opts *o, pid_t *pid,
+                     int *pty_master, weft_error **err)
+{
+    struct create_ctx c = {.sync = {-1, -1}, .pty_master = -1, .fifo_fd = -1};
+    for (int i = 0; i < OCI_NS_COUNT; i++)
+        c.ns_fds[i] = -1;
+    int r = create_steps(&c, g, o, err);
+    if (r < 0) {
+        create_ctx_undo(&c);
+    } else {
+        if (pid != NULL)
+            *pid = c.pid;
+        if (pty_master != NULL)
+            *pty_master = steal_fd(c.pty_master);
+    }
+    create_ctx_free(&c);
+    return r;
+}

@@ -1,0 +1,273 @@
+/* The container init: runs in the child of `weft create`, inside the new
+ * namespaces, and turns into the workload once `start` releases it.
+ *
+ * Order matters and follows the runtime-spec:
+ *   wait for the parent (ids mapped, cgroup entered) → join namespaces →
+ *   mounts → parent runs prestart/createRuntime hooks → createContainer hooks
+ *   → pivot_root → hostname, masked paths, sysctl → terminal → cwd →
+ *   handler check (a missing entrypoint fails `create`) → credentials →
+ *   tell the parent we are created → block on the exec fifo until `start` →
+ *   startContainer hooks → seccomp (if not loaded yet) → workload.
+ */
+#include "container/init.h"
+#include "container/hooks.h"
+#include "container/state.h"
+#include "container/sync.h"
+#include "container/terminal.h"
+#include "handler/handler.h"
+#include "linux/namespaces.h"
+#include "linux/fs.h"
+#include "linux/rootfs.h"
+#include "linux/security.h"
+#include "util/cleanup.h"
+#include "util/xalloc.h"
+
+#include <fcntl.h>
+#include <jansson.h>
+#include <linux/keyctl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+void close_fds_on_exec(int preserve_fds)
+{
+    unsigned first = 3u + (unsigned)(preserve_fds > 0 ? preserve_fds : 0);
+    if (syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+        return;
+    /* Older kernels: walk the open fds. */
+    for (int fd = (int)first; fd < 65536; fd++)
+        fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+static bool process_has_cap(const oci_process *p, const char *cap)
+{
+    if (!p->has_capabilities)
+        return false;
+    for (size_t i = 0; i < p->capabilities.n_bounding; i++)
+        if (strcmp(p->capabilities.bounding[i], cap) == 0)
+            return true;
+    return false;
+}
+
+int workload_prepare(const oci_spec *spec, const oci_process *p, bool wasm_smart_default,
+                     struct workload *w, weft_error **err)
+{
+    memset(w, 0, sizeof *w);
+    if (handler_resolve_entrypoint(p, &w->resolved, err) < 0)
+        return -1;
+    if (handler_select(spec, p, wasm_smart_default, w->resolved, &w->h, err) < 0)
+        return -1;
+    return w->h->prepare(spec, p, w->resolved, &w->prepared, err);
+}
+
+int workload_secure(const oci_spec *spec, const oci_process *p, struct workload *w,
+                    int preserve_fds, weft_error **err)
+{
+    if (spec->has_linux && spec->linux_.has_seccomp &&
+        seccomp_prepare(&spec->linux_.seccomp, &w->seccomp, err) < 0)
+        return werr_prefix(err, "linux.seccomp");
+    /* Without no_new_privs the kernel only accepts a filter from a process
+     * holding CAP_SYS_ADMIN, so load it before the capabilities are dropped
+     * (as runc does); with no_new_privs, load it as late as possible. */
+    if (w->seccomp != NULL && !p->no_new_privileges && !process_has_cap(p, "CAP_SYS_ADMIN")) {
+        if (seccomp_load_prepared(w->seccomp, err) < 0)
+            return werr_prefix(err, "linux.seccomp");
+        seccomp_free(w->seccomp);
+        w->seccomp = NULL;
+    }
+    if (spec->has_linux && spec->linux_.has_personality &&
+        personality_apply(&spec->linux_.personality, err) < 0)
+        return -1;
+    if (process_apply_security(p, err) < 0)
+        return -1;
+    close_fds_on_exec(preserve_fds);
+    return 0;
+}
+
+int workload_exec(const oci_process *p, struct workload *w, weft_error **err)
+{
+    if (w->seccomp != NULL) {
+        if (seccomp_load_prepared(w->seccomp, err) < 0)
+            return werr_prefix(err, "linux.seccomp");
+        seccomp_free(w->seccomp);
+        w->seccomp = NULL;
+    }
+    return w->h->exec(p, w->resolved, w->prepared, err);
+}
+
+/* The state JSON the hooks read, built in the init (it knows its host pid
+ * from the parent's GO message). */
+static char *init_state_json(const struct init_args *a, pid_t host_pid, const char *status)
+{
+    json_t *ann = json_object();
+    for (size_t i = 0; i < a->spec->n_annotations; i++)
+        json_object_set_new(ann, a->spec->annotations[i].key,
+                            json_string(a->spec->annotations[i].value));
+    json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:s, s:o}", "ociVersion", "1.2.0", "id", a->id,
+                          "status", status, "pid", (int)host_pid, "bundle", a->spec->bundle,
+                          "annotations", ann);
+    char *s = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    if (s == NULL)
+        xoom();
+    return s;
+}
+
+static int become_root_in_userns(weft_error **err)
+{
+    if (setresgid(0, 0, 0) < 0)
+        return werr_sys(err, "user namespace: setresgid(0)");
+    if (setresuid(0, 0, 0) < 0)
+        return werr_sys(err, "user namespace: setresuid(0)");
+    return 0;
+}
+
+static int join_session_keyring(const struct init_args *a, weft_error **err)
+{
+    if (a->opts->no_new_keyring)
+        return 0;
+    cleanup_free char *name = xasprintf("_ses.%s", a->id);
+    /* Not fatal where keyrings are unavailable (some kernels, seccomp). */
+    if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name) < 0 && errno != ENOSYS &&
+        errno != EPERM && errno != EACCES)
+        return werr_sys(err, "join session keyring");
+    return 0;
+}
+
+/* Steps up to the point where the parent runs prestart/createRuntime. */
+static int init_setup_mounts(const struct init_args *a, pid_t *host_pid, weft_error **err)
+{
+    struct sync_msg m;
+    if (sync_recv(a->sync_fd, &m, NULL, err) < 0)
+        return -1;
+    if (m.type != SYNC_GO)
+        return werr_set(err, 0, "sync: unexpected message %d", m.type);
+    *host_pid = (pid_t)m.status;
+    if (a->new_userns && become_root_in_userns(err) < 0)
+        return -1;
+    if (ns_join(a->ns_fds, 1u << OCI_NS_PID, err) < 0)
+        return -1;
+    if (a->ns_fds[OCI_NS_USER] >= 0 && become_root_in_userns(err) < 0)
+        return -1;
+    if (setsid() < 0)
+        return werr_sys(err, "setsid");
+    if (join_session_keyring(a, err) < 0)
+        return -1;
+    bool in_userns = a->new_userns || a->ns_fds[OCI_NS_USER] >= 0;
+    return rootfs_prepare(a->spec, in_userns, err);
+}
+
+static int init_after_hooks(const struct init_args *a, pid_t host_pid, struct workload *w,
+                            weft_error **err)
+{
+    const oci_spec *spec = a->spec;
+    cleanup_free char *state = init_state_json(a, host_pid, "creating");
+    if (hooks_run(spec, OCI_HOOK_CREATE_CONTAINER, state, err) < 0)
+        return -1;
+    if (rootfs_pivot(spec, a->opts->no_pivot, err) < 0)
+        return -1;
+    /* rootfs_finalize also writes linux.sysctl, before /proc/sys turns
+     * read-only. */
+    if (linux_set_hostname(spec, err) < 0 || rootfs_finalize(spec, err) < 0)
+        return -1;
+    /* A config without a process can be created (runtime-spec); `start`
+     * refuses it, so this init only waits to be deleted. */
+    if (!spec->has_process)
+        return 0;
+    const oci_process *p = &spec->process;
+    if (p->terminal) {
+        int master = -1;
+        if (terminal_setup(p, &master, err) < 0)
+            return -1;
+        int r = sync_send(a->sync_fd, SYNC_PTY, 0, NULL, master, err);
+        close(master);
+        if (r < 0)
+            return -1;
+    }
+    if (chdir(p->cwd) < 0)
+        return werr_sys(err, "process.cwd: chdir %s", p->cwd);
+    if (workload_prepare(spec, p, a->wasm_smart_default, w, err) < 0)
+        return -1;
+    return workload_secure(spec, p, w, a->opts->preserve_fds, err);
+}
+
+/* Block until `start` opens the fifo for reading; the fd returned is
+ * written (release_start) only once the workload is about to begin, so
+ * `start` runs the poststart hooks after the startContainer ones. */
+static int wait_for_start(int fifo_fd, int *out, weft_error **err)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fifo_fd);
+    int fd;
+    do
+        fd = open(path, O_WRONLY | O_CLOEXEC);
+    while (fd < 0 && errno == EINTR);
+    close(fifo_fd);
+    if (fd < 0)
+        return werr_sys(err, "open exec fifo");
+    *out = fd;
+    return 0;
+}
+
+static int release_start(int fd, weft_error **err)
+{
+    char c = 0;
+    ssize_t n = write(fd, &c, 1);
+    close(fd);
+    if (n != 1)
+        return werr_sys(err, "write exec fifo");
+    return 0;
+}
+
+_Noreturn void init_main(const struct init_args *a)
+{
+    weft_error *err = NULL;
+    pid_t host_pid = 0;
+    struct workload w;
+    memset(&w, 0, sizeof w);
+
+    /* flock belongs to the open file: a copy kept here would hold the
+     * container's lock until exec and block `start`. */
+    if (a->lock_fd >= 0)
+        close(a->lock_fd);
+    if (init_setup_mounts(a, &host_pid, &err) < 0)
+        goto fail_sync;
+    if (sync_send(a->sync_fd, SYNC_RUN_HOOKS, 0, NULL, -1, &err) < 0 ||
+        sync_expect(a->sync_fd, SYNC_HOOKS_DONE, NULL, &err) < 0)
+        goto fail_sync;
+    if (init_after_hooks(a, host_pid, &w, &err) < 0)
+        goto fail_sync;
+    /* READY names the handler, for `weft state` and debugging. */
+    if (sync_send(a->sync_fd, SYNC_READY, 0, w.h ? w.h->name : "none", -1, &err) < 0)
+        goto fail_sync;
+    close(a->sync_fd);
+
+    /* From here on the parent is gone: errors go to the container's stderr. */
+    int start_fd = -1;
+    if (wait_for_start(a->fifo_fd, &start_fd, &err) < 0)
+        goto fail;
+    {
+        cleanup_free char *state = init_state_json(a, host_pid, "running");
+        if (hooks_run(a->spec, OCI_HOOK_START_CONTAINER, state, &err) < 0)
+            goto fail;
+    }
+    if (release_start(start_fd, &err) < 0)
+        goto fail;
+    if (!a->spec->has_process)
+        werr_set(&err, 0, "%s: process: missing, nothing to run", a->spec->path);
+    else
+        workload_exec(&a->spec->process, &w, &err);
+fail:
+    _exit(werr_report(err));
+fail_sync:
+    sync_send_error(a->sync_fd, err);
+    _exit(err && err->status ? err->status : 1);
+}

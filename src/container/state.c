@@ -1,0 +1,349 @@
+#include "container/state.h"
+#include "cgroup/cgroup.h"
+#include "util/cleanup.h"
+#include "util/xalloc.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+const char *container_status_name(enum container_status s)
+{
+    static const char *const names[] = {"creating", "created", "running", "paused", "stopped"};
+    return names[s];
+}
+
+int container_id_check(const char *id, weft_error **err)
+{
+    size_t len = strlen(id);
+    if (len == 0 || len > 1024)
+        return werr_set(err, 0, "invalid container ID '%s': must be 1 to 1024 characters", id);
+    if (id[0] == '.')
+        return werr_set(err, 0, "invalid container ID '%s': must not start with '.'", id);
+    for (const char *p = id; *p; p++) {
+        char c = *p;
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '_' || c == '-' || c == '.' || c == '+';
+        if (!ok)
+            return werr_set(err, 0,
+                            "invalid container ID '%s': only letters, digits, '_', '-', '+' and "
+                            "'.' are allowed",
+                            id);
+    }
+    return 0;
+}
+
+static int mkdir_p(const char *path, mode_t mode, weft_error **err)
+{
+    cleanup_free char *copy = xstrdup(path);
+    for (char *p = copy + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(copy, mode) < 0 && errno != EEXIST)
+            return werr_sys(err, "mkdir %s", copy);
+        *p = '/';
+    }
+    if (mkdir(copy, mode) < 0 && errno != EEXIST)
+        return werr_sys(err, "mkdir %s", copy);
+    return 0;
+}
+
+static int lock_dir(const char *dir, int *fd_out, weft_error **err)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return werr_sys(err, "open %s", dir);
+    if (flock(fd, LOCK_EX) < 0) {
+        int saved = errno;
+        close(fd);
+        return werr_set(err, saved, "lock %s", dir);
+    }
+    *fd_out = fd;
+    return 0;
+}
+
+int state_create_dir(const char *root, const char *id, container_state **out, weft_error **err)
+{
+    if (container_id_check(id, err) < 0)
+        return -1;
+    if (mkdir_p(root, 0700, err) < 0)
+        return werr_prefix(err, "state root");
+    cleanup_free char *dir = xasprintf("%s/%s", root, id);
+    if (mkdir(dir, 0700) < 0) {
+        if (errno == EEXIST)
+            return werr_set(err, 0, "container ID '%s' already exists", id);
+        return werr_sys(err, "mkdir %s", dir);
+    }
+    container_state *st = xzalloc(sizeof *st);
+    st->id = xstrdup(id);
+    st->dir = steal_ptr(dir);
+    st->dir_fd = -1;
+    if (lock_dir(st->dir, &st->dir_fd, err) < 0) {
+        rmdir(st->dir);
+        state_free(st);
+        return -1;
+    }
+    *out = st;
+    return 0;
+}
+
+static char *json_strdup(json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? xstrdup(s) : NULL;
+}
+
+static int state_read(container_state *st, weft_error **err)
+{
+    cleanup_free char *path = xasprintf("%s/state.json", st->dir);
+    json_error_t jerr;
+    json_t *o = json_load_file(path, 0, &jerr);
+    if (o == NULL) {
+        if (access(path, F_OK) < 0)
+            return werr_set(err, 0, "container '%s' is still being created", st->id);
+        return werr_set(err, 0, "%s: corrupt state: %s", path, jerr.text);
+    }
+    st->pid = (pid_t)json_integer_value(json_object_get(o, "pid"));
+    st->pid_start = (uint64_t)json_integer_value(json_object_get(o, "pid_start"));
+    st->bundle = json_strdup(o, "bundle");
+    st->rootfs = json_strdup(o, "rootfs");
+    st->created = json_strdup(o, "created");
+    st->started = json_is_true(json_object_get(o, "started"));
+    st->has_process = !json_is_false(json_object_get(o, "has_process"));
+    st->cgroup = json_strdup(o, "cgroup");
+    st->owner = json_strdup(o, "owner");
+    st->handler = json_strdup(o, "handler");
+    json_t *ann = json_object_get(o, "annotations");
+    st->annotations = json_is_object(ann) ? json_incref(ann) : json_object();
+    json_decref(o);
+    return 0;
+}
+
+int state_open(const char *root, const char *id, bool lock, container_state **out,
+               weft_error **err)
+{
+    if (container_id_check(id, err) < 0)
+        return -1;
+    cleanup_free char *dir = xasprintf("%s/%s", root, id);
+    struct stat sb;
+    if (stat(dir, &sb) < 0) {
+        if (errno == ENOENT)
+            return werr_set(err, 0, "container '%s' does not exist", id);
+        return werr_sys(err, "stat %s", dir);
+    }
+    container_state *st = xzalloc(sizeof *st);
+    st->id = xstrdup(id);
+    st->dir = steal_ptr(dir);
+    st->dir_fd = -1;
+    if ((lock && lock_dir(st->dir, &st->dir_fd, err) < 0) || state_read(st, err) < 0) {
+        state_free(st);
+        return -1;
+    }
+    *out = st;
+    return 0;
+}
+
+bool state_exists(const char *root, const char *id)
+{
+    cleanup_free char *dir = xasprintf("%s/%s", root, id);
+    return access(dir, F_OK) == 0;
+}
+
+static void set_str(json_t *o, const char *key, const char *v)
+{
+    if (v != NULL)
+        json_object_set_new(o, key, json_string(v));
+}
+
+int state_save(const container_state *st, weft_error **err)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_string(st->id));
+    json_object_set_new(o, "pid", json_integer(st->pid));
+    json_object_set_new(o, "pid_start", json_integer((json_int_t)st->pid_start));
+    set_str(o, "bundle", st->bundle);
+    set_str(o, "rootfs", st->rootfs);
+    set_str(o, "created", st->created);
+    json_object_set_new(o, "started", json_boolean(st->started));
+    json_object_set_new(o, "has_process", json_boolean(st->has_process));
+    set_str(o, "cgroup", st->cgroup);
+    set_str(o, "owner", st->owner);
+    set_str(o, "handler", st->handler);
+    json_object_set(o, "annotations", st->annotations ? st->annotations : json_object());
+    cleanup_free char *tmp = xasprintf("%s/state.json.tmp", st->dir);
+    cleanup_free char *path = xasprintf("%s/state.json", st->dir);
+    int r = json_dump_file(o, tmp, JSON_COMPACT);
+    json_decref(o);
+    if (r < 0)
+        return werr_set(err, 0, "write %s failed", tmp);
+    if (rename(tmp, path) < 0)
+        return werr_sys(err, "rename %s", tmp);
+    return 0;
+}
+
+static int remove_tree_at(int dfd, weft_error **err)
+{
+    int fd = dup(dfd);
+    if (fd < 0)
+        return werr_sys(err, "dup");
+    DIR *d = fdopendir(fd);
+    if (d == NULL) {
+        close(fd);
+        return werr_sys(err, "fdopendir");
+    }
+    struct dirent *de;
+    int rc = 0;
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        if (unlinkat(dfd, de->d_name, 0) == 0)
+            continue;
+        if (errno == EISDIR) {
+            int sub = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (sub < 0 || remove_tree_at(sub, err) < 0 ||
+                unlinkat(dfd, de->d_name, AT_REMOVEDIR) < 0)
+                rc = rc < 0 ? rc : werr_sys(err, "remove %s", de->d_name);
+            if (sub >= 0)
+                close(sub);
+        } else if (errno != ENOENT) {
+            rc = werr_sys(err, "unlink %s", de->d_name);
+        }
+    }
+    closedir(d);
+    return rc;
+}
+
+int state_remove(container_state *st, weft_error **err)
+{
+    if (st->dir_fd >= 0 && remove_tree_at(st->dir_fd, err) < 0)
+        return werr_prefix(err, "remove %s", st->dir);
+    if (rmdir(st->dir) < 0 && errno != ENOENT)
+        return werr_sys(err, "rmdir %s", st->dir);
+    return 0;
+}
+
+void state_free(container_state *st)
+{
+    if (st == NULL)
+        return;
+    if (st->dir_fd >= 0)
+        close(st->dir_fd);
+    free(st->id);
+    free(st->dir);
+    free(st->bundle);
+    free(st->rootfs);
+    free(st->created);
+    free(st->cgroup);
+    free(st->owner);
+    free(st->handler);
+    json_decref(st->annotations);
+    free(st);
+}
+
+uint64_t proc_start_time(pid_t pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    /* The command name may hold spaces and parens: fields start after the last ')'. */
+    char *p = strrchr(buf, ')');
+    if (p == NULL || p[1] == '\0' || p[2] == '\0')
+        return 0;
+    char state = p[2];
+    if (state == 'Z' || state == 'X')
+        return 0;
+    /* field 3 is the state; the start time is field 22 */
+    p += 2;
+    for (int field = 3; field < 22; field++) {
+        p = strchr(p, ' ');
+        if (p == NULL)
+            return 0;
+        p++;
+    }
+    return strtoull(p, NULL, 10);
+}
+
+enum container_status state_status(const container_state *st)
+{
+    if (st->pid <= 0 || proc_start_time(st->pid) != st->pid_start || st->pid_start == 0)
+        return STATUS_STOPPED;
+    if (!st->started)
+        return STATUS_CREATED;
+    if (st->cgroup != NULL) {
+        cgroup *cg = NULL;
+        weft_error *err = NULL;
+        bool frozen = false;
+        if (cgroup_load(st->cgroup, &cg, &err) == 0 && cgroup_is_frozen(cg, &frozen, &err) == 0 &&
+            frozen) {
+            cgroup_free(cg);
+            return STATUS_PAUSED;
+        }
+        cgroup_free(cg);
+        werr_free(err);
+    }
+    return STATUS_RUNNING;
+}
+
+json_t *state_to_oci_json(const container_state *st, enum container_status status)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "ociVersion", json_string("1.2.0"));
+    json_object_set_new(o, "id", json_string(st->id));
+    json_object_set_new(o, "status", json_string(container_status_name(status)));
+    json_object_set_new(o, "pid", json_integer(status == STATUS_STOPPED ? 0 : st->pid));
+    json_object_set_new(o, "bundle", json_string(st->bundle ? st->bundle : ""));
+    json_object_set(o, "annotations", st->annotations ? st->annotations : json_object());
+    /* Beyond the spec, as runc prints them: */
+    set_str(o, "rootfs", st->rootfs);
+    set_str(o, "created", st->created);
+    json_object_set_new(o, "owner", json_string(st->owner ? st->owner : ""));
+    set_str(o, "handler", st->handler);
+    return o;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int state_list_ids(const char *root, char ***ids, size_t *n, weft_error **err)
+{
+    *ids = NULL;
+    *n = 0;
+    DIR *d = opendir(root);
+    if (d == NULL) {
+        if (errno == ENOENT)
+            return 0;
+        return werr_sys(err, "open %s", root);
+    }
+    struct dirent *de;
+    size_t cap = 0;
+    while ((de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.' || de->d_type != DT_DIR)
+            continue;
+        if (*n + 1 >= cap) {
+            cap = cap ? cap * 2 : 16;
+            *ids = xreallocarray(*ids, cap, sizeof **ids);
+        }
+        (*ids)[(*n)++] = xstrdup(de->d_name);
+    }
+    closedir(d);
+    if (*n > 0)
+        qsort(*ids, *n, sizeof **ids, cmp_str);
+    return 0;
+}

@@ -1,0 +1,74 @@
+/* The container's persistent state under --root: ROOT/ID/ holds
+ *   state.json   what `create` recorded (pid, its start time, bundle, cgroup, ...)
+ *   config.json  a copy of the bundle's config as it was at create time
+ *   exec.fifo    while created: `start` opens it to release the waiting init
+ * Every command that changes a container holds an exclusive flock on the
+ * ROOT/ID directory, so concurrent commands on one container serialise and
+ * commands on different containers never contend. */
+#ifndef WEFT_CONTAINER_STATE_H
+#define WEFT_CONTAINER_STATE_H
+
+#include "util/error.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum container_status {
+    STATUS_CREATING,
+    STATUS_CREATED,
+    STATUS_RUNNING,
+    STATUS_PAUSED,
+    STATUS_STOPPED,
+};
+
+typedef struct container_state {
+    char *id;
+    char *dir;     /* ROOT/ID */
+    int dir_fd;    /* O_DIRECTORY, holds the lock; -1 when closed */
+    pid_t pid;     /* init process on the host, 0 if never started */
+    uint64_t pid_start; /* its start time (/proc/PID/stat field 22): guards against pid reuse */
+    char *bundle;
+    char *rootfs;
+    char *created; /* RFC 3339 */
+    bool started;  /* `start` released the init */
+    bool has_process; /* the config has a process (else `start` must refuse) */
+    char *cgroup;  /* cgroup_serialize() text, NULL when none */
+    char *owner;
+    char *handler; /* "native" or the wasm engine's name */
+    json_t *annotations; /* object, owned */
+} container_state;
+
+const char *container_status_name(enum container_status s);
+
+/* "abc-1.2_x": letters, digits, '_', '-', '.', not starting with '.', at most 1024 bytes. */
+int container_id_check(const char *id, weft_error **err);
+
+/* mkdir ROOT/ID (fails with "container ID already exists"), lock it. */
+int state_create_dir(const char *root, const char *id, container_state **out, weft_error **err);
+/* Open and lock an existing container ("container ID does not exist"), read state.json. */
+int state_open(const char *root, const char *id, bool lock, container_state **out,
+               weft_error **err);
+/* Whether ROOT/ID exists (being created, or created). */
+bool state_exists(const char *root, const char *id);
+/* Write state.json atomically (tmp + rename). */
+int state_save(const container_state *st, weft_error **err);
+/* Remove ROOT/ID and everything in it; closes the lock. */
+int state_remove(container_state *st, weft_error **err);
+void state_free(container_state *st);
+
+/* Live status: looks at the init process and the freezer. */
+enum container_status state_status(const container_state *st);
+
+/* The state document of the runtime-spec (what `weft state` prints and hooks
+ * read on stdin). New reference. */
+json_t *state_to_oci_json(const container_state *st, enum container_status status);
+
+/* IDs of every container under root (sorted). */
+int state_list_ids(const char *root, char ***ids, size_t *n, weft_error **err);
+
+/* /proc/PID/stat start time, 0 if the process is gone or a zombie. */
+uint64_t proc_start_time(pid_t pid);
+
+#endif

@@ -1,0 +1,272 @@
+/* Internal representation of a decoded, validated and translated module, and
+ * of the runtime objects (functions, tables, memories, globals, instances).
+ * Shared by the decoder, the validator/translator, the interpreter and the
+ * runtime; not part of the public API (see wasm.h). */
+#ifndef WEFT_WASM_MODULE_H
+#define WEFT_WASM_MODULE_H
+
+#include "wasm/wasm.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* One operand-stack / local slot. Every wasm value (no SIMD) fits in one. */
+typedef union wf_slot {
+    uint64_t u64;
+    int64_t i64;
+    uint32_t u32;
+    int32_t i32;
+    float f32;
+    double f64;
+    void *ref;
+} wf_slot;
+
+typedef struct wf_functype {
+    uint32_t nparams, nresults;
+    wf_valtype *types; /* params then results */
+    uint32_t sig;      /* interned id: equal ids <=> equal types */
+} wf_functype;
+
+static inline const wf_valtype *wf_ft_results(const wf_functype *ft)
+{
+    return ft->types + ft->nparams;
+}
+
+typedef struct wf_limits {
+    uint32_t min, max;
+    bool has_max;
+} wf_limits;
+
+typedef struct wf_tabletype {
+    wf_valtype elem;
+    wf_limits lim;
+} wf_tabletype;
+
+typedef struct wf_globaltype {
+    wf_valtype type;
+    bool mut;
+} wf_globaltype;
+
+/* A constant expression (Wasm 2.0: one instruction). */
+enum wf_const_kind { WF_CONST_VAL, WF_CONST_GLOBAL, WF_CONST_FUNC, WF_CONST_NULL };
+typedef struct wf_constexpr {
+    enum wf_const_kind kind;
+    wf_valtype type;
+    uint8_t ninstr; /* instructions before `end`; validation wants 1 */
+    uint64_t val;   /* value bits, or global / function index */
+} wf_constexpr;
+
+typedef struct wf_import {
+    char *module, *name;
+    enum wf_extern_kind kind;
+    uint32_t type_idx; /* func */
+    wf_tabletype table;
+    wf_limits mem;
+    wf_globaltype global;
+} wf_import;
+
+typedef struct wf_export {
+    char *name;
+    enum wf_extern_kind kind;
+    uint32_t idx;
+} wf_export;
+
+typedef struct wf_global_def {
+    wf_globaltype type;
+    wf_constexpr init;
+} wf_global_def;
+
+enum wf_seg_mode { WF_SEG_ACTIVE, WF_SEG_PASSIVE, WF_SEG_DECLARATIVE };
+
+typedef struct wf_elem {
+    enum wf_seg_mode mode;
+    uint32_t table;
+    wf_constexpr offset;
+    wf_valtype type;
+    uint32_t n;
+    wf_constexpr *init;
+} wf_elem;
+
+typedef struct wf_data {
+    enum wf_seg_mode mode;
+    uint32_t mem;
+    wf_constexpr offset;
+    uint32_t len;
+    uint8_t *bytes;
+} wf_data;
+
+#define WF_POOL_MAX 32
+
+/* A translated function body. */
+typedef struct wf_code {
+    uint32_t nlocals;    /* params + declared locals */
+    uint32_t max_height; /* locals + pool + deepest operand stack, in slots */
+    uint32_t npool;      /* constants copied to fp[nlocals..] at each call */
+    uint64_t *pool;
+    uint64_t *code; /* internal code, see interp.c */
+    size_t code_len;
+    size_t body_off; /* offset of the body in the binary (messages) */
+    size_t body_len;
+    const uint8_t *body; /* valid only while loading */
+    /* local types, without expanding them per local (a hostile module could
+     * declare 50,000 locals in 4 bytes, in every function): params come from
+     * the type, declared locals from (count, type) groups */
+    const wf_valtype *param_types;
+    uint32_t nparams, ngroups;
+    uint32_t *group_end; /* local index just past each group */
+    wf_valtype *group_type;
+} wf_code;
+
+static inline wf_valtype wf_local_type(const wf_code *c, uint32_t idx)
+{
+    if (idx < c->nparams)
+        return c->param_types[idx];
+    uint32_t lo = 0, hi = c->ngroups; /* first group ending after idx */
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (c->group_end[mid] > idx)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return c->group_type[lo];
+}
+
+typedef struct wf_custom {
+    char *name;
+    uint8_t *bytes;
+    size_t len;
+} wf_custom;
+
+struct wf_module {
+    char *name;
+    wf_functype *types;
+    uint32_t n_types;
+    wf_import *imports;
+    uint32_t n_imports;
+    uint32_t *func_type; /* every function (imports first): type index */
+    uint32_t n_funcs, n_func_imports;
+    wf_tabletype *tables;
+    uint32_t n_tables, n_table_imports;
+    wf_limits *mems;
+    uint32_t n_mems, n_mem_imports;
+    wf_global_def *globals; /* imported ones have no init */
+    uint32_t n_globals, n_global_imports;
+    wf_export *exports;
+    uint32_t n_exports;
+    int64_t start; /* -1: none */
+    wf_elem *elems;
+    uint32_t n_elems;
+    wf_data *datas;
+    uint32_t n_datas;
+    bool has_datacount;
+    uint32_t datacount;
+    wf_code *codes;    /* n_funcs - n_func_imports */
+    char **func_names; /* n_funcs entries, NULL when unnamed */
+    wf_custom *customs;
+    uint32_t n_customs;
+    bool *func_declared; /* C.refs: ref.func allowed */
+};
+
+/* ---- runtime objects ---------------------------------------------------- */
+
+typedef struct wf_func {
+    /* hot fields for calls, copied from the type and code */
+    const uint64_t *entry; /* internal code; NULL for host functions */
+    const uint64_t *pool;
+    uint32_t nparams, nlocals, npool, max_height, sig;
+    const wf_functype *type;
+    wf_instance *inst; /* NULL for host functions */
+    const wf_code *code;
+    uint32_t idx; /* index in its module */
+    wf_host_fn host;
+    void *env;
+} wf_func;
+
+typedef struct wf_table {
+    wf_valtype elem;
+    uint32_t size, max; /* max: effective (module max, config) */
+    bool has_max;
+    void **elems;
+} wf_table;
+
+typedef struct wf_memory {
+    uint8_t *base;
+    uint64_t size; /* bytes */
+    uint32_t pages, max_pages; /* max_pages: what growing may reach here */
+    uint32_t decl_max;         /* the declared maximum (import matching) */
+    bool has_max;
+    size_t reserved; /* bytes of address space reserved at base */
+} wf_memory;
+
+typedef struct wf_global {
+    wf_globaltype type;
+    wf_slot val;
+} wf_global;
+
+struct wf_instance {
+    wf_store *store;
+    const wf_module *mod;
+    wf_func **funcs;
+    wf_table **tables;
+    wf_memory **mems;
+    wf_global **globals;
+    uint32_t *sigs;     /* interned sig per module type index */
+    void ***elem_refs;  /* evaluated element segments */
+    uint32_t *elem_len; /* 0 once dropped */
+    uint32_t *data_len; /* 0 once dropped */
+};
+
+struct wf_call {
+    wf_instance *inst;
+    char *trap_msg;
+    bool exited;
+    int status;
+};
+
+/* decode.c */
+int wf_decode(const uint8_t *bytes, size_t len, wf_module *m, weft_error **err);
+void wf_module_clear(wf_module *m);
+
+/* validate.c: validate + translate every function body; validates the rest */
+int wf_validate(wf_module *m, weft_error **err);
+int wf_validate_code(wf_module *m, const uint8_t *base, weft_error **err);
+
+/* types.c */
+uint32_t wf_intern_sig(const wf_valtype *types, uint32_t nparams, uint32_t nresults);
+const wf_functype *wf_sig_type(uint32_t sig);
+
+/* interp.c */
+/* handler addresses by internal opcode (code.h), for direct threading */
+const void *const *wf_op_labels(void);
+typedef struct wf_exec wf_exec;
+void wf_exec_free(wf_exec *ex);
+/* Run `f` with args in/results out of `io` (room for max(params, results)).
+ * On failure sets err (TRAP / EXHAUSTED / EXIT). */
+int wf_exec_call(wf_store *s, wf_func *f, wf_slot *io, weft_error **err);
+/* Call host function f (arity from its type) with slots. Returns 0, or -1
+ * with call->trap_msg / exited set. */
+int wf_host_call(wf_func *f, wf_instance *caller, wf_slot *io, wf_call *call);
+
+/* runtime.c helpers used by the interpreter */
+int32_t wf_memory_grow(wf_memory *mem, uint32_t delta, uint64_t host_max);
+int32_t wf_table_grow(wf_table *t, uint32_t delta, void *init, uint32_t host_max);
+uint32_t wf_store_max_depth(const wf_store *s);
+uint64_t wf_store_max_mem(const wf_store *s);
+uint32_t wf_store_max_table(const wf_store *s);
+uint64_t wf_store_max_fuel(const wf_store *s);
+void **wf_store_exec_cache(wf_store *s);
+
+const char *wf_func_name(const wf_func *f);
+
+static inline bool wf_is_ref(wf_valtype t)
+{
+    return t == WF_FUNCREF || t == WF_EXTERNREF;
+}
+static inline bool wf_is_num(wf_valtype t)
+{
+    return t == WF_I32 || t == WF_I64 || t == WF_F32 || t == WF_F64;
+}
+
+#endif

@@ -1,0 +1,31 @@
+;; The old "wasi_unstable" (snapshot_0) names and layouts: fd_seek's whence
+;; numbering (END = 1) and filestat's u32 nlink (size at offset 24). With
+;; file.txt = "hello\n" in preopen fd 3 it prints "unstable ok" and exits 3.
+(module
+  (import "wasi_unstable" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_unstable" "path_open"
+    (func $path_open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+  (import "wasi_unstable" "fd_seek" (func $fd_seek (param i32 i64 i32 i32) (result i32)))
+  (import "wasi_unstable" "fd_filestat_get" (func $fstat (param i32 i32) (result i32)))
+  (import "wasi_unstable" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "file.txt")
+  (data (i32.const 32) "unstable ok\n")
+  (data (i32.const 48) "unstable BAD\n")
+  (func $print (param $p i32) (param $n i32)
+    (i32.store (i32.const 64) (local.get $p))
+    (i32.store (i32.const 68) (local.get $n))
+    (drop (call $fd_write (i32.const 1) (i32.const 64) (i32.const 1) (i32.const 72))))
+  (func (export "_start")
+    (local $fd i32)
+    (if (call $path_open (i32.const 3) (i32.const 1) (i32.const 16) (i32.const 8) (i32.const 0)
+                         (i64.const 0x1fffffff) (i64.const 0x1fffffff) (i32.const 0) (i32.const 80))
+      (then (call $print (i32.const 48) (i32.const 13)) (call $exit (i32.const 1))))
+    (local.set $fd (i32.load (i32.const 80)))
+    (drop (call $fd_seek (local.get $fd) (i64.const 0) (i32.const 1) (i32.const 88)))
+    (drop (call $fstat (local.get $fd) (i32.const 96)))
+    (if (i32.and (i64.eq (i64.load (i32.const 88)) (i64.const 6))
+                 (i64.eq (i64.load (i32.const 120)) (i64.const 6)))
+      (then (call $print (i32.const 32) (i32.const 12)))
+      (else (call $print (i32.const 48) (i32.const 13))))
+    (call $exit (i32.const 3))))
