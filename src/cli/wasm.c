@@ -237,7 +237,7 @@ static void wasi_setup_free(struct wasi_setup *w)
     free(w->argv);
 }
 
-/* --dir HOST[:GUEST]: the guest name defaults to HOST as written, so
+/* --dir HOST[:GUEST] (or HOST::GUEST): the guest name defaults to HOST as written, so
  * `--dir .` lets a guest open "./x" as wasmtime does. */
 static int open_preopens(const struct run_opts *o, struct wasi_setup *w, weft_error **err)
 {
@@ -245,8 +245,9 @@ static int open_preopens(const struct run_opts *o, struct wasi_setup *w, weft_er
     w->fds = xcalloc(o->n_dirs + 1, sizeof *w->fds);
     for (size_t i = 0; i < o->n_dirs; i++) {
         char *spec = o->dirs[i];
+        /* wasmtime 14+ spells it HOST::GUEST; accept both. */
         char *colon = strchr(spec, ':');
-        const char *guest = colon ? colon + 1 : spec;
+        const char *guest = colon ? colon + 1 + (colon[1] == ':') : spec;
         cleanup_free char *host = colon ? xstrndup(spec, (size_t)(colon - spec)) : xstrdup(spec);
         if (*host == '\0' || *guest == '\0')
             return usage_error(err, "--dir '%s': write HOST or HOST:GUEST", spec);
