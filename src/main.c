@@ -1,5 +1,6 @@
 /* weft's entry point: global options, then dispatch to one verb. */
 #include "cli/cli.h"
+#include "linux/sealed_exe.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -125,6 +126,11 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < N_COMMANDS; i++) {
         if (strcmp(commands[i]->name, verb) != 0)
             continue;
+        /* The verbs that put a weft process inside a container's namespaces
+         * run from a sealed copy of the binary (CVE-2019-5736). */
+        if ((commands[i] == &cmd_create || commands[i] == &cmd_run || commands[i] == &cmd_exec) &&
+            sealed_exe_ensure(argv, &err) < 0)
+            return werr_report(err);
         /* Each verb parses its own options from argv[first..]. */
         optind = 0;
         int r = commands[i]->run(&g, argc - first, argv + first, &err);

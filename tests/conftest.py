@@ -6,6 +6,17 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
+# One build directory for every suite: the one holding $WEFT (the Makefile
+# exports it; build-asan for `make check-asan`). The suites' helper programs
+# are found beside it unless their own variables say otherwise.
+BUILD = os.path.dirname(os.environ["WEFT"]) if os.environ.get("WEFT") else \
+    os.path.join(ROOT, "build")
+os.environ.setdefault("WEFT", os.path.join(BUILD, "weft"))
+os.environ.setdefault("WEFT_BUILD", BUILD)
+os.environ.setdefault("WAT2BIN", os.path.join(BUILD, "tests", "wat", "wat2bin"))
+os.environ.setdefault("WEFT_SPEC_RUNNER", os.path.join(BUILD, "tests", "spec", "spec_runner"))
+os.environ.setdefault("WASI_DRIVER", os.path.join(BUILD, "tests", "wasi", "wasi_driver"))
+
 
 @pytest.fixture(scope="session")
 def weft_bin():

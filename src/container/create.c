@@ -37,6 +37,8 @@ struct create_ctx {
     int sync[2];
     int ns_fds[OCI_NS_COUNT];
     int pty_master;
+    int fifo_fd; /* O_PATH, inherited by the init */
+    char *handler; /* what the init will run: "native", "wasm" */
 };
 
 static void create_ctx_undo(struct create_ctx *c)
@@ -67,7 +69,10 @@ static void create_ctx_free(struct create_ctx *c)
     ns_close_all(c->ns_fds);
     if (c->pty_master >= 0)
         close(c->pty_master);
+    if (c->fifo_fd >= 0)
+        close(c->fifo_fd);
     cgroup_free(c->cg);
+    free(c->handler);
     state_free(c->st);
     oci_spec_free(c->spec);
 }
@@ -159,7 +164,7 @@ static int spawn_init(struct create_ctx *c, const struct weft_globals *g,
         struct init_args a = {
             .spec = c->spec,
             .opts = o,
-            .state_dir = c->st->dir,
+            .fifo_fd = c->fifo_fd,
             .id = o->id,
             .sync_fd = c->sync[1],
             .lock_fd = c->st->dir_fd,
@@ -193,6 +198,7 @@ static int drive_init(struct create_ctx *c, const struct create_opts *o, weft_er
         return -1;
     if (c->spec->hooks.n[OCI_HOOK_PRESTART] + c->spec->hooks.n[OCI_HOOK_CREATE_RUNTIME] > 0) {
         c->st->pid = c->pid;
+        c->st->bundle = xstrdup(c->spec->bundle);
         json_t *js = state_to_oci_json(c->st, STATUS_CREATING);
         cleanup_free char *state = json_dumps(js, JSON_COMPACT);
         json_decref(js);
@@ -209,7 +215,17 @@ static int drive_init(struct create_ctx *c, const struct create_opts *o, weft_er
             terminal_send_to_socket(o->console_socket, c->pty_master, err) < 0)
             return -1;
     }
-    return sync_expect(c->sync[0], SYNC_READY, NULL, err);
+    struct sync_msg m;
+    if (sync_recv(c->sync[0], &m, NULL, err) < 0)
+        return -1;
+    if (m.type == SYNC_ERROR) {
+        werr_set(err, 0, "%s", m.text);
+        return werr_status(err, m.status);
+    }
+    if (m.type != SYNC_READY)
+        return werr_set(err, 0, "sync: unexpected message %d", m.type);
+    c->handler = xstrdup(m.text);
+    return 0;
 }
 
 static int record_state(struct create_ctx *c, const struct create_opts *o, weft_error **err)
@@ -219,12 +235,14 @@ static int record_state(struct create_ctx *c, const struct create_opts *o, weft_
     st->pid_start = proc_start_time(c->pid);
     if (st->pid_start == 0)
         return werr_set(err, 0, "container init exited during setup");
+    free(st->bundle);
     st->bundle = xstrdup(c->spec->bundle);
     st->rootfs = xstrdup(c->spec->root_path);
     st->created = now_rfc3339();
     struct passwd *pw = getpwuid(geteuid());
     st->owner = xstrdup(pw ? pw->pw_name : "");
-    st->handler = xstrdup("native");
+    st->handler = steal_ptr(c->handler);
+    st->has_process = c->spec->has_process;
     st->cgroup = c->cg ? cgroup_serialize(c->cg) : NULL;
     st->annotations = json_object();
     for (size_t i = 0; i < c->spec->n_annotations; i++)
@@ -258,8 +276,14 @@ static int create_steps(struct create_ctx *c, const struct weft_globals *g,
                       lx->has_resources ? &lx->resources : NULL, &c->cg, err) < 0)
         return -1;
     cleanup_free char *fifo = xasprintf("%s/exec.fifo", c->st->dir);
-    if (mkfifo(fifo, 0600) < 0)
+    /* Writable by anyone: the init opens it after switching to the
+     * container's user, through its O_PATH fd; the 0700 state directory
+     * keeps everyone else away. */
+    if (mkfifo(fifo, 0622) < 0 || chmod(fifo, 0622) < 0)
         return werr_sys(err, "mkfifo %s", fifo);
+    c->fifo_fd = open(fifo, O_PATH | O_CLOEXEC);
+    if (c->fifo_fd < 0)
+        return werr_sys(err, "open %s", fifo);
     if (ns_open_joined(c->spec, c->ns_fds, err) < 0 || sync_pair(c->sync, err) < 0)
         return -1;
     if (spawn_init(c, g, o, err) < 0 || drive_init(c, o, err) < 0)
@@ -270,7 +294,7 @@ static int create_steps(struct create_ctx *c, const struct weft_globals *g,
 int container_create(const struct weft_globals *g, const struct create_opts *o, pid_t *pid,
                      int *pty_master, weft_error **err)
 {
-    struct create_ctx c = {.sync = {-1, -1}, .pty_master = -1};
+    struct create_ctx c = {.sync = {-1, -1}, .pty_master = -1, .fifo_fd = -1};
     for (int i = 0; i < OCI_NS_COUNT; i++)
         c.ns_fds[i] = -1;
     int r = create_steps(&c, g, o, err);

@@ -65,7 +65,7 @@ int workload_prepare(const oci_spec *spec, const oci_process *p, bool wasm_smart
         return -1;
     if (handler_select(spec, p, wasm_smart_default, w->resolved, &w->h, err) < 0)
         return -1;
-    return w->h->prepare(p, w->resolved, &w->prepared, err);
+    return w->h->prepare(spec, p, w->resolved, &w->prepared, err);
 }
 
 int workload_secure(const oci_spec *spec, const oci_process *p, struct workload *w,
@@ -165,25 +165,23 @@ static int init_setup_mounts(const struct init_args *a, pid_t *host_pid, weft_er
     return rootfs_prepare(a->spec, in_userns, err);
 }
 
-static int init_after_hooks(const struct init_args *a, pid_t host_pid, int *fifo_fd,
-                            struct workload *w, weft_error **err)
+static int init_after_hooks(const struct init_args *a, pid_t host_pid, struct workload *w,
+                            weft_error **err)
 {
     const oci_spec *spec = a->spec;
     cleanup_free char *state = init_state_json(a, host_pid, "creating");
     if (hooks_run(spec, OCI_HOOK_CREATE_CONTAINER, state, err) < 0)
         return -1;
-    /* Opened before pivot_root hides the host: the fd outlives the view. */
-    cleanup_free char *fifo = xasprintf("%s/exec.fifo", a->state_dir);
-    *fifo_fd = open(fifo, O_PATH | O_CLOEXEC);
-    if (*fifo_fd < 0)
-        return werr_sys(err, "open %s", fifo);
     if (rootfs_pivot(spec, a->opts->no_pivot, err) < 0)
         return -1;
-    if (linux_set_hostname(spec, err) < 0 || rootfs_finalize(spec, err) < 0 ||
-        linux_apply_sysctl(spec, err) < 0)
+    /* rootfs_finalize also writes linux.sysctl, before /proc/sys turns
+     * read-only. */
+    if (linux_set_hostname(spec, err) < 0 || rootfs_finalize(spec, err) < 0)
         return -1;
+    /* A config without a process can be created (runtime-spec); `start`
+     * refuses it, so this init only waits to be deleted. */
     if (!spec->has_process)
-        return werr_set(err, 0, "%s: process: missing, nothing to run", spec->path);
+        return 0;
     const oci_process *p = &spec->process;
     if (p->terminal) {
         int master = -1;
@@ -201,8 +199,10 @@ static int init_after_hooks(const struct init_args *a, pid_t host_pid, int *fifo
     return workload_secure(spec, p, w, a->opts->preserve_fds, err);
 }
 
-/* Block until `start` opens the fifo for reading. */
-static int wait_for_start(int fifo_fd, weft_error **err)
+/* Block until `start` opens the fifo for reading; the fd returned is
+ * written (release_start) only once the workload is about to begin, so
+ * `start` runs the poststart hooks after the startContainer ones. */
+static int wait_for_start(int fifo_fd, int *out, weft_error **err)
 {
     char path[64];
     snprintf(path, sizeof path, "/proc/self/fd/%d", fifo_fd);
@@ -210,12 +210,18 @@ static int wait_for_start(int fifo_fd, weft_error **err)
     do
         fd = open(path, O_WRONLY | O_CLOEXEC);
     while (fd < 0 && errno == EINTR);
+    close(fifo_fd);
     if (fd < 0)
         return werr_sys(err, "open exec fifo");
+    *out = fd;
+    return 0;
+}
+
+static int release_start(int fd, weft_error **err)
+{
     char c = 0;
     ssize_t n = write(fd, &c, 1);
     close(fd);
-    close(fifo_fd);
     if (n != 1)
         return werr_sys(err, "write exec fifo");
     return 0;
@@ -225,7 +231,6 @@ _Noreturn void init_main(const struct init_args *a)
 {
     weft_error *err = NULL;
     pid_t host_pid = 0;
-    int fifo_fd = -1;
     struct workload w;
     memset(&w, 0, sizeof w);
 
@@ -238,21 +243,28 @@ _Noreturn void init_main(const struct init_args *a)
     if (sync_send(a->sync_fd, SYNC_RUN_HOOKS, 0, NULL, -1, &err) < 0 ||
         sync_expect(a->sync_fd, SYNC_HOOKS_DONE, NULL, &err) < 0)
         goto fail_sync;
-    if (init_after_hooks(a, host_pid, &fifo_fd, &w, &err) < 0)
+    if (init_after_hooks(a, host_pid, &w, &err) < 0)
         goto fail_sync;
-    if (sync_send(a->sync_fd, SYNC_READY, 0, NULL, -1, &err) < 0)
+    /* READY names the handler, for `weft state` and debugging. */
+    if (sync_send(a->sync_fd, SYNC_READY, 0, w.h ? w.h->name : "none", -1, &err) < 0)
         goto fail_sync;
     close(a->sync_fd);
 
     /* From here on the parent is gone: errors go to the container's stderr. */
-    if (wait_for_start(fifo_fd, &err) < 0)
+    int start_fd = -1;
+    if (wait_for_start(a->fifo_fd, &start_fd, &err) < 0)
         goto fail;
     {
         cleanup_free char *state = init_state_json(a, host_pid, "running");
         if (hooks_run(a->spec, OCI_HOOK_START_CONTAINER, state, &err) < 0)
             goto fail;
     }
-    workload_exec(&a->spec->process, &w, &err);
+    if (release_start(start_fd, &err) < 0)
+        goto fail;
+    if (!a->spec->has_process)
+        werr_set(&err, 0, "%s: process: missing, nothing to run", a->spec->path);
+    else
+        workload_exec(&a->spec->process, &w, &err);
 fail:
     _exit(werr_report(err));
 fail_sync:

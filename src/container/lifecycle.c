@@ -61,7 +61,7 @@ static void run_hooks_warn(const container_state *st, enum oci_hook_kind kind,
     weft_error *err = NULL;
     if (container_load_config(st->dir, st->bundle, &spec, &err) == 0 && spec->hooks.n[kind] > 0) {
         cleanup_free char *json = state_json_text(st, s);
-        hooks_run(spec, kind, json, &err);
+        hooks_run_warn(spec, kind, json);
     }
     if (err != NULL)
         log_warn("%s", err->msg);
@@ -104,6 +104,10 @@ int container_start(const struct weft_globals *g, const char *id, weft_error **e
     if (s != STATUS_CREATED) {
         werr_set(err, 0, "cannot start container '%s': it is %s, not created", id,
                  container_status_name(s));
+        goto out;
+    }
+    if (!st->has_process) {
+        werr_set(err, 0, "cannot start container '%s': its config has no process", id);
         goto out;
     }
     if (release_init(st, err) < 0)
@@ -184,6 +188,10 @@ static int force_stop(container_state *st, cgroup *cg, weft_error **err)
 int container_delete(const struct weft_globals *g, const char *id, bool force, weft_error **err)
 {
     container_state *st = NULL;
+    /* Like runc, `delete --force` of a container that is already gone
+     * succeeds: containerd's shim cleans up that way after failures. */
+    if (force && container_id_check(id, NULL) == 0 && !state_exists(g->root, id))
+        return 0;
     if (state_open(g->root, id, true, &st, err) < 0)
         return -1;
     int r = -1;
@@ -204,6 +212,14 @@ int container_delete(const struct weft_globals *g, const char *id, bool force, w
         }
         if (force_stop(st, cg, err) < 0)
             goto out;
+    }
+    /* Whatever outlived the init (a shared pid namespace, or stragglers of
+     * a namespace being torn down) goes before the cgroup does, as in runc. */
+    if (cg != NULL) {
+        weft_error *e = NULL;
+        if (cgroup_kill_all(cg, SIGKILL, &e) < 0)
+            log_debug("delete: %s", e->msg);
+        werr_free(e);
     }
     /* poststop only for containers that were started */
     if (st->started)

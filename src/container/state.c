@@ -117,6 +117,7 @@ static int state_read(container_state *st, weft_error **err)
     st->rootfs = json_strdup(o, "rootfs");
     st->created = json_strdup(o, "created");
     st->started = json_is_true(json_object_get(o, "started"));
+    st->has_process = !json_is_false(json_object_get(o, "has_process"));
     st->cgroup = json_strdup(o, "cgroup");
     st->owner = json_strdup(o, "owner");
     st->handler = json_strdup(o, "handler");
@@ -150,6 +151,12 @@ int state_open(const char *root, const char *id, bool lock, container_state **ou
     return 0;
 }
 
+bool state_exists(const char *root, const char *id)
+{
+    cleanup_free char *dir = xasprintf("%s/%s", root, id);
+    return access(dir, F_OK) == 0;
+}
+
 static void set_str(json_t *o, const char *key, const char *v)
 {
     if (v != NULL)
@@ -166,6 +173,7 @@ int state_save(const container_state *st, weft_error **err)
     set_str(o, "rootfs", st->rootfs);
     set_str(o, "created", st->created);
     json_object_set_new(o, "started", json_boolean(st->started));
+    json_object_set_new(o, "has_process", json_boolean(st->has_process));
     set_str(o, "cgroup", st->cgroup);
     set_str(o, "owner", st->owner);
     set_str(o, "handler", st->handler);
@@ -304,6 +312,7 @@ json_t *state_to_oci_json(const container_state *st, enum container_status statu
     set_str(o, "rootfs", st->rootfs);
     set_str(o, "created", st->created);
     json_object_set_new(o, "owner", json_string(st->owner ? st->owner : ""));
+    set_str(o, "handler", st->handler);
     return o;
 }
 

@@ -33,6 +33,7 @@ typedef struct container_state {
     char *rootfs;
     char *created; /* RFC 3339 */
     bool started;  /* `start` released the init */
+    bool has_process; /* the config has a process (else `start` must refuse) */
     char *cgroup;  /* cgroup_serialize() text, NULL when none */
     char *owner;
     char *handler; /* "native" or the wasm engine's name */
@@ -49,6 +50,8 @@ int state_create_dir(const char *root, const char *id, container_state **out, we
 /* Open and lock an existing container ("container ID does not exist"), read state.json. */
 int state_open(const char *root, const char *id, bool lock, container_state **out,
                weft_error **err);
+/* Whether ROOT/ID exists (being created, or created). */
+bool state_exists(const char *root, const char *id);
 /* Write state.json atomically (tmp + rename). */
 int state_save(const container_state *st, weft_error **err);
 /* Remove ROOT/ID and everything in it; closes the lock. */

@@ -1,4 +1,5 @@
 #include "container/terminal.h"
+#include "linux/rootfs.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -27,6 +28,12 @@ int terminal_setup(const oci_process *p, int *master, weft_error **err)
     if (s < 0) {
         close(m);
         return werr_sys(err, "terminal: open pty slave");
+    }
+    /* /dev/console in the container is the terminal, as in runc. */
+    if (rootfs_setup_console(s, err) < 0) {
+        close(s);
+        close(m);
+        return -1;
     }
     if (p->has_console_size) {
         struct winsize ws = {.ws_row = (unsigned short)p->console_size.height,

@@ -15,13 +15,15 @@ typedef struct handler {
     /* Load and check the workload before the container waits for `start`, so
      * a bad entrypoint fails `create` with a clear error. May keep state in
      * *prepared (freed by `exec` or `discard`). */
-    int (*prepare)(const oci_process *p, const char *resolved, void **prepared, weft_error **err);
+    int (*prepare)(const oci_spec *spec, const oci_process *p, const char *resolved,
+                   void **prepared, weft_error **err);
     /* Become the workload. Returns only on failure. For native that is
      * execve; for wasm it runs the module and _exit()s with its status. */
     int (*exec)(const oci_process *p, const char *resolved, void *prepared, weft_error **err);
 } handler;
 
 extern const handler handler_native;
+extern const handler handler_wasm;
 
 /* Resolve process.args[0] the way execve(3)/execvp would inside the container
  * (absolute, relative to the cwd, or through PATH from process.env).
@@ -30,7 +32,13 @@ extern const handler handler_native;
 int handler_resolve_entrypoint(const oci_process *p, char **resolved, weft_error **err);
 
 /* Choose the handler for a container (in the container, after pivot_root):
- * the annotations, the weft-wasm default and the entrypoint's content. */
+ *   - a pod's sandbox (pause) container is always native;
+ *   - run.oci.handler: wasm | builtin → wasm; wasm-smart → wasm when the
+ *     entrypoint is wasm; when present, module.wasm.image/variant is ignored;
+ *   - module.wasm.image/variant: compat → wasm; compat-smart → smart;
+ *   - otherwise smart when weft runs as weft-wasm, else native.
+ * "Is wasm" is decided by content: a core module, or text that parses as a
+ * module. Unknown values are errors naming the annotation. */
 int handler_select(const oci_spec *spec, const oci_process *p, bool wasm_smart_default,
                    const char *resolved, const handler **out, weft_error **err);
 

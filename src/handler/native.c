@@ -3,10 +3,10 @@
 
 #include <unistd.h>
 
-static int native_prepare(const oci_process *p, const char *resolved, void **prepared,
-                          weft_error **err)
+static int native_prepare(const oci_spec *spec, const oci_process *p, const char *resolved,
+                          void **prepared, weft_error **err)
 {
-    (void)p;
+    (void)spec;
     *prepared = NULL;
     if (access(resolved, X_OK) < 0) {
         werr_sys(err, "exec: %s", p->args[0]);

@@ -43,12 +43,11 @@ static int open_parent(rootfs_ctx *ctx, const char *clean, char **base, weft_err
 
 /* In a user namespace mknod is not permitted: bind the host's node over an
  * empty file instead, as runc does. */
-static int bind_node(rootfs_ctx *ctx, const dev_node *d, const char *clean, weft_error **err)
+static int bind_node(rootfs_ctx *ctx, const char *clean, weft_error **err)
 {
-    if (d->type == S_IFIFO)
-        return werr_set(err, EPERM, "cannot create fifo device in a user namespace");
     cleanup_close int fd = path_mkfile_in_root(ctx->rootfd, clean, 0000, err);
-    if (fd < 0) return -1;
+    if (fd < 0)
+        return -1;
     char buf[32];
     if (mount(clean, path_fd(fd, buf), NULL, MS_BIND, NULL) < 0)
         return werr_sys(err, "bind host %s", clean);
@@ -60,11 +59,13 @@ static int make_node(rootfs_ctx *ctx, const dev_node *d, weft_error **err)
     cleanup_free char *clean = path_clean(d->path);
     if (strcmp(clean, "/") == 0)
         return werr_set(err, 0, "device path %s: not a file path", d->path);
-    if (ctx->in_userns)
-        return bind_node(ctx, d, clean, err) < 0 ? werr_prefix(err, "%s", clean) : 0;
+    /* a fifo needs no privilege: always made, also in a user namespace */
+    if (ctx->in_userns && d->type != S_IFIFO)
+        return bind_node(ctx, clean, err) < 0 ? werr_prefix(err, "%s", clean) : 0;
     cleanup_free char *base = NULL;
     cleanup_close int dirfd = open_parent(ctx, clean, &base, err);
-    if (dirfd < 0) return -1;
+    if (dirfd < 0)
+        return -1;
     /* Whatever the image has there (a file, a stale node) is replaced. */
     if (unlinkat(dirfd, base, 0) < 0 && errno != ENOENT)
         return werr_sys(err, "remove existing %s", clean);
@@ -72,7 +73,8 @@ static int make_node(rootfs_ctx *ctx, const dev_node *d, weft_error **err)
     if (mknodat(dirfd, base, d->type | mode, makedev(d->major, d->minor)) < 0)
         return werr_sys(err, "mknod %s", clean);
     /* mknod's mode went through the umask */
-    if (fchmodat(dirfd, base, mode, 0) < 0) return werr_sys(err, "chmod %s", clean);
+    if (fchmodat(dirfd, base, mode, 0) < 0)
+        return werr_sys(err, "chmod %s", clean);
     if (d->set_owner && fchownat(dirfd, base, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)
         return werr_sys(err, "chown %s", clean);
     return 0;
@@ -82,7 +84,8 @@ static bool spec_has_device(const oci_spec *spec, const char *path)
 {
     for (size_t i = 0; i < spec->linux_.n_devices; i++) {
         cleanup_free char *p = path_clean(spec->linux_.devices[i].path);
-        if (strcmp(p, path) == 0) return true;
+        if (strcmp(p, path) == 0)
+            return true;
     }
     return false;
 }
@@ -90,7 +93,8 @@ static bool spec_has_device(const oci_spec *spec, const char *path)
 static int spec_device(rootfs_ctx *ctx, size_t i, weft_error **err)
 {
     const oci_device *sd = &ctx->spec->linux_.devices[i];
-    if (sd->path == NULL) return werr_set(err, 0, "linux.devices[%zu]: path is required", i);
+    if (sd->path == NULL)
+        return werr_set(err, 0, "linux.devices[%zu]: path is required", i);
     dev_node d = {
         .path = sd->path,
         .major = (unsigned)sd->major,
@@ -117,14 +121,16 @@ static int spec_device(rootfs_ctx *ctx, size_t i, weft_error **err)
     }
     if (sd->type != 'p' && (sd->major < 0 || sd->minor < 0))
         return werr_set(err, 0, "linux.devices[%zu]: major and minor are required", i);
-    if (make_node(ctx, &d, err) < 0) return werr_prefix(err, "linux.devices[%zu]", i);
+    if (make_node(ctx, &d, err) < 0)
+        return werr_prefix(err, "linux.devices[%zu]", i);
     return 0;
 }
 
 static int dev_symlinks(rootfs_ctx *ctx, weft_error **err)
 {
     cleanup_close int devfd = path_mkdir_in_root(ctx->rootfd, "/dev", 0755, err);
-    if (devfd < 0) return -1;
+    if (devfd < 0)
+        return -1;
     static const char *const links[][2] = {
         {"fd", "/proc/self/fd"},
         {"stdin", "/proc/self/fd/0"},
@@ -141,7 +147,8 @@ static int dev_symlinks(rootfs_ctx *ctx, weft_error **err)
         /* The container's ptys come from its own devpts instance. */
         if (unlinkat(devfd, "ptmx", 0) < 0 && errno != ENOENT)
             return werr_sys(err, "remove /dev/ptmx");
-        if (symlinkat("pts/ptmx", devfd, "ptmx") < 0) return werr_sys(err, "symlink /dev/ptmx");
+        if (symlinkat("pts/ptmx", devfd, "ptmx") < 0)
+            return werr_sys(err, "symlink /dev/ptmx");
     }
     return 0;
 }
@@ -152,7 +159,8 @@ int devices_setup(rootfs_ctx *ctx, weft_error **err)
     bool setup_dev = !mounts_dev_is_bind(spec);
     if (setup_dev) {
         for (size_t i = 0; i < sizeof(default_devices) / sizeof(default_devices[0]); i++) {
-            if (spec_has_device(spec, default_devices[i].path)) continue;
+            if (spec_has_device(spec, default_devices[i].path))
+                continue;
             dev_node d = {
                 .path = default_devices[i].path,
                 .type = S_IFCHR,
@@ -160,17 +168,22 @@ int devices_setup(rootfs_ctx *ctx, weft_error **err)
                 .minor = default_devices[i].minor,
                 .mode = 0666,
             };
-            if (make_node(ctx, &d, err) < 0) return werr_prefix(err, "default device %s", d.path);
+            if (make_node(ctx, &d, err) < 0)
+                return werr_prefix(err, "default device %s", d.path);
         }
     }
     for (size_t i = 0; i < spec->linux_.n_devices; i++)
-        if (spec_device(ctx, i, err) < 0) return -1;
-    if (!setup_dev) return 0;
-    if (dev_symlinks(ctx, err) < 0) return -1;
+        if (spec_device(ctx, i, err) < 0)
+            return -1;
+    if (!setup_dev)
+        return 0;
+    if (dev_symlinks(ctx, err) < 0)
+        return -1;
     if (spec->has_process && spec->process.terminal) {
         /* the mount point for the pty, see rootfs_setup_console() */
         int fd = path_mkfile_in_root(ctx->rootfd, "/dev/console", 0600, err);
-        if (fd < 0) return werr_prefix(err, "/dev/console");
+        if (fd < 0)
+            return werr_prefix(err, "/dev/console");
         close(fd);
     }
     return 0;

@@ -27,9 +27,14 @@ const char *path_fd(int fd, char buf[32]);
 
 /* Open `path` as seen from inside the directory `rootfd` is for: symlinks and
  * ".." are resolved as if rootfd were "/", so nothing ever resolves outside it
- * (openat2 RESOLVE_IN_ROOT, magic links refused). `flags` are open(2) flags
- * (O_CLOEXEC is added). Returns the fd. */
+ * (openat2 RESOLVE_IN_ROOT, magic links refused; on kernels without openat2
+ * a userspace walk with the same rules). `flags` are open(2) flags (O_CLOEXEC
+ * is added). Returns the fd. */
 int path_open_in_root(int rootfd, const char *path, int flags, weft_error **err);
+
+/* Fails if `path` inside rootfd goes through a symlink (a missing path is
+ * fine: it will be created as directories). */
+int path_check_no_symlinks(int rootfd, const char *path, weft_error **err);
 
 /* mkdir -p of `path` inside rootfd, each component resolved in the root as
  * above. Returns an O_PATH fd of the directory. */
@@ -68,7 +73,10 @@ int linux_sysctl_path(const char *name, char **out, weft_error **err);
  * UTS namespace. Anything else is refused. */
 int linux_sysctl_check(const oci_spec *spec, const char *name, weft_error **err);
 
-/* Check and write every linux.sysctl entry under /proc/sys. */
+/* Check and write every linux.sysctl entry under /proc/sys. rootfs_finalize()
+ * calls it first thing, before linux.readonlyPaths makes /proc/sys read-only
+ * (as runc orders it); calling it again later succeeds when /proc/sys is
+ * read-only but every value already reads as asked. */
 int linux_apply_sysctl(const oci_spec *spec, weft_error **err);
 
 #endif

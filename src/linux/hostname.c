@@ -7,14 +7,16 @@
 static bool has_uts(const oci_spec *spec)
 {
     for (size_t i = 0; i < spec->linux_.n_namespaces; i++)
-        if (spec->linux_.namespaces[i].type == OCI_NS_UTS) return true;
+        if (spec->linux_.namespaces[i].type == OCI_NS_UTS)
+            return true;
     return false;
 }
 
 int linux_set_hostname(const oci_spec *spec, weft_error **err)
 {
     const char *host = spec->hostname, *domain = spec->domainname;
-    if ((host == NULL || host[0] == '\0') && (domain == NULL || domain[0] == '\0')) return 0;
+    if ((host == NULL || host[0] == '\0') && (domain == NULL || domain[0] == '\0'))
+        return 0;
     /* Without its own UTS namespace this would rename the host. */
     if (!has_uts(spec))
         return werr_set(err, 0, "%s needs a UTS namespace (linux.namespaces has no \"uts\")",

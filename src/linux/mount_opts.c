@@ -43,6 +43,8 @@ static const struct flag_opt flag_opts[] = {
     {"symfollow", false, MS_NOSYMFOLLOW},
     {"silent", true, MS_SILENT},
     {"loud", false, MS_SILENT},
+    {"acl", true, MS_POSIXACL},
+    {"noacl", false, MS_POSIXACL},
 };
 
 static const struct {
@@ -79,7 +81,8 @@ static const struct {
 unsigned long mount_propagation_flags(const char *name)
 {
     for (size_t i = 0; i < sizeof(propagation_opts) / sizeof(propagation_opts[0]); i++)
-        if (strcmp(name, propagation_opts[i].name) == 0) return propagation_opts[i].flags;
+        if (strcmp(name, propagation_opts[i].name) == 0)
+            return propagation_opts[i].flags;
     return 0;
 }
 
@@ -109,7 +112,8 @@ static bool parse_rec_attr(mount_opts *o, const char *opt)
         return true;
     }
     for (size_t i = 0; i < sizeof(rec_attr_opts) / sizeof(rec_attr_opts[0]); i++) {
-        if (strcmp(opt, rec_attr_opts[i].name) != 0) continue;
+        if (strcmp(opt, rec_attr_opts[i].name) != 0)
+            continue;
         if (rec_attr_opts[i].set) {
             o->rec_attr_set |= rec_attr_opts[i].attr;
             o->rec_attr_clr &= ~rec_attr_opts[i].attr;
@@ -125,7 +129,8 @@ static bool parse_rec_attr(mount_opts *o, const char *opt)
 static bool parse_flag(mount_opts *o, const char *opt)
 {
     for (size_t i = 0; i < sizeof(flag_opts) / sizeof(flag_opts[0]); i++) {
-        if (strcmp(opt, flag_opts[i].name) != 0) continue;
+        if (strcmp(opt, flag_opts[i].name) != 0)
+            continue;
         if (flag_opts[i].set) {
             o->flags |= flag_opts[i].flag;
             o->clear &= ~flag_opts[i].flag;
@@ -140,7 +145,8 @@ static bool parse_flag(mount_opts *o, const char *opt)
 
 static bool parse_special(mount_opts *o, const char *opt)
 {
-    if (strcmp(opt, "defaults") == 0) return true;
+    if (strcmp(opt, "defaults") == 0)
+        return true;
     if (strcmp(opt, "bind") == 0) {
         o->bind = true;
         return true;
@@ -168,7 +174,8 @@ static bool parse_special(mount_opts *o, const char *opt)
     };
     for (size_t i = 0; i < sizeof(bools) / sizeof(bools[0]); i++) {
         if (strcmp(opt, bools[i].name) == 0) {
-            if (bools[i].field != NULL) *bools[i].field = true;
+            if (bools[i].field != NULL)
+                *bools[i].field = true;
             return true;
         }
     }
@@ -205,7 +212,8 @@ int mount_opts_parse(char *const *opts, size_t n, const char *where, mount_opts 
             out->propagation[out->n_propagation++] = prop;
             continue;
         }
-        if (parse_flag(out, opt) || parse_rec_attr(out, opt) || parse_special(out, opt)) continue;
+        if (parse_flag(out, opt) || parse_rec_attr(out, opt) || parse_special(out, opt))
+            continue;
         append_data(out, opt);
     }
     return 0;

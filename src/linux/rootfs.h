@@ -4,7 +4,13 @@
  *                     the rootfs onto itself, apply config.json "mounts" in
  *                     order, create /dev nodes and symlinks;
  *   rootfs_pivot()    make the rootfs "/" (pivot_root, or MS_MOVE + chroot);
- *   rootfs_finalize() masked/readonly paths, root.readonly, rootfsPropagation.
+ *   rootfs_finalize() sysctls, readonly/masked paths, root.readonly,
+ *                     rootfsPropagation.
+ *
+ * Order in the init (as runc): rootfs_prepare, [createContainer hooks],
+ * rootfs_pivot, rootfs_finalize (which also writes linux.sysctl, before the
+ * readonly paths make /proc/sys read-only), then rootfs_setup_console once the
+ * pty exists. linux_set_hostname anywhere after the UTS namespace exists.
  *
  * runc/crun semantics throughout. Every mount target is resolved inside the
  * rootfs (see paths.c), never through a symlink out of it. */
@@ -18,16 +24,32 @@
 #include <stdbool.h>
 
 /* in_userns: the process runs in a new user namespace (rootless): devices are
- * bind-mounted from the host instead of mknod'ed. */
+ * bind-mounted from the host instead of mknod'ed. Refuses a spec without a
+ * mount namespace (it would rearrange the host's mounts). */
 int rootfs_prepare(const oci_spec *spec, bool in_userns, weft_error **err);
+
+/* Idmapped bind mounts ("idmap", "ridmap", mounts[].uidMappings) need
+ * CAP_SYS_ADMIN in the initial user namespace. rootfs_prepare() makes them
+ * itself, which works for a container without a user namespace. For one with
+ * a user namespace, call rootfs_idmap_prepare() on the host side (the runtime's
+ * parent, once the container's user namespace exists): it returns in *fds one
+ * entry per spec->mounts[] (-1 where no idmap is asked for), each a detached
+ * idmapped clone of the mount's source. Pass them (e.g. over the sync socket)
+ * to rootfs_prepare_idmapped() in the init. userns_fd is the container's user
+ * namespace, used by "idmap" mounts without their own mappings (-1: build one
+ * from linux.uidMappings/gidMappings). free() the array, close the fds. */
+int rootfs_idmap_prepare(const oci_spec *spec, int userns_fd, int **fds, weft_error **err);
+int rootfs_prepare_idmapped(const oci_spec *spec, bool in_userns, const int *mount_fds,
+                            weft_error **err);
 
 /* Leaves cwd at the new "/". */
 int rootfs_pivot(const oci_spec *spec, bool no_pivot, weft_error **err);
 
 int rootfs_finalize(const oci_spec *spec, weft_error **err);
 
-/* After pivot, with process.terminal: bind the pty slave (an open fd) over
- * /dev/console, which rootfs_prepare created as an empty file. */
+/* After pivot, with process.terminal: bind the pty slave (an open fd, e.g.
+ * from TIOCGPTPEER) over /dev/console, which rootfs_prepare created as an
+ * empty file (created here if missing; a symlink there is replaced). */
 int rootfs_setup_console(int slave_fd, weft_error **err);
 
 /* ---- internal to src/linux (mounts.c, devices.c, rootfs.c, paths.c) ---- */
@@ -37,8 +59,15 @@ typedef struct rootfs_ctx {
     const char *root; /* spec->root_path */
     int rootfd;       /* O_PATH descriptor of the rootfs (after its self-bind) */
     bool in_userns;
-    bool dev_readonly; /* a read-only tmpfs on /dev: made ro after devices exist */
+    bool dev_readonly;    /* a read-only tmpfs on /dev: made ro after devices exist */
+    const int *mount_fds; /* from rootfs_idmap_prepare(), or NULL */
 } rootfs_ctx;
+
+/* idmap.c: a user namespace with these mappings (fd), and a detached
+ * idmapped clone of spec->mounts[index]'s source (fd for move_mount). */
+int idmap_userns_fd(const oci_id_mapping *uids, size_t n_uids, const oci_id_mapping *gids,
+                    size_t n_gids, weft_error **err);
+int idmap_clone_source(const oci_spec *spec, size_t index, int userns_fd, weft_error **err);
 
 /* Apply spec->mounts[index] inside the rootfs. */
 int mounts_apply(rootfs_ctx *ctx, size_t index, weft_error **err);

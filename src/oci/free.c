@@ -4,6 +4,7 @@
 #include "oci/spec.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static void strv_free(char **v, size_t n)
 {
@@ -97,6 +98,13 @@ static void linux_free(oci_linux *l)
     strv_free(l->readonly_paths, l->n_readonly_paths);
     free(l->mount_label);
     free(l->personality.domain);
+}
+
+void oci_resources_free(oci_resources *r)
+{
+    if (r == NULL) return;
+    resources_free(r);
+    memset(r, 0, sizeof *r);
 }
 
 void oci_spec_free(oci_spec *spec)

@@ -249,6 +249,20 @@ int oci_process_parse_file(const char *path, oci_process **out, weft_error **err
     return 0;
 }
 
+int oci_resources_parse(const char *json, size_t len, const char *origin, oci_resources *out,
+                        weft_error **err)
+{
+    memset(out, 0, sizeof *out);
+    json_t *top = oci_json_load(json, len, origin, err);
+    if (top == NULL) return -1;
+    oci_pctx c = {.origin = origin, .err = err};
+    int r = json_is_object(top) ? oci_parse_resources(&c, top, out)
+                                : pctx_fail(&c, "must be a JSON object");
+    json_decref(top);
+    if (r < 0) oci_resources_free(out);
+    return r < 0 ? -1 : 0;
+}
+
 const char *oci_spec_annotation(const oci_spec *spec, const char *key)
 {
     /* Duplicate keys cannot survive jansson, so the first match is the only one. */

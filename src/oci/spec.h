@@ -329,6 +329,11 @@ void oci_process_free(oci_process *p);
 
 void oci_spec_free(oci_spec *spec);
 
+/* Parse a lone LinuxResources object (for `weft update --resources FILE`). */
+int oci_resources_parse(const char *json, size_t len, const char *origin, oci_resources *out,
+                        weft_error **err);
+void oci_resources_free(oci_resources *r);
+
 /* Annotation value or NULL. */
 const char *oci_spec_annotation(const oci_spec *spec, const char *key);
 

@@ -93,6 +93,7 @@ static void dirent_cache_free(wasi_dirent_cache *c)
 void wasi_fd_release(wasi_fd *f)
 {
     if (!f->used) return;
+    if (f->host_fd >= 0 && f->restore_fl) fcntl(f->host_fd, F_SETFL, f->saved_fl);
     if (f->host_fd >= 0) close(f->host_fd);
     free(f->preopen_name);
     dirent_cache_free(f->dir);
@@ -144,8 +145,11 @@ static int add_host_fd(wasi_ctx *ctx, int host_fd, const char *what, uint32_t *w
         return werr_set(err, EBADF, "wasi: %s (fd %d)", what, host_fd);
     }
     uint64_t rights = wasi_rights_for_type(type);
+    int fl = fcntl(dup, F_GETFL);
     wasi_fd_insert(ctx, dup, type, rights, type == WASI_FILETYPE_DIRECTORY ? WASI_RIGHTS_ALL : 0,
                    wfd);
+    ctx->fds[*wfd].restore_fl = fl >= 0;
+    ctx->fds[*wfd].saved_fl = fl;
     return 0;
 }
 

@@ -36,6 +36,10 @@ typedef struct wasi_fd {
     char *preopen_name; /* non-NULL for a preopened directory */
     bool in_root;       /* resolve with RESOLVE_IN_ROOT (a chroot-like preopen) */
     wasi_dirent_cache *dir;
+    /* Status flags to put back when released: a dup'd host descriptor shares
+     * them (O_NONBLOCK, O_APPEND) with the host's, e.g. the terminal. */
+    bool restore_fl;
+    int saved_fl;
 } wasi_fd;
 
 struct wasi_ctx {

@@ -77,6 +77,14 @@ int wasi_define(wf_linker *l, wasi_ctx *ctx, weft_error **err)
 /* Run _start; map how the run ended to an exit status. */
 static int run_start(wf_instance *inst, int *exit_status, weft_error **err)
 {
+    wf_valtype params[4], results[4];
+    size_t np = 0, nr = 0;
+    if (wf_export_func_type(inst, "_start", params, &np, results, &nr, 4, err) < 0) return -1;
+    if (np != 0 || nr != 0)
+        return werr_set(err, 0,
+                        "wasi: _start must take and return nothing (has %zu params, %zu "
+                        "results)",
+                        np, nr);
     weft_error *run_err = NULL;
     size_t nres = 0;
     if (wf_invoke(inst, "_start", NULL, 0, NULL, &nres, &run_err) == 0) {

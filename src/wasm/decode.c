@@ -15,7 +15,6 @@
 #define MAX_ARITY 1000u
 #define LIMIT_PREFIX "implementation limit: "
 
-
 bool wf_utf8_valid(const uint8_t *s, size_t n)
 {
     size_t i = 0;
@@ -36,12 +35,15 @@ bool wf_utf8_valid(const uint8_t *s, size_t n)
         } else {
             return false;
         }
-        if (n - i < len) return false;
+        if (n - i < len)
+            return false;
         for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xc0) != 0x80) return false;
+            if ((s[i + k] & 0xc0) != 0x80)
+                return false;
             cp = (cp << 6) | (s[i + k] & 0x3f);
         }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
         i += len;
     }
     return true;
@@ -59,7 +61,8 @@ static char *rd_name(wf_reader *r)
 {
     uint32_t n = wf_rd_count(r, 1);
     const uint8_t *p = wf_rd_bytes(r, n);
-    if (r->err) return NULL;
+    if (r->err)
+        return NULL;
     if (!wf_utf8_valid(p, n)) {
         r->p = p;
         wf_rd_fail(r, "malformed UTF-8 encoding");
@@ -112,7 +115,8 @@ static wf_valtype rd_reftype(wf_reader *r)
 static void rd_limits(wf_reader *r, wf_limits *l)
 {
     uint8_t flag = wf_rd_u8(r);
-    if (r->err) return;
+    if (r->err)
+        return;
     if (flag > 1) {
         r->p--;
         wf_rd_fail(r, "integer too large"); /* spec wording for limits flags */
@@ -146,6 +150,7 @@ struct dec {
     wf_reader r;
     const char *invalid;
     size_t invalid_off;
+    ptrdiff_t name_sec; /* index of the name section in customs, -1: none */
 };
 
 static void rd_constexpr(struct dec *d, wf_constexpr *c)
@@ -155,9 +160,12 @@ static void rd_constexpr(struct dec *d, wf_constexpr *c)
     for (;;) {
         size_t at = (size_t)(r->p - r->base);
         uint8_t op = wf_rd_u8(r);
-        if (r->err) return;
-        if (op == 0x0b) return;
-        if (c->ninstr < 255) c->ninstr++;
+        if (r->err)
+            return;
+        if (op == 0x0b)
+            return;
+        if (c->ninstr < 255)
+            c->ninstr++;
         switch (op) {
         case 0x41:
             c->kind = WF_CONST_VAL, c->type = WF_I32;
@@ -222,7 +230,8 @@ static void sec_types(struct dec *d, wf_module *m)
         const uint8_t *pp = r->p;
         wf_rd_bytes(r, np);
         uint32_t nr = wf_rd_count(r, 1);
-        if (r->err) return;
+        if (r->err)
+            return;
         if (np > MAX_ARITY || nr > MAX_ARITY) {
             wf_rd_fail(r, LIMIT_PREFIX "more than 1000 parameters or results");
             return;
@@ -256,7 +265,8 @@ static void sec_imports(struct dec *d, wf_module *m)
         im->module = rd_name(r);
         im->name = rd_name(r);
         uint8_t kind = wf_rd_u8(r);
-        if (r->err) return;
+        if (r->err)
+            return;
         switch (kind) {
         case 0:
             im->kind = WF_EXTERN_FUNC;
@@ -321,40 +331,47 @@ static void sec_funcs(struct dec *d, wf_module *m)
 {
     wf_reader *r = &d->r;
     uint32_t n = wf_rd_count(r, 1);
-    if (r->err) return;
+    if (r->err)
+        return;
     m->func_type = xreallocarray(m->func_type, (size_t)m->n_funcs + n + 1, sizeof(uint32_t));
     for (uint32_t i = 0; i < n && !r->err; i++)
         m->func_type[m->n_funcs + i] = wf_rd_u32(r);
-    if (!r->err) m->n_funcs += n;
+    if (!r->err)
+        m->n_funcs += n;
 }
 
 static void sec_tables(struct dec *d, wf_module *m)
 {
     wf_reader *r = &d->r;
     uint32_t n = wf_rd_count(r, 3);
-    if (r->err) return;
+    if (r->err)
+        return;
     m->tables = xreallocarray(m->tables, (size_t)m->n_tables + n + 1, sizeof *m->tables);
     for (uint32_t i = 0; i < n && !r->err; i++)
         rd_tabletype(r, &m->tables[m->n_tables + i]);
-    if (!r->err) m->n_tables += n;
+    if (!r->err)
+        m->n_tables += n;
 }
 
 static void sec_mems(struct dec *d, wf_module *m)
 {
     wf_reader *r = &d->r;
     uint32_t n = wf_rd_count(r, 2);
-    if (r->err) return;
+    if (r->err)
+        return;
     m->mems = xreallocarray(m->mems, (size_t)m->n_mems + n + 1, sizeof *m->mems);
     for (uint32_t i = 0; i < n && !r->err; i++)
         rd_limits(r, &m->mems[m->n_mems + i]);
-    if (!r->err) m->n_mems += n;
+    if (!r->err)
+        m->n_mems += n;
 }
 
 static void sec_globals(struct dec *d, wf_module *m)
 {
     wf_reader *r = &d->r;
     uint32_t n = wf_rd_count(r, 3);
-    if (r->err) return;
+    if (r->err)
+        return;
     m->globals = xreallocarray(m->globals, (size_t)m->n_globals + n + 1, sizeof *m->globals);
     for (uint32_t i = 0; i < n && !r->err; i++) {
         wf_global_def *g = &m->globals[m->n_globals + i];
@@ -362,7 +379,8 @@ static void sec_globals(struct dec *d, wf_module *m)
         rd_globaltype(r, &g->type);
         rd_constexpr(d, &g->init);
     }
-    if (!r->err) m->n_globals += n;
+    if (!r->err)
+        m->n_globals += n;
 }
 
 static void sec_exports(struct dec *d, wf_module *m)
@@ -415,7 +433,8 @@ static void sec_elems(struct dec *d, wf_module *m)
         wf_elem *e = &m->elems[i];
         m->n_elems = i + 1;
         uint32_t flags = wf_rd_u32(r);
-        if (r->err) return;
+        if (r->err)
+            return;
         if (flags > 7) {
             wf_rd_fail(r, "malformed elements segment kind");
             return;
@@ -423,12 +442,14 @@ static void sec_elems(struct dec *d, wf_module *m)
         e->mode = (flags & 1) ? ((flags & 2) ? WF_SEG_DECLARATIVE : WF_SEG_PASSIVE) : WF_SEG_ACTIVE;
         e->type = WF_FUNCREF;
         if (e->mode == WF_SEG_ACTIVE) {
-            if (flags & 2) e->table = wf_rd_u32(r);
+            if (flags & 2)
+                e->table = wf_rd_u32(r);
             rd_constexpr(d, &e->offset);
         }
         bool has_type = (flags & 3) != 0;
         if (flags & 4) {
-            if (has_type) e->type = rd_reftype(r);
+            if (has_type)
+                e->type = rd_reftype(r);
             elem_exprs(d, e);
         } else {
             if (has_type) {
@@ -454,7 +475,8 @@ static void sec_datas(struct dec *d, wf_module *m)
 {
     wf_reader *r = &d->r;
     uint32_t n = wf_rd_count(r, 1);
-    if (r->err) return;
+    if (r->err)
+        return;
     if (m->has_datacount && n != m->datacount) {
         wf_rd_fail(r, "data count and data section have inconsistent lengths");
         return;
@@ -464,17 +486,21 @@ static void sec_datas(struct dec *d, wf_module *m)
         wf_data *s = &m->datas[i];
         m->n_datas = i + 1;
         uint32_t flags = wf_rd_u32(r);
-        if (r->err) return;
+        if (r->err)
+            return;
         if (flags > 2) {
             wf_rd_fail(r, "malformed data segment kind");
             return;
         }
         s->mode = flags == 1 ? WF_SEG_PASSIVE : WF_SEG_ACTIVE;
-        if (flags == 2) s->mem = wf_rd_u32(r);
-        if (flags != 1) rd_constexpr(d, &s->offset);
+        if (flags == 2)
+            s->mem = wf_rd_u32(r);
+        if (flags != 1)
+            rd_constexpr(d, &s->offset);
         s->len = wf_rd_count(r, 1);
         const uint8_t *p = wf_rd_bytes(r, s->len);
-        if (r->err) return;
+        if (r->err)
+            return;
         s->bytes = xmalloc(s->len + 1);
         memcpy(s->bytes, p, s->len);
     }
@@ -484,7 +510,8 @@ static void sec_code(struct dec *d, wf_module *m)
 {
     wf_reader *r = &d->r;
     uint32_t n = wf_rd_count(r, 1);
-    if (r->err) return;
+    if (r->err)
+        return;
     uint32_t defined = m->n_funcs - m->n_func_imports;
     if (n != defined) {
         wf_rd_fail(r, "function and code section have inconsistent lengths");
@@ -495,7 +522,8 @@ static void sec_code(struct dec *d, wf_module *m)
         wf_code *c = &m->codes[i];
         uint32_t size = wf_rd_u32(r);
         const uint8_t *start = r->p;
-        if (!wf_rd_bytes(r, size)) return;
+        if (!wf_rd_bytes(r, size))
+            return;
         wf_reader body = *r;
         body.p = start;
         body.end = start + size;
@@ -543,7 +571,8 @@ static void sec_names(wf_reader r, wf_module *m)
         uint8_t id = wf_rd_u8(&r);
         uint32_t size = wf_rd_u32(&r);
         const uint8_t *p = wf_rd_bytes(&r, size);
-        if (r.err || id != 1) continue;
+        if (r.err || id != 1)
+            continue;
         wf_reader sub = r;
         sub.p = p, sub.end = p + size;
         uint32_t n = wf_rd_count(&sub, 2);
@@ -563,7 +592,8 @@ static void sec_custom(struct dec *d, wf_module *m, const uint8_t *end)
 {
     wf_reader *r = &d->r;
     char *name = rd_name(r);
-    if (r->err) return;
+    if (r->err)
+        return;
     m->customs = xreallocarray(m->customs, m->n_customs + 1, sizeof *m->customs);
     wf_custom *c = &m->customs[m->n_customs++];
     c->name = name;
@@ -587,29 +617,80 @@ static int fail(wf_reader *r, const wf_module *m, weft_error **err)
     return werr_kind(err, limit ? WF_ERR_LIMIT : WF_ERR_MALFORMED);
 }
 
-int wf_decode(const uint8_t *bytes, size_t len, wf_module *m, weft_error **err)
+static void sec_start(struct dec *d, wf_module *m)
 {
-    struct dec d = {.r = {.base = bytes, .p = bytes, .end = bytes + len}};
-    wf_reader *r = &d.r;
-    m->start = -1;
+    m->start = wf_rd_u32(&d->r);
+}
+
+typedef void (*section_fn)(struct dec *d, wf_module *m);
+static const section_fn sections[13] = {
+    NULL,        sec_types, sec_imports, sec_funcs, sec_tables, sec_mems,      sec_globals,
+    sec_exports, sec_start, sec_elems,   sec_code,  sec_datas,  sec_datacount,
+};
+
+static int check_header(wf_reader *r, const wf_module *m, weft_error **err)
+{
     const uint8_t *magic = wf_rd_bytes(r, 4);
     if (magic == NULL || memcmp(magic, "\0asm", 4) != 0) {
-        r->err = NULL, r->err_off = 0;
-        r->p = bytes;
+        *r = (wf_reader){.base = r->base, .p = r->base, .end = r->end};
         wf_rd_fail(r, "magic header not detected");
         return fail(r, m, err);
     }
     const uint8_t *ver = wf_rd_bytes(r, 4);
     if (ver == NULL || memcmp(ver, "\1\0\0\0", 4) != 0) {
-        r->err = NULL;
-        r->p = bytes + 4;
+        *r = (wf_reader){.base = r->base, .p = r->base + 4, .end = r->end};
         wf_rd_fail(r, "unknown binary version");
         return fail(r, m, err);
     }
+    return 0;
+}
+
+/* Reads one section (id and size already checked); remembers the name
+ * section, which is parsed once the function count is known. */
+static void decode_section(struct dec *d, wf_module *m, uint8_t id, const uint8_t *end)
+{
+    wf_reader *r = &d->r;
+    const uint8_t *saved_end = r->end;
+    r->end = end;
+    if (id == 0) {
+        sec_custom(d, m, end);
+        if (!r->err && strcmp(m->customs[m->n_customs - 1].name, "name") == 0)
+            d->name_sec = &m->customs[m->n_customs - 1] - m->customs;
+    } else {
+        sections[id](d, m);
+    }
+    if (!r->err && r->p != end)
+        wf_rd_fail(r, "section size mismatch");
+    r->end = saved_end;
+    if (r->err)
+        r->p = r->end;
+}
+
+/* Checks that need the whole module: counts of related sections. */
+static int check_counts(wf_reader *r, const wf_module *m, size_t len, weft_error **err)
+{
+    if (m->codes == NULL && m->n_funcs != m->n_func_imports) {
+        r->err_off = len;
+        r->err = "function and code section have inconsistent lengths";
+        return fail(r, m, err);
+    }
+    if (m->datas == NULL && m->has_datacount && m->datacount != 0) {
+        r->err_off = len;
+        r->err = "data count and data section have inconsistent lengths";
+        return fail(r, m, err);
+    }
+    return 0;
+}
+
+int wf_decode(const uint8_t *bytes, size_t len, wf_module *m, weft_error **err)
+{
+    struct dec d = {.r = {.base = bytes, .p = bytes, .end = bytes + len}, .name_sec = -1};
+    wf_reader *r = &d.r;
+    m->start = -1;
+    if (check_header(r, m, err) < 0)
+        return -1;
     int last = 0;
     bool imports_indexed = false;
-    const uint8_t *name_sec = NULL;
-    size_t name_len = 0;
     while (r->p < r->end && !r->err) {
         uint8_t id = wf_rd_u8(r);
         if (id > 12) {
@@ -618,12 +699,12 @@ int wf_decode(const uint8_t *bytes, size_t len, wf_module *m, weft_error **err)
             break;
         }
         uint32_t size = wf_rd_u32(r);
-        if (r->err) break;
+        if (r->err)
+            break;
         if (size > wf_rd_left(r)) {
             wf_rd_fail(r, "unexpected end of section or function");
             break;
         }
-        const uint8_t *end = r->p + size;
         if (id != 0) {
             if (section_rank(id) <= last) {
                 r->p -= 2;
@@ -636,76 +717,18 @@ int wf_decode(const uint8_t *bytes, size_t len, wf_module *m, weft_error **err)
             index_imports(m);
             imports_indexed = true;
         }
-        const uint8_t *saved_end = r->end;
-        r->end = end;
-        switch (id) {
-        case 0: {
-            const uint8_t *before = r->p;
-            sec_custom(&d, m, end);
-            if (!r->err && strcmp(m->customs[m->n_customs - 1].name, "name") == 0) {
-                name_sec = m->customs[m->n_customs - 1].bytes;
-                name_len = m->customs[m->n_customs - 1].len;
-            }
-            (void)before;
-            break;
-        }
-        case 1:
-            sec_types(&d, m);
-            break;
-        case 2:
-            sec_imports(&d, m);
-            break;
-        case 3:
-            sec_funcs(&d, m);
-            break;
-        case 4:
-            sec_tables(&d, m);
-            break;
-        case 5:
-            sec_mems(&d, m);
-            break;
-        case 6:
-            sec_globals(&d, m);
-            break;
-        case 7:
-            sec_exports(&d, m);
-            break;
-        case 8:
-            m->start = wf_rd_u32(r);
-            break;
-        case 9:
-            sec_elems(&d, m);
-            break;
-        case 10:
-            sec_code(&d, m);
-            break;
-        case 11:
-            sec_datas(&d, m);
-            break;
-        case 12:
-            sec_datacount(&d, m);
-            break;
-        }
-        if (!r->err && r->p != end) wf_rd_fail(r, "section size mismatch");
-        r->end = saved_end;
-        if (r->err) r->p = r->end;
+        decode_section(&d, m, id, r->p + size);
     }
-    if (r->err) return fail(r, m, err);
-    if (!imports_indexed) index_imports(m);
-    if (m->codes == NULL && m->n_funcs != m->n_func_imports) {
-        r->err_off = len;
-        r->err = "function and code section have inconsistent lengths";
+    if (r->err)
         return fail(r, m, err);
-    }
-    if (m->datas == NULL && m->has_datacount && m->datacount != 0) {
-        r->err_off = len;
-        r->err = "data count and data section have inconsistent lengths";
-        return fail(r, m, err);
-    }
+    if (!imports_indexed)
+        index_imports(m);
+    if (check_counts(r, m, len, err) < 0)
+        return -1;
     m->func_names = xcalloc(m->n_funcs + 1, sizeof(char *));
-    if (name_sec) {
-        wf_reader nr = {.base = name_sec, .p = name_sec, .end = name_sec + name_len};
-        sec_names(nr, m);
+    if (d.name_sec >= 0) {
+        const wf_custom *c = &m->customs[d.name_sec];
+        sec_names((wf_reader){.base = c->bytes, .p = c->bytes, .end = c->bytes + c->len}, m);
     }
     if (d.invalid) {
         werr_set(err, 0, "%s: at offset 0x%zx: %s", m->name, d.invalid_off, d.invalid);

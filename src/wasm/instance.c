@@ -213,7 +213,7 @@ static const char *match_import(const wf_module *m, const wf_import *im, const s
     }
     case WF_EXTERN_MEMORY: {
         const wf_memory *mem = e->obj;
-        return limits_match(mem->pages, mem->has_max, mem->max_pages, &im->mem)
+        return limits_match(mem->pages, mem->has_max, mem->decl_max, &im->mem)
                    ? NULL
                    : "incompatible import type";
     }

@@ -22,35 +22,53 @@ struct frame {
 
 struct wf_exec {
     wf_slot *stack, *stack_end;
+    size_t stack_slots;
     struct frame *frames;
     uint32_t max_frames;
     size_t frames_bytes;
+    uint64_t fuel; /* per call from the embedder, 0 = unlimited */
     bool busy;
 };
 
+static void *map_lazy(size_t bytes)
+{
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+/* The wasm stacks. Under a tight RLIMIT_AS smaller ones are taken (deep
+ * recursion then traps earlier); NULL if not even a small one fits. */
 static wf_exec *exec_new(uint32_t max_frames)
 {
     wf_exec *ex = xzalloc(sizeof *ex);
-    size_t bytes = (size_t)STACK_SLOTS * sizeof(wf_slot);
-    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                   -1, 0);
-    if (p == MAP_FAILED) xoom();
-    ex->stack = p;
-    ex->stack_end = ex->stack + STACK_SLOTS;
-    ex->max_frames = max_frames;
-    ex->frames_bytes = (size_t)max_frames * sizeof(struct frame);
-    p = mmap(NULL, ex->frames_bytes, PROT_READ | PROT_WRITE,
-             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED) xoom();
-    ex->frames = p;
+    for (size_t slots = STACK_SLOTS; slots >= (64u << 10) && ex->stack == NULL; slots /= 4) {
+        ex->stack = map_lazy(slots * sizeof(wf_slot));
+        ex->stack_slots = slots;
+    }
+    for (uint32_t n = max_frames; ex->frames == NULL; n /= 4) {
+        ex->frames_bytes = (size_t)n * sizeof(struct frame);
+        ex->frames = map_lazy(ex->frames_bytes);
+        ex->max_frames = n;
+        if (n < 1024)
+            break;
+    }
+    if (ex->stack == NULL || ex->frames == NULL) {
+        wf_exec_free(ex);
+        return NULL;
+    }
+    ex->stack_end = ex->stack + ex->stack_slots;
     return ex;
 }
 
 void wf_exec_free(wf_exec *ex)
 {
-    if (ex == NULL) return;
-    munmap(ex->stack, (size_t)STACK_SLOTS * sizeof(wf_slot));
-    munmap(ex->frames, ex->frames_bytes);
+    if (ex == NULL)
+        return;
+    if (ex->stack)
+        munmap(ex->stack, ex->stack_slots * sizeof(wf_slot));
+    if (ex->frames)
+        munmap(ex->frames, ex->frames_bytes);
     free(ex);
 }
 
@@ -58,26 +76,34 @@ void wf_exec_free(wf_exec *ex)
 
 static inline float f32_min(float a, float b)
 {
-    if (a != a || b != b) return a + b;
-    if (a == 0 && b == 0) return signbit(a) ? a : b;
+    if (a != a || b != b)
+        return a + b;
+    if (a == 0 && b == 0)
+        return signbit(a) ? a : b;
     return a < b ? a : b;
 }
 static inline float f32_max(float a, float b)
 {
-    if (a != a || b != b) return a + b;
-    if (a == 0 && b == 0) return signbit(a) ? b : a;
+    if (a != a || b != b)
+        return a + b;
+    if (a == 0 && b == 0)
+        return signbit(a) ? b : a;
     return a > b ? a : b;
 }
 static inline double f64_min(double a, double b)
 {
-    if (a != a || b != b) return a + b;
-    if (a == 0 && b == 0) return signbit(a) ? a : b;
+    if (a != a || b != b)
+        return a + b;
+    if (a == 0 && b == 0)
+        return signbit(a) ? a : b;
     return a < b ? a : b;
 }
 static inline double f64_max(double a, double b)
 {
-    if (a != a || b != b) return a + b;
-    if (a == 0 && b == 0) return signbit(a) ? b : a;
+    if (a != a || b != b)
+        return a + b;
+    if (a == 0 && b == 0)
+        return signbit(a) ? b : a;
     return a > b ? a : b;
 }
 
@@ -105,28 +131,38 @@ static inline uint64_t rotr64(uint64_t a, uint64_t b)
 /* saturating conversions */
 static inline int32_t sat_i32(double x)
 {
-    if (x != x) return 0;
-    if (x <= -2147483648.0) return INT32_MIN;
-    if (x >= 2147483647.0) return INT32_MAX;
+    if (x != x)
+        return 0;
+    if (x <= -2147483648.0)
+        return INT32_MIN;
+    if (x >= 2147483647.0)
+        return INT32_MAX;
     return (int32_t)x;
 }
 static inline uint32_t sat_u32(double x)
 {
-    if (x != x || x <= 0) return 0;
-    if (x >= 4294967295.0) return UINT32_MAX;
+    if (x != x || x <= 0)
+        return 0;
+    if (x >= 4294967295.0)
+        return UINT32_MAX;
     return (uint32_t)x;
 }
 static inline int64_t sat_i64(double x)
 {
-    if (x != x) return 0;
-    if (x < -9223372036854775808.0) return INT64_MIN;
-    if (x >= 9223372036854775808.0) return INT64_MAX;
+    if (x != x)
+        return 0;
+    if (x < -9223372036854775808.0)
+        return INT64_MIN;
+    if (x >= 9223372036854775808.0)
+        return INT64_MAX;
     return (int64_t)x;
 }
 static inline uint64_t sat_u64(double x)
 {
-    if (x != x || x <= 0) return 0;
-    if (x >= 18446744073709551616.0) return UINT64_MAX;
+    if (x != x || x <= 0)
+        return 0;
+    if (x >= 18446744073709551616.0)
+        return UINT64_MAX;
     return (uint64_t)x;
 }
 
@@ -193,18 +229,21 @@ int wf_host_call(wf_func *f, wf_instance *caller, wf_slot *io, wf_call *call)
     } else if (call->trap_msg == NULL && !call->exited) {
         call->trap_msg = xstrdup("host function failed");
     }
-    if (vals != small) free(vals);
+    if (vals != small)
+        free(vals);
     return rc == 0 ? 0 : -1;
 }
 
 uint8_t *wf_call_memory(wf_call *call, uint64_t *size)
 {
     if (call->inst == NULL || call->inst->mod->n_mems == 0) {
-        if (size) *size = 0;
+        if (size)
+            *size = 0;
         return NULL;
     }
     wf_memory *m = call->inst->mems[0];
-    if (size) *size = m->size;
+    if (size)
+        *size = m->size;
     return m->base;
 }
 
@@ -291,7 +330,8 @@ static int host_error(wf_call *call, weft_error **err)
 #define LOAD2(field, T, N)                                                                         \
     do {                                                                                           \
         uint64_t ea = (uint64_t)(uint32_t)(S(1).u32 + S(2).u32) + pc[3];                           \
-        if (ea + (N) > memsize) TRAP("out of bounds memory access");                               \
+        if (ea + (N) > memsize)                                                                    \
+            TRAP("out of bounds memory access");                                                   \
         T x;                                                                                       \
         memcpy(&x, mem + ea, N);                                                                   \
         S(0).field = x;                                                                            \
@@ -302,7 +342,8 @@ static int host_error(wf_call *call, weft_error **err)
 #define STORE2(field, T, N)                                                                        \
     do {                                                                                           \
         uint64_t ea = (uint64_t)(uint32_t)(S(0).u32 + S(1).u32) + pc[3];                           \
-        if (ea + (N) > memsize) TRAP("out of bounds memory access");                               \
+        if (ea + (N) > memsize)                                                                    \
+            TRAP("out of bounds memory access");                                                   \
         T x = (T)S(2).field;                                                                       \
         memcpy(mem + ea, &x, N);                                                                   \
         pc += 4;                                                                                   \
@@ -312,18 +353,29 @@ static int host_error(wf_call *call, weft_error **err)
 /* [a][b][off]: fused i32 comparison and branch */
 #define BRC(field, cmp)                                                                            \
     do {                                                                                           \
-        if (S(0).field cmp S(1).field)                                                             \
+        if (S(0).field cmp S(1).field) {                                                           \
+            FUEL();                                                                                \
             pc += 2 + (int64_t)pc[2];                                                              \
-        else                                                                                       \
+        } else {                                                                                   \
             pc += 3;                                                                               \
+        }                                                                                          \
         NEXT();                                                                                    \
+    } while (0)
+
+/* Every taken branch and call burns one unit of fuel (when a budget is
+ * set, else the counter starts out of reach). */
+#define FUEL()                                                                                     \
+    do {                                                                                           \
+        if (__builtin_expect(--fuel == 0, 0))                                                      \
+            goto out_of_fuel;                                                                      \
     } while (0)
 
 /* [dst][addr][offset] */
 #define LOAD(field, T, N)                                                                          \
     do {                                                                                           \
         uint64_t ea = (uint64_t)S(1).u32 + pc[2];                                                  \
-        if (ea + (N) > memsize) TRAP("out of bounds memory access");                               \
+        if (ea + (N) > memsize)                                                                    \
+            TRAP("out of bounds memory access");                                                   \
         T x;                                                                                       \
         memcpy(&x, mem + ea, N);                                                                   \
         S(0).field = x;                                                                            \
@@ -334,7 +386,8 @@ static int host_error(wf_call *call, weft_error **err)
 #define STORE(field, T, N)                                                                         \
     do {                                                                                           \
         uint64_t ea = (uint64_t)S(0).u32 + pc[2];                                                  \
-        if (ea + (N) > memsize) TRAP("out of bounds memory access");                               \
+        if (ea + (N) > memsize)                                                                    \
+            TRAP("out of bounds memory access");                                                   \
         T x = (T)S(1).field;                                                                       \
         memcpy(mem + ea, &x, N);                                                                   \
         pc += 3;                                                                                   \
@@ -590,6 +643,7 @@ static int run(wf_exec *ex, wf_func *entry, weft_error **err)
     const char *trap_msg = NULL;
     char trap_buf[64];
     int trap_kind = WF_ERR_TRAP;
+    uint64_t fuel = ex->fuel ? ex->fuel : UINT64_MAX;
     wf_call call;
     LOAD_INST();
 
@@ -609,19 +663,24 @@ static int run(wf_exec *ex, wf_func *entry, weft_error **err)
 op_unreachable:
     TRAP("unreachable");
 op_br:
+    FUEL();
     pc += (int64_t)*pc;
     NEXT();
 op_br_if:
-    if (S(0).u32)
+    if (S(0).u32) {
+        FUEL();
         pc += 1 + (int64_t)pc[1];
-    else
+    } else {
         pc += 2;
+    }
     NEXT();
 op_br_unless:
-    if (!S(0).u32)
+    if (!S(0).u32) {
+        FUEL();
         pc += 1 + (int64_t)pc[1];
-    else
+    } else {
         pc += 2;
+    }
     NEXT();
 op_br_if_adj:
     if (!S(0).u32) {
@@ -631,6 +690,7 @@ op_br_if_adj:
     pc++;
     /* fall through */
 op_br_adj:
+    FUEL();
     memmove(fp + pc[3], fp + pc[2], pc[1] * sizeof(wf_slot));
     pc += (int64_t)*pc;
     NEXT();
@@ -655,10 +715,13 @@ op_brc_ge_s:
 op_brc_ge_u:
     BRC(u32, >=);
 op_br_table : {
+    FUEL();
     uint32_t i = S(0).u32, n = (uint32_t)pc[1];
-    if (i > n) i = n;
+    if (i > n)
+        i = n;
     const uint64_t *e = pc + 2 + 4 * (size_t)i;
-    if (e[1]) memmove(fp + e[3], fp + e[2], e[1] * sizeof(wf_slot));
+    if (e[1])
+        memmove(fp + e[3], fp + e[2], e[1] * sizeof(wf_slot));
     pc = e + (int64_t)e[0];
     NEXT();
 }
@@ -667,7 +730,8 @@ op_return : {
     wf_slot *src = fp + pc[1];
     for (uint32_t i = 0; i < n; i++)
         fp[i] = src[i];
-    if (depth == 0) return 0;
+    if (depth == 0)
+        return 0;
     struct frame *fr = &frames[--depth];
     pc = fr->pc;
     fp = fr->fp;
@@ -688,7 +752,8 @@ op_call : {
 do_call:
     np = callee->nparams;
     if (callee->entry == NULL) {
-        if (wf_host_call(callee, inst, nfp, &call) < 0) goto host_fail;
+        if (wf_host_call(callee, inst, nfp, &call) < 0)
+            goto host_fail;
         memsize = memobj->size;
         NEXT();
     }
@@ -700,6 +765,7 @@ do_call:
         trap_kind = WF_ERR_EXHAUSTED;
         TRAP("call stack exhausted");
     }
+    FUEL();
     frames[depth++] = (struct frame){pc, fp, func};
     {
         wf_slot *l = nfp + np, *e = nfp + callee->nlocals;
@@ -722,13 +788,15 @@ op_call_indirect:;
     nfp = fp + pc[2];
     uint32_t i = S(3).u32;
     pc += 4;
-    if (i >= t->size) TRAP("undefined element");
+    if (i >= t->size)
+        TRAP("undefined element");
     callee = t->elems[i];
     if (callee == NULL) {
         snprintf(trap_buf, sizeof trap_buf, "uninitialized element %u", i);
         TRAP(trap_buf);
     }
-    if (callee->sig != inst->sigs[ti]) TRAP("indirect call type mismatch");
+    if (callee->sig != inst->sigs[ti])
+        TRAP("indirect call type mismatch");
     goto do_call;
 }
 
@@ -752,7 +820,8 @@ op_global_set:
 op_table_get : {
     wf_table *t = inst->tables[pc[2]];
     uint32_t i = S(1).u32;
-    if (i >= t->size) TRAP("out of bounds table access");
+    if (i >= t->size)
+        TRAP("out of bounds table access");
     S(0).ref = t->elems[i];
     pc += 3;
     NEXT();
@@ -760,7 +829,8 @@ op_table_get : {
 op_table_set : {
     wf_table *t = inst->tables[pc[2]];
     uint32_t i = S(0).u32;
-    if (i >= t->size) TRAP("out of bounds table access");
+    if (i >= t->size)
+        TRAP("out of bounds table access");
     t->elems[i] = S(1).ref;
     pc += 3;
     NEXT();
@@ -965,17 +1035,22 @@ op_i32_sub:
 op_i32_mul:
     BIN(u32, u32, a * b);
 op_i32_div_s:
-    if (S(2).i32 == 0) TRAP("integer divide by zero");
-    if (S(2).i32 == -1 && S(1).i32 == INT32_MIN) TRAP("integer overflow");
+    if (S(2).i32 == 0)
+        TRAP("integer divide by zero");
+    if (S(2).i32 == -1 && S(1).i32 == INT32_MIN)
+        TRAP("integer overflow");
     BIN(i32, i32, a / b);
 op_i32_div_u:
-    if (S(2).u32 == 0) TRAP("integer divide by zero");
+    if (S(2).u32 == 0)
+        TRAP("integer divide by zero");
     BIN(u32, u32, a / b);
 op_i32_rem_s:
-    if (S(2).i32 == 0) TRAP("integer divide by zero");
+    if (S(2).i32 == 0)
+        TRAP("integer divide by zero");
     BIN(i32, i32, b == -1 ? 0 : a % b);
 op_i32_rem_u:
-    if (S(2).u32 == 0) TRAP("integer divide by zero");
+    if (S(2).u32 == 0)
+        TRAP("integer divide by zero");
     BIN(u32, u32, a % b);
 op_i32_and:
     BIN(u32, u32, a & b);
@@ -1007,17 +1082,22 @@ op_i64_sub:
 op_i64_mul:
     BIN(u64, u64, a * b);
 op_i64_div_s:
-    if (S(2).i64 == 0) TRAP("integer divide by zero");
-    if (S(2).i64 == -1 && S(1).i64 == INT64_MIN) TRAP("integer overflow");
+    if (S(2).i64 == 0)
+        TRAP("integer divide by zero");
+    if (S(2).i64 == -1 && S(1).i64 == INT64_MIN)
+        TRAP("integer overflow");
     BIN(i64, i64, a / b);
 op_i64_div_u:
-    if (S(2).u64 == 0) TRAP("integer divide by zero");
+    if (S(2).u64 == 0)
+        TRAP("integer divide by zero");
     BIN(u64, u64, a / b);
 op_i64_rem_s:
-    if (S(2).i64 == 0) TRAP("integer divide by zero");
+    if (S(2).i64 == 0)
+        TRAP("integer divide by zero");
     BIN(i64, i64, b == -1 ? 0 : a % b);
 op_i64_rem_u:
-    if (S(2).u64 == 0) TRAP("integer divide by zero");
+    if (S(2).u64 == 0)
+        TRAP("integer divide by zero");
     BIN(u64, u64, a % b);
 op_i64_and:
     BIN(u64, u64, a & b);
@@ -1098,32 +1178,40 @@ op_i32_wrap_i64:
     UN(u64, u64, (uint32_t)a);
 op_i32_trunc_f32_s : {
     float x = S(1).f32;
-    if (x != x) TRAP("invalid conversion to integer");
-    if (!(x >= -2147483648.0f && x < 2147483648.0f)) TRAP("integer overflow");
+    if (x != x)
+        TRAP("invalid conversion to integer");
+    if (!(x >= -2147483648.0f && x < 2147483648.0f))
+        TRAP("integer overflow");
     S(0).i32 = (int32_t)x;
     pc += 2;
     NEXT();
 }
 op_i32_trunc_f32_u : {
     float x = S(1).f32;
-    if (x != x) TRAP("invalid conversion to integer");
-    if (!(x > -1.0f && x < 4294967296.0f)) TRAP("integer overflow");
+    if (x != x)
+        TRAP("invalid conversion to integer");
+    if (!(x > -1.0f && x < 4294967296.0f))
+        TRAP("integer overflow");
     S(0).u32 = (uint32_t)x;
     pc += 2;
     NEXT();
 }
 op_i32_trunc_f64_s : {
     double x = S(1).f64;
-    if (x != x) TRAP("invalid conversion to integer");
-    if (!(x > -2147483649.0 && x < 2147483648.0)) TRAP("integer overflow");
+    if (x != x)
+        TRAP("invalid conversion to integer");
+    if (!(x > -2147483649.0 && x < 2147483648.0))
+        TRAP("integer overflow");
     S(0).i32 = (int32_t)x;
     pc += 2;
     NEXT();
 }
 op_i32_trunc_f64_u : {
     double x = S(1).f64;
-    if (x != x) TRAP("invalid conversion to integer");
-    if (!(x > -1.0 && x < 4294967296.0)) TRAP("integer overflow");
+    if (x != x)
+        TRAP("invalid conversion to integer");
+    if (!(x > -1.0 && x < 4294967296.0))
+        TRAP("integer overflow");
     S(0).u32 = (uint32_t)x;
     pc += 2;
     NEXT();
@@ -1134,32 +1222,40 @@ op_i64_extend_i32_u:
     UN(u64, u32, (uint64_t)a);
 op_i64_trunc_f32_s : {
     float x = S(1).f32;
-    if (x != x) TRAP("invalid conversion to integer");
-    if (!(x >= -9223372036854775808.0f && x < 9223372036854775808.0f)) TRAP("integer overflow");
+    if (x != x)
+        TRAP("invalid conversion to integer");
+    if (!(x >= -9223372036854775808.0f && x < 9223372036854775808.0f))
+        TRAP("integer overflow");
     S(0).i64 = (int64_t)x;
     pc += 2;
     NEXT();
 }
 op_i64_trunc_f32_u : {
     float x = S(1).f32;
-    if (x != x) TRAP("invalid conversion to integer");
-    if (!(x > -1.0f && x < 18446744073709551616.0f)) TRAP("integer overflow");
+    if (x != x)
+        TRAP("invalid conversion to integer");
+    if (!(x > -1.0f && x < 18446744073709551616.0f))
+        TRAP("integer overflow");
     S(0).u64 = (uint64_t)x;
     pc += 2;
     NEXT();
 }
 op_i64_trunc_f64_s : {
     double x = S(1).f64;
-    if (x != x) TRAP("invalid conversion to integer");
-    if (!(x >= -9223372036854775808.0 && x < 9223372036854775808.0)) TRAP("integer overflow");
+    if (x != x)
+        TRAP("invalid conversion to integer");
+    if (!(x >= -9223372036854775808.0 && x < 9223372036854775808.0))
+        TRAP("integer overflow");
     S(0).i64 = (int64_t)x;
     pc += 2;
     NEXT();
 }
 op_i64_trunc_f64_u : {
     double x = S(1).f64;
-    if (x != x) TRAP("invalid conversion to integer");
-    if (!(x > -1.0 && x < 18446744073709551616.0)) TRAP("integer overflow");
+    if (x != x)
+        TRAP("invalid conversion to integer");
+    if (!(x > -1.0 && x < 18446744073709551616.0))
+        TRAP("integer overflow");
     S(0).u64 = (uint64_t)x;
     pc += 2;
     NEXT();
@@ -1219,7 +1315,8 @@ op_memory_init : {
     uint64_t d = S(0).u32, s = S(1).u32, n = S(2).u32;
     uint32_t seg = (uint32_t)pc[3];
     pc += 4;
-    if (s + n > inst->data_len[seg] || d + n > memsize) TRAP("out of bounds memory access");
+    if (s + n > inst->data_len[seg] || d + n > memsize)
+        TRAP("out of bounds memory access");
     memcpy(mem + d, inst->mod->datas[seg].bytes + s, n);
     NEXT();
 }
@@ -1230,7 +1327,8 @@ op_data_drop:
 op_memory_copy : {
     uint64_t d = S(0).u32, s = S(1).u32, n = S(2).u32;
     pc += 3;
-    if (s + n > memsize || d + n > memsize) TRAP("out of bounds memory access");
+    if (s + n > memsize || d + n > memsize)
+        TRAP("out of bounds memory access");
     memmove(mem + d, mem + s, n);
     NEXT();
 }
@@ -1238,7 +1336,8 @@ op_memory_fill : {
     uint64_t d = S(0).u32, n = S(2).u32;
     int val = (int)(uint8_t)S(1).u32;
     pc += 3;
-    if (d + n > memsize) TRAP("out of bounds memory access");
+    if (d + n > memsize)
+        TRAP("out of bounds memory access");
     memset(mem + d, val, n);
     NEXT();
 }
@@ -1247,7 +1346,8 @@ op_table_init : {
     uint32_t seg = (uint32_t)pc[3];
     wf_table *t = inst->tables[pc[4]];
     pc += 5;
-    if (s + n > inst->elem_len[seg] || d + n > t->size) TRAP("out of bounds table access");
+    if (s + n > inst->elem_len[seg] || d + n > t->size)
+        TRAP("out of bounds table access");
     memcpy(t->elems + d, inst->elem_refs[seg] + s, n * sizeof(void *));
     NEXT();
 }
@@ -1259,7 +1359,8 @@ op_table_copy : {
     uint64_t d = S(0).u32, s = S(1).u32, n = S(2).u32;
     wf_table *td = inst->tables[pc[3]], *ts = inst->tables[pc[4]];
     pc += 5;
-    if (s + n > ts->size || d + n > td->size) TRAP("out of bounds table access");
+    if (s + n > ts->size || d + n > td->size)
+        TRAP("out of bounds table access");
     memmove(td->elems + d, ts->elems + s, n * sizeof(void *));
     NEXT();
 }
@@ -1279,7 +1380,8 @@ op_table_fill : {
     void *val = S(1).ref;
     wf_table *t = inst->tables[pc[3]];
     pc += 4;
-    if (d + n > t->size) TRAP("out of bounds table access");
+    if (d + n > t->size)
+        TRAP("out of bounds table access");
     for (uint64_t k = 0; k < n; k++)
         t->elems[d + k] = val;
     NEXT();
@@ -1289,13 +1391,17 @@ op_bad:
 
 trap:
     return trap_error(func, trap_msg, trap_kind, err);
+out_of_fuel:
+    werr_set(err, 0, "fuel exhausted (in func %u)", func->idx);
+    return werr_kind(err, WF_ERR_LIMIT);
 host_fail:
     return host_error(&call, err);
 }
 
 const void *const *wf_op_labels(void)
 {
-    if (op_labels == NULL) run(NULL, NULL, NULL);
+    if (op_labels == NULL)
+        run(NULL, NULL, NULL);
     return op_labels;
 }
 
@@ -1303,7 +1409,8 @@ int wf_exec_call(wf_store *s, wf_func *f, wf_slot *io, weft_error **err)
 {
     if (f->host) {
         wf_call call;
-        if (wf_host_call(f, NULL, io, &call) < 0) return host_error(&call, err);
+        if (wf_host_call(f, NULL, io, &call) < 0)
+            return host_error(&call, err);
         return 0;
     }
     void **cache = wf_store_exec_cache(s);
@@ -1312,22 +1419,28 @@ int wf_exec_call(wf_store *s, wf_func *f, wf_slot *io, weft_error **err)
     if (ex == NULL) {
         ex = exec_new(wf_store_max_depth(s));
         *cache = ex;
-    }
-    if (ex->busy) { /* a host function re-entered the engine */
+    } else if (ex->busy) { /* a host function re-entered the engine */
         ex = exec_new(wf_store_max_depth(s));
         temp = true;
     }
-    if (f->max_height >= STACK_SLOTS) {
+    if (ex == NULL) {
+        werr_set(err, 0, "cannot allocate the wasm call stack");
+        return werr_kind(err, WF_ERR_LIMIT);
+    }
+    if (f->max_height >= ex->stack_slots) {
         if (temp)
             wf_exec_free(ex);
         werr_set(err, 0, "trap: call stack exhausted");
         return werr_kind(err, WF_ERR_EXHAUSTED);
     }
     ex->busy = true;
+    ex->fuel = wf_store_max_fuel(s);
     memcpy(ex->stack, io, f->type->nparams * sizeof(wf_slot));
     int rc = run(ex, f, err);
-    if (rc == 0) memcpy(io, ex->stack, f->type->nresults * sizeof(wf_slot));
+    if (rc == 0)
+        memcpy(io, ex->stack, f->type->nresults * sizeof(wf_slot));
     ex->busy = false;
-    if (temp) wf_exec_free(ex);
+    if (temp)
+        wf_exec_free(ex);
     return rc;
 }

@@ -194,7 +194,8 @@ typedef struct wf_table {
 typedef struct wf_memory {
     uint8_t *base;
     uint64_t size; /* bytes */
-    uint32_t pages, max_pages;
+    uint32_t pages, max_pages; /* max_pages: what growing may reach here */
+    uint32_t decl_max;         /* the declared maximum (import matching) */
     bool has_max;
     size_t reserved; /* bytes of address space reserved at base */
 } wf_memory;
@@ -240,6 +241,7 @@ const wf_functype *wf_sig_type(uint32_t sig);
 /* handler addresses by internal opcode (code.h), for direct threading */
 const void *const *wf_op_labels(void);
 typedef struct wf_exec wf_exec;
+void wf_exec_free(wf_exec *ex);
 /* Run `f` with args in/results out of `io` (room for max(params, results)).
  * On failure sets err (TRAP / EXHAUSTED / EXIT). */
 int wf_exec_call(wf_store *s, wf_func *f, wf_slot *io, weft_error **err);
@@ -253,6 +255,7 @@ int32_t wf_table_grow(wf_table *t, uint32_t delta, void *init, uint32_t host_max
 uint32_t wf_store_max_depth(const wf_store *s);
 uint64_t wf_store_max_mem(const wf_store *s);
 uint32_t wf_store_max_table(const wf_store *s);
+uint64_t wf_store_max_fuel(const wf_store *s);
 void **wf_store_exec_cache(wf_store *s);
 
 const char *wf_func_name(const wf_func *f);

@@ -12,8 +12,6 @@
 #define DEFAULT_DEPTH 200000u
 #define DEFAULT_TABLE 10000000u
 
-void wf_exec_free(wf_exec *ex);
-
 struct wf_store {
     wf_config cfg;
     void **objs; /* everything to free: tagged pointers */
@@ -42,7 +40,8 @@ int wf_module_load(const uint8_t *bytes, size_t len, const char *name, wf_module
 
 void wf_module_free(wf_module *m)
 {
-    if (m == NULL) return;
+    if (m == NULL)
+        return;
     wf_module_clear(m);
     free(m);
 }
@@ -66,6 +65,62 @@ size_t wf_module_export_count(const wf_module *m)
 wf_export_info wf_module_export(const wf_module *m, size_t i)
 {
     return (wf_export_info){m->exports[i].name, m->exports[i].kind};
+}
+
+static int import_kind(const wf_module *m, size_t i, enum wf_extern_kind k, weft_error **err)
+{
+    static const char *const names[] = {"function", "table", "memory", "global"};
+    if (i >= m->n_imports)
+        return werr_set(err, 0, "%s: no import %zu", m->name, i);
+    if (m->imports[i].kind != k)
+        return werr_set(err, 0, "%s: import %zu is not a %s", m->name, i, names[k]);
+    return 0;
+}
+
+int wf_module_import_func_type(const wf_module *m, size_t i, wf_valtype *params, size_t *n_params,
+                               wf_valtype *results, size_t *n_results, size_t cap, weft_error **err)
+{
+    if (import_kind(m, i, WF_EXTERN_FUNC, err) < 0)
+        return -1;
+    const wf_functype *ft = &m->types[m->imports[i].type_idx];
+    for (uint32_t k = 0; k < ft->nparams && k < cap; k++)
+        params[k] = ft->types[k];
+    for (uint32_t k = 0; k < ft->nresults && k < cap; k++)
+        results[k] = wf_ft_results(ft)[k];
+    *n_params = ft->nparams;
+    *n_results = ft->nresults;
+    return 0;
+}
+
+int wf_module_import_limits(const wf_module *m, size_t i, uint32_t *min, uint32_t *max,
+                            wf_valtype *elem, weft_error **err)
+{
+    if (i < m->n_imports && m->imports[i].kind == WF_EXTERN_TABLE) {
+        const wf_tabletype *t = &m->imports[i].table;
+        *min = t->lim.min;
+        *max = t->lim.has_max ? t->lim.max : UINT32_MAX;
+        if (elem)
+            *elem = t->elem;
+        return 0;
+    }
+    if (i < m->n_imports && m->imports[i].kind != WF_EXTERN_MEMORY)
+        return werr_set(err, 0, "%s: import %zu is neither a table nor a memory", m->name, i);
+    if (import_kind(m, i, WF_EXTERN_MEMORY, err) < 0)
+        return -1;
+    const wf_limits *l = &m->imports[i].mem;
+    *min = l->min;
+    *max = l->has_max ? l->max : UINT32_MAX;
+    return 0;
+}
+
+int wf_module_import_global_type(const wf_module *m, size_t i, wf_valtype *type, bool *mutable_,
+                                 weft_error **err)
+{
+    if (import_kind(m, i, WF_EXTERN_GLOBAL, err) < 0)
+        return -1;
+    *type = m->imports[i].global.type;
+    *mutable_ = m->imports[i].global.mut;
+    return 0;
 }
 
 const uint8_t *wf_module_custom_section(const wf_module *m, const char *name, size_t *len)
@@ -92,11 +147,14 @@ const char *wf_module_func_name(const wf_module *m, uint32_t idx)
 wf_store *wf_store_new(const wf_config *cfg)
 {
     wf_store *s = xzalloc(sizeof *s);
-    if (cfg) s->cfg = *cfg;
-    if (s->cfg.max_call_depth == 0) s->cfg.max_call_depth = DEFAULT_DEPTH;
+    if (cfg)
+        s->cfg = *cfg;
+    if (s->cfg.max_call_depth == 0)
+        s->cfg.max_call_depth = DEFAULT_DEPTH;
     if (s->cfg.max_memory_bytes == 0 || s->cfg.max_memory_bytes > 65536 * PAGE)
         s->cfg.max_memory_bytes = 65536 * PAGE;
-    if (s->cfg.max_table_elems == 0) s->cfg.max_table_elems = DEFAULT_TABLE;
+    if (s->cfg.max_table_elems == 0)
+        s->cfg.max_table_elems = DEFAULT_TABLE;
     return s;
 }
 
@@ -131,7 +189,8 @@ static void instance_free(wf_instance *inst)
 
 void wf_store_free(wf_store *s)
 {
-    if (s == NULL) return;
+    if (s == NULL)
+        return;
     for (size_t i = 0; i < s->n; i++) {
         void *p = s->objs[i];
         switch (s->kinds[i]) {
@@ -140,7 +199,8 @@ void wf_store_free(wf_store *s)
             break;
         case OBJ_MEMORY: {
             wf_memory *mem = p;
-            if (mem->base) munmap(mem->base, mem->reserved);
+            if (mem->base)
+                munmap(mem->base, mem->reserved);
             free(mem);
             break;
         }
@@ -167,6 +227,10 @@ uint64_t wf_store_max_mem(const wf_store *s)
 {
     return s->cfg.max_memory_bytes;
 }
+uint64_t wf_store_max_fuel(const wf_store *s)
+{
+    return s->cfg.max_fuel;
+}
 uint32_t wf_store_max_table(const wf_store *s)
 {
     return s->cfg.max_table_elems;
@@ -184,7 +248,8 @@ int wf_memory_new(wf_store *s, const wf_limits *lim, wf_memory **out, weft_error
 {
     uint64_t host_pages = s->cfg.max_memory_bytes / PAGE;
     uint64_t max = lim->has_max ? lim->max : 65536;
-    if (max > host_pages) max = host_pages;
+    if (max > host_pages)
+        max = host_pages;
     if (lim->min > max) {
         werr_set(err, 0, "memory of %u pages exceeds the host limit of %llu pages", lim->min,
                  (unsigned long long)max);
@@ -195,11 +260,13 @@ int wf_memory_new(wf_store *s, const wf_limits *lim, wf_memory **out, weft_error
      * less (growing then stops earlier), but never below the minimum */
     void *p = MAP_FAILED;
     for (uint64_t want = max ? max : 1; p == MAP_FAILED; want /= 2) {
-        if (want < lim->min || want == 0) break;
+        if (want < lim->min || want == 0)
+            break;
         mem->reserved = (size_t)(want * PAGE);
         p = mmap(NULL, mem->reserved, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
                  0);
-        if (p != MAP_FAILED) max = want;
+        if (p != MAP_FAILED)
+            max = want;
     }
     if (p == MAP_FAILED) {
         free(mem);
@@ -208,6 +275,7 @@ int wf_memory_new(wf_store *s, const wf_limits *lim, wf_memory **out, weft_error
     }
     mem->base = p;
     mem->max_pages = (uint32_t)max;
+    mem->decl_max = lim->max;
     mem->has_max = lim->has_max;
     if (lim->min && mprotect(p, lim->min * PAGE, PROT_READ | PROT_WRITE) < 0) {
         munmap(p, mem->reserved);
@@ -226,9 +294,12 @@ int32_t wf_memory_grow(wf_memory *mem, uint32_t delta, uint64_t host_max)
 {
     (void)host_max; /* folded into max_pages at creation */
     uint32_t old = mem->pages;
-    if ((uint64_t)old + delta > mem->max_pages) return -1;
-    if (delta == 0) return (int32_t)old;
-    if (mprotect(mem->base + mem->size, delta * PAGE, PROT_READ | PROT_WRITE) < 0) return -1;
+    if ((uint64_t)old + delta > mem->max_pages)
+        return -1;
+    if (delta == 0)
+        return (int32_t)old;
+    if (mprotect(mem->base + mem->size, delta * PAGE, PROT_READ | PROT_WRITE) < 0)
+        return -1;
     mem->pages = old + delta;
     mem->size = mem->pages * PAGE;
     return (int32_t)old;
@@ -258,9 +329,15 @@ int32_t wf_table_grow(wf_table *t, uint32_t delta, void *init, uint32_t host_max
 {
     uint32_t old = t->size;
     uint64_t n = (uint64_t)old + delta;
-    if (n > t->max || n > host_max) return -1;
-    if (delta == 0) return (int32_t)old;
-    t->elems = xreallocarray(t->elems, (size_t)n + 1, sizeof(void *));
+    if (n > t->max || n > host_max)
+        return -1;
+    if (delta == 0)
+        return (int32_t)old;
+    /* table.grow reports failure to the program (-1) instead of aborting */
+    void **grown = reallocarray(t->elems, (size_t)n + 1, sizeof(void *));
+    if (grown == NULL)
+        return -1;
+    t->elems = grown;
     for (uint64_t i = old; i < n; i++)
         t->elems[i] = init;
     t->size = (uint32_t)n;
@@ -279,7 +356,8 @@ wf_global *wf_global_new(wf_store *s, wf_globaltype type)
 
 const char *wf_func_name(const wf_func *f)
 {
-    if (f->inst == NULL) return NULL;
+    if (f->inst == NULL)
+        return NULL;
     return f->inst->mod->func_names[f->idx];
 }
 
@@ -342,7 +420,8 @@ int wf_invoke(wf_instance *inst, const char *name, const wf_value *args, size_t 
         const wf_valtype *rt = wf_ft_results(ft);
         for (uint32_t i = 0; i < ft->nresults; i++)
             results[i] = to_value(rt[i], io[i]);
-        if (n_results) *n_results = ft->nresults;
+        if (n_results)
+            *n_results = ft->nresults;
     }
     free(io);
     return rc;
@@ -367,7 +446,8 @@ int wf_export_func_type(wf_instance *inst, const char *name, wf_valtype *params,
 int wf_export_global(wf_instance *inst, const char *name, wf_value *out, weft_error **err)
 {
     const wf_export *e = find_export(inst, name, WF_EXTERN_GLOBAL);
-    if (e == NULL) return werr_set(err, 0, "%s: no exported global \"%s\"", inst->mod->name, name);
+    if (e == NULL)
+        return werr_set(err, 0, "%s: no exported global \"%s\"", inst->mod->name, name);
     wf_global *g = inst->globals[e->idx];
     *out = to_value(g->type.type, g->val);
     return 0;
@@ -377,10 +457,12 @@ uint8_t *wf_export_memory(wf_instance *inst, const char *name, uint64_t *size)
 {
     const wf_export *e = find_export(inst, name, WF_EXTERN_MEMORY);
     if (e == NULL) {
-        if (size) *size = 0;
+        if (size)
+            *size = 0;
         return NULL;
     }
     wf_memory *mem = inst->mems[e->idx];
-    if (size) *size = mem->size;
+    if (size)
+        *size = mem->size;
     return mem->base;
 }

@@ -113,7 +113,7 @@ static int parse_int(const char *text, unsigned bits, uint64_t *out, weft_error 
 
 int wf_vt_parse_i32(const char *text, uint32_t *out, weft_error **err)
 {
-    uint64_t v;
+    uint64_t v = 0;
     if (parse_int(text, 32, &v, err) < 0)
         return -1;
     *out = (uint32_t)v;

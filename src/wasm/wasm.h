@@ -85,6 +85,18 @@ wf_import_info wf_module_import(const wf_module *m, size_t i);
 size_t wf_module_export_count(const wf_module *m);
 wf_export_info wf_module_export(const wf_module *m, size_t i);
 
+/* Types of import i (these return -1 when the import is of another kind).
+ * A function's params/results: up to `cap` of each, and the counts. A table's
+ * or memory's limits (*max = UINT32_MAX when absent; *elem for tables, may be
+ * NULL). A global's value type and mutability. */
+int wf_module_import_func_type(const wf_module *m, size_t i, wf_valtype *params,
+                               size_t *n_params, wf_valtype *results, size_t *n_results,
+                               size_t cap, weft_error **err);
+int wf_module_import_limits(const wf_module *m, size_t i, uint32_t *min, uint32_t *max,
+                            wf_valtype *elem, weft_error **err);
+int wf_module_import_global_type(const wf_module *m, size_t i, wf_valtype *type, bool *mutable_,
+                                 weft_error **err);
+
 /* Contents of the first custom section called `name` (NULL if none); valid
  * while the module lives. */
 const uint8_t *wf_module_custom_section(const wf_module *m, const char *name, size_t *len);
@@ -97,6 +109,9 @@ typedef struct wf_config {
     uint32_t max_call_depth;   /* frames; 0 = default (deep enough for compilers) */
     uint64_t max_memory_bytes; /* per memory, 0 = 4 GiB (the wasm32 maximum) */
     uint32_t max_table_elems;  /* 0 = default (10,000,000) */
+    uint64_t max_fuel;         /* taken branches + calls per wf_invoke (and per start
+                                  function); 0 = unlimited. Running out fails
+                                  with kind WF_ERR_LIMIT. */
 } wf_config;
 
 /* cfg may be NULL for defaults. */

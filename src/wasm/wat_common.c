@@ -258,8 +258,7 @@ int wat_take_index(wat_parser *p, enum wat_space sp, uint32_t *out, weft_error *
         p->pos++;
         return 0;
     }
-    if (tok->kind != WAT_RESERVED)
-        return unexpected(p, space_name[sp] == NULL ? "an index" : "an index", err);
+    if (tok->kind != WAT_RESERVED) return unexpected(p, "an index", err);
     return wat_take_u32(p, out, err);
 }
 

@@ -312,8 +312,9 @@ static int lex_one(const char *s, size_t len, struct lexpos *p, wat_tokens *t, s
         else
             tok.kind = WAT_RESERVED;
     } else {
-        return wat_error_at(t, &tok, err, "unexpected character '%s%c'",
-                            c < 0x20 || c >= 0x7f ? "\\x" : "", c < 0x20 || c >= 0x7f ? '?' : c);
+        if (c < 0x20 || c >= 0x7f)
+            return wat_error_at(t, &tok, err, "unexpected character (byte 0x%02x)", c);
+        return wat_error_at(t, &tok, err, "unexpected character '%c'", c);
     }
     tok.len = n;
     if (tok.kind != WAT_LPAR && tok.kind != WAT_RPAR && !separated(s, len, p->i + n)) {

@@ -1,10 +1,10 @@
 """Integration fixtures: real bundles (a busybox-static rootfs) and the real
 weft binary, each test with its own --root so tests never see each other."""
-import copy
 import json
 import os
 import shutil
 import subprocess
+import tempfile
 import uuid
 
 import pytest
@@ -119,8 +119,16 @@ class Weft:
         return [self.binary, "--root", self.root, *glob, *args]
 
     def __call__(self, *args, check=False, timeout=60, input=None, glob=(), **kw):
-        r = subprocess.run(self.cmd(*args, glob=glob), capture_output=True, text=True,
-                           timeout=timeout, input=input, **kw)
+        # Files, not pipes: a detached container inherits weft's stdout and
+        # stderr, and a pipe would only reach EOF when the container exits.
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            p = subprocess.run(self.cmd(*args, glob=glob), stdout=out, stderr=err,
+                               timeout=timeout, input=input.encode() if input else None, **kw)
+            out.seek(0)
+            err.seek(0)
+            r = subprocess.CompletedProcess(p.args, p.returncode,
+                                            out.read().decode(errors="replace"),
+                                            err.read().decode(errors="replace"))
         if check and r.returncode != 0:
             raise AssertionError(f"weft {' '.join(args)} failed ({r.returncode}): {r.stderr}")
         return r
@@ -151,21 +159,3 @@ def cid():
     return "t-" + uuid.uuid4().hex[:12]
 
 
-def cgroup_dirs(name):
-    """Every directory under /sys/fs/cgroup whose name is `name` (leak checks)."""
-    found = []
-    for top, dirs, _ in os.walk("/sys/fs/cgroup"):
-        for d in dirs:
-            if d == name:
-                found.append(os.path.join(top, d))
-    return found
-
-
-def mounts_containing(text):
-    with open("/proc/self/mountinfo") as f:
-        return [l for l in f if text in l]
-
-
-@pytest.fixture
-def config_copy():
-    return copy.deepcopy

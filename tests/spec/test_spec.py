@@ -18,8 +18,22 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SPEC_DIR = os.environ.get("WEFT_SPEC_TESTS", "/work/shared/wasm-spec-tests")
-RUNNER = os.environ.get("WEFT_SPEC_RUNNER",
-                        os.path.join(ROOT, "build", "tests", "spec", "spec_runner"))
+
+
+def _runner():
+    """$WEFT_SPEC_RUNNER, else the runner next to $WEFT (so `make check-asan`
+    runs the ASan build's), else build/tests/spec/spec_runner."""
+    if os.environ.get("WEFT_SPEC_RUNNER"):
+        return os.environ["WEFT_SPEC_RUNNER"]
+    weft = os.environ.get("WEFT")
+    if weft:
+        beside = os.path.join(os.path.dirname(weft), "tests", "spec", "spec_runner")
+        if os.path.exists(beside):
+            return beside
+    return os.path.join(ROOT, "build", "tests", "spec", "spec_runner")
+
+
+RUNNER = _runner()
 
 # Newer text-format abbreviations that wabt 1.0.32 rejects (see the README).
 WAST2JSON_CANNOT_CONVERT = {

@@ -36,6 +36,8 @@ static const struct {
     {"iversion", MS_I_VERSION, 0},
     {"noiversion", 0, MS_I_VERSION},
     {"nosymfollow", MS_NOSYMFOLLOW, 0},
+    {"acl", MS_POSIXACL, 0},
+    {"noacl", 0, MS_POSIXACL},
     {"symfollow", 0, MS_NOSYMFOLLOW},
 };
 
@@ -165,8 +167,44 @@ TEST(empty_option_rejected)
     const char *opts[] = {"ro", ""};
     CHECK_INT(parse(opts, 2, &o, &err), -1);
     CHECK(err != NULL);
-    if (err != NULL) CHECK_STR(err->msg, "mounts[0]: options[1]: empty mount option");
+    if (err != NULL)
+        CHECK_STR(err->msg, "mounts[0]: options[1]: empty mount option");
     werr_free(err);
+}
+
+/* Every option `weft features` advertises is understood (never passed on as
+ * filesystem data), plus the crun extensions. */
+TEST(advertised_options_all_known)
+{
+    static const char *const known[] = {
+        "acl",          "async",        "atime",          "bind",
+        "defaults",     "dev",          "diratime",       "dirsync",
+        "exec",         "iversion",     "lazytime",       "loud",
+        "mand",         "noacl",        "noatime",        "nodev",
+        "nodiratime",   "noexec",       "noiversion",     "nolazytime",
+        "nomand",       "norelatime",   "nostrictatime",  "nosuid",
+        "nosymfollow",  "private",      "ratime",         "rbind",
+        "rdev",         "rdiratime",    "relatime",       "remount",
+        "rexec",        "rnoatime",     "rnodev",         "rnodiratime",
+        "rnoexec",      "rnorelatime",  "rnostrictatime", "rnosuid",
+        "rnosymfollow", "ro",           "rprivate",       "rrelatime",
+        "rro",          "rrw",          "rshared",        "rslave",
+        "rstrictatime", "rsuid",        "rsymfollow",     "runbindable",
+        "rw",           "shared",       "silent",         "slave",
+        "strictatime",  "suid",         "symfollow",      "sync",
+        "tmpcopyup",    "unbindable",   "idmap",          "ridmap",
+        "copy-symlink", "src-nofollow", "dest-nofollow",
+    };
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+        mount_opts o;
+        weft_error *err = NULL;
+        const char *opts[] = {known[i]};
+        CHECK_INT(parse(opts, 1, &o, &err), 0);
+        if (o.data != NULL)
+            fprintf(stderr, "  %s became data\n", known[i]);
+        CHECK(o.data == NULL);
+        mount_opts_free(&o);
+    }
 }
 
 UNIT_MAIN()

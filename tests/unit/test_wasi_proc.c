@@ -261,6 +261,25 @@ TEST(sock_accept_on_listening_socket)
     unlink(addr.sun_path);
 }
 
+TEST(host_stdio_flags_restored)
+{
+    int p[2];
+    CHECK(pipe(p) == 0);
+    wasi_config cfg = {NULL, 0, NULL, 0, NULL, 0, p[0], p[1], 2};
+    wasi_ctx *ctx = NULL;
+    weft_error *err = NULL;
+    CHECK_INT(wasi_ctx_new(&cfg, &ctx, &err), 0);
+    CHECK_INT(CALL(wasi_fd_fdstat_set_flags, 0, WASI_FDFLAG_NONBLOCK), WASI_ESUCCESS);
+    CHECK_INT(CALL(wasi_fd_fdstat_set_flags, 1, WASI_FDFLAG_NONBLOCK), WASI_ESUCCESS);
+    CHECK(fcntl(p[0], F_GETFL) & O_NONBLOCK); /* shared with the host's descriptor */
+    CHECK_INT(CALL(wasi_fd_close, 1), WASI_ESUCCESS);
+    CHECK(!(fcntl(p[1], F_GETFL) & O_NONBLOCK)); /* put back on close */
+    wasi_ctx_free(ctx);
+    CHECK(!(fcntl(p[0], F_GETFL) & O_NONBLOCK)); /* and when the context ends */
+    close(p[0]);
+    close(p[1]);
+}
+
 TEST(closed_stdio_keeps_numbering)
 {
     tw_plant();

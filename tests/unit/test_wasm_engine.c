@@ -84,7 +84,8 @@ static void put_section(struct buf *b, uint8_t id, const struct buf *content)
     put(b, content->p, content->n);
 }
 
-/* A module of `nfuncs` functions of type [] -> [], all with `body`. */
+/* A module of `nfuncs` functions of type [] -> [], all with `body`; the
+ * first is exported as "f0". */
 static struct buf module_with(uint32_t nfuncs, const struct buf *body)
 {
     struct buf m = {0}, sec = {0};
@@ -96,6 +97,13 @@ static struct buf module_with(uint32_t nfuncs, const struct buf *body)
     for (uint32_t i = 0; i < nfuncs; i++)
         put_u8(&sec, 0);
     put_section(&m, 3, &sec);
+    sec.n = 0;
+    put(&sec,
+        "\x01\x02"
+        "f0"
+        "\x00\x00",
+        6);
+    put_section(&m, 7, &sec);
     sec.n = 0;
     put_leb(&sec, nfuncs);
     for (uint32_t i = 0; i < nfuncs; i++) {
@@ -194,6 +202,28 @@ TEST(deferred_locals_stay_linear)
     CHECK_INT(load(mod.p, mod.n, &m, &err), 0);
     if (err)
         fprintf(stderr, "%s\n", err->msg);
+    wf_module_free(m);
+    free(mod.p);
+    free(body.p);
+}
+
+TEST(fuel_ends_an_endless_loop)
+{
+    struct buf body = {0};
+    put(&body, "\x00\x03\x40\x0c\x00\x0b\x0b", 7); /* loop br 0 end */
+    struct buf mod = module_with(1, &body);
+    weft_error *err = NULL;
+    wf_module *m = NULL;
+    wf_instance *inst = NULL;
+    wf_config cfg = {.max_fuel = 100000};
+    wf_store *s = wf_store_new(&cfg);
+    CHECK_INT(load(mod.p, mod.n, &m, &err), 0);
+    CHECK_INT(wf_instantiate(s, m, NULL, &inst, &err), 0);
+    CHECK_INT(wf_invoke(inst, "f0", NULL, 0, NULL, NULL, &err), -1);
+    CHECK_INT(err->kind, WF_ERR_LIMIT);
+    CHECK(strstr(err->msg, "fuel exhausted") != NULL);
+    werr_free(err);
+    wf_store_free(s);
     wf_module_free(m);
     free(mod.p);
     free(body.p);
@@ -395,6 +425,16 @@ TEST(unlinkable)
     wf_instance *inst = NULL;
     CHECK_INT(wf_module_load(test_mod, sizeof test_mod, "t.wasm", &m, &err), 0);
     CHECK_INT(wf_module_import_count(m), 3);
+    wf_valtype p[4], r[4];
+    size_t np = 9, nr = 9;
+    CHECK_INT(wf_module_import_func_type(m, 1, p, &np, r, &nr, 4, &err), 0);
+    CHECK_INT(np, 1);
+    CHECK_INT(nr, 1);
+    CHECK_INT(p[0], WF_I32);
+    uint32_t min, max;
+    CHECK_INT(wf_module_import_limits(m, 0, &min, &max, NULL, &err), -1);
+    CHECK(strstr(err->msg, "neither a table nor a memory") != NULL);
+    werr_free(err), err = NULL;
     size_t len = 0;
     CHECK(wf_module_custom_section(m, "name", &len) != NULL);
     CHECK(len > 0);

@@ -193,6 +193,10 @@ TEST(error_positions)
     CHECK(strstr(errmsg, "multiple start") != NULL);
     CHECK_INT(wat("(func i32.const 1x)"), -1);
     CHECK_INT(wat("(func $x\"a\")"), -1);
+    CHECK_INT(wat("(func\n  {)"), -1);
+    CHECK_STR(errmsg, "t.wat:2:3: unexpected character '{'");
+    CHECK_INT(wat("(func \x01)"), -1);
+    CHECK_STR(errmsg, "t.wat:1:7: unexpected character (byte 0x01)");
 }
 
 TEST(comments)

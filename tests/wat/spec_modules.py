@@ -86,11 +86,12 @@ def convert(wast, outdir):
     return json.load(open(j))["commands"]
 
 
-def cases(wast, outdir):
+def cases(wast, outdir, cmds=None):
     """Yield (kind, line, module_text_or_None, path) for each module command:
     kind "text" (wabt made a .wasm of a text module: compare), "malformed"
     (a text module wabt's own text parser rejects: we must reject it)."""
-    cmds = convert(wast, outdir)
+    if cmds is None:
+        cmds = convert(wast, outdir)
     if cmds is None:
         return
     text = open(wast, encoding="utf-8", errors="surrogateescape").read()
@@ -118,18 +119,20 @@ def cases(wast, outdir):
             yield ("text", c["line"], src, path)
 
 
-def run_file(wat2bin, wast, outdir):
+def run_file(wat2bin, wast, outdir, cmds=None):
     """Compare every module of one .wast. Returns (compared, identical,
-    failures) where failures lists (line, message)."""
-    compared = identical = 0
+    malformed, failures): malformed counts the text modules wabt rejects that
+    we were checked to reject too; failures lists (line, message)."""
+    compared = identical = malformed = 0
     failures = []
-    for kind, line, src, path in cases(wast, outdir):
+    for kind, line, src, path in cases(wast, outdir, cmds):
         out = path + ".ours"
         if kind == "lost":
             failures.append((line, "could not find the module text"))
             continue
         if kind == "malformed":
             r = subprocess.run([wat2bin, path, out], capture_output=True)
+            malformed += 1
             if r.returncode == 0:
                 failures.append((line, "accepted a malformed text module"))
             continue
@@ -147,23 +150,26 @@ def run_file(wat2bin, wast, outdir):
             identical += 1
         else:
             failures.append((line, "binary differs from wabt's"))
-    return compared, identical, failures
+    return compared, identical, malformed, failures
 
 
 def main():
     wat2bin = sys.argv[1]
     import tempfile
 
-    tot_c = tot_i = 0
+    tot_c = tot_i = tot_m = tot_f = 0
     with tempfile.TemporaryDirectory() as tmp:
         for wast in spec_files():
             name = os.path.basename(wast)
-            c, i, fails = run_file(wat2bin, wast, os.path.join(tmp, name))
+            c, i, m, fails = run_file(wat2bin, wast, os.path.join(tmp, name))
             tot_c += c
             tot_i += i
+            tot_m += m
+            tot_f += len(fails)
             for line, msg in fails:
                 print(f"{name}:{line}: {msg}")
-    print(f"modules compared: {tot_c}, byte-identical: {tot_i}")
+    print(f"modules compared: {tot_c}, byte-identical: {tot_i}; "
+          f"malformed text modules checked: {tot_m}; failures: {tot_f}")
 
 
 if __name__ == "__main__":

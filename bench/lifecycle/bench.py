@@ -1,0 +1,181 @@
+#!/usr/bin/python3
+"""Lifecycle benchmark: weft against crun and runc, side by side, in one run.
+
+  * N sequential `RUNTIME run` of /bin/true (busybox) each, rounds interleaved
+    (weft, crun, runc, weft, ...) so drift on a busy machine hits all alike;
+  * the peak memory of one `run` (the cgroup's max_usage_in_bytes);
+  * the smallest memory.limit of a parent cgroup under which `run` still
+    succeeds (binary search, cgroup v1 memory controller).
+
+Ratios are printed against crun. Nothing is asserted: this is a benchmark.
+crun 1.8 refuses to start containers while any controller sits in the
+cgroup2 hierarchy ("cgroups in hybrid mode not supported"): with --crun-fix
+(default) the bench mounts hugetlb as a v1 hierarchy for its duration and
+unmounts it afterwards. weft needs no such change.
+"""
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+
+def make_bundle(d, weft):
+    rootfs = os.path.join(d, "rootfs")
+    for sub in ("bin", "proc", "dev", "sys", "tmp"):
+        os.makedirs(os.path.join(rootfs, sub), exist_ok=True)
+    shutil.copy("/bin/busybox", os.path.join(rootfs, "bin", "busybox"))
+    os.symlink("busybox", os.path.join(rootfs, "bin", "true"))
+    subprocess.run([weft, "spec"], cwd=d, check=True)
+    cfg = json.load(open(os.path.join(d, "config.json")))
+    cfg["ociVersion"] = "1.0.2"  # crun 1.8 refuses 1.2
+    cfg["process"]["args"] = ["/bin/true"]
+    cfg["process"]["terminal"] = False
+    json.dump(cfg, open(os.path.join(d, "config.json"), "w"))
+
+
+def run_once(rt, bundle, state, cid, cgroup_procs=None):
+    """One `run`; returns (seconds, max RSS in KiB of the runtime's processes)."""
+    t = time.perf_counter()
+    def enter():
+        if cgroup_procs:
+            with open(cgroup_procs, "w") as f:
+                f.write("0")
+    p = subprocess.Popen([rt, "--root", state, "run", "--bundle", bundle, cid],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         preexec_fn=enter if cgroup_procs else None)
+    _, status, usage = os.wait4(p.pid, 0)
+    dt = time.perf_counter() - t
+    err = p.stderr.read().decode(errors="replace")
+    p.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{rt} run failed: {err.strip()}")
+    return dt, usage.ru_maxrss
+
+
+def peak_memory(rt, bundle, state, cid):
+    """Peak memory charged to a fresh memory cgroup during one `run`: the
+    runtime's processes, the container's init and its workload."""
+    base = "/sys/fs/cgroup/memory"
+    if not os.path.isdir(base):
+        return None
+    cg = os.path.join(base, f"weft-peak-{os.getpid()}-{os.path.basename(rt)}")
+    os.mkdir(cg)
+    try:
+        run_once(rt, bundle, state, cid, os.path.join(cg, "cgroup.procs"))
+        return int(open(os.path.join(cg, "memory.max_usage_in_bytes")).read())
+    finally:
+        remove_cgroup(cg)
+
+
+def remove_cgroup(cg):
+    # depth first: runtimes may leave empty cgroups below the parent
+    for _ in range(50):
+        for top, dirs, _files in os.walk(cg, topdown=False):
+            try:
+                os.rmdir(top)
+            except OSError:
+                pass
+        if not os.path.exists(cg):
+            break
+        time.sleep(0.1)
+
+
+def min_memory_limit(rt, bundle, state, cid):
+    """Smallest memory.limit_in_bytes (256 KiB steps) under which run succeeds."""
+    base = "/sys/fs/cgroup/memory"
+    if not os.path.isdir(base):
+        return None
+    cg = os.path.join(base, f"weft-bench-{os.getpid()}-{os.path.basename(rt)}")
+    os.mkdir(cg)
+    try:
+        lo, hi = 256 << 10, 64 << 20
+        def ok(limit):
+            with open(os.path.join(cg, "memory.limit_in_bytes"), "w") as f:
+                f.write(str(limit))
+            try:
+                run_once(rt, bundle, state, cid, os.path.join(cg, "cgroup.procs"))
+                return True
+            except RuntimeError:
+                subprocess.run([rt, "--root", state, "delete", "-f", cid],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                return False
+        if not ok(hi):
+            return None
+        while hi - lo > 256 << 10:
+            mid = (lo + hi) // 2 // (256 << 10) * (256 << 10)
+            if ok(mid):
+                hi = mid
+            else:
+                lo = mid
+        return hi
+    finally:
+        remove_cgroup(cg)
+
+
+def crun_fix():
+    """Move hugetlb out of cgroup2 for crun; returns an undo function."""
+    ctl = open("/sys/fs/cgroup/unified/cgroup.controllers").read().split() \
+        if os.path.exists("/sys/fs/cgroup/unified/cgroup.controllers") else []
+    if "hugetlb" not in ctl:
+        return lambda: None
+    mnt = "/sys/fs/cgroup/hugetlb"
+    os.makedirs(mnt, exist_ok=True)
+    subprocess.run(["mount", "-t", "cgroup", "-o", "hugetlb", "hugetlb", mnt], check=True)
+    return lambda: subprocess.run(["umount", mnt], check=False)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("-n", type=int, default=100, help="runs per runtime (default 100)")
+    ap.add_argument("--weft", default=os.path.join(ROOT, "build", "weft"))
+    ap.add_argument("--no-crun-fix", action="store_true")
+    ap.add_argument("--no-memory", action="store_true", help="skip the memory-limit search")
+    args = ap.parse_args()
+
+    runtimes = {"weft": os.path.realpath(args.weft)}
+    for name in ("crun", "runc"):
+        path = shutil.which(name)
+        if path:
+            runtimes[name] = path
+    undo = (lambda: None) if args.no_crun_fix else crun_fix()
+    work = tempfile.mkdtemp(prefix="weft-bench-")
+    try:
+        bundle = os.path.join(work, "bundle")
+        os.mkdir(bundle)
+        make_bundle(bundle, runtimes["weft"])
+        times = {k: [] for k in runtimes}
+        for i in range(args.n):
+            for name, rt in runtimes.items():
+                dt, _ = run_once(rt, bundle, os.path.join(work, "state-" + name), f"b{i}")
+                times[name].append(dt)
+        mem, peak = {}, {}
+        if not args.no_memory:
+            for name, rt in runtimes.items():
+                peak[name] = peak_memory(rt, bundle, os.path.join(work, "state-" + name), "pk")
+                mem[name] = min_memory_limit(rt, bundle, os.path.join(work, "state-" + name),
+                                             "mem")
+    finally:
+        undo()
+        shutil.rmtree(work, ignore_errors=True)
+
+    ref = sum(times.get("crun", times["weft"]))
+    print(f"{'runtime':8} {'runs':>5} {'total s':>9} {'ms/run':>8} {'vs crun':>8}"
+          f" {'peak memory':>12} {'min memory.limit':>17}")
+    for name in runtimes:
+        total = sum(times[name])
+        m = mem.get(name)
+        print(f"{name:8} {args.n:5} {total:9.3f} {1000 * total / args.n:8.2f}"
+              f" {total / ref:8.2f} {(str(peak[name] >> 10) + ' KiB') if peak.get(name) else 'n/a':>12} "
+              f"{(str(m >> 10) + ' KiB') if m else 'n/a':>17}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+#include "wasm/module_file.h"
+#include "util/cleanup.h"
+#include "util/xalloc.h"
+#include "wasm/wat.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_MODULE_FILE (1u << 30)
+
+enum wasm_content wasm_content_of(const uint8_t *b, size_t len)
+{
+    if (len >= 8 && memcmp(b, "\0asm", 4) == 0) {
+        /* version 1 is a core module; the component model uses a different
+         * version and a non-zero layer in bytes 6-7 */
+        if (b[4] == 1 && b[5] == 0 && b[6] == 0 && b[7] == 0)
+            return WASM_CONTENT_MODULE;
+        return WASM_CONTENT_COMPONENT;
+    }
+    if (len >= 4 && memcmp(b, "\0asm", 4) == 0)
+        return WASM_CONTENT_MODULE; /* truncated: let the decoder say what's wrong */
+    if ((len >= 4 && memcmp(b, "\177ELF", 4) == 0) || (len >= 2 && b[0] == '#' && b[1] == '!'))
+        return WASM_CONTENT_NATIVE;
+    return WASM_CONTENT_OTHER;
+}
+
+int wasm_read_file(const char *path, uint8_t **out, size_t *len, weft_error **err)
+{
+    cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return werr_sys(err, "open %s", path);
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return werr_sys(err, "stat %s", path);
+    if (S_ISDIR(st.st_mode))
+        return werr_set(err, EISDIR, "read %s", path);
+    if ((uint64_t)st.st_size > MAX_MODULE_FILE)
+        return werr_set(err, EFBIG, "read %s", path);
+    size_t cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096, n = 0;
+    cleanup_free uint8_t *buf = xmalloc(cap);
+    for (;;) {
+        if (n == cap) {
+            if (cap >= MAX_MODULE_FILE)
+                return werr_set(err, EFBIG, "read %s", path);
+            buf = xrealloc(buf, cap *= 2);
+        }
+        ssize_t r = read(fd, buf + n, cap - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return werr_sys(err, "read %s", path);
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    *out = steal_ptr(buf);
+    *len = n;
+    return 0;
+}
+
+int wasm_module_from_bytes(const uint8_t *bytes, size_t len, const char *origin, wf_module **out,
+                           weft_error **err)
+{
+    switch (wasm_content_of(bytes, len)) {
+    case WASM_CONTENT_MODULE:
+        return wf_module_load(bytes, len, origin, out, err);
+    case WASM_CONTENT_COMPONENT:
+        werr_set(err, 0, "%s: a WebAssembly component: components are not supported yet", origin);
+        return werr_kind(err, WF_ERR_MALFORMED);
+    case WASM_CONTENT_NATIVE:
+        werr_set(err, 0, "%s: a native executable, not a WebAssembly module", origin);
+        return werr_kind(err, WF_ERR_MALFORMED);
+    default:
+        break;
+    }
+    cleanup_free uint8_t *bin = NULL;
+    size_t bin_len = 0;
+    if (wat_to_wasm((const char *)bytes, len, origin, &bin, &bin_len, err) < 0)
+        return -1;
+    return wf_module_load(bin, bin_len, origin, out, err);
+}
+
+int wasm_module_load_file(const char *path, wf_module **out, weft_error **err)
+{
+    cleanup_free uint8_t *bytes = NULL;
+    size_t len = 0;
+    if (wasm_read_file(path, &bytes, &len, err) < 0)
+        return -1;
+    return wasm_module_from_bytes(bytes, len, path, out, err);
+}

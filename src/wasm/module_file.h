@@ -1,0 +1,30 @@
+/* Modules from files: binary (`\0asm`) or WebAssembly text, told apart by
+ * content, never by name. Shared by `weft wasm` and the container handler. */
+#ifndef WEFT_WASM_MODULE_FILE_H
+#define WEFT_WASM_MODULE_FILE_H
+
+#include "util/error.h"
+#include "wasm/wasm.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum wasm_content {
+    WASM_CONTENT_MODULE,    /* \0asm, version 1 */
+    WASM_CONTENT_COMPONENT, /* \0asm with the component-model layer */
+    WASM_CONTENT_NATIVE,    /* ELF or a #! script */
+    WASM_CONTENT_OTHER,     /* anything else: maybe WAT text */
+};
+
+enum wasm_content wasm_content_of(const uint8_t *bytes, size_t len);
+
+/* Read a whole file (at most 1 GiB). */
+int wasm_read_file(const char *path, uint8_t **out, size_t *len, weft_error **err);
+
+/* Decode (and validate) a module from bytes that are binary or text. A
+ * component is refused with "components are not supported yet". */
+int wasm_module_from_bytes(const uint8_t *bytes, size_t len, const char *origin, wf_module **out,
+                           weft_error **err);
+int wasm_module_load_file(const char *path, wf_module **out, weft_error **err);
+
+#endif

@@ -1,0 +1,151 @@
+"""Bad input: one clear line naming the file, field or id, a non-zero exit,
+and nothing left behind (state directory, cgroup, mounts, processes)."""
+import os
+
+import pytest
+
+from weft_testlib import cgroup_dirs, mounts_containing
+
+
+def assert_nothing_left(weft, cid):
+    assert weft.ids() == []
+    assert cgroup_dirs(cid) == []
+    assert mounts_containing(cid) == []
+
+
+def one_line(stderr):
+    lines = [l for l in stderr.splitlines() if l.strip()]
+    assert len(lines) == 1, stderr
+    return lines[0]
+
+
+def test_missing_bundle(weft, cid, tmp_path):
+    r = weft("create", "--bundle", str(tmp_path / "nope"), cid)
+    assert r.returncode != 0
+    assert "nope" in one_line(r.stderr)
+    assert_nothing_left(weft, cid)
+
+
+def test_malformed_config(weft, make_bundle, cid):
+    b = make_bundle()
+    with open(os.path.join(b.path, "config.json"), "w") as f:
+        f.write('{"ociVersion": "1.2.0", "process": {')
+    r = weft("create", "--bundle", b.path, cid)
+    assert r.returncode != 0
+    line = one_line(r.stderr)
+    assert "config.json" in line and "line" in line
+    assert_nothing_left(weft, cid)
+
+
+@pytest.mark.parametrize("mutate,needle", [
+    (lambda c: c["process"].update(args=[]), "process.args"),
+    (lambda c: c["process"].update(cwd="relative"), "process.cwd"),
+    (lambda c: c["linux"]["namespaces"].append({"type": "foo"}), "linux.namespaces[5].type"),
+    (lambda c: c["process"].update(rlimits=[{"type": "RLIMIT_FOO", "soft": 1, "hard": 1}]),
+     "process.rlimits[0].type"),
+    (lambda c: c.pop("root"), "root"),
+])
+def test_invalid_config_names_the_field(weft, make_bundle, cid, mutate, needle):
+    b = make_bundle()
+    mutate(b.config)
+    b.write()
+    r = weft("create", "--bundle", b.path, cid)
+    assert r.returncode != 0
+    assert needle in one_line(r.stderr)
+    assert_nothing_left(weft, cid)
+
+
+def test_missing_entrypoint_is_127(weft, make_bundle, cid):
+    b = make_bundle(["/bin/nope"])
+    r = weft("run", "--bundle", b.path, cid)
+    assert r.returncode == 127
+    assert one_line(r.stderr) == "weft: exec: /bin/nope: No such file or directory"
+    assert_nothing_left(weft, cid)
+
+
+def test_missing_entrypoint_on_create(weft, make_bundle, cid):
+    b = make_bundle(["nope-in-path"])
+    r = weft("create", "--bundle", b.path, cid)
+    assert r.returncode == 127
+    assert "exec: nope-in-path: No such file or directory" in r.stderr
+    assert_nothing_left(weft, cid)
+
+
+def test_not_executable_is_126(weft, make_bundle, cid):
+    b = make_bundle(["/etc/passwd"])
+    r = weft("run", "--bundle", b.path, cid)
+    assert r.returncode == 126
+    assert_nothing_left(weft, cid)
+
+
+def test_unknown_container(weft, cid):
+    for verb in (["state"], ["start"], ["kill"], ["delete"], ["pause"], ["exec", "--", "x"]):
+        args = verb[:1] + [cid] + verb[1:] if verb[0] == "exec" else verb + [cid]
+        r = weft(*args)
+        assert r.returncode != 0, verb
+        assert "does not exist" in r.stderr, (verb, r.stderr)
+
+
+def test_delete_force_of_a_missing_container_succeeds(weft, cid):
+    # as runc: containerd's shim cleans up with delete --force after failures
+    assert weft("delete", "--force", cid).returncode == 0
+    assert weft("delete", cid).returncode != 0
+
+
+def test_duplicate_id_leaves_the_first_alone(weft, make_bundle, cid):
+    b = make_bundle(["sleep", "100"])
+    weft("create", "--bundle", b.path, cid, check=True)
+    before = weft.state(cid)
+    r = weft("create", "--bundle", b.path, cid)
+    assert r.returncode != 0
+    assert "already exists" in one_line(r.stderr)
+    assert weft.state(cid) == before
+
+
+def test_invalid_id(weft, make_bundle):
+    b = make_bundle()
+    for bad in ("../x", "a/b", ".hidden", ""):
+        r = weft("create", "--bundle", b.path, bad)
+        assert r.returncode != 0
+    assert weft.ids() == []
+
+
+def test_bad_flags(weft):
+    r = weft("create", "--no-such-flag", "x")
+    assert r.returncode == 2 and "no-such-flag" in r.stderr
+    r = weft("nosuchverb")
+    assert r.returncode != 0 and "unknown command" in r.stderr
+    r = weft("list", glob=("--log-format", "xml"))
+    assert r.returncode != 0 and "log-format" in r.stderr
+
+
+def test_unknown_signal(weft, make_bundle, cid):
+    b = make_bundle(["sleep", "100"])
+    weft("run", "-d", "--bundle", b.path, cid, check=True)
+    r = weft("kill", cid, "SIGWHATEVER")
+    assert r.returncode != 0
+    assert one_line(r.stderr) == "weft: unknown signal 'SIGWHATEVER'"
+    assert weft.state(cid)["status"] == "running"
+
+
+def test_json_log_format(weft, make_bundle, cid, tmp_path):
+    log = tmp_path / "log.json"
+    b = make_bundle(["/bin/nope"])
+    r = weft("create", "--bundle", b.path, cid,
+             glob=("--log", str(log), "--log-format", "json"))
+    assert r.returncode == 127
+    import json
+    entries = [json.loads(l) for l in log.read_text().splitlines()]
+    assert entries[-1]["level"] == "error"
+    assert "exec: /bin/nope" in entries[-1]["msg"]
+    assert "time" in entries[-1]
+
+
+def test_help_matches_verbs(weft_bin):
+    import subprocess
+    out = subprocess.run([weft_bin, "--help"], capture_output=True, text=True).stdout
+    for verb in ("create", "start", "run", "state", "kill", "delete", "list", "exec", "ps",
+                 "pause", "resume", "update", "spec", "features", "wasm"):
+        assert f"  {verb} " in out
+        h = subprocess.run([weft_bin, verb, "--help"], capture_output=True, text=True)
+        assert h.returncode == 0 and "usage: weft" in h.stdout, verb

@@ -1,0 +1,223 @@
+"""The lifecycle: create leaves the process waiting, start releases it,
+state reports each status, kill and delete behave as the runtime-spec says."""
+import json
+import os
+import subprocess
+import time
+
+from weft_testlib import cgroup_dirs
+
+
+def wait_status(weft, cid, want, timeout=10):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if weft.state(cid)["status"] == want:
+            return True
+        time.sleep(0.05)
+    return weft.state(cid)["status"] == want
+
+
+def test_run_foreground_output_and_status(weft, make_bundle, cid):
+    b = make_bundle(["sh", "-c", "echo hello; echo oops >&2; exit 7"])
+    r = weft("run", "--bundle", b.path, cid)
+    assert r.stdout == "hello\n"
+    assert "oops" in r.stderr
+    assert r.returncode == 7
+    assert weft.ids() == [], "run without --keep deletes the container"
+
+
+def test_run_killed_by_signal_reports_128_plus_n(weft, make_bundle, cid):
+    # pid 1 ignores signals sent from inside its namespace: kill from outside
+    b = make_bundle(["sleep", "100"])
+    p = subprocess.Popen(weft.cmd("run", "--bundle", b.path, cid))
+    deadline = time.time() + 10
+    while time.time() < deadline and weft("state", cid).returncode != 0:
+        time.sleep(0.05)
+    assert wait_status(weft, cid, "running")
+    weft("kill", cid, "KILL", check=True)
+    assert p.wait(timeout=30) == 128 + 9
+    assert weft.ids() == []
+
+
+def test_create_start_state_kill_delete(weft, make_bundle, cid, tmp_path):
+    pidfile = tmp_path / "pid"
+    b = make_bundle(["sleep", "100"])
+    weft("create", "--bundle", b.path, "--pid-file", str(pidfile), cid, check=True)
+    st = weft.state(cid)
+    assert st["status"] == "created"
+    assert st["id"] == cid
+    assert st["ociVersion"].startswith("1.")
+    assert st["bundle"] == os.path.realpath(b.path)
+    assert st["pid"] > 0
+    assert int(pidfile.read_text()) == st["pid"]
+    # the process exists but has not run the user's program yet
+    with open(f"/proc/{st['pid']}/cmdline", "rb") as f:
+        assert b"sleep" not in f.read()
+
+    weft("start", cid, check=True)
+    assert wait_status(weft, cid, "running")
+    with open(f"/proc/{st['pid']}/cmdline", "rb") as f:
+        assert f.read().split(b"\0")[0] == b"sleep"
+
+    weft("kill", cid, "KILL", check=True)
+    assert wait_status(weft, cid, "stopped")
+    assert weft.state(cid)["pid"] == 0
+    weft("delete", cid, check=True)
+    assert weft.ids() == []
+    r = weft("state", cid)
+    assert r.returncode != 0 and "does not exist" in r.stderr
+
+
+def test_start_twice_fails(weft, make_bundle, cid):
+    b = make_bundle(["sleep", "100"])
+    weft("run", "-d", "--bundle", b.path, cid, check=True)
+    r = weft("start", cid)
+    assert r.returncode != 0
+    assert "not created" in r.stderr
+
+
+def test_delete_running_fails_and_changes_nothing(weft, make_bundle, cid):
+    b = make_bundle(["sleep", "100"])
+    weft("run", "-d", "--bundle", b.path, cid, check=True)
+    before = weft.state(cid)
+    r = weft("delete", cid)
+    assert r.returncode != 0
+    assert "not stopped" in r.stderr
+    after = weft.state(cid)
+    assert after == before
+    os.kill(before["pid"], 0)  # still alive
+
+
+def test_delete_created_fails_without_force(weft, make_bundle, cid):
+    b = make_bundle(["true"])
+    weft("create", "--bundle", b.path, cid, check=True)
+    r = weft("delete", cid)
+    assert r.returncode != 0
+    assert weft.state(cid)["status"] == "created"
+    weft("delete", "--force", cid, check=True)
+    assert weft.ids() == []
+
+
+def test_delete_force_kills_and_cleans_cgroup(weft, make_bundle, cid):
+    b = make_bundle(["sleep", "100"])
+    weft("run", "-d", "--bundle", b.path, cid, check=True)
+    pid = weft.state(cid)["pid"]
+    assert cgroup_dirs(cid), "the container has a cgroup"
+    weft("delete", "--force", cid, check=True)
+    assert not os.path.exists(f"/proc/{pid}/cmdline") or \
+        open(f"/proc/{pid}/stat").read().split()[2] == "Z"
+    assert cgroup_dirs(cid) == []
+    assert weft.ids() == []
+
+
+def test_kill_signal_names_and_numbers(weft, make_bundle, cid):
+    b = make_bundle(["sh", "-c", "trap 'echo got-usr1 > /tmp/sig' USR1; "
+                                 "while true; do sleep 0.05; done"])
+    weft("run", "-d", "--bundle", b.path, cid, check=True)
+    time.sleep(0.3)
+    weft("kill", cid, "SIGUSR1", check=True)
+    deadline = time.time() + 5
+    path = os.path.join(b.rootfs, "tmp", "sig")
+    while time.time() < deadline and not os.path.exists(path):
+        time.sleep(0.05)
+    assert open(path).read() == "got-usr1\n"
+    for bad in ("SIGNOPE", "99999", "-1"):
+        r = weft("kill", cid, bad)
+        assert r.returncode != 0
+        assert "signal" in r.stderr
+    weft("kill", cid, "9", check=True)
+    assert wait_status(weft, cid, "stopped")
+
+
+def test_kill_all(weft, make_bundle, cid):
+    b = make_bundle(["sh", "-c", "sleep 100 & sleep 100 & wait"])
+    weft("run", "-d", "--bundle", b.path, cid, check=True)
+    weft("kill", "--all", cid, "KILL", check=True)
+    assert wait_status(weft, cid, "stopped")
+
+
+def test_list_formats(weft, make_bundle, cid):
+    b = make_bundle(["sleep", "100"])
+    weft("create", "--bundle", b.path, cid, check=True)
+    r = weft("list", check=True)
+    lines = r.stdout.splitlines()
+    assert lines[0].split()[:3] == ["ID", "PID", "STATUS"]
+    assert lines[1].split()[0] == cid and lines[1].split()[2] == "created"
+    assert weft("list", "-q", check=True).stdout == cid + "\n"
+    js = json.loads(weft("list", "--format", "json", check=True).stdout)
+    assert js[0]["id"] == cid and js[0]["status"] == "created"
+    assert weft("list", "--format", "yaml").returncode != 0
+
+
+def test_pause_resume(weft, make_bundle, cid):
+    b = make_bundle(["sleep", "100"])
+    weft("run", "-d", "--bundle", b.path, cid, check=True)
+    weft("pause", cid, check=True)
+    assert weft.state(cid)["status"] == "paused"
+    assert weft("pause", cid).returncode != 0
+    weft("resume", cid, check=True)
+    assert weft.state(cid)["status"] == "running"
+    assert weft("resume", cid).returncode != 0
+
+
+def test_ps(weft, make_bundle, cid):
+    b = make_bundle(["sleep", "100"])
+    weft("run", "-d", "--bundle", b.path, cid, check=True)
+    pid = weft.state(cid)["pid"]
+    assert json.loads(weft("ps", "--format", "json", cid, check=True).stdout) == [pid]
+    table = weft("ps", cid, check=True).stdout.splitlines()
+    assert "PID" in table[0]
+    assert any(str(pid) in l and "sleep" in l for l in table[1:])
+
+
+def test_concurrent_containers(weft, make_bundle):
+    b = make_bundle(["true"])
+    procs = [subprocess.Popen(weft.cmd("run", "--bundle", b.path, f"c{i}"),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+             for i in range(8)]
+    for p in procs:
+        out, err = p.communicate(timeout=60)
+        assert p.returncode == 0, err
+    assert weft.ids() == []
+
+
+def test_config_without_process_can_be_created(weft, make_bundle, cid):
+    b = make_bundle()
+    del b.config["process"]
+    b.write()
+    weft("create", "--bundle", b.path, cid, check=True)
+    assert weft.state(cid)["status"] == "created"
+    r = weft("start", cid)
+    assert r.returncode != 0 and "no process" in r.stderr
+    assert weft.state(cid)["status"] == "created"
+    weft("delete", "--force", cid, check=True)
+    assert weft.ids() == []
+
+
+def _cgroup_file(pid, ctrl, name):
+    for line in open(f"/proc/{pid}/cgroup"):
+        _, ctrls, path = line.strip().split(":", 2)
+        if ctrl in ctrls.split(","):
+            return open(f"/sys/fs/cgroup/{ctrl}{path}/{name}").read().strip()
+    raise AssertionError(f"no {ctrl} cgroup for {pid}")
+
+
+def test_update_flags_and_resources_file(weft, make_bundle, cid, tmp_path):
+    b = make_bundle(["sleep", "100"])
+    weft("run", "-d", "--bundle", b.path, cid, check=True)
+    pid = weft.state(cid)["pid"]
+    weft("update", "--memory", "256m", "--pids-limit", "50", cid, check=True)
+    assert _cgroup_file(pid, "memory", "memory.limit_in_bytes") == str(256 << 20)
+    assert _cgroup_file(pid, "pids", "pids.max") == "50"
+    res = tmp_path / "res.json"
+    res.write_text('{"cpu": {"shares": 256}, "pids": {"limit": 70}}')
+    weft("update", "--resources", str(res), cid, check=True)
+    assert _cgroup_file(pid, "cpu", "cpu.shares") == "256"
+    assert _cgroup_file(pid, "pids", "pids.max") == "70"
+    weft("update", "-r", "-", cid, input='{"pids": {"limit": 80}}', check=True)
+    assert _cgroup_file(pid, "pids", "pids.max") == "80"
+    bad = weft("update", "--memory", "lots", cid)
+    assert bad.returncode != 0 and "--memory" in bad.stderr
+    res.write_text('{"pids": {"limit": "x"}}')
+    bad = weft("update", "--resources", str(res), cid)
+    assert bad.returncode != 0 and "pids.limit" in bad.stderr
