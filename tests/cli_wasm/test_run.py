@@ -193,6 +193,13 @@ def test_validate_bad_text(wasm, wat):
     assert len(r.err.strip().splitlines()) == 1, r.err
 
 
+def test_native_executable_is_refused(wasm, weft_bin):
+    for sub in ("validate", "run"):
+        r = wasm(sub, weft_bin)
+        assert r.code == 1, r
+        assert "native executable" in r.err, r.err
+
+
 def test_validate_missing_file(wasm, tmp_path):
     r = wasm("validate", tmp_path / "none.wasm")
     assert r.code == 1 and "none.wasm" in r.err, r
