@@ -122,6 +122,28 @@ def test_state_running_then_stopped(weft, make_bundle, cid, tmp_path):
     assert wait_status(weft, cid, "stopped")["status"] == "stopped"
 
 
+def test_state_paused_and_resumed(weft, make_bundle, cid):
+    # state.status may be "paused" (runc/crun extension the spec lists as a value).
+    b = make_bundle(("sleep", "30"))
+    create(weft, b, cid)
+    weft("start", cid, check=True)
+    weft("pause", cid, check=True)
+    assert weft.state(cid)["status"] == "paused"
+    # A paused container is not stopped: delete is refused.
+    assert weft("delete", cid).returncode != 0
+    weft("resume", cid, check=True)
+    assert weft.state(cid)["status"] == "running"
+
+
+def test_state_stopped_after_external_kill(weft, make_bundle, cid):
+    # The state reflects the process even when it died without the runtime.
+    b = make_bundle(("sleep", "30"))
+    create(weft, b, cid)
+    weft("start", cid, check=True)
+    os.kill(weft.state(cid)["pid"], signal.SIGKILL)
+    assert wait_status(weft, cid, "stopped")["status"] == "stopped"
+
+
 # --- Create ---------------------------------------------------------------------------
 
 
@@ -856,6 +878,80 @@ def test_cgroup_resources_applied(weft, make_bundle, cid):
     assert f"weft-conf-{cid}" in cgroup_file(pid, "memory", "")
 
 
+def cgroup_read(pid, controller, name):
+    with open(cgroup_file(pid, controller, name)) as f:
+        return f.read().strip()
+
+
+def v1_mounted(controller):
+    with open("/proc/self/mountinfo") as f:
+        return any(l.split(" - ")[1].startswith("cgroup ") and
+                   controller in l.split(" - ")[1].split()[2].split(",") for l in f)
+
+
+def create_with_resources(weft, make_bundle, cid, resources):
+    b = make_bundle(("sleep", "30"))
+    b.config["linux"]["cgroupsPath"] = f"/weft-conf-{cid}"
+    b.config["linux"]["resources"] = resources
+    b.write()
+    r = create_cmd(weft, b, cid)
+    assert r.returncode == 0, r.stderr
+    return weft.state(cid)["pid"]
+
+
+def test_cgroup_cpu(weft, make_bundle, cid):
+    # config-linux.md "CPU": shares, quota, period, cpus, mems.
+    pid = create_with_resources(weft, make_bundle, cid, {"cpu": {
+        "shares": 1024, "quota": 50000, "period": 100000, "cpus": "0", "mems": "0"}})
+    assert cgroup_read(pid, "cpu", "cpu.shares") == "1024"
+    assert cgroup_read(pid, "cpu", "cpu.cfs_quota_us") == "50000"
+    assert cgroup_read(pid, "cpu", "cpu.cfs_period_us") == "100000"
+    assert cgroup_read(pid, "cpuset", "cpuset.cpus") == "0"
+    assert cgroup_read(pid, "cpuset", "cpuset.mems") == "0"
+
+
+def test_cgroup_memory(weft, make_bundle, cid):
+    # config-linux.md "Memory": limit, reservation, swap, swappiness, disableOOMKiller.
+    memsw = os.path.exists("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes")
+    mem = {"limit": 128 << 20, "reservation": 64 << 20, "swappiness": 10,
+           "disableOOMKiller": True}
+    if memsw:
+        mem["swap"] = 256 << 20
+    pid = create_with_resources(weft, make_bundle, cid, {"memory": mem})
+    assert int(cgroup_read(pid, "memory", "memory.limit_in_bytes")) == 128 << 20
+    assert int(cgroup_read(pid, "memory", "memory.soft_limit_in_bytes")) == 64 << 20
+    if memsw:
+        assert int(cgroup_read(pid, "memory", "memory.memsw.limit_in_bytes")) == 256 << 20
+    assert cgroup_read(pid, "memory", "memory.swappiness") == "10"
+    assert "oom_kill_disable 1" in cgroup_read(pid, "memory", "memory.oom_control")
+
+
+@pytest.mark.skipif(not os.path.exists("/sys/fs/cgroup/blkio/blkio.weight"),
+                    reason="no blkio.weight here (no CFQ/BFQ scheduler)")
+def test_cgroup_blkio_weight(weft, make_bundle, cid):
+    pid = create_with_resources(weft, make_bundle, cid, {"blockIO": {"weight": 300}})
+    assert cgroup_read(pid, "blkio", "blkio.weight") == "300"
+
+
+@pytest.mark.skipif(not v1_mounted("net_cls"), reason="no net_cls hierarchy here")
+def test_cgroup_network(weft, make_bundle, cid):
+    pid = create_with_resources(weft, make_bundle, cid, {"network": {"classID": 0x100001}})
+    assert int(cgroup_read(pid, "net_cls", "net_cls.classid")) == 0x100001
+
+
+def test_cgroups_path_relative(weft, make_bundle, cid):
+    # A relative cgroupsPath is relative to the runtime's cgroup hierarchy.
+    b = make_bundle(("sleep", "30"))
+    b.config["linux"]["cgroupsPath"] = f"weft-conf-rel-{cid}/c"
+    b.config["linux"]["resources"] = {"pids": {"limit": 55}}
+    b.write()
+    r = create_cmd(weft, b, cid)
+    assert r.returncode == 0, r.stderr
+    pid = weft.state(cid)["pid"]
+    assert cgroup_read(pid, "pids", "pids.max") == "55"
+    assert f"weft-conf-rel-{cid}/c" in cgroup_file(pid, "pids", "")
+
+
 def test_devices_cgroup_denies_unlisted(weft, make_bundle, cid):
     # The default devices stay usable; a device node not allowed by the cgroup is not.
     b = make_bundle(sh("mknod /dev/sda1x b 8 1", "head -c1 /dev/sda1x >/dev/null 2>&1 "
@@ -883,6 +979,14 @@ def test_exec_joins_container(weft, make_bundle, cid):
     r = weft("exec", cid, "sh", "-c", "hostname; readlink /proc/1/exe")
     assert r.returncode == 0, r.stderr
     assert r.stdout.split()[0] == "weft-test"
+
+
+def test_exec_in_stopped_container_is_an_error(weft, make_bundle, cid):
+    b = make_bundle(("true",))
+    create(weft, b, cid)
+    weft("start", cid, check=True)
+    wait_status(weft, cid, "stopped")
+    assert weft("exec", cid, "true").returncode != 0
 
 
 @pytest.mark.skipif(not IS_WEFT, reason="--root layout and list output are weft's")
