@@ -255,6 +255,24 @@ def test_missing_executable_is_an_error(weft, make_bundle, cid):
             pytest.fail("start of a missing executable succeeded")
 
 
+def test_config_changes_after_create_have_no_effect(weft, make_bundle, cid, tmp_path):
+    # runtime.md: "Any updates to config.json after this step MUST NOT affect the
+    # container."
+    b = make_bundle(sh("echo $MARK > /mark"))
+    b.config["process"]["env"].append("MARK=original")
+    b.write()
+    create(weft, b, cid)
+    b.config["process"]["env"][-1] = "MARK=changed"
+    b.config["hooks"] = {"poststart": [hook("/bin/sh", f"touch {tmp_path}/hook-ran")]}
+    b.write()
+    weft("start", cid, check=True)
+    wait_status(weft, cid, "stopped")
+    weft("delete", cid, check=True)
+    with open(os.path.join(b.rootfs, "mark")) as f:
+        assert f.read() == "original\n"
+    assert not (tmp_path / "hook-ran").exists()
+
+
 # --- Start ----------------------------------------------------------------------------
 
 
@@ -546,6 +564,14 @@ def test_invalid_rlimit_type_is_an_error(weft, make_bundle, cid):
     assert weft.ids() == []
 
 
+def test_rlimit_soft_above_hard_is_an_error(weft, make_bundle, cid):
+    b = make_bundle()
+    b.config["process"]["rlimits"] = [{"type": "RLIMIT_NOFILE", "soft": 2048, "hard": 1024}]
+    b.write()
+    r = weft("run", "--bundle", b.path, cid)
+    assert r.returncode != 0
+
+
 def status_field(out, name):
     for line in out.splitlines():
         if line.startswith(name + ":"):
@@ -699,6 +725,39 @@ def test_namespace_path_of_wrong_type_is_an_error(weft, make_bundle, cid):
         {"type": "network", "path": "/proc/self/ns/uts"}]
     b.write()
     assert weft("run", "--bundle", b.path, cid).returncode != 0
+
+
+def test_namespace_path_not_a_namespace_is_an_error(weft, make_bundle, cid, tmp_path):
+    notns = tmp_path / "notns"
+    notns.write_text("")
+    b = make_bundle()
+    b.config["linux"]["namespaces"] = [
+        {"type": t} for t in ("pid", "ipc", "uts", "mount")] + [
+        {"type": "network", "path": str(notns)}]
+    b.write()
+    assert weft("run", "--bundle", b.path, cid).returncode != 0
+
+
+def test_delete_leaves_joined_namespace(weft, make_bundle, cid):
+    # runtime.md delete: only "the resources that were created during the create step"
+    # are removed; a namespace joined by path outlives the container.
+    holder = subprocess.Popen(["unshare", "--net", "sleep", "30"])
+    try:
+        time.sleep(0.3)
+        path = f"/proc/{holder.pid}/ns/net"
+        want = os.readlink(path)
+        b = make_bundle(("readlink", "/proc/self/ns/net"))
+        b.config["linux"]["namespaces"] = [
+            {"type": t} for t in ("pid", "ipc", "uts", "mount")] + [
+            {"type": "network", "path": path}]
+        b.write()
+        r = weft("run", "--bundle", b.path, cid)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.strip() == want
+        assert holder.poll() is None and os.readlink(path) == want
+    finally:
+        holder.kill()
+        holder.wait()
 
 
 def test_duplicate_namespace_is_an_error(weft, make_bundle, cid):
@@ -950,6 +1009,15 @@ def test_cgroups_path_relative(weft, make_bundle, cid):
     pid = weft.state(cid)["pid"]
     assert cgroup_read(pid, "pids", "pids.max") == "55"
     assert f"weft-conf-rel-{cid}/c" in cgroup_file(pid, "pids", "")
+
+
+def test_hugetlb_unsupported_page_size_is_an_error(weft, make_bundle, cid):
+    # A pageSize the kernel does not offer is an unsupported value: MUST be an error.
+    b = make_bundle(("sleep", "30"))
+    b.config["linux"]["resources"] = {"hugepageLimits": [{"pageSize": "3MB", "limit": 0}]}
+    b.write()
+    assert create_cmd(weft, b, cid).returncode != 0
+    assert weft("state", cid).returncode != 0
 
 
 def test_devices_cgroup_denies_unlisted(weft, make_bundle, cid):
