@@ -1082,6 +1082,44 @@ def test_stdio_is_passed(weft, make_bundle, cid):
     assert "err" in r.stderr
 
 
+def test_terminal_via_console_socket(weft, make_bundle, cid, tmp_path):
+    # config.md process.terminal: the process gets a pseudoterminal; with
+    # --console-socket the runtime sends its master over the unix socket.
+    import socket
+    sock_path = str(tmp_path / "console.sock")
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(sock_path)
+    srv.listen(1)
+    b = make_bundle(sh("tty; test -t 0 && echo stdin-is-tty"))
+    b.config["process"]["terminal"] = True
+    b.write()
+    srv.settimeout(20)
+    try:
+        r = create_cmd(weft, b, cid, "--console-socket", sock_path)
+        assert r.returncode == 0, r.stderr
+        conn, _ = srv.accept()
+        _, fds, _, _ = socket.recv_fds(conn, 1024, 1)
+        assert len(fds) == 1
+        master = fds[0]
+        weft("start", cid, check=True)
+        out = b""
+        end = time.time() + 10
+        while time.time() < end and b"stdin-is-tty" not in out:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        os.close(master)
+        conn.close()
+        assert b"/dev/pts/" in out or b"/dev/console" in out
+        assert b"stdin-is-tty" in out
+    finally:
+        srv.close()
+
+
 def test_foreground_run_reports_death_by_signal(weft, make_bundle, cid):
     # A container process killed by signal N: `run` exits 128+N (runc and crun do).
     b = make_bundle(("sleep", "30"))
