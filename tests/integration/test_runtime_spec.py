@@ -236,6 +236,57 @@ def test_invalid_oci_version_is_an_error(weft, make_bundle, cid, version):
     assert weft.ids() == []
 
 
+def _bad_ns(c):
+    c["linux"]["namespaces"].append({"type": "bogus"})
+
+
+def _bad_device(c):
+    c["linux"]["devices"] = [{"path": "/dev/x", "type": "x", "major": 1, "minor": 3}]
+
+
+def _bad_seccomp(c):
+    c["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_BOGUS"}
+
+
+def _bad_propagation(c):
+    c["linux"]["rootfsPropagation"] = "bogus"
+
+
+def _relative_cwd(c):
+    c["process"]["cwd"] = "tmp"
+
+
+def _relative_hook(c):
+    c["hooks"] = {"prestart": [{"path": "bin/true"}]}
+
+
+def _negative_uid(c):
+    c["process"]["user"]["uid"] = -1
+
+
+def _args_not_strings(c):
+    c["process"]["args"] = ["sh", 1]
+
+
+def _bad_oom_score(c):
+    c["process"]["oomScoreAdj"] = 5000
+
+
+@pytest.mark.parametrize("change", [_bad_ns, _bad_device, _bad_seccomp, _bad_propagation,
+                                    _relative_cwd, _relative_hook, _negative_uid,
+                                    _args_not_strings, _bad_oom_score],
+                         ids=lambda f: f.__name__.strip("_"))
+def test_invalid_value_is_an_error(weft, make_bundle, cid, change):
+    # config.md: "MUST generate an error when invalid or unsupported values are
+    # encountered"; nothing may be left behind.
+    b = make_bundle(("true",))
+    change(b.config)
+    b.write()
+    r = weft("run", "--bundle", b.path, cid)
+    assert r.returncode != 0
+    assert weft("state", cid).returncode != 0
+
+
 def test_missing_rootfs_is_an_error_and_leaves_nothing(weft, make_bundle, cid):
     b = make_bundle(root={"path": "no-such-rootfs"})
     assert create_cmd(weft, b, cid).returncode != 0
