@@ -1108,6 +1108,68 @@ def test_exec_in_stopped_container_is_an_error(weft, make_bundle, cid):
     assert weft("exec", cid, "true").returncode != 0
 
 
+def test_exec_process_file(weft, make_bundle, cid, tmp_path):
+    # An exec'd process described by a runtime-spec process object.
+    b = make_bundle(("sleep", "30"))
+    create(weft, b, cid)
+    weft("start", cid, check=True)
+    proc = {"args": ["sh", "-c", 'echo "$(id -u):$(id -g) $(pwd) $XY"'], "cwd": "/tmp",
+            "env": ["PATH=/bin:/usr/bin", "XY=exec-env"], "user": {"uid": 65534, "gid": 65534}}
+    pf = tmp_path / "process.json"
+    pf.write_text(json.dumps(proc))
+    r = weft("exec", "--process", str(pf), cid)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "65534:65534 /tmp exec-env"
+
+
+def test_seccomp_kill_action(weft, make_bundle, cid):
+    b = make_bundle(sh("mkdir /x"))
+    b.config["linux"]["seccomp"] = {
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_KILL"}],
+    }
+    b.write()
+    r = weft("run", "--bundle", b.path, cid)
+    assert r.returncode == 128 + signal.SIGSYS
+    assert not os.path.exists(os.path.join(b.rootfs, "x"))
+
+
+def test_seccomp_argument_filter(weft, make_bundle, cid):
+    # Only kill(_, 0) is refused (arg 1 == 0); kill(_, SIGCONT) passes.
+    b = make_bundle(sh("kill -CONT $$ && echo cont-ok", "kill -0 $$ 2>/dev/null || echo zero-refused"))
+    b.config["linux"]["seccomp"] = {
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "syscalls": [{"names": ["kill"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1,
+                      "args": [{"index": 1, "value": 0, "op": "SCMP_CMP_EQ"}]}],
+    }
+    b.write()
+    r = weft("run", "--bundle", b.path, cid)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["cont-ok", "zero-refused"]
+
+
+def test_kill_all_signals_every_process(weft, make_bundle, cid):
+    b = make_bundle(sh("sleep 30 & sleep 30 & wait"))
+    create(weft, b, cid)
+    weft("start", cid, check=True)
+    time.sleep(0.5)
+    r = weft("kill", "--all", cid, "KILL")
+    assert r.returncode == 0, r.stderr
+    assert wait_status(weft, cid, "stopped")["status"] == "stopped"
+
+
+def test_root_path_absolute_outside_bundle(weft, make_bundle, cid, tmp_path):
+    b = make_bundle(("cat", "/where"))
+    elsewhere = tmp_path / "elsewhere"
+    os.rename(b.rootfs, elsewhere)
+    (elsewhere / "where").write_text("elsewhere\n")
+    b.config["root"] = {"path": str(elsewhere)}
+    b.write()
+    r = weft("run", "--bundle", b.path, cid)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "elsewhere\n"
+
+
 @pytest.mark.skipif(not IS_WEFT, reason="--root layout and list output are weft's")
 def test_list_shows_containers(weft, make_bundle, cid):
     b = make_bundle(("sleep", "30"))
