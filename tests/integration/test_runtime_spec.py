@@ -293,6 +293,19 @@ def test_missing_rootfs_is_an_error_and_leaves_nothing(weft, make_bundle, cid):
     assert weft.ids() == []
 
 
+def test_failed_create_leaves_no_cgroup_or_state(weft, make_bundle, cid):
+    # A create that fails half-way (a mount that cannot be made) undoes what it made.
+    from conftest import cgroup_dirs
+    b = make_bundle(("true",))
+    b.config["linux"]["cgroupsPath"] = f"/weft-conf-{cid}"
+    b.config["mounts"].append({"destination": "/x", "type": "bind",
+                               "source": "/does/not/exist", "options": ["bind"]})
+    b.write()
+    assert create_cmd(weft, b, cid).returncode != 0
+    assert weft("state", cid).returncode != 0
+    assert cgroup_dirs(f"weft-conf-{cid}") == []
+
+
 def test_missing_executable_is_an_error(weft, make_bundle, cid):
     # runtime.md: if the process cannot be run, the runtime MUST generate an error
     # (at create or start: either is allowed). Nothing may stay running.
@@ -906,6 +919,32 @@ def test_masked_paths(weft, make_bundle, cid):
     r = weft("run", "--bundle", b.path, cid)
     assert r.returncode == 0, r.stderr
     assert [int(x) for x in r.stdout.split()] == [0, 0, 0, 0]
+
+
+def test_default_mount_options_applied(weft, make_bundle, cid):
+    # config.md mounts[].options: each flag of the bundle's mounts is in effect.
+    r = run_fg(weft, make_bundle, cid, "cat /proc/self/mounts")
+    assert r.returncode == 0, r.stderr
+    mounts = {l.split()[1]: l.split() for l in r.stdout.splitlines()}
+    opts = {k: set(v[3].split(",")) for k, v in mounts.items()}
+    assert mounts["/dev"][2] == "tmpfs" and {"nosuid"} <= opts["/dev"]
+    assert mounts["/dev/pts"][2] == "devpts"
+    assert {"nosuid", "noexec", "ptmxmode=666", "mode=620"} <= opts["/dev/pts"]
+    assert mounts["/dev/shm"][2] == "tmpfs" and {"nosuid", "noexec", "nodev"} <= opts["/dev/shm"]
+    assert mounts["/dev/mqueue"][2] == "mqueue" and {"nosuid", "noexec", "nodev"} <= opts["/dev/mqueue"]
+    assert mounts["/sys"][2] == "sysfs" and {"ro", "nosuid", "noexec", "nodev"} <= opts["/sys"]
+
+
+def test_masked_file_is_dev_null(weft, make_bundle, cid):
+    # runc/crun (and runtimetest) expect a masked file to read as /dev/null.
+    b = make_bundle(sh("stat -c '%t %T' /proc/timer_list 2>/dev/null || echo absent",
+                       "cat /proc/timer_list 2>/dev/null | wc -c"))
+    r = weft("run", "--bundle", b.path, cid)
+    assert r.returncode == 0, r.stderr
+    first, count = r.stdout.split("\n")[:2]
+    if first != "absent":
+        assert first.split() == ["1", "3"]
+    assert count.strip() == "0"
 
 
 def test_masked_path_missing_is_ignored(weft, make_bundle, cid):
