@@ -63,8 +63,9 @@ install_packages() {
 runtime_wrap() {
     local rt=$1
     shift
-    if [[ $(basename "$rt") == crun* ]] &&
-        grep -q . /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null; then
+    # Also when cgroup2 holds no controller: crun then makes hugetlb/<id>
+    # directories (with a plain cgroup.procs file) in the host's tmpfs.
+    if [[ $(basename "$rt") == crun* ]] && mountpoint -q /sys/fs/cgroup/unified; then
         # A fresh tmpfs at /sys/fs/cgroup holding only the v1 hierarchies: crun then
         # sees no cgroup2, and the directories it makes for controllers that have
         # no v1 mount (hugetlb here) stay in that private tmpfs, not on the host's.
