@@ -130,9 +130,23 @@ def crun_fix():
     if "hugetlb" not in ctl:
         return lambda: None
     mnt = "/sys/fs/cgroup/hugetlb"
+    made = not os.path.exists(mnt)
     os.makedirs(mnt, exist_ok=True)
     subprocess.run(["mount", "-t", "cgroup", "-o", "hugetlb", "hugetlb", mnt], check=True)
-    return lambda: subprocess.run(["umount", mnt], check=False)
+
+    def undo():
+        # A v1 hierarchy outlives its unmount while it has child cgroups, and
+        # hugetlb would never return to cgroup2: remove them first.
+        for top, _dirs, _files in os.walk(mnt, topdown=False):
+            if top != mnt:
+                try:
+                    os.rmdir(top)
+                except OSError:
+                    pass
+        subprocess.run(["umount", mnt], check=False)
+        if made:
+            shutil.rmtree(mnt, ignore_errors=True)
+    return undo
 
 
 HELLO_C = r"""
