@@ -128,10 +128,10 @@ static int signal_init(const container_state *st, int sig, weft_error **err)
      * and the signal. */
     int pidfd = (int)syscall(SYS_pidfd_open, st->pid, 0);
     if (pidfd < 0)
-        return werr_sys(err, "container '%s' is not running", st->id);
+        return werr_sys(err, "container '%s': container not running", st->id);
     int r = 0;
     if (proc_start_time(st->pid) != st->pid_start)
-        r = werr_set(err, 0, "container '%s' is not running", st->id);
+        r = werr_set(err, 0, "container '%s': container not running", st->id);
     else if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
         r = werr_sys(err, "kill container '%s'", st->id);
     close(pidfd);
@@ -147,7 +147,7 @@ int container_kill(const struct weft_globals *g, const char *id, int sig, bool a
     int r;
     enum container_status s = state_status(st);
     if (s == STATUS_STOPPED && !all) {
-        r = werr_set(err, 0, "container '%s' is not running", id);
+        r = werr_set(err, 0, "container '%s': container not running", id);
     } else if (all && st->cgroup != NULL) {
         cgroup *cg = NULL;
         r = cgroup_load(st->cgroup, &cg, err);

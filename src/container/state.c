@@ -177,7 +177,8 @@ int state_save(const container_state *st, weft_error **err)
     set_str(o, "cgroup", st->cgroup);
     set_str(o, "owner", st->owner);
     set_str(o, "handler", st->handler);
-    json_object_set(o, "annotations", st->annotations ? st->annotations : json_object());
+    json_object_set_new(o, "annotations",
+                        st->annotations ? json_incref(st->annotations) : json_object());
     cleanup_free char *tmp = xasprintf("%s/state.json.tmp", st->dir);
     cleanup_free char *path = xasprintf("%s/state.json", st->dir);
     int r = json_dump_file(o, tmp, JSON_COMPACT);
@@ -307,7 +308,8 @@ json_t *state_to_oci_json(const container_state *st, enum container_status statu
     json_object_set_new(o, "status", json_string(container_status_name(status)));
     json_object_set_new(o, "pid", json_integer(status == STATUS_STOPPED ? 0 : st->pid));
     json_object_set_new(o, "bundle", json_string(st->bundle ? st->bundle : ""));
-    json_object_set(o, "annotations", st->annotations ? st->annotations : json_object());
+    json_object_set_new(o, "annotations",
+                        st->annotations ? json_incref(st->annotations) : json_object());
     /* Beyond the spec, as runc prints them: */
     set_str(o, "rootfs", st->rootfs);
     set_str(o, "created", st->created);
