@@ -18,8 +18,8 @@
 # SUITE=validation|clauses forces one. Results (TAP) go to $CACHE/results/RUNTIME/.
 #
 # crun 1.8.1 refuses to run while a controller sits in the cgroup2 hierarchy of a hybrid
-# setup; for crun only, the suite runs in a private mount namespace where
-# /sys/fs/cgroup/unified is unmounted (nothing changes for the rest of the machine).
+# setup; for crun only, the suite runs in a private mount namespace whose /sys/fs/cgroup
+# holds just the v1 hierarchies (nothing changes for the rest of the machine).
 set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -63,10 +63,24 @@ install_packages() {
 runtime_wrap() {
     local rt=$1
     shift
-    if [[ $(basename "$rt") == crun* ]] &&
-        [ -s /sys/fs/cgroup/unified/cgroup.controllers ]; then
-        unshare -m --propagation private sh -c \
-            'umount /sys/fs/cgroup/unified 2>/dev/null; exec "$@"' sh "$@"
+    # Also when cgroup2 holds no controller: crun then makes hugetlb/<id>
+    # directories (with a plain cgroup.procs file) in the host's tmpfs.
+    if [[ $(basename "$rt") == crun* ]] && mountpoint -q /sys/fs/cgroup/unified; then
+        # A fresh tmpfs at /sys/fs/cgroup holding only the v1 hierarchies: crun then
+        # sees no cgroup2, and the directories it makes for controllers that have
+        # no v1 mount (hugetlb here) stay in that private tmpfs, not on the host's.
+        mkdir -p "$CACHE/cgroup-v1"
+        unshare -m --propagation private sh -c '
+            set -e
+            mount --rbind /sys/fs/cgroup "$0"
+            mount -t tmpfs -o mode=755 weft-conformance /sys/fs/cgroup
+            for d in "$0"/*; do
+                n=${d##*/}
+                [ "$n" != unified ] && [ "$(stat -f -c %T "$d")" = cgroupfs ] || continue
+                mkdir "/sys/fs/cgroup/$n" && mount --rbind "$d" "/sys/fs/cgroup/$n"
+            done
+            umount -l "$0"
+            exec "$@"' "$CACHE/cgroup-v1" "$@"
     else
         "$@"
     fi
@@ -85,8 +99,8 @@ suite_source() {
 build_validation() {
     local src=$1 gopath=$CACHE/gopath out=$CACHE/bin
     install_packages golang-go golang-github-opencontainers-runtime-tools-dev \
-        golang-github-google-uuid-dev golang-github-mrunalp-fileutils-dev \
-        golang-github-syndtr-gocapability-dev golang-github-hashicorp-go-multierror-dev \
+        golang-github-google-uuid-dev golang-github-satori-go.uuid-dev golang-github-mrunalp-fileutils-dev \
+        golang-gocapability-dev golang-github-hashicorp-go-multierror-dev \
         golang-github-opencontainers-specs-dev golang-github-sirupsen-logrus-dev \
         golang-github-urfave-cli-dev golang-github-xeipuuv-gojsonschema-dev \
         golang-github-blang-semver-dev golang-github-moby-sys-dev

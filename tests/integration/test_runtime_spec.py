@@ -122,6 +122,28 @@ def test_state_running_then_stopped(weft, make_bundle, cid, tmp_path):
     assert wait_status(weft, cid, "stopped")["status"] == "stopped"
 
 
+def test_state_paused_and_resumed(weft, make_bundle, cid):
+    # state.status may be "paused" (runc/crun extension the spec lists as a value).
+    b = make_bundle(("sleep", "30"))
+    create(weft, b, cid)
+    weft("start", cid, check=True)
+    weft("pause", cid, check=True)
+    assert weft.state(cid)["status"] == "paused"
+    # A paused container is not stopped: delete is refused.
+    assert weft("delete", cid).returncode != 0
+    weft("resume", cid, check=True)
+    assert weft.state(cid)["status"] == "running"
+
+
+def test_state_stopped_after_external_kill(weft, make_bundle, cid):
+    # The state reflects the process even when it died without the runtime.
+    b = make_bundle(("sleep", "30"))
+    create(weft, b, cid)
+    weft("start", cid, check=True)
+    os.kill(weft.state(cid)["pid"], signal.SIGKILL)
+    assert wait_status(weft, cid, "stopped")["status"] == "stopped"
+
+
 # --- Create ---------------------------------------------------------------------------
 
 
@@ -213,10 +235,74 @@ def test_invalid_oci_version_is_an_error(weft, make_bundle, cid, version):
     assert weft.ids() == []
 
 
+def _bad_ns(c):
+    c["linux"]["namespaces"].append({"type": "bogus"})
+
+
+def _bad_device(c):
+    c["linux"]["devices"] = [{"path": "/dev/x", "type": "x", "major": 1, "minor": 3}]
+
+
+def _bad_seccomp(c):
+    c["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_BOGUS"}
+
+
+def _bad_propagation(c):
+    c["linux"]["rootfsPropagation"] = "bogus"
+
+
+def _relative_cwd(c):
+    c["process"]["cwd"] = "tmp"
+
+
+def _relative_hook(c):
+    c["hooks"] = {"prestart": [{"path": "bin/true"}]}
+
+
+def _negative_uid(c):
+    c["process"]["user"]["uid"] = -1
+
+
+def _args_not_strings(c):
+    c["process"]["args"] = ["sh", 1]
+
+
+def _bad_oom_score(c):
+    c["process"]["oomScoreAdj"] = 5000
+
+
+@pytest.mark.parametrize("change", [_bad_ns, _bad_device, _bad_seccomp, _bad_propagation,
+                                    _relative_cwd, _relative_hook, _negative_uid,
+                                    _args_not_strings, _bad_oom_score],
+                         ids=lambda f: f.__name__.strip("_"))
+def test_invalid_value_is_an_error(weft, make_bundle, cid, change):
+    # config.md: "MUST generate an error when invalid or unsupported values are
+    # encountered"; nothing may be left behind.
+    b = make_bundle(("true",))
+    change(b.config)
+    b.write()
+    r = weft("run", "--bundle", b.path, cid)
+    assert r.returncode != 0
+    assert weft("state", cid).returncode != 0
+
+
 def test_missing_rootfs_is_an_error_and_leaves_nothing(weft, make_bundle, cid):
     b = make_bundle(root={"path": "no-such-rootfs"})
     assert create_cmd(weft, b, cid).returncode != 0
     assert weft.ids() == []
+
+
+def test_failed_create_leaves_no_cgroup_or_state(weft, make_bundle, cid):
+    # A create that fails half-way (a mount that cannot be made) undoes what it made.
+    from weft_testlib import cgroup_dirs
+    b = make_bundle(("true",))
+    b.config["linux"]["cgroupsPath"] = f"/weft-conf-{cid}"
+    b.config["mounts"].append({"destination": "/x", "type": "bind",
+                               "source": "/does/not/exist", "options": ["bind"]})
+    b.write()
+    assert create_cmd(weft, b, cid).returncode != 0
+    assert weft("state", cid).returncode != 0
+    assert cgroup_dirs(f"weft-conf-{cid}") == []
 
 
 def test_missing_executable_is_an_error(weft, make_bundle, cid):
@@ -230,6 +316,24 @@ def test_missing_executable_is_an_error(weft, make_bundle, cid):
             st = wait_status(weft, cid, "stopped")
             assert st["status"] == "stopped"
             pytest.fail("start of a missing executable succeeded")
+
+
+def test_config_changes_after_create_have_no_effect(weft, make_bundle, cid, tmp_path):
+    # runtime.md: "Any updates to config.json after this step MUST NOT affect the
+    # container."
+    b = make_bundle(sh("echo $MARK > /mark"))
+    b.config["process"]["env"].append("MARK=original")
+    b.write()
+    create(weft, b, cid)
+    b.config["process"]["env"][-1] = "MARK=changed"
+    b.config["hooks"] = {"poststart": [hook("/bin/sh", f"touch {tmp_path}/hook-ran")]}
+    b.write()
+    weft("start", cid, check=True)
+    wait_status(weft, cid, "stopped")
+    weft("delete", cid, check=True)
+    with open(os.path.join(b.rootfs, "mark")) as f:
+        assert f.read() == "original\n"
+    assert not (tmp_path / "hook-ran").exists()
 
 
 # --- Start ----------------------------------------------------------------------------
@@ -520,6 +624,14 @@ def test_invalid_rlimit_type_is_an_error(weft, make_bundle, cid):
     assert weft.ids() == []
 
 
+def test_rlimit_soft_above_hard_is_an_error(weft, make_bundle, cid):
+    b = make_bundle()
+    b.config["process"]["rlimits"] = [{"type": "RLIMIT_NOFILE", "soft": 2048, "hard": 1024}]
+    b.write()
+    r = weft("run", "--bundle", b.path, cid)
+    assert r.returncode != 0
+
+
 def status_field(out, name):
     for line in out.splitlines():
         if line.startswith(name + ":"):
@@ -675,6 +787,39 @@ def test_namespace_path_of_wrong_type_is_an_error(weft, make_bundle, cid):
     assert weft("run", "--bundle", b.path, cid).returncode != 0
 
 
+def test_namespace_path_not_a_namespace_is_an_error(weft, make_bundle, cid, tmp_path):
+    notns = tmp_path / "notns"
+    notns.write_text("")
+    b = make_bundle()
+    b.config["linux"]["namespaces"] = [
+        {"type": t} for t in ("pid", "ipc", "uts", "mount")] + [
+        {"type": "network", "path": str(notns)}]
+    b.write()
+    assert weft("run", "--bundle", b.path, cid).returncode != 0
+
+
+def test_delete_leaves_joined_namespace(weft, make_bundle, cid):
+    # runtime.md delete: only "the resources that were created during the create step"
+    # are removed; a namespace joined by path outlives the container.
+    holder = subprocess.Popen(["unshare", "--net", "sleep", "30"])
+    try:
+        time.sleep(0.3)
+        path = f"/proc/{holder.pid}/ns/net"
+        want = os.readlink(path)
+        b = make_bundle(("readlink", "/proc/self/ns/net"))
+        b.config["linux"]["namespaces"] = [
+            {"type": t} for t in ("pid", "ipc", "uts", "mount")] + [
+            {"type": "network", "path": path}]
+        b.write()
+        r = weft("run", "--bundle", b.path, cid)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.strip() == want
+        assert holder.poll() is None and os.readlink(path) == want
+    finally:
+        holder.kill()
+        holder.wait()
+
+
 def test_duplicate_namespace_is_an_error(weft, make_bundle, cid):
     b = make_bundle()
     b.config["linux"]["namespaces"].append({"type": "pid"})
@@ -777,6 +922,32 @@ def test_masked_paths(weft, make_bundle, cid):
     assert [int(x) for x in r.stdout.split()] == [0, 0, 0, 0]
 
 
+def test_default_mount_options_applied(weft, make_bundle, cid):
+    # config.md mounts[].options: each flag of the bundle's mounts is in effect.
+    r = run_fg(weft, make_bundle, cid, "cat /proc/self/mounts")
+    assert r.returncode == 0, r.stderr
+    mounts = {l.split()[1]: l.split() for l in r.stdout.splitlines()}
+    opts = {k: set(v[3].split(",")) for k, v in mounts.items()}
+    assert mounts["/dev"][2] == "tmpfs" and {"nosuid"} <= opts["/dev"]
+    assert mounts["/dev/pts"][2] == "devpts"
+    assert {"nosuid", "noexec", "ptmxmode=666", "mode=620"} <= opts["/dev/pts"]
+    assert mounts["/dev/shm"][2] == "tmpfs" and {"nosuid", "noexec", "nodev"} <= opts["/dev/shm"]
+    assert mounts["/dev/mqueue"][2] == "mqueue" and {"nosuid", "noexec", "nodev"} <= opts["/dev/mqueue"]
+    assert mounts["/sys"][2] == "sysfs" and {"ro", "nosuid", "noexec", "nodev"} <= opts["/sys"]
+
+
+def test_masked_file_is_dev_null(weft, make_bundle, cid):
+    # runc/crun (and runtimetest) expect a masked file to read as /dev/null.
+    b = make_bundle(sh("stat -c '%t %T' /proc/timer_list 2>/dev/null || echo absent",
+                       "cat /proc/timer_list 2>/dev/null | wc -c"))
+    r = weft("run", "--bundle", b.path, cid)
+    assert r.returncode == 0, r.stderr
+    first, count = r.stdout.split("\n")[:2]
+    if first != "absent":
+        assert first.split() == ["1", "3"]
+    assert count.strip() == "0"
+
+
 def test_masked_path_missing_is_ignored(weft, make_bundle, cid):
     b = make_bundle()
     b.config["linux"]["maskedPaths"].append("/does/not/exist")
@@ -857,6 +1028,89 @@ def test_cgroup_resources_applied(weft, make_bundle, cid):
     assert f"weft-conf-{cid}" in cgroup_file(pid, "memory", "")
 
 
+def cgroup_read(pid, controller, name):
+    with open(cgroup_file(pid, controller, name)) as f:
+        return f.read().strip()
+
+
+def v1_mounted(controller):
+    with open("/proc/self/mountinfo") as f:
+        return any(l.split(" - ")[1].startswith("cgroup ") and
+                   controller in l.split(" - ")[1].split()[2].split(",") for l in f)
+
+
+def create_with_resources(weft, make_bundle, cid, resources):
+    b = make_bundle(("sleep", "30"))
+    b.config["linux"]["cgroupsPath"] = f"/weft-conf-{cid}"
+    b.config["linux"]["resources"] = resources
+    b.write()
+    r = create_cmd(weft, b, cid)
+    assert r.returncode == 0, r.stderr
+    return weft.state(cid)["pid"]
+
+
+def test_cgroup_cpu(weft, make_bundle, cid):
+    # config-linux.md "CPU": shares, quota, period, cpus, mems.
+    pid = create_with_resources(weft, make_bundle, cid, {"cpu": {
+        "shares": 1024, "quota": 50000, "period": 100000, "cpus": "0", "mems": "0"}})
+    assert cgroup_read(pid, "cpu", "cpu.shares") == "1024"
+    assert cgroup_read(pid, "cpu", "cpu.cfs_quota_us") == "50000"
+    assert cgroup_read(pid, "cpu", "cpu.cfs_period_us") == "100000"
+    assert cgroup_read(pid, "cpuset", "cpuset.cpus") == "0"
+    assert cgroup_read(pid, "cpuset", "cpuset.mems") == "0"
+
+
+def test_cgroup_memory(weft, make_bundle, cid):
+    # config-linux.md "Memory": limit, reservation, swap, swappiness, disableOOMKiller.
+    memsw = os.path.exists("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes")
+    mem = {"limit": 128 << 20, "reservation": 64 << 20, "swappiness": 10,
+           "disableOOMKiller": True}
+    if memsw:
+        mem["swap"] = 256 << 20
+    pid = create_with_resources(weft, make_bundle, cid, {"memory": mem})
+    assert int(cgroup_read(pid, "memory", "memory.limit_in_bytes")) == 128 << 20
+    assert int(cgroup_read(pid, "memory", "memory.soft_limit_in_bytes")) == 64 << 20
+    if memsw:
+        assert int(cgroup_read(pid, "memory", "memory.memsw.limit_in_bytes")) == 256 << 20
+    assert cgroup_read(pid, "memory", "memory.swappiness") == "10"
+    assert "oom_kill_disable 1" in cgroup_read(pid, "memory", "memory.oom_control")
+
+
+@pytest.mark.skipif(not os.path.exists("/sys/fs/cgroup/blkio/blkio.weight"),
+                    reason="no blkio.weight here (no CFQ/BFQ scheduler)")
+def test_cgroup_blkio_weight(weft, make_bundle, cid):
+    pid = create_with_resources(weft, make_bundle, cid, {"blockIO": {"weight": 300}})
+    assert cgroup_read(pid, "blkio", "blkio.weight") == "300"
+
+
+@pytest.mark.skipif(not v1_mounted("net_cls"), reason="no net_cls hierarchy here")
+def test_cgroup_network(weft, make_bundle, cid):
+    pid = create_with_resources(weft, make_bundle, cid, {"network": {"classID": 0x100001}})
+    assert int(cgroup_read(pid, "net_cls", "net_cls.classid")) == 0x100001
+
+
+def test_cgroups_path_relative(weft, make_bundle, cid):
+    # A relative cgroupsPath is relative to the runtime's cgroup hierarchy.
+    b = make_bundle(("sleep", "30"))
+    b.config["linux"]["cgroupsPath"] = f"weft-conf-rel-{cid}/c"
+    b.config["linux"]["resources"] = {"pids": {"limit": 55}}
+    b.write()
+    r = create_cmd(weft, b, cid)
+    assert r.returncode == 0, r.stderr
+    pid = weft.state(cid)["pid"]
+    assert cgroup_read(pid, "pids", "pids.max") == "55"
+    assert f"weft-conf-rel-{cid}/c" in cgroup_file(pid, "pids", "")
+
+
+def test_hugetlb_unsupported_page_size_is_an_error(weft, make_bundle, cid):
+    # A pageSize the kernel does not offer is an unsupported value: MUST be an error.
+    b = make_bundle(("sleep", "30"))
+    b.config["linux"]["resources"] = {"hugepageLimits": [{"pageSize": "3MB", "limit": 0}]}
+    b.write()
+    assert create_cmd(weft, b, cid).returncode != 0
+    assert weft("state", cid).returncode != 0
+
+
 def test_devices_cgroup_denies_unlisted(weft, make_bundle, cid):
     # The default devices stay usable; a device node not allowed by the cgroup is not.
     b = make_bundle(sh("mknod /dev/sda1x b 8 1", "head -c1 /dev/sda1x >/dev/null 2>&1 "
@@ -886,6 +1140,76 @@ def test_exec_joins_container(weft, make_bundle, cid):
     assert r.stdout.split()[0] == "weft-test"
 
 
+def test_exec_in_stopped_container_is_an_error(weft, make_bundle, cid):
+    b = make_bundle(("true",))
+    create(weft, b, cid)
+    weft("start", cid, check=True)
+    wait_status(weft, cid, "stopped")
+    assert weft("exec", cid, "true").returncode != 0
+
+
+def test_exec_process_file(weft, make_bundle, cid, tmp_path):
+    # An exec'd process described by a runtime-spec process object.
+    b = make_bundle(("sleep", "30"))
+    create(weft, b, cid)
+    weft("start", cid, check=True)
+    proc = {"args": ["sh", "-c", 'echo "$(id -u):$(id -g) $(pwd) $XY"'], "cwd": "/tmp",
+            "env": ["PATH=/bin:/usr/bin", "XY=exec-env"], "user": {"uid": 65534, "gid": 65534}}
+    pf = tmp_path / "process.json"
+    pf.write_text(json.dumps(proc))
+    r = weft("exec", "--process", str(pf), cid)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "65534:65534 /tmp exec-env"
+
+
+def test_seccomp_kill_action(weft, make_bundle, cid):
+    b = make_bundle(sh("mkdir /x"))
+    b.config["linux"]["seccomp"] = {
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_KILL"}],
+    }
+    b.write()
+    r = weft("run", "--bundle", b.path, cid)
+    assert r.returncode == 128 + signal.SIGSYS
+    assert not os.path.exists(os.path.join(b.rootfs, "x"))
+
+
+def test_seccomp_argument_filter(weft, make_bundle, cid):
+    # Only kill(_, 0) is refused (arg 1 == 0); kill(_, SIGCONT) passes.
+    b = make_bundle(sh("kill -CONT $$ && echo cont-ok", "kill -0 $$ 2>/dev/null || echo zero-refused"))
+    b.config["linux"]["seccomp"] = {
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "syscalls": [{"names": ["kill"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1,
+                      "args": [{"index": 1, "value": 0, "op": "SCMP_CMP_EQ"}]}],
+    }
+    b.write()
+    r = weft("run", "--bundle", b.path, cid)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["cont-ok", "zero-refused"]
+
+
+def test_kill_all_signals_every_process(weft, make_bundle, cid):
+    b = make_bundle(sh("sleep 30 & sleep 30 & wait"))
+    create(weft, b, cid)
+    weft("start", cid, check=True)
+    time.sleep(0.5)
+    r = weft("kill", "--all", cid, "KILL")
+    assert r.returncode == 0, r.stderr
+    assert wait_status(weft, cid, "stopped")["status"] == "stopped"
+
+
+def test_root_path_absolute_outside_bundle(weft, make_bundle, cid, tmp_path):
+    b = make_bundle(("cat", "/where"))
+    elsewhere = tmp_path / "elsewhere"
+    os.rename(b.rootfs, elsewhere)
+    (elsewhere / "where").write_text("elsewhere\n")
+    b.config["root"] = {"path": str(elsewhere)}
+    b.write()
+    r = weft("run", "--bundle", b.path, cid)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "elsewhere\n"
+
+
 @pytest.mark.skipif(not IS_WEFT, reason="--root layout and list output are weft's")
 def test_list_shows_containers(weft, make_bundle, cid):
     b = make_bundle(("sleep", "30"))
@@ -909,6 +1233,44 @@ def test_stdio_is_passed(weft, make_bundle, cid):
     assert r.returncode == 0, r.stderr
     assert r.stdout == "got:hello\n"
     assert "err" in r.stderr
+
+
+def test_terminal_via_console_socket(weft, make_bundle, cid, tmp_path):
+    # config.md process.terminal: the process gets a pseudoterminal; with
+    # --console-socket the runtime sends its master over the unix socket.
+    import socket
+    sock_path = str(tmp_path / "console.sock")
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(sock_path)
+    srv.listen(1)
+    b = make_bundle(sh("tty; test -t 0 && echo stdin-is-tty"))
+    b.config["process"]["terminal"] = True
+    b.write()
+    srv.settimeout(20)
+    try:
+        r = create_cmd(weft, b, cid, "--console-socket", sock_path)
+        assert r.returncode == 0, r.stderr
+        conn, _ = srv.accept()
+        _, fds, _, _ = socket.recv_fds(conn, 1024, 1)
+        assert len(fds) == 1
+        master = fds[0]
+        weft("start", cid, check=True)
+        out = b""
+        end = time.time() + 10
+        while time.time() < end and b"stdin-is-tty" not in out:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        os.close(master)
+        conn.close()
+        assert b"/dev/pts/" in out or b"/dev/console" in out
+        assert b"stdin-is-tty" in out
+    finally:
+        srv.close()
 
 
 def test_foreground_run_reports_death_by_signal(weft, make_bundle, cid):
