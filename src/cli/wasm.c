@@ -9,6 +9,7 @@
  * CLI does for a trap).
  */
 #include "cli/cli.h"
+#include "cli/wasm_wast.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 #include "wasi/wasi.h"
@@ -29,6 +30,7 @@ enum { EXIT_LOAD = 1, EXIT_USAGE = 2, EXIT_TRAP = 134 };
 #define WASM_USAGE                                                                                 \
     "usage: weft wasm run [OPTIONS] MODULE [ARGS...]\n"                                            \
     "       weft wasm validate MODULE\n"                                                           \
+    "       weft wasm wast [-v] FILE...   (spec-test scripts; see weft wasm wast --help)\n"      \
     "\n"                                                                                           \
     "Run or check a WebAssembly module with weft's engine, outside any container.\n"               \
     "MODULE is a binary .wasm (starts with \\0asm) or WAT text, decided by content.\n"             \
@@ -448,6 +450,8 @@ static int run_wasm(struct weft_globals *g, int argc, char **argv, weft_error **
         return wasm_run(argc - 1, argv + 1, err);
     if (strcmp(sub, "validate") == 0)
         return wasm_validate(argc - 1, argv + 1, err);
+    if (strcmp(sub, "wast") == 0)
+        return wasm_wast_main(argc - 1, argv + 1, err);
     return usage_error(err, "wasm: unknown subcommand '%s' (run or validate)", sub);
 }
 
