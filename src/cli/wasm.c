@@ -439,7 +439,7 @@ static int run_wasm(struct weft_globals *g, int argc, char **argv, weft_error **
 {
     (void)g;
     if (argc < 2)
-        return usage_error(err, "%s", "wasm: missing subcommand (run or validate; see --help)");
+        return usage_error(err, "%s", "wasm: missing subcommand (run, validate or wast; see --help)");
     const char *sub = argv[1];
     if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 || strcmp(sub, "help") == 0) {
         fputs(WASM_USAGE, stdout);
@@ -452,12 +452,12 @@ static int run_wasm(struct weft_globals *g, int argc, char **argv, weft_error **
         return wasm_validate(argc - 1, argv + 1, err);
     if (strcmp(sub, "wast") == 0)
         return wasm_wast_main(argc - 1, argv + 1, err);
-    return usage_error(err, "wasm: unknown subcommand '%s' (run or validate)", sub);
+    return usage_error(err, "wasm: unknown subcommand '%s' (run, validate or wast)", sub);
 }
 
 const struct weft_command cmd_wasm = {
     .name = "wasm",
-    .summary = "run or validate a WebAssembly module (WASI) outside a container",
+    .summary = "run, validate or test WebAssembly modules outside a container",
     .usage = WASM_USAGE,
     .run = run_wasm,
 };
