@@ -12,15 +12,14 @@
 
 enum wasm_content wasm_content_of(const uint8_t *b, size_t len)
 {
-    if (len >= 8 && memcmp(b, "\0asm", 4) == 0) {
-        /* version 1 is a core module; the component model uses a different
-         * version and a non-zero layer in bytes 6-7 */
-        if (b[4] == 1 && b[5] == 0 && b[6] == 0 && b[7] == 0)
-            return WASM_CONTENT_MODULE;
-        return WASM_CONTENT_COMPONENT;
+    if (len >= 4 && memcmp(b, "\0asm", 4) == 0) {
+        /* The component model keeps the magic and puts layer 1 in bytes 6-7
+         * (core modules: layer 0). Any other version goes to the decoder,
+         * which names it. */
+        if (len >= 8 && b[6] == 1 && b[7] == 0)
+            return WASM_CONTENT_COMPONENT;
+        return WASM_CONTENT_MODULE;
     }
-    if (len >= 4 && memcmp(b, "\0asm", 4) == 0)
-        return WASM_CONTENT_MODULE; /* truncated: let the decoder say what's wrong */
     if ((len >= 4 && memcmp(b, "\177ELF", 4) == 0) || (len >= 2 && b[0] == '#' && b[1] == '!'))
         return WASM_CONTENT_NATIVE;
     return WASM_CONTENT_OTHER;
@@ -77,7 +76,7 @@ int wasm_module_from_bytes(const uint8_t *bytes, size_t len, const char *origin,
     }
     cleanup_free uint8_t *bin = NULL;
     size_t bin_len = 0;
-    if (wat_to_wasm((const char *)bytes, len, origin, &bin, &bin_len, err) < 0)
+    if (wat_text_to_wasm((const char *)bytes, len, origin, &bin, &bin_len, err) < 0)
         return -1;
     return wf_module_load(bin, bin_len, origin, out, err);
 }
