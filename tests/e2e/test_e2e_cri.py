@@ -197,8 +197,6 @@ def test_failed_start_is_reported_and_cleaned_up(cri, containerd, pods):
     cri.remove(cid)
 
 
-@pytest.mark.xfail(strict=False, reason="weft kill of a stopped container must say "
-                   "'container not running' for containerd's shim (lead: src/container)")
 def test_stop_and_remove_right_after_a_quick_exit(cri, containerd, pods):
     # The kubelet may stop a container whose exit containerd has not processed
     # yet: the shim then runs `weft kill`, and only runc's wording ("container not
@@ -298,8 +296,6 @@ def test_bench_time_to_running_runs(cri, containerd):
     assert "| wasm pod on weft |" in bench.table(results)
 
 
-@pytest.mark.xfail(strict=False, reason="weft delete --force of a gone container must succeed "
-                   "like runc's (lead: src/container)")
 def test_containerd_saw_no_runtime_failures(containerd):
     # Runs after this module's pods: the shim's cleanup calls `weft delete --force`
     # on containers that are already deleted, and logs a warning when it fails.
