@@ -125,6 +125,7 @@ int main(int argc, char **argv)
      * is not a pod sandbox runs as wasm-smart. */
     g.wasm_smart_default = strcmp(basename(argv[0]), "weft-wasm") == 0;
 
+    sealed_exe_remember_self();
     int first = parse_globals(&g, argc, argv, &err);
     if (first < 0)
         return werr_report(err);
@@ -138,10 +139,11 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < N_COMMANDS; i++) {
         if (strcmp(commands[i]->name, verb) != 0)
             continue;
-        /* The verbs that put a weft process inside a container's namespaces
-         * run from a sealed copy of the binary (CVE-2019-5736). */
-        if ((commands[i] == &cmd_create || commands[i] == &cmd_run || commands[i] == &cmd_exec) &&
-            sealed_exe_ensure(argv, &err) < 0)
+        /* exec puts a weft process where a container's processes can see
+         * it: it runs from a sealed copy of the binary (CVE-2019-5736).
+         * create and run decide once they know the pid namespace. */
+        g.argv = argv;
+        if (commands[i] == &cmd_exec && sealed_exe_ensure(argv, &err) < 0)
             return werr_report(err);
         /* Each verb parses its own options from argv[first..]. */
         optind = 0;

@@ -18,6 +18,7 @@
 #include "linux/namespaces.h"
 #include "linux/fs.h"
 #include "linux/rootfs.h"
+#include "linux/sealed_exe.h"
 #include "linux/security.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
@@ -63,6 +64,10 @@ int workload_prepare(const oci_spec *spec, const oci_process *p, bool wasm_smart
     memset(w, 0, sizeof *w);
     if (handler_resolve_entrypoint(p, &w->resolved, err) < 0)
         return -1;
+    if (sealed_exe_is_self(w->resolved)) {
+        werr_set(err, 0, "exec: %s: refusing to run the container runtime's own binary", p->args[0]);
+        return werr_status(err, 126);
+    }
     if (handler_select(spec, p, wasm_smart_default, w->resolved, &w->h, err) < 0)
         return -1;
     return w->h->prepare(spec, p, w->resolved, &w->prepared, err);

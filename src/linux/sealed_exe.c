@@ -43,3 +43,23 @@ int sealed_exe_ensure(char **argv, weft_error **err)
     fexecve(mfd, argv, environ);
     return werr_sys(err, "re-execute the sealed copy of weft");
 }
+
+static dev_t self_dev;
+static ino_t self_ino;
+static bool self_known;
+
+void sealed_exe_remember_self(void)
+{
+    struct stat st;
+    if (stat("/proc/self/exe", &st) == 0) {
+        self_dev = st.st_dev;
+        self_ino = st.st_ino;
+        self_known = true;
+    }
+}
+
+bool sealed_exe_is_self(const char *path)
+{
+    struct stat st;
+    return self_known && stat(path, &st) == 0 && st.st_dev == self_dev && st.st_ino == self_ino;
+}
