@@ -264,3 +264,22 @@ def test_wasm_on_a_terminal(weft, make_bundle, cid, tmp_path):
         data += chunk
     os.close(result["fd"])
     assert b"argc=2" in data and b"ls / app" in data
+
+
+def test_weft_wasm_link_is_smart_by_default(weft, make_bundle, cid, tmp_path):
+    link = tmp_path / "weft-wasm"
+    os.symlink(weft.binary, link)
+    wasm = wasm_bundle(make_bundle, ["/app/hello.wasm", "6"], {})
+    native = make_bundle(["sh", "-c", "echo native"])
+    sandbox = wasm_bundle(make_bundle, ["/app/hello.wasm"],
+                          {"io.kubernetes.cri.container-type": "sandbox"})
+    as_wasm = subprocess.run([str(link), "--root", weft.root, "run", "--bundle", wasm.path,
+                              cid + "w"], capture_output=True, text=True, timeout=60)
+    assert as_wasm.returncode == 6 and "argc=2" in as_wasm.stdout
+    as_native = subprocess.run([str(link), "--root", weft.root, "run", "--bundle", native.path,
+                                cid + "n"], capture_output=True, text=True, timeout=60)
+    assert as_native.returncode == 0 and as_native.stdout == "native\n"
+    # a pod sandbox stays native even under weft-wasm: the .wasm is not executable
+    pause = subprocess.run([str(link), "--root", weft.root, "run", "--bundle", sandbox.path,
+                            cid + "s"], capture_output=True, text=True, timeout=60)
+    assert pause.returncode in (126, 127)
