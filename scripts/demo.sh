@@ -8,7 +8,7 @@ DEMO=${DEMO_DIR:-$(mktemp -d /tmp/weft-demo.XXXXXX)}
 ROOT="$DEMO/state"
 trap 'rm -rf "$DEMO"' EXIT
 
-scripts/install-deps.sh test >/dev/null
+scripts/install-deps.sh demo
 
 make_rootfs() {
     mkdir -p "$1/bin" "$1/proc" "$1/dev" "$1/sys" "$1/tmp" "$1/etc"

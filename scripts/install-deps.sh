@@ -1,19 +1,20 @@
 #!/bin/sh
 # Install the Debian packages weft needs to build and test, only those missing.
-# Usage: scripts/install-deps.sh [build|test|e2e]   (each level includes the ones before)
+# Usage: scripts/install-deps.sh [build|demo|test]   (each level includes the ones before)
 set -eu
 level=${1:-test}
 
 build="build-essential pkg-config meson ninja-build libjansson-dev libseccomp-dev libcap-dev busybox-static"
-test="$build python3-pytest clang lld wasi-libc libclang-rt-dev-wasm32 libclang-rt-14-dev wabt crun runc nodejs procps strace"
+demo="$build python3 clang lld wasi-libc libclang-rt-dev-wasm32"
+test="$demo python3-pytest libclang-rt-14-dev wabt crun runc nodejs procps strace"
 # the end-to-end suite's real clients (tests/e2e)
 e2e="podman buildah conmon containerd python3-grpcio python3-protobuf protobuf-compiler python3-yaml"
 test="$test $e2e"
 
 case "$level" in
 build) want=$build ;;
+demo) want=$demo ;;
 test) want=$test ;;
-e2e) want=$e2e ;;
 *) echo "install-deps: unknown level '$level'" >&2; exit 2 ;;
 esac
 
