@@ -101,8 +101,12 @@ def min_memory_limit(rt, bundle, state, cid):
     try:
         lo, hi = 256 << 10, 64 << 20
         def ok(limit):
-            with open(os.path.join(cg, "memory.limit_in_bytes"), "w") as f:
-                f.write(str(limit))
+            try:
+                with open(os.path.join(cg, "memory.limit_in_bytes"), "w") as f:
+                    f.write(str(limit))
+            except OSError:
+                return False  # below what the cgroup already holds: too small
+
             try:
                 run_once(rt, bundle, state, cid, os.path.join(cg, "cgroup.procs"))
                 return True
