@@ -167,7 +167,9 @@ static void cmd_action(struct runner *r, json_t *cmd, const char *type)
     weft_error *err = NULL;
     if (parse_action(json_object_get(cmd, "action"), &a, args) < 0)
         return skip(r, cmd, "unsupported argument type (v128)");
+    /* owns a.field (parse_action allocated it) until the command is done */
     cleanup_free char *field = (char *)a.field;
+    (void)field;
     const char *text = json_string_value(json_object_get(cmd, "text"));
     int rc;
     if (strcmp(type, "assert_return") == 0) {
