@@ -5,8 +5,10 @@ set -eu
 level=${1:-test}
 
 build="build-essential pkg-config meson ninja-build libjansson-dev libseccomp-dev libcap-dev busybox-static"
-test="$build python3-pytest clang lld wasi-libc libclang-rt-dev-wasm32 libclang-rt-14-dev wabt crun runc nodejs"
-e2e="$test"
+test="$build python3-pytest clang lld wasi-libc libclang-rt-dev-wasm32 libclang-rt-14-dev wabt crun runc nodejs procps"
+# the end-to-end suite's real clients (tests/e2e)
+e2e="podman buildah conmon containerd python3-grpcio python3-protobuf protobuf-compiler python3-yaml"
+test="$test $e2e"
 
 case "$level" in
 build) want=$build ;;

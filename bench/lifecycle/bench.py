@@ -27,16 +27,19 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
 
-def make_bundle(d, weft):
+def make_bundle(d, weft, args=("/bin/true",), annotations=None):
     rootfs = os.path.join(d, "rootfs")
     for sub in ("bin", "proc", "dev", "sys", "tmp"):
         os.makedirs(os.path.join(rootfs, sub), exist_ok=True)
     shutil.copy("/bin/busybox", os.path.join(rootfs, "bin", "busybox"))
-    os.symlink("busybox", os.path.join(rootfs, "bin", "true"))
-    subprocess.run([weft, "spec"], cwd=d, check=True)
+    for applet in ("true", "echo"):
+        os.symlink("busybox", os.path.join(rootfs, "bin", applet))
+    subprocess.run([weft, "spec"], cwd=d, check=True, stdout=subprocess.DEVNULL)
     cfg = json.load(open(os.path.join(d, "config.json")))
     cfg["ociVersion"] = "1.0.2"  # crun 1.8 refuses 1.2
-    cfg["process"]["args"] = ["/bin/true"]
+    cfg["process"]["args"] = list(args)
+    if annotations:
+        cfg["annotations"] = annotations
     cfg["process"]["terminal"] = False
     json.dump(cfg, open(os.path.join(d, "config.json"), "w"))
 
@@ -127,9 +130,59 @@ def crun_fix():
     if "hugetlb" not in ctl:
         return lambda: None
     mnt = "/sys/fs/cgroup/hugetlb"
+    made = not os.path.exists(mnt)
     os.makedirs(mnt, exist_ok=True)
     subprocess.run(["mount", "-t", "cgroup", "-o", "hugetlb", "hugetlb", mnt], check=True)
-    return lambda: subprocess.run(["umount", mnt], check=False)
+
+    def undo():
+        # A v1 hierarchy outlives its unmount while it has child cgroups, and
+        # hugetlb would never return to cgroup2: remove them first.
+        for top, _dirs, _files in os.walk(mnt, topdown=False):
+            if top != mnt:
+                try:
+                    os.rmdir(top)
+                except OSError:
+                    pass
+        subprocess.run(["umount", mnt], check=False)
+        if made:
+            shutil.rmtree(mnt, ignore_errors=True)
+    return undo
+
+
+HELLO_C = r"""
+#include <stdio.h>
+int main(void) { puts("hello"); return 0; }
+"""
+
+
+def wasm_start(args, runtimes, work):
+    """Cold start, create to exit (`run`): a wasm hello container on weft
+    against a native busybox `echo hello` container on weft and on crun."""
+    weft = runtimes["weft"]
+    wasm = os.path.join(work, "wasm")
+    os.mkdir(wasm)
+    make_bundle(wasm, weft, ["/hello.wasm"], {"module.wasm.image/variant": "compat"})
+    src = os.path.join(work, "hello.c")
+    open(src, "w").write(HELLO_C)
+    subprocess.run(["clang", "--target=wasm32-wasi", "--sysroot=/usr", "-O2", src, "-o",
+                    os.path.join(wasm, "rootfs", "hello.wasm")], check=True)
+    native = os.path.join(work, "native")
+    os.mkdir(native)
+    make_bundle(native, weft, ["/bin/echo", "hello"])
+    cases = {"weft wasm hello": (weft, wasm), "weft busybox echo": (weft, native)}
+    if "crun" in runtimes:
+        cases["crun busybox echo"] = (runtimes["crun"], native)
+    times = {k: [] for k in cases}
+    for i in range(args.n):
+        for name, (rt, bundle) in cases.items():
+            dt, _ = run_once(rt, bundle, os.path.join(work, "state-" + name.split()[0]), f"w{i}")
+            times[name].append(dt)
+    ref = sum(times["weft busybox echo"])
+    print(f"{'case':20} {'runs':>5} {'ms/run':>8} {'median ms':>10} {'vs weft native':>15}")
+    for name, t in times.items():
+        t.sort()
+        print(f"{name:20} {args.n:5} {1000 * sum(t) / len(t):8.2f} {1000 * t[len(t) // 2]:10.2f}"
+              f" {sum(t) / ref:15.2f}")
 
 
 def main():
@@ -138,6 +191,8 @@ def main():
     ap.add_argument("--weft", default=os.path.join(ROOT, "build", "weft"))
     ap.add_argument("--no-crun-fix", action="store_true")
     ap.add_argument("--no-memory", action="store_true", help="skip the memory-limit search")
+    ap.add_argument("--wasm-start", action="store_true",
+                    help="instead: cold start of a wasm hello container vs native echo containers")
     args = ap.parse_args()
 
     runtimes = {"weft": os.path.realpath(args.weft)}
@@ -147,6 +202,12 @@ def main():
             runtimes[name] = path
     undo = (lambda: None) if args.no_crun_fix else crun_fix()
     work = tempfile.mkdtemp(prefix="weft-bench-")
+    if args.wasm_start:
+        try:
+            return wasm_start(args, runtimes, work)
+        finally:
+            undo()
+            shutil.rmtree(work, ignore_errors=True)
     try:
         bundle = os.path.join(work, "bundle")
         os.mkdir(bundle)

@@ -14,7 +14,7 @@
 #include "wasi/wasi.h"
 #include "wasm/value_text.h"
 #include "wasm/wasm.h"
-#include "wasm/wat.h"
+#include "wasm/module_file.h"
 
 #include <fcntl.h>
 #include <getopt.h>
@@ -22,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 enum { EXIT_LOAD = 1, EXIT_USAGE = 2, EXIT_TRAP = 134 };
@@ -61,56 +60,6 @@ static int usage_error(weft_error **err, const char *fmt, const char *arg)
 {
     werr_set(err, 0, fmt, arg);
     return werr_status(err, EXIT_USAGE);
-}
-
-/* ---- loading ----------------------------------------------------------- */
-
-static int read_all(const char *path, uint8_t **out, size_t *len, weft_error **err)
-{
-    cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return werr_sys(err, "open %s", path);
-    struct stat st;
-    if (fstat(fd, &st) < 0)
-        return werr_sys(err, "stat %s", path);
-    if (S_ISDIR(st.st_mode))
-        return werr_set(err, EISDIR, "read %s", path);
-    size_t cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096, n = 0;
-    cleanup_free uint8_t *buf = xmalloc(cap);
-    for (;;) {
-        if (n == cap)
-            buf = xrealloc(buf, cap *= 2);
-        ssize_t r = read(fd, buf + n, cap - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            return werr_sys(err, "read %s", path);
-        if (r == 0)
-            break;
-        n += (size_t)r;
-    }
-    *out = steal_ptr(buf);
-    *len = n;
-    return 0;
-}
-
-/* Read MODULE and decode it, through the WAT parser when it is text. */
-static int load_module(const char *path, wf_module **out, weft_error **err)
-{
-    cleanup_free uint8_t *bytes = NULL;
-    size_t len = 0;
-    if (read_all(path, &bytes, &len, err) < 0)
-        return -1;
-    if (len < 4 || memcmp(bytes, "\0asm", 4) != 0) {
-        cleanup_free uint8_t *bin = NULL;
-        size_t bin_len;
-        if (wat_text_to_wasm((const char *)bytes, len, path, &bin, &bin_len, err) < 0)
-            return -1;
-        free(bytes);
-        bytes = steal_ptr(bin);
-        len = bin_len;
-    }
-    return wf_module_load(bytes, len, path, out, err);
 }
 
 /* ---- options ----------------------------------------------------------- */
@@ -237,7 +186,7 @@ static void wasi_setup_free(struct wasi_setup *w)
     free(w->argv);
 }
 
-/* --dir HOST[:GUEST]: the guest name defaults to HOST as written, so
+/* --dir HOST[:GUEST] (or HOST::GUEST): the guest name defaults to HOST as written, so
  * `--dir .` lets a guest open "./x" as wasmtime does. */
 static int open_preopens(const struct run_opts *o, struct wasi_setup *w, weft_error **err)
 {
@@ -245,8 +194,9 @@ static int open_preopens(const struct run_opts *o, struct wasi_setup *w, weft_er
     w->fds = xcalloc(o->n_dirs + 1, sizeof *w->fds);
     for (size_t i = 0; i < o->n_dirs; i++) {
         char *spec = o->dirs[i];
+        /* wasmtime 14+ spells it HOST::GUEST; accept both. */
         char *colon = strchr(spec, ':');
-        const char *guest = colon ? colon + 1 : spec;
+        const char *guest = colon ? colon + 1 + (colon[1] == ':') : spec;
         cleanup_free char *host = colon ? xstrndup(spec, (size_t)(colon - spec)) : xstrdup(spec);
         if (*host == '\0' || *guest == '\0')
             return usage_error(err, "--dir '%s': write HOST or HOST:GUEST", spec);
@@ -442,7 +392,7 @@ static int wasm_run(int argc, char **argv, weft_error **err)
     }
     const char *path = argv[first];
     wf_module *m = NULL;
-    if (load_module(path, &m, err) < 0)
+    if (wasm_module_load_file(path, &m, err) < 0)
         goto out;
     struct wasi_setup w = {0};
     if (wasi_setup_init(path, argc - first - 1, argv + first + 1, &o, &w, err) == 0) {
@@ -475,7 +425,7 @@ static int wasm_validate(int argc, char **argv, weft_error **err)
     if (argc != 2 || argv[1][0] == '-')
         return usage_error(err, "%s", "usage: weft wasm validate MODULE");
     wf_module *m = NULL;
-    if (load_module(argv[1], &m, err) < 0)
+    if (wasm_module_load_file(argv[1], &m, err) < 0)
         return werr_status(err, EXIT_LOAD);
     wf_module_free(m);
     return 0;

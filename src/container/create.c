@@ -6,6 +6,7 @@
 #include "container/container.h"
 #include "container/hooks.h"
 #include "container/init.h"
+#include "container/setup_msgs.h"
 #include "container/state.h"
 #include "container/sync.h"
 #include "container/terminal.h"
@@ -208,24 +209,18 @@ static int drive_init(struct create_ctx *c, const struct create_opts *o, weft_er
     }
     if (sync_send(c->sync[0], SYNC_HOOKS_DONE, 0, NULL, -1, err) < 0)
         return -1;
-    if (c->spec->has_process && c->spec->process.terminal) {
-        if (sync_expect(c->sync[0], SYNC_PTY, &c->pty_master, err) < 0)
-            return -1;
-        if (o->console_socket != NULL &&
-            terminal_send_to_socket(o->console_socket, c->pty_master, err) < 0)
-            return -1;
-    }
-    struct sync_msg m;
-    if (sync_recv(c->sync[0], &m, NULL, err) < 0)
-        return -1;
-    if (m.type == SYNC_ERROR) {
-        werr_set(err, 0, "%s", m.text);
-        return werr_status(err, m.status);
-    }
-    if (m.type != SYNC_READY)
-        return werr_set(err, 0, "sync: unexpected message %d", m.type);
-    c->handler = xstrdup(m.text);
-    return 0;
+    c->st->pid = c->pid;
+    if (c->st->bundle == NULL)
+        c->st->bundle = xstrdup(c->spec->bundle);
+    json_t *js = state_to_oci_json(c->st, STATUS_CREATING);
+    cleanup_free char *state = json_dumps(js, JSON_COMPACT);
+    json_decref(js);
+    struct setup_msgs m = {.spec = c->spec, .console_socket = o->console_socket,
+                           .state_json = state, .pid = c->pid};
+    int r = setup_msgs_until_ready(c->sync[0], &m, err);
+    c->pty_master = m.pty_master;
+    c->handler = m.handler;
+    return r;
 }
 
 static int record_state(struct create_ctx *c, const struct create_opts *o, weft_error **err)

@@ -6,6 +6,7 @@
 #include "cgroup/cgroup.h"
 #include "container/container.h"
 #include "container/init.h"
+#include "container/setup_msgs.h"
 #include "container/state.h"
 #include "container/sync.h"
 #include "container/terminal.h"
@@ -61,7 +62,7 @@ static _Noreturn void exec_child(struct exec_ctx *c, const struct weft_globals *
         goto fail;
     }
     if (workload_prepare(c->spec, p, g->wasm_smart_default, &w, &err) < 0 ||
-        workload_secure(c->spec, p, &w, o->preserve_fds, &err) < 0)
+        workload_secure(c->spec, p, &w, o->preserve_fds, sock, &err) < 0)
         goto fail;
     if (sync_send(sock, SYNC_READY, 0, NULL, -1, &err) < 0)
         goto fail;
@@ -111,14 +112,15 @@ static int exec_drive(struct exec_ctx *c, const struct exec_opts *o, weft_error 
         return -1;
     if (sync_send(c->sync[0], SYNC_GO, 0, NULL, -1, err) < 0)
         return -1;
-    if (o->process->terminal) {
-        if (sync_expect(c->sync[0], SYNC_PTY, &c->master, err) < 0)
-            return -1;
-        if (o->console_socket != NULL &&
-            terminal_send_to_socket(o->console_socket, c->master, err) < 0)
-            return -1;
-    }
-    if (sync_expect(c->sync[0], SYNC_READY, NULL, err) < 0)
+    json_t *js = state_to_oci_json(c->st, state_status(c->st));
+    cleanup_free char *state = json_dumps(js, JSON_COMPACT);
+    json_decref(js);
+    struct setup_msgs m = {.spec = c->spec, .console_socket = o->console_socket,
+                           .state_json = state, .pid = c->pid};
+    int r = setup_msgs_until_ready(c->sync[0], &m, err);
+    c->master = m.pty_master;
+    free(m.handler);
+    if (r < 0)
         return -1;
     if (o->pid_file != NULL) {
         cleanup_fclose FILE *f = fopen(o->pid_file, "we");

@@ -1,5 +1,6 @@
 #include "container/hooks.h"
 #include "util/cleanup.h"
+#include "util/log.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -83,6 +84,17 @@ static int hook_run_one(const oci_hook *h, const char *state_json, weft_error **
     if (WEXITSTATUS(status) != 0)
         return werr_set(err, 0, "exited with status %d", WEXITSTATUS(status));
     return 0;
+}
+
+void hooks_run_warn(const oci_spec *spec, enum oci_hook_kind kind, const char *state_json)
+{
+    for (size_t i = 0; i < spec->hooks.n[kind]; i++) {
+        const oci_hook *h = &spec->hooks.list[kind][i];
+        weft_error *err = NULL;
+        if (hook_run_one(h, state_json, &err) < 0)
+            log_warn("hook %s[%zu] %s: %s", hook_kind_name(kind), i, h->path, err->msg);
+        werr_free(err);
+    }
 }
 
 int hooks_run(const oci_spec *spec, enum oci_hook_kind kind, const char *state_json,

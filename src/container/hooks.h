@@ -13,4 +13,8 @@ const char *hook_kind_name(enum oci_hook_kind kind); /* "prestart", "createRunti
 int hooks_run(const oci_spec *spec, enum oci_hook_kind kind, const char *state_json,
               weft_error **err);
 
+/* poststart and poststop: the runtime-spec says a failure is a warning and
+ * the remaining hooks still run. */
+void hooks_run_warn(const oci_spec *spec, enum oci_hook_kind kind, const char *state_json);
+
 #endif

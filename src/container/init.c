@@ -68,12 +68,35 @@ int workload_prepare(const oci_spec *spec, const oci_process *p, bool wasm_smart
     return w->h->prepare(spec, p, w->resolved, &w->prepared, err);
 }
 
+/* A filter with NOTIFY rules is loaded now, whatever no_new_privs says,
+ * because its notify fd must reach the runtime (and from there the agent)
+ * while the runtime still listens on the sync socket. */
+static int seccomp_notify_early(const oci_process *p, struct workload *w, int sync_fd,
+                                weft_error **err)
+{
+    if (p->no_new_privileges && no_new_privs_apply(err) < 0)
+        return -1;
+    if (seccomp_load_prepared(w->seccomp, err) < 0)
+        return werr_prefix(err, "linux.seccomp");
+    int fd = seccomp_take_notify_fd(w->seccomp);
+    seccomp_free(w->seccomp);
+    w->seccomp = NULL;
+    if (fd < 0)
+        return werr_set(err, 0, "linux.seccomp: no notify fd after loading the filter");
+    int r = sync_send(sync_fd, SYNC_SECCOMP, 0, NULL, fd, err);
+    close(fd);
+    return r;
+}
+
 int workload_secure(const oci_spec *spec, const oci_process *p, struct workload *w,
-                    int preserve_fds, weft_error **err)
+                    int preserve_fds, int sync_fd, weft_error **err)
 {
     if (spec->has_linux && spec->linux_.has_seccomp &&
         seccomp_prepare(&spec->linux_.seccomp, &w->seccomp, err) < 0)
         return werr_prefix(err, "linux.seccomp");
+    if (w->seccomp != NULL && seccomp_uses_notify(w->seccomp) &&
+        seccomp_notify_early(p, w, sync_fd, err) < 0)
+        return -1;
     /* Without no_new_privs the kernel only accepts a filter from a process
      * holding CAP_SYS_ADMIN, so load it before the capabilities are dropped
      * (as runc does); with no_new_privs, load it as late as possible. */
@@ -196,11 +219,13 @@ static int init_after_hooks(const struct init_args *a, pid_t host_pid, struct wo
         return werr_sys(err, "process.cwd: chdir %s", p->cwd);
     if (workload_prepare(spec, p, a->wasm_smart_default, w, err) < 0)
         return -1;
-    return workload_secure(spec, p, w, a->opts->preserve_fds, err);
+    return workload_secure(spec, p, w, a->opts->preserve_fds, a->sync_fd, err);
 }
 
-/* Block until `start` opens the fifo for reading. */
-static int wait_for_start(int fifo_fd, weft_error **err)
+/* Block until `start` opens the fifo for reading; the fd returned is
+ * written (release_start) only once the workload is about to begin, so
+ * `start` runs the poststart hooks after the startContainer ones. */
+static int wait_for_start(int fifo_fd, int *out, weft_error **err)
 {
     char path[64];
     snprintf(path, sizeof path, "/proc/self/fd/%d", fifo_fd);
@@ -208,12 +233,18 @@ static int wait_for_start(int fifo_fd, weft_error **err)
     do
         fd = open(path, O_WRONLY | O_CLOEXEC);
     while (fd < 0 && errno == EINTR);
+    close(fifo_fd);
     if (fd < 0)
         return werr_sys(err, "open exec fifo");
+    *out = fd;
+    return 0;
+}
+
+static int release_start(int fd, weft_error **err)
+{
     char c = 0;
     ssize_t n = write(fd, &c, 1);
     close(fd);
-    close(fifo_fd);
     if (n != 1)
         return werr_sys(err, "write exec fifo");
     return 0;
@@ -243,13 +274,16 @@ _Noreturn void init_main(const struct init_args *a)
     close(a->sync_fd);
 
     /* From here on the parent is gone: errors go to the container's stderr. */
-    if (wait_for_start(a->fifo_fd, &err) < 0)
+    int start_fd = -1;
+    if (wait_for_start(a->fifo_fd, &start_fd, &err) < 0)
         goto fail;
     {
         cleanup_free char *state = init_state_json(a, host_pid, "running");
         if (hooks_run(a->spec, OCI_HOOK_START_CONTAINER, state, &err) < 0)
             goto fail;
     }
+    if (release_start(start_fd, &err) < 0)
+        goto fail;
     if (!a->spec->has_process)
         werr_set(&err, 0, "%s: process: missing, nothing to run", a->spec->path);
     else

@@ -35,8 +35,9 @@ struct workload {
 };
 int workload_prepare(const oci_spec *spec, const oci_process *p, bool wasm_smart_default,
                      struct workload *w, weft_error **err);
+/* sync_fd: where a seccomp notify fd goes (SYNC_SECCOMP) */
 int workload_secure(const oci_spec *spec, const oci_process *p, struct workload *w,
-                    int preserve_fds, weft_error **err);
+                    int preserve_fds, int sync_fd, weft_error **err);
 /* Loads the seccomp filter if still pending, then execs. Returns only on failure. */
 int workload_exec(const oci_process *p, struct workload *w, weft_error **err);
 

@@ -61,7 +61,7 @@ static void run_hooks_warn(const container_state *st, enum oci_hook_kind kind,
     weft_error *err = NULL;
     if (container_load_config(st->dir, st->bundle, &spec, &err) == 0 && spec->hooks.n[kind] > 0) {
         cleanup_free char *json = state_json_text(st, s);
-        hooks_run(spec, kind, json, &err);
+        hooks_run_warn(spec, kind, json);
     }
     if (err != NULL)
         log_warn("%s", err->msg);

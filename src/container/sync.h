@@ -11,6 +11,7 @@ enum sync_type {
     SYNC_RUN_HOOKS,      /* init → parent: mounts done, run prestart + createRuntime */
     SYNC_HOOKS_DONE,     /* parent → init */
     SYNC_PTY,            /* init → parent: the terminal master (fd attached) */
+    SYNC_SECCOMP,        /* init → parent: the seccomp notify fd (attached) for the agent */
     SYNC_READY,          /* init → parent: set up, now waiting for `start` */
     SYNC_ERROR,          /* either way: status + message; the sender gives up */
 };

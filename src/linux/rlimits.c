@@ -5,57 +5,13 @@
 #include <string.h>
 #include <sys/resource.h>
 
-static const struct {
-    const char *name;
-    int resource;
-} rlimit_table[] = {
-    {"RLIMIT_AS", RLIMIT_AS},
-    {"RLIMIT_CORE", RLIMIT_CORE},
-    {"RLIMIT_CPU", RLIMIT_CPU},
-    {"RLIMIT_DATA", RLIMIT_DATA},
-    {"RLIMIT_FSIZE", RLIMIT_FSIZE},
-    {"RLIMIT_LOCKS", RLIMIT_LOCKS},
-    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
-    {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
-    {"RLIMIT_NICE", RLIMIT_NICE},
-    {"RLIMIT_NOFILE", RLIMIT_NOFILE},
-    {"RLIMIT_NPROC", RLIMIT_NPROC},
-    {"RLIMIT_RSS", RLIMIT_RSS},
-    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
-    {"RLIMIT_RTTIME", RLIMIT_RTTIME},
-    {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
-    {"RLIMIT_STACK", RLIMIT_STACK},
-};
-
-#define N_RLIMITS (sizeof rlimit_table / sizeof rlimit_table[0])
-
-int rlimit_from_name(const char *name)
-{
-    if (name == NULL)
-        return -1;
-    /* The spec spells them in upper case; runc is exact. We are exact too, so
-     * a config that works here works with runc. */
-    for (size_t i = 0; i < N_RLIMITS; i++)
-        if (strcmp(rlimit_table[i].name, name) == 0)
-            return rlimit_table[i].resource;
-    return -1;
-}
-
-const char *rlimit_name(int resource)
-{
-    for (size_t i = 0; i < N_RLIMITS; i++)
-        if (rlimit_table[i].resource == resource)
-            return rlimit_table[i].name;
-    return NULL;
-}
-
 /* The parser resolves `resource`, but an oci_rlimit built by hand (tests, exec
  * --process) may carry only the name: prefer the name when there is one. */
 static int resolve_resource(const oci_rlimit *r)
 {
     if (r->type != NULL)
-        return rlimit_from_name(r->type);
-    return rlimit_name(r->resource) != NULL ? r->resource : -1;
+        return oci_rlimit_from_name(r->type);
+    return oci_rlimit_name(r->resource) != NULL ? r->resource : -1;
 }
 
 int rlimits_apply(const oci_rlimit *rl, size_t n, weft_error **err)

@@ -71,6 +71,18 @@ static int finish_dev(rootfs_ctx *ctx, weft_error **err)
     return mount_make_readonly(fd, false, err) < 0 ? werr_prefix(err, "/dev") : 0;
 }
 
+/* process.cwd is created when missing, as runc and crun do (images often name
+ * a WORKDIR they do not ship). After the mounts, so that it lands in the
+ * mount that will hold it, and before root.readonly. */
+static int make_cwd(const oci_spec *spec, int rootfd, weft_error **err)
+{
+    if (!spec->has_process || spec->process.cwd == NULL) return 0;
+    int fd = path_mkdir_in_root(rootfd, spec->process.cwd, 0755, err);
+    if (fd < 0) return werr_prefix(err, "process.cwd");
+    close(fd);
+    return 0;
+}
+
 int rootfs_prepare(const oci_spec *spec, bool in_userns, weft_error **err)
 {
     return rootfs_prepare_idmapped(spec, in_userns, NULL, err);
@@ -115,7 +127,7 @@ int rootfs_prepare_idmapped(const oci_spec *spec, bool in_userns, const int *mou
             return -1;
     if (devices_setup(&ctx, err) < 0 || finish_dev(&ctx, err) < 0)
         return werr_prefix(err, "rootfs %s", root);
-    return 0;
+    return make_cwd(spec, rootfd, err);
 }
 
 static int do_pivot(const char *root, weft_error **err)

@@ -75,10 +75,7 @@ int apparmor_apply_profile(const char *profile, weft_error **err);
 
 /* ---- rlimits.c ------------------------------------------------------------ */
 
-/* "RLIMIT_NOFILE" -> RLIMIT_NOFILE; -1 if unknown. */
-int rlimit_from_name(const char *name);
-/* The canonical name of an RLIMIT_* number, or NULL. */
-const char *rlimit_name(int resource);
+/* Names of rlimits: oci_rlimit_from_name() / oci_rlimit_name() in oci/spec.h. */
 /* setrlimit each entry (soft/hard; UINT64_MAX = unlimited). */
 int rlimits_apply(const oci_rlimit *rl, size_t n, weft_error **err);
 

@@ -73,6 +73,13 @@ int oci_rlimit_from_name(const char *name)
     return LOOKUP(rlimits, name);
 }
 
+const char *oci_rlimit_name(int resource)
+{
+    for (size_t i = 0; i < sizeof rlimits / sizeof rlimits[0]; i++)
+        if (rlimits[i].val == resource) return rlimits[i].name;
+    return NULL;
+}
+
 /* Values of linux/ioprio.h (not every libc ships that header). */
 static const struct name_val ioprio_classes[] = {
     {"IOPRIO_CLASS_RT", 1},

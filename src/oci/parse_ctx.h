@@ -75,7 +75,6 @@ int oci_parse_seccomp(oci_pctx *c, json_t *obj, oci_seccomp *s);
 void oci_process_clear(oci_process *p);
 
 /* Name tables (names.c); -1 when unknown. */
-int oci_rlimit_from_name(const char *name);
 int oci_ioprio_class_from_name(const char *name);
 int oci_sched_policy_from_name(const char *name);
 bool oci_sched_flag_known(const char *name);

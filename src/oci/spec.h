@@ -340,6 +340,11 @@ const char *oci_spec_annotation(const oci_spec *spec, const char *key);
 /* The namespace entry of that type, or NULL if the spec does not ask for it. */
 const oci_namespace *oci_spec_namespace(const oci_spec *spec, enum oci_ns_type type);
 
+/* "RLIMIT_NOFILE" -> RLIMIT_NOFILE (exact spelling, as runc); -1 if unknown.
+ * And back: the name of an RLIMIT_* number, or NULL. */
+int oci_rlimit_from_name(const char *name);
+const char *oci_rlimit_name(int resource);
+
 /* "pid", "network", ... and back; -1 if unknown. */
 const char *oci_ns_name(enum oci_ns_type type);
 int oci_ns_from_name(const char *name);

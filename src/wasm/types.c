@@ -64,3 +64,24 @@ const wf_functype *wf_sig_type(uint32_t sig)
     pthread_mutex_unlock(&lock);
     return ft;
 }
+
+const char *wf_valtype_name(wf_valtype t)
+{
+    switch (t) {
+    case WF_I32:
+        return "i32";
+    case WF_I64:
+        return "i64";
+    case WF_F32:
+        return "f32";
+    case WF_F64:
+        return "f64";
+    case WF_V128:
+        return "v128";
+    case WF_FUNCREF:
+        return "funcref";
+    case WF_EXTERNREF:
+        return "externref";
+    }
+    return "?";
+}

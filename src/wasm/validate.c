@@ -91,35 +91,14 @@ static bool fail(fv *v, const char *msg)
     return false;
 }
 
-static const char *type_name(wf_valtype t)
-{
-    switch (t) {
-    case WF_I32:
-        return "i32";
-    case WF_I64:
-        return "i64";
-    case WF_F32:
-        return "f32";
-    case WF_F64:
-        return "f64";
-    case WF_V128:
-        return "v128";
-    case WF_FUNCREF:
-        return "funcref";
-    case WF_EXTERNREF:
-        return "externref";
-    default:
-        return "?";
-    }
-}
 
 /* "type mismatch: expected i32, got i64" */
 static bool fail_mismatch(fv *v, wf_valtype want, wf_valtype got)
 {
     if (v->err != NULL)
         return false;
-    snprintf(v->errbuf, sizeof v->errbuf, "type mismatch: expected %s, got %s", type_name(want),
-             type_name(got));
+    snprintf(v->errbuf, sizeof v->errbuf, "type mismatch: expected %s, got %s", wf_valtype_name(want),
+             wf_valtype_name(got));
     return fail(v, v->errbuf);
 }
 

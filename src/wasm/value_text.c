@@ -13,23 +13,7 @@
 
 const char *wf_vt_type_name(wf_valtype t)
 {
-    switch (t) {
-    case WF_I32:
-        return "i32";
-    case WF_I64:
-        return "i64";
-    case WF_F32:
-        return "f32";
-    case WF_F64:
-        return "f64";
-    case WF_V128:
-        return "v128";
-    case WF_FUNCREF:
-        return "funcref";
-    case WF_EXTERNREF:
-        return "externref";
-    }
-    return "?";
+    return wf_valtype_name(t);
 }
 
 int wf_vt_parse_type(const char *name, size_t len, wf_valtype *out, weft_error **err)

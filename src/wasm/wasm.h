@@ -54,6 +54,9 @@ typedef struct wf_value {
     } of;
 } wf_value;
 
+/* "i32", "f64", "funcref", ...; "?" for anything else. */
+const char *wf_valtype_name(wf_valtype t);
+
 typedef struct wf_module wf_module;
 typedef struct wf_store wf_store;
 typedef struct wf_instance wf_instance;

@@ -14,7 +14,8 @@ static int define(wat_parser *p, enum wat_space sp, const char *what, weft_error
 {
     uint32_t idx = p->count[sp]++;
     const wat_token *id = wat_tok(p);
-    if (id->kind != WAT_ID) return 0;
+    if (id->kind != WAT_ID)
+        return 0;
     if (wat_names_add(&p->names[sp], id->s, id->len, idx) < 0)
         return wat_fail(p, id, err, "duplicate %s %.*s", what, (int)id->len, id->s);
     return 0;
@@ -23,14 +24,17 @@ static int define(wat_parser *p, enum wat_space sp, const char *what, weft_error
 /* `(type $id? (func (param ...)* (result ...)*))` */
 static int scan_type(wat_parser *p, weft_error **err)
 {
-    if (define(p, WS_TYPE, "type", err) < 0) return -1;
-    if (wat_tok(p)->kind == WAT_ID) p->pos++;
+    if (define(p, WS_TYPE, "type", err) < 0)
+        return -1;
+    if (wat_tok(p)->kind == WAT_ID)
+        p->pos++;
     if (!wat_at_field(p, "func"))
         return wat_fail(p, wat_tok(p), err, "unexpected token, expected (func ...)");
     p->pos += 2;
     wat_sig sig = {0};
     int r = wat_parse_params_results(p, &sig, true, NULL, err);
-    if (r == 0) r = wat_expect_rpar(p, err);
+    if (r == 0)
+        r = wat_expect_rpar(p, err);
     if (r == 0 && wat_tok(p)->kind != WAT_RPAR) /* pass 2 skips types: check the end here */
         r = wat_fail(p, wat_tok(p), err, "unexpected token, expected ')' after the type");
     if (r == 0) {
@@ -52,7 +56,8 @@ struct scan_state {
 static int check_import_order(wat_parser *p, struct scan_state *st, const wat_token *at,
                               weft_error **err)
 {
-    if (st->first_def != NULL) return wat_fail(p, at, err, "import after %s", st->first_def);
+    if (st->first_def != NULL)
+        return wat_fail(p, at, err, "import after %s", st->first_def);
     return 0;
 }
 
@@ -60,24 +65,31 @@ static int check_import_order(wat_parser *p, struct scan_state *st, const wat_to
 static int scan_def(wat_parser *p, int k, struct scan_state *st, weft_error **err)
 {
     const wat_token *kw = &p->t->v[p->pos - 1];
-    if (define(p, field_sp[k], field_kw[k], err) < 0) return -1;
-    if (wat_tok(p)->kind == WAT_ID) p->pos++;
+    if (define(p, field_sp[k], field_kw[k], err) < 0)
+        return -1;
+    if (wat_tok(p)->kind == WAT_ID)
+        p->pos++;
     while (wat_at_field(p, "export"))
-        if (wat_skip_sexpr(p, err) < 0) return -1;
-    if (wat_at_field(p, "import")) return check_import_order(p, st, kw, err);
-    if (st->first_def == NULL) st->first_def = k == 0 ? "function" : field_kw[k];
+        if (wat_skip_sexpr(p, err) < 0)
+            return -1;
+    if (wat_at_field(p, "import"))
+        return check_import_order(p, st, kw, err);
+    if (st->first_def == NULL)
+        st->first_def = k == 0 ? "function" : field_kw[k];
     uint8_t t;
     if (k == 1 && wat_valtype_of(wat_tok(p), &t) == 0 && wat_peek(p, 1)->kind == WAT_LPAR &&
         wat_tok_is(wat_peek(p, 2), "elem"))
         p->count[WS_ELEM]++;
-    if (k == 2 && wat_at_field(p, "data")) p->count[WS_DATA]++;
+    if (k == 2 && wat_at_field(p, "data"))
+        p->count[WS_DATA]++;
     return 0;
 }
 
 static int scan_import(wat_parser *p, struct scan_state *st, weft_error **err)
 {
     const wat_token *kw = &p->t->v[p->pos - 1];
-    if (check_import_order(p, st, kw, err) < 0) return -1;
+    if (check_import_order(p, st, kw, err) < 0)
+        return -1;
     if (wat_tok(p)->kind != WAT_STRING || wat_peek(p, 1)->kind != WAT_STRING)
         return wat_fail(p, wat_tok(p), err, "unexpected token, expected import names");
     p->pos += 2;
@@ -107,13 +119,15 @@ static int scan_field(wat_parser *p, struct scan_state *st, weft_error **err)
     else if (wat_tok_is(kw, "export") || wat_tok_is(kw, "start"))
         r = 0;
     for (int k = 0; k < 4 && r == -2; k++)
-        if (wat_tok_is(kw, field_kw[k])) r = scan_def(p, k, st, err);
+        if (wat_tok_is(kw, field_kw[k]))
+            r = scan_def(p, k, st, err);
     if (r == -2) {
         if (kw->kind == WAT_KEYWORD)
             return wat_fail(p, kw, err, "unknown module field %.*s", (int)kw->len, kw->s);
         return wat_fail(p, kw, err, "unexpected token, expected a module field");
     }
-    if (r < 0) return -1;
+    if (r < 0)
+        return -1;
     p->pos = start;
     return wat_skip_sexpr(p, err);
 }
@@ -171,12 +185,18 @@ static void layout(wat_parser *p, wat_buf *out)
         section(out, 1, (uint32_t)p->ntypes, &types);
         wat_buf_free(&types);
     }
-    if (p->n_imports) section(out, 2, p->n_imports, &p->imports);
-    if (p->n_funcs) section(out, 3, p->n_funcs, &p->funcs);
-    if (p->n_tables) section(out, 4, p->n_tables, &p->tables);
-    if (p->n_mems) section(out, 5, p->n_mems, &p->mems);
-    if (p->n_globals) section(out, 6, p->n_globals, &p->globals);
-    if (p->n_exports) section(out, 7, p->n_exports, &p->exports);
+    if (p->n_imports)
+        section(out, 2, p->n_imports, &p->imports);
+    if (p->n_funcs)
+        section(out, 3, p->n_funcs, &p->funcs);
+    if (p->n_tables)
+        section(out, 4, p->n_tables, &p->tables);
+    if (p->n_mems)
+        section(out, 5, p->n_mems, &p->mems);
+    if (p->n_globals)
+        section(out, 6, p->n_globals, &p->globals);
+    if (p->n_exports)
+        section(out, 7, p->n_exports, &p->exports);
     if (p->has_start) {
         wat_buf s = {0};
         wat_buf_uleb(&s, p->start);
@@ -185,13 +205,16 @@ static void layout(wat_parser *p, wat_buf *out)
         wat_buf_put(out, s.d, s.len);
         wat_buf_free(&s);
     }
-    if (p->n_elems) section(out, 9, p->n_elems, &p->elems);
+    if (p->n_elems)
+        section(out, 9, p->n_elems, &p->elems);
     if (p->needs_datacount && p->n_datas > 0) {
         wat_buf none = {0};
         section(out, 12, p->n_datas, &none);
     }
-    if (p->n_funcs) section(out, 10, p->n_funcs, &p->code);
-    if (p->n_datas) section(out, 11, p->n_datas, &p->datas);
+    if (p->n_funcs)
+        section(out, 10, p->n_funcs, &p->code);
+    if (p->n_datas)
+        section(out, 11, p->n_datas, &p->datas);
 }
 
 static void parser_free(wat_parser *p)
@@ -240,11 +263,14 @@ static int parse_fields(const wat_tokens *t, size_t *pos, uint8_t **out, size_t 
 wat_module_form wat_module_form_at(const wat_tokens *t, size_t pos)
 {
     size_t i = pos + 2;
-    if (i < t->n && t->v[i].kind == WAT_ID) i++;
+    if (i < t->n && t->v[i].kind == WAT_ID)
+        i++;
     if (i < t->n && t->v[i].kind == WAT_KEYWORD) {
         wat_token *k = &t->v[i];
-        if (k->len == 6 && memcmp(k->s, "binary", 6) == 0) return WAT_FORM_BINARY;
-        if (k->len == 5 && memcmp(k->s, "quote", 5) == 0) return WAT_FORM_QUOTE;
+        if (k->len == 6 && memcmp(k->s, "binary", 6) == 0)
+            return WAT_FORM_BINARY;
+        if (k->len == 5 && memcmp(k->s, "quote", 5) == 0)
+            return WAT_FORM_QUOTE;
     }
     return WAT_FORM_TEXT;
 }
@@ -253,7 +279,8 @@ wat_module_form wat_module_form_at(const wat_tokens *t, size_t pos)
 static int module_strings(wat_parser *p, wat_buf *b, weft_error **err)
 {
     while (wat_tok(p)->kind == WAT_STRING)
-        if (wat_take_string(p, b, err) < 0) return -1;
+        if (wat_take_string(p, b, err) < 0)
+            return -1;
     return wat_expect_rpar(p, err);
 }
 
@@ -265,7 +292,8 @@ int wat_parse_module_at(const wat_tokens *t, size_t *pos, wat_module_result *out
         return wat_fail(&p, wat_tok(&p), err, "unexpected token, expected (module ...)");
     out->form = wat_module_form_at(t, p.pos);
     p.pos += 2;
-    if (wat_tok(&p)->kind == WAT_ID) out->id = &t->v[p.pos++];
+    if (wat_tok(&p)->kind == WAT_ID)
+        out->id = &t->v[p.pos++];
     if (out->form != WAT_FORM_TEXT) {
         p.pos++;
         wat_buf b = {0};
@@ -277,14 +305,20 @@ int wat_parse_module_at(const wat_tokens *t, size_t *pos, wat_module_result *out
             out->bytes = b.d ? b.d : xmalloc(1);
             out->len = b.len;
         } else {
-            int r = wat_to_wasm((const char *)b.d, b.len, t->origin, &out->bytes, &out->len, err);
+            /* positions inside the quoted text, after where the module is */
+            const wat_token *at = &t->v[*pos];
+            int r = wat_to_wasm((const char *)b.d, b.len, "(module quote)", &out->bytes, &out->len,
+                                err);
             wat_buf_free(&b);
-            if (r < 0) return -1;
+            if (r < 0)
+                return werr_prefix(err, "%s:%u:%u", t->origin ? t->origin : "<wat>", at->line,
+                                   at->col);
         }
         *pos = p.pos;
         return 0;
     }
-    if (parse_fields(t, &p.pos, &out->bytes, &out->len, err) < 0) return -1;
+    if (parse_fields(t, &p.pos, &out->bytes, &out->len, err) < 0)
+        return -1;
     if (wat_expect_rpar(&p, err) < 0) {
         free(out->bytes);
         out->bytes = NULL;
@@ -298,7 +332,8 @@ int wat_to_wasm(const char *text, size_t len, const char *origin, uint8_t **out,
                 weft_error **err)
 {
     wat_tokens t;
-    if (wat_lex(text ? text : "", text ? len : 0, origin, &t, err) < 0) return -1;
+    if (wat_lex(text ? text : "", text ? len : 0, origin, &t, err) < 0)
+        return -1;
     size_t pos = 0;
     int r;
     wat_parser p = {.t = &t};

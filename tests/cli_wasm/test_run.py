@@ -117,6 +117,13 @@ def test_dir_host_to_guest_mapping(wasm, wasi_cc, tmp_path):
     assert (r.code, r.out) == (0, "mapped\n"), r
 
 
+def test_dir_double_colon_like_wasmtime(wasm, wasi_cc, tmp_path):
+    cat = wasi_cc(CAT_C, "cat")
+    (tmp_path / "y").write_text("double\n")
+    r = wasm("run", "--dir", f"{tmp_path}::/g", cat, "/g/y")
+    assert (r.code, r.out) == (0, "double\n"), r
+
+
 def test_no_dir_means_no_files(wasm, wasi_cc, tmp_path):
     cat = wasi_cc(CAT_C, "cat")
     (tmp_path / "in.txt").write_text("secret\n")
@@ -186,6 +193,13 @@ def test_validate_bad_text(wasm, wat):
     assert len(r.err.strip().splitlines()) == 1, r.err
 
 
+def test_native_executable_is_refused(wasm, weft_bin):
+    for sub in ("validate", "run"):
+        r = wasm(sub, weft_bin)
+        assert r.code == 1, r
+        assert "native executable" in r.err, r.err
+
+
 def test_validate_missing_file(wasm, tmp_path):
     r = wasm("validate", tmp_path / "none.wasm")
     assert r.code == 1 and "none.wasm" in r.err, r
@@ -234,7 +248,7 @@ REGRESSIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
 def _regression_files():
     if not os.path.isdir(REGRESSIONS):
         return []
-    return sorted(f for f in os.listdir(REGRESSIONS) if not f.startswith("."))
+    return sorted(f for f in os.listdir(REGRESSIONS) if f.endswith((".wasm", ".wat")))
 
 
 @pytest.mark.parametrize("name", _regression_files())

@@ -208,3 +208,59 @@ def test_memory_grow_past_cgroup_limit_returns_minus_one(weft, make_bundle, cid)
 ''')
     r = weft("run", "--bundle", b.path, cid, timeout=120)
     assert r.returncode == 0, (r.returncode, r.stderr)
+
+
+def test_infinite_recursion_traps_instead_of_crashing(weft, make_bundle, cid):
+    b = make_bundle(["/app/rec.wat"], annotations={"run.oci.handler": "wasm"})
+    os.makedirs(os.path.join(b.rootfs, "app"))
+    with open(os.path.join(b.rootfs, "app", "rec.wat"), "w") as f:
+        f.write('(module (memory (export "memory") 1)'
+                ' (func $down (export "_start") (call $down)))')
+    r = weft("run", "--bundle", b.path, cid)
+    assert r.returncode == 134
+    assert "call stack exhausted" in r.stderr
+    assert weft.ids() == []
+
+
+def test_wasm_on_a_terminal(weft, make_bundle, cid, tmp_path):
+    import array
+    import socket
+    import threading
+    sock = str(tmp_path / "console.sock")
+    result = {}
+
+    def receive():
+        srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        srv.bind(sock)
+        srv.listen(1)
+        srv.settimeout(30)
+        conn, _ = srv.accept()
+        fds = array.array("i")
+        _, anc, _, _ = conn.recvmsg(1024, socket.CMSG_SPACE(fds.itemsize))
+        for level, typ, data in anc:
+            fds.frombytes(data[:fds.itemsize])
+        result["fd"] = fds[0]
+        conn.close()
+        srv.close()
+
+    t = threading.Thread(target=receive)
+    t.start()
+    while not os.path.exists(sock):
+        time.sleep(0.01)
+    b = wasm_bundle(make_bundle, ["/app/hello.wasm", "4"], {"run.oci.handler": "wasm"})
+    b.config["process"]["terminal"] = True
+    b.write()
+    weft("create", "--bundle", b.path, "--console-socket", sock, cid, check=True)
+    t.join(30)
+    weft("start", cid, check=True)
+    data = b""
+    while b"argc=2" not in data or b"ls / app" not in data:
+        try:
+            chunk = os.read(result["fd"], 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        data += chunk
+    os.close(result["fd"])
+    assert b"argc=2" in data and b"ls / app" in data

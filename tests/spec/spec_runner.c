@@ -1,10 +1,12 @@
 /* The core spec test runner: reads a wast2json JSON script (plus its .wasm
- * files) and checks every command against weft's wasm engine.
+ * and .wat files; text modules go through weft's WAT parser) and checks every
+ * command against weft's wasm engine.
  *
  * usage: spec_runner [-v] FILE.json
  * Prints one line per failure and a summary "FILE: N passed, N failed,
  * N skipped"; exits 1 on any failure. */
 #include "wasm/wasm.h"
+#include "wasm/wat.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 
@@ -102,13 +104,15 @@ static void skip(struct runner *r, json_t *cmd, const char *why)
 static int read_file(const char *path, uint8_t **buf, size_t *len)
 {
     cleanup_fclose FILE *f = fopen(path, "rb");
-    if (f == NULL) return -1;
+    if (f == NULL)
+        return -1;
     size_t cap = 4096, n = 0;
     uint8_t *b = xmalloc(cap);
     size_t got;
     while ((got = fread(b + n, 1, cap - n, f)) > 0) {
         n += got;
-        if (n == cap) b = xrealloc(b, cap *= 2);
+        if (n == cap)
+            b = xrealloc(b, cap *= 2);
     }
     *buf = b;
     *len = n;
@@ -119,12 +123,22 @@ static int read_file(const char *path, uint8_t **buf, size_t *len)
 static int load_module(struct runner *r, json_t *cmd, wf_module **out, weft_error **err)
 {
     const char *file = json_string_value(json_object_get(cmd, "filename"));
-    if (file == NULL) return werr_set(err, 0, "command has no filename");
+    if (file == NULL)
+        return werr_set(err, 0, "command has no filename");
     cleanup_free char *path = xasprintf("%s/%s", r->dir, file);
     cleanup_free uint8_t *buf = NULL;
     size_t len = 0;
-    if (read_file(path, &buf, &len) < 0) return werr_sys(err, "reading %s", path);
-    if (wf_module_load(buf, len, file, out, err) < 0) return -1;
+    size_t n = strlen(file);
+    if (n > 4 && strcmp(file + n - 4, ".wat") == 0) {
+        /* text-form modules of assert_malformed/assert_invalid: weft's WAT
+         * parser turns them into a binary first */
+        if (wat_file_to_wasm(path, &buf, &len, err) < 0)
+            return -1;
+    } else if (read_file(path, &buf, &len) < 0) {
+        return werr_sys(err, "reading %s", path);
+    }
+    if (wf_module_load(buf, len, file, out, err) < 0)
+        return -1;
     r->modules = xreallocarray(r->modules, r->n_modules + 1, sizeof *r->modules);
     r->modules[r->n_modules++] = *out;
     return 0;
@@ -132,9 +146,11 @@ static int load_module(struct runner *r, json_t *cmd, wf_module **out, weft_erro
 
 static wf_instance *find_instance(struct runner *r, const char *name)
 {
-    if (name == NULL) return r->current;
+    if (name == NULL)
+        return r->current;
     for (size_t i = r->n_named; i-- > 0;) {
-        if (strcmp(r->named[i].name, name) == 0) return r->named[i].inst;
+        if (strcmp(r->named[i].name, name) == 0)
+            return r->named[i].inst;
     }
     return NULL;
 }
@@ -147,7 +163,8 @@ static void *extern_ref(uint64_t n)
 /* a JSON string as the engine spells names: U+0000 becomes C0 80 */
 static char *name_of(json_t *j)
 {
-    if (j == NULL) return NULL;
+    if (j == NULL)
+        return NULL;
     const char *s = json_string_value(j);
     size_t n = json_string_length(j);
     char *out = xmalloc(2 * n + 1), *o = out;
@@ -167,7 +184,8 @@ static int parse_value(json_t *j, wf_value *v)
 {
     const char *type = json_string_value(json_object_get(j, "type"));
     const char *val = json_string_value(json_object_get(j, "value"));
-    if (type == NULL) return -1;
+    if (type == NULL)
+        return -1;
     memset(v, 0, sizeof *v);
     if (strcmp(type, "i32") == 0 || strcmp(type, "f32") == 0) {
         v->type = type[0] == 'i' ? WF_I32 : WF_F32;
@@ -193,7 +211,8 @@ static int do_action(struct runner *r, json_t *act, wf_value *results, size_t *n
     cleanup_free char *field = name_of(json_object_get(act, "field"));
     const char *mod = json_string_value(json_object_get(act, "module"));
     wf_instance *inst = find_instance(r, mod);
-    if (inst == NULL) return werr_set(err, 0, "no instance %s", mod ? mod : "(current)");
+    if (inst == NULL)
+        return werr_set(err, 0, "no instance %s", mod ? mod : "(current)");
     if (type && strcmp(type, "get") == 0) {
         *n = 1;
         return wf_export_global(inst, field, &results[0], err);
@@ -201,9 +220,11 @@ static int do_action(struct runner *r, json_t *act, wf_value *results, size_t *n
     json_t *args = json_object_get(act, "args");
     wf_value av[MAX_VALS];
     size_t na = json_array_size(args);
-    if (na > MAX_VALS) return -2;
+    if (na > MAX_VALS)
+        return -2;
     for (size_t i = 0; i < na; i++) {
-        if (parse_value(json_array_get(args, i), &av[i]) < 0) return -2;
+        if (parse_value(json_array_get(args, i), &av[i]) < 0)
+            return -2;
     }
     return wf_invoke(inst, field, av, na, results, n, err);
 }
@@ -218,20 +239,25 @@ static bool check_value(json_t *exp, const wf_value *got)
     const char *type = json_string_value(json_object_get(exp, "type"));
     const char *val = json_string_value(json_object_get(exp, "value"));
     if (strcmp(type, "f32") == 0) {
-        if (got->type != WF_F32) return false;
+        if (got->type != WF_F32)
+            return false;
         uint32_t b = got->of.f32;
         bool nan = (b & 0x7f800000u) == 0x7f800000u && (b & 0x7fffffu);
-        if (is_nan_kind(val, "nan:canonical")) return (b & 0x7fffffffu) == 0x7fc00000u;
-        if (is_nan_kind(val, "nan:arithmetic")) return nan && (b & 0x400000u);
+        if (is_nan_kind(val, "nan:canonical"))
+            return (b & 0x7fffffffu) == 0x7fc00000u;
+        if (is_nan_kind(val, "nan:arithmetic"))
+            return nan && (b & 0x400000u);
         return b == (uint32_t)strtoull(val, NULL, 10);
     }
     if (strcmp(type, "f64") == 0) {
-        if (got->type != WF_F64) return false;
+        if (got->type != WF_F64)
+            return false;
         uint64_t b = got->of.f64;
         bool nan = (b & 0x7ff0000000000000ull) == 0x7ff0000000000000ull && (b & 0xfffffffffffffull);
         if (is_nan_kind(val, "nan:canonical"))
             return (b & 0x7fffffffffffffffull) == 0x7ff8000000000000ull;
-        if (is_nan_kind(val, "nan:arithmetic")) return nan && (b & 0x8000000000000ull);
+        if (is_nan_kind(val, "nan:arithmetic"))
+            return nan && (b & 0x8000000000000ull);
         return b == strtoull(val, NULL, 10);
     }
     if (strcmp(type, "i32") == 0)
@@ -240,9 +266,12 @@ static bool check_value(json_t *exp, const wf_value *got)
         return got->type == WF_I64 && got->of.i64 == strtoull(val, NULL, 10);
     if (strcmp(type, "externref") == 0 || strcmp(type, "funcref") == 0) {
         wf_valtype t = type[0] == 'e' ? WF_EXTERNREF : WF_FUNCREF;
-        if (got->type != t) return false;
-        if (val == NULL) return got->of.ref != NULL;
-        if (strcmp(val, "null") == 0) return got->of.ref == NULL;
+        if (got->type != t)
+            return false;
+        if (val == NULL)
+            return got->of.ref != NULL;
+        if (strcmp(val, "null") == 0)
+            return got->of.ref == NULL;
         return t == WF_EXTERNREF && got->of.ref == extern_ref(strtoull(val, NULL, 10));
     }
     return false;
@@ -256,10 +285,12 @@ static void cmd_assert_return(struct runner *r, json_t *cmd)
     json_t *exp = json_object_get(cmd, "expected");
     for (size_t i = 0; i < json_array_size(exp); i++) {
         const char *t = json_string_value(json_object_get(json_array_get(exp, i), "type"));
-        if (t && strcmp(t, "v128") == 0) return skip(r, cmd, "v128 values (SIMD) are out of scope");
+        if (t && strcmp(t, "v128") == 0)
+            return skip(r, cmd, "v128 values (SIMD) are out of scope");
     }
     int rc = do_action(r, json_object_get(cmd, "action"), res, &n, &err);
-    if (rc == -2) return skip(r, cmd, "unsupported argument type");
+    if (rc == -2)
+        return skip(r, cmd, "unsupported argument type");
     if (rc < 0) {
         fail(r, cmd, "%s", err ? err->msg : "?");
         werr_free(err);
@@ -286,8 +317,10 @@ static void cmd_assert_fails(struct runner *r, json_t *cmd, int kind)
     weft_error *err = NULL;
     const char *text = json_string_value(json_object_get(cmd, "text"));
     int rc = do_action(r, json_object_get(cmd, "action"), res, &n, &err);
-    if (rc == -2) return skip(r, cmd, "unsupported argument type");
-    if (rc == 0) return fail(r, cmd, "succeeded, expected \"%s\"", text);
+    if (rc == -2)
+        return skip(r, cmd, "unsupported argument type");
+    if (rc == 0)
+        return fail(r, cmd, "succeeded, expected \"%s\"", text);
     if (err->kind != kind || (text && strstr(err->msg, text) == NULL))
         fail(r, cmd, "got \"%s\" (kind %d), expected \"%s\"", err->msg, err->kind, text);
     else
@@ -322,7 +355,8 @@ static void cmd_register(struct runner *r, json_t *cmd)
     const char *name = json_string_value(json_object_get(cmd, "name"));
     const char *as = json_string_value(json_object_get(cmd, "as"));
     wf_instance *inst = find_instance(r, name);
-    if (inst == NULL) return fail(r, cmd, "no instance to register");
+    if (inst == NULL)
+        return fail(r, cmd, "no instance to register");
     if (wf_linker_define_instance(r->linker, as, inst, &err) < 0) {
         fail(r, cmd, "%s", err->msg);
         werr_free(err);
@@ -337,7 +371,8 @@ static void cmd_action(struct runner *r, json_t *cmd)
     size_t n;
     weft_error *err = NULL;
     int rc = do_action(r, json_object_get(cmd, "action"), res, &n, &err);
-    if (rc == -2) return skip(r, cmd, "unsupported argument type");
+    if (rc == -2)
+        return skip(r, cmd, "unsupported argument type");
     if (rc < 0) {
         fail(r, cmd, "%s", err->msg);
         werr_free(err);
@@ -349,9 +384,6 @@ static void cmd_action(struct runner *r, json_t *cmd)
 /* assert_invalid / assert_malformed: loading must fail with `kind` */
 static void cmd_bad_module(struct runner *r, json_t *cmd, int kind)
 {
-    const char *mt = json_string_value(json_object_get(cmd, "module_type"));
-    if (mt && strcmp(mt, "binary") != 0)
-        return skip(r, cmd, "text-format module (binary-only engine)");
     weft_error *err = NULL;
     wf_module *m;
     if (load_module(r, cmd, &m, &err) == 0)
@@ -389,7 +421,8 @@ static void cmd_bad_instance(struct runner *r, json_t *cmd, int kind)
 static void run_command(struct runner *r, json_t *cmd)
 {
     const char *type = json_string_value(json_object_get(cmd, "type"));
-    if (type == NULL) return fail(r, cmd, "command without type");
+    if (type == NULL)
+        return fail(r, cmd, "command without type");
     if (strcmp(type, "module") == 0)
         cmd_module(r, cmd);
     else if (strcmp(type, "register") == 0)

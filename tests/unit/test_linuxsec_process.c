@@ -44,12 +44,12 @@ TEST(caps_mask_skips_unknown)
 
 TEST(rlimit_names)
 {
-    CHECK_INT(rlimit_from_name("RLIMIT_NOFILE"), RLIMIT_NOFILE);
-    CHECK_INT(rlimit_from_name("RLIMIT_CPU"), RLIMIT_CPU);
-    CHECK_INT(rlimit_from_name("RLIMIT_RTTIME"), RLIMIT_RTTIME);
-    CHECK_INT(rlimit_from_name("RLIMIT_BOGUS"), -1);
-    CHECK_INT(rlimit_from_name("nofile"), -1);
-    CHECK_STR(rlimit_name(RLIMIT_STACK), "RLIMIT_STACK");
+    CHECK_INT(oci_rlimit_from_name("RLIMIT_NOFILE"), RLIMIT_NOFILE);
+    CHECK_INT(oci_rlimit_from_name("RLIMIT_CPU"), RLIMIT_CPU);
+    CHECK_INT(oci_rlimit_from_name("RLIMIT_RTTIME"), RLIMIT_RTTIME);
+    CHECK_INT(oci_rlimit_from_name("RLIMIT_BOGUS"), -1);
+    CHECK_INT(oci_rlimit_from_name("nofile"), -1);
+    CHECK_STR(oci_rlimit_name(RLIMIT_STACK), "RLIMIT_STACK");
 }
 
 /* ---- the whole sequence -------------------------------------------------- */

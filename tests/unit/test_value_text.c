@@ -405,6 +405,34 @@ TEST(f64_format_is_shortest)
     CHECK_INT(bad, 0);
 }
 
+TEST(f32_format_is_shortest)
+{
+    int bad = 0;
+    for (int i = 0; i < 20000; i++) {
+        uint32_t bits = (uint32_t)next_rand();
+        if ((bits & 0x7f800000) == 0x7f800000)
+            continue; /* inf and NaN have no digits */
+        char buf[WF_VT_MAX], shorter[400];
+        wf_vt_format_f32(bits, buf);
+        int digits = 0;
+        for (const char *p = buf; *p && *p != 'e'; p++)
+            digits += (*p >= '1' && *p <= '9') || (*p == '0' && digits > 0);
+        float v;
+        memcpy(&v, &bits, sizeof v);
+        if (digits > 1) {
+            snprintf(shorter, sizeof shorter, "%.*g", digits - 1, (double)v);
+            float back = strtof(shorter, NULL);
+            if (memcmp(&back, &v, sizeof v) == 0) {
+                fprintf(stderr, "  %s is not shortest: %s\n", buf, shorter);
+                bad++;
+            }
+        }
+        if (digits > 9)
+            bad++;
+    }
+    CHECK_INT(bad, 0);
+}
+
 TEST(typed_text)
 {
     weft_error *err = NULL;

@@ -32,7 +32,8 @@ static int wat(const char *src)
 static int has(const void *want, size_t n)
 {
     for (size_t i = 0; i + n <= bin_len; i++)
-        if (memcmp(bin + i, want, n) == 0) return 1;
+        if (memcmp(bin + i, want, n) == 0)
+            return 1;
     return 0;
 }
 
@@ -225,7 +226,9 @@ TEST(script_module_forms)
     CHECK(m.len > 8);
     free(m.bytes);
     CHECK_INT(wat_parse_module_at(&t, &pos, &m, &err), -1);
-    CHECK(err != NULL && strstr(err->msg, "unknown operator") != NULL);
+    CHECK(err != NULL &&
+          strstr(err->msg, "s.wast:1:81: (module quote):1:7: unknown operator i32.bogus") != NULL);
+    CHECK_INT(err->kind, WF_ERR_MALFORMED);
     werr_free(err);
     wat_tokens_free(&t);
 }
