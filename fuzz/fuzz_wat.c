@@ -19,11 +19,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t len = 0, len2 = 0;
     weft_error *err = NULL;
     if (wat_to_wasm((const char *)data, size, "fuzz.wat", &out, &len, &err) < 0) {
-        if (err == NULL || err->kind != WF_ERR_MALFORMED || err->msg == NULL) abort();
+        if (err == NULL || err->kind != WF_ERR_MALFORMED || err->msg == NULL)
+            abort();
         werr_free(err);
         return 0;
     }
-    if (len < 8 || memcmp(out, "\0asm\1\0\0\0", 8) != 0) abort();
+    if (len < 8 || memcmp(out, "\0asm\1\0\0\0", 8) != 0)
+        abort();
     if (wat_to_wasm((const char *)data, size, "fuzz.wat", &again, &len2, &err) < 0 || len2 != len ||
         memcmp(out, again, len) != 0)
         abort();

@@ -15,7 +15,8 @@
 
 void wat_buf_put(wat_buf *b, const void *p, size_t n)
 {
-    if (n == 0) return;
+    if (n == 0)
+        return;
     if (b->len + n > b->cap) {
         size_t cap = b->cap ? b->cap : 64;
         while (cap < b->len + n)
@@ -37,7 +38,8 @@ void wat_buf_uleb(wat_buf *b, uint64_t v)
     do {
         uint8_t byte = v & 0x7f;
         v >>= 7;
-        if (v) byte |= 0x80;
+        if (v)
+            byte |= 0x80;
         wat_buf_u8(b, byte);
     } while (v);
 }
@@ -49,7 +51,8 @@ void wat_buf_sleb(wat_buf *b, int64_t v)
         v >>= 7; /* arithmetic shift: gcc and clang guarantee it */
         bool done = (v == 0 && !(byte & 0x40)) || (v == -1 && (byte & 0x40));
         wat_buf_u8(b, done ? byte : (uint8_t)(byte | 0x80));
-        if (done) return;
+        if (done)
+            return;
     }
 }
 
@@ -79,7 +82,8 @@ static wat_name_slot *name_slot(const wat_names *m, const char *s, size_t len)
 {
     size_t i = name_hash(s, len) & (m->cap - 1);
     while (m->slots[i].s != NULL) {
-        if (m->slots[i].len == len && memcmp(m->slots[i].s, s, len) == 0) break;
+        if (m->slots[i].len == len && memcmp(m->slots[i].s, s, len) == 0)
+            break;
         i = (i + 1) & (m->cap - 1);
     }
     return &m->slots[i];
@@ -98,7 +102,8 @@ int wat_names_add(wat_names *m, const char *s, size_t len, uint32_t idx)
         free(old.slots);
     }
     wat_name_slot *slot = name_slot(m, s, len);
-    if (slot->s != NULL) return -1;
+    if (slot->s != NULL)
+        return -1;
     *slot = (wat_name_slot){s, len, idx};
     m->n++;
     return 0;
@@ -106,9 +111,11 @@ int wat_names_add(wat_names *m, const char *s, size_t len, uint32_t idx)
 
 int wat_names_get(const wat_names *m, const char *s, size_t len, uint32_t *idx)
 {
-    if (m->cap == 0) return -1;
+    if (m->cap == 0)
+        return -1;
     wat_name_slot *slot = name_slot(m, s, len);
-    if (slot->s == NULL) return -1;
+    if (slot->s == NULL)
+        return -1;
     *idx = slot->idx;
     return 0;
 }
@@ -137,7 +144,8 @@ int wat_fail(const wat_parser *p, const wat_token *tok, weft_error **err, const 
     char *msg = NULL;
     va_list ap;
     va_start(ap, fmt);
-    if (vasprintf(&msg, fmt, ap) < 0) xoom();
+    if (vasprintf(&msg, fmt, ap) < 0)
+        xoom();
     va_end(ap);
     wat_error_at(p->t, tok, err, "%s", msg);
     free(msg);
@@ -162,21 +170,24 @@ static int unexpected(const wat_parser *p, const char *wanted, weft_error **err)
 {
     const wat_token *tok = wat_tok(p);
     const char *d = tok_desc(tok);
-    if (d) return wat_fail(p, tok, err, "unexpected token %s, expected %s", d, wanted);
+    if (d)
+        return wat_fail(p, tok, err, "unexpected token %s, expected %s", d, wanted);
     return wat_fail(p, tok, err, "unexpected token '%.*s', expected %s", (int)tok->len, tok->s,
                     wanted);
 }
 
 int wat_expect_lpar(wat_parser *p, weft_error **err)
 {
-    if (wat_tok(p)->kind != WAT_LPAR) return unexpected(p, "'('", err);
+    if (wat_tok(p)->kind != WAT_LPAR)
+        return unexpected(p, "'('", err);
     p->pos++;
     return 0;
 }
 
 int wat_expect_rpar(wat_parser *p, weft_error **err)
 {
-    if (wat_tok(p)->kind != WAT_RPAR) return unexpected(p, "')'", err);
+    if (wat_tok(p)->kind != WAT_RPAR)
+        return unexpected(p, "')'", err);
     p->pos++;
     return 0;
 }
@@ -192,7 +203,8 @@ int wat_skip_sexpr(wat_parser *p, weft_error **err)
     size_t depth = 0;
     do {
         const wat_token *tok = wat_tok(p);
-        if (tok->kind == WAT_EOF) return unexpected(p, "')'", err);
+        if (tok->kind == WAT_EOF)
+            return unexpected(p, "')'", err);
         if (tok->kind == WAT_LPAR)
             depth++;
         else if (tok->kind == WAT_RPAR)
@@ -205,10 +217,12 @@ int wat_skip_sexpr(wat_parser *p, weft_error **err)
 int wat_take_string(wat_parser *p, wat_buf *out, weft_error **err)
 {
     const wat_token *tok = wat_tok(p);
-    if (tok->kind != WAT_STRING) return unexpected(p, "a string", err);
+    if (tok->kind != WAT_STRING)
+        return unexpected(p, "a string", err);
     char *s = NULL;
     size_t n = 0;
-    if (wat_string_decode(p->t, tok, &s, &n, err) < 0) return -1;
+    if (wat_string_decode(p->t, tok, &s, &n, err) < 0)
+        return -1;
     wat_buf_put(out, s, n);
     free(s);
     p->pos++;
@@ -219,7 +233,8 @@ int wat_take_name(wat_parser *p, wat_buf *out, weft_error **err)
 {
     const wat_token *tok = wat_tok(p);
     size_t before = out->len;
-    if (wat_take_string(p, out, err) < 0) return -1;
+    if (wat_take_string(p, out, err) < 0)
+        return -1;
     if (out->len > before && !wat_utf8_valid(out->d + before, out->len - before))
         return wat_fail(p, tok, err, "malformed UTF-8 encoding");
     return 0;
@@ -230,7 +245,8 @@ int wat_take_u32(wat_parser *p, uint32_t *out, weft_error **err)
     const wat_token *tok = wat_tok(p);
     uint64_t v;
     int r = tok->kind == WAT_RESERVED ? wat_parse_nat(tok->s, tok->len, &v) : WAT_NUM_SYNTAX;
-    if (r == WAT_NUM_SYNTAX) return unexpected(p, "a natural number", err);
+    if (r == WAT_NUM_SYNTAX)
+        return unexpected(p, "a natural number", err);
     if (r == WAT_NUM_RANGE || v > UINT32_MAX)
         return wat_fail(p, tok, err, "constant out of range: %.*s", (int)tok->len, tok->s);
     *out = (uint32_t)v;
@@ -242,7 +258,8 @@ bool wat_at_index(const wat_parser *p)
 {
     const wat_token *tok = wat_tok(p);
     uint64_t v;
-    if (tok->kind == WAT_ID) return true;
+    if (tok->kind == WAT_ID)
+        return true;
     return tok->kind == WAT_RESERVED && wat_parse_nat(tok->s, tok->len, &v) != WAT_NUM_SYNTAX;
 }
 
@@ -258,7 +275,8 @@ int wat_take_index(wat_parser *p, enum wat_space sp, uint32_t *out, weft_error *
         p->pos++;
         return 0;
     }
-    if (tok->kind != WAT_RESERVED) return unexpected(p, "an index", err);
+    if (tok->kind != WAT_RESERVED)
+        return unexpected(p, "an index", err);
     return wat_take_u32(p, out, err);
 }
 
@@ -282,7 +300,8 @@ int wat_valtype_of(const wat_token *tok, uint8_t *out)
 
 int wat_take_valtype(wat_parser *p, uint8_t *out, weft_error **err)
 {
-    if (wat_valtype_of(wat_tok(p), out) < 0) return unexpected(p, "a value type", err);
+    if (wat_valtype_of(wat_tok(p), out) < 0)
+        return unexpected(p, "a value type", err);
     p->pos++;
     return 0;
 }
@@ -349,24 +368,30 @@ int wat_parse_params_results(wat_parser *p, wat_sig *sig, bool allow_ids, const 
             const wat_token *id = wat_tok(p);
             p->pos++;
             uint8_t t;
-            if (wat_take_valtype(p, &t, err) < 0) return -1;
-            if (ids) push_id(ids, sig->np, id);
+            if (wat_take_valtype(p, &t, err) < 0)
+                return -1;
+            if (ids)
+                push_id(ids, sig->np, id);
             sig_push(sig, t, false);
         } else {
             while (wat_tok(p)->kind != WAT_RPAR) {
                 uint8_t t;
-                if (wat_take_valtype(p, &t, err) < 0) return -1;
-                if (ids) push_id(ids, sig->np, NULL);
+                if (wat_take_valtype(p, &t, err) < 0)
+                    return -1;
+                if (ids)
+                    push_id(ids, sig->np, NULL);
                 sig_push(sig, t, false);
             }
         }
-        if (wat_expect_rpar(p, err) < 0) return -1;
+        if (wat_expect_rpar(p, err) < 0)
+            return -1;
     }
     while (wat_at_field(p, "result")) {
         p->pos += 2;
         while (wat_tok(p)->kind != WAT_RPAR) {
             uint8_t t;
-            if (wat_take_valtype(p, &t, err) < 0) return -1;
+            if (wat_take_valtype(p, &t, err) < 0)
+                return -1;
             sig_push(sig, t, true);
         }
         p->pos++;
@@ -379,20 +404,23 @@ int wat_parse_params_results(wat_parser *p, wat_sig *sig, bool allow_ids, const 
 
 static bool sig_eq(const wat_sig *a, const wat_sig *b)
 {
-    if (a->np != b->np || a->nr != b->nr) return false;
+    if (a->np != b->np || a->nr != b->nr)
+        return false;
     return a->np + a->nr == 0 || memcmp(a->types, b->types, a->np + a->nr) == 0;
 }
 
 uint32_t wat_type_find_or_add(wat_parser *p, wat_sig *sig)
 {
     for (size_t i = 0; i < p->ntypes; i++)
-        if (sig_eq(&p->types[i], sig)) return (uint32_t)i;
+        if (sig_eq(&p->types[i], sig))
+            return (uint32_t)i;
     if (p->ntypes == p->captypes) {
         p->captypes = p->captypes ? p->captypes * 2 : 16;
         p->types = xreallocarray(p->types, p->captypes, sizeof *p->types);
     }
     wat_sig copy = {xmalloc(sig->np + sig->nr + 1), sig->np, sig->nr};
-    if (sig->np + sig->nr > 0) memcpy(copy.types, sig->types, sig->np + sig->nr);
+    if (sig->np + sig->nr > 0)
+        memcpy(copy.types, sig->types, sig->np + sig->nr);
     p->types[p->ntypes] = copy;
     return (uint32_t)p->ntypes++;
 }
@@ -403,7 +431,8 @@ int wat_typeuse_parse(wat_parser *p, wat_typeuse *tu, bool allow_ids, const wat_
     *tu = (wat_typeuse){0};
     if (wat_at_field(p, "type")) {
         p->pos += 2;
-        if (wat_take_index(p, WS_TYPE, &tu->idx, err) < 0 || wat_expect_rpar(p, err) < 0) return -1;
+        if (wat_take_index(p, WS_TYPE, &tu->idx, err) < 0 || wat_expect_rpar(p, err) < 0)
+            return -1;
         tu->has_type = true;
     }
     tu->at = wat_tok(p);
@@ -433,7 +462,8 @@ int wat_parse_typeuse(wat_parser *p, uint32_t *idx, bool allow_ids, const wat_to
 {
     wat_typeuse tu;
     int r = wat_typeuse_parse(p, &tu, allow_ids, ids, err);
-    if (r == 0) r = wat_typeuse_resolve(p, &tu, err);
+    if (r == 0)
+        r = wat_typeuse_resolve(p, &tu, err);
     *idx = tu.idx;
     wat_sig_free(&tu.sig);
     return r;

@@ -12,14 +12,17 @@
 static int read_all(const char *path, char **out, size_t *len, weft_error **err)
 {
     cleanup_fclose FILE *f = fopen(path, "rb");
-    if (f == NULL) return werr_sys(err, "%s", path);
+    if (f == NULL)
+        return werr_sys(err, "%s", path);
     size_t cap = 4096, n = 0, got;
     cleanup_free char *buf = xmalloc(cap);
     while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
         n += got;
-        if (n == cap) buf = xrealloc(buf, cap *= 2);
+        if (n == cap)
+            buf = xrealloc(buf, cap *= 2);
     }
-    if (ferror(f)) return werr_sys(err, "%s", path);
+    if (ferror(f))
+        return werr_sys(err, "%s", path);
     *out = steal_ptr(buf);
     *len = n;
     return 0;
@@ -29,7 +32,8 @@ int wat_text_to_wasm(const char *text, size_t len, const char *origin, uint8_t *
                      size_t *out_len, weft_error **err)
 {
     wat_tokens t;
-    if (wat_lex(text, len, origin, &t, err) < 0) return -1;
+    if (wat_lex(text, len, origin, &t, err) < 0)
+        return -1;
     int r;
     if (t.n > 2 && wat_module_form_at(&t, 0) != WAT_FORM_TEXT) {
         size_t pos = 0;
@@ -54,6 +58,7 @@ int wat_file_to_wasm(const char *path, uint8_t **out, size_t *out_len, weft_erro
 {
     cleanup_free char *text = NULL;
     size_t len = 0;
-    if (read_all(path, &text, &len, err) < 0) return -1;
+    if (read_all(path, &text, &len, err) < 0)
+        return -1;
     return wat_text_to_wasm(text, len, path, out, out_len, err);
 }

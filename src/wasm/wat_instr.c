@@ -23,7 +23,8 @@ static void put_op(wat_buf *out, const wat_op *op)
 static void label_push(wat_parser *p, const wat_token *id)
 {
     wat_func *f = p->fn;
-    if (f == NULL) return;
+    if (f == NULL)
+        return;
     if (f->nlabels == f->caplabels) {
         f->caplabels = f->caplabels ? f->caplabels * 2 : 16;
         f->labels = xreallocarray(f->labels, f->caplabels, sizeof *f->labels);
@@ -33,7 +34,8 @@ static void label_push(wat_parser *p, const wat_token *id)
 
 static void label_pop(wat_parser *p)
 {
-    if (p->fn != NULL) p->fn->nlabels--;
+    if (p->fn != NULL)
+        p->fn->nlabels--;
 }
 
 static int take_label(wat_parser *p, uint32_t *depth, weft_error **err)
@@ -58,7 +60,8 @@ static int take_label(wat_parser *p, uint32_t *depth, weft_error **err)
 static int check_end_label(wat_parser *p, const wat_token *label, weft_error **err)
 {
     const wat_token *tok = wat_tok(p);
-    if (tok->kind != WAT_ID) return 0;
+    if (tok->kind != WAT_ID)
+        return 0;
     if (label == NULL || label->len != tok->len || memcmp(label->s, tok->s, tok->len) != 0)
         return wat_fail(p, tok, err, "mismatching label %.*s", (int)tok->len, tok->s);
     p->pos++;
@@ -73,7 +76,8 @@ static int blocktype_emit(wat_parser *p, wat_typeuse *tu, wat_buf *out, weft_err
 {
     const wat_sig *s = &tu->sig;
     if (tu->has_type) {
-        if (wat_typeuse_resolve(p, tu, err) < 0) return -1;
+        if (wat_typeuse_resolve(p, tu, err) < 0)
+            return -1;
         if (tu->idx < p->ntypes)
             s = &p->types[tu->idx];
         else
@@ -83,14 +87,16 @@ static int blocktype_emit(wat_parser *p, wat_typeuse *tu, wat_buf *out, weft_err
         wat_buf_u8(out, s->nr ? s->types[0] : 0x40);
         return 0;
     }
-    if (!tu->has_type) tu->idx = wat_type_find_or_add(p, &tu->sig);
+    if (!tu->has_type)
+        tu->idx = wat_type_find_or_add(p, &tu->sig);
     wat_buf_sleb(out, tu->idx);
     return 0;
 }
 
 static const wat_token *take_opt_id(wat_parser *p)
 {
-    if (wat_tok(p)->kind != WAT_ID) return NULL;
+    if (wat_tok(p)->kind != WAT_ID)
+        return NULL;
     return &p->t->v[p->pos++];
 }
 
@@ -188,7 +194,8 @@ static int local_imm(wat_parser *p, wat_buf *out, weft_error **err)
 static int index_imm(wat_parser *p, enum wat_space sp, wat_buf *out, weft_error **err)
 {
     uint32_t idx;
-    if (wat_take_index(p, sp, &idx, err) < 0) return -1;
+    if (wat_take_index(p, sp, &idx, err) < 0)
+        return -1;
     wat_buf_uleb(out, idx);
     return 0;
 }
@@ -196,7 +203,8 @@ static int index_imm(wat_parser *p, enum wat_space sp, wat_buf *out, weft_error 
 /* An optional table index (defaults to 0). */
 static int opt_table(wat_parser *p, wat_buf *out, weft_error **err)
 {
-    if (wat_at_index(p)) return index_imm(p, WS_TABLE, out, err);
+    if (wat_at_index(p))
+        return index_imm(p, WS_TABLE, out, err);
     wat_buf_u8(out, 0);
     return 0;
 }
@@ -232,7 +240,8 @@ static int select_imm(wat_parser *p, const wat_op *op, wat_buf *out, weft_error 
     }
     wat_sig sig = {0};
     int r = wat_parse_params_results(p, &sig, false, NULL, err);
-    if (r == 0 && sig.np > 0) r = wat_fail(p, wat_tok(p), err, "select cannot have params");
+    if (r == 0 && sig.np > 0)
+        r = wat_fail(p, wat_tok(p), err, "select cannot have params");
     if (r == 0 && sig.nr == 0) {
         put_op(out, op); /* `select (result)`: wabt writes the untyped form */
     } else if (r == 0) {
@@ -258,7 +267,8 @@ static int table_init_imm(wat_parser *p, wat_buf *out, weft_error **err)
         wat_buf_uleb(out, a);
         return 0;
     }
-    if (wat_take_index(p, WS_ELEM, &a, err) < 0) return -1;
+    if (wat_take_index(p, WS_ELEM, &a, err) < 0)
+        return -1;
     wat_buf_uleb(out, a);
     wat_buf_u8(out, 0);
     return 0;
@@ -271,7 +281,8 @@ static int table_copy_imm(wat_parser *p, wat_buf *out, weft_error **err)
         wat_buf_u8(out, 0);
         return 0;
     }
-    if (index_imm(p, WS_TABLE, out, err) < 0) return -1;
+    if (index_imm(p, WS_TABLE, out, err) < 0)
+        return -1;
     return index_imm(p, WS_TABLE, out, err);
 }
 
@@ -281,7 +292,8 @@ static int call_indirect_parse(wat_parser *p, uint32_t *table, wat_typeuse *tu, 
 {
     *table = 0;
     *tu = (wat_typeuse){0};
-    if (wat_at_index(p) && wat_take_index(p, WS_TABLE, table, err) < 0) return -1;
+    if (wat_at_index(p) && wat_take_index(p, WS_TABLE, table, err) < 0)
+        return -1;
     return wat_typeuse_parse(p, tu, false, NULL, err);
 }
 
@@ -303,7 +315,8 @@ static int plain_instr(wat_parser *p, const wat_op *op, wat_buf *out, weft_error
 {
     uint32_t v;
     uint8_t t;
-    if (op->imm == IM_SELECT) return select_imm(p, op, out, err);
+    if (op->imm == IM_SELECT)
+        return select_imm(p, op, out, err);
     if (op->imm == IM_CALL_INDIRECT) {
         wat_typeuse tu;
         if (call_indirect_parse(p, &v, &tu, err) < 0) {
@@ -317,7 +330,8 @@ static int plain_instr(wat_parser *p, const wat_op *op, wat_buf *out, weft_error
     case IM_NONE:
         return 0;
     case IM_LABEL:
-        if (take_label(p, &v, err) < 0) return -1;
+        if (take_label(p, &v, err) < 0)
+            return -1;
         wat_buf_uleb(out, v);
         return 0;
     case IM_BR_TABLE:
@@ -345,12 +359,14 @@ static int plain_instr(wat_parser *p, const wat_op *op, wat_buf *out, weft_error
     case IM_F64:
         return const_imm(p, op, out, err);
     case IM_REFNULL:
-        if (wat_take_heaptype(p, &t, err) < 0) return -1;
+        if (wat_take_heaptype(p, &t, err) < 0)
+            return -1;
         wat_buf_u8(out, t);
         return 0;
     case IM_MEMINIT:
         p->needs_datacount = true;
-        if (index_imm(p, WS_DATA, out, err) < 0) return -1;
+        if (index_imm(p, WS_DATA, out, err) < 0)
+            return -1;
         wat_buf_u8(out, 0);
         return 0;
     case IM_DATA:
@@ -373,7 +389,8 @@ static const wat_op *find_op(wat_parser *p, weft_error **err)
 {
     const wat_token *tok = wat_tok(p);
     const wat_op *op = NULL;
-    if (tok->kind == WAT_KEYWORD) op = wat_op_find(tok->s, tok->len);
+    if (tok->kind == WAT_KEYWORD)
+        op = wat_op_find(tok->s, tok->len);
     if (op == NULL) {
         if (tok->kind == WAT_RPAR || tok->kind == WAT_EOF || tok->kind == WAT_LPAR)
             wat_fail(p, tok, err, "unexpected token, expected an instruction");
@@ -403,12 +420,15 @@ static int flat_block(wat_parser *p, const wat_op *op, wat_buf *out, weft_error 
         r = blocktype_emit(p, &tu, out, err);
     }
     wat_sig_free(&tu.sig);
-    if (r < 0) return -1;
+    if (r < 0)
+        return -1;
     label_push(p, label);
-    if (wat_parse_instrs(p, out, err) < 0) return -1;
+    if (wat_parse_instrs(p, out, err) < 0)
+        return -1;
     if (op->imm == IM_IF && wat_tok_is(wat_tok(p), "else")) {
         p->pos++;
-        if (check_end_label(p, label, err) < 0) return -1;
+        if (check_end_label(p, label, err) < 0)
+            return -1;
         wat_buf els = {0};
         if (wat_parse_instrs(p, &els, err) < 0) {
             wat_buf_free(&els);
@@ -423,7 +443,8 @@ static int flat_block(wat_parser *p, const wat_op *op, wat_buf *out, weft_error 
     if (!wat_tok_is(wat_tok(p), "end"))
         return wat_fail(p, wat_tok(p), err, "unexpected token, expected end of %s", op->name);
     p->pos++;
-    if (check_end_label(p, label, err) < 0) return -1;
+    if (check_end_label(p, label, err) < 0)
+        return -1;
     label_pop(p);
     wat_buf_u8(out, 0x0b);
     return 0;
@@ -442,12 +463,14 @@ static int folded_if(wat_parser *p, const wat_op *op, wat_buf *out, weft_error *
         r = blocktype_emit(p, &tu, out, err);
     }
     wat_sig_free(&tu.sig);
-    if (r < 0) return -1;
+    if (r < 0)
+        return -1;
     label_push(p, label);
     if (!wat_at_field(p, "then"))
         return wat_fail(p, wat_tok(p), err, "unexpected token, expected (then ...)");
     p->pos += 2;
-    if (wat_parse_instrs(p, out, err) < 0 || wat_expect_rpar(p, err) < 0) return -1;
+    if (wat_parse_instrs(p, out, err) < 0 || wat_expect_rpar(p, err) < 0)
+        return -1;
     if (wat_at_field(p, "else")) {
         p->pos += 2;
         wat_buf els = {0};
@@ -476,9 +499,11 @@ static int folded_block(wat_parser *p, const wat_op *op, wat_buf *out, weft_erro
         r = blocktype_emit(p, &tu, out, err);
     }
     wat_sig_free(&tu.sig);
-    if (r < 0) return -1;
+    if (r < 0)
+        return -1;
     label_push(p, label);
-    if (wat_parse_instrs(p, out, err) < 0) return -1;
+    if (wat_parse_instrs(p, out, err) < 0)
+        return -1;
     label_pop(p);
     wat_buf_u8(out, 0x0b);
     return wat_expect_rpar(p, err);
@@ -488,7 +513,8 @@ static int folded_block(wat_parser *p, const wat_op *op, wat_buf *out, weft_erro
 static int folded_operands(wat_parser *p, wat_buf *out, weft_error **err)
 {
     while (wat_tok(p)->kind == WAT_LPAR)
-        if (wat_parse_folded(p, out, err) < 0) return -1;
+        if (wat_parse_folded(p, out, err) < 0)
+            return -1;
     return wat_expect_rpar(p, err);
 }
 
@@ -509,11 +535,15 @@ int wat_parse_folded(wat_parser *p, wat_buf *out, weft_error **err)
 
 static int folded(wat_parser *p, wat_buf *out, weft_error **err)
 {
-    if (wat_expect_lpar(p, err) < 0) return -1;
+    if (wat_expect_lpar(p, err) < 0)
+        return -1;
     const wat_op *op = find_op(p, err);
-    if (op == NULL) return -1;
-    if (op->imm == IM_BLOCK) return folded_block(p, op, out, err);
-    if (op->imm == IM_IF) return folded_if(p, op, out, err);
+    if (op == NULL)
+        return -1;
+    if (op->imm == IM_BLOCK)
+        return folded_block(p, op, out, err);
+    if (op->imm == IM_IF)
+        return folded_if(p, op, out, err);
     if (op->imm == IM_ELSE || op->imm == IM_END)
         return wat_fail(p, &p->t->v[p->pos - 1], err, "unexpected %s", op->name);
     if (op->imm == IM_CALL_INDIRECT) {
@@ -527,8 +557,10 @@ static int folded(wat_parser *p, wat_buf *out, weft_error **err)
     }
     wat_buf tmp = {0};
     int r = plain_instr(p, op, &tmp, err);
-    if (r == 0) r = folded_operands(p, out, err);
-    if (r == 0) wat_buf_put(out, tmp.d, tmp.len);
+    if (r == 0)
+        r = folded_operands(p, out, err);
+    if (r == 0)
+        wat_buf_put(out, tmp.d, tmp.len);
     wat_buf_free(&tmp);
     return r;
 }
@@ -538,12 +570,15 @@ int wat_parse_instrs(wat_parser *p, wat_buf *out, weft_error **err)
     while (true) {
         const wat_token *tok = wat_tok(p);
         if (tok->kind == WAT_LPAR) {
-            if (wat_parse_folded(p, out, err) < 0) return -1;
+            if (wat_parse_folded(p, out, err) < 0)
+                return -1;
             continue;
         }
-        if (tok->kind != WAT_KEYWORD || wat_tok_is(tok, "end") || wat_tok_is(tok, "else")) return 0;
+        if (tok->kind != WAT_KEYWORD || wat_tok_is(tok, "end") || wat_tok_is(tok, "else"))
+            return 0;
         const wat_op *op = find_op(p, err);
-        if (op == NULL) return -1;
+        if (op == NULL)
+            return -1;
         int r;
         if (op->imm == IM_BLOCK || op->imm == IM_IF) {
             if (p->depth >= WAT_MAX_DEPTH)
@@ -554,13 +589,15 @@ int wat_parse_instrs(wat_parser *p, wat_buf *out, weft_error **err)
         } else {
             r = plain_instr(p, op, out, err);
         }
-        if (r < 0) return -1;
+        if (r < 0)
+            return -1;
     }
 }
 
 int wat_parse_expr(wat_parser *p, wat_buf *out, weft_error **err)
 {
-    if (wat_parse_instrs(p, out, err) < 0) return -1;
+    if (wat_parse_instrs(p, out, err) < 0)
+        return -1;
     if (wat_tok(p)->kind != WAT_RPAR) {
         const wat_token *tok = wat_tok(p);
         return wat_fail(p, tok, err, "unexpected token %.*s", (int)tok->len, tok->s);

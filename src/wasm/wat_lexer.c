@@ -17,7 +17,8 @@ int wat_error_at(const wat_tokens *t, const wat_token *tok, weft_error **err, co
     char *msg = NULL;
     va_list ap;
     va_start(ap, fmt);
-    if (vasprintf(&msg, fmt, ap) < 0) xoom();
+    if (vasprintf(&msg, fmt, ap) < 0)
+        xoom();
     va_end(ap);
     const char *origin = t && t->origin ? t->origin : "<wat>";
     if (tok != NULL)
@@ -31,16 +32,21 @@ int wat_error_at(const wat_tokens *t, const wat_token *tok, weft_error **err, co
 /* Characters that may appear in keywords, ids and numbers. */
 static bool is_idchar(unsigned char c)
 {
-    if (c >= '0' && c <= '9') return true;
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
+    if (c >= '0' && c <= '9')
+        return true;
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+        return true;
     return c != 0 && strchr("!#$%&'*+-./:<=>?@\\^_`|~", c) != NULL;
 }
 
 static int hexval(unsigned char c)
 {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
     return -1;
 }
 
@@ -50,7 +56,8 @@ static size_t utf8_len(const unsigned char *s, size_t avail)
     unsigned char c = s[0];
     size_t n;
     uint32_t cp;
-    if (c < 0x80) return 1;
+    if (c < 0x80)
+        return 1;
     if (c >= 0xc2 && c <= 0xdf) {
         n = 2;
         cp = c & 0x1f;
@@ -63,9 +70,11 @@ static size_t utf8_len(const unsigned char *s, size_t avail)
     } else {
         return 0;
     }
-    if (avail < n) return 0;
+    if (avail < n)
+        return 0;
     for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80) return 0;
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
         cp = (cp << 6) | (s[i] & 0x3f);
     }
     if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp < 0xe000))) || (n == 4 && cp < 0x10000) ||
@@ -110,7 +119,8 @@ static size_t scan_string(const char *s, size_t avail, char *out, size_t *olen, 
             return 0;
         }
         unsigned char c = u[i];
-        if (c == '"') break;
+        if (c == '"')
+            break;
         if (c < 0x20 || c == 0x7f) {
             *bad = i;
             *why = c == '\n' ? "unterminated string" : "control character in string";
@@ -123,13 +133,15 @@ static size_t scan_string(const char *s, size_t avail, char *out, size_t *olen, 
                 *why = "malformed UTF-8 encoding";
                 return 0;
             }
-            if (out) memcpy(out + o, s + i, n);
+            if (out)
+                memcpy(out + o, s + i, n);
             o += n;
             i += n;
             continue;
         }
         if (c != '\\') {
-            if (out) out[o] = (char)c;
+            if (out)
+                out[o] = (char)c;
             o++;
             i++;
             continue;
@@ -142,13 +154,16 @@ static size_t scan_string(const char *s, size_t avail, char *out, size_t *olen, 
         unsigned char e = u[i + 1];
         int h1 = hexval(e), h2 = i + 2 < avail ? hexval(u[i + 2]) : -1;
         char simple = e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : 0;
-        if (e == '"' || e == '\'' || e == '\\') simple = (char)e;
+        if (e == '"' || e == '\'' || e == '\\')
+            simple = (char)e;
         if (simple) {
-            if (out) out[o] = simple;
+            if (out)
+                out[o] = simple;
             o++;
             i += 2;
         } else if (h1 >= 0 && h2 >= 0) {
-            if (out) out[o] = (char)(h1 * 16 + h2);
+            if (out)
+                out[o] = (char)(h1 * 16 + h2);
             o++;
             i += 3;
         } else if (e == 'u' && i + 2 < avail && u[i + 2] == '{') {
@@ -162,7 +177,8 @@ static size_t scan_string(const char *s, size_t avail, char *out, size_t *olen, 
                     j++;
                     continue;
                 }
-                if (h < 0 || cp > 0x10ffff) break;
+                if (h < 0 || cp > 0x10ffff)
+                    break;
                 cp = cp * 16 + (uint32_t)h;
                 any = prev_digit = true;
                 j++;
@@ -175,7 +191,8 @@ static size_t scan_string(const char *s, size_t avail, char *out, size_t *olen, 
             }
             size_t n = 0;
             put_utf8(tmp, &n, cp);
-            if (out) memcpy(out + o, tmp, n);
+            if (out)
+                memcpy(out + o, tmp, n);
             o += n;
             i = j + 1;
         } else {
@@ -184,7 +201,8 @@ static size_t scan_string(const char *s, size_t avail, char *out, size_t *olen, 
             return 0;
         }
     }
-    if (olen) *olen = o;
+    if (olen)
+        *olen = o;
     return i + 1;
 }
 
@@ -192,7 +210,8 @@ bool wat_utf8_valid(const uint8_t *s, size_t len)
 {
     for (size_t i = 0; i < len;) {
         size_t n = utf8_len(s + i, len - i);
-        if (n == 0) return false;
+        if (n == 0)
+            return false;
         i += n;
     }
     return true;
@@ -245,7 +264,8 @@ static int skip_space(const char *s, size_t len, struct lexpos *p, struct lexpos
             *start = *p;
             int depth = 0;
             do {
-                if (p->i + 1 >= len) return -1;
+                if (p->i + 1 >= len)
+                    return -1;
                 if (s[p->i] == '(' && s[p->i + 1] == ';') {
                     depth++;
                     advance(s, p, 2);
@@ -275,7 +295,8 @@ static void push(wat_tokens *t, size_t *cap, wat_token tok)
 /* A token that is not a paren must be followed by a separator. */
 static bool separated(const char *s, size_t len, size_t i)
 {
-    if (i >= len) return true;
+    if (i >= len)
+        return true;
     char c = s[i];
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '(' || c == ')' ||
            (c == ';' && i + 1 < len && s[i + 1] == ';');
@@ -339,7 +360,8 @@ int wat_lex(const char *text, size_t len, const char *origin, wat_tokens *out, w
             wat_tokens_free(&t);
             return wat_error_at(&t, &at, err, "unterminated block comment");
         }
-        if (p.i >= len) break;
+        if (p.i >= len)
+            break;
         if (lex_one(text, len, &p, &t, &cap, err) < 0) {
             wat_tokens_free(&t);
             return -1;

@@ -233,7 +233,8 @@ const wat_op *wat_op_find(const char *s, size_t len)
      * entry without a memcmp; ~200 entries. */
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
         const char *n = ops[i].name;
-        if (n[0] == s[0] && strlen(n) == len && memcmp(n, s, len) == 0) return &ops[i];
+        if (n[0] == s[0] && strlen(n) == len && memcmp(n, s, len) == 0)
+            return &ops[i];
     }
     return NULL;
 }

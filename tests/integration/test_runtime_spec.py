@@ -294,7 +294,7 @@ def test_missing_rootfs_is_an_error_and_leaves_nothing(weft, make_bundle, cid):
 
 def test_failed_create_leaves_no_cgroup_or_state(weft, make_bundle, cid):
     # A create that fails half-way (a mount that cannot be made) undoes what it made.
-    from conftest import cgroup_dirs
+    from weft_testlib import cgroup_dirs
     b = make_bundle(("true",))
     b.config["linux"]["cgroupsPath"] = f"/weft-conf-{cid}"
     b.config["mounts"].append({"destination": "/x", "type": "bind",
