@@ -8,8 +8,11 @@ ContainerStatus == RUNNING, as the kubelet does it, against a private containerd
   busybox pod on crun   (and runc, for reference)
 
 Usage: bench/cri/time_to_running.py [--iterations N] [--weft PATH] [--json FILE]
+                                    [--no-crun-fix]
 Prints a table of median / min / max milliseconds; a configuration that cannot run
-on this machine prints its error instead of a figure."""
+on this machine prints its error instead of a figure. crun 1.8 refuses hosts whose
+cgroup2 mount holds a controller (hybrid mode): like bench/lifecycle, the bench
+mounts hugetlb as a v1 hierarchy for its duration unless --no-crun-fix."""
 import argparse
 import json
 import os
@@ -24,6 +27,9 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
 
 import e2e_env as e2e  # noqa: E402  (the e2e suite's helpers)
 import criclient as crimod  # noqa: E402
+
+sys.path.insert(0, os.path.join(ROOT, "bench", "lifecycle"))
+from bench import crun_fix  # noqa: E402  (bench/lifecycle's hugetlb move)
 
 CASES = [
     # label, runtime handler, image, pod annotations, command, env
@@ -93,11 +99,13 @@ def main():
     ap.add_argument("--iterations", type=int, default=10)
     ap.add_argument("--weft", default=os.environ.get("WEFT", os.path.join(ROOT, "build", "weft")))
     ap.add_argument("--json")
+    ap.add_argument("--no-crun-fix", action="store_true")
     args = ap.parse_args()
 
     work = tempfile.mkdtemp(prefix="weft-bench-cri-", dir="/var/tmp")
     os.chmod(work, 0o755)
     podman = containerd = client = None
+    undo = (lambda: None) if args.no_crun_fix else crun_fix()
     try:
         weft = e2e.weft_links(args.weft, work)
         podman = e2e.Podman(work)
@@ -114,6 +122,7 @@ def main():
             podman.teardown()
         e2e.unmount_all(work)
         shutil.rmtree(work, ignore_errors=True)
+        undo()
     print(table(results))
     if args.json:
         with open(args.json, "w") as f:

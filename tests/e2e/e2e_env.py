@@ -199,6 +199,14 @@ def build_images(podman, d):
 # --- containerd ---------------------------------------------------------------------
 
 
+def _die_with_parent():
+    """In the child before exec: SIGTERM when the test process dies, so a killed
+    pytest (CI timeout, a closed pipe) leaves no containerd behind."""
+    import ctypes
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 class Containerd:
     """A private containerd 1.6 with its CRI plugin: config from docs/kubernetes.md
     (runtime handlers, restricted-node settings) plus test-only paths."""
@@ -253,7 +261,7 @@ class Containerd:
         self.log = open(os.path.join(self.dir, "containerd.log"), "w")
         self.proc = subprocess.Popen(["containerd", "--config", self.config],
                                      stdout=self.log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+                                     start_new_session=True, preexec_fn=_die_with_parent)
         self._wait_ready()
         for name, path in images.items():
             for ns in ("k8s.io", "default"):
