@@ -199,8 +199,6 @@ def test_failed_start_is_reported_and_cleaned_up(cri, containerd, pods):
     cri.remove(cid)
 
 
-@pytest.mark.xfail(strict=False, reason="weft kill of a stopped container must say "
-                   "'container not running' for containerd's shim (lead: src/container)")
 def test_stop_and_remove_right_after_a_quick_exit(cri, containerd, pods):
     # The kubelet may stop a container whose exit containerd has not processed
     # yet: the shim then runs `weft kill`, and only runc's wording ("container not
@@ -304,7 +302,7 @@ def test_containerd_saw_no_runtime_failures(containerd):
     # Runs after this module's pods: the shim's cleanup calls `weft delete --force`
     # on containers that are already deleted (which must succeed, as with runc).
     # Not counted: "exit status 255" with no output, the shim's own reaper race
-    # (runc shows it the same way here), and kill's wording (the xfail above).
+    # (runc shows it the same way here).
     log = containerd.tail(100000)
     bad = [line for line in log.splitlines()
            if "did not terminate successfully" in line and "is not running" not in line
