@@ -121,6 +121,17 @@ static int apply(cgroup *cg, const oci_resources *res, weft_error **err)
     return cg_v1_apply(cg, res, err);
 }
 
+/* The default parent (<own cgroup>/weft) is weft's own: whichever container
+ * leaves last removes it when empty, whoever made it. */
+static void own_default_parent(cg_dir *d)
+{
+    if (d == NULL || d->path == NULL) return;
+    char *slash = strrchr(d->path, '/');
+    if (slash == NULL) return;
+    free(d->top);
+    d->top = xstrndup(d->path, (size_t)(slash - d->path));
+}
+
 int cg_create_in(const cg_layout *l, const char *cgroups_path, const char *id,
                  const oci_resources *res, cgroup **out, weft_error **err)
 {
@@ -142,6 +153,10 @@ int cg_create_in(const cg_layout *l, const char *cgroups_path, const char *id,
         remove_created(cg);
         cgroup_free(cg);
         return -1;
+    }
+    if (cgroups_path == NULL || cgroups_path[0] == '\0') {
+        for (size_t i = 0; i < cg->n_v1; i++) own_default_parent(&cg->v1[i]);
+        own_default_parent(cg->unified);
     }
     *out = cg;
     return 0;

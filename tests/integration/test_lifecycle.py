@@ -221,3 +221,18 @@ def test_update_flags_and_resources_file(weft, make_bundle, cid, tmp_path):
     res.write_text('{"pids": {"limit": "x"}}')
     bad = weft("update", "--resources", str(res), cid)
     assert bad.returncode != 0 and "pids.limit" in bad.stderr
+
+
+def test_default_cgroup_parent_goes_with_the_last_container(weft, make_bundle, cid):
+    """Without cgroupsPath, containers live in <weft's cgroup>/weft/<id>: the
+    shared weft/ level stays while one container uses it and goes with the
+    last, whichever container made it."""
+    b = make_bundle(["sleep", "100"])
+    weft("run", "-d", "--bundle", b.path, cid + "a", check=True)
+    weft("run", "-d", "--bundle", b.path, cid + "b", check=True)
+    parents = {os.path.dirname(d) for d in cgroup_dirs(cid + "a")}
+    assert parents and all(os.path.basename(p) == "weft" for p in parents)
+    weft("delete", "--force", cid + "a", check=True)
+    assert all(os.path.isdir(p) for p in parents), "still used by the second container"
+    weft("delete", "--force", cid + "b", check=True)
+    assert not any(os.path.isdir(p) for p in parents)
