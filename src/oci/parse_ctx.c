@@ -44,8 +44,10 @@ void pctx_pop(oci_pctx *c, size_t len)
 static int pctx_vfail(oci_pctx *c, const char *fmt, va_list ap)
 {
     cleanup_free char *msg = NULL;
-    if (vasprintf(&msg, fmt, ap) < 0) xoom();
-    if (c->len) return werr_set(c->err, 0, "%s: %s: %s", c->origin, c->path, msg);
+    if (vasprintf(&msg, fmt, ap) < 0)
+        xoom();
+    if (c->len)
+        return werr_set(c->err, 0, "%s: %s: %s", c->origin, c->path, msg);
     return werr_set(c->err, 0, "%s: %s", c->origin, msg);
 }
 
@@ -95,8 +97,10 @@ int oci_num_u64(oci_pctx *c, json_t *v, uint64_t max, uint64_t *out)
 {
     bool neg;
     uint64_t mag;
-    if (!json_int_parts(v, &neg, &mag)) return pctx_fail(c, "must be an integer");
-    if ((neg && mag != 0) || mag > max) return pctx_fail(c, "must be between 0 and %" PRIu64, max);
+    if (!json_int_parts(v, &neg, &mag))
+        return pctx_fail(c, "must be an integer");
+    if ((neg && mag != 0) || mag > max)
+        return pctx_fail(c, "must be between 0 and %" PRIu64, max);
     *out = mag;
     return 0;
 }
@@ -105,10 +109,12 @@ int oci_num_i64(oci_pctx *c, json_t *v, int64_t min, int64_t max, int64_t *out)
 {
     bool neg;
     uint64_t mag;
-    if (!json_int_parts(v, &neg, &mag)) return pctx_fail(c, "must be an integer");
+    if (!json_int_parts(v, &neg, &mag))
+        return pctx_fail(c, "must be an integer");
     bool ok = mag <= (neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX);
     int64_t val = 0;
-    if (ok) val = !neg ? (int64_t)mag : mag == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)mag;
+    if (ok)
+        val = !neg ? (int64_t)mag : mag == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)mag;
     if (!ok || val < min || val > max)
         return pctx_fail(c, "must be between %" PRId64 " and %" PRId64, min, max);
     *out = val;
@@ -117,7 +123,8 @@ int oci_num_i64(oci_pctx *c, json_t *v, int64_t min, int64_t max, int64_t *out)
 
 int oci_val_str(oci_pctx *c, json_t *v, char **out)
 {
-    if (!json_is_string(v)) return pctx_fail(c, "must be a string");
+    if (!json_is_string(v))
+        return pctx_fail(c, "must be a string");
     free(*out);
     *out = xstrdup(json_string_value(v));
     return 0;
@@ -126,9 +133,11 @@ int oci_val_str(oci_pctx *c, json_t *v, char **out)
 int oci_get_str(oci_pctx *c, json_t *obj, const char *key, bool req, char **out)
 {
     json_t *v = jfield(obj, key);
-    if (v == NULL) return req ? pctx_fail_at(c, key, "missing required field") : 0;
+    if (v == NULL)
+        return req ? pctx_fail_at(c, key, "missing required field") : 0;
     size_t m = pctx_key(c, key);
-    if (oci_val_str(c, v, out) < 0) return -1;
+    if (oci_val_str(c, v, out) < 0)
+        return -1;
     pctx_pop(c, m);
     return 1;
 }
@@ -136,8 +145,10 @@ int oci_get_str(oci_pctx *c, json_t *obj, const char *key, bool req, char **out)
 int oci_get_bool(oci_pctx *c, json_t *obj, const char *key, bool req, bool *out)
 {
     json_t *v = jfield(obj, key);
-    if (v == NULL) return req ? pctx_fail_at(c, key, "missing required field") : 0;
-    if (!json_is_boolean(v)) return pctx_fail_at(c, key, "must be a boolean");
+    if (v == NULL)
+        return req ? pctx_fail_at(c, key, "missing required field") : 0;
+    if (!json_is_boolean(v))
+        return pctx_fail_at(c, key, "must be a boolean");
     *out = json_is_true(v);
     return 1;
 }
@@ -145,9 +156,11 @@ int oci_get_bool(oci_pctx *c, json_t *obj, const char *key, bool req, bool *out)
 int oci_get_u64(oci_pctx *c, json_t *obj, const char *key, bool req, uint64_t max, uint64_t *out)
 {
     json_t *v = jfield(obj, key);
-    if (v == NULL) return req ? pctx_fail_at(c, key, "missing required field") : 0;
+    if (v == NULL)
+        return req ? pctx_fail_at(c, key, "missing required field") : 0;
     size_t m = pctx_key(c, key);
-    if (oci_num_u64(c, v, max, out) < 0) return -1;
+    if (oci_num_u64(c, v, max, out) < 0)
+        return -1;
     pctx_pop(c, m);
     return 1;
 }
@@ -156,7 +169,8 @@ int oci_get_u32(oci_pctx *c, json_t *obj, const char *key, bool req, uint32_t *o
 {
     uint64_t v = 0;
     int r = oci_get_u64(c, obj, key, req, UINT32_MAX, &v);
-    if (r > 0) *out = (uint32_t)v;
+    if (r > 0)
+        *out = (uint32_t)v;
     return r;
 }
 
@@ -164,9 +178,11 @@ int oci_get_i64(oci_pctx *c, json_t *obj, const char *key, bool req, int64_t min
                 int64_t *out)
 {
     json_t *v = jfield(obj, key);
-    if (v == NULL) return req ? pctx_fail_at(c, key, "missing required field") : 0;
+    if (v == NULL)
+        return req ? pctx_fail_at(c, key, "missing required field") : 0;
     size_t m = pctx_key(c, key);
-    if (oci_num_i64(c, v, min, max, out) < 0) return -1;
+    if (oci_num_i64(c, v, min, max, out) < 0)
+        return -1;
     pctx_pop(c, m);
     return 1;
 }
@@ -174,8 +190,10 @@ int oci_get_i64(oci_pctx *c, json_t *obj, const char *key, bool req, int64_t min
 int oci_get_obj(oci_pctx *c, json_t *obj, const char *key, bool req, json_t **out)
 {
     json_t *v = jfield(obj, key);
-    if (v == NULL) return req ? pctx_fail_at(c, key, "missing required field") : 0;
-    if (!json_is_object(v)) return pctx_fail_at(c, key, "must be an object");
+    if (v == NULL)
+        return req ? pctx_fail_at(c, key, "missing required field") : 0;
+    if (!json_is_object(v))
+        return pctx_fail_at(c, key, "must be an object");
     *out = v;
     return 1;
 }
@@ -183,8 +201,10 @@ int oci_get_obj(oci_pctx *c, json_t *obj, const char *key, bool req, json_t **ou
 int oci_get_arr(oci_pctx *c, json_t *obj, const char *key, bool req, json_t **out)
 {
     json_t *v = jfield(obj, key);
-    if (v == NULL) return req ? pctx_fail_at(c, key, "missing required field") : 0;
-    if (!json_is_array(v)) return pctx_fail_at(c, key, "must be an array");
+    if (v == NULL)
+        return req ? pctx_fail_at(c, key, "missing required field") : 0;
+    if (!json_is_array(v))
+        return pctx_fail_at(c, key, "must be an array");
     *out = v;
     return 1;
 }
@@ -193,7 +213,8 @@ int oci_get_strv(oci_pctx *c, json_t *obj, const char *key, bool req, char ***ou
 {
     json_t *arr = NULL;
     int r = oci_get_arr(c, obj, key, req, &arr);
-    if (r <= 0) return r;
+    if (r <= 0)
+        return r;
     size_t len = json_array_size(arr);
     /* Owned by the caller's struct from here on, so a failure mid-way frees cleanly. */
     *out = xcalloc(len + 1, sizeof **out);
@@ -216,7 +237,8 @@ int oci_get_kv(oci_pctx *c, json_t *obj, const char *key, oci_kv **out, size_t *
 {
     json_t *o = NULL;
     int r = oci_get_obj(c, obj, key, false, &o);
-    if (r <= 0) return r;
+    if (r <= 0)
+        return r;
     *out = xcalloc(json_object_size(o) + 1, sizeof **out);
     *n = 0;
     size_t m = pctx_key(c, key);
@@ -224,7 +246,8 @@ int oci_get_kv(oci_pctx *c, json_t *obj, const char *key, oci_kv **out, size_t *
     json_t *v;
     json_object_foreach(o, k, v)
     {
-        if (!json_is_string(v)) return pctx_fail_at(c, k, "must be a string");
+        if (!json_is_string(v))
+            return pctx_fail_at(c, k, "must be a string");
         (*out)[*n].key = xstrdup(k);
         (*out)[*n].value = xstrdup(json_string_value(v));
         (*n)++;
@@ -237,7 +260,8 @@ int oci_get_idmaps(oci_pctx *c, json_t *obj, const char *key, oci_id_mapping **o
 {
     json_t *arr = NULL;
     int r = oci_get_arr(c, obj, key, false, &arr);
-    if (r <= 0) return r;
+    if (r <= 0)
+        return r;
     size_t len = json_array_size(arr);
     *out = xcalloc(len + 1, sizeof **out);
     *n = len;
@@ -245,7 +269,8 @@ int oci_get_idmaps(oci_pctx *c, json_t *obj, const char *key, oci_id_mapping **o
     for (size_t i = 0; i < len; i++) {
         json_t *e = json_array_get(arr, i);
         size_t mi = pctx_idx(c, i);
-        if (!json_is_object(e)) return pctx_fail(c, "must be an object");
+        if (!json_is_object(e))
+            return pctx_fail(c, "must be an object");
         if (oci_get_u32(c, e, "containerID", true, &(*out)[i].container_id) < 0 ||
             oci_get_u32(c, e, "hostID", true, &(*out)[i].host_id) < 0 ||
             oci_get_u32(c, e, "size", true, &(*out)[i].size) < 0)
@@ -295,10 +320,12 @@ static char *quote_big_ints(const char *text, size_t len, size_t *out_len)
             cap = (cap + tok + sizeof BIG_MARK_JSON + 2) * 2;
             out = xrealloc(out, cap);
         }
-        if (big) o += (size_t)sprintf(out + o, "\"%s", BIG_MARK_JSON);
+        if (big)
+            o += (size_t)sprintf(out + o, "\"%s", BIG_MARK_JSON);
         memcpy(out + o, text + i, tok);
         o += tok;
-        if (big) out[o++] = '"';
+        if (big)
+            out[o++] = '"';
         i = j;
         if (o + 8 >= cap) {
             cap *= 2;
@@ -341,7 +368,8 @@ char *oci_path_clean(const char *path)
         } else if (n == 2 && p[0] == '.' && p[1] == '.') {
             while (o > 0 && out[o - 1] != '/')
                 o--;
-            if (o > 0) o--; /* drop the slash too */
+            if (o > 0)
+                o--; /* drop the slash too */
         } else {
             out[o++] = '/';
             memcpy(out + o, p, n);
@@ -349,7 +377,23 @@ char *oci_path_clean(const char *path)
         }
         p = end;
     }
-    if (o == 0) out[o++] = '/';
+    if (o == 0)
+        out[o++] = '/';
     out[o] = '\0';
     return out;
+}
+
+int oci_get_obj_with(oci_pctx *c, json_t *obj, const char *key, bool *has,
+                     int (*fn)(oci_pctx *, json_t *, void *), void *arg)
+{
+    json_t *v = NULL;
+    int r = oci_get_obj(c, obj, key, false, &v);
+    if (r <= 0)
+        return r;
+    size_t m = pctx_key(c, key);
+    if (fn(c, v, arg) < 0)
+        return -1;
+    pctx_pop(c, m);
+    *has = true;
+    return 1;
 }

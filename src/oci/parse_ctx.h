@@ -51,6 +51,10 @@ int oci_get_u32(oci_pctx *c, json_t *obj, const char *key, bool req, uint32_t *o
 int oci_get_i64(oci_pctx *c, json_t *obj, const char *key, bool req, int64_t min, int64_t max,
                 int64_t *out);
 int oci_get_obj(oci_pctx *c, json_t *obj, const char *key, bool req, json_t **out);
+/* obj[key], when present, handed to fn with the path extended by key; *has
+ * set. Returns 1 when present, 0 when absent, -1 on error. */
+int oci_get_obj_with(oci_pctx *c, json_t *obj, const char *key, bool *has,
+                     int (*fn)(oci_pctx *, json_t *, void *), void *arg);
 int oci_get_arr(oci_pctx *c, json_t *obj, const char *key, bool req, json_t **out);
 /* A NULL-terminated string array (allocated even when empty). */
 int oci_get_strv(oci_pctx *c, json_t *obj, const char *key, bool req, char ***out, size_t *n);

@@ -23,7 +23,8 @@ static int opt_u64(oci_pctx *c, json_t *o, const char *key, uint64_t max, oci_op
 static int opt_bool(oci_pctx *c, json_t *o, const char *key, bool *has, bool *out)
 {
     int r = oci_get_bool(c, o, key, false, out);
-    if (has != NULL) *has = r > 0;
+    if (has != NULL)
+        *has = r > 0;
     return r;
 }
 
@@ -66,8 +67,10 @@ static int parse_rules(oci_pctx *c, json_t *arr, oci_resources *r)
     for (size_t i = 0; i < n; i++) {
         json_t *e = json_array_get(arr, i);
         size_t m = pctx_idx(c, i);
-        if (!json_is_object(e)) return pctx_fail(c, "must be an object");
-        if (parse_rule(c, e, &r->devices[i]) < 0) return -1;
+        if (!json_is_object(e))
+            return pctx_fail(c, "must be an object");
+        if (parse_rule(c, e, &r->devices[i]) < 0)
+            return -1;
         pctx_pop(c, m);
     }
     return 0;
@@ -124,7 +127,8 @@ static int each(oci_pctx *c, json_t *o, const char *key, size_t elem, void **lis
 {
     json_t *arr = NULL;
     int r = oci_get_arr(c, o, key, false, &arr);
-    if (r <= 0) return r;
+    if (r <= 0)
+        return r;
     size_t n = json_array_size(arr);
     *list = xcalloc(n + 1, elem);
     *n_out = n;
@@ -132,8 +136,10 @@ static int each(oci_pctx *c, json_t *o, const char *key, size_t elem, void **lis
     for (size_t i = 0; i < n; i++) {
         json_t *e = json_array_get(arr, i);
         size_t mi = pctx_idx(c, i);
-        if (!json_is_object(e)) return pctx_fail(c, "must be an object");
-        if (fn(c, e, (char *)*list + i * elem) < 0) return -1;
+        if (!json_is_object(e))
+            return pctx_fail(c, "must be an object");
+        if (fn(c, e, (char *)*list + i * elem) < 0)
+            return -1;
         pctx_pop(c, mi);
     }
     pctx_pop(c, m);
@@ -196,7 +202,8 @@ static int net_priority(oci_pctx *c, json_t *e, void *p)
 static int parse_network(oci_pctx *c, json_t *o, oci_resources *r)
 {
     int got = oci_get_u32(c, o, "classID", false, &r->class_id);
-    if (got < 0) return -1;
+    if (got < 0)
+        return -1;
     r->has_class_id = got > 0;
     return each(c, o, "priorities", sizeof *r->net_priorities, (void **)&r->net_priorities,
                 &r->n_net_priorities, net_priority) < 0
@@ -211,7 +218,8 @@ static int check_rdma(oci_pctx *c, json_t *o)
     json_t *v;
     json_object_foreach(o, k, v)
     {
-        if (!json_is_object(v)) return pctx_fail_at(c, k, "must be an object");
+        if (!json_is_object(v))
+            return pctx_fail_at(c, k, "must be an object");
         size_t m = pctx_key(c, k);
         uint32_t n;
         if (oci_get_u32(c, v, "hcaHandles", false, &n) < 0 ||
@@ -220,20 +228,6 @@ static int check_rdma(oci_pctx *c, json_t *o)
         pctx_pop(c, m);
     }
     return 0;
-}
-
-/* obj[key] as an object handled by fn with the path extended; *has when present. */
-static int with_obj(oci_pctx *c, json_t *o, const char *key, bool *has,
-                    int (*fn)(oci_pctx *, json_t *, void *), void *arg)
-{
-    json_t *v = NULL;
-    int r = oci_get_obj(c, o, key, false, &v);
-    if (r <= 0) return r;
-    size_t m = pctx_key(c, key);
-    if (fn(c, v, arg) < 0) return -1;
-    pctx_pop(c, m);
-    *has = true;
-    return 1;
 }
 
 static int obj_memory(oci_pctx *c, json_t *o, void *a)
@@ -266,20 +260,22 @@ int oci_parse_resources(oci_pctx *c, json_t *o, oci_resources *r)
 {
     json_t *arr = NULL;
     int got = oci_get_arr(c, o, "devices", false, &arr);
-    if (got < 0) return -1;
+    if (got < 0)
+        return -1;
     if (got > 0) {
         size_t m = pctx_key(c, "devices");
-        if (parse_rules(c, arr, r) < 0) return -1;
+        if (parse_rules(c, arr, r) < 0)
+            return -1;
         pctx_pop(c, m);
     }
-    if (with_obj(c, o, "memory", &r->has_memory, obj_memory, &r->memory) < 0 ||
-        with_obj(c, o, "cpu", &r->has_cpu, obj_cpu, &r->cpu) < 0 ||
-        with_obj(c, o, "pids", &r->has_pids, obj_pids, &r->pids_limit) < 0 ||
-        with_obj(c, o, "blockIO", &r->has_blkio, obj_blkio, &r->blkio) < 0 ||
+    if (oci_get_obj_with(c, o, "memory", &r->has_memory, obj_memory, &r->memory) < 0 ||
+        oci_get_obj_with(c, o, "cpu", &r->has_cpu, obj_cpu, &r->cpu) < 0 ||
+        oci_get_obj_with(c, o, "pids", &r->has_pids, obj_pids, &r->pids_limit) < 0 ||
+        oci_get_obj_with(c, o, "blockIO", &r->has_blkio, obj_blkio, &r->blkio) < 0 ||
         each(c, o, "hugepageLimits", sizeof *r->hugepage_limits, (void **)&r->hugepage_limits,
              &r->n_hugepage_limits, hugepage) < 0 ||
-        with_obj(c, o, "network", &r->has_network, obj_network, r) < 0 ||
-        with_obj(c, o, "rdma", &r->has_rdma, obj_rdma, NULL) < 0 ||
+        oci_get_obj_with(c, o, "network", &r->has_network, obj_network, r) < 0 ||
+        oci_get_obj_with(c, o, "rdma", &r->has_rdma, obj_rdma, NULL) < 0 ||
         oci_get_kv(c, o, "unified", &r->unified, &r->n_unified) < 0)
         return -1;
     return 0;
