@@ -3,9 +3,13 @@
 
   * N sequential `RUNTIME run` of /bin/true (busybox) each, rounds interleaved
     (weft, crun, runc, weft, ...) so drift on a busy machine hits all alike;
-  * the peak memory of one `run` (the cgroup's max_usage_in_bytes);
-  * the smallest memory.limit of a parent cgroup under which `run` still
-    succeeds (binary search, cgroup v1 memory controller).
+  * the peak memory of one `run` (the cgroup's max_usage_in_bytes), median
+    of --memory-samples runs;
+  * the smallest memory.limit of a parent cgroup under which `run` succeeds
+    three times in a row (binary search in 64 KiB steps, cgroup v1 memory
+    controller).
+The memory cgroup is joined by a tiny static launcher that then execs the
+runtime, so only the runtime's own pages are charged to it.
 
 Ratios are printed against crun. Nothing is asserted: this is a benchmark.
 crun 1.8 refuses to start containers while any controller sits in the
@@ -44,16 +48,40 @@ def make_bundle(d, weft, args=("/bin/true",), annotations=None):
     json.dump(cfg, open(os.path.join(d, "config.json"), "w"))
 
 
+# Joins the memory cgroup and execs the runtime. Joining from Python's
+# preexec_fn would charge the pages the forked interpreter dirties on its way
+# to exec (hundreds of KiB) to the cgroup being measured; this launcher dirties
+# a few stack pages.
+ENTER_C = r"""
+#include <fcntl.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+    int fd = open(argv[1], O_WRONLY);
+    if (fd < 0 || write(fd, "0", 1) != 1) return 125;
+    close(fd);
+    execv(argv[2], argv + 2);
+    return 126;
+}
+"""
+ENTER = None
+STEP = 64 << 10  # resolution of the memory.limit search
+
+
+def build_enter(work):
+    global ENTER
+    src = os.path.join(work, "enter.c")
+    open(src, "w").write(ENTER_C)
+    ENTER = os.path.join(work, "enter")
+    subprocess.run(["cc", "-O2", "-static", src, "-o", ENTER], check=True)
+
+
 def run_once(rt, bundle, state, cid, cgroup_procs=None):
     """One `run`; returns (seconds, max RSS in KiB of the runtime's processes)."""
     t = time.perf_counter()
-    def enter():
-        if cgroup_procs:
-            with open(cgroup_procs, "w") as f:
-                f.write("0")
-    p = subprocess.Popen([rt, "--root", state, "run", "--bundle", bundle, cid],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                         preexec_fn=enter if cgroup_procs else None)
+    argv = [rt, "--root", state, "run", "--bundle", bundle, cid]
+    if cgroup_procs:
+        argv = [ENTER, cgroup_procs] + argv
+    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(p.pid, 0)
     dt = time.perf_counter() - t
     err = p.stderr.read().decode(errors="replace")
@@ -65,7 +93,8 @@ def run_once(rt, bundle, state, cid, cgroup_procs=None):
 
 def peak_memory(rt, bundle, state, cid):
     """Peak memory charged to a fresh memory cgroup during one `run`: the
-    runtime's processes, the container's init and its workload."""
+    runtime's processes, the container's init and its workload (user pages,
+    page tables and kernel objects such as the new namespaces' mounts)."""
     base = "/sys/fs/cgroup/memory"
     if not os.path.isdir(base):
         return None
@@ -92,7 +121,7 @@ def remove_cgroup(cg):
 
 
 def min_memory_limit(rt, bundle, state, cid):
-    """Smallest memory.limit_in_bytes (256 KiB steps) under which run succeeds."""
+    """Smallest memory.limit_in_bytes (64 KiB steps) under which run succeeds."""
     base = "/sys/fs/cgroup/memory"
     if not os.path.isdir(base):
         return None
@@ -107,17 +136,20 @@ def min_memory_limit(rt, bundle, state, cid):
             except OSError:
                 return False  # below what the cgroup already holds: too small
 
-            try:
-                run_once(rt, bundle, state, cid, os.path.join(cg, "cgroup.procs"))
-                return True
-            except RuntimeError:
-                subprocess.run([rt, "--root", state, "delete", "-f", cid],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                return False
+            # A limit counts only if it holds three times in a row: reclaim
+            # and kernel allocations make single runs near the edge a coin toss.
+            for _ in range(3):
+                try:
+                    run_once(rt, bundle, state, cid, os.path.join(cg, "cgroup.procs"))
+                except RuntimeError:
+                    subprocess.run([rt, "--root", state, "delete", "-f", cid],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                    return False
+            return True
         if not ok(hi):
             return None
-        while hi - lo > 256 << 10:
-            mid = (lo + hi) // 2 // (256 << 10) * (256 << 10)
+        while hi - lo > STEP:
+            mid = (lo + hi) // 2 // STEP * STEP
             if ok(mid):
                 hi = mid
             else:
@@ -127,11 +159,29 @@ def min_memory_limit(rt, bundle, state, cid):
         remove_cgroup(cg)
 
 
+def v2_controllers():
+    path = "/sys/fs/cgroup/unified/cgroup.controllers"
+    return open(path).read().split() if os.path.exists(path) else []
+
+
+def hugetlb_state():
+    """(hierarchy id from /proc/cgroups or None, mounted as v1?)"""
+    hier = [l.split()[1] for l in open("/proc/cgroups") if l.startswith("hugetlb\t")]
+    mounted = any(l.split()[2] == "cgroup" and "hugetlb" in l.split()[3].split(",")
+                  for l in open("/proc/mounts"))
+    return (hier[0] if hier else None), mounted
+
+
 def crun_fix():
-    """Move hugetlb out of cgroup2 for crun; returns an undo function."""
-    ctl = open("/sys/fs/cgroup/unified/cgroup.controllers").read().split() \
-        if os.path.exists("/sys/fs/cgroup/unified/cgroup.controllers") else []
-    if "hugetlb" not in ctl:
+    """Move hugetlb out of cgroup2 for crun; returns an undo function.
+
+    The kernel frees an unmounted v1 hierarchy lazily (seconds to minutes
+    later, once no css_set refers to it); until then hugetlb is in neither
+    place, and it may return to cgroup2 in the middle of a run. So mount it
+    whenever it is not mounted as v1 and exists: a lingering hierarchy is
+    simply reused by the mount."""
+    hier, mounted = hugetlb_state()
+    if hier is None or mounted or (hier == "0" and "hugetlb" not in v2_controllers()):
         return lambda: None
     mnt = "/sys/fs/cgroup/hugetlb"
     made = not os.path.exists(mnt)
@@ -139,8 +189,8 @@ def crun_fix():
     subprocess.run(["mount", "-t", "cgroup", "-o", "hugetlb", "hugetlb", mnt], check=True)
 
     def undo():
-        # A v1 hierarchy outlives its unmount while it has child cgroups, and
-        # hugetlb would never return to cgroup2: remove them first.
+        # A v1 hierarchy outlives its unmount while it has child cgroups:
+        # remove them first, so hugetlb can go back to cgroup2.
         for top, _dirs, _files in os.walk(mnt, topdown=False):
             if top != mnt:
                 try:
@@ -195,6 +245,8 @@ def main():
     ap.add_argument("--weft", default=os.path.join(ROOT, "build", "weft"))
     ap.add_argument("--no-crun-fix", action="store_true")
     ap.add_argument("--no-memory", action="store_true", help="skip the memory-limit search")
+    ap.add_argument("--memory-samples", type=int, default=9,
+                    help="runs whose peak memory is measured; the median is printed (default 9)")
     ap.add_argument("--wasm-start", action="store_true",
                     help="instead: cold start of a wasm hello container vs native echo containers")
     args = ap.parse_args()
@@ -223,8 +275,15 @@ def main():
                 times[name].append(dt)
         mem, peak = {}, {}
         if not args.no_memory:
+            build_enter(work)
+            samples = {k: [] for k in runtimes}
+            for i in range(args.memory_samples):  # interleaved, median
+                for name, rt in runtimes.items():
+                    samples[name].append(peak_memory(rt, bundle,
+                                                     os.path.join(work, "state-" + name), f"pk{i}"))
             for name, rt in runtimes.items():
-                peak[name] = peak_memory(rt, bundle, os.path.join(work, "state-" + name), "pk")
+                vals = [v for v in samples[name] if v is not None]
+                peak[name] = sorted(vals)[len(vals) // 2] if vals else None
                 mem[name] = min_memory_limit(rt, bundle, os.path.join(work, "state-" + name),
                                              "mem")
     finally:
