@@ -81,11 +81,14 @@ def run_once(rt, bundle, state, cid, cgroup_procs=None):
     argv = [rt, "--root", state, "run", "--bundle", bundle, cid]
     if cgroup_procs:
         argv = [ENTER, cgroup_procs] + argv
-    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(p.pid, 0)
-    dt = time.perf_counter() - t
-    err = p.stderr.read().decode(errors="replace")
-    p.stderr.close()
+    # stderr to a file, not a pipe: a container left behind by a runtime
+    # that died (say, OOM-killed at a tight limit) would hold a pipe open.
+    with tempfile.TemporaryFile() as errf:
+        p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=errf)
+        _, status, usage = os.wait4(p.pid, 0)
+        dt = time.perf_counter() - t
+        errf.seek(0)
+        err = errf.read().decode(errors="replace")
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"{rt} run failed: {err.strip()}")
     return dt, usage.ru_maxrss

@@ -14,11 +14,11 @@
 #include "linux/sealed_exe.h"
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/passwd.h"
 #include "util/xalloc.h"
 
 #include <fcntl.h>
 #include <limits.h>
-#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -39,7 +39,7 @@ struct create_ctx {
     int sync[2];
     int ns_fds[OCI_NS_COUNT];
     int pty_master;
-    int fifo_fd; /* O_PATH, inherited by the init */
+    int fifo_fd;   /* O_PATH, inherited by the init */
     char *handler; /* what the init will run: "native", "wasm" */
 };
 
@@ -97,8 +97,7 @@ static int create_check_spec(const oci_spec *spec, const struct create_opts *o, 
         return werr_set(err, 0, "%s: linux.namespaces: a mount namespace is required", spec->path);
     if (spec->hostname != NULL && oci_spec_namespace(spec, OCI_NS_UTS) == NULL)
         return werr_set(err, 0, "%s: hostname: needs a new UTS namespace", spec->path);
-    if (spec->has_process && spec->process.terminal && o->console_socket == NULL &&
-        !o->foreground)
+    if (spec->has_process && spec->process.terminal && o->console_socket == NULL && !o->foreground)
         return werr_set(err, 0,
                         "process.terminal is true: --console-socket is required (or use "
                         "`weft run` in the foreground)");
@@ -216,8 +215,8 @@ static int drive_init(struct create_ctx *c, const struct create_opts *o, weft_er
     json_t *js = state_to_oci_json(c->st, STATUS_CREATING);
     cleanup_free char *state = json_dumps(js, JSON_COMPACT);
     json_decref(js);
-    struct setup_msgs m = {.spec = c->spec, .console_socket = o->console_socket,
-                           .state_json = state, .pid = c->pid};
+    struct setup_msgs m = {
+        .spec = c->spec, .console_socket = o->console_socket, .state_json = state, .pid = c->pid};
     int r = setup_msgs_until_ready(c->sync[0], &m, err);
     c->pty_master = m.pty_master;
     c->handler = m.handler;
@@ -235,11 +234,11 @@ static int record_state(struct create_ctx *c, const struct create_opts *o, weft_
     st->bundle = xstrdup(c->spec->bundle);
     st->rootfs = xstrdup(c->spec->root_path);
     st->created = now_rfc3339();
-    struct passwd *pw = getpwuid(geteuid());
-    st->owner = xstrdup(pw ? pw->pw_name : "");
+    st->creating = false;
+    st->owner = passwd_user_name("/etc/passwd", geteuid());
     st->handler = steal_ptr(c->handler);
     st->has_process = c->spec->has_process;
-    st->cgroup = c->cg ? cgroup_serialize(c->cg) : NULL;
+    json_decref(st->annotations);
     st->annotations = json_object();
     for (size_t i = 0; i < c->spec->n_annotations; i++)
         json_object_set_new(st->annotations, c->spec->annotations[i].key,
@@ -249,6 +248,23 @@ static int record_state(struct create_ctx *c, const struct create_opts *o, weft_
     if (o->pid_file != NULL && write_pid_file(o->pid_file, c->pid, err) < 0)
         return -1;
     return 0;
+}
+
+/* What a later `delete` needs if this process dies before record_state():
+ * the cgroup, then the init (see state.h). */
+static int save_provisional(struct create_ctx *c, weft_error **err)
+{
+    container_state *st = c->st;
+    st->creating = true;
+    if (st->bundle == NULL)
+        st->bundle = xstrdup(c->spec->bundle);
+    if (st->cgroup == NULL && c->cg != NULL)
+        st->cgroup = cgroup_serialize(c->cg);
+    if (c->pid > 0 && st->pid != c->pid) {
+        st->pid = c->pid;
+        st->pid_start = proc_start_time(c->pid);
+    }
+    return state_save(st, err);
 }
 
 static int create_steps(struct create_ctx *c, const struct weft_globals *g,
@@ -279,6 +295,8 @@ static int create_steps(struct create_ctx *c, const struct weft_globals *g,
     if (cgroup_create(g->cgroup_manager, lx->cgroups_path, o->id,
                       lx->has_resources ? &lx->resources : NULL, &c->cg, err) < 0)
         return -1;
+    if (save_provisional(c, err) < 0)
+        return -1;
     cleanup_free char *fifo = xasprintf("%s/exec.fifo", c->st->dir);
     /* Writable by anyone: the init opens it after switching to the
      * container's user, through its O_PATH fd; the 0700 state directory
@@ -290,7 +308,7 @@ static int create_steps(struct create_ctx *c, const struct weft_globals *g,
         return werr_sys(err, "open %s", fifo);
     if (ns_open_joined(c->spec, c->ns_fds, err) < 0 || sync_pair(c->sync, err) < 0)
         return -1;
-    if (spawn_init(c, g, o, err) < 0 || drive_init(c, o, err) < 0)
+    if (spawn_init(c, g, o, err) < 0 || save_provisional(c, err) < 0 || drive_init(c, o, err) < 0)
         return -1;
     return record_state(c, o, err);
 }

@@ -115,8 +115,8 @@ static int exec_drive(struct exec_ctx *c, const struct exec_opts *o, weft_error 
     json_t *js = state_to_oci_json(c->st, state_status(c->st));
     cleanup_free char *state = json_dumps(js, JSON_COMPACT);
     json_decref(js);
-    struct setup_msgs m = {.spec = c->spec, .console_socket = o->console_socket,
-                           .state_json = state, .pid = c->pid};
+    struct setup_msgs m = {
+        .spec = c->spec, .console_socket = o->console_socket, .state_json = state, .pid = c->pid};
     int r = setup_msgs_until_ready(c->sync[0], &m, err);
     c->master = m.pty_master;
     free(m.handler);

@@ -65,7 +65,8 @@ int workload_prepare(const oci_spec *spec, const oci_process *p, bool wasm_smart
     if (handler_resolve_entrypoint(p, &w->resolved, err) < 0)
         return -1;
     if (sealed_exe_is_self(w->resolved)) {
-        werr_set(err, 0, "exec: %s: refusing to run the container runtime's own binary", p->args[0]);
+        werr_set(err, 0, "exec: %s: refusing to run the container runtime's own binary",
+                 p->args[0]);
         return werr_status(err, 126);
     }
     if (handler_select(spec, p, wasm_smart_default, w->resolved, &w->h, err) < 0)
@@ -139,9 +140,9 @@ static char *init_state_json(const struct init_args *a, pid_t host_pid, const ch
     for (size_t i = 0; i < a->spec->n_annotations; i++)
         json_object_set_new(ann, a->spec->annotations[i].key,
                             json_string(a->spec->annotations[i].value));
-    json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:s, s:o}", "ociVersion", "1.2.0", "id", a->id,
-                          "status", status, "pid", (int)host_pid, "bundle", a->spec->bundle,
-                          "annotations", ann);
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:i, s:s, s:o}", "ociVersion", "1.2.0", "id", a->id, "status",
+                  status, "pid", (int)host_pid, "bundle", a->spec->bundle, "annotations", ann);
     char *s = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     if (s == NULL)

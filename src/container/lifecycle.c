@@ -185,6 +185,22 @@ static int force_stop(container_state *st, cgroup *cg, weft_error **err)
     return 0;
 }
 
+/* An abandoned creation's init may still wait in its setup or on the exec
+ * fifo, possibly outside any cgroup: it goes the way a created one does. */
+static void kill_abandoned_init(container_state *st)
+{
+    if (st->pid <= 0 || st->pid_start == 0)
+        return;
+    weft_error *e = NULL;
+    signal_init(st, SIGKILL, &e);
+    werr_free(e);
+    for (int i = 0; i < 1000 && proc_start_time(st->pid) == st->pid_start; i++) {
+        waitpid(st->pid, NULL, WNOHANG);
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
 int container_delete(const struct weft_globals *g, const char *id, bool force, weft_error **err)
 {
     container_state *st = NULL;
@@ -204,6 +220,8 @@ int container_delete(const struct weft_globals *g, const char *id, bool force, w
     }
     if (st->cgroup != NULL && cgroup_load(st->cgroup, &cg, err) < 0)
         goto out;
+    if (st->creating)
+        kill_abandoned_init(st);
     if (s != STATUS_STOPPED) {
         if (s == STATUS_PAUSED && cg != NULL) {
             weft_error *e = NULL;
@@ -264,8 +282,8 @@ int wait_exit_status(pid_t pid)
     return WEXITSTATUS(status);
 }
 
-int container_run(const struct weft_globals *g, const struct create_opts *o, bool detach,
-                  bool keep, int *status, weft_error **err)
+int container_run(const struct weft_globals *g, const struct create_opts *o, bool detach, bool keep,
+                  int *status, weft_error **err)
 {
     struct create_opts co = *o;
     co.foreground = !detach;

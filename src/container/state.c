@@ -4,6 +4,7 @@
 #include "util/xalloc.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -101,14 +102,38 @@ static char *json_strdup(json_t *o, const char *key)
     return s ? xstrdup(s) : NULL;
 }
 
+/* Whether the `create` that made st is still at work: it holds the
+ * directory's lock until it has written the final state. A reader that took
+ * the lock itself knows the answer; others probe without blocking (another
+ * command holding the lock for a moment reads as "still creating"). */
+static bool creator_alive(const container_state *st)
+{
+    if (st->dir_fd >= 0)
+        return false;
+    int fd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    bool busy = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+    close(fd);
+    return busy;
+}
+
 static int state_read(container_state *st, weft_error **err)
 {
     cleanup_free char *path = xasprintf("%s/state.json", st->dir);
     json_error_t jerr;
     json_t *o = json_load_file(path, 0, &jerr);
     if (o == NULL) {
-        if (access(path, F_OK) < 0)
+        if (access(path, F_OK) < 0) {
+            /* No state yet and nobody holds the lock: the creator died
+             * right after mkdir, before it made anything else. */
+            if (!creator_alive(st)) {
+                st->creating = true;
+                st->annotations = json_object();
+                return 0;
+            }
             return werr_set(err, 0, "container '%s' is still being created", st->id);
+        }
         return werr_set(err, 0, "%s: corrupt state: %s", path, jerr.text);
     }
     st->pid = (pid_t)json_integer_value(json_object_get(o, "pid"));
@@ -121,14 +146,14 @@ static int state_read(container_state *st, weft_error **err)
     st->cgroup = json_strdup(o, "cgroup");
     st->owner = json_strdup(o, "owner");
     st->handler = json_strdup(o, "handler");
+    st->creating = json_is_true(json_object_get(o, "creating"));
     json_t *ann = json_object_get(o, "annotations");
     st->annotations = json_is_object(ann) ? json_incref(ann) : json_object();
     json_decref(o);
     return 0;
 }
 
-int state_open(const char *root, const char *id, bool lock, container_state **out,
-               weft_error **err)
+int state_open(const char *root, const char *id, bool lock, container_state **out, weft_error **err)
 {
     if (container_id_check(id, err) < 0)
         return -1;
@@ -174,6 +199,8 @@ int state_save(const container_state *st, weft_error **err)
     set_str(o, "created", st->created);
     json_object_set_new(o, "started", json_boolean(st->started));
     json_object_set_new(o, "has_process", json_boolean(st->has_process));
+    if (st->creating)
+        json_object_set_new(o, "creating", json_true());
     set_str(o, "cgroup", st->cgroup);
     set_str(o, "owner", st->owner);
     set_str(o, "handler", st->handler);
@@ -281,6 +308,8 @@ uint64_t proc_start_time(pid_t pid)
 
 enum container_status state_status(const container_state *st)
 {
+    if (st->creating)
+        return creator_alive(st) ? STATUS_CREATING : STATUS_STOPPED;
     if (st->pid <= 0 || proc_start_time(st->pid) != st->pid_start || st->pid_start == 0)
         return STATUS_STOPPED;
     if (!st->started)

@@ -4,7 +4,14 @@
  *   exec.fifo    while created: `start` opens it to release the waiting init
  * Every command that changes a container holds an exclusive flock on the
  * ROOT/ID directory, so concurrent commands on one container serialise and
- * commands on different containers never contend. */
+ * commands on different containers never contend.
+ *
+ * `create` holds that lock from mkdir to its final state.json, and writes a
+ * provisional state.json ("creating": true) as soon as it has made a cgroup
+ * and cloned the init. So whoever gets the lock of a container still marked
+ * creating knows its creator died (OOM, SIGKILL): the container is
+ * abandoned, reported as stopped, and `delete` removes its init, cgroup and
+ * directory like any other's. */
 #ifndef WEFT_CONTAINER_STATE_H
 #define WEFT_CONTAINER_STATE_H
 
@@ -25,19 +32,20 @@ enum container_status {
 
 typedef struct container_state {
     char *id;
-    char *dir;     /* ROOT/ID */
-    int dir_fd;    /* O_DIRECTORY, holds the lock; -1 when closed */
-    pid_t pid;     /* init process on the host, 0 if never started */
+    char *dir;          /* ROOT/ID */
+    int dir_fd;         /* O_DIRECTORY, holds the lock; -1 when closed */
+    pid_t pid;          /* init process on the host, 0 if never started */
     uint64_t pid_start; /* its start time (/proc/PID/stat field 22): guards against pid reuse */
     char *bundle;
     char *rootfs;
-    char *created; /* RFC 3339 */
-    bool started;  /* `start` released the init */
+    char *created;    /* RFC 3339 */
+    bool started;     /* `start` released the init */
     bool has_process; /* the config has a process (else `start` must refuse) */
-    char *cgroup;  /* cgroup_serialize() text, NULL when none */
+    char *cgroup;     /* cgroup_serialize() text, NULL when none */
     char *owner;
-    char *handler; /* "native" or the wasm engine's name */
+    char *handler;       /* "native" or the wasm engine's name */
     json_t *annotations; /* object, owned */
+    bool creating;       /* provisional state: `create` has not finished */
 } container_state;
 
 const char *container_status_name(enum container_status s);
@@ -58,7 +66,8 @@ int state_save(const container_state *st, weft_error **err);
 int state_remove(container_state *st, weft_error **err);
 void state_free(container_state *st);
 
-/* Live status: looks at the init process and the freezer. */
+/* Live status: looks at the init process and the freezer; an abandoned
+ * creation (see above) is stopped. */
 enum container_status state_status(const container_state *st);
 
 /* The state document of the runtime-spec (what `weft state` prints and hooks

@@ -236,3 +236,47 @@ def test_default_cgroup_parent_goes_with_the_last_container(weft, make_bundle, c
     assert all(os.path.isdir(p) for p in parents), "still used by the second container"
     weft("delete", "--force", cid + "b", check=True)
     assert not any(os.path.isdir(p) for p in parents)
+
+
+def _proc_alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ", 1)[1][0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_create_killed_midway_leaves_a_deletable_stopped_container(weft, make_bundle, cid,
+                                                                  tmp_path):
+    """`create` dies (OOM, SIGKILL) after the cgroup and the init exist: the
+    container reads as stopped, and a plain `delete` removes the init, the
+    cgroup and the state. The createRuntime hook stops the init, so it is
+    still alive when weft is gone, then kills its parent, weft itself."""
+    b = make_bundle(["true"])
+    pidfile = tmp_path / "init.pid"
+    script = ('pid=$(sed -n \'s/.*"pid":\\([0-9]*\\).*/\\1/p\'); '
+              f'echo "$pid" > {pidfile}; kill -STOP "$pid"; kill -9 "$PPID"')
+    b.config["hooks"] = {"createRuntime": [{"path": "/bin/sh", "args": ["sh", "-c", script]}]}
+    b.write()
+    r = weft("create", "--bundle", b.path, cid)
+    assert r.returncode == -9, r.stderr
+    assert weft.state(cid)["status"] == "stopped"
+    pid = int(pidfile.read_text())
+    assert pid > 0 and _proc_alive(pid)
+    assert cgroup_dirs(cid) != []
+    listed = weft("list", "--format", "json", check=True).stdout
+    assert [c["status"] for c in json.loads(listed) if c["id"] == cid] == ["stopped"]
+    assert weft("start", cid).returncode != 0
+    r = weft("delete", cid)
+    assert r.returncode == 0, r.stderr
+    assert not _proc_alive(pid)
+    assert cgroup_dirs(cid) == []
+    assert weft.ids() == []
+
+
+def test_state_dir_without_state_and_creator_is_deletable(weft, make_bundle, cid):
+    """The creator died right after mkdir: nothing but the directory exists."""
+    os.makedirs(os.path.join(weft.root, cid))
+    assert weft.state(cid)["status"] == "stopped"
+    weft("delete", cid, check=True)
+    assert weft.ids() == []
