@@ -9,7 +9,10 @@
     three times in a row (binary search in 64 KiB steps, cgroup v1 memory
     controller).
 The memory cgroup is joined by a tiny static launcher that then execs the
-runtime, so only the runtime's own pages are charged to it.
+runtime, so only the runtime's own pages are charged to it, and the bundle's
+cgroupsPath puts the container inside it too: every runtime is charged for
+the same things (its processes, the container's init and workload, and the
+kernel objects they make), whatever its default cgroup location.
 
 Ratios are printed against crun. Nothing is asserted: this is a benchmark.
 crun 1.8 refuses to start containers while any controller sits in the
@@ -18,6 +21,7 @@ cgroup2 hierarchy ("cgroups in hybrid mode not supported"): with --crun-fix
 unmounts it afterwards. weft needs no such change.
 """
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -94,20 +98,40 @@ def run_once(rt, bundle, state, cid, cgroup_procs=None):
     return dt, usage.ru_maxrss
 
 
-def peak_memory(rt, bundle, state, cid):
-    """Peak memory charged to a fresh memory cgroup during one `run`: the
-    runtime's processes, the container's init and its workload (user pages,
-    page tables and kernel objects such as the new namespaces' mounts)."""
+@contextlib.contextmanager
+def measured_cgroup(bundle, name):
+    """A fresh v1 memory cgroup to run one runtime in, with the bundle's
+    linux.cgroupsPath pointing inside it: every runtime then puts the
+    container there, so the runtime's processes, the container's init, its
+    workload and the kernel objects they make (namespaces, mounts, page
+    tables) are all charged to it, whatever the runtime's default cgroup
+    location (crun's is the hierarchy's root, weft's its own cgroup)."""
     base = "/sys/fs/cgroup/memory"
-    if not os.path.isdir(base):
-        return None
-    cg = os.path.join(base, f"weft-peak-{os.getpid()}-{os.path.basename(rt)}")
+    cg = os.path.join(base, name)
     os.mkdir(cg)
+    path = os.path.join(bundle, "config.json")
+    cfg = json.load(open(path))
+    cfg["linux"]["cgroupsPath"] = f"/{name}/ctr"
+    json.dump(cfg, open(path, "w"))
     try:
+        yield cg
+    finally:
+        del cfg["linux"]["cgroupsPath"]
+        json.dump(cfg, open(path, "w"))
+        for hier in os.listdir("/sys/fs/cgroup"):
+            top = os.path.join("/sys/fs/cgroup", hier, name)
+            if os.path.isdir(top):
+                remove_cgroup(top)
+
+
+def peak_memory(rt, bundle, state, cid):
+    """Peak memory charged during one `run` (max_usage_in_bytes; see
+    measured_cgroup for what is in it)."""
+    if not os.path.isdir("/sys/fs/cgroup/memory"):
+        return None
+    with measured_cgroup(bundle, f"weft-peak-{os.getpid()}-{os.path.basename(rt)}") as cg:
         run_once(rt, bundle, state, cid, os.path.join(cg, "cgroup.procs"))
         return int(open(os.path.join(cg, "memory.max_usage_in_bytes")).read())
-    finally:
-        remove_cgroup(cg)
 
 
 def remove_cgroup(cg):
@@ -124,23 +148,21 @@ def remove_cgroup(cg):
 
 
 def min_memory_limit(rt, bundle, state, cid):
-    """Smallest memory.limit_in_bytes (64 KiB steps) under which run succeeds."""
-    base = "/sys/fs/cgroup/memory"
-    if not os.path.isdir(base):
+    """Smallest memory.limit_in_bytes (64 KiB steps) of the measured cgroup
+    under which `run` succeeds three times in a row."""
+    if not os.path.isdir("/sys/fs/cgroup/memory"):
         return None
-    cg = os.path.join(base, f"weft-bench-{os.getpid()}-{os.path.basename(rt)}")
-    os.mkdir(cg)
-    try:
+    with measured_cgroup(bundle, f"weft-bench-{os.getpid()}-{os.path.basename(rt)}") as cg:
         lo, hi = 256 << 10, 64 << 20
+
         def ok(limit):
             try:
                 with open(os.path.join(cg, "memory.limit_in_bytes"), "w") as f:
                     f.write(str(limit))
             except OSError:
                 return False  # below what the cgroup already holds: too small
-
-            # A limit counts only if it holds three times in a row: reclaim
-            # and kernel allocations make single runs near the edge a coin toss.
+            # Reclaim and kernel allocations make single runs near the edge
+            # a coin toss: a limit counts only if it holds three times.
             for _ in range(3):
                 try:
                     run_once(rt, bundle, state, cid, os.path.join(cg, "cgroup.procs"))
@@ -158,8 +180,6 @@ def min_memory_limit(rt, bundle, state, cid):
             else:
                 lo = mid
         return hi
-    finally:
-        remove_cgroup(cg)
 
 
 def v2_controllers():
