@@ -143,7 +143,18 @@ run_validation() {
         (cd "$out" && runtime_wrap "$rt" env RUNTIME="$rt" timeout -k 5 "$TIMEOUT" "$t") \
             >"$res/$name.tap" 2>"$res/$name.err"
         echo "# exit $?" >>"$res/$name.tap"
+        cleanup_leftovers "$rt"
     done
+}
+
+# Some programs leave a container behind when a check fails before their own
+# cleanup (start's config without process, a timeout): delete every container
+# whose bundle is one of the programs' temporary "ocitest" directories.
+cleanup_leftovers() {
+    local rt=$1
+    runtime_wrap "$rt" sh -c '
+        "$0" list 2>/dev/null | awk "NR > 1 && \$4 ~ /\/ocitest/ { print \$1 }" |
+            while read -r id; do "$0" delete --force "$id" >/dev/null 2>&1; done' "$rt"
 }
 
 # ---------------------------------------------------------------- clause suite
