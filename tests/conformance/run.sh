@@ -137,14 +137,19 @@ build_validation() {
 # run_validation RUNTIME_PATH RESULTS_DIR: one TAP file per program.
 run_validation() {
     local rt=$1 res=$2 out=$CACHE/bin t
+    # The programs make their bundles with os.MkdirTemp under $TMPDIR and do not
+    # always remove them: a directory of this run's own, removed at the end.
+    local tmp=$CACHE/tmp/$(basename "$rt")
+    rm -rf "$tmp" && mkdir -p "$tmp" && chmod 755 "$CACHE/tmp" "$tmp"
     for t in "$out"/*.t; do
         local name
         name=$(basename "$t" .t)
-        (cd "$out" && runtime_wrap "$rt" env RUNTIME="$rt" timeout -k 5 "$TIMEOUT" "$t") \
-            >"$res/$name.tap" 2>"$res/$name.err"
+        (cd "$out" && runtime_wrap "$rt" env RUNTIME="$rt" TMPDIR="$tmp" \
+            timeout -k 5 "$TIMEOUT" "$t") >"$res/$name.tap" 2>"$res/$name.err"
         echo "# exit $?" >>"$res/$name.tap"
         cleanup_leftovers "$rt"
     done
+    rm -rf "$tmp"
 }
 
 # Some programs leave a container behind when a check fails before their own
