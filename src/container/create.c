@@ -185,6 +185,16 @@ out:
     return c->pid > 0 ? 0 : -1;
 }
 
+/* The config's annotations, as state.json and the hooks' state carry them. */
+static void set_annotations(container_state *st, const oci_spec *spec)
+{
+    json_decref(st->annotations);
+    st->annotations = json_object();
+    for (size_t i = 0; i < spec->n_annotations; i++)
+        json_object_set_new(st->annotations, spec->annotations[i].key,
+                            json_string(spec->annotations[i].value));
+}
+
 /* Drive the init until it waits for `start`. */
 static int drive_init(struct create_ctx *c, const struct create_opts *o, weft_error **err)
 {
@@ -200,7 +210,10 @@ static int drive_init(struct create_ctx *c, const struct create_opts *o, weft_er
     if (c->spec->hooks.n[OCI_HOOK_PRESTART] + c->spec->hooks.n[OCI_HOOK_CREATE_RUNTIME] > 0) {
         c->st->pid = c->pid;
         c->st->bundle = xstrdup(c->spec->bundle);
-        json_t *js = state_to_oci_json(c->st, STATUS_CREATING);
+        set_annotations(c->st, c->spec);
+        /* The environment is made (lifecycle step 2): "created" is the
+         * state after step 2, and the hooks see the config's annotations. */
+        json_t *js = state_to_oci_json(c->st, STATUS_CREATED);
         cleanup_free char *state = json_dumps(js, JSON_COMPACT);
         json_decref(js);
         if (hooks_run(c->spec, OCI_HOOK_PRESTART, state, err) < 0 ||
@@ -238,11 +251,7 @@ static int record_state(struct create_ctx *c, const struct create_opts *o, weft_
     st->owner = passwd_user_name("/etc/passwd", geteuid());
     st->handler = steal_ptr(c->handler);
     st->has_process = c->spec->has_process;
-    json_decref(st->annotations);
-    st->annotations = json_object();
-    for (size_t i = 0; i < c->spec->n_annotations; i++)
-        json_object_set_new(st->annotations, c->spec->annotations[i].key,
-                            json_string(c->spec->annotations[i].value));
+    set_annotations(st, c->spec);
     if (state_save(st, err) < 0)
         return -1;
     if (o->pid_file != NULL && write_pid_file(o->pid_file, c->pid, err) < 0)

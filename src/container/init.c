@@ -198,7 +198,8 @@ static int init_after_hooks(const struct init_args *a, pid_t host_pid, struct wo
                             weft_error **err)
 {
     const oci_spec *spec = a->spec;
-    cleanup_free char *state = init_state_json(a, host_pid, "creating");
+    /* After lifecycle step 2, as the prestart/createRuntime hooks see it. */
+    cleanup_free char *state = init_state_json(a, host_pid, "created");
     if (hooks_run(spec, OCI_HOOK_CREATE_CONTAINER, state, err) < 0)
         return -1;
     if (rootfs_pivot(spec, a->opts->no_pivot, err) < 0)

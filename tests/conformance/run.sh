@@ -137,13 +137,29 @@ build_validation() {
 # run_validation RUNTIME_PATH RESULTS_DIR: one TAP file per program.
 run_validation() {
     local rt=$1 res=$2 out=$CACHE/bin t
+    # The programs make their bundles with os.MkdirTemp under $TMPDIR and do not
+    # always remove them: a directory of this run's own, removed at the end.
+    local tmp=$CACHE/tmp/$(basename "$rt")
+    rm -rf "$tmp" && mkdir -p "$tmp" && chmod 755 "$CACHE/tmp" "$tmp"
     for t in "$out"/*.t; do
         local name
         name=$(basename "$t" .t)
-        (cd "$out" && runtime_wrap "$rt" env RUNTIME="$rt" timeout -k 5 "$TIMEOUT" "$t") \
-            >"$res/$name.tap" 2>"$res/$name.err"
+        (cd "$out" && runtime_wrap "$rt" env RUNTIME="$rt" TMPDIR="$tmp" \
+            timeout -k 5 "$TIMEOUT" "$t") >"$res/$name.tap" 2>"$res/$name.err"
         echo "# exit $?" >>"$res/$name.tap"
+        cleanup_leftovers "$rt"
     done
+    rm -rf "$tmp"
+}
+
+# Some programs leave a container behind when a check fails before their own
+# cleanup (start's config without process, a timeout): delete every container
+# whose bundle is one of the programs' temporary "ocitest" directories.
+cleanup_leftovers() {
+    local rt=$1
+    runtime_wrap "$rt" sh -c '
+        "$0" list 2>/dev/null | awk "NR > 1 && \$4 ~ /\/ocitest/ { print \$1 }" |
+            while read -r id; do "$0" delete --force "$id" >/dev/null 2>&1; done' "$rt"
 }
 
 # ---------------------------------------------------------------- clause suite

@@ -36,7 +36,10 @@ def test_all_hook_kinds_in_order_with_state(weft, make_bundle, cid, tmp_path):
         assert state["bundle"] == os.path.realpath(b.path)
         assert state["ociVersion"].startswith("1.")
     statuses = {l.split(" ", 1)[0]: json.loads(l.split(" ", 1)[1])["status"] for l in lines}
-    assert statuses["createRuntime"] == "creating"
+    # runtime.md: "created" is the state after lifecycle step 2 (the environment
+    # made), when prestart, createRuntime and createContainer run.
+    assert statuses["prestart"] == statuses["createRuntime"] == "created"
+    assert statuses["createContainer"] == "created"
     assert statuses["poststop"] == "stopped"
 
 

@@ -524,6 +524,34 @@ def test_hooks_order_and_state_on_stdin(weft, make_bundle, cid, tmp_path):
     assert json.loads((tmp_path / "poststop.json").read_text())["status"] == "stopped"
 
 
+def test_create_hooks_state_has_annotations_and_created_status(weft, make_bundle, cid,
+                                                               tmp_path):
+    # config.md: "the state of the container MUST be passed to hooks over stdin";
+    # the state carries the config's annotations (runtime.md "State"), and the
+    # create-time hooks run after lifecycle step 2, which is "created" (runtime.md:
+    # "created: the runtime has finished the create operation (after step 2)").
+    # runtime-tools' validation/hooks_stdin checks the prestart hook this way.
+    def h(name):
+        return hook("/bin/sh", f"cat > {tmp_path}/{name}.json")
+    b = make_bundle(("true",),
+                    annotations={"org.example.key": "hook stdin test"},
+                    hooks={"prestart": [h("prestart")],
+                           "createRuntime": [h("createRuntime")],
+                           "createContainer": [h("createContainer")]})
+    create(weft, b, cid)
+    try:
+        for n in ("prestart", "createRuntime", "createContainer"):
+            st = json.loads((tmp_path / f"{n}.json").read_text())
+            assert st["annotations"] == {"org.example.key": "hook stdin test"}, n
+            assert st["status"] == "created", n
+            assert st["pid"] > 0 and st["id"] == cid
+        # The state JSON saved afterwards has them too.
+        assert json.loads(weft("state", cid, check=True).stdout)["annotations"] == {
+            "org.example.key": "hook stdin test"}
+    finally:
+        weft("delete", "-f", cid)
+
+
 def test_prestart_failure_is_an_error_and_container_not_run(weft, make_bundle, cid, tmp_path):
     # "If any prestart hook fails, the runtime MUST generate an error, stop the container,
     # and continue the lifecycle at step 12": the process never runs.
