@@ -364,7 +364,7 @@ static int run_invoke(const wf_module *m, struct wasi_setup *w, const struct run
     wf_store *store = wf_store_new(&o->limits);
     wf_linker *linker = wf_linker_new();
     wf_instance *inst = NULL;
-    int r = wasi_define(linker, ctx, err);
+    int r = wasi_define(linker, ctx, m, err);
     if (r == 0 && wf_instantiate(store, m, linker, &inst, err) < 0)
         r = run_failure(err);
     else if (r == 0 && init_reactor(inst, o->invoke, err) < 0)

@@ -48,9 +48,12 @@ typedef struct wasi_ctx wasi_ctx;
 int wasi_ctx_new(const wasi_config *cfg, wasi_ctx **out, weft_error **err);
 void wasi_ctx_free(wasi_ctx *ctx);
 
-/* Define every function under "wasi_snapshot_preview1" and, with their own
- * layouts, under the old "wasi_unstable" names. `ctx` must outlive `l`'s use. */
-int wasi_define(wf_linker *l, wasi_ctx *ctx, weft_error **err);
+/* Define the functions under "wasi_snapshot_preview1" and, with their own
+ * layouts, under the old "wasi_unstable" names: all of them when `only` is
+ * NULL, else just those the module `only` imports (what a run needs; a
+ * hello world imports a handful of the hundred). `ctx` must outlive `l`'s
+ * use. */
+int wasi_define(wf_linker *l, wasi_ctx *ctx, const wf_module *only, weft_error **err);
 
 /* Instantiate `m` in a new store with WASI and run `_start`. *exit_status is
  * the proc_exit code, 0 if _start returned; a trap prints "trap: MSG" to

@@ -4,6 +4,7 @@
 #include "wasm/module.h"
 #include "util/xalloc.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,9 +21,15 @@ struct lk_entry {
     void *obj;
 };
 
+/* Entries in definition order, found through an open-addressing hash of
+ * (module, name): WASI alone defines about a hundred names, and a linear
+ * search with a redefinition check made linking quadratic, a tenth of a
+ * hello-world's start-up. */
 struct wf_linker {
     struct lk_entry *e;
     size_t n, cap;
+    uint32_t *slot; /* index+1 into e, 0 = empty; n_slot is a power of two */
+    size_t n_slot;
     wf_func **hosts; /* host functions owned by the linker */
     size_t n_hosts;
 };
@@ -34,42 +41,79 @@ wf_linker *wf_linker_new(void)
 
 void wf_linker_free(wf_linker *l)
 {
-    if (l == NULL) return;
+    if (l == NULL)
+        return;
     for (size_t i = 0; i < l->n; i++) {
         free(l->e[i].module);
         free(l->e[i].name);
     }
     free(l->e);
+    free(l->slot);
     for (size_t i = 0; i < l->n_hosts; i++)
         free(l->hosts[i]);
     free(l->hosts);
     free(l);
 }
 
+static uint32_t lk_hash(const char *module, const char *name)
+{
+    uint32_t h = 2166136261u; /* FNV-1a over module, a separator, name */
+    for (const char *p = module; *p; p++)
+        h = (h ^ (uint8_t)*p) * 16777619u;
+    h = (h ^ 0xffu) * 16777619u;
+    for (const char *p = name; *p; p++)
+        h = (h ^ (uint8_t)*p) * 16777619u;
+    return h;
+}
+
+/* The slot holding (module, name), or the empty slot where it would go. */
+static uint32_t *lk_slot(const wf_linker *l, const char *module, const char *name)
+{
+    size_t mask = l->n_slot - 1;
+    for (size_t i = lk_hash(module, name) & mask;; i = (i + 1) & mask) {
+        uint32_t *s = &l->slot[i];
+        if (*s == 0)
+            return s;
+        const struct lk_entry *e = &l->e[*s - 1];
+        if (strcmp(e->name, name) == 0 && strcmp(e->module, module) == 0)
+            return s;
+    }
+}
+
+static void lk_rehash(wf_linker *l)
+{
+    free(l->slot);
+    l->n_slot = l->n_slot ? l->n_slot * 2 : 64;
+    l->slot = xcalloc(l->n_slot, sizeof *l->slot);
+    for (size_t i = 0; i < l->n; i++)
+        *lk_slot(l, l->e[i].module, l->e[i].name) = (uint32_t)(i + 1);
+}
+
 static void lk_add(wf_linker *l, const char *module, const char *name, enum wf_extern_kind kind,
                    void *obj)
 {
-    for (size_t i = 0; i < l->n; i++) { /* redefinition replaces */
-        if (strcmp(l->e[i].module, module) == 0 && strcmp(l->e[i].name, name) == 0) {
-            l->e[i].kind = kind;
-            l->e[i].obj = obj;
-            return;
-        }
+    if (2 * (l->n + 1) > l->n_slot) /* load factor at most 1/2 */
+        lk_rehash(l);
+    uint32_t *s = lk_slot(l, module, name);
+    if (*s != 0) { /* redefinition replaces */
+        l->e[*s - 1].kind = kind;
+        l->e[*s - 1].obj = obj;
+        return;
     }
     if (l->n == l->cap) {
         l->cap = l->cap ? l->cap * 2 : 32;
         l->e = xreallocarray(l->e, l->cap, sizeof *l->e);
     }
     l->e[l->n++] = (struct lk_entry){xstrdup(module), xstrdup(name), kind, obj};
+    *s = (uint32_t)l->n;
 }
 
 static const struct lk_entry *lk_find(const wf_linker *l, const char *module, const char *name)
 {
-    if (l == NULL) return NULL;
-    for (size_t i = 0; i < l->n; i++) {
-        if (strcmp(l->e[i].module, module) == 0 && strcmp(l->e[i].name, name) == 0) return &l->e[i];
-    }
-    return NULL;
+    if (l == NULL || l->n == 0)
+        return NULL;
+    uint32_t s = *lk_slot(l, module, name);
+    return s ? &l->e[s - 1] : NULL;
 }
 
 static int sig_letters(const char *s, wf_valtype *out, uint32_t *n, weft_error **err)
@@ -158,7 +202,8 @@ int wf_linker_define_memory(wf_linker *l, wf_store *s, const char *module, const
 {
     wf_limits lim = {min_pages, max_pages, max_pages != UINT32_MAX};
     wf_memory *mem;
-    if (wf_memory_new(s, &lim, &mem, err) < 0) return -1;
+    if (wf_memory_new(s, &lim, &mem, err) < 0)
+        return -1;
     lk_add(l, module, name, WF_EXTERN_MEMORY, mem);
     return 0;
 }
@@ -168,7 +213,8 @@ int wf_linker_define_table(wf_linker *l, wf_store *s, const char *module, const 
 {
     wf_tabletype tt = {elem, {min, max, max != UINT32_MAX}};
     wf_table *t;
-    if (wf_table_new(s, &tt, &t, err) < 0) return -1;
+    if (wf_table_new(s, &tt, &t, err) < 0)
+        return -1;
     lk_add(l, module, name, WF_EXTERN_TABLE, t);
     return 0;
 }
@@ -192,14 +238,17 @@ int wf_linker_define_global(wf_linker *l, wf_store *s, const char *module, const
 
 static bool limits_match(uint64_t size, bool has_max, uint64_t max, const wf_limits *want)
 {
-    if (size < want->min) return false;
-    if (want->has_max && (!has_max || max > want->max)) return false;
+    if (size < want->min)
+        return false;
+    if (want->has_max && (!has_max || max > want->max))
+        return false;
     return true;
 }
 
 static const char *match_import(const wf_module *m, const wf_import *im, const struct lk_entry *e)
 {
-    if (e->kind != im->kind) return "incompatible import type";
+    if (e->kind != im->kind)
+        return "incompatible import type";
     switch (im->kind) {
     case WF_EXTERN_FUNC: {
         const wf_func *f = e->obj;
@@ -297,10 +346,12 @@ static int allocate(wf_instance *inst, wf_store *s, weft_error **err)
         inst->funcs[i] = f;
     }
     for (uint32_t i = m->n_table_imports; i < m->n_tables; i++) {
-        if (wf_table_new(s, &m->tables[i], &inst->tables[i], err) < 0) return -1;
+        if (wf_table_new(s, &m->tables[i], &inst->tables[i], err) < 0)
+            return -1;
     }
     for (uint32_t i = m->n_mem_imports; i < m->n_mems; i++) {
-        if (wf_memory_new(s, &m->mems[i], &inst->mems[i], err) < 0) return -1;
+        if (wf_memory_new(s, &m->mems[i], &inst->mems[i], err) < 0)
+            return -1;
     }
     for (uint32_t i = m->n_global_imports; i < m->n_globals; i++) {
         inst->globals[i] = wf_global_new(s, m->globals[i].type);
@@ -329,18 +380,22 @@ static int init_segments(wf_instance *inst, weft_error **err)
     const wf_module *m = inst->mod;
     for (uint32_t i = 0; i < m->n_elems; i++) {
         const wf_elem *e = &m->elems[i];
-        if (e->mode != WF_SEG_ACTIVE) continue;
+        if (e->mode != WF_SEG_ACTIVE)
+            continue;
         wf_table *t = inst->tables[e->table];
         uint64_t off = eval_const(inst, &e->offset).u32;
-        if (off + e->n > t->size) return init_fail(m, "out of bounds table access", err);
+        if (off + e->n > t->size)
+            return init_fail(m, "out of bounds table access", err);
         memcpy(t->elems + off, inst->elem_refs[i], (size_t)e->n * sizeof(void *));
     }
     for (uint32_t i = 0; i < m->n_datas; i++) {
         const wf_data *d = &m->datas[i];
-        if (d->mode != WF_SEG_ACTIVE) continue;
+        if (d->mode != WF_SEG_ACTIVE)
+            continue;
         wf_memory *mem = inst->mems[d->mem];
         uint64_t off = eval_const(inst, &d->offset).u32;
-        if (off + d->len > mem->size) return init_fail(m, "out of bounds memory access", err);
+        if (off + d->len > mem->size)
+            return init_fail(m, "out of bounds memory access", err);
         memcpy(mem->base + off, d->bytes, d->len);
     }
     return 0;
@@ -370,7 +425,8 @@ int wf_instantiate(wf_store *s, const wf_module *m, wf_linker *l, wf_instance **
         return -1;
     if (m->start >= 0) {
         wf_slot io[1];
-        if (wf_exec_call(s, inst->funcs[m->start], io, err) < 0) return -1;
+        if (wf_exec_call(s, inst->funcs[m->start], io, err) < 0)
+            return -1;
     }
     *out = inst;
     return 0;

@@ -192,7 +192,7 @@ TEST(define_twice_on_one_linker)
     weft_error *err = NULL;
     CHECK_INT(wasi_ctx_new(&cfg, &ctx, &err), 0);
     wf_linker *l = wf_linker_new();
-    CHECK_INT(wasi_define(l, ctx, &err), 0);
+    CHECK_INT(wasi_define(l, ctx, NULL, &err), 0);
     if (err) fprintf(stderr, "%s\n", err->msg);
     wf_linker_free(l);
     wasi_ctx_free(ctx);
