@@ -11,6 +11,7 @@
 #include "container/sync.h"
 #include "container/terminal.h"
 #include "linux/namespaces.h"
+#include "linux/rootfs.h"
 #include "linux/sealed_exe.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -39,8 +40,9 @@ struct create_ctx {
     int sync[2];
     int ns_fds[OCI_NS_COUNT];
     int pty_master;
-    int fifo_fd;   /* O_PATH, inherited by the init */
-    char *handler; /* what the init will run: "native", "wasm" */
+    int fifo_fd;    /* O_PATH, inherited by the init */
+    char *handler;  /* what the init will run: "native", "wasm" */
+    int *idmap_fds; /* [spec->n_mounts] idmapped clones for the init, -1 where none */
 };
 
 static void create_ctx_undo(struct create_ctx *c)
@@ -73,6 +75,10 @@ static void create_ctx_free(struct create_ctx *c)
         close(c->pty_master);
     if (c->fifo_fd >= 0)
         close(c->fifo_fd);
+    for (size_t i = 0; c->idmap_fds != NULL && i < c->spec->n_mounts; i++)
+        if (c->idmap_fds[i] >= 0)
+            close(c->idmap_fds[i]);
+    free(c->idmap_fds);
     cgroup_free(c->cg);
     free(c->handler);
     state_free(c->st);
@@ -170,6 +176,7 @@ static int spawn_init(struct create_ctx *c, const struct weft_globals *g,
             .sync_fd = c->sync[1],
             .lock_fd = c->st->dir_fd,
             .ns_fds = c->ns_fds,
+            .mount_fds = c->idmap_fds,
             .new_userns = (flags & CLONE_NEWUSER) != 0,
             .wasm_smart_default = g->wasm_smart_default,
         };
@@ -259,6 +266,19 @@ static int record_state(struct create_ctx *c, const struct create_opts *o, weft_
     return 0;
 }
 
+/* An idmapped mount needs CAP_SYS_ADMIN over the source filesystem's user
+ * namespace, which an init inside its own user namespace has lost: clone
+ * and idmap the sources here, on the host side, for the init to attach (it
+ * inherits the descriptors). A mount with "idmap" and no mappings of its own
+ * takes the container's: a joined user namespace, or linux.uidMappings. */
+static int prepare_idmapped_mounts(struct create_ctx *c, weft_error **err)
+{
+    int joined = c->ns_fds[OCI_NS_USER];
+    if (!(ns_new_flags(c->spec) & CLONE_NEWUSER) && joined < 0)
+        return 0;
+    return rootfs_idmap_prepare(c->spec, joined, &c->idmap_fds, err);
+}
+
 /* What a later `delete` needs if this process dies before record_state():
  * the cgroup, then the init (see state.h). */
 static int save_provisional(struct create_ctx *c, weft_error **err)
@@ -315,7 +335,8 @@ static int create_steps(struct create_ctx *c, const struct weft_globals *g,
     c->fifo_fd = open(fifo, O_PATH | O_CLOEXEC);
     if (c->fifo_fd < 0)
         return werr_sys(err, "open %s", fifo);
-    if (ns_open_joined(c->spec, c->ns_fds, err) < 0 || sync_pair(c->sync, err) < 0)
+    if (ns_open_joined(c->spec, c->ns_fds, err) < 0 || sync_pair(c->sync, err) < 0 ||
+        prepare_idmapped_mounts(c, err) < 0)
         return -1;
     if (spawn_init(c, g, o, err) < 0 || save_provisional(c, err) < 0 || drive_init(c, o, err) < 0)
         return -1;

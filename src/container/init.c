@@ -191,7 +191,7 @@ static int init_setup_mounts(const struct init_args *a, pid_t *host_pid, weft_er
     if (join_session_keyring(a, err) < 0)
         return -1;
     bool in_userns = a->new_userns || a->ns_fds[OCI_NS_USER] >= 0;
-    return rootfs_prepare(a->spec, in_userns, err);
+    return rootfs_prepare_idmapped(a->spec, in_userns, a->mount_fds, err);
 }
 
 static int init_after_hooks(const struct init_args *a, pid_t host_pid, struct workload *w,

@@ -10,11 +10,13 @@ struct init_args {
     const oci_spec *spec;
     const struct create_opts *opts;
     const char *id;
-    int sync_fd;             /* the init's end of the sync socket */
-    int lock_fd;             /* the parent's lock on ROOT/ID: the init must not hold it */
-    int fifo_fd;             /* O_PATH fd of ROOT/ID/exec.fifo, opened by the parent: in a
-                                user namespace the init could not reach the path */
-    int *ns_fds;             /* [OCI_NS_COUNT] namespaces to join, -1 where not */
+    int sync_fd;          /* the init's end of the sync socket */
+    int lock_fd;          /* the parent's lock on ROOT/ID: the init must not hold it */
+    int fifo_fd;          /* O_PATH fd of ROOT/ID/exec.fifo, opened by the parent: in a
+                             user namespace the init could not reach the path */
+    int *ns_fds;          /* [OCI_NS_COUNT] namespaces to join, -1 where not */
+    const int *mount_fds; /* [spec->n_mounts] idmapped clones made on the host side,
+                             -1 where none; NULL when the init makes its own */
     bool new_userns;
     bool wasm_smart_default;
 };

@@ -2,8 +2,11 @@
 podman/containerd spec, asserted from inside the container."""
 import os
 import re
+import subprocess
 
 import pytest
+
+from weft_testlib import mounts_containing
 
 
 def run_sh(weft, make_bundle, cid, script, **cfg):
@@ -241,3 +244,38 @@ def test_cgroup_resources_applied(weft, make_bundle, cid):
     assert read("pids", "pids.max") == "64"
     assert read("cpu", "cpu.shares") == "512"
     assert read("cpu", "cpu.cfs_quota_us") == "50000"
+
+
+def test_idmapped_bind_mounts_in_a_user_namespace(weft, make_bundle, cid, tmp_path):
+    """Inside its own user namespace the init can no longer idmap a host
+    filesystem, so weft makes the idmapped clones on the host side. A file of
+    host root shows as the container's root through an "idmap" mount (the
+    container's mapping), as uid 5 through a mount with its own mapping
+    (0 -> 100005), and as the overflow uid through a plain bind."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "f").write_text("x")
+    b = make_bundle(["sh", "-c", "stat -c '%u %g' /idm/f /own/f /plain/f"])
+    p = b.path
+    while p not in ("/", "/tmp"):
+        os.chmod(p, os.stat(p).st_mode | 0o711)
+        p = os.path.dirname(p)
+    os.chmod(shared, 0o755)
+    b.config["linux"]["namespaces"].append({"type": "user"})
+    b.config["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    b.config["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    b.config["mounts"] = [m for m in b.config["mounts"] if m["type"] not in ("sysfs", "mqueue")]
+    own = [{"containerID": 0, "hostID": 100005, "size": 1}]
+    b.config["mounts"] += [
+        {"destination": "/idm", "type": "bind", "source": str(shared),
+         "options": ["rbind", "idmap"]},
+        {"destination": "/own", "type": "bind", "source": str(shared), "options": ["rbind"],
+         "uidMappings": own, "gidMappings": own},
+        {"destination": "/plain", "type": "bind", "source": str(shared), "options": ["rbind"]},
+    ]
+    b.write()
+    subprocess.run(["chown", "-R", "100000:100000", b.rootfs], check=True)
+    r = weft("run", "--bundle", b.path, cid)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == ["0 0", "5 5", "65534 65534"]
+    assert mounts_containing(str(shared)) == []
