@@ -115,7 +115,9 @@ int workload_secure(const oci_spec *spec, const oci_process *p, struct workload 
     if (spec->has_linux && spec->linux_.has_personality &&
         personality_apply(&spec->linux_.personality, err) < 0)
         return -1;
-    if (process_apply_security(p, err) < 0)
+    if (process_apply_security(p, w->h->execs, err) < 0)
+        return -1;
+    if (!w->h->execs && lsm_check(p, err) < 0) /* its handler applies them */
         return -1;
     close_fds_on_exec(preserve_fds);
     return 0;

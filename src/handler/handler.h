@@ -20,6 +20,9 @@ typedef struct handler {
     /* Become the workload. Returns only on failure. For native that is
      * execve; for wasm it runs the module and _exit()s with its status. */
     int (*exec)(const oci_process *p, const char *resolved, void *prepared, weft_error **err);
+    /* exec is an execve: LSM labels are set to apply at it. Otherwise the
+     * handler applies them itself at once (lsm_apply) before it runs. */
+    bool execs;
 } handler;
 
 extern const handler handler_native;

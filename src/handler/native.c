@@ -15,8 +15,7 @@ static int native_prepare(const oci_spec *spec, const oci_process *p, const char
     return 0;
 }
 
-static int native_exec(const oci_process *p, const char *resolved, void *prepared,
-                       weft_error **err)
+static int native_exec(const oci_process *p, const char *resolved, void *prepared, weft_error **err)
 {
     (void)prepared;
     static char *const empty[] = {NULL};
@@ -29,4 +28,5 @@ const handler handler_native = {
     .name = "native",
     .prepare = native_prepare,
     .exec = native_exec,
+    .execs = true,
 };

@@ -9,6 +9,7 @@
  * "/" with in-root resolution (absolute symlinks of images stay inside),
  * stdio = the container's. */
 #include "handler/handler.h"
+#include "linux/security.h"
 #include "util/cleanup.h"
 #include "util/strv.h"
 #include "util/xalloc.h"
@@ -89,11 +90,14 @@ static bool env_has(const oci_process *p, const char *key)
     return false;
 }
 
-static int wasm_exec(const oci_process *p, const char *resolved, void *prepared,
-                     weft_error **err)
+static int wasm_exec(const oci_process *p, const char *resolved, void *prepared, weft_error **err)
 {
     (void)resolved;
     struct wasm_prepared *w = prepared;
+    /* No execve will carry the AppArmor profile or SELinux label over: take
+     * them now, the last step before the module runs. */
+    if (lsm_apply(p, false, err) < 0)
+        return -1;
     cleanup_close int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (root < 0)
         return werr_sys(err, "wasm: open /");

@@ -3,6 +3,7 @@
  * sysfs/mqueue/devpts fallbacks, a cgroup view for v1 and v2 hosts). */
 #include "linux/fs.h"
 #include "linux/rootfs.h"
+#include "linux/security.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 
@@ -779,6 +780,12 @@ int mounts_apply(rootfs_ctx *ctx, size_t index, weft_error **err)
     mount_opts o;
     if (mount_opts_parse(m->options, m->n_options, where, &o, err) < 0)
         return -1;
+    char *labelled = selinux_mount_data(m->type, o.data, ctx->spec->linux_.mount_label,
+                                        selinux_enabled());
+    if (labelled != NULL) {
+        free(o.data);
+        o.data = labelled;
+    }
     int rc = apply_parsed(ctx, index, m, dest, &o, err);
     mount_opts_free(&o);
     if (rc < 0)

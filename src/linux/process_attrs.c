@@ -1,5 +1,5 @@
 /* The container process's attributes (oom_score_adj, io priority,
- * personality, AppArmor, no_new_privs) and process_apply_security(), which
+ * personality, no_new_privs) and process_apply_security(), which
  * applies everything about credentials and limits in the one safe order
  * (see linux/security.h).
  */
@@ -82,35 +82,6 @@ int no_new_privs_apply(weft_error **err)
     return 0;
 }
 
-bool apparmor_enabled(void)
-{
-    char c = 0;
-    cleanup_close int fd = open("/sys/module/apparmor/parameters/enabled", O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || read(fd, &c, 1) != 1)
-        return false;
-    return c == 'Y';
-}
-
-int apparmor_apply_profile(const char *profile, weft_error **err)
-{
-    if (profile == NULL || *profile == '\0')
-        return 0;
-    if (!apparmor_enabled())
-        return werr_set(err, 0,
-                        "process.apparmorProfile: profile \"%s\" requested but AppArmor is not "
-                        "enabled on this host",
-                        profile);
-    cleanup_free char *cmd = xasprintf("exec %s", profile);
-    /* Kernels with LSM stacking have a per-LSM directory; older ones only the
-     * shared attr file. */
-    const char *path = "/proc/self/attr/apparmor/exec";
-    if (access(path, F_OK) < 0)
-        path = "/proc/self/attr/exec";
-    if (write_file(path, cmd, err) < 0)
-        return werr_prefix(err, "process.apparmorProfile");
-    return 0;
-}
-
 struct cap_masks {
     uint64_t bounding, effective, permitted, inheritable, ambient;
 };
@@ -139,12 +110,14 @@ static int apply_privileged_attrs(const oci_process *p, weft_error **err)
         return -1;
     if (p->has_io_priority && io_priority_apply(p->io_priority_class, p->io_priority, err) < 0)
         return -1;
-    return apparmor_apply_profile(p->apparmor_profile, err);
+    return 0;
 }
 
-int process_apply_security(const oci_process *p, weft_error **err)
+int process_apply_security(const oci_process *p, bool lsm_on_exec, weft_error **err)
 {
     if (apply_privileged_attrs(p, err) < 0)
+        return -1;
+    if (lsm_on_exec && lsm_apply(p, true, err) < 0)
         return -1;
     struct cap_masks m = cap_masks_of(p);
     if (caps_drop_bounding(m.bounding, err) < 0)

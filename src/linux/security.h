@@ -19,7 +19,7 @@
  *                                            syscalls used by the next call
  *                                            (prctl, capset, setresuid, ...)
  *                                            exactly as with runc.
- *   process_apply_security(process)          steps 1-6 below
+ *   process_apply_security(process, execs)   steps 1-6 below
  *   ... close fds, chdir, etc.
  *   if (process.noNewPrivileges)
  *       seccomp_load_prepared(f)             as late as possible: fewest
@@ -28,7 +28,9 @@
  *
  * process_apply_security():
  *   1. rlimits (raising a hard limit needs CAP_SYS_RESOURCE: before the drop)
- *   2. oom_score_adj, io priority, AppArmor exec profile
+ *   2. oom_score_adj, io priority; AppArmor profile and SELinux label for
+ *      the next execve (lsm_on_exec; a workload that runs in this process,
+ *      the wasm handler, calls lsm_apply(p, false) itself at the last moment)
  *   3. capability bounding set: drop every cap not listed
  *   4. PR_SET_KEEPCAPS 1, setgroups(additionalGids), setresgid, setresuid,
  *      PR_SET_KEEPCAPS 0
@@ -54,7 +56,7 @@
 
 /* Steps 1-6 above, in that order. Errors name the field: "process.rlimits:
  * RLIMIT_NOFILE: setrlimit(soft 1024, hard 2048): Operation not permitted". */
-int process_apply_security(const oci_process *p, weft_error **err);
+int process_apply_security(const oci_process *p, bool lsm_on_exec, weft_error **err);
 
 /* Write /proc/self/oom_score_adj. */
 int oom_score_adj_apply(int value, weft_error **err);
@@ -66,12 +68,24 @@ int io_priority_apply(int ioprio_class, int prio, weft_error **err);
 int personality_apply(const oci_personality *pers, weft_error **err);
 /* PR_SET_NO_NEW_PRIVS 1. */
 int no_new_privs_apply(weft_error **err);
-/* True when the host kernel has AppArmor enabled. */
+/* ---- lsm.c ---------------------------------------------------------------- */
+
 bool apparmor_enabled(void);
-/* Ask for `profile` at the next execve (/proc/self/attr/apparmor/exec, or the
- * older /proc/self/attr/exec). NULL or "" is a no-op; a profile on a host
- * without AppArmor is an error (we refuse to silently run unconfined). */
-int apparmor_apply_profile(const char *profile, weft_error **err);
+bool selinux_enabled(void);
+/* process.apparmorProfile and process.selinuxLabel: on_exec, for the next
+ * execve; otherwise at once (a workload that runs in this process). A
+ * profile or label for an LSM the host does not run is an error (we refuse
+ * to run unconfined what asked for confinement). */
+int lsm_apply(const oci_process *p, bool on_exec, weft_error **err);
+/* lsm_apply's refusal alone, for a workload that applies its labels later
+ * (after `start`): so the error still fails `create`. */
+int lsm_check(const oci_process *p, weft_error **err);
+/* Whether a filesystem takes SELinux's context= mount option. */
+bool selinux_takes_mount_label(const char *type);
+/* linux.mountLabel as mount data: `data` plus context="LABEL" when SELinux
+ * is enabled and the type takes it (and data has no context= of its own);
+ * NULL when nothing changes (the label is ignored without SELinux). */
+char *selinux_mount_data(const char *type, const char *data, const char *label, bool enabled);
 
 /* ---- rlimits.c ------------------------------------------------------------ */
 

@@ -177,14 +177,15 @@ static json_t *features_linux(void)
                   strings(oci_seccomp_action_names), "operators", strings(oci_seccomp_op_names),
                   "archs", seccomp_archs(), "knownFlags", strings(oci_seccomp_flag_names),
                   "supportedFlags", strings(oci_seccomp_supported_flag_names));
-    /* Only what weft does: no systemd driver, no LSMs, no RDT, no rdma controller, and
-     * idmapped mounts are parsed but not applied. */
+    /* Only what weft does: no systemd driver, no RDT, no rdma controller. AppArmor
+     * and SELinux are supported (used when the host runs them, refused when it
+     * does not: linux/lsm.c); idmapped bind mounts too. */
     return json_pack("{s:o, s:o, s:{s:b, s:b, s:b, s:b, s:b}, s:o, s:{s:b}, s:{s:b}, s:{s:b},"
                      " s:{s:{s:b}}}",
                      "namespaces", strings(ns), "capabilities", capability_names(), "cgroup", "v1",
                      1, "v2", 1, "systemd", 0, "systemdUser", 0, "rdma", 0, "seccomp", seccomp,
-                     "apparmor", "enabled", 0, "selinux", "enabled", 0, "intelRdt", "enabled", 0,
-                     "mountExtensions", "idmap", "enabled", 0);
+                     "apparmor", "enabled", 1, "selinux", "enabled", 1, "intelRdt", "enabled", 0,
+                     "mountExtensions", "idmap", "enabled", 1);
 }
 
 static const char *const mount_options[] = {

@@ -149,3 +149,48 @@ def test_help_matches_verbs(weft_bin):
         assert f"  {verb} " in out
         h = subprocess.run([weft_bin, verb, "--help"], capture_output=True, text=True)
         assert h.returncode == 0 and "usage: weft" in h.stdout, verb
+
+
+LSM_ABSENT = {
+    "apparmorProfile": not os.path.exists("/sys/module/apparmor/parameters/enabled")
+    or open("/sys/module/apparmor/parameters/enabled").read().strip() != "Y",
+    "selinuxLabel": not os.path.exists("/sys/fs/selinux/enforce"),
+}
+
+
+@pytest.mark.parametrize("field,value,lsm", [
+    ("apparmorProfile", "docker-default", "AppArmor"),
+    ("selinuxLabel", "system_u:system_r:container_t:s0:c1,c2", "SELinux"),
+])
+@pytest.mark.parametrize("wasm", [False, True], ids=["native", "wasm"])
+def test_lsm_label_on_a_host_without_that_lsm(weft, make_bundle, cid, field, value, lsm, wasm):
+    """Confinement that was asked for and cannot be had is an error, never
+    a silently unconfined workload (runc refuses the SELinux case too)."""
+    if not LSM_ABSENT[field]:
+        pytest.skip(f"{lsm} is enabled on this host")
+    b = make_bundle(["true"])
+    b.config["process"][field] = value
+    if wasm:
+        with open(os.path.join(b.rootfs, "m.wat"), "w") as f:
+            f.write('(module (func (export "_start")))')
+        b.config["process"]["args"] = ["/m.wat"]
+        b.config["annotations"] = {"run.oci.handler": "wasm"}
+    b.write()
+    r = weft("create", "--bundle", b.path, cid)  # refused at create, handler or not
+    assert r.returncode != 0
+    assert f"process.{field}: " in one_line(r.stderr)
+    assert f"{lsm} is not enabled on this host" in r.stderr
+    assert_nothing_left(weft, cid)
+
+
+def test_mount_label_without_selinux_is_ignored(weft, make_bundle, cid):
+    """linux.mountLabel only names files; without SELinux it is ignored, as
+    crun does (runtime-tools' linux_mount_label expects the container to run)."""
+    if not LSM_ABSENT["selinuxLabel"]:
+        pytest.skip("SELinux is enabled on this host")
+    b = make_bundle(["sh", "-c", "grep ' /dev tmpfs' /proc/mounts"])
+    b.config["linux"]["mountLabel"] = "system_u:object_r:container_file_t:s0:c1,c2"
+    b.write()
+    r = weft("run", "--bundle", b.path, cid)
+    assert r.returncode == 0, r.stderr
+    assert "context=" not in r.stdout

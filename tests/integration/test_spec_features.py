@@ -161,10 +161,10 @@ def test_features_document(weft_bin):
         "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ"])
     assert "SCMP_ARCH_X86_64" in sc["archs"]
     assert set(sc["supportedFlags"]) <= set(sc["knownFlags"])
-    assert linux["apparmor"] == {"enabled": False}
-    assert linux["selinux"] == {"enabled": False}
+    assert linux["apparmor"] == {"enabled": True}
+    assert linux["selinux"] == {"enabled": True}
     assert linux["intelRdt"] == {"enabled": False}
-    assert "idmap" in linux["mountExtensions"]
+    assert linux["mountExtensions"] == {"idmap": {"enabled": True}}
     assert doc["annotations"]["run.oci.handler"] == "wasm"
     assert all(isinstance(v, str) for v in doc["annotations"].values())
 

@@ -99,7 +99,7 @@ static void child_full(void *arg)
 {
     (void)arg;
     oci_process p = full_process();
-    CCHECK_INT(process_apply_security(&p, &child_err), 0);
+    CCHECK_INT(process_apply_security(&p, true, &child_err), 0);
     if (child_err)
         dprintf(child_report_fd, "error: %s\n", child_err->msg);
 
@@ -163,7 +163,7 @@ static void child_no_caps(void *arg)
     umask(022);
     gid_t inherited[] = {5, 6};
     CCHECK_INT(setgroups(2, inherited), 0); /* must not leak into the container */
-    CCHECK_INT(process_apply_security(&p, &child_err), 0);
+    CCHECK_INT(process_apply_security(&p, true, &child_err), 0);
     CCHECK_HEX(status_hex("CapBnd"), 0);
     CCHECK_HEX(status_hex("CapEff"), 0);
     CCHECK_HEX(status_hex("CapPrm"), 0);
@@ -211,7 +211,7 @@ static void child_root_some_caps(void *arg)
         .permitted = set,
         .n_permitted = 3,
     };
-    CCHECK_INT(process_apply_security(&p, &child_err), 0);
+    CCHECK_INT(process_apply_security(&p, true, &child_err), 0);
     if (child_err)
         dprintf(child_report_fd, "error: %s\n", child_err->msg);
     unsigned long long want = BIT(CAP_SYS_ADMIN) | BIT(CAP_DAC_OVERRIDE);
@@ -238,7 +238,7 @@ TEST(unknown_capability_skipped)
 static void child_expect_error(const oci_process *p, const char *needle)
 {
     weft_error *err = NULL;
-    CCHECK_INT(process_apply_security(p, &err), -1);
+    CCHECK_INT(process_apply_security(p, true, &err), -1);
     CCHECK(err != NULL);
     if (err != NULL)
         CCHECK_CONTAINS(err->msg, needle);
@@ -269,7 +269,7 @@ static void child_ambient_not_inheritable_is_skipped(void *arg)
                                         .ambient = set,
                                         .n_ambient = 1};
     /* Like runc: an ambient cap the kernel refuses is skipped, not fatal. */
-    CCHECK_INT(process_apply_security(&p, &child_err), 0);
+    CCHECK_INT(process_apply_security(&p, true, &child_err), 0);
     CCHECK_HEX(status_hex("CapAmb"), 0);
     CCHECK_HEX(status_hex("CapPrm"), BIT(CAP_NET_RAW));
 }
@@ -317,7 +317,7 @@ static void child_ioprio(void *arg)
     (void)arg;
     oci_process p = {.has_io_priority = true, .io_priority_class = 2, .io_priority = 4};
     p.has_capabilities = false;
-    CCHECK_INT(process_apply_security(&p, &child_err), 0);
+    CCHECK_INT(process_apply_security(&p, true, &child_err), 0);
     CCHECK_INT(syscall(SYS_ioprio_get, 1, 0), (2 << 13) | 4);
     weft_error *err = NULL;
     CCHECK_INT(io_priority_apply(9, 0, &err), -1);
@@ -358,21 +358,55 @@ TEST(personality)
     run_child(child_personality, NULL);
 }
 
-TEST(apparmor_absent_is_an_error)
+/* A profile or label for an LSM the host does not run is refused, on exec
+ * or at once, with the field named; empty ones are no-ops. */
+static void check_lsm_refused(const char *profile, const char *label, const char *want)
+{
+    oci_process p = {.apparmor_profile = (char *)profile, .selinux_label = (char *)label};
+    for (int on_exec = 0; on_exec < 2; on_exec++) {
+        weft_error *err = NULL;
+        CHECK_INT(lsm_apply(&p, on_exec, &err), -1);
+        CHECK(err != NULL);
+        if (err)
+            CHECK_STR(err->msg, want);
+        werr_free(err);
+    }
+}
+
+TEST(lsm_absent_is_an_error)
 {
     weft_error *err = NULL;
-    CHECK_INT(apparmor_apply_profile(NULL, &err), 0);
-    CHECK_INT(apparmor_apply_profile("", &err), 0);
-    if (apparmor_enabled()) {
-        fprintf(stderr, "apparmor_absent_is_an_error: skipped (AppArmor is enabled here)\n");
-        return;
-    }
-    CHECK_INT(apparmor_apply_profile("docker-default", &err), -1);
-    CHECK(err != NULL);
-    if (err)
-        CHECK_STR(err->msg, "process.apparmorProfile: profile \"docker-default\" requested but "
-                            "AppArmor is not enabled on this host");
-    werr_free(err);
+    oci_process none = {.apparmor_profile = "", .selinux_label = NULL};
+    CHECK_INT(lsm_apply(&none, true, &err), 0);
+    CHECK(err == NULL);
+    if (apparmor_enabled())
+        fprintf(stderr, "lsm_absent_is_an_error: AppArmor part skipped (enabled here)\n");
+    else
+        check_lsm_refused("docker-default", NULL,
+                          "process.apparmorProfile: profile \"docker-default\" requested but "
+                          "AppArmor is not enabled on this host");
+    if (selinux_enabled())
+        fprintf(stderr, "lsm_absent_is_an_error: SELinux part skipped (enabled here)\n");
+    else
+        check_lsm_refused(NULL, "system_u:system_r:container_t:s0",
+                          "process.selinuxLabel: label \"system_u:system_r:container_t:s0\" "
+                          "requested but SELinux is not enabled on this host");
+}
+
+TEST(selinux_mount_label_data)
+{
+    const char *l = "system_u:object_r:container_file_t:s0:c1,c2";
+    char *d = selinux_mount_data("tmpfs", "mode=755,size=65536k", l, true);
+    CHECK_STR(d, "mode=755,size=65536k,context=\"system_u:object_r:container_file_t:s0:c1,c2\"");
+    free(d);
+    d = selinux_mount_data("mqueue", NULL, l, true);
+    CHECK_STR(d, "context=\"system_u:object_r:container_file_t:s0:c1,c2\"");
+    free(d);
+    CHECK(selinux_mount_data("tmpfs", "mode=755", l, false) == NULL); /* no SELinux: ignored */
+    CHECK(selinux_mount_data("proc", NULL, l, true) == NULL);         /* takes no context= */
+    CHECK(selinux_mount_data("bind", NULL, l, true) == NULL);
+    CHECK(selinux_mount_data("tmpfs", "context=\"x\"", l, true) == NULL); /* its own wins */
+    CHECK(selinux_mount_data("tmpfs", NULL, NULL, true) == NULL);
 }
 
 /* ---- setgroups denied in a user namespace --------------------------------- */
@@ -407,7 +441,7 @@ static void child_userns(void *arg)
         return;
     }
     int before = getgroups(0, NULL);
-    CCHECK_INT(process_apply_security(&p, &child_err), 0);
+    CCHECK_INT(process_apply_security(&p, true, &child_err), 0);
     if (child_err)
         dprintf(child_report_fd, "error: %s\n", child_err->msg);
     CCHECK_INT(getgroups(0, NULL), before); /* untouched, not an error */

@@ -442,7 +442,7 @@ static void child_load_after_drop(void *arg)
                                         .n_permitted = 2};
     p.no_new_privileges = nnp;
     weft_error *err = NULL;
-    CCHECK_INT(process_apply_security(&p, &err), 0);
+    CCHECK_INT(process_apply_security(&p, true, &err), 0);
     struct spec sp;
     spec_init(&sp, SCMP_ACT_ALLOW);
     spec_rule(&sp, SCMP_ACT_ERRNO(EPERM), "mkdir", NULL);
@@ -476,7 +476,7 @@ static void child_load_before_drop(void *arg)
     CCHECK_INT(prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0), 0);
     oci_process p = {0};
     weft_error *err = NULL;
-    CCHECK_INT(process_apply_security(&p, &err), 0);
+    CCHECK_INT(process_apply_security(&p, true, &err), 0);
     CCHECK_HEX(status_hex("CapEff"), 0);
     CCHECK_INT(try_mkdir("b", 0755), EPERM);
     werr_free(err);
