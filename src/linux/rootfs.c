@@ -106,6 +106,11 @@ int rootfs_prepare_idmapped(const oci_spec *spec, bool in_userns, const int *mou
     unsigned long prop;
     if (root_propagation(spec, &prop, err) < 0)
         return -1;
+    /* An unbindable "/" (or parent of the rootfs) would refuse the self-bind
+     * below: private for now (unbindable is private too), and unbindable is
+     * set on the container's "/" by rootfs_finalize(). */
+    if (prop & MS_UNBINDABLE)
+        prop = MS_PRIVATE | (prop & MS_REC);
     if (mount(NULL, "/", NULL, prop ? prop : MS_SLAVE | MS_REC, NULL) < 0)
         return werr_sys(err, "rootfs: set propagation of /");
     if (parent_mount_private(root, err) < 0)

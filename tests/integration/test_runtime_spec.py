@@ -1014,6 +1014,18 @@ def test_rootfs_propagation_shared(weft, make_bundle, cid):
     assert "shared:" in r.stdout
 
 
+@pytest.mark.parametrize("prop", ["unbindable", "runbindable"])
+def test_rootfs_propagation_unbindable(weft, make_bundle, cid, prop):
+    # An unbindable "/" must not stop the runtime from binding the rootfs
+    # (runtime-tools validation/linux_rootfs_propagation).
+    b = make_bundle(sh("awk '$5 == \"/\"' /proc/self/mountinfo"))
+    b.config["linux"]["rootfsPropagation"] = prop
+    b.write()
+    r = weft("run", "--bundle", b.path, cid)
+    assert r.returncode == 0, r.stderr
+    assert "unbindable" in r.stdout
+
+
 def test_seccomp_errno(weft, make_bundle, cid):
     b = make_bundle(sh("mkdir /blocked 2>&1; echo rc=$?; echo after"))
     b.config["linux"]["seccomp"] = {
