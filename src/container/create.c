@@ -57,6 +57,13 @@ static void create_ctx_undo(struct create_ctx *c)
             log_warn("%s", e->msg);
         werr_free(e);
     }
+    if (c->st != NULL && c->st->shared_mntns) {
+        weft_error *e = NULL;
+        if (shared_mnt_cleanup(c->spec->root_path, c->st->kept_mounts, c->st->n_kept_mounts, &e) <
+            0)
+            log_warn("%s", e->msg);
+        werr_free(e);
+    }
     if (c->st != NULL) {
         weft_error *e = NULL;
         if (state_remove(c->st, &e) < 0)
@@ -99,8 +106,6 @@ static char *now_rfc3339(void)
 /* Checks that need the whole spec and that the parser cannot make alone. */
 static int create_check_spec(const oci_spec *spec, const struct create_opts *o, weft_error **err)
 {
-    if (oci_spec_namespace(spec, OCI_NS_MOUNT) == NULL)
-        return werr_set(err, 0, "%s: linux.namespaces: a mount namespace is required", spec->path);
     if (spec->hostname != NULL && oci_spec_namespace(spec, OCI_NS_UTS) == NULL)
         return werr_set(err, 0, "%s: hostname: needs a new UTS namespace", spec->path);
     if (spec->has_process && spec->process.terminal && o->console_socket == NULL && !o->foreground)
@@ -252,6 +257,7 @@ static int record_state(struct create_ctx *c, const struct create_opts *o, weft_
         return werr_set(err, 0, "container init exited during setup");
     free(st->bundle);
     st->bundle = xstrdup(c->spec->bundle);
+    free(st->rootfs);
     st->rootfs = xstrdup(c->spec->root_path);
     st->created = now_rfc3339();
     st->creating = false;
@@ -287,6 +293,8 @@ static int save_provisional(struct create_ctx *c, weft_error **err)
     st->creating = true;
     if (st->bundle == NULL)
         st->bundle = xstrdup(c->spec->bundle);
+    if (st->rootfs == NULL)
+        st->rootfs = xstrdup(c->spec->root_path);
     if (st->cgroup == NULL && c->cg != NULL)
         st->cgroup = cgroup_serialize(c->cg);
     if (c->pid > 0 && st->pid != c->pid) {
@@ -324,6 +332,11 @@ static int create_steps(struct create_ctx *c, const struct weft_globals *g,
     if (cgroup_create(g->cgroup_manager, lx->cgroups_path, o->id,
                       lx->has_resources ? &lx->resources : NULL, &c->cg, err) < 0)
         return -1;
+    if (oci_spec_namespace(c->spec, OCI_NS_MOUNT) == NULL) {
+        c->st->shared_mntns = true;
+        if (shared_mnt_ids(c->spec->root_path, &c->st->kept_mounts, &c->st->n_kept_mounts, err) < 0)
+            return -1;
+    }
     if (save_provisional(c, err) < 0)
         return -1;
     cleanup_free char *fifo = xasprintf("%s/exec.fifo", c->st->dir);

@@ -30,6 +30,7 @@ struct exec_ctx {
     int sync[2];
     pid_t pid;
     int master;
+    int root_fd; /* the init's root, when the container shares weft's mount namespace */
 };
 
 static _Noreturn void exec_child(struct exec_ctx *c, const struct weft_globals *g,
@@ -56,7 +57,12 @@ static _Noreturn void exec_child(struct exec_ctx *c, const struct weft_globals *
         if (r < 0)
             goto fail;
     }
-    /* Joining the mount namespace put us at its root; the cwd is inside. */
+    /* Joining the mount namespace put us at its root; without one of its
+     * own, the container's root is where its init chrooted. */
+    if (c->root_fd >= 0 && (fchdir(c->root_fd) < 0 || chroot(".") < 0)) {
+        werr_sys(&err, "enter the container's root");
+        goto fail;
+    }
     if (chdir(p->cwd) < 0) {
         werr_sys(&err, "process.cwd: chdir %s", p->cwd);
         goto fail;
@@ -148,13 +154,19 @@ static int exec_open(struct exec_ctx *c, const struct weft_globals *g, const str
         return -1;
     if (ns_open_of_pid(c->st->pid, c->ns_fds, err) < 0)
         return -1;
+    if (c->ns_fds[OCI_NS_MOUNT] < 0) {
+        cleanup_free char *root = xasprintf("/proc/%d/root", (int)c->st->pid);
+        c->root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (c->root_fd < 0)
+            return werr_sys(err, "open %s", root);
+    }
     return sync_pair(c->sync, err);
 }
 
 int container_exec(const struct weft_globals *g, const struct exec_opts *o, int *status,
                    weft_error **err)
 {
-    struct exec_ctx c = {.sync = {-1, -1}, .master = -1};
+    struct exec_ctx c = {.sync = {-1, -1}, .master = -1, .root_fd = -1};
     for (int i = 0; i < OCI_NS_COUNT; i++)
         c.ns_fds[i] = -1;
     *status = 0;
@@ -177,6 +189,8 @@ int container_exec(const struct weft_globals *g, const struct exec_opts *o, int 
             close(c.sync[i]);
     if (c.master >= 0)
         close(c.master);
+    if (c.root_fd >= 0)
+        close(c.root_fd);
     ns_close_all(c.ns_fds);
     cgroup_free(c.cg);
     oci_spec_free(c.spec);

@@ -4,6 +4,7 @@
 #include "container/hooks.h"
 #include "container/state.h"
 #include "container/terminal.h"
+#include "linux/rootfs.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -239,6 +240,9 @@ int container_delete(const struct weft_globals *g, const char *id, bool force, w
             log_debug("delete: %s", e->msg);
         werr_free(e);
     }
+    if (st->shared_mntns && st->rootfs != NULL &&
+        shared_mnt_cleanup(st->rootfs, st->kept_mounts, st->n_kept_mounts, err) < 0)
+        goto out;
     /* poststop only for containers that were started */
     if (st->started)
         run_hooks_warn(st, OCI_HOOK_POSTSTOP, STATUS_STOPPED);

@@ -147,6 +147,14 @@ static int state_read(container_state *st, weft_error **err)
     st->owner = json_strdup(o, "owner");
     st->handler = json_strdup(o, "handler");
     st->creating = json_is_true(json_object_get(o, "creating"));
+    json_t *kept = json_object_get(o, "shared_mntns_kept");
+    if (json_is_array(kept)) {
+        st->shared_mntns = true;
+        st->n_kept_mounts = json_array_size(kept);
+        st->kept_mounts = xcalloc(st->n_kept_mounts + 1, sizeof *st->kept_mounts);
+        for (size_t i = 0; i < st->n_kept_mounts; i++)
+            st->kept_mounts[i] = (unsigned)json_integer_value(json_array_get(kept, i));
+    }
     json_t *ann = json_object_get(o, "annotations");
     st->annotations = json_is_object(ann) ? json_incref(ann) : json_object();
     json_decref(o);
@@ -201,6 +209,12 @@ int state_save(const container_state *st, weft_error **err)
     json_object_set_new(o, "has_process", json_boolean(st->has_process));
     if (st->creating)
         json_object_set_new(o, "creating", json_true());
+    if (st->shared_mntns) {
+        json_t *kept = json_array();
+        for (size_t i = 0; i < st->n_kept_mounts; i++)
+            json_array_append_new(kept, json_integer(st->kept_mounts[i]));
+        json_object_set_new(o, "shared_mntns_kept", kept);
+    }
     set_str(o, "cgroup", st->cgroup);
     set_str(o, "owner", st->owner);
     set_str(o, "handler", st->handler);
@@ -273,6 +287,7 @@ void state_free(container_state *st)
     free(st->owner);
     free(st->handler);
     json_decref(st->annotations);
+    free(st->kept_mounts);
     free(st);
 }
 

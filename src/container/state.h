@@ -46,6 +46,11 @@ typedef struct container_state {
     char *handler;       /* "native" or the wasm engine's name */
     json_t *annotations; /* object, owned */
     bool creating;       /* provisional state: `create` has not finished */
+    /* No mount namespace of its own: the rootfs mounts live in weft's and
+     * `delete` detaches those not in kept_mounts (see shared_mnt_ids()). */
+    bool shared_mntns;
+    unsigned *kept_mounts;
+    size_t n_kept_mounts;
 } container_state;
 
 const char *container_status_name(enum container_status s);

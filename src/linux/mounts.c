@@ -50,6 +50,7 @@ static int mountinfo_parse_line(char *line, mountinfo_entry *e)
     }
     if (sep == 0 || n < sep + 4)
         return -1;
+    e->id = (unsigned)strtoul(fields[0], NULL, 10);
     e->root = mountinfo_unescape(fields[3]);
     e->mount_point = mountinfo_unescape(fields[4]);
     size_t optlen = 0;

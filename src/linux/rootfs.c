@@ -76,9 +76,11 @@ static int finish_dev(rootfs_ctx *ctx, weft_error **err)
  * mount that will hold it, and before root.readonly. */
 static int make_cwd(const oci_spec *spec, int rootfd, weft_error **err)
 {
-    if (!spec->has_process || spec->process.cwd == NULL) return 0;
+    if (!spec->has_process || spec->process.cwd == NULL)
+        return 0;
     int fd = path_mkdir_in_root(rootfd, spec->process.cwd, 0755, err);
-    if (fd < 0) return werr_prefix(err, "process.cwd");
+    if (fd < 0)
+        return werr_prefix(err, "process.cwd");
     close(fd);
     return 0;
 }
@@ -88,21 +90,10 @@ int rootfs_prepare(const oci_spec *spec, bool in_userns, weft_error **err)
     return rootfs_prepare_idmapped(spec, in_userns, NULL, err);
 }
 
-int rootfs_prepare_idmapped(const oci_spec *spec, bool in_userns, const int *mount_fds,
-                            weft_error **err)
+/* In the container's own mount namespace: the propagation the spec asks
+ * for (or rslave), and a private parent for the rootfs' self-bind. */
+static int set_host_side_propagation(const oci_spec *spec, const char *root, weft_error **err)
 {
-    if (spec->root_path == NULL || spec->root_path[0] != '/')
-        return werr_set(err, 0, "root.path must be an absolute path");
-    /* Everything below changes mounts: in the host's namespace that would
-     * rearrange the host. */
-    bool mntns = false;
-    for (size_t i = 0; i < spec->linux_.n_namespaces; i++)
-        mntns = mntns || spec->linux_.namespaces[i].type == OCI_NS_MOUNT;
-    if (!mntns)
-        return werr_set(err, 0,
-                        "linux.namespaces: a mount namespace is required to set up the "
-                        "rootfs");
-    cleanup_free char *root = path_clean(spec->root_path);
     unsigned long prop;
     if (root_propagation(spec, &prop, err) < 0)
         return -1;
@@ -115,8 +106,26 @@ int rootfs_prepare_idmapped(const oci_spec *spec, bool in_userns, const int *mou
         return werr_sys(err, "rootfs: set propagation of /");
     if (parent_mount_private(root, err) < 0)
         return werr_prefix(err, "rootfs");
+    return 0;
+}
+
+int rootfs_prepare_idmapped(const oci_spec *spec, bool in_userns, const int *mount_fds,
+                            weft_error **err)
+{
+    if (spec->root_path == NULL || spec->root_path[0] != '/')
+        return werr_set(err, 0, "root.path must be an absolute path");
+    cleanup_free char *root = path_clean(spec->root_path);
+    /* Without a mount namespace of its own the container shares the
+     * runtime's (the spec says it inherits it): its mounts go under the
+     * rootfs in the host's namespace and `delete` removes them, but the
+     * host's "/" and the rootfs' parent must not be touched. */
+    bool own_mntns = oci_spec_namespace(spec, OCI_NS_MOUNT) != NULL;
+    if (own_mntns && set_host_side_propagation(spec, root, err) < 0)
+        return -1;
     if (mount(root, root, NULL, MS_BIND | MS_REC, NULL) < 0)
         return werr_sys(err, "rootfs: bind %s onto itself", root);
+    if (!own_mntns && mount(NULL, root, NULL, MS_PRIVATE | MS_REC, NULL) < 0)
+        return werr_sys(err, "rootfs: make %s private", root);
     cleanup_close int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (rootfd < 0)
         return werr_sys(err, "rootfs: open %s", root);
@@ -209,12 +218,27 @@ static int do_move_root(const char *root, weft_error **err)
     return 0;
 }
 
+static int do_chroot(const char *root, weft_error **err)
+{
+    if (chdir(root) < 0)
+        return werr_sys(err, "chdir %s", root);
+    if (chroot(".") < 0)
+        return werr_sys(err, "chroot %s", root);
+    if (chdir("/") < 0)
+        return werr_sys(err, "chdir /");
+    return 0;
+}
+
 int rootfs_pivot(const oci_spec *spec, bool no_pivot, weft_error **err)
 {
     if (spec->root_path == NULL)
         return werr_set(err, 0, "root.path is required");
     cleanup_free char *root = path_clean(spec->root_path);
-    int rc = no_pivot ? do_move_root(root, err) : do_pivot(root, err);
+    int rc;
+    if (oci_spec_namespace(spec, OCI_NS_MOUNT) == NULL)
+        rc = do_chroot(root, err); /* the host's namespace: change nothing for it */
+    else
+        rc = no_pivot ? do_move_root(root, err) : do_pivot(root, err);
     return rc < 0 ? werr_prefix(err, "rootfs") : 0;
 }
 

@@ -89,6 +89,7 @@ int mount_make_readonly(int fd, bool recursive, weft_error **err);
 
 /* One line of /proc/self/mountinfo (octal escapes such as \040 decoded). */
 typedef struct mountinfo_entry {
+    unsigned id;       /* mount ID, unique while mounted */
     char *root;        /* path inside the filesystem that is mounted */
     char *mount_point; /* where, in this mount namespace */
     char *optional;    /* "shared:1 master:2" or "" */
@@ -99,6 +100,15 @@ typedef struct mountinfo_entry {
 
 int mountinfo_read(mountinfo_entry **out, size_t *n, weft_error **err);
 void mountinfo_free(mountinfo_entry *v, size_t n);
+
+/* A container without a mount namespace (runtime-spec: it inherits the
+ * runtime's) has its rootfs mounts made in the host's namespace, where they
+ * outlive the container. shared_mnt_ids() lists the IDs of the mounts at or
+ * below root (in this namespace) before the container makes its own;
+ * shared_mnt_cleanup() detaches every mount at or below root not in that
+ * list, deepest first, at delete. */
+int shared_mnt_ids(const char *root, unsigned **ids, size_t *n, weft_error **err);
+int shared_mnt_cleanup(const char *root, const unsigned *keep, size_t n_keep, weft_error **err);
 
 /* Default and spec devices, /dev symlinks, /dev/ptmx. */
 int devices_setup(rootfs_ctx *ctx, weft_error **err);

@@ -1334,3 +1334,30 @@ def test_dev_is_not_host_dev(weft, make_bundle, cid):
     assert int(r.stdout) < len(os.listdir("/dev"))
     st = os.stat("/dev/null")
     assert stat.S_ISCHR(st.st_mode)
+
+
+def test_no_namespaces_inherits_every_namespace(weft, make_bundle, cid):
+    """config-linux.md: a namespace type not listed is inherited from the
+    runtime. With none listed, not even mount, the rootfs mounts are made in
+    the host's mount namespace under the rootfs (chroot, not pivot_root, so
+    the host's root stays as it was), `exec` lands in the container's root,
+    and `delete` removes every mount the container made there."""
+    b = make_bundle(sh("touch /inside; sleep 30"))
+    b.config["linux"]["namespaces"] = []
+    del b.config["hostname"]
+    b.config["mounts"] = [m for m in b.config["mounts"] if m["type"] != "sysfs"]
+    b.write()
+    mounts_before = open("/proc/self/mountinfo").read()
+    create(weft, b, cid)
+    weft("start", cid, check=True)
+    st = weft.state(cid)
+    for ns in ("mnt", "pid", "net", "ipc", "uts", "cgroup"):
+        assert os.readlink(f"/proc/{st['pid']}/ns/{ns}") == os.readlink(f"/proc/self/ns/{ns}"), ns
+    assert os.readlink(f"/proc/{st['pid']}/root") == os.path.realpath(b.rootfs)
+    assert [l for l in open("/proc/self/mountinfo") if os.path.realpath(b.rootfs) in l]
+    r = weft("exec", cid, "sh", "-c", "ls /inside && cat /proc/self/mountinfo | wc -l")
+    assert r.returncode == 0, r.stderr
+    weft("delete", "--force", cid, check=True)
+    assert [l for l in open("/proc/self/mountinfo") if os.path.realpath(b.rootfs) in l] == []
+    assert open("/proc/self/mountinfo").read().count("\n") == mounts_before.count("\n")
+    assert os.path.exists(os.path.join(b.rootfs, "inside"))

@@ -622,17 +622,6 @@ static int refusal_child(const char *base)
     return unit_failed_checks;
 }
 
-TEST(no_mount_namespace_refused)
-{
-    /* runs in the test process itself: it must fail before touching mounts */
-    oci_spec spec = {0};
-    spec.root_path = "/tmp";
-    weft_error *err = NULL;
-    CHECK_INT(rootfs_prepare(&spec, false, &err), -1);
-    CHECK(err != NULL && strstr(err->msg, "mount namespace is required") != NULL);
-    werr_free(err);
-}
-
 TEST(unsupported_and_invalid_mounts_refused)
 {
     cleanup_free char *base = make_bundle();

@@ -14,7 +14,8 @@ static const char *scratch(void)
 {
     if (tmpdir[0] == '\0') {
         snprintf(tmpdir, sizeof tmpdir, "/tmp/weft-oci-test-XXXXXX");
-        if (mkdtemp(tmpdir) == NULL) perror("mkdtemp");
+        if (mkdtemp(tmpdir) == NULL)
+            perror("mkdtemp");
     }
     return tmpdir;
 }
@@ -37,7 +38,8 @@ static void check_syntax(const char *text, const char *expect)
     CHECK_INT(oci_spec_parse(text, strlen(text), "/b/config.json", "/b", &s, &err), -1);
     CHECK(s == NULL);
     CHECK(err != NULL);
-    if (err != NULL) CHECK_STR(err->msg, expect);
+    if (err != NULL)
+        CHECK_STR(err->msg, expect);
     werr_free(err);
 }
 
@@ -107,7 +109,8 @@ TEST(load_errors_name_the_file)
     CHECK_INT(oci_spec_load(dir, &s, &err), -1);
     snprintf(want, sizeof want, "%s: linux.namespaces[2].type: unknown namespace type \"foo\"",
              cfg);
-    if (err != NULL) CHECK_STR(err->msg, want);
+    if (err != NULL)
+        CHECK_STR(err->msg, want);
     werr_free(err);
 }
 
@@ -135,7 +138,8 @@ TEST(process_file)
     CHECK_INT(oci_process_parse_file(path, &p, &err), -1);
     CHECK(p == NULL);
     snprintf(want, sizeof want, "%s: args: must be a non-empty array", path);
-    if (err != NULL) CHECK_STR(err->msg, want);
+    if (err != NULL)
+        CHECK_STR(err->msg, want);
     werr_free(err);
     err = NULL;
 
@@ -143,19 +147,22 @@ TEST(process_file)
                "{'args':['a'],'cwd':'/','rlimits':[{'type':'RLIMIT_FOO','soft':1,'hard':1}]}");
     CHECK_INT(oci_process_parse_file(path, &p, &err), -1);
     snprintf(want, sizeof want, "%s: rlimits[0].type: unknown rlimit \"RLIMIT_FOO\"", path);
-    if (err != NULL) CHECK_STR(err->msg, want);
+    if (err != NULL)
+        CHECK_STR(err->msg, want);
     werr_free(err);
     err = NULL;
 
     write_text(path, "['args']");
     CHECK_INT(oci_process_parse_file(path, &p, &err), -1);
     snprintf(want, sizeof want, "%s: must be a JSON object", path);
-    if (err != NULL) CHECK_STR(err->msg, want);
+    if (err != NULL)
+        CHECK_STR(err->msg, want);
     werr_free(err);
     err = NULL;
 
     CHECK_INT(oci_process_parse_file("/nonexistent/p.json", &p, &err), -1);
-    if (err != NULL) CHECK_STR(err->msg, "open /nonexistent/p.json: No such file or directory");
+    if (err != NULL)
+        CHECK_STR(err->msg, "open /nonexistent/p.json: No such file or directory");
     werr_free(err);
 }
 
@@ -259,10 +266,11 @@ TEST(features_document)
         CHECK_INT(json_array_size(json_object_get(sc, "operators")), 7);
         CHECK(array_has(json_object_get(sc, "archs"), "SCMP_ARCH_X86_64"));
         CHECK(array_has(json_object_get(sc, "knownFlags"), "SECCOMP_FILTER_FLAG_LOG"));
-        CHECK(json_is_false(json_object_get(json_object_get(l, "apparmor"), "enabled")));
-        CHECK(json_is_false(json_object_get(json_object_get(l, "selinux"), "enabled")));
+        CHECK(json_is_true(json_object_get(json_object_get(l, "apparmor"), "enabled")));
+        CHECK(json_is_true(json_object_get(json_object_get(l, "selinux"), "enabled")));
         CHECK(json_is_false(json_object_get(json_object_get(l, "intelRdt"), "enabled")));
-        CHECK(json_object_get(json_object_get(l, "mountExtensions"), "idmap") != NULL);
+        CHECK(json_is_true(json_object_get(
+            json_object_get(json_object_get(l, "mountExtensions"), "idmap"), "enabled")));
         CHECK_STR(json_string_value(
                       json_object_get(json_object_get(doc, "annotations"), "run.oci.handler")),
                   "wasm");
