@@ -19,9 +19,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (int t = 0; t < OCI_NS_COUNT; t++)
             (void)oci_spec_namespace(spec, (enum oci_ns_type)t);
         (void)oci_spec_annotation(spec, "run.oci.handler");
-        if (spec->root_path == NULL || spec->root_path[0] != '/') abort();
+        if (spec->root_path == NULL || spec->root_path[0] != '/')
+            abort();
         for (size_t i = 0; i < spec->n_mounts; i++)
-            if (spec->mounts[i].destination[0] != '/') abort();
+            if (spec->mounts[i].destination[0] != '/')
+                abort();
         oci_spec_free(spec);
     } else if (err == NULL || err->msg == NULL || strncmp(err->msg, "fuzz.json: ", 11) != 0) {
         abort(); /* every failure names the origin */

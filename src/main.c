@@ -23,9 +23,9 @@ const char *__asan_default_options(void)
 #endif
 
 static const struct weft_command *const commands[] = {
-    &cmd_create, &cmd_start, &cmd_run,    &cmd_state,  &cmd_kill, &cmd_delete,
-    &cmd_list,   &cmd_exec,  &cmd_ps,     &cmd_pause,  &cmd_resume, &cmd_update,
-    &cmd_spec,   &cmd_features, &cmd_wasm,
+    &cmd_create, &cmd_start,  &cmd_run,  &cmd_state,    &cmd_kill,
+    &cmd_delete, &cmd_list,   &cmd_exec, &cmd_ps,       &cmd_pause,
+    &cmd_resume, &cmd_update, &cmd_spec, &cmd_features, &cmd_wasm,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

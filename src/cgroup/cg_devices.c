@@ -28,7 +28,8 @@ static const oci_device_rule default_rules[] = {
 oci_device_rule *cg_device_rules(const oci_resources *res, size_t *n)
 {
     *n = 0;
-    if (res == NULL || res->n_devices == 0) return NULL;
+    if (res == NULL || res->n_devices == 0)
+        return NULL;
     oci_device_rule *v = xcalloc(res->n_devices + N_DEFAULT, sizeof *v);
     memcpy(v, res->devices, res->n_devices * sizeof *v);
     memcpy(v + res->n_devices, default_rules, sizeof default_rules);
@@ -175,16 +176,19 @@ static int load_program(const oci_device_rule *rules, size_t n, weft_error **err
     size_t len;
     cleanup_free struct bpf_insn *prog = cg_devices_bpf_program(rules, n, &len);
     int fd = prog_load(prog, len, NULL, 0);
-    if (fd >= 0) return fd;
+    if (fd >= 0)
+        return fd;
     int saved = errno;
     /* load again with the verifier's log, only to explain the failure */
     cleanup_free char *log = xzalloc(1 << 16);
-    if (prog_load(prog, len, log, 1 << 16) >= 0) log[0] = '\0';
+    if (prog_load(prog, len, log, 1 << 16) >= 0)
+        log[0] = '\0';
     size_t l = strlen(log);
     while (l > 0 && log[l - 1] == '\n')
         log[--l] = '\0';
     const char *last = strrchr(log, '\n');
-    if (log[0] == '\0') return werr_set(err, saved, "bpf(BPF_PROG_LOAD) of the device program");
+    if (log[0] == '\0')
+        return werr_set(err, saved, "bpf(BPF_PROG_LOAD) of the device program");
     return werr_set(err, saved, "bpf(BPF_PROG_LOAD) of the device program (verifier: %.200s)",
                     last ? last + 1 : log);
 }
@@ -192,9 +196,11 @@ static int load_program(const oci_device_rule *rules, size_t n, weft_error **err
 int cg_devices_v2(const char *dir, const oci_device_rule *rules, size_t n, weft_error **err)
 {
     cleanup_close int prog = load_program(rules, n, err);
-    if (prog < 0) return -1;
+    if (prog < 0)
+        return -1;
     cleanup_close int cgfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (cgfd < 0) return werr_sys(err, "open %s", dir);
+    if (cgfd < 0)
+        return werr_sys(err, "open %s", dir);
     uint32_t old_ids[64];
     union bpf_attr q;
     memset(&q, 0, sizeof q);
@@ -202,7 +208,8 @@ int cg_devices_v2(const char *dir, const oci_device_rule *rules, size_t n, weft_
     q.query.attach_type = BPF_CGROUP_DEVICE;
     q.query.prog_ids = (uint64_t)(uintptr_t)old_ids;
     q.query.prog_cnt = 64;
-    if (bpf_sys(BPF_PROG_QUERY, &q) < 0) return werr_sys(err, "bpf(BPF_PROG_QUERY) on %s", dir);
+    if (bpf_sys(BPF_PROG_QUERY, &q) < 0)
+        return werr_sys(err, "bpf(BPF_PROG_QUERY) on %s", dir);
     /* A lone program attached without ALLOW_MULTI is replaced by attaching
      * without it; otherwise attach ours then detach the old ones, so that the
      * cgroup is never left without a filter. */
@@ -213,13 +220,15 @@ int cg_devices_v2(const char *dir, const oci_device_rule *rules, size_t n, weft_
     a.attach_bpf_fd = (uint32_t)prog;
     a.attach_type = BPF_CGROUP_DEVICE;
     a.attach_flags = multi ? BPF_F_ALLOW_MULTI : 0;
-    if (bpf_sys(BPF_PROG_ATTACH, &a) < 0) return werr_sys(err, "bpf(BPF_PROG_ATTACH) to %s", dir);
+    if (bpf_sys(BPF_PROG_ATTACH, &a) < 0)
+        return werr_sys(err, "bpf(BPF_PROG_ATTACH) to %s", dir);
     for (uint32_t i = 0; multi && i < q.query.prog_cnt; i++) {
         union bpf_attr g;
         memset(&g, 0, sizeof g);
         g.prog_id = old_ids[i];
         cleanup_close int old = bpf_sys(BPF_PROG_GET_FD_BY_ID, &g);
-        if (old < 0) continue; /* already gone */
+        if (old < 0)
+            continue; /* already gone */
         memset(&a, 0, sizeof a);
         a.target_fd = (uint32_t)cgfd;
         a.attach_bpf_fd = (uint32_t)old;

@@ -20,11 +20,14 @@ int cg_write(const char *dir, const char *file, const char *value, weft_error **
     /* No O_CREAT: cgroupfs files exist or the controller is missing; a fake
      * test tree pre-creates the files it expects. */
     cleanup_close int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-    if (fd < 0) return werr_sys(err, "open %s", path);
+    if (fd < 0)
+        return werr_sys(err, "open %s", path);
     size_t len = strlen(value);
     ssize_t w = write(fd, value, len);
-    if (w < 0) return werr_sys(err, "write '%s' to %s", value, path);
-    if ((size_t)w != len) return werr_set(err, 0, "write '%s' to %s: short write", value, path);
+    if (w < 0)
+        return werr_sys(err, "write '%s' to %s", value, path);
+    if ((size_t)w != len)
+        return werr_set(err, 0, "write '%s' to %s: short write", value, path);
     return 0;
 }
 
@@ -33,7 +36,8 @@ int cg_writef(const char *dir, const char *file, weft_error **err, const char *f
     va_list ap;
     va_start(ap, fmt);
     char *value = NULL;
-    if (vasprintf(&value, fmt, ap) < 0) xoom();
+    if (vasprintf(&value, fmt, ap) < 0)
+        xoom();
     va_end(ap);
     int r = cg_write(dir, file, value, err);
     free(value);
@@ -44,14 +48,18 @@ int cg_read(const char *dir, const char *file, char **out, weft_error **err)
 {
     cleanup_free char *path = xasprintf("%s/%s", dir, file);
     cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return werr_sys(err, "open %s", path);
+    if (fd < 0)
+        return werr_sys(err, "open %s", path);
     size_t cap = 256, len = 0;
     cleanup_free char *buf = xmalloc(cap);
     for (;;) {
-        if (len + 1 >= cap) buf = xrealloc(buf, cap *= 2);
+        if (len + 1 >= cap)
+            buf = xrealloc(buf, cap *= 2);
         ssize_t r = read(fd, buf + len, cap - len - 1);
-        if (r < 0) return werr_sys(err, "read %s", path);
-        if (r == 0) break;
+        if (r < 0)
+            return werr_sys(err, "read %s", path);
+        if (r == 0)
+            break;
         len += (size_t)r;
     }
     while (len > 0 && buf[len - 1] == '\n')
@@ -74,8 +82,10 @@ static int cpuset_inherit(const char *parent, const char *dir, weft_error **err)
     static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
     for (size_t i = 0; i < 2; i++) {
         cleanup_free char *mine = NULL, *theirs = NULL;
-        if (cg_read(dir, files[i], &mine, err) < 0) return -1;
-        if (mine[0] != '\0') continue;
+        if (cg_read(dir, files[i], &mine, err) < 0)
+            return -1;
+        if (mine[0] != '\0')
+            continue;
         if (cg_read(parent, files[i], &theirs, err) < 0 || cg_write(dir, files[i], theirs, err) < 0)
             return -1;
     }
@@ -92,7 +102,8 @@ static int mkdir_once(const char *base, const char *path, bool cpuset, char **to
         size_t len = slash ? (size_t)(slash - p) : strlen(p);
         char *next = xasprintf("%s/%.*s", cur, (int)len, p);
         if (mkdir(next, 0755) == 0) {
-            if (*top == NULL) *top = xstrdup(next);
+            if (*top == NULL)
+                *top = xstrdup(next);
         } else if (errno != EEXIST) {
             werr_sys(err, "mkdir %s", next);
             free(next);
@@ -125,8 +136,10 @@ int cg_mkdir_below(const char *base, const char *path, bool cpuset, char **top, 
      * between our mkdir of it and of the level below: start again then. */
     for (int attempt = 0;; attempt++) {
         weft_error *e = NULL;
-        if (mkdir_once(base, path, cpuset, top, &e) == 0) return 0;
-        if (attempt == 3 || e->errnum != ENOENT) return cg_err_move(err, e);
+        if (mkdir_once(base, path, cpuset, top, &e) == 0)
+            return 0;
+        if (attempt == 3 || e->errnum != ENOENT)
+            return cg_err_move(err, e);
         werr_free(e);
     }
 }
@@ -136,8 +149,10 @@ int cg_mkdir_below(const char *base, const char *path, bool cpuset, char **top, 
 static int rmdir_retry(const char *path)
 {
     for (int i = 0; i < 100; i++) {
-        if (rmdir(path) == 0 || errno == ENOENT) return 0;
-        if (errno != EBUSY) return -1;
+        if (rmdir(path) == 0 || errno == ENOENT)
+            return 0;
+        if (errno != EBUSY)
+            return -1;
         nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
     }
     return -1;
@@ -148,7 +163,8 @@ static int rmdir_recursive(const char *path, weft_error **err)
 {
     DIR *d = opendir(path);
     if (d == NULL) {
-        if (errno == ENOENT) return 0;
+        if (errno == ENOENT)
+            return 0;
         return werr_sys(err, "opendir %s", path);
     }
     struct dirent *e;
@@ -157,28 +173,36 @@ static int rmdir_recursive(const char *path, weft_error **err)
         if (e->d_type != DT_DIR || strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
         cleanup_free char *sub = xasprintf("%s/%s", path, e->d_name);
-        if (rmdir_recursive(sub, err) < 0) r = -1;
+        if (rmdir_recursive(sub, err) < 0)
+            r = -1;
     }
     closedir(d);
-    if (r < 0) return -1;
-    if (rmdir_retry(path) < 0) return werr_sys(err, "rmdir %s", path);
+    if (r < 0)
+        return -1;
+    if (rmdir_retry(path) < 0)
+        return werr_sys(err, "rmdir %s", path);
     return 0;
 }
 
 int cg_rmdir_tree(const char *leaf, const char *top, weft_error **err)
 {
-    if (rmdir_recursive(leaf, err) < 0) return -1;
-    if (top == NULL) return 0;
+    if (rmdir_recursive(leaf, err) < 0)
+        return -1;
+    if (top == NULL)
+        return 0;
     /* The levels between leaf and top were made by us, but may now be shared
      * with other containers ("weft/<id>"): leave them if not empty. */
     cleanup_free char *cur = xstrdup(leaf);
     size_t top_len = strlen(top);
     while (strlen(cur) > top_len && strncmp(cur, top, top_len) == 0) {
         char *slash = strrchr(cur, '/');
-        if (slash == NULL) break;
+        if (slash == NULL)
+            break;
         *slash = '\0';
-        if (strlen(cur) < top_len) break;
-        if (rmdir(cur) < 0 && errno != ENOENT) break;
+        if (strlen(cur) < top_len)
+            break;
+        if (rmdir(cur) < 0 && errno != ENOENT)
+            break;
     }
     return 0;
 }
@@ -188,7 +212,8 @@ static int read_procs(const char *dir, pid_t **pids, size_t *n, weft_error **err
     cleanup_free char *path = xasprintf("%s/cgroup.procs", dir);
     cleanup_fclose FILE *f = fopen(path, "re");
     if (f == NULL) {
-        if (errno == ENOENT) return 0; /* removed while we walked */
+        if (errno == ENOENT)
+            return 0; /* removed while we walked */
         return werr_sys(err, "open %s", path);
     }
     long v;
@@ -201,9 +226,11 @@ static int read_procs(const char *dir, pid_t **pids, size_t *n, weft_error **err
 
 int cg_collect_pids(const char *dir, pid_t **pids, size_t *n, weft_error **err)
 {
-    if (read_procs(dir, pids, n, err) < 0) return -1;
+    if (read_procs(dir, pids, n, err) < 0)
+        return -1;
     DIR *d = opendir(dir);
-    if (d == NULL) return errno == ENOENT ? 0 : werr_sys(err, "opendir %s", dir);
+    if (d == NULL)
+        return errno == ENOENT ? 0 : werr_sys(err, "opendir %s", dir);
     struct dirent *e;
     int r = 0;
     while (r == 0 && (e = readdir(d)) != NULL) {
@@ -218,9 +245,11 @@ int cg_collect_pids(const char *dir, pid_t **pids, size_t *n, weft_error **err)
 
 int cg_check_usage(const char *dir, const char *usage_file, int64_t limit, weft_error **err)
 {
-    if (limit <= 0) return 0;
+    if (limit <= 0)
+        return 0;
     cleanup_free char *cur = NULL;
-    if (cg_read(dir, usage_file, &cur, err) < 0) return -1;
+    if (cg_read(dir, usage_file, &cur, err) < 0)
+        return -1;
     unsigned long long usage = strtoull(cur, NULL, 10);
     if (usage >= (unsigned long long)limit)
         return werr_set(err, 0,

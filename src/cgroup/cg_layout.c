@@ -16,7 +16,8 @@ bool cg_list_has(const char *list, const char *name)
     for (const char *p = list; p != NULL && *p != '\0';) {
         const char *comma = strchr(p, ',');
         size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        if (len == n && strncmp(p, name, n) == 0) return true;
+        if (len == n && strncmp(p, name, n) == 0)
+            return true;
         p = comma ? comma + 1 : NULL;
     }
     return false;
@@ -46,7 +47,8 @@ void cg_layout_add_v1(cg_layout *l, const char *controllers, const char *mount, 
 
 void cg_layout_free(cg_layout *l)
 {
-    if (l == NULL) return;
+    if (l == NULL)
+        return;
     for (size_t i = 0; i < l->n_hier; i++) {
         free(l->hier[i].controllers);
         free(l->hier[i].mount);
@@ -66,10 +68,13 @@ struct cg_mnt {
 static bool parse_mnt(const char *line, struct cg_mnt *m)
 {
     const char *sep = strstr(line, " - ");
-    if (sep == NULL) return false;
+    if (sep == NULL)
+        return false;
     char src[4096];
-    if (sscanf(line, "%*s %*s %*s %4095s %4095s", m->root, m->point) != 2) return false;
-    if (sscanf(sep + 3, "%63s %4095s %4095s", m->fstype, src, m->opts) != 3) return false;
+    if (sscanf(line, "%*s %*s %*s %4095s %4095s", m->root, m->point) != 2)
+        return false;
+    if (sscanf(sep + 3, "%63s %4095s %4095s", m->fstype, src, m->opts) != 3)
+        return false;
     return strcmp(m->fstype, "cgroup") == 0 || strcmp(m->fstype, "cgroup2") == 0;
 }
 
@@ -79,7 +84,8 @@ static bool opts_cover(const char *opts, const char *controllers)
     cleanup_free char *copy = xstrdup(controllers);
     char *save = NULL;
     for (char *c = strtok_r(copy, ",", &save); c; c = strtok_r(NULL, ",", &save))
-        if (!cg_list_has(opts, c)) return false;
+        if (!cg_list_has(opts, c))
+            return false;
     return true;
 }
 
@@ -87,7 +93,8 @@ static bool opts_cover(const char *opts, const char *controllers)
 static char *relative_to_root(const char *own, const char *root)
 {
     size_t n = strlen(root);
-    if (strcmp(root, "/") == 0 || strncmp(own, root, n) != 0) return xstrdup(own);
+    if (strcmp(root, "/") == 0 || strncmp(own, root, n) != 0)
+        return xstrdup(own);
     return xstrdup(own[n] == '\0' ? "/" : own + n);
 }
 
@@ -110,7 +117,8 @@ static void find_unified(cg_layout *l, char **mnts, size_t n_mnts, const char *o
 {
     struct cg_mnt m;
     for (size_t i = 0; i < n_mnts; i++) {
-        if (!parse_mnt(mnts[i], &m) || strcmp(m.fstype, "cgroup2") != 0) continue;
+        if (!parse_mnt(mnts[i], &m) || strcmp(m.fstype, "cgroup2") != 0)
+            continue;
         l->unified_mount = xstrdup(m.point);
         l->unified_own = relative_to_root(own, m.root);
         return;
@@ -142,7 +150,8 @@ int cg_layout_parse(const char *mountinfo, const char *proc_cgroup, cg_layout **
         /* "ID:CONTROLLERS:PATH"; the path may itself contain ':' */
         char *c1 = strchr(cgs[i], ':');
         char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-        if (c2 == NULL) continue;
+        if (c2 == NULL)
+            continue;
         *c1 = *c2 = '\0';
         const char *ctrls = c1 + 1, *own = c2 + 1;
         if (strcmp(cgs[i], "0") == 0 && ctrls[0] == '\0') {
@@ -150,7 +159,8 @@ int cg_layout_parse(const char *mountinfo, const char *proc_cgroup, cg_layout **
         } else if (ctrls[0] != '\0') {
             size_t before = l->n_hier;
             find_v1(l, mnts, n_mnts, ctrls, own);
-            if (l->n_hier > before && strncmp(ctrls, "name=", 5) != 0) real_v1 = true;
+            if (l->n_hier > before && strncmp(ctrls, "name=", 5) != 0)
+                real_v1 = true;
         }
     }
     if (real_v1)
@@ -185,7 +195,8 @@ static char *slurp(const char *path, weft_error **err)
     size_t len = 0, cap = 0;
     int c;
     while ((c = fgetc(f)) != EOF) {
-        if (len + 2 > cap) buf = xrealloc(buf, cap = cap ? cap * 2 : 4096);
+        if (len + 2 > cap)
+            buf = xrealloc(buf, cap = cap ? cap * 2 : 4096);
         buf[len++] = (char)c;
     }
     buf = xrealloc(buf, len + 1);
@@ -196,9 +207,11 @@ static char *slurp(const char *path, weft_error **err)
 int cg_layout_detect(cg_layout **out, weft_error **err)
 {
     cleanup_free char *mi = slurp("/proc/self/mountinfo", err);
-    if (mi == NULL) return -1;
+    if (mi == NULL)
+        return -1;
     cleanup_free char *pc = slurp("/proc/self/cgroup", err);
-    if (pc == NULL) return -1;
+    if (pc == NULL)
+        return -1;
     return cg_layout_parse(mi, pc, out, err);
 }
 
@@ -217,7 +230,8 @@ int cg_path_normalize(const char *in, char **out, bool *abs, weft_error **err)
             return werr_set(err, 0, "linux.cgroupsPath: '%s': '..' is not allowed", in);
         }
         if (n > 0 && !(n == 1 && *p == '.')) {
-            if (len > 0) res[len++] = '/';
+            if (len > 0)
+                res[len++] = '/';
             memcpy(res + len, p, n);
             len += n;
         }

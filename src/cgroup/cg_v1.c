@@ -13,7 +13,8 @@
 const char *cg_v1_dir(const cgroup *cg, const char *controller)
 {
     for (size_t i = 0; i < cg->n_v1; i++)
-        if (cg_list_has(cg->v1[i].controllers, controller)) return cg->v1[i].path;
+        if (cg_list_has(cg->v1[i].controllers, controller))
+            return cg->v1[i].path;
     return NULL;
 }
 
@@ -44,7 +45,8 @@ static int v1_memory_limits(const char *dir, const oci_memory *m, weft_error **e
     bool swap_first = false;
     if (limit != 0 && swap != 0) {
         cleanup_free char *cur = NULL;
-        if (cg_read(dir, "memory.limit_in_bytes", &cur, err) < 0) return -1;
+        if (cg_read(dir, "memory.limit_in_bytes", &cur, err) < 0)
+            return -1;
         uint64_t cur_limit = strtoull(cur, NULL, 10);
         swap_first = swap == -1 || cur_limit < (uint64_t)swap;
     }
@@ -75,18 +77,23 @@ static int v1_memory(const cgroup *cg, const oci_memory *m, weft_error **err)
     bool any = m->limit.set || m->reservation.set || m->swap.set || m->kernel.set ||
                m->kernel_tcp.set || m->swappiness.set ||
                (m->has_disable_oom_killer && m->disable_oom_killer);
-    if (!any) return 0;
+    if (!any)
+        return 0;
     const char *dir = need(cg, "memory", "memory", err);
-    if (dir == NULL) return -1;
+    if (dir == NULL)
+        return -1;
     if (m->check_before_update && m->limit.set &&
         cg_check_usage(dir, "memory.usage_in_bytes", m->limit.v, err) < 0)
         return -1;
-    if (v1_memory_limits(dir, m, err) < 0) return -1;
+    if (v1_memory_limits(dir, m, err) < 0)
+        return -1;
     if (m->reservation.set &&
         cg_writef(dir, "memory.soft_limit_in_bytes", err, "%" PRId64, m->reservation.v) < 0)
         return werr_prefix(err, "linux.resources.memory.reservation");
-    if (m->kernel.set) v1_kmem(dir, "memory.kmem.limit_in_bytes", m->kernel.v);
-    if (m->kernel_tcp.set) v1_kmem(dir, "memory.kmem.tcp.limit_in_bytes", m->kernel_tcp.v);
+    if (m->kernel.set)
+        v1_kmem(dir, "memory.kmem.limit_in_bytes", m->kernel.v);
+    if (m->kernel_tcp.set)
+        v1_kmem(dir, "memory.kmem.tcp.limit_in_bytes", m->kernel_tcp.v);
     if (m->swappiness.set) {
         if (m->swappiness.v > 100)
             return werr_set(err, 0,
@@ -126,11 +133,13 @@ static int v1_cpu(const cgroup *cg, const oci_cpu *c, weft_error **err)
                c->realtime_period.set || c->realtime_runtime.set;
     if (cpu) {
         const char *dir = need(cg, "cpu", "cpu", err);
-        if (dir == NULL) return -1;
+        if (dir == NULL)
+            return -1;
         if (c->shares.set && c->shares.v != 0 &&
             cg_writef(dir, "cpu.shares", err, "%" PRIu64, c->shares.v) < 0)
             return werr_prefix(err, "linux.resources.cpu.shares");
-        if (v1_cfs(dir, c, err) < 0) return -1;
+        if (v1_cfs(dir, c, err) < 0)
+            return -1;
         if (c->burst.set && cg_writef(dir, "cpu.cfs_burst_us", err, "%" PRIu64, c->burst.v) < 0)
             return werr_prefix(err, "linux.resources.cpu.burst");
         if (c->realtime_period.set && c->realtime_period.v != 0 &&
@@ -144,7 +153,8 @@ static int v1_cpu(const cgroup *cg, const oci_cpu *c, weft_error **err)
     }
     if (c->cpus || c->mems) {
         const char *dir = need(cg, "cpuset", "cpu.cpus/mems", err);
-        if (dir == NULL) return -1;
+        if (dir == NULL)
+            return -1;
         if (c->cpus && c->cpus[0] && cg_write(dir, "cpuset.cpus", c->cpus, err) < 0)
             return werr_prefix(err, "linux.resources.cpu.cpus");
         if (c->mems && c->mems[0] && cg_write(dir, "cpuset.mems", c->mems, err) < 0)
@@ -156,7 +166,8 @@ static int v1_cpu(const cgroup *cg, const oci_cpu *c, weft_error **err)
 static int v1_pids(const cgroup *cg, int64_t limit, weft_error **err)
 {
     const char *dir = need(cg, "pids", "pids", err);
-    if (dir == NULL) return -1;
+    if (dir == NULL)
+        return -1;
     int r = limit <= 0 ? cg_write(dir, "pids.max", "max", err)
                        : cg_writef(dir, "pids.max", err, "%" PRId64, limit);
     return r < 0 ? werr_prefix(err, "linux.resources.pids.limit") : 0;
@@ -168,7 +179,8 @@ static int v1_blkio(const cgroup *cg, const oci_blkio *b, weft_error **err)
         "blkio.throttle.read_bps_device", "blkio.throttle.write_bps_device",
         "blkio.throttle.read_iops_device", "blkio.throttle.write_iops_device"};
     const char *dir = need(cg, "blkio", "blockIO", err);
-    if (dir == NULL) return -1;
+    if (dir == NULL)
+        return -1;
     /* CFQ's blkio.weight is gone from new kernels; BFQ offers blkio.bfq.weight */
     const char *wfile = cg_exists(dir, "blkio.weight") ? "blkio.weight" : "blkio.bfq.weight";
     bool weights = b->has_weight || b->n_weight_device > 0;
@@ -199,10 +211,12 @@ static int v1_blkio(const cgroup *cg, const oci_blkio *b, weft_error **err)
 
 static int v1_hugetlb(cgroup *cg, const oci_resources *res, weft_error **err)
 {
-    if (res->n_hugepage_limits == 0) return 0;
+    if (res->n_hugepage_limits == 0)
+        return 0;
     const char *dir = cg_v1_dir(cg, "hugetlb");
     /* hybrid: a controller attached only to the unified tree is used there */
-    if (dir == NULL && cg->unified != NULL) return cg_v2_hugetlb(cg->unified->path, res, err);
+    if (dir == NULL && cg->unified != NULL)
+        return cg_v2_hugetlb(cg->unified->path, res, err);
     if (dir == NULL)
         return werr_set(err, 0, "linux.resources.hugepageLimits: hugetlb controller not available");
     for (size_t i = 0; i < res->n_hugepage_limits; i++) {
@@ -228,7 +242,8 @@ static int v1_network(const cgroup *cg, const oci_resources *res, weft_error **e
     }
     if (res->n_net_priorities > 0) {
         const char *dir = need(cg, "net_prio", "network.priorities", err);
-        if (dir == NULL) return -1;
+        if (dir == NULL)
+            return -1;
         for (size_t i = 0; i < res->n_net_priorities; i++) {
             const oci_net_priority *p = &res->net_priorities[i];
             if (cg_writef(dir, "net_prio.ifpriomap", err, "%s %u", p->name, p->priority) < 0)
@@ -240,24 +255,33 @@ static int v1_network(const cgroup *cg, const oci_resources *res, weft_error **e
 
 int cg_v1_apply(cgroup *cg, const oci_resources *res, weft_error **err)
 {
-    if (res == NULL) return 0;
+    if (res == NULL)
+        return 0;
     if (res->n_unified > 0) {
         if (cg->mode != CG_MODE_HYBRID || cg->unified == NULL)
             return werr_set(err, 0, "linux.resources.unified requires cgroup v2");
     }
-    if (res->has_memory && v1_memory(cg, &res->memory, err) < 0) return -1;
-    if (res->has_cpu && v1_cpu(cg, &res->cpu, err) < 0) return -1;
-    if (res->has_pids && v1_pids(cg, res->pids_limit, err) < 0) return -1;
-    if (res->has_blkio && v1_blkio(cg, &res->blkio, err) < 0) return -1;
-    if (v1_hugetlb(cg, res, err) < 0) return -1;
-    if (res->has_network && v1_network(cg, res, err) < 0) return -1;
+    if (res->has_memory && v1_memory(cg, &res->memory, err) < 0)
+        return -1;
+    if (res->has_cpu && v1_cpu(cg, &res->cpu, err) < 0)
+        return -1;
+    if (res->has_pids && v1_pids(cg, res->pids_limit, err) < 0)
+        return -1;
+    if (res->has_blkio && v1_blkio(cg, &res->blkio, err) < 0)
+        return -1;
+    if (v1_hugetlb(cg, res, err) < 0)
+        return -1;
+    if (res->has_network && v1_network(cg, res, err) < 0)
+        return -1;
     size_t n_rules = 0;
     cleanup_free oci_device_rule *rules = cg_device_rules(res, &n_rules);
     if (n_rules > 0) {
         const char *dir = need(cg, "devices", "devices", err);
-        if (dir == NULL || cg_devices_v1(dir, rules, n_rules, err) < 0) return -1;
+        if (dir == NULL || cg_devices_v1(dir, rules, n_rules, err) < 0)
+            return -1;
     }
     /* hybrid: the unified map goes to the unified directory */
-    if (res->n_unified > 0) return cg_v2_unified(cg->unified->path, res, err);
+    if (res->n_unified > 0)
+        return cg_v2_unified(cg->unified->path, res, err);
     return 0;
 }

@@ -15,9 +15,12 @@
  * (the old linear formula gave 39). */
 uint64_t cg_v2_cpu_weight(uint64_t shares)
 {
-    if (shares == 0) return 0;
-    if (shares <= 2) return 1;
-    if (shares >= 262144) return 10000;
+    if (shares == 0)
+        return 0;
+    if (shares <= 2)
+        return 1;
+    if (shares >= 262144)
+        return 10000;
     double l = log2((double)shares);
     double exponent = (l * l + 125 * l) / 612.0 - 7.0 / 34.0;
     return (uint64_t)ceil(pow(10, exponent));
@@ -26,7 +29,8 @@ uint64_t cg_v2_cpu_weight(uint64_t shares)
 /* blkio weight [10, 1000] -> io.weight [1, 10000], linear (runc's mapping). */
 uint64_t cg_v2_io_weight(uint64_t w)
 {
-    if (w == 0) return 0;
+    if (w == 0)
+        return 0;
     return 1 + (w - 10) * 9999 / 990;
 }
 
@@ -59,9 +63,11 @@ int cg_v2_swap(int64_t swap, int64_t limit, int64_t *out, weft_error **err)
 static int need(const char *dir, const char *ctrl, const char *field, weft_error **err)
 {
     cleanup_free char *have = NULL;
-    if (cg_read(dir, "cgroup.controllers", &have, err) < 0) return -1;
+    if (cg_read(dir, "cgroup.controllers", &have, err) < 0)
+        return -1;
     for (char *p = have; *p; p++)
-        if (*p == ' ') *p = ',';
+        if (*p == ' ')
+            *p = ',';
     if (!cg_list_has(have, ctrl))
         return werr_set(err, 0, "linux.resources.%s: %s controller not available", field, ctrl);
     return 0;
@@ -79,7 +85,8 @@ static int v2_memory(const char *dir, const oci_memory *m, weft_error **err)
 {
     char buf[32];
     bool any = m->limit.set || m->reservation.set || m->swap.set;
-    if (any && need(dir, "memory", "memory", err) < 0) return -1;
+    if (any && need(dir, "memory", "memory", err) < 0)
+        return -1;
     if (m->check_before_update && m->limit.set &&
         cg_check_usage(dir, "memory.current", m->limit.v, err) < 0)
         return -1;
@@ -117,7 +124,8 @@ static int v2_cpu(const char *dir, const oci_cpu *c, weft_error **err)
                         "linux.resources.cpu.realtimePeriod/realtimeRuntime: not "
                         "supported on cgroup v2");
     bool cpu = c->shares.set || c->quota.set || c->period.set || c->burst.set || c->idle.set;
-    if (cpu && need(dir, "cpu", "cpu", err) < 0) return -1;
+    if (cpu && need(dir, "cpu", "cpu", err) < 0)
+        return -1;
     if (c->shares.set && c->shares.v != 0 &&
         cg_writef(dir, "cpu.weight", err, "%" PRIu64, cg_v2_cpu_weight(c->shares.v)) < 0)
         return werr_prefix(err, "linux.resources.cpu.shares");
@@ -136,7 +144,8 @@ static int v2_cpu(const char *dir, const oci_cpu *c, weft_error **err)
         return werr_prefix(err, "linux.resources.cpu.burst");
     if (c->idle.set && cg_writef(dir, "cpu.idle", err, "%" PRId64, c->idle.v) < 0)
         return werr_prefix(err, "linux.resources.cpu.idle");
-    if ((c->cpus || c->mems) && need(dir, "cpuset", "cpu.cpus/mems", err) < 0) return -1;
+    if ((c->cpus || c->mems) && need(dir, "cpuset", "cpu.cpus/mems", err) < 0)
+        return -1;
     if (c->cpus && cg_write(dir, "cpuset.cpus", c->cpus, err) < 0)
         return werr_prefix(err, "linux.resources.cpu.cpus");
     if (c->mems && cg_write(dir, "cpuset.mems", c->mems, err) < 0)
@@ -147,7 +156,8 @@ static int v2_cpu(const char *dir, const oci_cpu *c, weft_error **err)
 static int v2_pids(const char *dir, int64_t limit, weft_error **err)
 {
     char buf[32];
-    if (need(dir, "pids", "pids", err) < 0) return -1;
+    if (need(dir, "pids", "pids", err) < 0)
+        return -1;
     fmt_limit(buf, sizeof buf, limit <= 0 ? -1 : limit);
     if (cg_write(dir, "pids.max", buf, err) < 0)
         return werr_prefix(err, "linux.resources.pids.limit");
@@ -157,7 +167,8 @@ static int v2_pids(const char *dir, int64_t limit, weft_error **err)
 static int v2_io(const char *dir, const oci_blkio *b, weft_error **err)
 {
     static const char *const keys[4] = {"rbps", "wbps", "riops", "wiops"};
-    if (need(dir, "io", "blockIO", err) < 0) return -1;
+    if (need(dir, "io", "blockIO", err) < 0)
+        return -1;
     /* BFQ takes the blkio scale as is; the generic io.weight needs conversion */
     bool bfq = cg_exists(dir, "io.bfq.weight");
     const char *wfile = bfq ? "io.bfq.weight" : "io.weight";
@@ -166,7 +177,8 @@ static int v2_io(const char *dir, const oci_blkio *b, weft_error **err)
         return werr_prefix(err, "linux.resources.blockIO.weight");
     for (size_t i = 0; i < b->n_weight_device; i++) {
         const oci_weight_device *d = &b->weight_device[i];
-        if (!d->has_weight) continue;
+        if (!d->has_weight)
+            continue;
         if (cg_writef(dir, wfile, err, "%" PRId64 ":%" PRId64 " %" PRIu64, d->major, d->minor,
                       bfq ? d->weight : cg_v2_io_weight(d->weight)) < 0)
             return werr_prefix(err, "linux.resources.blockIO.weightDevice[%zu]", i);
@@ -184,8 +196,10 @@ static int v2_io(const char *dir, const oci_blkio *b, weft_error **err)
 
 int cg_v2_hugetlb(const char *dir, const oci_resources *res, weft_error **err)
 {
-    if (res->n_hugepage_limits == 0) return 0;
-    if (need(dir, "hugetlb", "hugepageLimits", err) < 0) return -1;
+    if (res->n_hugepage_limits == 0)
+        return 0;
+    if (need(dir, "hugetlb", "hugepageLimits", err) < 0)
+        return -1;
     for (size_t i = 0; i < res->n_hugepage_limits; i++) {
         const oci_hugepage_limit *h = &res->hugepage_limits[i];
         cleanup_free char *file = xasprintf("hugetlb.%s.max", h->page_size);
@@ -219,16 +233,22 @@ int cg_v2_unified(const char *dir, const oci_resources *res, weft_error **err)
 
 int cg_v2_apply(const char *dir, const oci_resources *res, weft_error **err)
 {
-    if (res == NULL) return 0;
+    if (res == NULL)
+        return 0;
     if (res->has_network && (res->has_class_id || res->n_net_priorities > 0))
         return werr_set(err, 0,
                         "linux.resources.network: net_cls/net_prio controllers not "
                         "available on cgroup v2");
-    if (res->has_memory && v2_memory(dir, &res->memory, err) < 0) return -1;
-    if (res->has_cpu && v2_cpu(dir, &res->cpu, err) < 0) return -1;
-    if (res->has_pids && v2_pids(dir, res->pids_limit, err) < 0) return -1;
-    if (res->has_blkio && v2_io(dir, &res->blkio, err) < 0) return -1;
-    if (cg_v2_hugetlb(dir, res, err) < 0) return -1;
+    if (res->has_memory && v2_memory(dir, &res->memory, err) < 0)
+        return -1;
+    if (res->has_cpu && v2_cpu(dir, &res->cpu, err) < 0)
+        return -1;
+    if (res->has_pids && v2_pids(dir, res->pids_limit, err) < 0)
+        return -1;
+    if (res->has_blkio && v2_io(dir, &res->blkio, err) < 0)
+        return -1;
+    if (cg_v2_hugetlb(dir, res, err) < 0)
+        return -1;
     size_t n_rules = 0;
     cleanup_free oci_device_rule *rules = cg_device_rules(res, &n_rules);
     if (n_rules > 0 && cg_devices_v2(dir, rules, n_rules, err) < 0)
@@ -240,15 +260,18 @@ int cg_v2_apply(const char *dir, const oci_resources *res, weft_error **err)
 void cg_v2_enable_controllers(const char *base, const char *leaf)
 {
     cleanup_free char *avail = NULL;
-    if (cg_read(base, "cgroup.controllers", &avail, NULL) < 0) return;
+    if (cg_read(base, "cgroup.controllers", &avail, NULL) < 0)
+        return;
     size_t blen = strlen(base);
-    if (strncmp(leaf, base, blen) != 0) return;
+    if (strncmp(leaf, base, blen) != 0)
+        return;
     cleanup_free char *cur = xstrdup(base);
     const char *rest = leaf + blen;
     for (;;) {
         while (*rest == '/')
             rest++;
-        if (*rest == '\0') break; /* cur is the leaf: nothing below it to enable for */
+        if (*rest == '\0')
+            break; /* cur is the leaf: nothing below it to enable for */
         cleanup_free char *copy = xstrdup(avail);
         char *save = NULL;
         /* one at a time: a single "+a +b" write fails whole if one is refused */

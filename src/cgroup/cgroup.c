@@ -22,11 +22,13 @@ static void dir_free(cg_dir *d)
 
 void cgroup_free(cgroup *cg)
 {
-    if (cg == NULL) return;
+    if (cg == NULL)
+        return;
     for (size_t i = 0; i < cg->n_v1; i++)
         dir_free(&cg->v1[i]);
     free(cg->v1);
-    if (cg->unified) dir_free(cg->unified);
+    if (cg->unified)
+        dir_free(cg->unified);
     free(cg->unified);
     free(cg);
 }
@@ -45,7 +47,8 @@ static char *join(const char *a, const char *b, const char *c)
     size_t lb = strlen(bb);
     while (lb > 0 && bb[lb - 1] == '/')
         lb--;
-    if (c == NULL || *c == '\0') return xasprintf("%.*s/%.*s", (int)la, a, (int)lb, bb);
+    if (c == NULL || *c == '\0')
+        return xasprintf("%.*s/%.*s", (int)la, a, (int)lb, bb);
     return xasprintf("%.*s/%.*s/%s", (int)la, a, (int)lb, bb, c);
 }
 
@@ -54,7 +57,8 @@ static int make_dir(const char *controllers, const char *base, const char *rel, 
                     cg_dir *d, weft_error **err)
 {
     char *top = NULL;
-    if (cg_mkdir_below(base, rel, cpuset, &top, err) < 0) return -1;
+    if (cg_mkdir_below(base, rel, cpuset, &top, err) < 0)
+        return -1;
     d->controllers = xstrdup(controllers);
     d->path = join(base, "/", rel);
     d->top = top;
@@ -64,8 +68,10 @@ static int make_dir(const char *controllers, const char *base, const char *rel, 
 static void remove_created(cgroup *cg)
 {
     for (size_t i = 0; i < cg->n_v1; i++)
-        if (cg->v1[i].top) cg_rmdir_tree(cg->v1[i].path, cg->v1[i].top, NULL);
-    if (cg->unified && cg->unified->top) cg_rmdir_tree(cg->unified->path, cg->unified->top, NULL);
+        if (cg->v1[i].top)
+            cg_rmdir_tree(cg->v1[i].path, cg->v1[i].top, NULL);
+    if (cg->unified && cg->unified->top)
+        cg_rmdir_tree(cg->unified->path, cg->unified->top, NULL);
 }
 
 static bool wants_v2_in_hybrid(const oci_resources *res)
@@ -79,10 +85,12 @@ static int make_unified(cgroup *cg, const cg_layout *l, const char *rel, bool ab
     const char *own = abs ? "/" : l->unified_own;
     cleanup_free char *base = join(l->unified_mount, own, NULL);
     cg_dir d = {0};
-    if (make_dir("", base, rel, false, &d, err) < 0) return -1;
+    if (make_dir("", base, rel, false, &d, err) < 0)
+        return -1;
     cg->unified = xmalloc(sizeof d);
     *cg->unified = d;
-    if (l->mode == CG_MODE_V2 || wants_v2_in_hybrid(res)) cg_v2_enable_controllers(base, d.path);
+    if (l->mode == CG_MODE_V2 || wants_v2_in_hybrid(res))
+        cg_v2_enable_controllers(base, d.path);
     return 0;
 }
 
@@ -100,7 +108,8 @@ static int create_dirs(cgroup *cg, const cg_layout *l, const char *rel, bool abs
             cg->n_v1++;
         }
     }
-    if (l->mode == CG_MODE_V2) return make_unified(cg, l, rel, abs, res, err);
+    if (l->mode == CG_MODE_V2)
+        return make_unified(cg, l, rel, abs, res, err);
     if (l->mode == CG_MODE_HYBRID) {
         /* optional (as runc): the unified tree only mirrors the placement */
         weft_error *e = NULL;
@@ -117,7 +126,8 @@ static int create_dirs(cgroup *cg, const cg_layout *l, const char *rel, bool abs
 
 static int apply(cgroup *cg, const oci_resources *res, weft_error **err)
 {
-    if (cg->mode == CG_MODE_V2) return cg_v2_apply(cg->unified->path, res, err);
+    if (cg->mode == CG_MODE_V2)
+        return cg_v2_apply(cg->unified->path, res, err);
     return cg_v1_apply(cg, res, err);
 }
 
@@ -125,9 +135,11 @@ static int apply(cgroup *cg, const oci_resources *res, weft_error **err)
  * leaves last removes it when empty, whoever made it. */
 static void own_default_parent(cg_dir *d)
 {
-    if (d == NULL || d->path == NULL) return;
+    if (d == NULL || d->path == NULL)
+        return;
     char *slash = strrchr(d->path, '/');
-    if (slash == NULL) return;
+    if (slash == NULL)
+        return;
     free(d->top);
     d->top = xstrndup(d->path, (size_t)(slash - d->path));
 }
@@ -143,7 +155,8 @@ int cg_create_in(const cg_layout *l, const char *cgroups_path, const char *id,
             return werr_set(err, 0, "cgroup: invalid container id '%s'", id ? id : "");
         rel = xasprintf("weft/%s", id);
     } else {
-        if (cg_path_normalize(cgroups_path, &rel, &abs, err) < 0) return -1;
+        if (cg_path_normalize(cgroups_path, &rel, &abs, err) < 0)
+            return -1;
         if (rel[0] == '\0')
             return werr_set(err, 0, "linux.cgroupsPath: '%s' names the root cgroup", cgroups_path);
     }
@@ -155,7 +168,8 @@ int cg_create_in(const cg_layout *l, const char *cgroups_path, const char *id,
         return -1;
     }
     if (cgroups_path == NULL || cgroups_path[0] == '\0') {
-        for (size_t i = 0; i < cg->n_v1; i++) own_default_parent(&cg->v1[i]);
+        for (size_t i = 0; i < cg->n_v1; i++)
+            own_default_parent(&cg->v1[i]);
         own_default_parent(cg->unified);
     }
     *out = cg;
@@ -182,7 +196,8 @@ int cgroup_create(const char *manager, const char *cgroups_path, const char *id,
         return werr_set(err, 0, "unknown cgroup manager '%s' (cgroupfs, systemd, disabled)",
                         manager);
     cg_layout *l = NULL;
-    if (cg_layout_detect(&l, err) < 0) return -1;
+    if (cg_layout_detect(&l, err) < 0)
+        return -1;
     int r = cg_create_in(l, cgroups_path, id, res, out, err);
     cg_layout_free(l);
     return r;
@@ -190,11 +205,13 @@ int cgroup_create(const char *manager, const char *cgroups_path, const char *id,
 
 int cgroup_enter(cgroup *cg, pid_t pid, weft_error **err)
 {
-    if (cg->disabled) return 0;
+    if (cg->disabled)
+        return 0;
     for (size_t i = 0; i < cg->n_v1; i++)
         if (cg_writef(cg->v1[i].path, "cgroup.procs", err, "%d", (int)pid) < 0)
             return werr_prefix(err, "cgroup: moving pid %d", (int)pid);
-    if (cg->unified == NULL) return 0;
+    if (cg->unified == NULL)
+        return 0;
     weft_error *e = NULL;
     if (cg_writef(cg->unified->path, "cgroup.procs", &e, "%d", (int)pid) < 0) {
         if (cg->mode == CG_MODE_V2) {
@@ -209,7 +226,8 @@ int cgroup_enter(cgroup *cg, pid_t pid, weft_error **err)
 
 int cgroup_update(cgroup *cg, const oci_resources *res, weft_error **err)
 {
-    if (cg->disabled) return 0;
+    if (cg->disabled)
+        return 0;
     return apply(cg, res, err);
 }
 
@@ -227,7 +245,8 @@ static int wait_no_pids(cgroup *cg, weft_error **err)
         }
         pid_t first = n ? pids[0] : 0;
         free(pids);
-        if (n == 0) return 0;
+        if (n == 0)
+            return 0;
         if (i == 99)
             return werr_set(err, EBUSY, "cgroup %s: %zu processes still running (pid %d)",
                             cgroup_path(cg), n, (int)first);
@@ -238,23 +257,30 @@ static int wait_no_pids(cgroup *cg, weft_error **err)
 
 int cgroup_destroy(cgroup *cg, weft_error **err)
 {
-    if (cg->disabled) return 0;
-    if (wait_no_pids(cg, err) < 0) return -1;
+    if (cg->disabled)
+        return 0;
+    if (wait_no_pids(cg, err) < 0)
+        return -1;
     /* The leaf is the container's even if it existed (a stale one from a
      * crashed run, as runc removes it too); parents only if we made them. */
     int r = 0;
     for (size_t i = 0; i < cg->n_v1; i++)
-        if (cg_rmdir_tree(cg->v1[i].path, cg->v1[i].top, err) < 0) r = -1;
-    if (cg->unified && cg_rmdir_tree(cg->unified->path, cg->unified->top, err) < 0) r = -1;
+        if (cg_rmdir_tree(cg->v1[i].path, cg->v1[i].top, err) < 0)
+            r = -1;
+    if (cg->unified && cg_rmdir_tree(cg->unified->path, cg->unified->top, err) < 0)
+        r = -1;
     return r;
 }
 
 const char *cgroup_path(const cgroup *cg)
 {
-    if (cg->disabled) return "";
-    if (cg->mode == CG_MODE_V2 && cg->unified) return cg->unified->path;
+    if (cg->disabled)
+        return "";
+    if (cg->mode == CG_MODE_V2 && cg->unified)
+        return cg->unified->path;
     const char *mem = cg_v1_dir(cg, "memory");
-    if (mem) return mem;
+    if (mem)
+        return mem;
     return cg->n_v1 ? cg->v1[0].path : "";
 }
 
@@ -281,11 +307,13 @@ char *cgroup_serialize(const cgroup *cg)
         for (size_t i = 0; i < cg->n_v1; i++)
             json_array_append_new(a, dir_json(&cg->v1[i]));
         json_object_set_new(o, "v1", a);
-        if (cg->unified) json_object_set_new(o, "unified", dir_json(cg->unified));
+        if (cg->unified)
+            json_object_set_new(o, "unified", dir_json(cg->unified));
     }
     char *s = json_dumps(o, JSON_COMPACT);
     json_decref(o);
-    if (s == NULL) xoom();
+    if (s == NULL)
+        xoom();
     /* jansson allocates with malloc: hand it out as is */
     return s;
 }
@@ -317,16 +345,19 @@ static int load_obj(json_t *o, cgroup *cg, weft_error **err)
                : strcmp(mode, "hybrid") == 0 ? CG_MODE_HYBRID
                : strcmp(mode, "v2") == 0     ? CG_MODE_V2
                                              : CG_MODE_NONE;
-    if (cg->mode == CG_MODE_NONE) return werr_set(err, 0, "cgroup state: bad 'mode'");
+    if (cg->mode == CG_MODE_NONE)
+        return werr_set(err, 0, "cgroup state: bad 'mode'");
     if (v1 != NULL && !json_is_array(v1))
         return werr_set(err, 0, "cgroup state: 'v1' is not an array");
     size_t n = v1 ? json_array_size(v1) : 0;
     cg->v1 = xcalloc(n ? n : 1, sizeof *cg->v1);
     for (size_t i = 0; i < n; i++, cg->n_v1++)
-        if (dir_load(json_array_get(v1, i), &cg->v1[i], err) < 0) return -1;
+        if (dir_load(json_array_get(v1, i), &cg->v1[i], err) < 0)
+            return -1;
     if (uni != NULL) {
         cg->unified = xzalloc(sizeof *cg->unified);
-        if (dir_load(uni, cg->unified, err) < 0) return -1;
+        if (dir_load(uni, cg->unified, err) < 0)
+            return -1;
     }
     if (cg->mode == CG_MODE_V2 && cg->unified == NULL)
         return werr_set(err, 0, "cgroup state: v2 without a 'unified' directory");
@@ -337,7 +368,8 @@ int cgroup_load(const char *serialized, cgroup **out, weft_error **err)
 {
     json_error_t je;
     json_t *o = json_loads(serialized, 0, &je);
-    if (o == NULL) return werr_set(err, 0, "cgroup state: %s (offset %d)", je.text, je.position);
+    if (o == NULL)
+        return werr_set(err, 0, "cgroup state: %s (offset %d)", je.text, je.position);
     cgroup *cg = xzalloc(sizeof *cg);
     int r = load_obj(o, cg, err);
     json_decref(o);

@@ -25,8 +25,7 @@ int cli_bad_option(const struct weft_command *cmd, int argc, char **argv, weft_e
     return werr_status(err, 2);
 }
 
-int cli_parse_int(const char *flag, const char *s, long min, long max, long *out,
-                  weft_error **err)
+int cli_parse_int(const char *flag, const char *s, long min, long max, long *out, weft_error **err)
 {
     char *end;
     errno = 0;

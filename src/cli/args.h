@@ -21,16 +21,18 @@ enum {
     CREATE_OPT_LAST
 };
 #define CREATE_OPTIONS                                                                             \
-    {"bundle", required_argument, NULL, 'b'}, {"pid-file", required_argument, NULL, CREATE_OPT_PIDFILE}, \
-        {"console-socket", required_argument, NULL, CREATE_OPT_CONSOLE},                          \
-        {"preserve-fds", required_argument, NULL, CREATE_OPT_PRESERVE},                           \
+    {"bundle", required_argument, NULL, 'b'},                                                      \
+        {"pid-file", required_argument, NULL, CREATE_OPT_PIDFILE},                                 \
+        {"console-socket", required_argument, NULL, CREATE_OPT_CONSOLE},                           \
+        {"preserve-fds", required_argument, NULL, CREATE_OPT_PRESERVE},                            \
         {"no-pivot", no_argument, NULL, CREATE_OPT_NOPIVOT},                                       \
-        {"no-new-keyring", no_argument, NULL, CREATE_OPT_NOKEYRING}
+    {                                                                                              \
+        "no-new-keyring", no_argument, NULL, CREATE_OPT_NOKEYRING                                  \
+    }
 struct create_opts;
 /* 1: consumed, 0: not a create option, -1: bad value. */
 int cli_parse_create_opt(int c, struct create_opts *o, weft_error **err);
 
-int cli_parse_int(const char *flag, const char *s, long min, long max, long *out,
-                  weft_error **err);
+int cli_parse_int(const char *flag, const char *s, long min, long max, long *out, weft_error **err);
 
 #endif

@@ -31,7 +31,6 @@ void cli_print_usage(const struct weft_command *cmd);
 
 /* The verbs; main.c keeps the table. */
 extern const struct weft_command cmd_create, cmd_start, cmd_run, cmd_state, cmd_kill, cmd_delete,
-    cmd_list, cmd_exec, cmd_ps, cmd_pause, cmd_resume, cmd_update, cmd_spec, cmd_features,
-    cmd_wasm;
+    cmd_list, cmd_exec, cmd_ps, cmd_pause, cmd_resume, cmd_update, cmd_spec, cmd_features, cmd_wasm;
 
 #endif

@@ -90,8 +90,8 @@ static int apply_flags(oci_process *p, const struct exec_flags *f, char **args, 
         long gid;
         if (cli_parse_int("--additional-gids", f->gids[i], 0, 0xffffffffL, &gid, err) < 0)
             return -1;
-        p->user.additional_gids = xreallocarray(p->user.additional_gids,
-                                                p->user.n_additional_gids + 1, sizeof(gid_t));
+        p->user.additional_gids =
+            xreallocarray(p->user.additional_gids, p->user.n_additional_gids + 1, sizeof(gid_t));
         p->user.additional_gids[p->user.n_additional_gids++] = (gid_t)gid;
     }
     if (f->n_caps > 0)
@@ -121,23 +121,47 @@ static int parse_exec_flags(int argc, char **argv, struct exec_flags *f, struct 
         case 'h':
             cli_print_usage(&cmd_exec);
             return 1;
-        case 'p': f->process_file = optarg; break;
-        case 't': f->tty = true; break;
-        case OPT_CONSOLE: o->console_socket = optarg; break;
-        case 'd': o->detach = true; break;
-        case OPT_PIDFILE: o->pid_file = optarg; break;
-        case 'e': strv_append(&f->env, &f->n_env, optarg); break;
-        case OPT_CWD: f->cwd = optarg; break;
-        case 'u': f->user = optarg; break;
-        case 'g': strv_append(&f->gids, &f->n_gids, optarg); break;
-        case 'c': strv_append(&f->caps, &f->n_caps, optarg); break;
-        case OPT_NNP: f->nnp = true; break;
+        case 'p':
+            f->process_file = optarg;
+            break;
+        case 't':
+            f->tty = true;
+            break;
+        case OPT_CONSOLE:
+            o->console_socket = optarg;
+            break;
+        case 'd':
+            o->detach = true;
+            break;
+        case OPT_PIDFILE:
+            o->pid_file = optarg;
+            break;
+        case 'e':
+            strv_append(&f->env, &f->n_env, optarg);
+            break;
+        case OPT_CWD:
+            f->cwd = optarg;
+            break;
+        case 'u':
+            f->user = optarg;
+            break;
+        case 'g':
+            strv_append(&f->gids, &f->n_gids, optarg);
+            break;
+        case 'c':
+            strv_append(&f->caps, &f->n_caps, optarg);
+            break;
+        case OPT_NNP:
+            f->nnp = true;
+            break;
         case OPT_PRESERVE:
             if (cli_parse_int("--preserve-fds", optarg, 0, 1 << 20, &n, err) < 0)
                 return -1;
             o->preserve_fds = (int)n;
             break;
-        case OPT_APPARMOR: case OPT_LABEL: case OPT_IGNORE_PAUSED:
+        case OPT_APPARMOR:
+        case OPT_LABEL:
+        case OPT_IGNORE_PAUSED:
             break; /* accepted for runc compatibility; no LSM on this build */
         default:
             return cli_bad_option(&cmd_exec, argc, argv, err);
@@ -167,8 +191,9 @@ static int build_process(struct weft_globals *g, const char *id, const struct ex
     if (r < 0)
         return -1;
     if (!(*spec)->has_process)
-        return werr_set(err, 0, "exec: the container has no process to take defaults from; "
-                                "use --process");
+        return werr_set(err, 0,
+                        "exec: the container has no process to take defaults from; "
+                        "use --process");
     (*spec)->process.terminal = false;
     if (apply_flags(&(*spec)->process, f, args, n_args, err) < 0)
         return -1;

@@ -22,9 +22,11 @@ static int run_features(struct weft_globals *g, int argc, char **argv, weft_erro
         return werr_set(err, 0, "features: unknown option '%s' (see weft features --help)",
                         argv[optind - 1]);
     }
-    if (optind < argc) return werr_set(err, 0, "features: unexpected argument '%s'", argv[optind]);
+    if (optind < argc)
+        return werr_set(err, 0, "features: unexpected argument '%s'", argv[optind]);
     cleanup_free char *doc = oci_features_json();
-    if (fputs(doc, stdout) == EOF || fflush(stdout) == EOF) return werr_sys(err, "features: write");
+    if (fputs(doc, stdout) == EOF || fflush(stdout) == EOF)
+        return werr_sys(err, "features: write");
     return 0;
 }
 

@@ -78,8 +78,7 @@ static long field_at(const char *line, int col)
 }
 
 /* Like runc: the header and the ps lines whose PID belongs to the container. */
-static int print_ps_table(const pid_t *pids, size_t n, char **ps_args, int n_args,
-                          weft_error **err)
+static int print_ps_table(const pid_t *pids, size_t n, char **ps_args, int n_args, weft_error **err)
 {
     pid_t child;
     FILE *f = spawn_ps(ps_args, n_args, &child, err);

@@ -14,8 +14,10 @@ static int write_all(int fd, const char *buf, size_t len)
 {
     while (len > 0) {
         ssize_t n = write(fd, buf, len);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return -1;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
         buf += n;
         len -= (size_t)n;
     }
@@ -50,21 +52,24 @@ static int run_spec(struct weft_globals *g, int argc, char **argv, weft_error **
                             argv[optind - 1]);
         }
     }
-    if (optind < argc) return werr_set(err, 0, "spec: unexpected argument '%s'", argv[optind]);
+    if (optind < argc)
+        return werr_set(err, 0, "spec: unexpected argument '%s'", argv[optind]);
 
     cleanup_free char *path = xasprintf("%s/config.json", bundle);
     /* O_EXCL: never overwrite someone's config, as runc and crun refuse too. */
     cleanup_close int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd < 0 && errno == EEXIST)
         return werr_set(err, 0, "%s: already exists, remove it first", path);
-    if (fd < 0) return werr_sys(err, "create %s", path);
+    if (fd < 0)
+        return werr_sys(err, "create %s", path);
     cleanup_free char *doc = oci_spec_default_json(rootless);
     if (write_all(fd, doc, strlen(doc)) < 0) {
         int saved = errno;
         unlink(path);
         return werr_set(err, saved, "write %s", path);
     }
-    if (close(steal_fd(fd)) < 0) return werr_sys(err, "write %s", path);
+    if (close(steal_fd(fd)) < 0)
+        return werr_sys(err, "write %s", path);
     return 0;
 }
 

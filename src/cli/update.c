@@ -49,11 +49,24 @@ static int parse_bytes(const char *flag, const char *s, int64_t *out, weft_error
     double v = strtod(s, &end);
     int64_t mult = 1;
     switch (tolower((unsigned char)*end)) {
-    case 'k': mult = 1LL << 10; end++; break;
-    case 'm': mult = 1LL << 20; end++; break;
-    case 'g': mult = 1LL << 30; end++; break;
-    case 't': mult = 1LL << 40; end++; break;
-    default: break;
+    case 'k':
+        mult = 1LL << 10;
+        end++;
+        break;
+    case 'm':
+        mult = 1LL << 20;
+        end++;
+        break;
+    case 'g':
+        mult = 1LL << 30;
+        end++;
+        break;
+    case 't':
+        mult = 1LL << 40;
+        end++;
+        break;
+    default:
+        break;
     }
     if (tolower((unsigned char)*end) == 'b')
         end++;
@@ -116,17 +129,31 @@ static int apply_flag(int c, oci_resources *r, weft_error **err)
         r->has_blkio = r->blkio.has_weight = true;
         r->blkio.weight = (uint16_t)v;
         return 0;
-    case OPT_CPU_PERIOD: r->has_cpu = true; return set_u64(flag, optarg, &r->cpu.period, err);
-    case OPT_CPU_QUOTA: r->has_cpu = true; return set_i64(flag, optarg, &r->cpu.quota, err);
+    case OPT_CPU_PERIOD:
+        r->has_cpu = true;
+        return set_u64(flag, optarg, &r->cpu.period, err);
+    case OPT_CPU_QUOTA:
+        r->has_cpu = true;
+        return set_i64(flag, optarg, &r->cpu.quota, err);
     case OPT_CPU_RT_PERIOD:
         r->has_cpu = true;
         return set_u64(flag, optarg, &r->cpu.realtime_period, err);
     case OPT_CPU_RT_RUNTIME:
         r->has_cpu = true;
         return set_i64(flag, optarg, &r->cpu.realtime_runtime, err);
-    case OPT_CPU_SHARE: r->has_cpu = true; return set_u64(flag, optarg, &r->cpu.shares, err);
-    case OPT_CPUSET_CPUS: r->has_cpu = true; free(r->cpu.cpus); r->cpu.cpus = xstrdup(optarg); return 0;
-    case OPT_CPUSET_MEMS: r->has_cpu = true; free(r->cpu.mems); r->cpu.mems = xstrdup(optarg); return 0;
+    case OPT_CPU_SHARE:
+        r->has_cpu = true;
+        return set_u64(flag, optarg, &r->cpu.shares, err);
+    case OPT_CPUSET_CPUS:
+        r->has_cpu = true;
+        free(r->cpu.cpus);
+        r->cpu.cpus = xstrdup(optarg);
+        return 0;
+    case OPT_CPUSET_MEMS:
+        r->has_cpu = true;
+        free(r->cpu.mems);
+        r->cpu.mems = xstrdup(optarg);
+        return 0;
     case OPT_MEMORY:
         r->has_memory = r->memory.limit.set = true;
         return parse_bytes(flag, optarg, &r->memory.limit.v, err);
@@ -208,22 +235,23 @@ out:
 const struct weft_command cmd_update = {
     .name = "update",
     .summary = "change the cgroup resources of a running container",
-    .usage = "usage: weft update [OPTIONS] ID\n\n"
-             "Change the resource limits of the container ID.\n\n"
-             "Options:\n"
-             "  -r, --resources FILE        a runtime-spec LinuxResources object (JSON; - for stdin)\n"
-             "      --memory SIZE           memory limit (bytes, or 512k, 64m, 1g; -1 unlimited)\n"
-             "      --memory-reservation SIZE  soft memory limit\n"
-             "      --memory-swap SIZE      memory + swap limit\n"
-             "      --cpu-share N           CPU shares (relative weight)\n"
-             "      --cpu-quota N           CPU CFS quota in microseconds (-1 unlimited)\n"
-             "      --cpu-period N          CPU CFS period in microseconds\n"
-             "      --cpu-rt-period N       realtime period in microseconds\n"
-             "      --cpu-rt-runtime N      realtime runtime in microseconds\n"
-             "      --cpuset-cpus LIST      CPUs allowed (0-3,5)\n"
-             "      --cpuset-mems LIST      memory nodes allowed\n"
-             "      --pids-limit N          maximum number of processes (-1 unlimited)\n"
-             "      --blkio-weight N        block IO weight (10-1000)\n"
-             "  -h, --help                  print this help\n",
+    .usage =
+        "usage: weft update [OPTIONS] ID\n\n"
+        "Change the resource limits of the container ID.\n\n"
+        "Options:\n"
+        "  -r, --resources FILE        a runtime-spec LinuxResources object (JSON; - for stdin)\n"
+        "      --memory SIZE           memory limit (bytes, or 512k, 64m, 1g; -1 unlimited)\n"
+        "      --memory-reservation SIZE  soft memory limit\n"
+        "      --memory-swap SIZE      memory + swap limit\n"
+        "      --cpu-share N           CPU shares (relative weight)\n"
+        "      --cpu-quota N           CPU CFS quota in microseconds (-1 unlimited)\n"
+        "      --cpu-period N          CPU CFS period in microseconds\n"
+        "      --cpu-rt-period N       realtime period in microseconds\n"
+        "      --cpu-rt-runtime N      realtime runtime in microseconds\n"
+        "      --cpuset-cpus LIST      CPUs allowed (0-3,5)\n"
+        "      --cpuset-mems LIST      memory nodes allowed\n"
+        "      --pids-limit N          maximum number of processes (-1 unlimited)\n"
+        "      --blkio-weight N        block IO weight (10-1000)\n"
+        "  -h, --help                  print this help\n",
     .run = run_update,
 };

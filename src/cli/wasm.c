@@ -30,7 +30,7 @@ enum { EXIT_LOAD = 1, EXIT_USAGE = 2, EXIT_TRAP = 134 };
 #define WASM_USAGE                                                                                 \
     "usage: weft wasm run [OPTIONS] MODULE [ARGS...]\n"                                            \
     "       weft wasm validate MODULE\n"                                                           \
-    "       weft wasm wast [-v] FILE...   (spec-test scripts; see weft wasm wast --help)\n"      \
+    "       weft wasm wast [-v] FILE...   (spec-test scripts; see weft wasm wast --help)\n"        \
     "\n"                                                                                           \
     "Run or check a WebAssembly module with weft's engine, outside any container.\n"               \
     "MODULE is a binary .wasm (starts with \\0asm) or WAT text, decided by content.\n"             \
@@ -439,7 +439,8 @@ static int run_wasm(struct weft_globals *g, int argc, char **argv, weft_error **
 {
     (void)g;
     if (argc < 2)
-        return usage_error(err, "%s", "wasm: missing subcommand (run, validate or wast; see --help)");
+        return usage_error(err, "%s",
+                           "wasm: missing subcommand (run, validate or wast; see --help)");
     const char *sub = argv[1];
     if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 || strcmp(sub, "help") == 0) {
         fputs(WASM_USAGE, stdout);

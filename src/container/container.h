@@ -18,7 +18,7 @@ struct create_opts {
     int preserve_fds;           /* fds 3 .. 3+N-1 pass into the container */
     bool no_pivot;
     bool no_new_keyring;
-    bool foreground;            /* `run` without --detach: we wait, and proxy a terminal */
+    bool foreground; /* `run` without --detach: we wait, and proxy a terminal */
 };
 
 /* create: the init process is left waiting for `start`. With foreground,
@@ -28,15 +28,15 @@ int container_create(const struct weft_globals *g, const struct create_opts *o, 
 int container_start(const struct weft_globals *g, const char *id, weft_error **err);
 /* run = create + start (+ wait, forward signals, delete unless keep).
  * Returns the container's exit status in *status. */
-int container_run(const struct weft_globals *g, const struct create_opts *o, bool detach,
-                  bool keep, int *status, weft_error **err);
+int container_run(const struct weft_globals *g, const struct create_opts *o, bool detach, bool keep,
+                  int *status, weft_error **err);
 int container_kill(const struct weft_globals *g, const char *id, int sig, bool all,
                    weft_error **err);
 int container_delete(const struct weft_globals *g, const char *id, bool force, weft_error **err);
 
 struct exec_opts {
     const char *id;
-    oci_process *process;       /* the process to run (built by the CLI), owned by caller */
+    oci_process *process; /* the process to run (built by the CLI), owned by caller */
     const char *pid_file;
     const char *console_socket;
     int preserve_fds;

@@ -7,19 +7,19 @@
 #include "util/error.h"
 
 enum sync_type {
-    SYNC_GO = 1,         /* parent → init: ids mapped, cgroup entered: go on */
-    SYNC_RUN_HOOKS,      /* init → parent: mounts done, run prestart + createRuntime */
-    SYNC_HOOKS_DONE,     /* parent → init */
-    SYNC_PTY,            /* init → parent: the terminal master (fd attached) */
-    SYNC_SECCOMP,        /* init → parent: the seccomp notify fd (attached) for the agent */
-    SYNC_READY,          /* init → parent: set up, now waiting for `start` */
-    SYNC_ERROR,          /* either way: status + message; the sender gives up */
+    SYNC_GO = 1,     /* parent → init: ids mapped, cgroup entered: go on */
+    SYNC_RUN_HOOKS,  /* init → parent: mounts done, run prestart + createRuntime */
+    SYNC_HOOKS_DONE, /* parent → init */
+    SYNC_PTY,        /* init → parent: the terminal master (fd attached) */
+    SYNC_SECCOMP,    /* init → parent: the seccomp notify fd (attached) for the agent */
+    SYNC_READY,      /* init → parent: set up, now waiting for `start` */
+    SYNC_ERROR,      /* either way: status + message; the sender gives up */
 };
 
 struct sync_msg {
     int type;
-    int status;     /* SYNC_ERROR: exit status to report (e.g. 127) */
-    char text[3072];/* SYNC_ERROR: the message */
+    int status;      /* SYNC_ERROR: exit status to report (e.g. 127) */
+    char text[3072]; /* SYNC_ERROR: the message */
 };
 
 int sync_pair(int fds[2], weft_error **err);

@@ -781,8 +781,8 @@ int mounts_apply(rootfs_ctx *ctx, size_t index, weft_error **err)
     mount_opts o;
     if (mount_opts_parse(m->options, m->n_options, where, &o, err) < 0)
         return -1;
-    char *labelled = selinux_mount_data(m->type, o.data, ctx->spec->linux_.mount_label,
-                                        selinux_enabled());
+    char *labelled =
+        selinux_mount_data(m->type, o.data, ctx->spec->linux_.mount_label, selinux_enabled());
     if (labelled != NULL) {
         free(o.data);
         o.data = labelled;

@@ -21,8 +21,8 @@ static const char *const proc_names[OCI_NS_COUNT] = {"pid", "net",  "mnt",    "i
 
 int ns_clone_flag(enum oci_ns_type type)
 {
-    static const int flags[OCI_NS_COUNT] = {CLONE_NEWPID, CLONE_NEWNET,  CLONE_NEWNS,
-                                            CLONE_NEWIPC, CLONE_NEWUTS,  CLONE_NEWUSER,
+    static const int flags[OCI_NS_COUNT] = {CLONE_NEWPID,    CLONE_NEWNET, CLONE_NEWNS,
+                                            CLONE_NEWIPC,    CLONE_NEWUTS, CLONE_NEWUSER,
                                             CLONE_NEWCGROUP, CLONE_NEWTIME};
     return flags[type];
 }
@@ -83,9 +83,8 @@ int ns_open_joined(const oci_spec *spec, int fds[OCI_NS_COUNT], weft_error **err
 int ns_join(int fds[OCI_NS_COUNT], unsigned skip_mask, weft_error **err)
 {
     /* user first, then the rest in enum order */
-    static const enum oci_ns_type order[] = {OCI_NS_USER, OCI_NS_PID, OCI_NS_NETWORK,
-                                             OCI_NS_MOUNT, OCI_NS_IPC, OCI_NS_UTS,
-                                             OCI_NS_CGROUP, OCI_NS_TIME};
+    static const enum oci_ns_type order[] = {OCI_NS_USER, OCI_NS_PID, OCI_NS_NETWORK, OCI_NS_MOUNT,
+                                             OCI_NS_IPC,  OCI_NS_UTS, OCI_NS_CGROUP,  OCI_NS_TIME};
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
         enum oci_ns_type t = order[i];
         if (fds[t] < 0 || (skip_mask & (1u << t)))
@@ -141,8 +140,8 @@ static char *format_map(const oci_id_mapping *m, size_t n)
     char *buf = xmalloc(cap);
     buf[0] = '\0';
     for (size_t i = 0; i < n; i++)
-        len += (size_t)snprintf(buf + len, cap - len, "%u %u %u\n", m[i].container_id,
-                                m[i].host_id, m[i].size);
+        len += (size_t)snprintf(buf + len, cap - len, "%u %u %u\n", m[i].container_id, m[i].host_id,
+                                m[i].size);
     return buf;
 }
 

@@ -18,10 +18,12 @@
 
 static char *dump(json_t *doc)
 {
-    if (doc == NULL) xoom(); /* json_pack only fails on allocation or on a format bug */
+    if (doc == NULL)
+        xoom(); /* json_pack only fails on allocation or on a format bug */
     char *text = json_dumps(doc, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
     json_decref(doc);
-    if (text == NULL) xoom();
+    if (text == NULL)
+        xoom();
     char *out = xasprintf("%s\n", text);
     free(text);
     return out;
@@ -39,7 +41,8 @@ static json_t *mount(const char *dest, const char *type, const char *src,
                      const char *const *options)
 {
     json_t *m = json_pack("{s:s, s:s, s:s}", "destination", dest, "type", type, "source", src);
-    if (options != NULL) json_object_set_new(m, "options", strings(options));
+    if (options != NULL)
+        json_object_set_new(m, "options", strings(options));
     return m;
 }
 
@@ -148,7 +151,8 @@ static json_t *capability_names(void)
     json_t *arr = json_array();
     for (int v = 0; v <= CAP_LAST_CAP; v++) {
         char *name = cap_to_name((cap_value_t)v);
-        if (name == NULL) continue;
+        if (name == NULL)
+            continue;
         if (strncasecmp(name, "cap_", 4) == 0) {
             for (char *p = name; *p; p++)
                 *p = (char)toupper((unsigned char)*p);

@@ -44,7 +44,8 @@ void oci_process_clear(oci_process *p)
 
 void oci_process_free(oci_process *p)
 {
-    if (p == NULL) return;
+    if (p == NULL)
+        return;
     oci_process_clear(p);
     free(p);
 }
@@ -102,14 +103,16 @@ static void linux_free(oci_linux *l)
 
 void oci_resources_free(oci_resources *r)
 {
-    if (r == NULL) return;
+    if (r == NULL)
+        return;
     resources_free(r);
     memset(r, 0, sizeof *r);
 }
 
 void oci_spec_free(oci_spec *spec)
 {
-    if (spec == NULL) return;
+    if (spec == NULL)
+        return;
     free(spec->oci_version);
     free(spec->root_path);
     for (size_t i = 0; spec->mounts != NULL && i < spec->n_mounts; i++) {

@@ -17,7 +17,8 @@ struct name_val {
 static int lookup(const struct name_val *t, size_t n, const char *name)
 {
     for (size_t i = 0; i < n; i++)
-        if (strcmp(t[i].name, name) == 0) return t[i].val;
+        if (strcmp(t[i].name, name) == 0)
+            return t[i].val;
     return -1;
 }
 #define LOOKUP(t, name) lookup((t), sizeof(t) / sizeof((t)[0]), (name))
@@ -36,7 +37,8 @@ const char *oci_ns_name(enum oci_ns_type type)
 int oci_ns_from_name(const char *name)
 {
     for (int i = 0; i < OCI_NS_COUNT; i++)
-        if (name != NULL && strcmp(ns_names[i], name) == 0) return i;
+        if (name != NULL && strcmp(ns_names[i], name) == 0)
+            return i;
     return -1;
 }
 
@@ -76,7 +78,8 @@ int oci_rlimit_from_name(const char *name)
 const char *oci_rlimit_name(int resource)
 {
     for (size_t i = 0; i < sizeof rlimits / sizeof rlimits[0]; i++)
-        if (rlimits[i].val == resource) return rlimits[i].name;
+        if (rlimits[i].val == resource)
+            return rlimits[i].name;
     return NULL;
 }
 
@@ -116,11 +119,14 @@ bool oci_sched_flag_known(const char *name)
 
 bool oci_cap_known(const char *name)
 {
-    if (strncmp(name, "CAP_", 4) != 0 || name[4] == '\0') return false;
+    if (strncmp(name, "CAP_", 4) != 0 || name[4] == '\0')
+        return false;
     for (const char *p = name + 4; *p; p++)
-        if (!isupper((unsigned char)*p) && *p != '_' && !isdigit((unsigned char)*p)) return false;
+        if (!isupper((unsigned char)*p) && *p != '_' && !isdigit((unsigned char)*p))
+            return false;
     cap_value_t v;
-    if (cap_from_name(name, &v) != 0) return false;
+    if (cap_from_name(name, &v) != 0)
+        return false;
     /* libcap also parses bare numbers; only names it knows count. */
     char *back = cap_to_name(v);
     bool named = back != NULL && strcasecmp(back, name) == 0;
@@ -197,7 +203,8 @@ bool oci_seccomp_arch_known(const char *name)
     bool listed = false;
     for (size_t i = 0; oci_seccomp_arch_names[i] != NULL; i++)
         listed = listed || strcmp(oci_seccomp_arch_names[i], name) == 0;
-    if (!listed) return false;
+    if (!listed)
+        return false;
     char lower[32];
     size_t n = 0;
     for (const char *p = name + strlen("SCMP_ARCH_"); *p && n + 1 < sizeof lower; p++)
@@ -225,6 +232,7 @@ const char *const oci_seccomp_supported_flag_names[] = {
 bool oci_seccomp_flag_known(const char *name)
 {
     for (size_t i = 0; oci_seccomp_flag_names[i] != NULL; i++)
-        if (strcmp(oci_seccomp_flag_names[i], name) == 0) return true;
+        if (strcmp(oci_seccomp_flag_names[i], name) == 0)
+            return true;
     return false;
 }

@@ -17,7 +17,8 @@
 
 static int parse_version(oci_pctx *c, json_t *top, oci_spec *s)
 {
-    if (oci_get_str(c, top, "ociVersion", true, &s->oci_version) < 0) return -1;
+    if (oci_get_str(c, top, "ociVersion", true, &s->oci_version) < 0)
+        return -1;
     /* The spec keeps compatibility within a major version: any 1.x is ours. */
     const char *v = s->oci_version;
     if (strncmp(v, "1.", 2) != 0 || !isdigit((unsigned char)v[2]))
@@ -28,28 +29,35 @@ static int parse_version(oci_pctx *c, json_t *top, oci_spec *s)
 static int parse_root(oci_pctx *c, json_t *top, oci_spec *s)
 {
     json_t *root = NULL;
-    if (oci_get_obj(c, top, "root", true, &root) < 0) return -1;
+    if (oci_get_obj(c, top, "root", true, &root) < 0)
+        return -1;
     size_t m = pctx_key(c, "root");
     cleanup_free char *p = NULL;
-    if (oci_get_str(c, root, "path", true, &p) < 0) return -1;
-    if (p[0] == '\0') return pctx_fail_at(c, "path", "must not be empty");
+    if (oci_get_str(c, root, "path", true, &p) < 0)
+        return -1;
+    if (p[0] == '\0')
+        return pctx_fail_at(c, "path", "must not be empty");
     if (p[0] == '/') {
         s->root_path = oci_path_clean(p);
     } else {
         cleanup_free char *joined = xasprintf("%s/%s", s->bundle, p);
         s->root_path = oci_path_clean(joined);
     }
-    if (oci_get_bool(c, root, "readonly", false, &s->root_readonly) < 0) return -1;
+    if (oci_get_bool(c, root, "readonly", false, &s->root_readonly) < 0)
+        return -1;
     pctx_pop(c, m);
     return 0;
 }
 
 static int parse_mount(oci_pctx *c, json_t *e, oci_mount *mnt)
 {
-    if (!json_is_object(e)) return pctx_fail(c, "must be an object");
+    if (!json_is_object(e))
+        return pctx_fail(c, "must be an object");
     cleanup_free char *dest = NULL;
-    if (oci_get_str(c, e, "destination", true, &dest) < 0) return -1;
-    if (dest[0] == '\0') return pctx_fail_at(c, "destination", "must not be empty");
+    if (oci_get_str(c, e, "destination", true, &dest) < 0)
+        return -1;
+    if (dest[0] == '\0')
+        return pctx_fail_at(c, "destination", "must not be empty");
     /* The spec says SHOULD be absolute; runc takes a relative one as relative to "/". */
     if (dest[0] == '/') {
         mnt->destination = oci_path_clean(dest);
@@ -70,14 +78,16 @@ static int parse_mounts(oci_pctx *c, json_t *top, oci_spec *s)
 {
     json_t *arr = NULL;
     int r = oci_get_arr(c, top, "mounts", false, &arr);
-    if (r <= 0) return r;
+    if (r <= 0)
+        return r;
     size_t n = json_array_size(arr);
     s->mounts = xcalloc(n + 1, sizeof *s->mounts);
     s->n_mounts = n;
     size_t m = pctx_key(c, "mounts");
     for (size_t i = 0; i < n; i++) {
         size_t mi = pctx_idx(c, i);
-        if (parse_mount(c, json_array_get(arr, i), &s->mounts[i]) < 0) return -1;
+        if (parse_mount(c, json_array_get(arr, i), &s->mounts[i]) < 0)
+            return -1;
         pctx_pop(c, mi);
     }
     pctx_pop(c, m);
@@ -86,9 +96,12 @@ static int parse_mounts(oci_pctx *c, json_t *top, oci_spec *s)
 
 static int parse_hook(oci_pctx *c, json_t *e, oci_hook *h)
 {
-    if (!json_is_object(e)) return pctx_fail(c, "must be an object");
-    if (oci_get_str(c, e, "path", true, &h->path) < 0) return -1;
-    if (h->path[0] != '/') return pctx_fail_at(c, "path", "must be an absolute path");
+    if (!json_is_object(e))
+        return pctx_fail(c, "must be an object");
+    if (oci_get_str(c, e, "path", true, &h->path) < 0)
+        return -1;
+    if (h->path[0] != '/')
+        return pctx_fail_at(c, "path", "must be an absolute path");
     int64_t t = 0;
     int r;
     if (oci_get_strv(c, e, "args", false, &h->args, &h->n_args) < 0 ||
@@ -106,19 +119,23 @@ static int parse_hooks(oci_pctx *c, json_t *top, oci_hooks *hooks)
 {
     json_t *obj = NULL;
     int r = oci_get_obj(c, top, "hooks", false, &obj);
-    if (r <= 0) return r;
+    if (r <= 0)
+        return r;
     size_t m = pctx_key(c, "hooks");
     for (int k = 0; k < OCI_HOOK_KIND_COUNT; k++) {
         json_t *arr = NULL;
-        if ((r = oci_get_arr(c, obj, oci_hook_names[k], false, &arr)) < 0) return -1;
-        if (r == 0) continue;
+        if ((r = oci_get_arr(c, obj, oci_hook_names[k], false, &arr)) < 0)
+            return -1;
+        if (r == 0)
+            continue;
         size_t n = json_array_size(arr);
         hooks->list[k] = xcalloc(n + 1, sizeof *hooks->list[k]);
         hooks->n[k] = n;
         size_t mk = pctx_key(c, oci_hook_names[k]);
         for (size_t i = 0; i < n; i++) {
             size_t mi = pctx_idx(c, i);
-            if (parse_hook(c, json_array_get(arr, i), &hooks->list[k][i]) < 0) return -1;
+            if (parse_hook(c, json_array_get(arr, i), &hooks->list[k][i]) < 0)
+                return -1;
             pctx_pop(c, mi);
         }
         pctx_pop(c, mk);
@@ -133,10 +150,12 @@ static int parse_top(oci_pctx *c, json_t *top, oci_spec *s)
     int r;
     if (parse_version(c, top, s) < 0 || parse_root(c, top, s) < 0 || parse_mounts(c, top, s) < 0)
         return -1;
-    if ((r = oci_get_obj(c, top, "process", false, &obj)) < 0) return -1;
+    if ((r = oci_get_obj(c, top, "process", false, &obj)) < 0)
+        return -1;
     if (r > 0) {
         size_t m = pctx_key(c, "process");
-        if (oci_parse_process(c, obj, &s->process) < 0) return -1;
+        if (oci_parse_process(c, obj, &s->process) < 0)
+            return -1;
         pctx_pop(c, m);
         s->has_process = true;
     }
@@ -145,10 +164,12 @@ static int parse_top(oci_pctx *c, json_t *top, oci_spec *s)
         parse_hooks(c, top, &s->hooks) < 0 ||
         oci_get_kv(c, top, "annotations", &s->annotations, &s->n_annotations) < 0)
         return -1;
-    if ((r = oci_get_obj(c, top, "linux", false, &obj)) < 0) return -1;
+    if ((r = oci_get_obj(c, top, "linux", false, &obj)) < 0)
+        return -1;
     if (r > 0) {
         size_t m = pctx_key(c, "linux");
-        if (oci_parse_linux(c, obj, &s->linux_) < 0) return -1;
+        if (oci_parse_linux(c, obj, &s->linux_) < 0)
+            return -1;
         pctx_pop(c, m);
         s->has_linux = true;
     }
@@ -158,10 +179,13 @@ static int parse_top(oci_pctx *c, json_t *top, oci_spec *s)
 
 static char *absolute_dir(const char *dir)
 {
-    if (dir == NULL || dir[0] == '\0') dir = ".";
-    if (dir[0] == '/') return oci_path_clean(dir);
+    if (dir == NULL || dir[0] == '\0')
+        dir = ".";
+    if (dir[0] == '/')
+        return oci_path_clean(dir);
     char cwd[PATH_MAX];
-    if (getcwd(cwd, sizeof cwd) == NULL) return oci_path_clean(dir[0] == '/' ? dir : "/");
+    if (getcwd(cwd, sizeof cwd) == NULL)
+        return oci_path_clean(dir[0] == '/' ? dir : "/");
     cleanup_free char *joined = xasprintf("%s/%s", cwd, dir);
     return oci_path_clean(joined);
 }
@@ -171,7 +195,8 @@ int oci_spec_parse(const char *json, size_t len, const char *origin, const char 
 {
     *out = NULL;
     json_t *top = oci_json_load(json, len, origin, err);
-    if (top == NULL) return -1;
+    if (top == NULL)
+        return -1;
     oci_pctx c = {.origin = origin, .err = err};
     oci_spec *s = xzalloc(sizeof *s);
     s->path = xstrdup(origin);
@@ -190,10 +215,13 @@ int oci_spec_parse(const char *json, size_t len, const char *origin, const char 
 static int read_file(const char *path, char **out, size_t *len, weft_error **err)
 {
     cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return werr_sys(err, "open %s", path);
+    if (fd < 0)
+        return werr_sys(err, "open %s", path);
     struct stat st;
-    if (fstat(fd, &st) < 0) return werr_sys(err, "stat %s", path);
-    if (!S_ISREG(st.st_mode)) return werr_set(err, 0, "%s: not a regular file", path);
+    if (fstat(fd, &st) < 0)
+        return werr_sys(err, "stat %s", path);
+    if (!S_ISREG(st.st_mode))
+        return werr_set(err, 0, "%s: not a regular file", path);
     if ((uint64_t)st.st_size > OCI_MAX_CONFIG)
         return werr_set(err, 0, "%s: too large (%lld bytes, limit %u)", path, (long long)st.st_size,
                         OCI_MAX_CONFIG);
@@ -201,14 +229,18 @@ static int read_file(const char *path, char **out, size_t *len, weft_error **err
     cleanup_free char *buf = xmalloc(cap);
     for (;;) {
         if (n + 1 >= cap) {
-            if (cap > OCI_MAX_CONFIG) return werr_set(err, 0, "%s: too large", path);
+            if (cap > OCI_MAX_CONFIG)
+                return werr_set(err, 0, "%s: too large", path);
             cap *= 2;
             buf = xrealloc(buf, cap);
         }
         ssize_t r = read(fd, buf + n, cap - 1 - n);
-        if (r < 0 && errno == EINTR) continue;
-        if (r < 0) return werr_sys(err, "read %s", path);
-        if (r == 0) break;
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return werr_sys(err, "read %s", path);
+        if (r == 0)
+            break;
         n += (size_t)r;
     }
     buf[n] = '\0';
@@ -224,7 +256,8 @@ int oci_spec_load(const char *bundle, oci_spec **out, weft_error **err)
     cleanup_free char *path = xasprintf("%s/config.json", strcmp(dir, "/") == 0 ? "" : dir);
     cleanup_free char *text = NULL;
     size_t len = 0;
-    if (read_file(path, &text, &len, err) < 0) return -1;
+    if (read_file(path, &text, &len, err) < 0)
+        return -1;
     return oci_spec_parse(text, len, path, dir, out, err);
 }
 
@@ -233,9 +266,11 @@ int oci_process_parse_file(const char *path, oci_process **out, weft_error **err
     *out = NULL;
     cleanup_free char *text = NULL;
     size_t len = 0;
-    if (read_file(path, &text, &len, err) < 0) return -1;
+    if (read_file(path, &text, &len, err) < 0)
+        return -1;
     json_t *top = oci_json_load(text, len, path, err);
-    if (top == NULL) return -1;
+    if (top == NULL)
+        return -1;
     oci_pctx c = {.origin = path, .err = err};
     oci_process *p = xzalloc(sizeof *p);
     int r = json_is_object(top) ? oci_parse_process(&c, top, p)
@@ -254,12 +289,14 @@ int oci_resources_parse(const char *json, size_t len, const char *origin, oci_re
 {
     memset(out, 0, sizeof *out);
     json_t *top = oci_json_load(json, len, origin, err);
-    if (top == NULL) return -1;
+    if (top == NULL)
+        return -1;
     oci_pctx c = {.origin = origin, .err = err};
     int r = json_is_object(top) ? oci_parse_resources(&c, top, out)
                                 : pctx_fail(&c, "must be a JSON object");
     json_decref(top);
-    if (r < 0) oci_resources_free(out);
+    if (r < 0)
+        oci_resources_free(out);
     return r < 0 ? -1 : 0;
 }
 
@@ -267,14 +304,17 @@ const char *oci_spec_annotation(const oci_spec *spec, const char *key)
 {
     /* Duplicate keys cannot survive jansson, so the first match is the only one. */
     for (size_t i = 0; spec != NULL && i < spec->n_annotations; i++)
-        if (strcmp(spec->annotations[i].key, key) == 0) return spec->annotations[i].value;
+        if (strcmp(spec->annotations[i].key, key) == 0)
+            return spec->annotations[i].value;
     return NULL;
 }
 
 const oci_namespace *oci_spec_namespace(const oci_spec *spec, enum oci_ns_type type)
 {
-    if (spec == NULL || !spec->has_linux) return NULL;
+    if (spec == NULL || !spec->has_linux)
+        return NULL;
     for (size_t i = 0; i < spec->linux_.n_namespaces; i++)
-        if (spec->linux_.namespaces[i].type == type) return &spec->linux_.namespaces[i];
+        if (spec->linux_.namespaces[i].type == type)
+            return &spec->linux_.namespaces[i];
     return NULL;
 }

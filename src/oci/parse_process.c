@@ -10,19 +10,24 @@
 static int parse_user(oci_pctx *c, json_t *o, oci_user *u)
 {
     uint32_t v = 0;
-    if (oci_get_u32(c, o, "uid", false, &v) < 0) return -1;
+    if (oci_get_u32(c, o, "uid", false, &v) < 0)
+        return -1;
     u->uid = v;
     v = 0;
-    if (oci_get_u32(c, o, "gid", false, &v) < 0) return -1;
+    if (oci_get_u32(c, o, "gid", false, &v) < 0)
+        return -1;
     u->gid = v;
     uint64_t mask = 0;
     int r = oci_get_u64(c, o, "umask", false, 07777, &mask);
-    if (r < 0) return -1;
+    if (r < 0)
+        return -1;
     u->has_umask = r > 0;
     u->umask = (mode_t)mask;
-    if (oci_get_str(c, o, "username", false, &u->username) < 0) return -1;
+    if (oci_get_str(c, o, "username", false, &u->username) < 0)
+        return -1;
     json_t *arr = NULL;
-    if ((r = oci_get_arr(c, o, "additionalGids", false, &arr)) <= 0) return r;
+    if ((r = oci_get_arr(c, o, "additionalGids", false, &arr)) <= 0)
+        return r;
     size_t n = json_array_size(arr);
     u->additional_gids = xcalloc(n + 1, sizeof *u->additional_gids);
     u->n_additional_gids = n;
@@ -30,7 +35,8 @@ static int parse_user(oci_pctx *c, json_t *o, oci_user *u)
     for (size_t i = 0; i < n; i++) {
         uint64_t g;
         size_t m = pctx_idx(c, i);
-        if (oci_num_u64(c, json_array_get(arr, i), UINT32_MAX, &g) < 0) return -1;
+        if (oci_num_u64(c, json_array_get(arr, i), UINT32_MAX, &g) < 0)
+            return -1;
         u->additional_gids[i] = (gid_t)g;
         pctx_pop(c, m);
     }
@@ -47,7 +53,8 @@ static int parse_caps(oci_pctx *c, json_t *o, oci_capabilities *caps)
                         &caps->n_permitted, &caps->n_ambient};
     for (size_t s = 0; s < 5; s++) {
         int r = oci_get_strv(c, o, sets[s], false, lists[s], counts[s]);
-        if (r < 0) return -1;
+        if (r < 0)
+            return -1;
         for (size_t i = 0; r > 0 && i < *counts[s]; i++) {
             const char *name = (*lists[s])[i];
             if (!oci_cap_known(name)) {
@@ -69,10 +76,13 @@ static int parse_rlimits(oci_pctx *c, json_t *arr, oci_process *p)
         json_t *e = json_array_get(arr, i);
         oci_rlimit *rl = &p->rlimits[i];
         size_t m = pctx_idx(c, i);
-        if (!json_is_object(e)) return pctx_fail(c, "must be an object");
-        if (oci_get_str(c, e, "type", true, &rl->type) < 0) return -1;
+        if (!json_is_object(e))
+            return pctx_fail(c, "must be an object");
+        if (oci_get_str(c, e, "type", true, &rl->type) < 0)
+            return -1;
         rl->resource = oci_rlimit_from_name(rl->type);
-        if (rl->resource < 0) return pctx_fail_at(c, "type", "unknown rlimit \"%s\"", rl->type);
+        if (rl->resource < 0)
+            return pctx_fail_at(c, "type", "unknown rlimit \"%s\"", rl->type);
         if (oci_get_u64(c, e, "soft", true, UINT64_MAX, &rl->soft) < 0 ||
             oci_get_u64(c, e, "hard", true, UINT64_MAX, &rl->hard) < 0)
             return -1;
@@ -90,7 +100,8 @@ static int parse_rlimits(oci_pctx *c, json_t *arr, oci_process *p)
 static int check_scheduler(oci_pctx *c, json_t *o)
 {
     cleanup_free char *policy = NULL;
-    if (oci_get_str(c, o, "policy", true, &policy) < 0) return -1;
+    if (oci_get_str(c, o, "policy", true, &policy) < 0)
+        return -1;
     if (oci_sched_policy_from_name(policy) < 0)
         return pctx_fail_at(c, "policy", "unknown scheduler policy \"%s\"", policy);
     int64_t i;
@@ -103,7 +114,8 @@ static int check_scheduler(oci_pctx *c, json_t *o)
         return -1;
     cleanup_strv char **flags = NULL;
     size_t nflags = 0;
-    if (oci_get_strv(c, o, "flags", false, &flags, &nflags) < 0) return -1;
+    if (oci_get_strv(c, o, "flags", false, &flags, &nflags) < 0)
+        return -1;
     for (size_t f = 0; f < nflags; f++) {
         if (!oci_sched_flag_known(flags[f])) {
             pctx_key(c, "flags");
@@ -117,12 +129,14 @@ static int check_scheduler(oci_pctx *c, json_t *o)
 static int parse_ioprio(oci_pctx *c, json_t *o, oci_process *p)
 {
     cleanup_free char *cls = NULL;
-    if (oci_get_str(c, o, "class", true, &cls) < 0) return -1;
+    if (oci_get_str(c, o, "class", true, &cls) < 0)
+        return -1;
     p->io_priority_class = oci_ioprio_class_from_name(cls);
     if (p->io_priority_class < 0)
         return pctx_fail_at(c, "class", "unknown I/O priority class \"%s\"", cls);
     int64_t prio = 0;
-    if (oci_get_i64(c, o, "priority", false, 0, 7, &prio) < 0) return -1;
+    if (oci_get_i64(c, o, "priority", false, 0, 7, &prio) < 0)
+        return -1;
     p->io_priority = (int)prio;
     p->has_io_priority = true;
     return 0;
@@ -151,11 +165,14 @@ static int sub(oci_pctx *c, json_t *o, const char *key, bool *has,
 {
     json_t *v = NULL;
     int r = oci_get_obj(c, o, key, false, &v);
-    if (r <= 0) return r;
+    if (r <= 0)
+        return r;
     size_t m = pctx_key(c, key);
-    if (fn(c, v, arg) < 0) return -1;
+    if (fn(c, v, arg) < 0)
+        return -1;
     pctx_pop(c, m);
-    if (has != NULL) *has = true;
+    if (has != NULL)
+        *has = true;
     return 1;
 }
 
@@ -200,17 +217,21 @@ int oci_parse_process(oci_pctx *c, json_t *o, oci_process *p)
         oci_get_strv(c, o, "env", false, &p->env, &p->n_env) < 0 ||
         oci_get_str(c, o, "cwd", true, &p->cwd) < 0)
         return -1;
-    if (p->cwd[0] != '/') return pctx_fail_at(c, "cwd", "must be an absolute path");
+    if (p->cwd[0] != '/')
+        return pctx_fail_at(c, "cwd", "must be an absolute path");
     json_t *rl = NULL;
     int r = oci_get_arr(c, o, "rlimits", false, &rl);
-    if (r < 0) return -1;
+    if (r < 0)
+        return -1;
     if (r > 0) {
         size_t m = pctx_key(c, "rlimits");
-        if (parse_rlimits(c, rl, p) < 0) return -1;
+        if (parse_rlimits(c, rl, p) < 0)
+            return -1;
         pctx_pop(c, m);
     }
     int64_t adj = 0;
-    if ((r = oci_get_i64(c, o, "oomScoreAdj", false, -1000, 1000, &adj)) < 0) return -1;
+    if ((r = oci_get_i64(c, o, "oomScoreAdj", false, -1000, 1000, &adj)) < 0)
+        return -1;
     p->has_oom_score_adj = r > 0;
     p->oom_score_adj = (int)adj;
     if (sub(c, o, "capabilities", &p->has_capabilities, sub_caps, &p->capabilities) < 0 ||

@@ -16,17 +16,21 @@ static int parse_action(oci_pctx *c, json_t *o, const char *act_key, const char 
                         uint32_t *out, bool *notify)
 {
     cleanup_free char *name = NULL;
-    if (oci_get_str(c, o, act_key, true, &name) < 0) return -1;
+    if (oci_get_str(c, o, act_key, true, &name) < 0)
+        return -1;
     uint32_t base = 0;
     int takes_ret = oci_seccomp_action_from_name(name, &base);
-    if (takes_ret < 0) return pctx_fail_at(c, act_key, "unknown seccomp action \"%s\"", name);
+    if (takes_ret < 0)
+        return pctx_fail_at(c, act_key, "unknown seccomp action \"%s\"", name);
     uint64_t ret = EPERM;
     int r = oci_get_u64(c, o, ret_key, false, 0xffff, &ret);
-    if (r < 0) return -1;
+    if (r < 0)
+        return -1;
     if (r > 0 && !takes_ret)
         return pctx_fail_at(c, ret_key, "only valid with SCMP_ACT_ERRNO or SCMP_ACT_TRACE");
     *out = takes_ret ? base | (uint32_t)(ret & 0xffff) : base;
-    if (base == SCMP_ACT_NOTIFY) *notify = true;
+    if (base == SCMP_ACT_NOTIFY)
+        *notify = true;
     return 0;
 }
 
@@ -41,7 +45,8 @@ static int parse_arg(oci_pctx *c, json_t *e, oci_seccomp_arg *a)
         return -1;
     a->index = (unsigned)idx;
     a->op = oci_seccomp_op_from_name(op);
-    if (a->op < 0) return pctx_fail_at(c, "op", "unknown seccomp operator \"%s\"", op);
+    if (a->op < 0)
+        return pctx_fail_at(c, "op", "unknown seccomp operator \"%s\"", op);
     return 0;
 }
 
@@ -55,7 +60,8 @@ static int parse_rule(oci_pctx *c, json_t *e, oci_seccomp_rule *rule, bool *noti
         return -1;
     json_t *args = NULL;
     int r = oci_get_arr(c, e, "args", false, &args);
-    if (r <= 0) return r;
+    if (r <= 0)
+        return r;
     size_t n = json_array_size(args);
     rule->args = xcalloc(n + 1, sizeof *rule->args);
     rule->n_args = n;
@@ -63,8 +69,10 @@ static int parse_rule(oci_pctx *c, json_t *e, oci_seccomp_rule *rule, bool *noti
     for (size_t i = 0; i < n; i++) {
         json_t *a = json_array_get(args, i);
         size_t m = pctx_idx(c, i);
-        if (!json_is_object(a)) return pctx_fail(c, "must be an object");
-        if (parse_arg(c, a, &rule->args[i]) < 0) return -1;
+        if (!json_is_object(a))
+            return pctx_fail(c, "must be an object");
+        if (parse_arg(c, a, &rule->args[i]) < 0)
+            return -1;
         pctx_pop(c, m);
     }
     return 0;
@@ -97,7 +105,8 @@ int oci_parse_seccomp(oci_pctx *c, json_t *o, oci_seccomp *s)
         return -1;
     json_t *arr = NULL;
     int r = oci_get_arr(c, o, "syscalls", false, &arr);
-    if (r < 0) return -1;
+    if (r < 0)
+        return -1;
     size_t n = r > 0 ? json_array_size(arr) : 0;
     if (r > 0) {
         s->syscalls = xcalloc(n + 1, sizeof *s->syscalls);
@@ -106,8 +115,10 @@ int oci_parse_seccomp(oci_pctx *c, json_t *o, oci_seccomp *s)
         for (size_t i = 0; i < n; i++) {
             json_t *e = json_array_get(arr, i);
             size_t mi = pctx_idx(c, i);
-            if (!json_is_object(e)) return pctx_fail(c, "must be an object");
-            if (parse_rule(c, e, &s->syscalls[i], &notify) < 0) return -1;
+            if (!json_is_object(e))
+                return pctx_fail(c, "must be an object");
+            if (parse_rule(c, e, &s->syscalls[i], &notify) < 0)
+                return -1;
             pctx_pop(c, mi);
         }
         pctx_pop(c, m);

@@ -38,7 +38,7 @@ typedef struct oci_mount {
 } oci_mount;
 
 typedef struct oci_rlimit {
-    char *type; /* "RLIMIT_NOFILE" ... */
+    char *type;   /* "RLIMIT_NOFILE" ... */
     int resource; /* resolved RLIMIT_* number */
     uint64_t soft, hard;
 } oci_rlimit;
@@ -143,9 +143,9 @@ typedef struct oci_device {
 
 typedef struct oci_device_rule {
     bool allow;
-    char type;              /* 'a', 'c', 'b'; 'a' when absent */
-    int64_t major, minor;   /* -1 = wildcard */
-    char access[4];         /* subset of "rwm"; "rwm" when absent */
+    char type;            /* 'a', 'c', 'b'; 'a' when absent */
+    int64_t major, minor; /* -1 = wildcard */
+    char access[4];       /* subset of "rwm"; "rwm" when absent */
 } oci_device_rule;
 
 /* An optional signed/unsigned resource value. */
@@ -247,7 +247,7 @@ typedef struct oci_seccomp {
     uint32_t default_action; /* SCMP_ACT_* value */
     char **architectures;    /* "SCMP_ARCH_X86_64" ... */
     size_t n_architectures;
-    char **flags;            /* "SECCOMP_FILTER_FLAG_*" */
+    char **flags; /* "SECCOMP_FILTER_FLAG_*" */
     size_t n_flags;
     char *listener_path;
     char *listener_metadata;

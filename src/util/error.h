@@ -14,10 +14,10 @@
 #include <stdarg.h>
 
 typedef struct weft_error {
-    int errnum;  /* errno behind the failure, 0 when it is not a system error */
-    int status;  /* exit status the CLI should use (0 = default of 1) */
-    int kind;    /* subsystem classification (e.g. WF_ERR_TRAP), 0 = generic */
-    char *msg;   /* full message, owned */
+    int errnum; /* errno behind the failure, 0 when it is not a system error */
+    int status; /* exit status the CLI should use (0 = default of 1) */
+    int kind;   /* subsystem classification (e.g. WF_ERR_TRAP), 0 = generic */
+    char *msg;  /* full message, owned */
 } weft_error;
 
 /* Set *err to a new error; when errnum != 0 ": strerror(errnum)" is appended.

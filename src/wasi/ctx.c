@@ -55,7 +55,8 @@ uint64_t wasi_rights_for_type(uint8_t filetype)
 uint32_t wasi_host_filetype(int host_fd, uint8_t *type)
 {
     struct stat st;
-    if (fstat(host_fd, &st) < 0) return wasi_errno_from_host(errno);
+    if (fstat(host_fd, &st) < 0)
+        return wasi_errno_from_host(errno);
     *type = wasi_filetype_of_mode(st.st_mode);
     if (*type == WASI_FILETYPE_SOCKET_STREAM) {
         int so = 0;
@@ -83,7 +84,8 @@ wasi_fd *wasi_fd_get(wasi_ctx *ctx, uint64_t fd, uint64_t need, uint32_t *e)
 
 static void dirent_cache_free(wasi_dirent_cache *c)
 {
-    if (c == NULL) return;
+    if (c == NULL)
+        return;
     for (size_t i = 0; i < c->n; i++)
         free(c->items[i].name);
     free(c->items);
@@ -92,9 +94,12 @@ static void dirent_cache_free(wasi_dirent_cache *c)
 
 void wasi_fd_release(wasi_fd *f)
 {
-    if (!f->used) return;
-    if (f->host_fd >= 0 && f->restore_fl) fcntl(f->host_fd, F_SETFL, f->saved_fl);
-    if (f->host_fd >= 0) close(f->host_fd);
+    if (!f->used)
+        return;
+    if (f->host_fd >= 0 && f->restore_fl)
+        fcntl(f->host_fd, F_SETFL, f->saved_fl);
+    if (f->host_fd >= 0)
+        close(f->host_fd);
     free(f->preopen_name);
     dirent_cache_free(f->dir);
     *f = (wasi_fd){.host_fd = -1};
@@ -137,7 +142,8 @@ static int add_host_fd(wasi_ctx *ctx, int host_fd, const char *what, uint32_t *w
         return 0;
     }
     int dup = fcntl(host_fd, F_DUPFD_CLOEXEC, 3);
-    if (dup < 0) return werr_sys(err, "wasi: %s (fd %d)", what, host_fd);
+    if (dup < 0)
+        return werr_sys(err, "wasi: %s (fd %d)", what, host_fd);
     uint8_t type;
     uint32_t e = wasi_host_filetype(dup, &type);
     if (e != WASI_ESUCCESS) {
@@ -172,7 +178,8 @@ int wasi_ctx_new(const wasi_config *cfg, wasi_ctx **out, weft_error **err)
     static const char *const names[3] = {"stdin", "stdout", "stderr"};
     uint32_t wfd;
     for (int i = 0; i < 3; i++) {
-        if (add_host_fd(ctx, stdio[i], names[i], &wfd, err) < 0) goto fail;
+        if (add_host_fd(ctx, stdio[i], names[i], &wfd, err) < 0)
+            goto fail;
     }
     for (size_t i = 0; i < cfg->n_preopens; i++) {
         const wasi_preopen *p = &cfg->preopens[i];
@@ -181,7 +188,8 @@ int wasi_ctx_new(const wasi_config *cfg, wasi_ctx **out, weft_error **err)
             goto fail;
         }
         if (p->host_fd < 0 || add_host_fd(ctx, p->host_fd, p->guest_path, &wfd, err) < 0) {
-            if (p->host_fd < 0) werr_set(err, EBADF, "wasi: preopen %s", p->guest_path);
+            if (p->host_fd < 0)
+                werr_set(err, EBADF, "wasi: preopen %s", p->guest_path);
             goto fail;
         }
         wasi_fd *f = &ctx->fds[wfd];
@@ -201,7 +209,8 @@ fail:
 
 void wasi_ctx_free(wasi_ctx *ctx)
 {
-    if (ctx == NULL) return;
+    if (ctx == NULL)
+        return;
     for (size_t i = 0; i < ctx->argc; i++)
         free(ctx->argv[i]);
     free(ctx->argv);
@@ -219,14 +228,16 @@ void wasi_ctx_free(wasi_ctx *ctx)
 
 uint32_t wasi_put32(wasi_mem *m, uint64_t p, uint32_t v)
 {
-    if (!wasi_mem_ok(m, p, 4)) return WASI_EFAULT;
+    if (!wasi_mem_ok(m, p, 4))
+        return WASI_EFAULT;
     wasi_st32(m, p, v);
     return WASI_ESUCCESS;
 }
 
 uint32_t wasi_put64(wasi_mem *m, uint64_t p, uint64_t v)
 {
-    if (!wasi_mem_ok(m, p, 8)) return WASI_EFAULT;
+    if (!wasi_mem_ok(m, p, 8))
+        return WASI_EFAULT;
     wasi_st64(m, p, v);
     return WASI_ESUCCESS;
 }
@@ -237,7 +248,8 @@ uint32_t wasi_iovecs(wasi_mem *m, uint64_t iovs, uint64_t n, struct iovec **out,
     *count = 0;
     if (!wasi_mem_ok(m, iovs, n * WASI_IOVEC_SIZE)) /* n < 2^32: no overflow */
         return WASI_EFAULT;
-    if (n > IOV_MAX) n = IOV_MAX;
+    if (n > IOV_MAX)
+        n = IOV_MAX;
     struct iovec *v = xcalloc(n ? n : 1, sizeof(*v));
     for (uint64_t i = 0; i < n; i++) {
         uint64_t buf = wasi_ld32(m, iovs + i * WASI_IOVEC_SIZE);

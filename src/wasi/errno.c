@@ -89,9 +89,11 @@ static const struct {
 
 uint16_t wasi_errno_from_host(int e)
 {
-    if (e == 0) return WASI_ESUCCESS;
+    if (e == 0)
+        return WASI_ESUCCESS;
     for (size_t i = 0; i < sizeof(errno_map) / sizeof(errno_map[0]); i++) {
-        if (errno_map[i].host == e) return errno_map[i].wasi;
+        if (errno_map[i].host == e)
+            return errno_map[i].wasi;
     }
     return WASI_EIO;
 }

@@ -17,13 +17,17 @@ static uint32_t do_io(wasi_ctx *ctx, wasi_mem *m, uint64_t fd, uint64_t iovs, ui
 {
     uint32_t e;
     uint64_t need = kind == IO_READ ? WASI_RIGHT_FD_READ : WASI_RIGHT_FD_WRITE;
-    if (off >= 0) need |= WASI_RIGHT_FD_SEEK;
+    if (off >= 0)
+        need |= WASI_RIGHT_FD_SEEK;
     wasi_fd *f = wasi_fd_get(ctx, fd, need, &e);
-    if (f == NULL) return e;
-    if (!wasi_mem_ok(m, count_p, 4)) return WASI_EFAULT;
+    if (f == NULL)
+        return e;
+    if (!wasi_mem_ok(m, count_p, 4))
+        return WASI_EFAULT;
     struct iovec *v;
     int cnt;
-    if ((e = wasi_iovecs(m, iovs, n, &v, &cnt)) != WASI_ESUCCESS) return e;
+    if ((e = wasi_iovecs(m, iovs, n, &v, &cnt)) != WASI_ESUCCESS)
+        return e;
     ssize_t r;
     do {
         if (kind == IO_READ)
@@ -33,7 +37,8 @@ static uint32_t do_io(wasi_ctx *ctx, wasi_mem *m, uint64_t fd, uint64_t iovs, ui
     } while (r < 0 && errno == EINTR);
     int saved = errno;
     free(v);
-    if (r < 0) return wasi_errno_from_host(saved);
+    if (r < 0)
+        return wasi_errno_from_host(saved);
     /* The sum of iovec lengths is < 4 GiB per call on wasm32 only if the
      * guest says so; clamp what we report to the u32 the ABI has. */
     wasi_st32(m, count_p, r > UINT32_MAX ? UINT32_MAX : (uint32_t)r);
@@ -54,13 +59,15 @@ WASI_IMPL(wasi_fd_write)
 /* fd_pread(fd, iovs, iovs_len, offset: filesize, nread: ptr<size>) */
 WASI_IMPL(wasi_fd_pread)
 {
-    if (a[3] > INT64_MAX) return WASI_EINVAL;
+    if (a[3] > INT64_MAX)
+        return WASI_EINVAL;
     return do_io(ctx, m, a[0], a[1], a[2], (int64_t)a[3], a[4], IO_READ);
 }
 
 WASI_IMPL(wasi_fd_pwrite)
 {
-    if (a[3] > INT64_MAX) return WASI_EINVAL;
+    if (a[3] > INT64_MAX)
+        return WASI_EINVAL;
     return do_io(ctx, m, a[0], a[1], a[2], (int64_t)a[3], a[4], IO_WRITE);
 }
 
@@ -72,11 +79,15 @@ static uint32_t do_seek(wasi_ctx *ctx, wasi_mem *m, uint64_t fd, int64_t delta, 
      * FD_SEEK implies (witx: "This flag implies rights::fd_tell"). */
     bool tell = delta == 0 && whence == SEEK_CUR;
     wasi_fd *f = wasi_fd_get(ctx, fd, tell ? 0 : WASI_RIGHT_FD_SEEK, &e);
-    if (f == NULL) return e;
-    if (!(f->rights_base & (WASI_RIGHT_FD_SEEK | WASI_RIGHT_FD_TELL))) return WASI_ENOTCAPABLE;
-    if (!wasi_mem_ok(m, out_p, 8)) return WASI_EFAULT;
+    if (f == NULL)
+        return e;
+    if (!(f->rights_base & (WASI_RIGHT_FD_SEEK | WASI_RIGHT_FD_TELL)))
+        return WASI_ENOTCAPABLE;
+    if (!wasi_mem_ok(m, out_p, 8))
+        return WASI_EFAULT;
     off_t r = lseek(f->host_fd, delta, whence);
-    if (r < 0) return wasi_errno_from_host(errno);
+    if (r < 0)
+        return wasi_errno_from_host(errno);
     wasi_st64(m, out_p, (uint64_t)r);
     return WASI_ESUCCESS;
 }
@@ -131,7 +142,8 @@ WASI_IMPL(wasi_fd_close)
     (void)m;
     uint32_t e;
     wasi_fd *f = wasi_fd_get(ctx, a[0], 0, &e);
-    if (f == NULL) return e;
+    if (f == NULL)
+        return e;
     wasi_fd_release(f);
     return WASI_ESUCCESS;
 }
@@ -142,10 +154,13 @@ WASI_IMPL(wasi_fd_renumber)
     (void)m;
     uint32_t e;
     wasi_fd *from = wasi_fd_get(ctx, a[0], 0, &e);
-    if (from == NULL) return e;
+    if (from == NULL)
+        return e;
     wasi_fd *to = wasi_fd_get(ctx, a[1], 0, &e);
-    if (to == NULL) return e;
-    if (from == to) return WASI_ESUCCESS;
+    if (to == NULL)
+        return e;
+    if (from == to)
+        return WASI_ESUCCESS;
     wasi_fd_release(to);
     *to = *from;
     *from = (wasi_fd){.host_fd = -1};
@@ -157,7 +172,8 @@ WASI_IMPL(wasi_fd_sync)
     (void)m;
     uint32_t e;
     wasi_fd *f = wasi_fd_get(ctx, a[0], WASI_RIGHT_FD_SYNC, &e);
-    if (f == NULL) return e;
+    if (f == NULL)
+        return e;
     return fsync(f->host_fd) < 0 ? wasi_errno_from_host(errno) : WASI_ESUCCESS;
 }
 
@@ -166,7 +182,8 @@ WASI_IMPL(wasi_fd_datasync)
     (void)m;
     uint32_t e;
     wasi_fd *f = wasi_fd_get(ctx, a[0], WASI_RIGHT_FD_DATASYNC, &e);
-    if (f == NULL) return e;
+    if (f == NULL)
+        return e;
     return fdatasync(f->host_fd) < 0 ? wasi_errno_from_host(errno) : WASI_ESUCCESS;
 }
 
@@ -184,8 +201,10 @@ WASI_IMPL(wasi_fd_advise)
     };
     uint32_t e;
     wasi_fd *f = wasi_fd_get(ctx, a[0], WASI_RIGHT_FD_ADVISE, &e);
-    if (f == NULL) return e;
-    if (a[3] > WASI_ADVICE_NOREUSE || a[1] > INT64_MAX || a[2] > INT64_MAX) return WASI_EINVAL;
+    if (f == NULL)
+        return e;
+    if (a[3] > WASI_ADVICE_NOREUSE || a[1] > INT64_MAX || a[2] > INT64_MAX)
+        return WASI_EINVAL;
     int r = posix_fadvise(f->host_fd, (off_t)a[1], (off_t)a[2], host[a[3]]);
     return wasi_errno_from_host(r);
 }
@@ -196,9 +215,12 @@ WASI_IMPL(wasi_fd_allocate)
     (void)m;
     uint32_t e;
     wasi_fd *f = wasi_fd_get(ctx, a[0], WASI_RIGHT_FD_ALLOCATE, &e);
-    if (f == NULL) return e;
-    if (a[1] > INT64_MAX || a[2] > INT64_MAX || a[1] + a[2] > INT64_MAX) return WASI_EFBIG;
-    if (a[2] == 0) return WASI_EINVAL;
+    if (f == NULL)
+        return e;
+    if (a[1] > INT64_MAX || a[2] > INT64_MAX || a[1] + a[2] > INT64_MAX)
+        return WASI_EFBIG;
+    if (a[2] == 0)
+        return WASI_EINVAL;
     int r = posix_fallocate(f->host_fd, (off_t)a[1], (off_t)a[2]);
     return wasi_errno_from_host(r);
 }

@@ -15,15 +15,21 @@ WASI_IMPL(wasi_fd_fdstat_get)
 {
     uint32_t e;
     wasi_fd *f = wasi_fd_get(ctx, a[0], 0, &e);
-    if (f == NULL) return e;
+    if (f == NULL)
+        return e;
     uint64_t p = a[1];
-    if (!wasi_mem_ok(m, p, WASI_FDSTAT_SIZE)) return WASI_EFAULT;
+    if (!wasi_mem_ok(m, p, WASI_FDSTAT_SIZE))
+        return WASI_EFAULT;
     int fl = fcntl(f->host_fd, F_GETFL);
-    if (fl < 0) return wasi_errno_from_host(errno);
+    if (fl < 0)
+        return wasi_errno_from_host(errno);
     uint16_t flags = 0;
-    if (fl & O_APPEND) flags |= WASI_FDFLAG_APPEND;
-    if (fl & O_DSYNC) flags |= WASI_FDFLAG_DSYNC;
-    if (fl & O_NONBLOCK) flags |= WASI_FDFLAG_NONBLOCK;
+    if (fl & O_APPEND)
+        flags |= WASI_FDFLAG_APPEND;
+    if (fl & O_DSYNC)
+        flags |= WASI_FDFLAG_DSYNC;
+    if (fl & O_NONBLOCK)
+        flags |= WASI_FDFLAG_NONBLOCK;
     if ((fl & O_SYNC) == O_SYNC)
         flags |= WASI_FDFLAG_SYNC | WASI_FDFLAG_RSYNC; /* Linux's O_RSYNC is O_SYNC */
     memset(m->base + p, 0, WASI_FDSTAT_SIZE);
@@ -41,15 +47,21 @@ WASI_IMPL(wasi_fd_fdstat_set_flags)
     (void)m;
     uint32_t e;
     wasi_fd *f = wasi_fd_get(ctx, a[0], WASI_RIGHT_FD_FDSTAT_SET_FLAGS, &e);
-    if (f == NULL) return e;
+    if (f == NULL)
+        return e;
     uint32_t want = (uint32_t)a[1];
-    if (want & ~(uint32_t)0x1f) return WASI_EINVAL;
-    if (want & (WASI_FDFLAG_DSYNC | WASI_FDFLAG_RSYNC | WASI_FDFLAG_SYNC)) return WASI_ENOTSUP;
+    if (want & ~(uint32_t)0x1f)
+        return WASI_EINVAL;
+    if (want & (WASI_FDFLAG_DSYNC | WASI_FDFLAG_RSYNC | WASI_FDFLAG_SYNC))
+        return WASI_ENOTSUP;
     int fl = fcntl(f->host_fd, F_GETFL);
-    if (fl < 0) return wasi_errno_from_host(errno);
+    if (fl < 0)
+        return wasi_errno_from_host(errno);
     fl &= ~(O_APPEND | O_NONBLOCK);
-    if (want & WASI_FDFLAG_APPEND) fl |= O_APPEND;
-    if (want & WASI_FDFLAG_NONBLOCK) fl |= O_NONBLOCK;
+    if (want & WASI_FDFLAG_APPEND)
+        fl |= O_APPEND;
+    if (want & WASI_FDFLAG_NONBLOCK)
+        fl |= O_NONBLOCK;
     return fcntl(f->host_fd, F_SETFL, fl) < 0 ? wasi_errno_from_host(errno) : WASI_ESUCCESS;
 }
 
@@ -59,8 +71,10 @@ WASI_IMPL(wasi_fd_fdstat_set_rights)
     (void)m;
     uint32_t e;
     wasi_fd *f = wasi_fd_get(ctx, a[0], 0, &e);
-    if (f == NULL) return e;
-    if ((a[1] & ~f->rights_base) || (a[2] & ~f->rights_inheriting)) return WASI_ENOTCAPABLE;
+    if (f == NULL)
+        return e;
+    if ((a[1] & ~f->rights_base) || (a[2] & ~f->rights_inheriting))
+        return WASI_ENOTCAPABLE;
     f->rights_base = a[1];
     f->rights_inheriting = a[2];
     return WASI_ESUCCESS;
@@ -74,7 +88,8 @@ static uint64_t ts_ns(const struct timespec *ts)
 uint32_t wasi_put_filestat(wasi_mem *m, uint64_t p, const struct stat *st, enum wasi_abi abi)
 {
     uint64_t size = abi == WASI_ABI_UNSTABLE ? WASI0_FILESTAT_SIZE : WASI_FILESTAT_SIZE;
-    if (!wasi_mem_ok(m, p, size)) return WASI_EFAULT;
+    if (!wasi_mem_ok(m, p, size))
+        return WASI_EFAULT;
     memset(m->base + p, 0, size);
     wasi_st64(m, p, (uint64_t)st->st_dev);
     wasi_st64(m, p + 8, (uint64_t)st->st_ino);
@@ -97,9 +112,11 @@ static uint32_t filestat_get(wasi_ctx *ctx, wasi_mem *m, const uint64_t *a, enum
 {
     uint32_t e;
     wasi_fd *f = wasi_fd_get(ctx, a[0], WASI_RIGHT_FD_FILESTAT_GET, &e);
-    if (f == NULL) return e;
+    if (f == NULL)
+        return e;
     struct stat st;
-    if (fstat(f->host_fd, &st) < 0) return wasi_errno_from_host(errno);
+    if (fstat(f->host_fd, &st) < 0)
+        return wasi_errno_from_host(errno);
     return wasi_put_filestat(m, a[1], &st, abi);
 }
 
@@ -119,14 +136,17 @@ WASI_IMPL(wasi_fd_filestat_set_size)
     (void)m;
     uint32_t e;
     wasi_fd *f = wasi_fd_get(ctx, a[0], WASI_RIGHT_FD_FILESTAT_SET_SIZE, &e);
-    if (f == NULL) return e;
-    if (a[1] > INT64_MAX) return WASI_EFBIG;
+    if (f == NULL)
+        return e;
+    if (a[1] > INT64_MAX)
+        return WASI_EFBIG;
     return ftruncate(f->host_fd, (off_t)a[1]) < 0 ? wasi_errno_from_host(errno) : WASI_ESUCCESS;
 }
 
 uint32_t wasi_times_from_flags(uint64_t atim, uint64_t mtim, uint32_t fst, struct timespec ts[2])
 {
-    if (fst & ~(uint32_t)0xf) return WASI_EINVAL;
+    if (fst & ~(uint32_t)0xf)
+        return WASI_EINVAL;
     if (((fst & WASI_FSTFLAG_ATIM) && (fst & WASI_FSTFLAG_ATIM_NOW)) ||
         ((fst & WASI_FSTFLAG_MTIM) && (fst & WASI_FSTFLAG_MTIM_NOW)))
         return WASI_EINVAL;
@@ -149,11 +169,14 @@ WASI_IMPL(wasi_fd_filestat_set_times)
     (void)m;
     uint32_t e;
     wasi_fd *f = wasi_fd_get(ctx, a[0], WASI_RIGHT_FD_FILESTAT_SET_TIMES, &e);
-    if (f == NULL) return e;
+    if (f == NULL)
+        return e;
     struct timespec ts[2];
-    if ((e = wasi_times_from_flags(a[1], a[2], (uint32_t)a[3], ts)) != WASI_ESUCCESS) return e;
+    if ((e = wasi_times_from_flags(a[1], a[2], (uint32_t)a[3], ts)) != WASI_ESUCCESS)
+        return e;
     /* AT_EMPTY_PATH also works for O_PATH descriptors such as preopens. */
-    if (utimensat(f->host_fd, "", ts, AT_EMPTY_PATH) < 0) return wasi_errno_from_host(errno);
+    if (utimensat(f->host_fd, "", ts, AT_EMPTY_PATH) < 0)
+        return wasi_errno_from_host(errno);
     return WASI_ESUCCESS;
 }
 
@@ -162,9 +185,12 @@ WASI_IMPL(wasi_fd_prestat_get)
 {
     uint32_t e;
     wasi_fd *f = wasi_fd_get(ctx, a[0], 0, &e);
-    if (f == NULL) return e;
-    if (f->preopen_name == NULL) return WASI_EBADF;
-    if (!wasi_mem_ok(m, a[1], WASI_PRESTAT_SIZE)) return WASI_EFAULT;
+    if (f == NULL)
+        return e;
+    if (f->preopen_name == NULL)
+        return WASI_EBADF;
+    if (!wasi_mem_ok(m, a[1], WASI_PRESTAT_SIZE))
+        return WASI_EFAULT;
     memset(m->base + a[1], 0, WASI_PRESTAT_SIZE);
     m->base[a[1]] = WASI_PREOPENTYPE_DIR;
     wasi_st32(m, a[1] + 4, (uint32_t)strlen(f->preopen_name));
@@ -176,11 +202,15 @@ WASI_IMPL(wasi_fd_prestat_dir_name)
 {
     uint32_t e;
     wasi_fd *f = wasi_fd_get(ctx, a[0], 0, &e);
-    if (f == NULL) return e;
-    if (f->preopen_name == NULL) return WASI_EBADF;
+    if (f == NULL)
+        return e;
+    if (f->preopen_name == NULL)
+        return WASI_EBADF;
     size_t len = strlen(f->preopen_name);
-    if (a[2] < len) return WASI_ENAMETOOLONG;
-    if (!wasi_mem_ok(m, a[1], len)) return WASI_EFAULT;
+    if (a[2] < len)
+        return WASI_ENAMETOOLONG;
+    if (!wasi_mem_ok(m, a[1], len))
+        return WASI_EFAULT;
     memcpy(m->base + a[1], f->preopen_name, len);
     return WASI_ESUCCESS;
 }
@@ -211,7 +241,8 @@ static uint8_t dtype_to_filetype(unsigned char t)
 static uint32_t dir_snapshot(wasi_fd *f)
 {
     int fd = openat(f->host_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return wasi_errno_from_host(errno);
+    if (fd < 0)
+        return wasi_errno_from_host(errno);
     DIR *d = fdopendir(fd);
     if (d == NULL) {
         int saved = errno;
@@ -255,10 +286,13 @@ WASI_IMPL(wasi_fd_readdir)
 {
     uint32_t e;
     wasi_fd *f = wasi_fd_get(ctx, a[0], WASI_RIGHT_FD_READDIR, &e);
-    if (f == NULL) return e;
+    if (f == NULL)
+        return e;
     uint64_t buf = a[1], len = a[2], cookie = a[3];
-    if (!wasi_mem_ok(m, buf, len) || !wasi_mem_ok(m, a[4], 4)) return WASI_EFAULT;
-    if ((cookie == 0 || f->dir == NULL) && (e = dir_snapshot(f)) != WASI_ESUCCESS) return e;
+    if (!wasi_mem_ok(m, buf, len) || !wasi_mem_ok(m, a[4], 4))
+        return WASI_EFAULT;
+    if ((cookie == 0 || f->dir == NULL) && (e = dir_snapshot(f)) != WASI_ESUCCESS)
+        return e;
     uint64_t used = 0;
     for (uint64_t i = cookie; i < f->dir->n && used < len; i++) {
         const struct wasi_dirent_item *it = &f->dir->items[i];

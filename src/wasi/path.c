@@ -16,12 +16,14 @@ static wasi_fd *dir_and_path(wasi_ctx *ctx, wasi_mem *m, uint64_t fd, uint64_t n
                              uint64_t len, char **out, uint32_t *e)
 {
     wasi_fd *d = wasi_fd_get(ctx, fd, need, e);
-    if (d == NULL) return NULL;
+    if (d == NULL)
+        return NULL;
     if (d->filetype != WASI_FILETYPE_DIRECTORY) {
         *e = WASI_ENOTDIR;
         return NULL;
     }
-    if ((*e = wasi_path_copy(m, path, len, out)) != WASI_ESUCCESS) return NULL;
+    if ((*e = wasi_path_copy(m, path, len, out)) != WASI_ESUCCESS)
+        return NULL;
     return d;
 }
 
@@ -37,15 +39,24 @@ static int open_flags(uint32_t oflags, uint64_t base, uint32_t fdflags, uint32_t
         flags |= rd ? O_RDWR : O_WRONLY;
     else
         flags |= O_RDONLY;
-    if (oflags & WASI_OFLAG_CREAT) flags |= O_CREAT;
-    if (oflags & WASI_OFLAG_EXCL) flags |= O_EXCL;
-    if (oflags & WASI_OFLAG_TRUNC) flags |= O_TRUNC;
-    if (fdflags & WASI_FDFLAG_APPEND) flags |= O_APPEND;
-    if (fdflags & WASI_FDFLAG_DSYNC) flags |= O_DSYNC;
-    if (fdflags & WASI_FDFLAG_SYNC) flags |= O_SYNC;
-    if (fdflags & WASI_FDFLAG_RSYNC) flags |= O_RSYNC;
-    if (fdflags & WASI_FDFLAG_NONBLOCK) flags |= O_NONBLOCK;
-    if (!(lookup & WASI_LOOKUP_SYMLINK_FOLLOW)) flags |= O_NOFOLLOW;
+    if (oflags & WASI_OFLAG_CREAT)
+        flags |= O_CREAT;
+    if (oflags & WASI_OFLAG_EXCL)
+        flags |= O_EXCL;
+    if (oflags & WASI_OFLAG_TRUNC)
+        flags |= O_TRUNC;
+    if (fdflags & WASI_FDFLAG_APPEND)
+        flags |= O_APPEND;
+    if (fdflags & WASI_FDFLAG_DSYNC)
+        flags |= O_DSYNC;
+    if (fdflags & WASI_FDFLAG_SYNC)
+        flags |= O_SYNC;
+    if (fdflags & WASI_FDFLAG_RSYNC)
+        flags |= O_RSYNC;
+    if (fdflags & WASI_FDFLAG_NONBLOCK)
+        flags |= O_NONBLOCK;
+    if (!(lookup & WASI_LOOKUP_SYMLINK_FOLLOW))
+        flags |= O_NOFOLLOW;
     return flags;
 }
 
@@ -55,19 +66,26 @@ WASI_IMPL(wasi_path_open)
 {
     uint32_t e, oflags = (uint32_t)a[4], fdflags = (uint32_t)a[7];
     uint64_t base = a[5], inh = a[6];
-    if (oflags & ~(uint32_t)0xf || fdflags & ~(uint32_t)0x1f) return WASI_EINVAL;
+    if (oflags & ~(uint32_t)0xf || fdflags & ~(uint32_t)0x1f)
+        return WASI_EINVAL;
     uint64_t need = WASI_RIGHT_PATH_OPEN;
-    if (oflags & WASI_OFLAG_CREAT) need |= WASI_RIGHT_PATH_CREATE_FILE;
-    if (oflags & WASI_OFLAG_TRUNC) need |= WASI_RIGHT_PATH_FILESTAT_SET_SIZE;
+    if (oflags & WASI_OFLAG_CREAT)
+        need |= WASI_RIGHT_PATH_CREATE_FILE;
+    if (oflags & WASI_OFLAG_TRUNC)
+        need |= WASI_RIGHT_PATH_FILESTAT_SET_SIZE;
     cleanup_free char *path = NULL;
     wasi_fd *d = dir_and_path(ctx, m, a[0], need, a[2], a[3], &path, &e);
-    if (d == NULL) return e;
-    if (!wasi_mem_ok(m, a[8], 4)) return WASI_EFAULT;
+    if (d == NULL)
+        return e;
+    if (!wasi_mem_ok(m, a[8], 4))
+        return WASI_EFAULT;
     /* A new descriptor can only hold what the directory lets it inherit. */
-    if ((base | inh) & ~d->rights_inheriting) return WASI_ENOTCAPABLE;
+    if ((base | inh) & ~d->rights_inheriting)
+        return WASI_ENOTCAPABLE;
     int flags = open_flags(oflags, base, fdflags, (uint32_t)a[1]);
     int fd = wasi_openat_beneath(d->host_fd, d->in_root, path, flags, 0666);
-    if (fd < 0) return wasi_resolve_errno(errno);
+    if (fd < 0)
+        return wasi_resolve_errno(errno);
     uint8_t type;
     if ((e = wasi_host_filetype(fd, &type)) != WASI_ESUCCESS) {
         close(fd);
@@ -75,7 +93,8 @@ WASI_IMPL(wasi_path_open)
     }
     uint32_t wfd;
     e = wasi_fd_insert(ctx, fd, type, base & wasi_rights_for_type(type), inh, &wfd);
-    if (e == WASI_ESUCCESS) wasi_st32(m, a[8], wfd);
+    if (e == WASI_ESUCCESS)
+        wasi_st32(m, a[8], wfd);
     return e;
 }
 
@@ -84,7 +103,8 @@ static int open_path_fd(const wasi_fd *d, const char *path, bool follow, uint32_
 {
     int fd =
         wasi_openat_beneath(d->host_fd, d->in_root, path, O_PATH | (follow ? 0 : O_NOFOLLOW), 0);
-    if (fd < 0) *e = wasi_resolve_errno(errno);
+    if (fd < 0)
+        *e = wasi_resolve_errno(errno);
     return fd;
 }
 
@@ -93,11 +113,14 @@ static uint32_t path_filestat(wasi_ctx *ctx, wasi_mem *m, const uint64_t *a, enu
     uint32_t e;
     cleanup_free char *path = NULL;
     wasi_fd *d = dir_and_path(ctx, m, a[0], WASI_RIGHT_PATH_FILESTAT_GET, a[2], a[3], &path, &e);
-    if (d == NULL) return e;
+    if (d == NULL)
+        return e;
     cleanup_close int fd = open_path_fd(d, path, a[1] & WASI_LOOKUP_SYMLINK_FOLLOW, &e);
-    if (fd < 0) return e;
+    if (fd < 0)
+        return e;
     struct stat st;
-    if (fstat(fd, &st) < 0) return wasi_errno_from_host(errno);
+    if (fstat(fd, &st) < 0)
+        return wasi_errno_from_host(errno);
     return wasi_put_filestat(m, a[4], &st, abi);
 }
 
@@ -117,15 +140,19 @@ WASI_IMPL(wasi_path_filestat_set_times)
 {
     uint32_t e;
     struct timespec ts[2];
-    if ((e = wasi_times_from_flags(a[4], a[5], (uint32_t)a[6], ts)) != WASI_ESUCCESS) return e;
+    if ((e = wasi_times_from_flags(a[4], a[5], (uint32_t)a[6], ts)) != WASI_ESUCCESS)
+        return e;
     cleanup_free char *path = NULL;
     wasi_fd *d =
         dir_and_path(ctx, m, a[0], WASI_RIGHT_PATH_FILESTAT_SET_TIMES, a[2], a[3], &path, &e);
-    if (d == NULL) return e;
+    if (d == NULL)
+        return e;
     cleanup_close int fd = open_path_fd(d, path, a[1] & WASI_LOOKUP_SYMLINK_FOLLOW, &e);
-    if (fd < 0) return e;
+    if (fd < 0)
+        return e;
     /* On an O_PATH fd of a symlink this sets the link's own times. */
-    if (utimensat(fd, "", ts, AT_EMPTY_PATH) < 0) return wasi_errno_from_host(errno);
+    if (utimensat(fd, "", ts, AT_EMPTY_PATH) < 0)
+        return wasi_errno_from_host(errno);
     return WASI_ESUCCESS;
 }
 
@@ -137,7 +164,8 @@ static uint32_t parent_of(wasi_ctx *ctx, wasi_mem *m, uint64_t fd, uint64_t need
     cleanup_free char *s = NULL;
     *p = (wasi_parent){.fd = -1, .dirfd = -1};
     wasi_fd *d = dir_and_path(ctx, m, fd, need, path, len, &s, &e);
-    if (d == NULL) return e;
+    if (d == NULL)
+        return e;
     return wasi_parent_open(d->host_fd, d->in_root, s, p);
 }
 
@@ -176,7 +204,8 @@ WASI_IMPL(wasi_path_remove_directory)
 {
     wasi_parent p;
     uint32_t e = parent_of(ctx, m, a[0], WASI_RIGHT_PATH_REMOVE_DIRECTORY, a[1], a[2], &p);
-    if (e != WASI_ESUCCESS) return e;
+    if (e != WASI_ESUCCESS)
+        return e;
     if (strcmp(p.last, ".") == 0)
         e = WASI_EINVAL;
     else if (strcmp(p.last, "..") == 0)
@@ -192,7 +221,8 @@ WASI_IMPL(wasi_path_unlink_file)
 {
     wasi_parent p;
     uint32_t e = parent_of(ctx, m, a[0], WASI_RIGHT_PATH_UNLINK_FILE, a[1], a[2], &p);
-    if (e != WASI_ESUCCESS) return e;
+    if (e != WASI_ESUCCESS)
+        return e;
     if (wasi_is_dot_or_dotdot(p.last))
         e = WASI_EISDIR;
     else if (p.trailing_slash)
@@ -207,10 +237,12 @@ WASI_IMPL(wasi_path_unlink_file)
  * A result longer than buf_len is truncated to it. */
 WASI_IMPL(wasi_path_readlink)
 {
-    if (!wasi_mem_ok(m, a[3], a[4]) || !wasi_mem_ok(m, a[5], 4)) return WASI_EFAULT;
+    if (!wasi_mem_ok(m, a[3], a[4]) || !wasi_mem_ok(m, a[5], 4))
+        return WASI_EFAULT;
     wasi_parent p;
     uint32_t e = parent_of(ctx, m, a[0], WASI_RIGHT_PATH_READLINK, a[1], a[2], &p);
-    if (e != WASI_ESUCCESS) return e;
+    if (e != WASI_ESUCCESS)
+        return e;
     char target[PATH_MAX];
     ssize_t n = -1;
     if (wasi_is_dot_or_dotdot(p.last) || p.trailing_slash) {
@@ -221,7 +253,8 @@ WASI_IMPL(wasi_path_readlink)
         e = host_result((int)n);
     }
     wasi_parent_close(&p);
-    if (e != WASI_ESUCCESS) return e;
+    if (e != WASI_ESUCCESS)
+        return e;
     uint64_t len = (uint64_t)n < a[4] ? (uint64_t)n : a[4];
     memcpy(m->base + a[3], target, len);
     wasi_st32(m, a[5], (uint32_t)len);
@@ -235,7 +268,8 @@ WASI_IMPL(wasi_path_rename)
     uint32_t e = parent_of(ctx, m, a[0], WASI_RIGHT_PATH_RENAME_SOURCE, a[1], a[2], &from);
     if (e == WASI_ESUCCESS)
         e = parent_of(ctx, m, a[3], WASI_RIGHT_PATH_RENAME_TARGET, a[4], a[5], &to);
-    if (e != WASI_ESUCCESS) goto out;
+    if (e != WASI_ESUCCESS)
+        goto out;
     if (wasi_is_dot_or_dotdot(from.last) || wasi_is_dot_or_dotdot(to.last)) {
         e = WASI_EBUSY;
     } else if ((from.trailing_slash || to.trailing_slash) && !is_dir_nofollow(from.fd, from.last)) {
@@ -259,9 +293,11 @@ WASI_IMPL(wasi_path_symlink)
 {
     cleanup_free char *target = NULL;
     uint32_t e = wasi_path_copy(m, a[0], a[1], &target);
-    if (e != WASI_ESUCCESS) return e;
+    if (e != WASI_ESUCCESS)
+        return e;
     const wasi_fd *d = wasi_fd_get(ctx, a[2], 0, &e);
-    if (target[0] == '/' && !(d != NULL && d->in_root)) return WASI_ENOTCAPABLE;
+    if (target[0] == '/' && !(d != NULL && d->in_root))
+        return WASI_ENOTCAPABLE;
     wasi_parent p;
     if ((e = parent_of(ctx, m, a[2], WASI_RIGHT_PATH_SYMLINK, a[3], a[4], &p)) != WASI_ESUCCESS)
         return e;
@@ -286,14 +322,18 @@ WASI_IMPL(wasi_path_link)
         /* The kernel would follow the link unconfined: resolve it beneath first. */
         cleanup_free char *s = NULL;
         wasi_fd *d = dir_and_path(ctx, m, a[0], WASI_RIGHT_PATH_LINK_SOURCE, a[2], a[3], &s, &e);
-        if (d == NULL) return e;
-        if ((src = open_path_fd(d, s, true, &e)) < 0) return e;
+        if (d == NULL)
+            return e;
+        if ((src = open_path_fd(d, s, true, &e)) < 0)
+            return e;
     } else {
         e = parent_of(ctx, m, a[0], WASI_RIGHT_PATH_LINK_SOURCE, a[2], a[3], &from);
-        if (e != WASI_ESUCCESS) return e;
+        if (e != WASI_ESUCCESS)
+            return e;
     }
     e = parent_of(ctx, m, a[4], WASI_RIGHT_PATH_LINK_TARGET, a[5], a[6], &to);
-    if (e != WASI_ESUCCESS) goto out;
+    if (e != WASI_ESUCCESS)
+        goto out;
     if (wasi_is_dot_or_dotdot(to.last))
         e = WASI_EEXIST;
     else if (to.trailing_slash)
@@ -305,7 +345,8 @@ WASI_IMPL(wasi_path_link)
     else
         e = host_result(linkat(from.fd, from.last, to.fd, to.last, 0));
 out:
-    if (src >= 0) close(src);
+    if (src >= 0)
+        close(src);
     wasi_parent_close(&from);
     wasi_parent_close(&to);
     return e;

@@ -126,11 +126,13 @@ static uint32_t collect(wasi_mem *m, uint64_t out, const psub *subs, uint64_t n,
         if (s->error) {
             put_event(m, p, s, s->error, 0, 0);
         } else if (s->type == WASI_EVENTTYPE_CLOCK) {
-            if (s->deadline > now) continue;
+            if (s->deadline > now)
+                continue;
             put_event(m, p, s, 0, 0, 0);
         } else {
             short re = pfds[s->pfd].revents;
-            if (re == 0) continue;
+            if (re == 0)
+                continue;
             uint16_t flags = (re & POLLHUP) ? WASI_EVENTRWFLAG_HANGUP : 0;
             uint16_t err = (re & POLLNVAL) ? WASI_EBADF : (re & POLLERR) ? WASI_EIO : 0;
             uint64_t nb =
@@ -146,11 +148,13 @@ static uint32_t poll_oneoff(wasi_ctx *ctx, wasi_mem *m, const uint64_t *a, enum 
 {
     uint64_t in = a[0], out = a[1], n = a[2], nevents_p = a[3];
     uint64_t size = abi == WASI_ABI_UNSTABLE ? WASI0_SUBSCRIPTION_SIZE : WASI_SUBSCRIPTION_SIZE;
-    if (n == 0) return WASI_EINVAL;
+    if (n == 0)
+        return WASI_EINVAL;
     if (!wasi_mem_ok(m, in, n * size) || !wasi_mem_ok(m, out, n * WASI_EVENT_SIZE) ||
         !wasi_mem_ok(m, nevents_p, 4))
         return WASI_EFAULT;
-    if (n > WASI_POLL_MAX) return WASI_ENOMEM;
+    if (n > WASI_POLL_MAX)
+        return WASI_ENOMEM;
     cleanup_free psub *subs = xcalloc(n, sizeof(*subs));
     cleanup_free struct pollfd *pfds = xcalloc(n, sizeof(*pfds));
     int npfd = 0;
@@ -174,7 +178,8 @@ static uint32_t poll_oneoff(wasi_ctx *ctx, wasi_mem *m, const uint64_t *a, enum 
                                        .tv_nsec = (long)((deadline - now) % 1000000000u)};
         }
         if (ppoll(pfds, (nfds_t)npfd, tp, NULL) < 0) {
-            if (errno == EINTR) continue;
+            if (errno == EINTR)
+                continue;
             return wasi_errno_from_host(errno);
         }
         uint32_t k = collect(m, out, subs, n, pfds);

@@ -19,7 +19,8 @@ static uint64_t strv_bytes(char *const *v, size_t n)
 static uint32_t put_strv(wasi_mem *m, char *const *v, size_t n, uint64_t ptrs, uint64_t buf)
 {
     uint64_t bytes = strv_bytes(v, n);
-    if (!wasi_mem_ok(m, ptrs, (uint64_t)n * 4) || !wasi_mem_ok(m, buf, bytes)) return WASI_EFAULT;
+    if (!wasi_mem_ok(m, ptrs, (uint64_t)n * 4) || !wasi_mem_ok(m, buf, bytes))
+        return WASI_EFAULT;
     uint64_t off = buf;
     for (size_t i = 0; i < n; i++) {
         size_t len = strlen(v[i]) + 1;
@@ -32,8 +33,10 @@ static uint32_t put_strv(wasi_mem *m, char *const *v, size_t n, uint64_t ptrs, u
 
 static uint32_t put_sizes(wasi_mem *m, size_t n, uint64_t bytes, uint64_t count_p, uint64_t size_p)
 {
-    if (!wasi_mem_ok(m, count_p, 4) || !wasi_mem_ok(m, size_p, 4)) return WASI_EFAULT;
-    if (n > UINT32_MAX || bytes > UINT32_MAX) return WASI_EOVERFLOW;
+    if (!wasi_mem_ok(m, count_p, 4) || !wasi_mem_ok(m, size_p, 4))
+        return WASI_EFAULT;
+    if (n > UINT32_MAX || bytes > UINT32_MAX)
+        return WASI_EOVERFLOW;
     wasi_st32(m, count_p, (uint32_t)n);
     wasi_st32(m, size_p, (uint32_t)bytes);
     return WASI_ESUCCESS;
@@ -92,8 +95,10 @@ WASI_IMPL(wasi_clock_res_get)
     (void)ctx;
     int clk;
     struct timespec ts;
-    if (wasi_clock_host_id((uint32_t)a[0], &clk) < 0) return WASI_EINVAL;
-    if (clock_getres(clk, &ts) < 0) return wasi_errno_from_host(errno);
+    if (wasi_clock_host_id((uint32_t)a[0], &clk) < 0)
+        return WASI_EINVAL;
+    if (clock_getres(clk, &ts) < 0)
+        return wasi_errno_from_host(errno);
     return wasi_put64(m, a[1], ts_ns(&ts));
 }
 
@@ -103,8 +108,10 @@ WASI_IMPL(wasi_clock_time_get)
     (void)ctx;
     int clk;
     struct timespec ts;
-    if (wasi_clock_host_id((uint32_t)a[0], &clk) < 0) return WASI_EINVAL;
-    if (clock_gettime(clk, &ts) < 0) return wasi_errno_from_host(errno);
+    if (wasi_clock_host_id((uint32_t)a[0], &clk) < 0)
+        return WASI_EINVAL;
+    if (clock_gettime(clk, &ts) < 0)
+        return wasi_errno_from_host(errno);
     return wasi_put64(m, a[2], ts_ns(&ts));
 }
 
@@ -113,11 +120,13 @@ WASI_IMPL(wasi_random_get)
 {
     (void)ctx;
     uint64_t p = a[0], len = a[1];
-    if (!wasi_mem_ok(m, p, len)) return WASI_EFAULT;
+    if (!wasi_mem_ok(m, p, len))
+        return WASI_EFAULT;
     while (len > 0) {
         ssize_t n = getrandom(m->base + p, len, 0);
         if (n < 0) {
-            if (errno == EINTR) continue;
+            if (errno == EINTR)
+                continue;
             return wasi_errno_from_host(errno);
         }
         p += (uint64_t)n;
@@ -145,7 +154,8 @@ WASI_IMPL(wasi_proc_raise)
 {
     (void)m;
     uint32_t sig = (uint32_t)a[0];
-    if (sig == 0 || sig > 30) return WASI_EINVAL;
+    if (sig == 0 || sig > 30)
+        return WASI_EINVAL;
     int host = sig < 16 ? (int)sig : (int)sig + 1;
     if (host == SIGPIPE || host == SIGCHLD || host == SIGCONT || host == SIGURG ||
         host == SIGWINCH || host == SIGSTOP || host == SIGTSTP || host == SIGTTIN ||

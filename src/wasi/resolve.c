@@ -25,9 +25,12 @@
 uint32_t wasi_path_copy(wasi_mem *m, uint64_t ptr, uint64_t len, char **out)
 {
     *out = NULL;
-    if (!wasi_mem_ok(m, ptr, len)) return WASI_EFAULT;
-    if (memchr(m->base + ptr, '\0', len) != NULL) return WASI_EINVAL;
-    if (len >= PATH_MAX) return WASI_ENAMETOOLONG;
+    if (!wasi_mem_ok(m, ptr, len))
+        return WASI_EFAULT;
+    if (memchr(m->base + ptr, '\0', len) != NULL)
+        return WASI_EINVAL;
+    if (len >= PATH_MAX)
+        return WASI_ENAMETOOLONG;
     char *s = xmalloc(len + 1);
     memcpy(s, m->base + ptr, len);
     s[len] = '\0';
@@ -47,8 +50,10 @@ int wasi_openat_beneath(int dirfd, bool in_root, const char *path, int flags, mo
      * escape; retrying is the documented answer. */
     for (int tries = 0;; tries++) {
         long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-        if (fd >= 0) return (int)fd;
-        if (errno == EINTR || (errno == EAGAIN && tries < 64)) continue;
+        if (fd >= 0)
+            return (int)fd;
+        if (errno == EINTR || (errno == EAGAIN && tries < 64))
+            continue;
         return -1;
     }
 }
@@ -66,8 +71,10 @@ bool wasi_is_dot_or_dotdot(const char *name)
 uint32_t wasi_parent_open(int dirfd, bool in_root, const char *path, wasi_parent *out)
 {
     *out = (wasi_parent){.fd = -1, .dirfd = dirfd};
-    if (path[0] == '\0') return WASI_ENOENT;
-    if (path[0] == '/') return WASI_ENOTCAPABLE; /* absolute paths are never beneath a preopen */
+    if (path[0] == '\0')
+        return WASI_ENOENT;
+    if (path[0] == '/')
+        return WASI_ENOTCAPABLE; /* absolute paths are never beneath a preopen */
     char *buf = xstrdup(path);
     size_t len = strlen(buf);
     while (len > 1 && buf[len - 1] == '/') {
@@ -97,7 +104,8 @@ uint32_t wasi_parent_open(int dirfd, bool in_root, const char *path, wasi_parent
 
 void wasi_parent_close(wasi_parent *p)
 {
-    if (p->fd >= 0 && p->fd != p->dirfd) close(p->fd);
+    if (p->fd >= 0 && p->fd != p->dirfd)
+        close(p->fd);
     free(p->buf);
     *p = (wasi_parent){.fd = -1, .dirfd = -1};
 }

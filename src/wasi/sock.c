@@ -25,18 +25,23 @@ WASI_IMPL(wasi_sock_accept)
 {
     uint32_t e;
     wasi_fd *f = sock_get(ctx, a[0], WASI_RIGHT_SOCK_ACCEPT, &e);
-    if (f == NULL) return e;
-    if (a[1] & ~(uint64_t)WASI_FDFLAG_NONBLOCK) return WASI_EINVAL;
-    if (!wasi_mem_ok(m, a[2], 4)) return WASI_EFAULT;
+    if (f == NULL)
+        return e;
+    if (a[1] & ~(uint64_t)WASI_FDFLAG_NONBLOCK)
+        return WASI_EINVAL;
+    if (!wasi_mem_ok(m, a[2], 4))
+        return WASI_EFAULT;
     int flags = SOCK_CLOEXEC | ((a[1] & WASI_FDFLAG_NONBLOCK) ? SOCK_NONBLOCK : 0);
     int fd;
     do
         fd = accept4(f->host_fd, NULL, NULL, flags);
     while (fd < 0 && errno == EINTR);
-    if (fd < 0) return wasi_errno_from_host(errno);
+    if (fd < 0)
+        return wasi_errno_from_host(errno);
     uint32_t wfd;
     e = wasi_fd_insert(ctx, fd, f->filetype, WASI_RIGHTS_SOCKET & ~WASI_RIGHT_SOCK_ACCEPT, 0, &wfd);
-    if (e == WASI_ESUCCESS) wasi_st32(m, a[2], wfd);
+    if (e == WASI_ESUCCESS)
+        wasi_st32(m, a[2], wfd);
     return e;
 }
 
@@ -46,12 +51,16 @@ WASI_IMPL(wasi_sock_recv)
 {
     uint32_t e;
     wasi_fd *f = sock_get(ctx, a[0], WASI_RIGHT_FD_READ, &e);
-    if (f == NULL) return e;
-    if (a[3] & ~(uint64_t)(WASI_RIFLAG_RECV_PEEK | WASI_RIFLAG_RECV_WAITALL)) return WASI_EINVAL;
-    if (!wasi_mem_ok(m, a[4], 4) || !wasi_mem_ok(m, a[5], 2)) return WASI_EFAULT;
+    if (f == NULL)
+        return e;
+    if (a[3] & ~(uint64_t)(WASI_RIFLAG_RECV_PEEK | WASI_RIFLAG_RECV_WAITALL))
+        return WASI_EINVAL;
+    if (!wasi_mem_ok(m, a[4], 4) || !wasi_mem_ok(m, a[5], 2))
+        return WASI_EFAULT;
     struct msghdr msg = {0};
     int cnt;
-    if ((e = wasi_iovecs(m, a[1], a[2], &msg.msg_iov, &cnt)) != WASI_ESUCCESS) return e;
+    if ((e = wasi_iovecs(m, a[1], a[2], &msg.msg_iov, &cnt)) != WASI_ESUCCESS)
+        return e;
     msg.msg_iovlen = (size_t)cnt;
     int flags = ((a[3] & WASI_RIFLAG_RECV_PEEK) ? MSG_PEEK : 0) |
                 ((a[3] & WASI_RIFLAG_RECV_WAITALL) ? MSG_WAITALL : 0);
@@ -61,7 +70,8 @@ WASI_IMPL(wasi_sock_recv)
     while (r < 0 && errno == EINTR);
     int saved = errno;
     free(msg.msg_iov);
-    if (r < 0) return wasi_errno_from_host(saved);
+    if (r < 0)
+        return wasi_errno_from_host(saved);
     wasi_st32(m, a[4], (uint32_t)r);
     wasi_st16(m, a[5], (msg.msg_flags & MSG_TRUNC) ? WASI_ROFLAG_RECV_DATA_TRUNCATED : 0);
     return WASI_ESUCCESS;
@@ -72,12 +82,16 @@ WASI_IMPL(wasi_sock_send)
 {
     uint32_t e;
     wasi_fd *f = sock_get(ctx, a[0], WASI_RIGHT_FD_WRITE, &e);
-    if (f == NULL) return e;
-    if (a[3] != 0) return WASI_EINVAL; /* no siflags are defined */
-    if (!wasi_mem_ok(m, a[4], 4)) return WASI_EFAULT;
+    if (f == NULL)
+        return e;
+    if (a[3] != 0)
+        return WASI_EINVAL; /* no siflags are defined */
+    if (!wasi_mem_ok(m, a[4], 4))
+        return WASI_EFAULT;
     struct msghdr msg = {0};
     int cnt;
-    if ((e = wasi_iovecs(m, a[1], a[2], &msg.msg_iov, &cnt)) != WASI_ESUCCESS) return e;
+    if ((e = wasi_iovecs(m, a[1], a[2], &msg.msg_iov, &cnt)) != WASI_ESUCCESS)
+        return e;
     msg.msg_iovlen = (size_t)cnt;
     ssize_t r;
     do
@@ -85,7 +99,8 @@ WASI_IMPL(wasi_sock_send)
     while (r < 0 && errno == EINTR);
     int saved = errno;
     free(msg.msg_iov);
-    if (r < 0) return wasi_errno_from_host(saved);
+    if (r < 0)
+        return wasi_errno_from_host(saved);
     wasi_st32(m, a[4], (uint32_t)r);
     return WASI_ESUCCESS;
 }
@@ -96,7 +111,8 @@ WASI_IMPL(wasi_sock_shutdown)
     (void)m;
     uint32_t e;
     wasi_fd *f = sock_get(ctx, a[0], WASI_RIGHT_SOCK_SHUTDOWN, &e);
-    if (f == NULL) return e;
+    if (f == NULL)
+        return e;
     int how;
     switch (a[1]) {
     case WASI_SDFLAG_RD:

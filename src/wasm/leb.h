@@ -68,7 +68,8 @@ static inline uint64_t wf_rd_uleb(wf_reader *r, unsigned bits)
         }
         v |= (uint64_t)(b & 0x7f) << shift;
         shift += 7;
-        if (!(b & 0x80)) return v;
+        if (!(b & 0x80))
+            return v;
     }
     return v;
 }
@@ -105,9 +106,11 @@ static inline int64_t wf_rd_sleb(wf_reader *r, unsigned bits)
         }
         v |= (uint64_t)(b & 0x7f) << shift;
         shift += 7;
-        if (!(b & 0x80)) break;
+        if (!(b & 0x80))
+            break;
     }
-    if (shift < 64 && (b & 0x40)) v |= ~(uint64_t)0 << shift;
+    if (shift < 64 && (b & 0x40))
+        v |= ~(uint64_t)0 << shift;
     return (int64_t)v;
 }
 
@@ -143,7 +146,8 @@ static inline uint32_t wf_rd_fixed32(wf_reader *r)
 {
     const uint8_t *p = wf_rd_bytes(r, 4);
     uint32_t v = 0;
-    if (p) memcpy(&v, p, 4);
+    if (p)
+        memcpy(&v, p, 4);
     return v;
 }
 
@@ -151,7 +155,8 @@ static inline uint64_t wf_rd_fixed64(wf_reader *r)
 {
     const uint8_t *p = wf_rd_bytes(r, 8);
     uint64_t v = 0;
-    if (p) memcpy(&v, p, 8);
+    if (p)
+        memcpy(&v, p, 8);
     return v;
 }
 

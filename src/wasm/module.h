@@ -193,7 +193,7 @@ typedef struct wf_table {
 
 typedef struct wf_memory {
     uint8_t *base;
-    uint64_t size; /* bytes */
+    uint64_t size;             /* bytes */
     uint32_t pages, max_pages; /* max_pages: what growing may reach here */
     uint32_t decl_max;         /* the declared maximum (import matching) */
     bool has_max;

@@ -91,14 +91,13 @@ static bool fail(fv *v, const char *msg)
     return false;
 }
 
-
 /* "type mismatch: expected i32, got i64" */
 static bool fail_mismatch(fv *v, wf_valtype want, wf_valtype got)
 {
     if (v->err != NULL)
         return false;
-    snprintf(v->errbuf, sizeof v->errbuf, "type mismatch: expected %s, got %s", wf_valtype_name(want),
-             wf_valtype_name(got));
+    snprintf(v->errbuf, sizeof v->errbuf, "type mismatch: expected %s, got %s",
+             wf_valtype_name(want), wf_valtype_name(got));
     return fail(v, v->errbuf);
 }
 

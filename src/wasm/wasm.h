@@ -72,7 +72,12 @@ int wf_module_load(const uint8_t *bytes, size_t len, const char *name, wf_module
                    weft_error **err);
 void wf_module_free(wf_module *m);
 
-enum wf_extern_kind { WF_EXTERN_FUNC = 0, WF_EXTERN_TABLE = 1, WF_EXTERN_MEMORY = 2, WF_EXTERN_GLOBAL = 3 };
+enum wf_extern_kind {
+    WF_EXTERN_FUNC = 0,
+    WF_EXTERN_TABLE = 1,
+    WF_EXTERN_MEMORY = 2,
+    WF_EXTERN_GLOBAL = 3
+};
 
 typedef struct wf_import_info {
     const char *module, *name;
@@ -92,9 +97,9 @@ wf_export_info wf_module_export(const wf_module *m, size_t i);
  * A function's params/results: up to `cap` of each, and the counts. A table's
  * or memory's limits (*max = UINT32_MAX when absent; *elem for tables, may be
  * NULL). A global's value type and mutability. */
-int wf_module_import_func_type(const wf_module *m, size_t i, wf_valtype *params,
-                               size_t *n_params, wf_valtype *results, size_t *n_results,
-                               size_t cap, weft_error **err);
+int wf_module_import_func_type(const wf_module *m, size_t i, wf_valtype *params, size_t *n_params,
+                               wf_valtype *results, size_t *n_results, size_t cap,
+                               weft_error **err);
 int wf_module_import_limits(const wf_module *m, size_t i, uint32_t *min, uint32_t *max,
                             wf_valtype *elem, weft_error **err);
 int wf_module_import_global_type(const wf_module *m, size_t i, wf_valtype *type, bool *mutable_,

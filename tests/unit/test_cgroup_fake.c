@@ -21,14 +21,16 @@ static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
 
 static const char *fresh_root(void)
 {
-    if (tmpl[0]) nftw(tmpl, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    if (tmpl[0])
+        nftw(tmpl, rm_one, 16, FTW_DEPTH | FTW_PHYS);
     snprintf(tmpl, sizeof tmpl, "/tmp/weft-cgfake-XXXXXX");
     return mkdtemp(tmpl);
 }
 
 __attribute__((destructor)) static void remove_last_root(void)
 {
-    if (tmpl[0]) nftw(tmpl, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    if (tmpl[0])
+        nftw(tmpl, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* put(dir, "file", "content") */
@@ -61,10 +63,12 @@ static char *get(const char *dir, const char *file)
 static char *mkdirs(const char *root, const char *rel)
 {
     char *p = NULL;
-    if (asprintf(&p, "%s/%s", root, rel) < 0) abort();
+    if (asprintf(&p, "%s/%s", root, rel) < 0)
+        abort();
     char cmd[600];
     snprintf(cmd, sizeof cmd, "mkdir -p '%s'", p);
-    if (system(cmd) != 0) abort();
+    if (system(cmd) != 0)
+        abort();
     return p;
 }
 
@@ -141,7 +145,8 @@ TEST(v2_translation)
     cgroup *cg = NULL;
     weft_error *e = NULL;
     CHECK_INT(cg_create_in(l, "/c", "id", &r, &cg, &e), 0);
-    if (e) fprintf(stderr, "%s\n", e->msg);
+    if (e)
+        fprintf(stderr, "%s\n", e->msg);
     CHECK_STR(get(leaf, "memory.max"), "67108864");
     CHECK_STR(get(leaf, "memory.low"), "33554432");
     CHECK_STR(get(leaf, "memory.swap.max"), "33554432"); /* 96M - 64M */
@@ -314,7 +319,8 @@ TEST(v1_translation)
     cgroup *cg = NULL;
     weft_error *e = NULL;
     CHECK_INT(cg_create_in(l, "c", "id", &r, &cg, &e), 0);
-    if (e) fprintf(stderr, "%s\n", e->msg);
+    if (e)
+        fprintf(stderr, "%s\n", e->msg);
     CHECK_STR(get(m, "memory.limit_in_bytes"), "67108864");
     CHECK_STR(get(m, "memory.memsw.limit_in_bytes"), "100663296"); /* memory+swap as given */
     CHECK_STR(get(m, "memory.soft_limit_in_bytes"), "33554432");
@@ -398,7 +404,8 @@ TEST(v1_blkio_hugetlb_network)
     cgroup *cg = NULL;
     weft_error *e = NULL;
     CHECK_INT(cg_create_in(l, "/c", "id", &r, &cg, &e), 0);
-    if (e) fprintf(stderr, "%s\n", e->msg);
+    if (e)
+        fprintf(stderr, "%s\n", e->msg);
     CHECK_STR(get(b, "blkio.bfq.weight"), "300");
     CHECK_STR(get(b, "blkio.throttle.read_bps_device"), "8:16 2097152");
     CHECK_STR(get(b, "blkio.throttle.write_iops_device"), "253:0 100");

@@ -69,7 +69,8 @@ TEST(layout_hybrid)
     cg_layout *l = NULL;
     weft_error *e = NULL;
     CHECK_INT(cg_layout_parse(hybrid_mountinfo, hybrid_cgroup, &l, &e), 0);
-    if (l == NULL) return;
+    if (l == NULL)
+        return;
     CHECK_INT(l->mode, CG_MODE_HYBRID);
     CHECK_INT(l->n_hier, 4);
     CHECK_STR(l->unified_mount, "/sys/fs/cgroup/unified");
@@ -95,7 +96,8 @@ TEST(layout_v2_in_container)
     cg_layout *l = NULL;
     weft_error *e = NULL;
     CHECK_INT(cg_layout_parse(mi, pc, &l, &e), 0);
-    if (l == NULL) return;
+    if (l == NULL)
+        return;
     CHECK_INT(l->mode, CG_MODE_V2);
     CHECK_STR(l->unified_mount, "/sys/fs/cgroup");
     CHECK_STR(l->unified_own, "/init");
@@ -200,7 +202,8 @@ TEST(disabled_handle)
     cgroup *cg = NULL;
     weft_error *e = NULL;
     CHECK_INT(cgroup_create("disabled", "/x", "id", NULL, &cg, &e), 0);
-    if (cg == NULL) return;
+    if (cg == NULL)
+        return;
     CHECK_INT(cgroup_enter(cg, 1, &e), 0);
     CHECK_STR(cgroup_path(cg), "");
     pid_t *pids = NULL;

@@ -26,7 +26,8 @@ static void restore_root_controls(char *before);
 
 static bool usable(void)
 {
-    if (layout != NULL) return true;
+    if (layout != NULL)
+        return true;
     if (getuid() != 0) {
         fprintf(stderr, "skipped: cgroup tests need root\n");
         return false;
@@ -39,21 +40,24 @@ static bool usable(void)
     }
     snprintf(prefix, sizeof prefix, "weft-unit-%d", (int)getpid());
     prctl(PR_SET_CHILD_SUBREAPER, 1); /* reap grandchildren left by killed children */
-    if (layout->unified_mount) root_before = root_controls();
+    if (layout->unified_mount)
+        root_before = root_controls();
     return true;
 }
 
 static int rmdir_dirs(const char *p, const struct stat *st, int flag, struct FTW *f)
 {
     (void)st, (void)f;
-    if (flag == FTW_DP) rmdir(p);
+    if (flag == FTW_DP)
+        rmdir(p);
     return 0;
 }
 
 static void rm_under(const char *mount, const char *own)
 {
     char path[1024];
-    if (own == NULL || strcmp(own, "/") == 0) own = "";
+    if (own == NULL || strcmp(own, "/") == 0)
+        own = "";
     snprintf(path, sizeof path, "%s%s/%s", mount, own, prefix);
     nftw(path, rmdir_dirs, 16, FTW_DEPTH | FTW_PHYS);
     snprintf(path, sizeof path, "%s/%s-v2", mount, prefix);
@@ -65,14 +69,17 @@ static void rm_under(const char *mount, const char *own)
 /* Safety net for failed checks: kill what is left, remove our directories. */
 __attribute__((destructor)) static void cleanup_all(void)
 {
-    if (layout == NULL) return;
+    if (layout == NULL)
+        return;
     kill(0, 0);
     while (waitpid(-1, NULL, WNOHANG) > 0)
         ;
     for (size_t i = 0; i < layout->n_hier; i++)
         rm_under(layout->hier[i].mount, layout->hier[i].own);
-    if (layout->unified_mount) rm_under(layout->unified_mount, layout->unified_own);
-    if (root_before) restore_root_controls(root_before);
+    if (layout->unified_mount)
+        rm_under(layout->unified_mount, layout->unified_own);
+    if (root_before)
+        restore_root_controls(root_before);
     cg_layout_free(layout);
 }
 
@@ -124,13 +131,15 @@ static struct child spawn(void)
 {
     struct child c = {0};
     int p[2];
-    if (pipe(p) < 0) abort();
+    if (pipe(p) < 0)
+        abort();
     c.sh = mmap(NULL, sizeof *c.sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     c.pid = fork();
     if (c.pid == 0) {
         close(p[1]);
         char x;
-        if (read(p[0], &x, 1) != 1) _exit(1);
+        if (read(p[0], &x, 1) != 1)
+            _exit(1);
         if (fork() == 0) { /* a grandchild, for the recursive pid list */
             for (;;)
                 pause();
@@ -152,7 +161,8 @@ static struct child spawn(void)
 
 static void start(struct child *c)
 {
-    if (write(c->go, "x", 1) != 1) abort();
+    if (write(c->go, "x", 1) != 1)
+        abort();
     close(c->go);
     for (int i = 0; i < 2000 && !(c->sh->ready && c->sh->counter > 0); i++)
         sleep_ms(1);
@@ -163,7 +173,8 @@ static bool in_cgroup(pid_t pid, const char *needle)
     char path[64], buf[4096];
     snprintf(path, sizeof path, "/proc/%d/cgroup", (int)pid);
     FILE *f = fopen(path, "r");
-    if (f == NULL) return false;
+    if (f == NULL)
+        return false;
     size_t n = fread(buf, 1, sizeof buf - 1, f);
     buf[n] = '\0';
     fclose(f);
@@ -195,7 +206,8 @@ static size_t count_pids(cgroup *cg)
     pid_t *pids = NULL;
     size_t n = 0;
     weft_error *e = NULL;
-    if (cgroup_pids(cg, &pids, &n, &e) < 0) werr_free(e);
+    if (cgroup_pids(cg, &pids, &n, &e) < 0)
+        werr_free(e);
     free(pids);
     return n;
 }
@@ -205,7 +217,8 @@ static bool wait_empty(cgroup *cg)
     for (int i = 0; i < 200; i++) {
         while (waitpid(-1, NULL, WNOHANG) > 0)
             ;
-        if (count_pids(cg) == 0) return true;
+        if (count_pids(cg) == 0)
+            return true;
         sleep_ms(10);
     }
     return false;
@@ -228,11 +241,13 @@ static char **dirs_of(const cgroup *cg, size_t *n)
     *n = 0;
     for (size_t i = 0; i < cg->n_v1; i++) {
         v[(*n)++] = strdup(cg->v1[i].path);
-        if (cg->v1[i].top) v[(*n)++] = strdup(cg->v1[i].top);
+        if (cg->v1[i].top)
+            v[(*n)++] = strdup(cg->v1[i].top);
     }
     if (cg->unified) {
         v[(*n)++] = strdup(cg->unified->path);
-        if (cg->unified->top) v[(*n)++] = strdup(cg->unified->top);
+        if (cg->unified->top)
+            v[(*n)++] = strdup(cg->unified->top);
     }
     return v;
 }
@@ -246,7 +261,8 @@ static void free_strs(char **v, size_t n)
 
 TEST(v1_lifecycle)
 {
-    if (!usable() || layout->mode == CG_MODE_V2) return;
+    if (!usable() || layout->mode == CG_MODE_V2)
+        return;
     oci_device_rule deny_all = {false, 'a', -1, -1, "rwm"};
     oci_resources r = {0};
     r.has_memory = true;
@@ -292,7 +308,8 @@ TEST(v1_lifecycle)
     cg = NULL;
     CHECK_INT(cgroup_load(state, &cg, &e), 0);
     free(state);
-    if (cg == NULL) return;
+    if (cg == NULL)
+        return;
     mem = cg_v1_dir(cg, "memory");
 
     struct child c = spawn();
@@ -346,13 +363,15 @@ TEST(v1_lifecycle)
     CHECK_INT(cgroup_destroy(cg, &e), 0); /* again: already gone is fine */
     free_strs(dirs, n);
     cgroup_free(cg);
-    if (e) fprintf(stderr, "%s\n", e->msg);
+    if (e)
+        fprintf(stderr, "%s\n", e->msg);
     werr_free(e);
 }
 
 TEST(default_path_and_busy_destroy)
 {
-    if (!usable()) return;
+    if (!usable())
+        return;
     char id[96];
     snprintf(id, sizeof id, "%s-d", prefix);
     cgroup *cg = NULL;
@@ -390,16 +409,19 @@ TEST(default_path_and_busy_destroy)
 
 TEST(stale_leaf_is_reused_and_removed)
 {
-    if (!usable()) return;
+    if (!usable())
+        return;
     char path[128];
     snprintf(path, sizeof path, "%s/stale", prefix);
     cgroup *a = NULL, *b = NULL;
     weft_error *e = NULL;
     CHECK_INT(cgroup_create(NULL, path, "stale", NULL, &a, &e), 0);
-    if (a == NULL) return;
+    if (a == NULL)
+        return;
     cgroup_free(a); /* a crash: the directories stay */
     CHECK_INT(cgroup_create(NULL, path, "stale", NULL, &b, &e), 0);
-    if (b == NULL) return;
+    if (b == NULL)
+        return;
     size_t n;
     char **dirs = dirs_of(b, &n);
     CHECK(n > 0 && b->n_v1 + (b->unified != NULL) == n); /* nothing created: no tops */
@@ -410,7 +432,8 @@ TEST(stale_leaf_is_reused_and_removed)
     /* the parent was made by the "crashed" one: nobody else removes it */
     for (size_t i = 0; i < layout->n_hier; i++)
         rm_under(layout->hier[i].mount, layout->hier[i].own);
-    if (layout->unified_mount) rm_under(layout->unified_mount, layout->unified_own);
+    if (layout->unified_mount)
+        rm_under(layout->unified_mount, layout->unified_own);
 }
 
 /* Nothing of prefix/<name> exists in any hierarchy. */
@@ -420,12 +443,14 @@ static bool nothing_named(const char *name)
     for (size_t i = 0; i < layout->n_hier; i++) {
         const char *own = strcmp(layout->hier[i].own, "/") == 0 ? "" : layout->hier[i].own;
         snprintf(path, sizeof path, "%s%s/%s/%s", layout->hier[i].mount, own, prefix, name);
-        if (access(path, F_OK) == 0) return false;
+        if (access(path, F_OK) == 0)
+            return false;
     }
     if (layout->unified_mount) {
         const char *own = strcmp(layout->unified_own, "/") == 0 ? "" : layout->unified_own;
         snprintf(path, sizeof path, "%s%s/%s/%s", layout->unified_mount, own, prefix, name);
-        if (access(path, F_OK) == 0) return false;
+        if (access(path, F_OK) == 0)
+            return false;
     }
     return true;
 }
@@ -450,7 +475,8 @@ static char *create_error(const char *name, const oci_resources *r)
 
 TEST(real_errors_leave_nothing)
 {
-    if (!usable()) return;
+    if (!usable())
+        return;
     cgroup *cg = NULL;
     weft_error *e = NULL;
     CHECK_INT(cgroup_create("cgroupfs", "../escape", "x", NULL, &cg, &e), -1);
@@ -494,7 +520,8 @@ TEST(real_errors_leave_nothing)
 
 TEST(hybrid_hugetlb_through_unified)
 {
-    if (!usable() || layout->mode != CG_MODE_HYBRID) return;
+    if (!usable() || layout->mode != CG_MODE_HYBRID)
+        return;
     bool v1_hugetlb = false;
     for (size_t i = 0; i < layout->n_hier; i++)
         v1_hugetlb |= cg_list_has(layout->hier[i].controllers, "hugetlb");
@@ -532,7 +559,8 @@ TEST(hybrid_hugetlb_through_unified)
 
 TEST(v2_on_unified_mount)
 {
-    if (!usable() || layout->unified_mount == NULL) return;
+    if (!usable() || layout->unified_mount == NULL)
+        return;
     cg_layout *l2 = cg_layout_new_v2(layout->unified_mount, "/");
     oci_device_rule deny_all = {false, 'a', -1, -1, "rwm"};
     oci_resources r = {0};
@@ -601,7 +629,8 @@ TEST(v2_on_unified_mount)
     CHECK(gone(dirs, n));
     free_strs(dirs, n);
     cgroup_free(cg);
-    if (e) fprintf(stderr, "%s\n", e->msg);
+    if (e)
+        fprintf(stderr, "%s\n", e->msg);
     werr_free(e);
 }
 

@@ -173,15 +173,15 @@ TEST(rlimit_soft_missing)
 TEST(rlimit_soft_above_hard)
 {
     CHECK_OCI_ERR("{" OCI_MIN ",'process':{'args':['sh'],'cwd':'/"
-                              "','rlimits':[{'type':'RLIMIT_CORE','soft':11,'hard':10}]}}",
+                  "','rlimits':[{'type':'RLIMIT_CORE','soft':11,'hard':10}]}}",
                   "/b/config.json: process.rlimits[0].soft: must not exceed hard (10)");
 }
 
 TEST(rlimit_duplicate)
 {
     CHECK_OCI_ERR("{" OCI_MIN ",'process':{'args':['sh'],'cwd':'/"
-                              "','rlimits':[{'type':'RLIMIT_CORE','soft':1,'hard':1},{'type':'"
-                              "RLIMIT_CORE','soft':1,'hard':1}]}}",
+                  "','rlimits':[{'type':'RLIMIT_CORE','soft':1,'hard':1},{'type':'"
+                  "RLIMIT_CORE','soft':1,'hard':1}]}}",
                   "/b/config.json: process.rlimits[1].type: duplicate rlimit \"RLIMIT_CORE\"");
 }
 
@@ -189,7 +189,7 @@ TEST(rlimit_negative)
 {
     CHECK_OCI_ERR(
         "{" OCI_MIN ",'process':{'args':['sh'],'cwd':'/"
-                    "','rlimits':[{'type':'RLIMIT_CORE','soft':-1,'hard':1}]}}",
+        "','rlimits':[{'type':'RLIMIT_CORE','soft':-1,'hard':1}]}}",
         "/b/config.json: process.rlimits[0].soft: must be between 0 and 18446744073709551615");
 }
 
@@ -255,7 +255,7 @@ TEST(ioprio_class)
 TEST(ioprio_level)
 {
     CHECK_OCI_ERR("{" OCI_MIN ",'process':{'args':['sh'],'cwd':'/"
-                              "','ioPriority':{'class':'IOPRIO_CLASS_RT','priority':8}}}",
+                  "','ioPriority':{'class':'IOPRIO_CLASS_RT','priority':8}}}",
                   "/b/config.json: process.ioPriority.priority: must be between 0 and 7");
 }
 
@@ -270,7 +270,7 @@ TEST(sched_flag)
 {
     CHECK_OCI_ERR(
         "{" OCI_MIN ",'process':{'args':['sh'],'cwd':'/"
-                    "','scheduler':{'policy':'SCHED_RR','flags':['SCHED_FLAG_X']}}}",
+        "','scheduler':{'policy':'SCHED_RR','flags':['SCHED_FLAG_X']}}}",
         "/b/config.json: process.scheduler.flags[0]: unknown scheduler flag \"SCHED_FLAG_X\"");
 }
 
@@ -635,7 +635,7 @@ TEST(seccomp_default_errno_range)
 TEST(seccomp_errno_with_allow)
 {
     CHECK_OCI_ERR("{" OCI_MIN ",'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'"
-                              "names':['a'],'action':'SCMP_ACT_KILL','errnoRet':1}]}}}",
+                  "names':['a'],'action':'SCMP_ACT_KILL','errnoRet':1}]}}}",
                   "/b/config.json: linux.seccomp.syscalls[0].errnoRet: only valid with "
                   "SCMP_ACT_ERRNO or SCMP_ACT_TRACE");
 }
@@ -643,7 +643,7 @@ TEST(seccomp_errno_with_allow)
 TEST(seccomp_names_empty)
 {
     CHECK_OCI_ERR("{" OCI_MIN ",'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'"
-                              "names':[],'action':'SCMP_ACT_KILL'}]}}}",
+                  "names':[],'action':'SCMP_ACT_KILL'}]}}}",
                   "/b/config.json: linux.seccomp.syscalls[0].names: must be a non-empty array");
 }
 
@@ -658,8 +658,8 @@ TEST(seccomp_action_missing)
 TEST(seccomp_op_unknown)
 {
     CHECK_OCI_ERR("{" OCI_MIN ",'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'"
-                              "names':['a'],'action':'SCMP_ACT_LOG'},{'names':['b'],'action':'SCMP_"
-                              "ACT_LOG','args':[{'index':0,'value':1,'op':'SCMP_CMP_FOO'}]}]}}}",
+                  "names':['a'],'action':'SCMP_ACT_LOG'},{'names':['b'],'action':'SCMP_"
+                  "ACT_LOG','args':[{'index':0,'value':1,'op':'SCMP_CMP_FOO'}]}]}}}",
                   "/b/config.json: linux.seccomp.syscalls[1].args[0].op: unknown seccomp operator "
                   "\"SCMP_CMP_FOO\"");
 }
@@ -677,14 +677,14 @@ TEST(seccomp_arg_value_missing)
 {
     CHECK_OCI_ERR(
         "{" OCI_MIN ",'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['"
-                    "a'],'action':'SCMP_ACT_LOG','args':[{'index':0,'op':'SCMP_CMP_EQ'}]}]}}}",
+        "a'],'action':'SCMP_ACT_LOG','args':[{'index':0,'op':'SCMP_CMP_EQ'}]}]}}}",
         "/b/config.json: linux.seccomp.syscalls[0].args[0].value: missing required field");
 }
 
 TEST(seccomp_arch_unknown)
 {
     CHECK_OCI_ERR("{" OCI_MIN ",'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','"
-                              "architectures':['SCMP_ARCH_X86_64','SCMP_ARCH_Z80']}}}",
+                  "architectures':['SCMP_ARCH_X86_64','SCMP_ARCH_Z80']}}}",
                   "/b/config.json: linux.seccomp.architectures[1]: unknown seccomp architecture "
                   "\"SCMP_ARCH_Z80\"");
 }
@@ -692,7 +692,7 @@ TEST(seccomp_arch_unknown)
 TEST(seccomp_flag_unknown)
 {
     CHECK_OCI_ERR("{" OCI_MIN ",'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','flags':['"
-                              "SECCOMP_FILTER_FLAG_FAST']}}}",
+                  "SECCOMP_FILTER_FLAG_FAST']}}}",
                   "/b/config.json: linux.seccomp.flags[0]: unknown seccomp flag "
                   "\"SECCOMP_FILTER_FLAG_FAST\"");
 }
@@ -701,7 +701,7 @@ TEST(seccomp_notify_no_listener)
 {
     CHECK_OCI_ERR(
         "{" OCI_MIN ",'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['"
-                    "mount'],'action':'SCMP_ACT_NOTIFY'}]}}}",
+        "mount'],'action':'SCMP_ACT_NOTIFY'}]}}}",
         "/b/config.json: linux.seccomp.listenerPath: required when SCMP_ACT_NOTIFY is used");
 }
 

@@ -131,7 +131,8 @@ TEST(full_config_process)
 {
     oci_spec *s = oci_test_parse(full_config, NULL);
     CHECK(s != NULL && s->has_process);
-    if (s == NULL) return;
+    if (s == NULL)
+        return;
     oci_process *p = &s->process;
     CHECK(p->terminal);
     CHECK(p->has_console_size);
@@ -178,7 +179,8 @@ TEST(full_config_hooks)
 {
     oci_spec *s = oci_test_parse(full_config, NULL);
     CHECK(s != NULL);
-    if (s == NULL) return;
+    if (s == NULL)
+        return;
     CHECK_INT(s->hooks.n[OCI_HOOK_PRESTART], 1);
     CHECK_STR(s->hooks.list[OCI_HOOK_PRESTART][0].path, "/bin/pre");
     CHECK(!s->hooks.list[OCI_HOOK_PRESTART][0].has_timeout);
@@ -200,7 +202,8 @@ TEST(full_config_linux)
 {
     oci_spec *s = oci_test_parse(full_config, NULL);
     CHECK(s != NULL && s->has_linux);
-    if (s == NULL) return;
+    if (s == NULL)
+        return;
     oci_linux *l = &s->linux_;
     CHECK_INT(l->n_namespaces, 8);
     CHECK_INT(l->namespaces[1].type, OCI_NS_NETWORK);
@@ -240,7 +243,8 @@ TEST(full_config_resources)
 {
     oci_spec *s = oci_test_parse(full_config, NULL);
     CHECK(s != NULL && s->linux_.has_resources);
-    if (s == NULL) return;
+    if (s == NULL)
+        return;
     oci_resources *r = &s->linux_.resources;
     CHECK_INT(r->n_devices, 2);
     CHECK(!r->devices[0].allow);
@@ -301,7 +305,8 @@ TEST(full_config_seccomp)
 {
     oci_spec *s = oci_test_parse(full_config, NULL);
     CHECK(s != NULL && s->linux_.has_seccomp);
-    if (s == NULL) return;
+    if (s == NULL)
+        return;
     oci_seccomp *sc = &s->linux_.seccomp;
     CHECK(sc->default_action == SCMP_ACT_ERRNO(38));
     CHECK_INT(sc->n_architectures, 2);
@@ -331,7 +336,8 @@ TEST(minimal_config_defaults)
 {
     oci_spec *s = oci_test_parse("{" OCI_MIN "}", NULL);
     CHECK(s != NULL);
-    if (s == NULL) return;
+    if (s == NULL)
+        return;
     CHECK(!s->has_process);
     CHECK(!s->has_linux);
     CHECK(!s->root_readonly);
@@ -347,7 +353,8 @@ TEST(process_defaults)
 {
     oci_spec *s = oci_test_parse("{" OCI_MIN ",'process':{'args':['a'],'cwd':'/'}}", NULL);
     CHECK(s != NULL && s->has_process);
-    if (s == NULL) return;
+    if (s == NULL)
+        return;
     CHECK(!s->process.terminal);
     CHECK(!s->process.has_capabilities);
     CHECK(s->process.capabilities.bounding == NULL);
@@ -378,7 +385,8 @@ TEST(null_means_absent)
                                  "{'namespaces':null,'seccomp':null}}",
                                  NULL);
     CHECK(s != NULL);
-    if (s == NULL) return;
+    if (s == NULL)
+        return;
     CHECK(!s->has_process);
     CHECK(s->hostname == NULL);
     CHECK(s->has_linux);
@@ -390,7 +398,8 @@ TEST(duplicate_keys_last_wins)
 {
     oci_spec *s = oci_test_parse("{" OCI_MIN ",'hostname':'a','hostname':'b'}", NULL);
     CHECK(s != NULL);
-    if (s != NULL) CHECK_STR(s->hostname, "b");
+    if (s != NULL)
+        CHECK_STR(s->hostname, "b");
     oci_spec_free(s);
 }
 
@@ -408,7 +417,8 @@ TEST(root_path_resolution)
         snprintf(cfg, sizeof cfg, "{'ociVersion':'1.0.0','root':{'path':'%s'}}", cases[i][0]);
         oci_spec *s = oci_test_parse(cfg, NULL);
         CHECK(s != NULL);
-        if (s != NULL) CHECK_STR(s->root_path, cases[i][1]);
+        if (s != NULL)
+            CHECK_STR(s->root_path, cases[i][1]);
         oci_spec_free(s);
     }
 }
@@ -423,7 +433,8 @@ TEST(relative_bundle_made_absolute)
     CHECK_INT(oci_spec_parse(json, strlen(json), "x.json", "bundles/one", &s, &err), 0);
     char want[4200];
     snprintf(want, sizeof want, "%s/bundles/one/rootfs", strcmp(cwd, "/") ? cwd : "");
-    if (s != NULL) CHECK_STR(s->root_path, want);
+    if (s != NULL)
+        CHECK_STR(s->root_path, want);
     oci_spec_free(s);
     werr_free(err);
 }
@@ -435,7 +446,8 @@ TEST(relative_mount_destination_made_absolute)
         ",'mounts':[{'destination':'tmp/x/','type':'tmpfs'},{'destination':'/a/../b'}]}",
         NULL);
     CHECK(s != NULL);
-    if (s == NULL) return;
+    if (s == NULL)
+        return;
     CHECK_STR(s->mounts[0].destination, "/tmp/x");
     CHECK(s->mounts[0].source == NULL);
     CHECK_STR(s->mounts[1].destination, "/b");
@@ -452,7 +464,8 @@ TEST(seccomp_errno_default_is_eperm)
         "{'names':['e'],'action':'SCMP_ACT_TRACE','errnoRet':7}]}}}",
         NULL);
     CHECK(s != NULL);
-    if (s == NULL) return;
+    if (s == NULL)
+        return;
     oci_seccomp *sc = &s->linux_.seccomp;
     CHECK(sc->default_action == SCMP_ACT_ERRNO(EPERM));
     CHECK(sc->syscalls[0].action == SCMP_ACT_KILL);
@@ -472,7 +485,8 @@ TEST(big_integers_outside_strings_only)
                                  "18446744073709551615}]}}",
                                  NULL);
     CHECK(s != NULL);
-    if (s == NULL) return;
+    if (s == NULL)
+        return;
     CHECK_STR(s->hostname, "18446744073709551615");
     CHECK(s->process.rlimits[0].soft == 9223372036854775808ull);
     oci_spec_free(s);

@@ -14,7 +14,8 @@ static inline char *oci_test_json(const char *single_quoted)
 {
     char *s = strdup(single_quoted);
     for (char *p = s; *p; p++)
-        if (*p == '\'') *p = '"';
+        if (*p == '\'')
+            *p = '"';
     return s;
 }
 
@@ -26,9 +27,11 @@ static inline oci_spec *oci_test_parse(const char *single_quoted, char **msg)
     weft_error *err = NULL;
     int r = oci_spec_parse(json, strlen(json), "/b/config.json", "/b", &spec, &err);
     free(json);
-    if (msg != NULL) *msg = NULL;
+    if (msg != NULL)
+        *msg = NULL;
     if (r < 0) {
-        if (msg != NULL) *msg = strdup(err->msg);
+        if (msg != NULL)
+            *msg = strdup(err->msg);
         werr_free(err);
         return NULL;
     }

@@ -247,7 +247,8 @@ static void parse_dirents(uint32_t used, char *out, size_t cap, uint64_t *last_c
     out[0] = '\0';
     while (off + WASI_DIRENT_SIZE <= used) {
         uint32_t namlen = wasi_ld32(&tw_m, P_BUF + off + 16);
-        if (off + WASI_DIRENT_SIZE + namlen > used) break;
+        if (off + WASI_DIRENT_SIZE + namlen > used)
+            break;
         *last_cookie = wasi_ld64(&tw_m, P_BUF + off);
         char name[64] = {0};
         memcpy(name, tw_mem + P_BUF + off + WASI_DIRENT_SIZE, namlen < 63 ? namlen : 63);
@@ -290,7 +291,8 @@ TEST(readdir_cookies_and_truncation)
         /* 24 + namlen fits exactly one entry when the buffer is small; use 40 */
         CHECK_INT(CALL(wasi_fd_readdir, fd, P_BUF, 40, cookie, P_OUT), WASI_ESUCCESS);
         used = wasi_ld32(&tw_m, P_OUT);
-        if (used == 0) break;
+        if (used == 0)
+            break;
         char part[128];
         uint64_t c = cookie;
         parse_dirents(used, part, sizeof(part), &c, &count);

@@ -13,7 +13,8 @@ static bool secret_intact(void)
     char p[128], buf[16] = {0};
     snprintf(p, sizeof(p), "%s/secret.txt", tw_tmp);
     int fd = open(p, O_RDONLY);
-    if (fd < 0) return false;
+    if (fd < 0)
+        return false;
     ssize_t n = read(fd, buf, sizeof(buf) - 1);
     close(fd);
     return n == 6 && strcmp(buf, "SECRET") == 0;
@@ -48,7 +49,8 @@ TEST(open_escapes_are_notcapable)
                              "./../root/file.txt"};
     for (size_t i = 0; i < sizeof(escapes) / sizeof(escapes[0]); i++) {
         uint32_t e = tw_open(ctx, escapes[i], FOLLOW, 0, RO, &fd);
-        if (e != WASI_ENOTCAPABLE) fprintf(stderr, "escape %s gave errno %u\n", escapes[i], e);
+        if (e != WASI_ENOTCAPABLE)
+            fprintf(stderr, "escape %s gave errno %u\n", escapes[i], e);
         CHECK_INT(e, WASI_ENOTCAPABLE);
     }
     tw_done(ctx);

@@ -458,7 +458,8 @@ TEST(function_tables)
     for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
         const wasi_func *f = wasi_find_func(wasi_preview1_funcs, sigs[i][0]);
         CHECK(f != NULL);
-        if (f == NULL) continue;
+        if (f == NULL)
+            continue;
         CHECK_STR(f->params, sigs[i][1]);
         CHECK_STR(f->results, strcmp(sigs[i][0], "proc_exit") == 0 ? "" : "i");
         const wasi_func *u = wasi_find_func(wasi_unstable_funcs, sigs[i][0]);

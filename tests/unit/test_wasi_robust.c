@@ -73,7 +73,8 @@ TEST(hostile_arguments_never_crash_or_escape)
             bool skipped = false;
             for (size_t k = 0; k < sizeof(skip) / sizeof(skip[0]); k++)
                 skipped |= strcmp(f->name, skip[k]) == 0;
-            if (skipped) continue;
+            if (skipped)
+                continue;
             uint64_t a[10] = {0};
             for (size_t k = 0; f->params[k]; k++)
                 a[k] = hostile(f->params[k]);

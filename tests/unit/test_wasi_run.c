@@ -97,9 +97,11 @@ static int run(const uint8_t *bytes, size_t len, int *status, char *out, char *e
                weft_error **err)
 {
     wf_module *m = NULL;
-    if (wf_module_load(bytes, len, "test.wasm", &m, err) < 0) return -2;
+    if (wf_module_load(bytes, len, "test.wasm", &m, err) < 0)
+        return -2;
     int po[2], pe[2];
-    if (pipe(po) < 0 || pipe(pe) < 0) abort();
+    if (pipe(po) < 0 || pipe(pe) < 0)
+        abort();
     int saved = dup(2);
     dup2(pe[1], 2);
     char *argv[] = {"test"};
@@ -193,7 +195,8 @@ TEST(define_twice_on_one_linker)
     CHECK_INT(wasi_ctx_new(&cfg, &ctx, &err), 0);
     wf_linker *l = wf_linker_new();
     CHECK_INT(wasi_define(l, ctx, NULL, &err), 0);
-    if (err) fprintf(stderr, "%s\n", err->msg);
+    if (err)
+        fprintf(stderr, "%s\n", err->msg);
     wf_linker_free(l);
     wasi_ctx_free(ctx);
 }

@@ -25,7 +25,8 @@ static inline void tw_write_file(const char *path, const char *text)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd >= 0) {
-        if (write(fd, text, strlen(text)) < 0) perror(path);
+        if (write(fd, text, strlen(text)) < 0)
+            perror(path);
         close(fd);
     }
 }
@@ -35,7 +36,8 @@ static inline void tw_write_file(const char *path, const char *text)
 static inline void tw_plant(void)
 {
     snprintf(tw_tmp, sizeof(tw_tmp), "/tmp/weft-wasi-XXXXXX");
-    if (mkdtemp(tw_tmp) == NULL) abort();
+    if (mkdtemp(tw_tmp) == NULL)
+        abort();
     snprintf(tw_root, sizeof(tw_root), "%s/root", tw_tmp);
     char p[256];
     mkdir(tw_root, 0755);
@@ -55,7 +57,8 @@ static inline void tw_plant(void)
     };
     for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
         snprintf(p, sizeof(p), "%s/%s", tw_root, links[i][1]);
-        if (symlink(links[i][0], p) < 0) perror(p);
+        if (symlink(links[i][0], p) < 0)
+            perror(p);
     }
 }
 
@@ -63,7 +66,8 @@ static inline void tw_cleanup(void)
 {
     char cmd[160];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tw_tmp);
-    if (system(cmd) != 0) fprintf(stderr, "cleanup failed\n");
+    if (system(cmd) != 0)
+        fprintf(stderr, "cleanup failed\n");
 }
 
 /* A context with preopen "/sandbox" (fd 3) over a planted tree; `in_root`
@@ -136,7 +140,8 @@ static inline const char *tw_read_all(wasi_ctx *ctx, uint32_t fd)
     static char out[512];
     wasi_st32(&tw_m, P_IOV, P_BUF);
     wasi_st32(&tw_m, P_IOV + 4, sizeof(out) - 1);
-    if (CALL(wasi_fd_read, fd, P_IOV, 1, P_OUT) != WASI_ESUCCESS) return "(read error)";
+    if (CALL(wasi_fd_read, fd, P_IOV, 1, P_OUT) != WASI_ESUCCESS)
+        return "(read error)";
     uint32_t n = wasi_ld32(&tw_m, P_OUT);
     memcpy(out, tw_mem + P_BUF, n);
     out[n] = '\0';

@@ -36,7 +36,7 @@ extern int unit_ncases, unit_failed_checks;
     do {                                                                                           \
         const char *a_ = (a), *b_ = (b);                                                           \
         if (a_ == NULL || b_ == NULL || strcmp(a_, b_) != 0) {                                     \
-            fprintf(stderr, "%s:%d: CHECK_STR failed: \"%s\" != \"%s\"\n", __FILE__, __LINE__,      \
+            fprintf(stderr, "%s:%d: CHECK_STR failed: \"%s\" != \"%s\"\n", __FILE__, __LINE__,     \
                     a_ ? a_ : "(null)", b_ ? b_ : "(null)");                                       \
             unit_failed_checks++;                                                                  \
         }                                                                                          \

@@ -19,12 +19,14 @@ static uint8_t *slurp(const char *path, size_t *len)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
-    if (fd < 0 || fstat(fd, &st) < 0) return NULL;
+    if (fd < 0 || fstat(fd, &st) < 0)
+        return NULL;
     uint8_t *buf = xmalloc((size_t)st.st_size + 1);
     size_t got = 0;
     while (got < (size_t)st.st_size) {
         ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-        if (n <= 0) break;
+        if (n <= 0)
+            break;
         got += (size_t)n;
     }
     close(fd);
@@ -44,7 +46,8 @@ int main(int argc, char **argv)
         if ((root || strcmp(argv[i], "--dir") == 0) && i + 1 < argc && npre < 16) {
             char *spec = argv[++i], *sep = strstr(spec, "::");
             const char *host = sep ? sep + 2 : spec;
-            if (sep) *sep = '\0';
+            if (sep)
+                *sep = '\0';
             pre[npre].guest_path = spec;
             pre[npre].in_root = root;
             pre[npre].host_fd = open(host, O_PATH | O_DIRECTORY | O_CLOEXEC);

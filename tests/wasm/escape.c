@@ -30,10 +30,19 @@ static void try_open(const char *path, int flags)
 
 int main(void)
 {
-    const char *reads[] = {"/../secret.txt", "../secret.txt", "/escape/etc/passwd",
-                           "/up/etc/passwd", "/abs", "/sub/out/secret.txt", "/sub/../../secret.txt",
-                           "/loop1", "/escape", "//../secret.txt", "/./../../secret.txt",
-                           "/sub/dotdot/../secret.txt", "/file.txt"};
+    const char *reads[] = {"/../secret.txt",
+                           "../secret.txt",
+                           "/escape/etc/passwd",
+                           "/up/etc/passwd",
+                           "/abs",
+                           "/sub/out/secret.txt",
+                           "/sub/../../secret.txt",
+                           "/loop1",
+                           "/escape",
+                           "//../secret.txt",
+                           "/./../../secret.txt",
+                           "/sub/dotdot/../secret.txt",
+                           "/file.txt"};
     for (size_t i = 0; i < sizeof(reads) / sizeof(reads[0]); i++)
         try_open(reads[i], O_RDONLY);
     try_open("/escape/tmp/planted.txt", O_WRONLY | O_CREAT);
