@@ -2,6 +2,7 @@
 #include "oci/parse_ctx.h"
 #include "oci/spec.h"
 #include "util/cleanup.h"
+#include "util/readall.h"
 #include "util/xalloc.h"
 
 #include <ctype.h>
@@ -225,28 +226,7 @@ static int read_file(const char *path, char **out, size_t *len, weft_error **err
     if ((uint64_t)st.st_size > OCI_MAX_CONFIG)
         return werr_set(err, 0, "%s: too large (%lld bytes, limit %u)", path, (long long)st.st_size,
                         OCI_MAX_CONFIG);
-    size_t cap = (size_t)st.st_size + 1, n = 0;
-    cleanup_free char *buf = xmalloc(cap);
-    for (;;) {
-        if (n + 1 >= cap) {
-            if (cap > OCI_MAX_CONFIG)
-                return werr_set(err, 0, "%s: too large", path);
-            cap *= 2;
-            buf = xrealloc(buf, cap);
-        }
-        ssize_t r = read(fd, buf + n, cap - 1 - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            return werr_sys(err, "read %s", path);
-        if (r == 0)
-            break;
-        n += (size_t)r;
-    }
-    buf[n] = '\0';
-    *out = steal_ptr(buf);
-    *len = n;
-    return 0;
+    return read_all(fd, path, (size_t)st.st_size, OCI_MAX_CONFIG, out, len, err);
 }
 
 int oci_spec_load(const char *bundle, oci_spec **out, weft_error **err)

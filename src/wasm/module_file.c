@@ -1,5 +1,6 @@
 #include "wasm/module_file.h"
 #include "util/cleanup.h"
+#include "util/readall.h"
 #include "util/xalloc.h"
 #include "wasm/wat.h"
 
@@ -37,25 +38,10 @@ int wasm_read_file(const char *path, uint8_t **out, size_t *len, weft_error **er
         return werr_set(err, EISDIR, "read %s", path);
     if ((uint64_t)st.st_size > MAX_MODULE_FILE)
         return werr_set(err, EFBIG, "read %s", path);
-    size_t cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096, n = 0;
-    cleanup_free uint8_t *buf = xmalloc(cap);
-    for (;;) {
-        if (n == cap) {
-            if (cap >= MAX_MODULE_FILE)
-                return werr_set(err, EFBIG, "read %s", path);
-            buf = xrealloc(buf, cap *= 2);
-        }
-        ssize_t r = read(fd, buf + n, cap - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            return werr_sys(err, "read %s", path);
-        if (r == 0)
-            break;
-        n += (size_t)r;
-    }
-    *out = steal_ptr(buf);
-    *len = n;
+    char *buf;
+    if (read_all(fd, path, (size_t)st.st_size, MAX_MODULE_FILE, &buf, len, err) < 0)
+        return -1;
+    *out = (uint8_t *)buf;
     return 0;
 }
 

@@ -1,0 +1,45 @@
+/* read_all(): whole files and pipes, NUL-terminated, with a size limit. */
+#include "unit.h"
+#include "util/readall.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+TEST(file_pipe_and_limit)
+{
+    char path[] = "/tmp/weft-readall-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    CHECK(write(fd, "hello, world", 12) == 12);
+    lseek(fd, 0, SEEK_SET);
+    char *buf = NULL;
+    size_t len = 0;
+    weft_error *err = NULL;
+    CHECK_INT(read_all(fd, path, 12, 100, &buf, &len, &err), 0);
+    CHECK_INT((int)len, 12);
+    CHECK_STR(buf, "hello, world");
+    free(buf);
+    lseek(fd, 0, SEEK_SET);
+    CHECK_INT(read_all(fd, path, 12, 11, &buf, &len, &err), -1); /* over the limit */
+    CHECK(err != NULL && err->errnum == EFBIG);
+    werr_free(err);
+    err = NULL;
+    close(fd);
+    unlink(path);
+
+    int p[2];
+    CHECK(pipe(p) == 0);
+    static char big[10000];
+    memset(big, 'x', sizeof big);
+    CHECK(write(p[1], big, sizeof big) == (ssize_t)sizeof big);
+    close(p[1]);
+    CHECK_INT(read_all(p[0], "pipe", 0, 20000, &buf, &len, &err), 0); /* grows past 4096 */
+    CHECK_INT((int)len, 10000);
+    CHECK(buf[9999] == 'x' && buf[10000] == '\0');
+    free(buf);
+    close(p[0]);
+}
+
+UNIT_MAIN()
