@@ -2,6 +2,7 @@
  * file, create and remove directory chains, gather pids. */
 #include "cgroup/cg_internal.h"
 #include "util/cleanup.h"
+#include "util/fileio.h"
 #include "util/xalloc.h"
 
 #include <dirent.h>
@@ -17,18 +18,7 @@
 int cg_write(const char *dir, const char *file, const char *value, weft_error **err)
 {
     cleanup_free char *path = xasprintf("%s/%s", dir, file);
-    /* No O_CREAT: cgroupfs files exist or the controller is missing; a fake
-     * test tree pre-creates the files it expects. */
-    cleanup_close int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-    if (fd < 0)
-        return werr_sys(err, "open %s", path);
-    size_t len = strlen(value);
-    ssize_t w = write(fd, value, len);
-    if (w < 0)
-        return werr_sys(err, "write '%s' to %s", value, path);
-    if ((size_t)w != len)
-        return werr_set(err, 0, "write '%s' to %s: short write", value, path);
-    return 0;
+    return write_text(path, value, err);
 }
 
 int cg_writef(const char *dir, const char *file, weft_error **err, const char *fmt, ...)

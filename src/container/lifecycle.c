@@ -162,7 +162,14 @@ int container_kill(const struct weft_globals *g, const char *id, int sig, bool a
     return r;
 }
 
-/* SIGKILL everything and wait (bounded) until the init is gone. */
+static bool init_alive(const container_state *st)
+{
+    return st->pid > 0 && st->pid_start != 0 && proc_start_time(st->pid) == st->pid_start;
+}
+
+/* SIGKILL everything and wait (bounded) until the init is gone. Also for
+ * an abandoned creation, whose init may still wait in its setup or on the
+ * exec fifo, possibly outside any cgroup. */
 static int force_stop(container_state *st, cgroup *cg, weft_error **err)
 {
     if (cg != NULL) {
@@ -171,35 +178,19 @@ static int force_stop(container_state *st, cgroup *cg, weft_error **err)
             log_debug("kill all: %s", e->msg);
         werr_free(e);
     }
-    if (state_status(st) != STATUS_STOPPED) {
+    if (init_alive(st)) {
         weft_error *e = NULL;
         signal_init(st, SIGKILL, &e);
         werr_free(e);
     }
-    for (int i = 0; i < 1000 && state_status(st) != STATUS_STOPPED; i++) {
+    for (int i = 0; i < 1000 && init_alive(st); i++) {
         waitpid(st->pid, NULL, WNOHANG);
         struct timespec ts = {0, 5 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
-    if (state_status(st) != STATUS_STOPPED)
+    if (init_alive(st))
         return werr_set(err, 0, "container '%s' did not stop after SIGKILL", st->id);
     return 0;
-}
-
-/* An abandoned creation's init may still wait in its setup or on the exec
- * fifo, possibly outside any cgroup: it goes the way a created one does. */
-static void kill_abandoned_init(container_state *st)
-{
-    if (st->pid <= 0 || st->pid_start == 0)
-        return;
-    weft_error *e = NULL;
-    signal_init(st, SIGKILL, &e);
-    werr_free(e);
-    for (int i = 0; i < 1000 && proc_start_time(st->pid) == st->pid_start; i++) {
-        waitpid(st->pid, NULL, WNOHANG);
-        struct timespec ts = {0, 5 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
 }
 
 int container_delete(const struct weft_globals *g, const char *id, bool force, weft_error **err)
@@ -221,9 +212,7 @@ int container_delete(const struct weft_globals *g, const char *id, bool force, w
     }
     if (st->cgroup != NULL && cgroup_load(st->cgroup, &cg, err) < 0)
         goto out;
-    if (st->creating)
-        kill_abandoned_init(st);
-    if (s != STATUS_STOPPED) {
+    if (s != STATUS_STOPPED || st->creating) {
         if (s == STATUS_PAUSED && cg != NULL) {
             weft_error *e = NULL;
             cgroup_freeze(cg, false, &e);

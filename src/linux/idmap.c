@@ -8,6 +8,7 @@
  * rootfs_prepare_idmapped(); without them, rootfs_prepare() makes them itself,
  * which works for containers without a user namespace. */
 #include "linux/fs.h"
+#include "linux/namespaces.h"
 #include "linux/rootfs.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
@@ -20,26 +21,6 @@
 #include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-static int write_map(pid_t pid, const char *file, const oci_id_mapping *m, size_t n,
-                     weft_error **err)
-{
-    cleanup_free char *text = xstrdup("");
-    for (size_t i = 0; i < n; i++) {
-        char *next = xasprintf("%s%u %u %u\n", text, m[i].container_id, m[i].host_id, m[i].size);
-        free(text);
-        text = next;
-    }
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-    cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0)
-        return werr_sys(err, "open %s", path);
-    size_t len = strlen(text);
-    if (write(fd, text, len) != (ssize_t)len)
-        return werr_sys(err, "write %s", path);
-    return 0;
-}
 
 int idmap_userns_fd(const oci_id_mapping *uids, size_t n_uids, const oci_id_mapping *gids,
                     size_t n_gids, weft_error **err)
@@ -72,8 +53,8 @@ int idmap_userns_fd(const oci_id_mapping *uids, size_t n_uids, const oci_id_mapp
     int fd = -1;
     if (r != 1 || !ok) {
         werr_set(err, 0, "could not create a user namespace for the idmapped mount");
-    } else if (write_map(pid, "uid_map", uids, n_uids, err) == 0 &&
-               write_map(pid, "gid_map", gids, n_gids, err) == 0) {
+    } else if (ns_write_id_map(pid, "uid_map", uids, n_uids, err) == 0 &&
+               ns_write_id_map(pid, "gid_map", gids, n_gids, err) == 0) {
         char path[64];
         snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
         fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -9,6 +9,7 @@
  * confine anything, and runtime-tools expects such a container to run. */
 #include "linux/security.h"
 #include "util/cleanup.h"
+#include "util/fileio.h"
 #include "util/xalloc.h"
 
 #include <fcntl.h>
@@ -31,17 +32,6 @@ bool selinux_enabled(void)
     return access("/sys/fs/selinux/enforce", F_OK) == 0;
 }
 
-static int write_attr(const char *path, const char *text, weft_error **err)
-{
-    cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0)
-        return werr_sys(err, "open %s", path);
-    size_t len = strlen(text);
-    if (write(fd, text, len) != (ssize_t)len)
-        return werr_sys(err, "write \"%s\" to %s", text, path);
-    return 0;
-}
-
 /* Kernels with LSM stacking have a per-LSM directory; older ones only the
  * shared attr files. */
 static const char *attr_path(const char *lsm, const char *file, char *buf, size_t size)
@@ -54,25 +44,19 @@ static const char *attr_path(const char *lsm, const char *file, char *buf, size_
 
 static int apparmor_apply(const char *profile, bool on_exec, weft_error **err)
 {
-    if (!apparmor_enabled())
-        return werr_set(err, 0, "profile \"%s\" requested but AppArmor is not enabled on this host",
-                        profile);
     char path[96];
     cleanup_free char *cmd = xasprintf("%s %s", on_exec ? "exec" : "changeprofile", profile);
-    return write_attr(attr_path("apparmor", on_exec ? "exec" : "current", path, sizeof path), cmd,
+    return write_text(attr_path("apparmor", on_exec ? "exec" : "current", path, sizeof path), cmd,
                       err);
 }
 
 static int selinux_apply(const char *label, bool on_exec, weft_error **err)
 {
-    if (!selinux_enabled())
-        return werr_set(err, 0, "label \"%s\" requested but SELinux is not enabled on this host",
-                        label);
     char path[96];
     /* The session keyring weft joined is labelled like the process. */
-    if (write_attr(attr_path("selinux", "keycreate", path, sizeof path), label, err) < 0)
+    if (write_text(attr_path("selinux", "keycreate", path, sizeof path), label, err) < 0)
         return -1;
-    return write_attr(attr_path("selinux", on_exec ? "exec" : "current", path, sizeof path), label,
+    return write_text(attr_path("selinux", on_exec ? "exec" : "current", path, sizeof path), label,
                       err);
 }
 
@@ -93,6 +77,8 @@ int lsm_check(const oci_process *p, weft_error **err)
 
 int lsm_apply(const oci_process *p, bool on_exec, weft_error **err)
 {
+    if (lsm_check(p, err) < 0)
+        return -1;
     if (p->apparmor_profile != NULL && p->apparmor_profile[0] != '\0' &&
         apparmor_apply(p->apparmor_profile, on_exec, err) < 0)
         return werr_prefix(err, "process.apparmorProfile");

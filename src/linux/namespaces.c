@@ -1,5 +1,6 @@
 #include "linux/namespaces.h"
 #include "util/cleanup.h"
+#include "util/fileio.h"
 #include "util/xalloc.h"
 
 #include <fcntl.h>
@@ -121,46 +122,29 @@ int ns_open_of_pid(pid_t pid, int fds[OCI_NS_COUNT], weft_error **err)
     return 0;
 }
 
-static int write_file(const char *path, const char *data, weft_error **err)
+int ns_write_id_map(pid_t pid, const char *file, const oci_id_mapping *m, size_t n,
+                    weft_error **err)
 {
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0)
-        return werr_sys(err, "open %s", path);
-    ssize_t n = write(fd, data, strlen(data));
-    int saved = errno;
-    close(fd);
-    if (n < 0 || (size_t)n != strlen(data))
-        return werr_set(err, n < 0 ? saved : EIO, "write %s", path);
-    return 0;
-}
-
-static char *format_map(const oci_id_mapping *m, size_t n)
-{
-    size_t cap = n * 40 + 1, len = 0;
-    char *buf = xmalloc(cap);
-    buf[0] = '\0';
-    for (size_t i = 0; i < n; i++)
-        len += (size_t)snprintf(buf + len, cap - len, "%u %u %u\n", m[i].container_id, m[i].host_id,
-                                m[i].size);
-    return buf;
+    cleanup_free char *text = xstrdup("");
+    for (size_t i = 0; i < n; i++) {
+        char *next = xasprintf("%s%u %u %u\n", text, m[i].container_id, m[i].host_id, m[i].size);
+        free(text);
+        text = next;
+    }
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
+    return write_text(path, text, err);
 }
 
 int ns_write_id_maps(pid_t pid, const oci_spec *spec, weft_error **err)
 {
     const oci_linux *lx = &spec->linux_;
-    char path[64];
-    if (lx->n_uid_mappings > 0) {
-        cleanup_free char *map = format_map(lx->uid_mappings, lx->n_uid_mappings);
-        snprintf(path, sizeof path, "/proc/%d/uid_map", (int)pid);
-        if (write_file(path, map, err) < 0)
-            return werr_prefix(err, "linux.uidMappings");
-    }
-    if (lx->n_gid_mappings > 0) {
-        cleanup_free char *map = format_map(lx->gid_mappings, lx->n_gid_mappings);
-        snprintf(path, sizeof path, "/proc/%d/gid_map", (int)pid);
-        if (write_file(path, map, err) < 0)
-            return werr_prefix(err, "linux.gidMappings");
-    }
+    if (lx->n_uid_mappings > 0 &&
+        ns_write_id_map(pid, "uid_map", lx->uid_mappings, lx->n_uid_mappings, err) < 0)
+        return werr_prefix(err, "linux.uidMappings");
+    if (lx->n_gid_mappings > 0 &&
+        ns_write_id_map(pid, "gid_map", lx->gid_mappings, lx->n_gid_mappings, err) < 0)
+        return werr_prefix(err, "linux.gidMappings");
     return 0;
 }
 
@@ -186,7 +170,7 @@ int ns_prepare_time(const oci_spec *spec, int *saved_fd, weft_error **err)
         snprintf(buf, sizeof buf, "monotonic %lld %u\nboottime %lld %u\n",
                  (long long)spec->linux_.monotonic.secs, spec->linux_.monotonic.nanosecs,
                  (long long)spec->linux_.boottime.secs, spec->linux_.boottime.nanosecs);
-        if (write_file("/proc/self/timens_offsets", buf, err) < 0) {
+        if (write_text("/proc/self/timens_offsets", buf, err) < 0) {
             ns_restore_time(fd, NULL);
             *saved_fd = -1;
             return werr_prefix(err, "linux.timeOffsets");

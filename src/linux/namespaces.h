@@ -28,6 +28,10 @@ int ns_join(int fds[OCI_NS_COUNT], unsigned skip_mask, weft_error **err);
  * where the container shares the caller's namespace. */
 int ns_open_of_pid(pid_t pid, int fds[OCI_NS_COUNT], weft_error **err);
 
+/* Write mappings to /proc/PID/FILE ("uid_map" or "gid_map"), one write. */
+int ns_write_id_map(pid_t pid, const char *file, const oci_id_mapping *m, size_t n,
+                    weft_error **err);
+
 /* Write uid_map/gid_map (and setgroups) of a child in a new user namespace. */
 int ns_write_id_maps(pid_t pid, const oci_spec *spec, weft_error **err);
 

@@ -5,6 +5,7 @@
  */
 #include "linux/security.h"
 #include "util/cleanup.h"
+#include "util/fileio.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
@@ -21,27 +22,13 @@
 #define WEFT_IOPRIO_WHO_PROCESS 1
 #define WEFT_IOPRIO_CLASS_SHIFT 13
 
-static int write_file(const char *path, const char *text, weft_error **err)
-{
-    cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0)
-        return werr_sys(err, "open %s", path);
-    size_t len = strlen(text);
-    ssize_t n = write(fd, text, len);
-    if (n < 0)
-        return werr_sys(err, "write \"%s\" to %s", text, path);
-    if ((size_t)n != len)
-        return werr_set(err, 0, "write \"%s\" to %s: short write", text, path);
-    return 0;
-}
-
 int oom_score_adj_apply(int value, weft_error **err)
 {
     if (value < -1000 || value > 1000)
         return werr_set(err, 0, "process.oomScoreAdj: %d is outside [-1000, 1000]", value);
     char buf[16];
     snprintf(buf, sizeof buf, "%d", value);
-    if (write_file("/proc/self/oom_score_adj", buf, err) < 0)
+    if (write_text("/proc/self/oom_score_adj", buf, err) < 0)
         return werr_prefix(err, "process.oomScoreAdj");
     return 0;
 }

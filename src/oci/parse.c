@@ -2,7 +2,7 @@
 #include "oci/parse_ctx.h"
 #include "oci/spec.h"
 #include "util/cleanup.h"
-#include "util/readall.h"
+#include "util/fileio.h"
 #include "util/xalloc.h"
 
 #include <ctype.h>

@@ -1,6 +1,6 @@
 #include "wasm/module_file.h"
 #include "util/cleanup.h"
-#include "util/readall.h"
+#include "util/fileio.h"
 #include "util/xalloc.h"
 #include "wasm/wat.h"
 

@@ -409,12 +409,13 @@ static int block_head(wat_parser *p, const wat_token **label, wat_typeuse *tu, w
     return wat_typeuse_parse(p, tu, false, NULL, err);
 }
 
-/* Flat `block`/`loop`/`if` after its keyword, up to and including `end`. */
-static int flat_block(wat_parser *p, const wat_op *op, wat_buf *out, weft_error **err)
+/* The common start of a flat and a folded block: label and block type,
+ * the opcode, then the instructions of its body (or of `if`'s then-arm). */
+static int open_block(wat_parser *p, const wat_op *op, wat_buf *out, const wat_token **label,
+                      weft_error **err)
 {
-    const wat_token *label;
     wat_typeuse tu;
-    int r = block_head(p, &label, &tu, err);
+    int r = block_head(p, label, &tu, err);
     if (r == 0) {
         put_op(out, op);
         r = blocktype_emit(p, &tu, out, err);
@@ -422,8 +423,15 @@ static int flat_block(wat_parser *p, const wat_op *op, wat_buf *out, weft_error 
     wat_sig_free(&tu.sig);
     if (r < 0)
         return -1;
-    label_push(p, label);
-    if (wat_parse_instrs(p, out, err) < 0)
+    label_push(p, *label);
+    return wat_parse_instrs(p, out, err);
+}
+
+/* Flat `block`/`loop`/`if` after its keyword, up to and including `end`. */
+static int flat_block(wat_parser *p, const wat_op *op, wat_buf *out, weft_error **err)
+{
+    const wat_token *label;
+    if (open_block(p, op, out, &label, err) < 0)
         return -1;
     if (op->imm == IM_IF && wat_tok_is(wat_tok(p), "else")) {
         p->pos++;
@@ -492,17 +500,7 @@ static int folded_if(wat_parser *p, const wat_op *op, wat_buf *out, weft_error *
 static int folded_block(wat_parser *p, const wat_op *op, wat_buf *out, weft_error **err)
 {
     const wat_token *label;
-    wat_typeuse tu;
-    int r = block_head(p, &label, &tu, err);
-    if (r == 0) {
-        put_op(out, op);
-        r = blocktype_emit(p, &tu, out, err);
-    }
-    wat_sig_free(&tu.sig);
-    if (r < 0)
-        return -1;
-    label_push(p, label);
-    if (wat_parse_instrs(p, out, err) < 0)
+    if (open_block(p, op, out, &label, err) < 0)
         return -1;
     label_pop(p);
     wat_buf_u8(out, 0x0b);

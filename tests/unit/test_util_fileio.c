@@ -1,6 +1,6 @@
-/* read_all(): whole files and pipes, NUL-terminated, with a size limit. */
+/* util/fileio.c: read_all() of files and pipes, NUL-terminated, with a size limit; write_text(). */
 #include "unit.h"
-#include "util/readall.h"
+#include "util/fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -40,6 +40,25 @@ TEST(file_pipe_and_limit)
     CHECK(buf[9999] == 'x' && buf[10000] == '\0');
     free(buf);
     close(p[0]);
+}
+
+TEST(write_text_writes_and_names_the_file)
+{
+    char path[] = "/tmp/weft-writetext-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    weft_error *err = NULL;
+    CHECK_INT(write_text(path, "0 100000 65536\n", &err), 0);
+    char buf[32] = {0};
+    CHECK(read(fd, buf, sizeof buf - 1) == 15);
+    CHECK_STR(buf, "0 100000 65536\n");
+    close(fd);
+    unlink(path);
+    CHECK_INT(write_text("/nonexistent/uid_map", "x", &err), -1);
+    CHECK(err != NULL);
+    if (err)
+        CHECK_STR(err->msg, "open /nonexistent/uid_map: No such file or directory");
+    werr_free(err);
 }
 
 UNIT_MAIN()

@@ -1,8 +1,10 @@
-#include "util/readall.h"
+#include "util/fileio.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <string.h>
 #include <unistd.h>
 
 int read_all(int fd, const char *path, size_t size_hint, size_t max, char **out, size_t *len,
@@ -30,5 +32,19 @@ int read_all(int fd, const char *path, size_t size_hint, size_t max, char **out,
     buf[n] = '\0';
     *out = steal_ptr(buf);
     *len = n;
+    return 0;
+}
+
+int write_text(const char *path, const char *text, weft_error **err)
+{
+    cleanup_close int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+    if (fd < 0)
+        return werr_sys(err, "open %s", path);
+    size_t len = strlen(text);
+    ssize_t n = write(fd, text, len);
+    if (n < 0)
+        return werr_sys(err, "write \"%s\" to %s", text, path);
+    if ((size_t)n != len)
+        return werr_set(err, EIO, "write \"%s\" to %s: short write", text, path);
     return 0;
 }
