@@ -201,6 +201,32 @@ static int build_process(struct weft_globals *g, const char *id, const struct ex
     return 0;
 }
 
+/* exec lost a race with `delete --force` (or the container stopped under
+ * it): whichever step failed, report what exec reports when it starts too
+ * late, "does not exist" or "it is stopped", not that step's own error. */
+static void explain_if_gone(const struct weft_globals *g, const char *id, weft_error **err)
+{
+    if (container_id_check(id, NULL) < 0)
+        return;
+    bool gone = !state_exists(g->root, id);
+    if (!gone) {
+        /* The lock waits for a delete at work, then state says what is left. */
+        container_state *st = NULL;
+        weft_error *e = NULL;
+        int r = state_open(g->root, id, true, &st, &e);
+        werr_free(e);
+        gone = !state_exists(g->root, id);
+        bool stopped = r == 0 && state_status(st) == STATUS_STOPPED;
+        state_free(st);
+        if (!gone && !stopped)
+            return;
+    }
+    if (gone)
+        werr_set(err, 0, "container '%s' does not exist", id);
+    else
+        werr_set(err, 0, "cannot exec in container '%s': it is stopped", id);
+}
+
 static int run_exec(struct weft_globals *g, int argc, char **argv, weft_error **err)
 {
     struct exec_flags f = {0};
@@ -219,11 +245,15 @@ static int run_exec(struct weft_globals *g, int argc, char **argv, weft_error **
         goto out;
     }
     o.id = argv[optind];
-    if (build_process(g, o.id, &f, argv + optind + 1, argc - optind - 1, &proc, &spec, err) < 0)
+    if (build_process(g, o.id, &f, argv + optind + 1, argc - optind - 1, &proc, &spec, err) < 0) {
+        explain_if_gone(g, o.id, err);
         goto out;
+    }
     o.process = proc;
     if (container_exec(g, &o, &status, err) == 0)
         r = status;
+    else
+        explain_if_gone(g, o.id, err);
 out:
     if (spec == NULL)
         oci_process_free(proc);

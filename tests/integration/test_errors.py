@@ -1,6 +1,9 @@
 """Bad input: one clear line naming the file, field or id, a non-zero exit,
 and nothing left behind (state directory, cgroup, mounts, processes)."""
 import os
+import subprocess
+import tempfile
+import time
 
 import pytest
 
@@ -194,3 +197,27 @@ def test_mount_label_without_selinux_is_ignored(weft, make_bundle, cid):
     r = weft("run", "--bundle", b.path, cid)
     assert r.returncode == 0, r.stderr
     assert "context=" not in r.stdout
+
+
+def test_exec_racing_delete_force_fails_with_one_clear_message(weft, make_bundle, cid):
+    # Whatever step of exec the delete hits (state, namespaces, cgroup, the
+    # sync socket, the fork into a dying pid namespace), exec fails as if it
+    # had started after the delete. Stepping the delay samples those steps.
+    b = make_bundle(["sleep", "30"])
+    for i in range(30):
+        name = f"{cid}-{i}"
+        weft("run", "-d", "--bundle", b.path, name, check=True)
+        with tempfile.TemporaryFile() as err:
+            p = subprocess.Popen(weft.cmd("exec", name, "true"), stderr=err,
+                                 stdout=subprocess.DEVNULL)
+            time.sleep((i % 10) / 1000)
+            weft("delete", "--force", name, check=True)
+            p.wait(timeout=60)
+            err.seek(0)
+            text = err.read().decode()
+        if p.returncode == 0 or p.returncode == 128 + 9:  # ran, or killed by the delete
+            continue
+        line = one_line(text)
+        assert line in (f"weft: container '{name}' does not exist",
+                        f"weft: cannot exec in container '{name}': it is stopped"), line
+    assert weft.ids() == []
