@@ -55,15 +55,17 @@ static void set_str(char **dst, const char *v)
 
 static int apply_user(oci_process *p, const char *spec, weft_error **err)
 {
+    char q[WERR_CLIP_BUF];
     char *end;
     long uid = strtol(spec, &end, 10), gid = p->user.gid;
     if (end == spec || (*end != '\0' && *end != ':') || uid < 0)
-        return werr_set(err, 0, "exec: --user: expected UID[:GID], got '%s'", spec);
+        return werr_set(err, 0, "exec: --user: expected UID[:GID], got '%s'", werr_clip(q, spec));
     if (*end == ':') {
         const char *g = end + 1;
         gid = strtol(g, &end, 10);
         if (end == g || *end != '\0' || gid < 0)
-            return werr_set(err, 0, "exec: --user: expected UID[:GID], got '%s'", spec);
+            return werr_set(err, 0, "exec: --user: expected UID[:GID], got '%s'",
+                            werr_clip(q, spec));
     }
     p->user.uid = (uid_t)uid;
     p->user.gid = (gid_t)gid;
@@ -128,6 +130,8 @@ static int parse_exec_flags(int argc, char **argv, struct exec_flags *f, struct 
             f->tty = true;
             break;
         case OPT_CONSOLE:
+            if (cli_check_console_socket(optarg, err) < 0)
+                return -1;
             o->console_socket = optarg;
             break;
         case 'd':
@@ -155,7 +159,8 @@ static int parse_exec_flags(int argc, char **argv, struct exec_flags *f, struct 
             f->nnp = true;
             break;
         case OPT_PRESERVE:
-            if (cli_parse_int("--preserve-fds", optarg, 0, 1 << 20, &n, err) < 0)
+            if (cli_parse_int("--preserve-fds", optarg, 0, 1 << 20, &n, err) < 0 ||
+                cli_check_preserve_fds(n, err) < 0)
                 return -1;
             o->preserve_fds = (int)n;
             break;
