@@ -1,5 +1,5 @@
 /* weft's entry point: global options, then dispatch to one verb. */
-#include "cli/cli.h"
+#include "cli/args.h"
 #include "linux/sealed_exe.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -108,9 +108,12 @@ static int parse_globals(struct weft_globals *g, int argc, char **argv, weft_err
         case 'h':
             usage(stdout);
             exit(0);
-        default:
-            return werr_set(err, 0, "unknown global option '%s' (see weft --help)",
-                            argv[optind - 1]);
+        default: {
+            char q[WERR_CLIP_BUF];
+            return werr_set(err, 0,
+                            "unknown global option or missing value: '%s' (see weft --help)",
+                            werr_clip(q, cli_bad_arg(argc, argv)));
+        }
         }
     }
     return optind;

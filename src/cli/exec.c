@@ -55,15 +55,17 @@ static void set_str(char **dst, const char *v)
 
 static int apply_user(oci_process *p, const char *spec, weft_error **err)
 {
+    char q[WERR_CLIP_BUF];
     char *end;
     long uid = strtol(spec, &end, 10), gid = p->user.gid;
     if (end == spec || (*end != '\0' && *end != ':') || uid < 0)
-        return werr_set(err, 0, "exec: --user: expected UID[:GID], got '%s'", spec);
+        return werr_set(err, 0, "exec: --user: expected UID[:GID], got '%s'", werr_clip(q, spec));
     if (*end == ':') {
         const char *g = end + 1;
         gid = strtol(g, &end, 10);
         if (end == g || *end != '\0' || gid < 0)
-            return werr_set(err, 0, "exec: --user: expected UID[:GID], got '%s'", spec);
+            return werr_set(err, 0, "exec: --user: expected UID[:GID], got '%s'",
+                            werr_clip(q, spec));
     }
     p->user.uid = (uid_t)uid;
     p->user.gid = (gid_t)gid;
@@ -128,6 +130,8 @@ static int parse_exec_flags(int argc, char **argv, struct exec_flags *f, struct 
             f->tty = true;
             break;
         case OPT_CONSOLE:
+            if (cli_check_console_socket(optarg, err) < 0)
+                return -1;
             o->console_socket = optarg;
             break;
         case 'd':
@@ -155,7 +159,8 @@ static int parse_exec_flags(int argc, char **argv, struct exec_flags *f, struct 
             f->nnp = true;
             break;
         case OPT_PRESERVE:
-            if (cli_parse_int("--preserve-fds", optarg, 0, 1 << 20, &n, err) < 0)
+            if (cli_parse_int("--preserve-fds", optarg, 0, 1 << 20, &n, err) < 0 ||
+                cli_check_preserve_fds(n, err) < 0)
                 return -1;
             o->preserve_fds = (int)n;
             break;
@@ -201,6 +206,32 @@ static int build_process(struct weft_globals *g, const char *id, const struct ex
     return 0;
 }
 
+/* exec lost a race with `delete --force` (or the container stopped under
+ * it): whichever step failed, report what exec reports when it starts too
+ * late, "does not exist" or "it is stopped", not that step's own error. */
+static void explain_if_gone(const struct weft_globals *g, const char *id, weft_error **err)
+{
+    if (container_id_check(id, NULL) < 0)
+        return;
+    bool gone = !state_exists(g->root, id);
+    if (!gone) {
+        /* The lock waits for a delete at work, then state says what is left. */
+        container_state *st = NULL;
+        weft_error *e = NULL;
+        int r = state_open(g->root, id, true, &st, &e);
+        werr_free(e);
+        gone = !state_exists(g->root, id);
+        bool stopped = r == 0 && state_status(st) == STATUS_STOPPED;
+        state_free(st);
+        if (!gone && !stopped)
+            return;
+    }
+    if (gone)
+        werr_set(err, 0, "container '%s' does not exist", id);
+    else
+        werr_set(err, 0, "cannot exec in container '%s': it is stopped", id);
+}
+
 static int run_exec(struct weft_globals *g, int argc, char **argv, weft_error **err)
 {
     struct exec_flags f = {0};
@@ -219,11 +250,15 @@ static int run_exec(struct weft_globals *g, int argc, char **argv, weft_error **
         goto out;
     }
     o.id = argv[optind];
-    if (build_process(g, o.id, &f, argv + optind + 1, argc - optind - 1, &proc, &spec, err) < 0)
+    if (build_process(g, o.id, &f, argv + optind + 1, argc - optind - 1, &proc, &spec, err) < 0) {
+        explain_if_gone(g, o.id, err);
         goto out;
+    }
     o.process = proc;
     if (container_exec(g, &o, &status, err) == 0)
         r = status;
+    else
+        explain_if_gone(g, o.id, err);
 out:
     if (spec == NULL)
         oci_process_free(proc);

@@ -1,5 +1,5 @@
 /* `weft features`: the runtime-spec features document on stdout. */
-#include "cli/cli.h"
+#include "cli/args.h"
 #include "oci/spec.h"
 #include "util/cleanup.h"
 
@@ -19,8 +19,7 @@ static int run_features(struct weft_globals *g, int argc, char **argv, weft_erro
             cli_print_usage(&cmd_features);
             return 0;
         }
-        return werr_set(err, 0, "features: unknown option '%s' (see weft features --help)",
-                        argv[optind - 1]);
+        return cli_bad_option(&cmd_features, argc, argv, err);
     }
     if (optind < argc)
         return werr_set(err, 0, "features: unexpected argument '%s'", argv[optind]);

@@ -117,6 +117,15 @@ static int create_check_spec(const oci_spec *spec, const struct create_opts *o, 
     return 0;
 }
 
+/* Accepted as the spec says, but worth a word (once: after the re-exec). */
+static void warn_deprecated(const oci_spec *spec)
+{
+    for (size_t i = 0; i < spec->n_mounts; i++)
+        if (spec->mounts[i].relative_destination)
+            log_warn("%s: mounts[%zu].destination: relative paths are deprecated, taken as %s",
+                     spec->path, i, spec->mounts[i].destination);
+}
+
 static int write_pid_file(const char *path, pid_t pid, weft_error **err)
 {
     cleanup_free char *tmp = xasprintf("%s.weft-tmp", path);
@@ -324,6 +333,7 @@ static int create_steps(struct create_ctx *c, const struct weft_globals *g,
     if ((pidns == NULL || pidns->path != NULL) && g->argv != NULL &&
         sealed_exe_ensure(g->argv, err) < 0)
         return -1;
+    warn_deprecated(c->spec);
     if (state_create_dir(g->root, o->id, &c->st, err) < 0)
         return -1;
     if (copy_config(c->spec, c->st->dir, err) < 0)

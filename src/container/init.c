@@ -62,6 +62,7 @@ int workload_prepare(const oci_spec *spec, const oci_process *p, bool wasm_smart
                      struct workload *w, weft_error **err)
 {
     memset(w, 0, sizeof *w);
+    w->started_fd = -1;
     if (handler_resolve_entrypoint(p, &w->resolved, err) < 0)
         return -1;
     if (sealed_exe_is_self(w->resolved)) {
@@ -131,7 +132,7 @@ int workload_exec(const oci_process *p, struct workload *w, weft_error **err)
         seccomp_free(w->seccomp);
         w->seccomp = NULL;
     }
-    return w->h->exec(p, w->resolved, w->prepared, err);
+    return w->h->exec(p, w->resolved, w->prepared, &w->started_fd, err);
 }
 
 /* The state JSON the hooks read, built in the init (it knows its host pid
@@ -231,9 +232,10 @@ static int init_after_hooks(const struct init_args *a, pid_t host_pid, struct wo
     return workload_secure(spec, p, w, a->opts->preserve_fds, a->sync_fd, err);
 }
 
-/* Block until `start` opens the fifo for reading; the fd returned is
- * written (release_start) only once the workload is about to begin, so
- * `start` runs the poststart hooks after the startContainer ones. */
+/* Block until `start` opens the fifo for reading. The fd returned is
+ * written (release_start) after the startContainer hooks and stays open
+ * (O_CLOEXEC) until the workload begins: its closing is how `start` knows
+ * the process really runs before it runs the poststart hooks. */
 static int wait_for_start(int fifo_fd, int *out, weft_error **err)
 {
     char path[64];
@@ -251,12 +253,22 @@ static int wait_for_start(int fifo_fd, int *out, weft_error **err)
 
 static int release_start(int fd, weft_error **err)
 {
-    char c = 0;
-    ssize_t n = write(fd, &c, 1);
-    close(fd);
-    if (n != 1)
+    char c = START_RELEASED;
+    if (write(fd, &c, 1) != 1)
         return werr_sys(err, "write exec fifo");
     return 0;
+}
+
+/* The workload could not begin: `start` reports the error (one write, under
+ * PIPE_BUF, so it arrives whole). False when it could not be told. */
+static bool report_start_failure(int fd, const weft_error *e)
+{
+    char buf[START_FAILURE_MAX];
+    int status = e && e->status ? e->status : 1;
+    int n = snprintf(buf, sizeof buf, "%c%c%s", START_FAILED, (char)status,
+                     e && e->msg ? e->msg : "the container's process failed to start");
+    size_t len = n < 0 ? 0 : (size_t)n >= sizeof buf ? sizeof buf - 1 : (size_t)n;
+    return write(fd, buf, len) == (ssize_t)len;
 }
 
 _Noreturn void init_main(const struct init_args *a)
@@ -293,10 +305,13 @@ _Noreturn void init_main(const struct init_args *a)
     }
     if (release_start(start_fd, &err) < 0)
         goto fail;
+    w.started_fd = start_fd;
     if (!a->spec->has_process)
         werr_set(&err, 0, "%s: process: missing, nothing to run", a->spec->path);
     else
         workload_exec(&a->spec->process, &w, &err);
+    if (w.started_fd >= 0 && report_start_failure(w.started_fd, err))
+        _exit(err && err->status ? err->status : 1);
 fail:
     _exit(werr_report(err));
 fail_sync:

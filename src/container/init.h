@@ -34,6 +34,7 @@ struct workload {
     char *resolved;
     void *prepared;
     struct weft_seccomp *seccomp;
+    int started_fd; /* the init's exec fifo: closed when the workload begins; -1 for exec */
 };
 int workload_prepare(const oci_spec *spec, const oci_process *p, bool wasm_smart_default,
                      struct workload *w, weft_error **err);

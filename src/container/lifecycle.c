@@ -3,6 +3,7 @@
 #include "container/container.h"
 #include "container/hooks.h"
 #include "container/state.h"
+#include "container/sync.h"
 #include "container/terminal.h"
 #include "linux/rootfs.h"
 #include "util/cleanup.h"
@@ -70,8 +71,39 @@ static void run_hooks_warn(const container_state *st, enum oci_hook_kind kind,
     oci_spec_free(spec);
 }
 
+/* After the release byte: read until end-of-file, which comes when the
+ * init's end closes as the workload begins (or the init dies). A
+ * START_FAILED record instead carries the reason it did not begin. */
+static int wait_workload_started(const container_state *st, int fd, weft_error **err)
+{
+    char buf[START_FAILURE_MAX];
+    size_t len = 0;
+    for (;;) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 100) < 0 && errno != EINTR)
+            return werr_sys(err, "poll exec fifo");
+        ssize_t n = read(fd, buf + len, sizeof buf - 1 - len);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+            break;
+        if (n > 0)
+            len += (size_t)n;
+        if (len == sizeof buf - 1)
+            break;
+        /* Nothing else writes the fifo; a dead init has closed its end. */
+        if (n < 0 && proc_start_time(st->pid) != st->pid_start)
+            break;
+    }
+    if (len == 0 || buf[0] != START_FAILED)
+        return 0;
+    buf[len] = '\0';
+    int status = len > 1 ? (unsigned char)buf[1] : 1;
+    werr_set(err, 0, "%s", len > 2 ? buf + 2 : "the container's process failed to start");
+    return werr_status(err, status);
+}
+
 /* Open the fifo without blocking, then wait for the init's byte; if the
- * init died meanwhile there is no writer and we must not hang. */
+ * init died meanwhile there is no writer and we must not hang. Returns once
+ * the workload really runs, so poststart hooks follow its start. */
 static int release_init(container_state *st, weft_error **err)
 {
     cleanup_free char *fifo = xasprintf("%s/exec.fifo", st->dir);
@@ -92,7 +124,7 @@ static int release_init(container_state *st, weft_error **err)
             return werr_sys(err, "poll exec fifo");
     }
     unlink(fifo);
-    return 0;
+    return wait_workload_started(st, fd, err);
 }
 
 int container_start(const struct weft_globals *g, const char *id, weft_error **err)

@@ -23,11 +23,16 @@ const char *container_status_name(enum container_status s)
 
 int container_id_check(const char *id, weft_error **err)
 {
-    size_t len = strlen(id);
-    if (len == 0 || len > 1024)
-        return werr_set(err, 0, "invalid container ID '%s': must be 1 to 1024 characters", id);
-    if (id[0] == '.')
-        return werr_set(err, 0, "invalid container ID '%s': must not start with '.'", id);
+    char q[WERR_CLIP_BUF];
+    size_t len = strnlen(id, CONTAINER_ID_MAX + 1);
+    if (len == 0)
+        return werr_set(err, 0, "invalid container ID '': must not be empty");
+    if (len > CONTAINER_ID_MAX)
+        return werr_set(err, 0, "invalid container ID '%s': longer than %d bytes", werr_clip(q, id),
+                        CONTAINER_ID_MAX);
+    if (id[0] == '.' || id[0] == '-')
+        return werr_set(err, 0, "invalid container ID '%s': must not start with '%c'",
+                        werr_clip(q, id), id[0]);
     for (const char *p = id; *p; p++) {
         char c = *p;
         bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -36,7 +41,7 @@ int container_id_check(const char *id, weft_error **err)
             return werr_set(err, 0,
                             "invalid container ID '%s': only letters, digits, '_', '-', '+' and "
                             "'.' are allowed",
-                            id);
+                            werr_clip(q, id));
     }
     return 0;
 }

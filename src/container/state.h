@@ -55,7 +55,11 @@ typedef struct container_state {
 
 const char *container_status_name(enum container_status s);
 
-/* "abc-1.2_x": letters, digits, '_', '-', '.', not starting with '.', at most 1024 bytes. */
+/* "abc-1.2_x": letters, digits, '_', '-', '+', '.', not starting with '.' or
+ * '-' (it would read as an option), at most CONTAINER_ID_MAX bytes: the ID
+ * names the state directory and the cgroup, and a file name has at most
+ * NAME_MAX (255) bytes. */
+#define CONTAINER_ID_MAX 255
 int container_id_check(const char *id, weft_error **err);
 
 /* mkdir ROOT/ID (fails with "container ID already exists"), lock it. */

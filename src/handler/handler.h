@@ -18,8 +18,13 @@ typedef struct handler {
     int (*prepare)(const oci_spec *spec, const oci_process *p, const char *resolved,
                    void **prepared, weft_error **err);
     /* Become the workload. Returns only on failure. For native that is
-     * execve; for wasm it runs the module and _exit()s with its status. */
-    int (*exec)(const oci_process *p, const char *resolved, void *prepared, weft_error **err);
+     * execve; for wasm it runs the module and _exit()s with its status.
+     * *started_fd (-1: none) must be closed, and set to -1, at the moment
+     * the workload begins: execve does it for native (the fd is
+     * O_CLOEXEC); wasm closes it once the module is instantiated, just
+     * before _start. `start` waits for that before the poststart hooks. */
+    int (*exec)(const oci_process *p, const char *resolved, void *prepared, int *started_fd,
+                weft_error **err);
     /* exec is an execve: LSM labels are set to apply at it. Otherwise the
      * handler applies them itself at once (lsm_apply) before it runs. */
     bool execs;

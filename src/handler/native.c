@@ -15,9 +15,11 @@ static int native_prepare(const oci_spec *spec, const oci_process *p, const char
     return 0;
 }
 
-static int native_exec(const oci_process *p, const char *resolved, void *prepared, weft_error **err)
+static int native_exec(const oci_process *p, const char *resolved, void *prepared, int *started_fd,
+                       weft_error **err)
 {
     (void)prepared;
+    (void)started_fd; /* O_CLOEXEC: a successful execve closes it */
     static char *const empty[] = {NULL};
     execve(resolved, p->args, p->env ? p->env : empty);
     werr_sys(err, "exec: %s", p->args[0]);

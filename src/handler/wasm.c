@@ -90,7 +90,17 @@ static bool env_has(const oci_process *p, const char *key)
     return false;
 }
 
-static int wasm_exec(const oci_process *p, const char *resolved, void *prepared, weft_error **err)
+/* The module is instantiated and _start comes next: the workload runs. */
+static void close_started_fd(void *arg)
+{
+    int *fd = arg;
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
+}
+
+static int wasm_exec(const oci_process *p, const char *resolved, void *prepared, int *started_fd,
+                     weft_error **err)
 {
     (void)resolved;
     struct wasm_prepared *w = prepared;
@@ -120,6 +130,8 @@ static int wasm_exec(const oci_process *p, const char *resolved, void *prepared,
         .stdin_fd = 0,
         .stdout_fd = 1,
         .stderr_fd = 2,
+        .on_run = close_started_fd,
+        .on_run_arg = started_fd,
     };
     install_signal_defaults();
     int status = 0;

@@ -50,6 +50,19 @@ static int parse_root(oci_pctx *c, json_t *top, oci_spec *s)
     return 0;
 }
 
+/* The kernel takes at most 64 bytes (HOST_NAME_MAX, the UTS name size);
+ * checked here so a long value fails before anything is created, and is
+ * not echoed whole. */
+static int check_uts_name(oci_pctx *c, const char *key, const char *v)
+{
+    enum { UTS_NAME_MAX = 64 };
+    size_t len = v ? strnlen(v, UTS_NAME_MAX + 1) : 0;
+    if (len <= UTS_NAME_MAX)
+        return 0;
+    char q[WERR_CLIP_BUF];
+    return pctx_fail_at(c, key, "'%s': longer than %d bytes", werr_clip(q, v), UTS_NAME_MAX);
+}
+
 static int parse_mount(oci_pctx *c, json_t *e, oci_mount *mnt)
 {
     if (!json_is_object(e))
@@ -59,12 +72,14 @@ static int parse_mount(oci_pctx *c, json_t *e, oci_mount *mnt)
         return -1;
     if (dest[0] == '\0')
         return pctx_fail_at(c, "destination", "must not be empty");
-    /* The spec says SHOULD be absolute; runc takes a relative one as relative to "/". */
+    /* runtime-spec 1.2: SHOULD be absolute; a relative one MAY be given and
+     * MUST be taken from "/" (deprecated: `create` warns). */
     if (dest[0] == '/') {
         mnt->destination = oci_path_clean(dest);
     } else {
         cleanup_free char *abs = xasprintf("/%s", dest);
         mnt->destination = oci_path_clean(abs);
+        mnt->relative_destination = true;
     }
     if (oci_get_str(c, e, "type", false, &mnt->type) < 0 ||
         oci_get_str(c, e, "source", false, &mnt->source) < 0 ||
@@ -162,7 +177,8 @@ static int parse_top(oci_pctx *c, json_t *top, oci_spec *s)
     }
     if (oci_get_str(c, top, "hostname", false, &s->hostname) < 0 ||
         oci_get_str(c, top, "domainname", false, &s->domainname) < 0 ||
-        parse_hooks(c, top, &s->hooks) < 0 ||
+        check_uts_name(c, "hostname", s->hostname) < 0 ||
+        check_uts_name(c, "domainname", s->domainname) < 0 || parse_hooks(c, top, &s->hooks) < 0 ||
         oci_get_kv(c, top, "annotations", &s->annotations, &s->n_annotations) < 0)
         return -1;
     if ((r = oci_get_obj(c, top, "linux", false, &obj)) < 0)

@@ -3,8 +3,11 @@
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+
+enum { CPU_PERIOD_MIN = 1000, CPU_PERIOD_MAX = 1000000 };
 
 static int opt_i64(oci_pctx *c, json_t *o, const char *key, oci_opt_i64 *out)
 {
@@ -101,6 +104,11 @@ static int parse_cpu(oci_pctx *c, json_t *o, oci_cpu *cpu)
         oci_get_str(c, o, "cpus", false, &cpu->cpus) < 0 ||
         oci_get_str(c, o, "mems", false, &cpu->mems) < 0 || opt_i64(c, o, "idle", &cpu->idle) < 0)
         return -1;
+    /* The kernel's CFS bandwidth range (cpu.max, cpu.cfs_period_us); runc
+     * takes 0 as "not set", but a 0 the config spells out is a mistake. */
+    if (cpu->period.set && (cpu->period.v < CPU_PERIOD_MIN || cpu->period.v > CPU_PERIOD_MAX))
+        return pctx_fail_at(c, "period", "must be %d to %d (microseconds), got %" PRIu64,
+                            CPU_PERIOD_MIN, CPU_PERIOD_MAX, cpu->period.v);
     return 0;
 }
 
@@ -238,9 +246,17 @@ static int obj_cpu(oci_pctx *c, json_t *o, void *a)
 {
     return parse_cpu(c, o, a);
 }
+/* -1 is "max"; 0 too, as runtime-spec 1.2's bindings say ("default is no
+ * limit") and runc and crun do; other negative values mean nothing. */
 static int obj_pids(oci_pctx *c, json_t *o, void *a)
 {
-    return oci_get_i64(c, o, "limit", true, INT64_MIN, INT64_MAX, a) < 0 ? -1 : 0;
+    int64_t *limit = a;
+    if (oci_get_i64(c, o, "limit", true, INT64_MIN, INT64_MAX, limit) < 0)
+        return -1;
+    if (*limit < -1)
+        return pctx_fail_at(c, "limit", "must be -1 (unlimited) or at least 0, got %" PRId64,
+                            *limit);
+    return 0;
 }
 static int obj_blkio(oci_pctx *c, json_t *o, void *a)
 {

@@ -35,6 +35,7 @@ typedef struct oci_mount {
     size_t n_uid_mappings;
     oci_id_mapping *gid_mappings;
     size_t n_gid_mappings;
+    bool relative_destination; /* written relative (deprecated): taken from "/" */
 } oci_mount;
 
 typedef struct oci_rlimit {

@@ -450,8 +450,10 @@ TEST(relative_mount_destination_made_absolute)
         return;
     CHECK_STR(s->mounts[0].destination, "/tmp/x");
     CHECK(s->mounts[0].source == NULL);
+    CHECK(s->mounts[0].relative_destination); /* `create` warns: deprecated */
     CHECK_STR(s->mounts[1].destination, "/b");
     CHECK(s->mounts[1].type == NULL);
+    CHECK(!s->mounts[1].relative_destination);
     oci_spec_free(s);
 }
 
