@@ -128,12 +128,15 @@ static off_t loaded_size(int fd, off_t file_size)
     return end < (uint64_t)file_size ? (off_t)end : file_size;
 }
 
-static int copy_to_memfd(int self, off_t file_size, weft_error **err)
+int sealed_exe_memfd_copy(int self, weft_error **err)
 {
+    struct stat st;
+    if (fstat(self, &st) < 0)
+        return werr_sys(err, "stat /proc/self/exe");
     cleanup_close int mfd = memfd_create("weft", MFD_CLOEXEC | MFD_ALLOW_SEALING);
     if (mfd < 0)
         return werr_sys(err, "memfd_create");
-    off_t size = loaded_size(self, file_size);
+    off_t size = loaded_size(self, st.st_size);
     for (off_t off = 0; off < size;) {
         ssize_t n = sendfile(mfd, self, &off, (size_t)(size - off));
         if (n < 0 && errno == EINTR)
@@ -174,7 +177,7 @@ int sealed_exe_ensure(char **argv, weft_error **err)
         exec_sealed(ov, argv, &st);
         close(ov); /* e.g. a noexec mount under the binary: the memfd then */
     }
-    cleanup_close int mfd = copy_to_memfd(self, st.st_size, err);
+    cleanup_close int mfd = sealed_exe_memfd_copy(self, err);
     if (mfd < 0)
         return -1;
     exec_sealed(mfd, argv, &st);

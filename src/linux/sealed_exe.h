@@ -18,6 +18,11 @@
  * sealed, or on failure. */
 int sealed_exe_ensure(char **argv, weft_error **err);
 
+/* The fallback copy on its own (for the unit tests): the loaded part of the
+ * ELF file open as `self`, in a new memfd sealed against writes, resizing
+ * and further seals. Returns the memfd (close-on-exec). */
+int sealed_exe_memfd_copy(int self, weft_error **err);
+
 /* True when `path` is the weft binary on the host (a hard link or a bind
  * mount of it) or the running image (/proc/self/exe). A container must not
  * execute either: the process would then be weft, and with the host file
