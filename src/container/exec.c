@@ -22,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -172,22 +171,28 @@ static int exec_open(struct exec_ctx *c, const struct weft_globals *g, const str
  * directory held there would otherwise be one /proc/self/fd/N away
  * (CVE-2024-21626). weft opens all of its own descriptors close-on-exec, so
  * those without the flag are exactly the inherited ones. */
+static void close_if_inherited(int fd)
+{
+    int flags = fcntl(fd, F_GETFD);
+    if (flags >= 0 && !(flags & FD_CLOEXEC))
+        close(fd);
+}
+
 static void close_inherited_fds(int preserve_fds)
 {
     int first = 3 + (preserve_fds > 0 ? preserve_fds : 0);
     DIR *d = opendir("/proc/self/fd");
-    if (d == NULL) {
-        syscall(SYS_close_range, (unsigned)first, ~0U, 0);
+    if (d == NULL) { /* no /proc: try every number below the limit */
+        long max = sysconf(_SC_OPEN_MAX);
+        for (int fd = first; fd < (max > 0 && max < 65536 ? max : 65536); fd++)
+            close_if_inherited(fd);
         return;
     }
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         int fd = atoi(e->d_name);
-        if (fd < first || fd == dirfd(d) || e->d_name[0] == '.')
-            continue;
-        int flags = fcntl(fd, F_GETFD);
-        if (flags >= 0 && !(flags & FD_CLOEXEC))
-            close(fd);
+        if (e->d_name[0] != '.' && fd >= first && fd != dirfd(d))
+            close_if_inherited(fd);
     }
     closedir(d);
 }
