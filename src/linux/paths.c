@@ -243,7 +243,7 @@ int path_chdir_in_root(const char *path, weft_error **err)
         return werr_sys(err, "open /");
     cleanup_close int fd = openat2_in_root(root, path, O_PATH | O_DIRECTORY, 0);
     if (fd < 0 && errno == ELOOP)
-        return werr_set(err, ELOOP,
+        return werr_set(err, 0,
                         "%s: refused: it goes through a /proc magic link (such as "
                         "/proc/self/fd/N) or too many symlinks",
                         path);

@@ -184,6 +184,7 @@ def test_exec_cwd_through_an_inherited_host_fd(weft, make_bundle, cid, tmp_path)
                  pass_fds=(fd,))
         assert_not_on_host(r)
         assert r.returncode != 0
+        assert r.stderr.count("\n") == 1, r.stderr  # one clear line
         # and with the fd handed over on purpose (--preserve-fds): the
         # process gets the fd, but its cwd is still resolved in the root
         r = weft("exec", "--preserve-fds", "5", "--cwd", f"/proc/self/fd/{fd}", cid,
