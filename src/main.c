@@ -119,6 +119,11 @@ static int parse_globals(struct weft_globals *g, int argc, char **argv, weft_err
     return optind;
 }
 
+static bool runs_in_containers(const struct weft_command *c)
+{
+    return c == &cmd_exec || c == &cmd_create || c == &cmd_run;
+}
+
 int main(int argc, char **argv)
 {
     struct weft_globals g = {.root = "/run/weft", .cgroup_manager = "cgroupfs"};
@@ -142,11 +147,11 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < N_COMMANDS; i++) {
         if (strcmp(commands[i]->name, verb) != 0)
             continue;
-        /* exec puts a weft process where a container's processes can see
-         * it: it runs from a sealed copy of the binary (CVE-2019-5736).
-         * create and run decide once they know the pid namespace. */
-        g.argv = argv;
-        if (commands[i] == &cmd_exec && sealed_exe_ensure(argv, &err) < 0)
+        /* exec, create and run put weft processes where a container's
+         * processes can see them (the exec'd child, the init of a created
+         * container, a wasm container's engine for its whole life): they
+         * run from a sealed copy of the binary (CVE-2019-5736). */
+        if (runs_in_containers(commands[i]) && sealed_exe_ensure(argv, &err) < 0)
             return werr_report(err);
         /* Each verb parses its own options from argv[first..]. */
         optind = 0;

@@ -16,7 +16,6 @@ struct weft_globals {
     bool systemd_cgroup;        /* --systemd-cgroup or --cgroup-manager systemd */
     const char *cgroup_manager; /* "cgroupfs" | "systemd" | "disabled" */
     bool wasm_smart_default;    /* invoked as weft-wasm: every container is wasm-smart */
-    char **argv;                /* the process's own argv, to re-execute it sealed */
 };
 
 struct weft_command {

@@ -4,6 +4,7 @@
 #include "util/strv.h"
 #include "util/xalloc.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,20 +54,37 @@ static void set_str(char **dst, const char *v)
     *dst = xstrdup(v);
 }
 
+/* An id the kernel accepts as a uid or gid: 0 to 4294967294. 4294967295 is
+ * -1, "unchanged" to setresuid(2): the process would stay root. */
+#define MAX_ID 4294967294L
+#define SPECIAL_ID_MSG "4294967295 is the id -1, which the kernel reads as \"unchanged\""
+
+static int parse_id(const char *s, char **end, long *out)
+{
+    errno = 0;
+    long v = strtol(s, end, 10);
+    if (*end == s || v < 0 || v > MAX_ID + 1 || errno == ERANGE)
+        return -1;
+    *out = v;
+    return 0;
+}
+
 static int apply_user(oci_process *p, const char *spec, weft_error **err)
 {
     char q[WERR_CLIP_BUF];
     char *end;
-    long uid = strtol(spec, &end, 10), gid = p->user.gid;
-    if (end == spec || (*end != '\0' && *end != ':') || uid < 0)
+    long uid, gid = p->user.gid;
+    if (parse_id(spec, &end, &uid) < 0 || (*end != '\0' && *end != ':'))
         return werr_set(err, 0, "exec: --user: expected UID[:GID], got '%s'", werr_clip(q, spec));
     if (*end == ':') {
         const char *g = end + 1;
-        gid = strtol(g, &end, 10);
-        if (end == g || *end != '\0' || gid < 0)
+        if (parse_id(g, &end, &gid) < 0 || *end != '\0')
             return werr_set(err, 0, "exec: --user: expected UID[:GID], got '%s'",
                             werr_clip(q, spec));
     }
+    if (uid > MAX_ID || gid > MAX_ID)
+        return werr_set(err, 0, "exec: --user %s: " SPECIAL_ID_MSG " (the process would stay root)",
+                        werr_clip(q, spec));
     p->user.uid = (uid_t)uid;
     p->user.gid = (gid_t)gid;
     return 0;
@@ -90,8 +108,10 @@ static int apply_flags(oci_process *p, const struct exec_flags *f, char **args, 
         return -1;
     for (size_t i = 0; i < f->n_gids; i++) {
         long gid;
-        if (cli_parse_int("--additional-gids", f->gids[i], 0, 0xffffffffL, &gid, err) < 0)
+        if (cli_parse_int("--additional-gids", f->gids[i], 0, MAX_ID + 1, &gid, err) < 0)
             return -1;
+        if (gid > MAX_ID)
+            return werr_set(err, 0, "exec: --additional-gids %s: " SPECIAL_ID_MSG, f->gids[i]);
         p->user.additional_gids =
             xreallocarray(p->user.additional_gids, p->user.n_additional_gids + 1, sizeof(gid_t));
         p->user.additional_gids[p->user.n_additional_gids++] = (gid_t)gid;

@@ -12,7 +12,6 @@
 #include "container/terminal.h"
 #include "linux/namespaces.h"
 #include "linux/rootfs.h"
-#include "linux/sealed_exe.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/passwd.h"
@@ -324,14 +323,6 @@ static int create_steps(struct create_ctx *c, const struct weft_globals *g,
     if (oci_spec_load(bundle, &c->spec, err) < 0)
         return -1;
     if (create_check_spec(c->spec, o, err) < 0)
-        return -1;
-    /* CVE-2019-5736: a container process must never reach this binary
-     * through /proc/PID/exe. In a new pid namespace none can see us (and
-     * an entrypoint that is this binary is refused by the handler); in a
-     * shared or joined one, re-execute from a sealed copy first. */
-    const oci_namespace *pidns = oci_spec_namespace(c->spec, OCI_NS_PID);
-    if ((pidns == NULL || pidns->path != NULL) && g->argv != NULL &&
-        sealed_exe_ensure(g->argv, err) < 0)
         return -1;
     warn_deprecated(c->spec);
     if (state_create_dir(g->root, o->id, &c->st, err) < 0)

@@ -10,14 +10,17 @@
 #include "container/state.h"
 #include "container/sync.h"
 #include "container/terminal.h"
+#include "linux/fs.h"
 #include "linux/namespaces.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -63,8 +66,8 @@ static _Noreturn void exec_child(struct exec_ctx *c, const struct weft_globals *
         werr_sys(&err, "enter the container's root");
         goto fail;
     }
-    if (chdir(p->cwd) < 0) {
-        werr_sys(&err, "process.cwd: chdir %s", p->cwd);
+    if (path_chdir_in_root(p->cwd, &err) < 0) {
+        werr_prefix(&err, "process.cwd");
         goto fail;
     }
     if (workload_prepare(c->spec, p, g->wasm_smart_default, &w, &err) < 0 ||
@@ -163,9 +166,41 @@ static int exec_open(struct exec_ctx *c, const struct weft_globals *g, const str
     return sync_pair(c->sync, err);
 }
 
+/* Close every descriptor the caller left open beyond stdio and
+ * --preserve-fds, before anything is resolved in the container: a host
+ * directory held there would otherwise be one /proc/self/fd/N away
+ * (CVE-2024-21626). weft opens all of its own descriptors close-on-exec, so
+ * those without the flag are exactly the inherited ones. */
+static void close_if_inherited(int fd)
+{
+    int flags = fcntl(fd, F_GETFD);
+    if (flags >= 0 && !(flags & FD_CLOEXEC))
+        close(fd);
+}
+
+static void close_inherited_fds(int preserve_fds)
+{
+    int first = 3 + (preserve_fds > 0 ? preserve_fds : 0);
+    DIR *d = opendir("/proc/self/fd");
+    if (d == NULL) { /* no /proc: try every number below the limit */
+        long max = sysconf(_SC_OPEN_MAX);
+        for (int fd = first; fd < (max > 0 && max < 65536 ? max : 65536); fd++)
+            close_if_inherited(fd);
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        int fd = atoi(e->d_name);
+        if (e->d_name[0] != '.' && fd >= first && fd != dirfd(d))
+            close_if_inherited(fd);
+    }
+    closedir(d);
+}
+
 int container_exec(const struct weft_globals *g, const struct exec_opts *o, int *status,
                    weft_error **err)
 {
+    close_inherited_fds(o->preserve_fds);
     struct exec_ctx c = {.sync = {-1, -1}, .master = -1, .root_fd = -1};
     for (int i = 0; i < OCI_NS_COUNT; i++)
         c.ns_fds[i] = -1;

@@ -225,8 +225,8 @@ static int init_after_hooks(const struct init_args *a, pid_t host_pid, struct wo
         if (r < 0)
             return -1;
     }
-    if (chdir(p->cwd) < 0)
-        return werr_sys(err, "process.cwd: chdir %s", p->cwd);
+    if (path_chdir_in_root(p->cwd, err) < 0)
+        return werr_prefix(err, "process.cwd");
     if (workload_prepare(spec, p, a->wasm_smart_default, w, err) < 0)
         return -1;
     return workload_secure(spec, p, w, a->opts->preserve_fds, a->sync_fd, err);

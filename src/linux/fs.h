@@ -32,6 +32,11 @@ const char *path_fd(int fd, char buf[32]);
  * is added). Returns the fd. */
 int path_open_in_root(int rootfd, const char *path, int flags, weft_error **err);
 
+/* chdir to `path` resolved inside the current root (never through a magic
+ * link such as /proc/self/fd/N, whatever fds the process holds), then check
+ * with getcwd(2) that the result is inside the root (CVE-2024-21626). */
+int path_chdir_in_root(const char *path, weft_error **err);
+
 /* Fails if `path` inside rootfd goes through a symlink (a missing path is
  * fine: it will be created as directories). */
 int path_check_no_symlinks(int rootfd, const char *path, weft_error **err);
