@@ -187,8 +187,10 @@ def test_exec_cwd_through_an_inherited_host_fd(weft, make_bundle, cid, tmp_path)
         assert r.stderr.count("\n") == 1, r.stderr  # one clear line
         # and with the fd handed over on purpose (--preserve-fds): the
         # process gets the fd, but its cwd is still resolved in the root
-        r = weft("exec", "--preserve-fds", "5", "--cwd", f"/proc/self/fd/{fd}", cid,
-                 "sh", "-c", "ls; pwd", pass_fds=(fd,))
+        # (the host directory is moved to fd 3, the one fd handed over, since
+        # --preserve-fds N requires fds 3 .. 3+N-1 to be open)
+        r = weft("exec", "--preserve-fds", "1", "--cwd", "/proc/self/fd/3", cid,
+                 "sh", "-c", "ls; pwd", pass_fds=(3,), preexec_fn=lambda: os.dup2(fd, 3))
         assert_not_on_host(r)
     finally:
         os.close(fd)
