@@ -288,6 +288,7 @@ uint64_t wf_store_max_fuel(const wf_store *s);
 bool wf_store_charge(wf_store *s, uint64_t bytes);
 void wf_store_release(wf_store *s, uint64_t bytes);
 uint64_t wf_store_budget(const wf_store *s);
+uint64_t wf_store_used(const wf_store *s);
 void **wf_store_exec_cache(wf_store *s);
 
 const char *wf_func_name(const wf_func *f);

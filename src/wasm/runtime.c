@@ -345,6 +345,11 @@ uint64_t wf_store_budget(const wf_store *s)
     return s->cfg.max_memory_bytes;
 }
 
+uint64_t wf_store_used(const wf_store *s)
+{
+    return s->used;
+}
+
 uint32_t wf_store_max_depth(const wf_store *s)
 {
     return s->cfg.max_call_depth;
