@@ -35,8 +35,9 @@ struct wf_exec {
     size_t frames_bytes;
     wf_store *store;
     uint64_t charged;
-    char why[128]; /* the message of the last exhaustion */
-    uint64_t fuel; /* per call from the embedder, 0 = unlimited */
+    bool stack_by_budget; /* the slot mapping was cut to the budget */
+    char why[128];        /* the message of the last exhaustion */
+    uint64_t fuel;        /* per call from the embedder, 0 = unlimited */
     bool busy;
 };
 
@@ -60,6 +61,7 @@ static wf_exec *exec_new(wf_store *s)
         ex->stack = map_lazy(slots * sizeof(wf_slot));
         ex->stack_slots = slots;
     }
+    ex->stack_by_budget = first < STACK_SLOTS && ex->stack_slots == first;
     for (uint32_t n = wf_store_max_depth(s); ex->frames == NULL; n /= 4) {
         ex->frames_bytes = (size_t)n * sizeof(struct frame);
         ex->frames = map_lazy(ex->frames_bytes);
@@ -105,7 +107,7 @@ static bool exec_extend(wf_exec *ex, uint64_t frames, const wf_slot *end)
     wf_slot *cap = ex->stack + ex->stack_slots;
     while (ex->stack_end < end) {
         if (end > cap)
-            return exhausted(ex, (size_t)(cap - ex->stack) < STACK_SLOTS);
+            return exhausted(ex, ex->stack_by_budget);
         size_t step = (size_t)(cap - ex->stack_end);
         step = step < SLOT_STEP ? step : SLOT_STEP;
         if (!wf_store_charge(ex->store, (uint64_t)step * sizeof(wf_slot)))
