@@ -47,8 +47,11 @@ enum { EXIT_LOAD = 1, EXIT_USAGE = 2, EXIT_TRAP = 134 };
     "  --dir HOST[:GUEST]   preopen directory HOST, seen by the guest as GUEST\n"                  \
     "                       (default: HOST as written, e.g. --dir . or --dir /data:/d)\n"          \
     "  --env KEY=VALUE      add a variable to the guest's (otherwise empty) environment\n"         \
-    "  --max-stack N        at most N nested wasm calls (default: the engine's)\n"                 \
-    "  --max-memory BYTES   at most BYTES per linear memory (suffix K, M or G: x1024)\n"           \
+    "  --max-stack N        at most N nested wasm calls (default: 200000); refused\n"              \
+    "                       if N frames cannot fit --max-memory (32 bytes a frame)\n"              \
+    "  --max-memory BYTES   the memory budget (suffix K, M or G: x1024; default 4G):\n"            \
+    "                       linear memories, tables, the wasm stack, the instance\n"               \
+    "                       and the loaded module together; growing past it fails\n"               \
     "  -h, --help           print this help\n"                                                     \
     "\n"                                                                                           \
     "validate: decode and validate MODULE; print nothing and exit 0 if it is valid,\n"             \
@@ -165,6 +168,12 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o, weft_error 
             return usage_error(err, "wasm run: unknown option '%s' (see weft wasm --help)",
                                argv[optind - 1]);
         }
+    }
+    /* a depth the budget cannot hold is a contradiction: say so now, not
+     * with a host out of memory later */
+    if (wf_config_check(&o->limits, err) < 0) {
+        werr_prefix(err, "--max-stack %u", o->limits.max_call_depth);
+        return werr_status(err, EXIT_USAGE);
     }
     return optind;
 }
@@ -394,7 +403,7 @@ static int wasm_run(int argc, char **argv, weft_error **err)
     }
     const char *path = argv[first];
     wf_module *m = NULL;
-    if (wasm_module_load_file(path, &m, err) < 0)
+    if (wasm_module_load_file(path, o.limits.max_memory_bytes, &m, err) < 0)
         goto out;
     struct wasi_setup w = {0};
     if (wasi_setup_init(path, argc - first - 1, argv + first + 1, &o, &w, err) == 0) {
@@ -427,7 +436,7 @@ static int wasm_validate(int argc, char **argv, weft_error **err)
     if (argc != 2 || argv[1][0] == '-')
         return usage_error(err, "%s", "usage: weft wasm validate MODULE");
     wf_module *m = NULL;
-    if (wasm_module_load_file(argv[1], &m, err) < 0)
+    if (wasm_module_load_file(argv[1], 0, &m, err) < 0)
         return werr_status(err, EXIT_LOAD);
     wf_module_free(m);
     return 0;

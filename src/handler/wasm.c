@@ -28,9 +28,12 @@ struct wasm_prepared {
     wf_config limits;
 };
 
-/* The module's memory cap: the container's memory limit less what this
- * process already uses and some slack, so memory.grow fails (-1) before
- * the cgroup's OOM killer would end the container. */
+/* The module's memory budget (wasm.h: its memories, tables, stack, instance
+ * and loaded code together): the container's memory limit less what this
+ * process already uses and some slack, so the module's allocations fail
+ * (memory.grow and table.grow return -1, deep recursion traps, an oversized
+ * module is refused) before the cgroup's OOM killer would end the container.
+ * 0 (no limit) leaves the engine's default budget. */
 static uint64_t memory_cap(const oci_spec *spec)
 {
     if (!spec->has_linux || !spec->linux_.has_resources || !spec->linux_.resources.has_memory)
@@ -55,11 +58,12 @@ static int wasm_prepare(const oci_spec *spec, const oci_process *p, const char *
 {
     (void)p;
     struct wasm_prepared *w = xzalloc(sizeof *w);
-    if (wasm_module_load_file(resolved, &w->module, err) < 0) {
+    /* measured before loading: loading is charged to the same budget */
+    w->limits.max_memory_bytes = memory_cap(spec);
+    if (wasm_module_load_file(resolved, w->limits.max_memory_bytes, &w->module, err) < 0) {
         free(w);
         return werr_prefix(err, "wasm entrypoint");
     }
-    w->limits.max_memory_bytes = memory_cap(spec);
     *prepared = w;
     return 0;
 }

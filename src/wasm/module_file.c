@@ -45,12 +45,12 @@ int wasm_read_file(const char *path, uint8_t **out, size_t *len, weft_error **er
     return 0;
 }
 
-int wasm_module_from_bytes(const uint8_t *bytes, size_t len, const char *origin, wf_module **out,
-                           weft_error **err)
+int wasm_module_from_bytes(const uint8_t *bytes, size_t len, const char *origin, uint64_t budget,
+                           wf_module **out, weft_error **err)
 {
     switch (wasm_content_of(bytes, len)) {
     case WASM_CONTENT_MODULE:
-        return wf_module_load(bytes, len, origin, out, err);
+        return wf_module_load_budget(bytes, len, origin, budget, out, err);
     case WASM_CONTENT_COMPONENT:
         werr_set(err, 0, "%s: a WebAssembly component: components are not supported yet", origin);
         return werr_kind(err, WF_ERR_MALFORMED);
@@ -64,14 +64,20 @@ int wasm_module_from_bytes(const uint8_t *bytes, size_t len, const char *origin,
     size_t bin_len = 0;
     if (wat_text_to_wasm((const char *)bytes, len, origin, &bin, &bin_len, err) < 0)
         return -1;
-    return wf_module_load(bin, bin_len, origin, out, err);
+    return wf_module_load_budget(bin, bin_len, origin, budget, out, err);
 }
 
-int wasm_module_load_file(const char *path, wf_module **out, weft_error **err)
+int wasm_module_load_file(const char *path, uint64_t budget, wf_module **out, weft_error **err)
 {
     cleanup_free uint8_t *bytes = NULL;
     size_t len = 0;
     if (wasm_read_file(path, &bytes, &len, err) < 0)
         return -1;
-    return wasm_module_from_bytes(bytes, len, path, out, err);
+    /* the file's bytes are held while loading: they count too */
+    if (len > (budget ? budget : WF_DEFAULT_BUDGET)) {
+        werr_set(err, 0, "%s: %zu bytes exceed the memory budget of %llu bytes", path, len,
+                 (unsigned long long)(budget ? budget : WF_DEFAULT_BUDGET));
+        return werr_kind(err, WF_ERR_LIMIT);
+    }
+    return wasm_module_from_bytes(bytes, len, path, budget, out, err);
 }

@@ -21,10 +21,11 @@ enum wasm_content wasm_content_of(const uint8_t *bytes, size_t len);
 /* Read a whole file (at most 1 GiB). */
 int wasm_read_file(const char *path, uint8_t **out, size_t *len, weft_error **err);
 
-/* Decode (and validate) a module from bytes that are binary or text. A
- * component is refused with "components are not supported yet". */
-int wasm_module_from_bytes(const uint8_t *bytes, size_t len, const char *origin, wf_module **out,
-                           weft_error **err);
-int wasm_module_load_file(const char *path, wf_module **out, weft_error **err);
+/* Decode (and validate) a module from bytes that are binary or text, within
+ * the memory budget (wasm.h; 0 = the default). A component is refused with
+ * "components are not supported yet". */
+int wasm_module_from_bytes(const uint8_t *bytes, size_t len, const char *origin, uint64_t budget,
+                           wf_module **out, weft_error **err);
+int wasm_module_load_file(const char *path, uint64_t budget, wf_module **out, weft_error **err);
 
 #endif

@@ -1263,8 +1263,9 @@ static bool translate(fv *v, wf_module *m, uint32_t i, const uint8_t *base, cons
 {
     wf_code *c = &m->codes[i];
     *v = (fv){.m = m, .c = c, .fidx = m->n_func_imports + i, .fold_end = NO_PATCH};
-    v->r = (wf_reader){.base = base, .p = c->body, .end = c->body + c->body_len};
-    v->instr = c->body;
+    const uint8_t *body = base + c->body_off;
+    v->r = (wf_reader){.base = base, .p = body, .end = body + c->body_len};
+    v->instr = body;
     v->pool = pool;
     v->npool = npool;
     v->base = c->nlocals + npool;
@@ -1293,6 +1294,13 @@ static bool translate(fv *v, wf_module *m, uint32_t i, const uint8_t *base, cons
     return true;
 }
 
+static int budget_error(const wf_module *m, weft_error **err)
+{
+    werr_set(err, 0, "%s: the module needs more than the memory budget of %llu bytes", m->name,
+             (unsigned long long)m->budget);
+    return werr_kind(err, WF_ERR_LIMIT);
+}
+
 static int validate_func(wf_module *m, uint32_t i, const uint8_t *base, weft_error **err)
 {
     fv v;
@@ -1306,17 +1314,24 @@ static int validate_func(wf_module *m, uint32_t i, const uint8_t *base, weft_err
         free(v.ops);
         if (!translate(&v, m, i, base, pool, npool))
             return func_error(&v, err);
-        m->codes[i].pool = xmalloc(npool * sizeof(uint64_t));
-        memcpy(m->codes[i].pool, pool, npool * sizeof(uint64_t));
+        if ((m->codes[i].pool = wf_arena_copy(m, pool, npool)) == NULL) {
+            free(v.code);
+            free(v.ops);
+            return budget_error(m, err);
+        }
         m->codes[i].npool = npool;
     }
     thread_code(&v);
     free(v.ops);
     wf_code *c = &m->codes[i];
-    c->code = v.code;
+    /* into the arena, at its exact size: the scratch buffer grows by
+     * doubling from 64 words, 512 bytes even for an empty function */
+    c->code = wf_arena_copy(m, v.code, v.ncode);
+    free(v.code);
+    if (c->code == NULL)
+        return budget_error(m, err);
     c->code_len = v.ncode;
     c->max_height = v.max_height + 1;
-    c->body = NULL;
     return 0;
 }
 

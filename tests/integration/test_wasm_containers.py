@@ -210,6 +210,54 @@ def test_memory_grow_past_cgroup_limit_returns_minus_one(weft, make_bundle, cid)
     assert r.returncode == 0, (r.returncode, r.stderr)
 
 
+def limited_wasm_bundle(make_bundle, limit, text):
+    b = make_bundle(["/app/m.wat"], annotations={"run.oci.handler": "wasm"})
+    b.config["linux"]["resources"] = {"memory": {"limit": limit}}
+    b.write()
+    os.makedirs(os.path.join(b.rootfs, "app"))
+    with open(os.path.join(b.rootfs, "app", "m.wat"), "w") as f:
+        f.write(text)
+    return b
+
+
+def test_table_grow_past_cgroup_limit_returns_minus_one(weft, make_bundle, cid):
+    # tables count against the budget the cgroup limit gives: growing by 1M
+    # elements (8 MB) at a time ends in -1 before the OOM killer would
+    # end the container (exit 137)
+    with open(weft.binary, "rb") as f:
+        if b"__asan_init" in f.read():
+            # its realloc copies (both buffers live) and its shadow and
+            # quarantine are outside any budget
+            pytest.skip("ASan's allocator does not fit a tight cgroup")
+    b = limited_wasm_bundle(make_bundle, 64 * 1024 * 1024, '''(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (table $t 0 funcref)
+  (func (export "_start") (local $n i32)
+    (block $done (loop $l
+      (br_if $done (i32.eq (table.grow $t (ref.null func) (i32.const 1000000)) (i32.const -1)))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br $l)))
+    (if (i32.gt_u (local.get $n) (i32.const 8)) (then (call $exit (i32.const 9))))
+    (call $exit (i32.const 0))))
+''')
+    r = weft("run", "--bundle", b.path, cid, timeout=120)
+    assert r.returncode == 0, (r.returncode, r.stderr)
+
+
+def test_deep_recursion_stops_at_the_cgroup_limit(weft, make_bundle, cid):
+    # frames of 32 locals: the engine's 128 MiB stack would outgrow a 32 MiB
+    # container; the budget stops the recursion with a trap first
+    b = limited_wasm_bundle(make_bundle, 32 * 1024 * 1024, '''(module
+  (func $r (export "_start")
+    (local i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64)
+    (local i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64)
+    (call $r)))
+''')
+    r = weft("run", "--bundle", b.path, cid, timeout=120)
+    assert r.returncode == 134, (r.returncode, r.stderr)
+    assert "the stack reached the memory budget" in r.stderr
+
+
 def test_infinite_recursion_traps_instead_of_crashing(weft, make_bundle, cid):
     b = make_bundle(["/app/rec.wat"], annotations={"run.oci.handler": "wasm"})
     os.makedirs(os.path.join(b.rootfs, "app"))
