@@ -51,7 +51,7 @@ static int run_list(struct weft_globals *g, int argc, char **argv, weft_error **
         container_state *st = NULL;
         weft_error *e = NULL;
         /* A container being created or deleted right now is skipped. */
-        if (state_open(g->root, ids[i], false, &st, &e) < 0) {
+        if (state_open_any(g->root, ids[i], false, &st, &e) < 0) {
             werr_free(e);
             continue;
         }

@@ -286,7 +286,7 @@ static int prepare_idmapped_mounts(struct create_ctx *c, weft_error **err)
 }
 
 /* What a later `delete` needs if this process dies before record_state():
- * the cgroup, then the init (see state.h). */
+ * the cgroup (planned, then made), the init (see state.h). */
 static int save_provisional(struct create_ctx *c, weft_error **err)
 {
     container_state *st = c->st;
@@ -295,8 +295,10 @@ static int save_provisional(struct create_ctx *c, weft_error **err)
         st->bundle = xstrdup(c->spec->bundle);
     if (st->rootfs == NULL)
         st->rootfs = xstrdup(c->spec->root_path);
-    if (st->cgroup == NULL && c->cg != NULL)
+    if (c->cg != NULL) {
+        free(st->cgroup);
         st->cgroup = cgroup_serialize(c->cg);
+    }
     if (c->pid > 0 && st->pid != c->pid) {
         st->pid = c->pid;
         st->pid_start = proc_start_time(c->pid);
@@ -328,16 +330,23 @@ static int create_steps(struct create_ctx *c, const struct weft_globals *g,
         return -1;
     if (copy_config(c->spec, c->st->dir, err) < 0)
         return -1;
-    const oci_linux *lx = &c->spec->linux_;
-    if (cgroup_create(g->cgroup_manager, lx->cgroups_path, o->id,
-                      lx->has_resources ? &lx->resources : NULL, &c->cg, err) < 0)
-        return -1;
     if (oci_spec_namespace(c->spec, OCI_NS_MOUNT) == NULL) {
         c->st->shared_mntns = true;
         if (shared_mnt_ids(c->spec->root_path, &c->st->kept_mounts, &c->st->n_kept_mounts, err) < 0)
             return -1;
     }
+    /* The cgroup's directories are recorded before the first is made: a
+     * kill between its mkdirs must not leave any that `delete` cannot find. */
+    const oci_linux *lx = &c->spec->linux_;
+    cgroup *plan = NULL;
+    if (cgroup_plan(g->cgroup_manager, lx->cgroups_path, o->id, &plan, err) < 0)
+        return -1;
+    c->st->cgroup = plan ? cgroup_serialize(plan) : NULL;
+    cgroup_free(plan);
     if (save_provisional(c, err) < 0)
+        return -1;
+    if (cgroup_create(g->cgroup_manager, lx->cgroups_path, o->id,
+                      lx->has_resources ? &lx->resources : NULL, &c->cg, err) < 0)
         return -1;
     cleanup_free char *fifo = xasprintf("%s/exec.fifo", c->st->dir);
     /* Writable by anyone: the init opens it after switching to the

@@ -200,9 +200,14 @@ int container_delete(const struct weft_globals *g, const char *id, bool force, w
      * succeeds: containerd's shim cleans up that way after failures. */
     if (force && container_id_check(id, NULL) == 0 && !state_exists(g->root, id))
         return 0;
-    if (state_open(g->root, id, true, &st, err) < 0)
+    if (state_open_any(g->root, id, true, &st, err) < 0)
         return -1;
     int r = -1;
+    if (st->broken != NULL) {
+        r = container_delete_broken(g, st, force, err);
+        state_free(st);
+        return r;
+    }
     cgroup *cg = NULL;
     enum container_status s = state_status(st);
     if (s != STATUS_STOPPED && !force) {

@@ -17,7 +17,8 @@
 
 const char *container_status_name(enum container_status s)
 {
-    static const char *const names[] = {"creating", "created", "running", "paused", "stopped"};
+    static const char *const names[] = {"creating", "created", "running",
+                                          "paused",   "stopped", "broken"};
     return names[s];
 }
 
@@ -134,7 +135,15 @@ static int state_read(container_state *st, weft_error **err)
             }
             return werr_set(err, 0, "container '%s' is still being created", st->id);
         }
-        return werr_set(err, 0, "%s: corrupt state: %s", path, jerr.text);
+        st->broken = xasprintf("%s: corrupt state: %s", path, jerr.text);
+        st->annotations = json_object();
+        return 0;
+    }
+    if (!json_is_object(o) || !json_is_integer(json_object_get(o, "pid"))) {
+        json_decref(o);
+        st->broken = xasprintf("%s: corrupt state: not an object with a \"pid\"", path);
+        st->annotations = json_object();
+        return 0;
     }
     st->pid = (pid_t)json_integer_value(json_object_get(o, "pid"));
     st->pid_start = (uint64_t)json_integer_value(json_object_get(o, "pid_start"));
@@ -162,6 +171,20 @@ static int state_read(container_state *st, weft_error **err)
 }
 
 int state_open(const char *root, const char *id, bool lock, container_state **out, weft_error **err)
+{
+    if (state_open_any(root, id, lock, out, err) < 0)
+        return -1;
+    if ((*out)->broken == NULL)
+        return 0;
+    werr_set(err, 0, "container '%s' is broken (%s): only `delete --force` removes it", id,
+             (*out)->broken);
+    state_free(*out);
+    *out = NULL;
+    return -1;
+}
+
+int state_open_any(const char *root, const char *id, bool lock, container_state **out,
+                   weft_error **err)
 {
     if (container_id_check(id, err) < 0)
         return -1;
@@ -286,6 +309,7 @@ void state_free(container_state *st)
     free(st->cgroup);
     free(st->owner);
     free(st->handler);
+    free(st->broken);
     json_decref(st->annotations);
     free(st->kept_mounts);
     free(st);
@@ -323,6 +347,8 @@ uint64_t proc_start_time(pid_t pid)
 
 enum container_status state_status(const container_state *st)
 {
+    if (st->broken != NULL)
+        return STATUS_BROKEN;
     if (st->creating)
         return creator_alive(st) ? STATUS_CREATING : STATUS_STOPPED;
     if (st->pid <= 0 || proc_start_time(st->pid) != st->pid_start || st->pid_start == 0)
@@ -350,7 +376,8 @@ json_t *state_to_oci_json(const container_state *st, enum container_status statu
     json_object_set_new(o, "ociVersion", json_string("1.2.0"));
     json_object_set_new(o, "id", json_string(st->id));
     json_object_set_new(o, "status", json_string(container_status_name(status)));
-    json_object_set_new(o, "pid", json_integer(status == STATUS_STOPPED ? 0 : st->pid));
+    bool no_pid = status == STATUS_STOPPED || status == STATUS_BROKEN;
+    json_object_set_new(o, "pid", json_integer(no_pid ? 0 : st->pid));
     json_object_set_new(o, "bundle", json_string(st->bundle ? st->bundle : ""));
     json_object_set_new(o, "annotations",
                         st->annotations ? json_incref(st->annotations) : json_object());
