@@ -345,3 +345,26 @@ def test_corrupt_state_created_init_outside_cgroups_is_killed(weft, make_bundle,
     assert r.returncode == 0, r.stderr
     assert not _proc_alive(pid)
     assert weft.ids() == []
+
+
+def _tree(root):
+    return sorted(os.path.relpath(os.path.join(t, n), root)
+                  for t, ds, fs in os.walk(root) for n in ds + fs)
+
+
+def test_init_failing_after_setup_fails_create_with_its_message(weft, make_bundle, cid):
+    """Without /proc in the container the init cannot reopen the exec fifo
+    (through /proc/self/fd) to wait for `start`: that must fail `create`
+    with the init's message, not leave a created-then-stopped container."""
+    b = make_bundle(["sleep", "100"])
+    b.config["mounts"] = [m for m in b.config["mounts"] if m["destination"] != "/proc"]
+    for k in ("maskedPaths", "readonlyPaths"):
+        del b.config["linux"][k]
+    b.write()
+    before = _tree(b.rootfs)
+    r = weft("create", "--bundle", b.path, cid)
+    assert r.returncode != 0
+    assert "exec fifo" in r.stderr and "No such file or directory" in r.stderr, r.stderr
+    assert weft.ids() == []
+    assert cgroup_dirs(cid) == []
+    assert _tree(b.rootfs) == before
