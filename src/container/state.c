@@ -1,6 +1,7 @@
 #include "container/state.h"
 #include "cgroup/cgroup.h"
 #include "util/cleanup.h"
+#include "util/fileio.h"
 #include "util/xalloc.h"
 
 #include <dirent.h>
@@ -18,7 +19,7 @@
 const char *container_status_name(enum container_status s)
 {
     static const char *const names[] = {"creating", "created", "running",
-                                          "paused",   "stopped", "broken"};
+                                        "paused",   "stopped", "broken"};
     return names[s];
 }
 
@@ -119,31 +120,25 @@ static bool creator_alive(const container_state *st)
     return busy;
 }
 
-static int state_read(container_state *st, weft_error **err)
+static void set_broken(container_state *st, const char *origin, const char *why)
 {
-    cleanup_free char *path = xasprintf("%s/state.json", st->dir);
-    json_error_t jerr;
-    json_t *o = json_load_file(path, 0, &jerr);
-    if (o == NULL) {
-        if (access(path, F_OK) < 0) {
-            /* No state yet and nobody holds the lock: the creator died
-             * right after mkdir, before it made anything else. */
-            if (!creator_alive(st)) {
-                st->creating = true;
-                st->annotations = json_object();
-                return 0;
-            }
-            return werr_set(err, 0, "container '%s' is still being created", st->id);
-        }
-        st->broken = xasprintf("%s: corrupt state: %s", path, jerr.text);
+    st->broken = xasprintf("%s: corrupt state: %s", origin, why);
+    if (st->annotations == NULL)
         st->annotations = json_object();
-        return 0;
+}
+
+void state_parse(container_state *st, const char *text, size_t len, const char *origin)
+{
+    json_error_t jerr;
+    json_t *o = json_loadb(text, len, 0, &jerr);
+    if (o == NULL) {
+        set_broken(st, origin, jerr.text);
+        return;
     }
     if (!json_is_object(o) || !json_is_integer(json_object_get(o, "pid"))) {
         json_decref(o);
-        st->broken = xasprintf("%s: corrupt state: not an object with a \"pid\"", path);
-        st->annotations = json_object();
-        return 0;
+        set_broken(st, origin, "not an object with a \"pid\"");
+        return;
     }
     st->pid = (pid_t)json_integer_value(json_object_get(o, "pid"));
     st->pid_start = (uint64_t)json_integer_value(json_object_get(o, "pid_start"));
@@ -167,6 +162,37 @@ static int state_read(container_state *st, weft_error **err)
     json_t *ann = json_object_get(o, "annotations");
     st->annotations = json_is_object(ann) ? json_incref(ann) : json_object();
     json_decref(o);
+}
+
+/* state.json is written whole (tmp + rename) and is small; more than this
+ * is not one of ours. */
+#define STATE_MAX (16u << 20)
+
+static int state_read(container_state *st, weft_error **err)
+{
+    cleanup_free char *path = xasprintf("%s/state.json", st->dir);
+    cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) {
+        /* No state yet and nobody holds the lock: the creator died right
+         * after mkdir, before it made anything else. */
+        if (!creator_alive(st)) {
+            st->creating = true;
+            st->annotations = json_object();
+            return 0;
+        }
+        return werr_set(err, 0, "container '%s' is still being created", st->id);
+    }
+    if (fd < 0)
+        return werr_sys(err, "open %s", path);
+    cleanup_free char *text = NULL;
+    size_t len = 0;
+    weft_error *e = NULL;
+    if (read_all(fd, path, 0, STATE_MAX, &text, &len, &e) < 0) {
+        set_broken(st, path, e->msg);
+        werr_free(e);
+        return 0;
+    }
+    state_parse(st, text, len, path);
     return 0;
 }
 

@@ -75,6 +75,9 @@ int state_open(const char *root, const char *id, bool lock, container_state **ou
  * state comes back with only id, dir and `broken` set. */
 int state_open_any(const char *root, const char *id, bool lock, container_state **out,
                    weft_error **err);
+/* Fill st from the text of a state.json (origin names it in messages); text
+ * that is not one sets st->broken instead. For state_open and the fuzzer. */
+void state_parse(container_state *st, const char *text, size_t len, const char *origin);
 /* Whether ROOT/ID exists (being created, or created). */
 bool state_exists(const char *root, const char *id);
 /* Write state.json atomically (tmp + rename). */
