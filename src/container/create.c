@@ -4,6 +4,7 @@
  * the init is killed, the cgroup and the state directory removed. */
 #include "cgroup/cgroup.h"
 #include "container/container.h"
+#include "container/dev_made.h"
 #include "container/hooks.h"
 #include "container/init.h"
 #include "container/setup_msgs.h"
@@ -64,6 +65,8 @@ static void create_ctx_undo(struct create_ctx *c)
             log_warn("%s", e->msg);
         werr_free(e);
     }
+    if (c->st != NULL)
+        dev_made_remove(c->spec->root_path, c->st->dev_made, c->st->n_dev_made);
     if (c->st != NULL) {
         weft_error *e = NULL;
         if (state_remove(c->st, &e) < 0)
@@ -335,6 +338,7 @@ static int create_steps(struct create_ctx *c, const struct weft_globals *g,
         if (shared_mnt_ids(c->spec->root_path, &c->st->kept_mounts, &c->st->n_kept_mounts, err) < 0)
             return -1;
     }
+    dev_made_plan(c->spec, &c->st->dev_made, &c->st->n_dev_made);
     /* The cgroup's directories are recorded before the first is made: a
      * kill between its mkdirs must not leave any that `delete` cannot find. */
     const oci_linux *lx = &c->spec->linux_;

@@ -1,6 +1,7 @@
 /* start, kill, delete and run. */
 #include "cgroup/cgroup.h"
 #include "container/container.h"
+#include "container/dev_made.h"
 #include "container/hooks.h"
 #include "container/state.h"
 #include "container/terminal.h"
@@ -237,6 +238,7 @@ int container_delete(const struct weft_globals *g, const char *id, bool force, w
     if (st->shared_mntns && st->rootfs != NULL &&
         shared_mnt_cleanup(st->rootfs, st->kept_mounts, st->n_kept_mounts, err) < 0)
         goto out;
+    dev_made_remove(st->rootfs, st->dev_made, st->n_dev_made);
     /* poststop only for containers that were started */
     if (st->started)
         run_hooks_warn(st, OCI_HOOK_POSTSTOP, STATUS_STOPPED);

@@ -159,6 +159,14 @@ void state_parse(container_state *st, const char *text, size_t len, const char *
         for (size_t i = 0; i < st->n_kept_mounts; i++)
             st->kept_mounts[i] = (unsigned)json_integer_value(json_array_get(kept, i));
     }
+    json_t *made = json_object_get(o, "dev_made");
+    for (size_t i = 0; json_is_array(made) && i < json_array_size(made); i++) {
+        const char *name = json_string_value(json_array_get(made, i));
+        if (name == NULL)
+            continue;
+        st->dev_made = xreallocarray(st->dev_made, st->n_dev_made + 1, sizeof *st->dev_made);
+        st->dev_made[st->n_dev_made++] = xstrdup(name);
+    }
     json_t *ann = json_object_get(o, "annotations");
     st->annotations = json_is_object(ann) ? json_incref(ann) : json_object();
     json_decref(o);
@@ -264,6 +272,12 @@ int state_save(const container_state *st, weft_error **err)
             json_array_append_new(kept, json_integer(st->kept_mounts[i]));
         json_object_set_new(o, "shared_mntns_kept", kept);
     }
+    if (st->n_dev_made > 0) {
+        json_t *made = json_array();
+        for (size_t i = 0; i < st->n_dev_made; i++)
+            json_array_append_new(made, json_string(st->dev_made[i]));
+        json_object_set_new(o, "dev_made", made);
+    }
     set_str(o, "cgroup", st->cgroup);
     set_str(o, "owner", st->owner);
     set_str(o, "handler", st->handler);
@@ -338,6 +352,9 @@ void state_free(container_state *st)
     free(st->broken);
     json_decref(st->annotations);
     free(st->kept_mounts);
+    for (size_t i = 0; i < st->n_dev_made; i++)
+        free(st->dev_made[i]);
+    free(st->dev_made);
     free(st);
 }
 

@@ -59,6 +59,9 @@ typedef struct container_state {
     bool shared_mntns;
     unsigned *kept_mounts;
     size_t n_kept_mounts;
+    /* Entries the init makes in the rootfs's own /dev (see dev_made.h). */
+    char **dev_made;
+    size_t n_dev_made;
 } container_state;
 
 const char *container_status_name(enum container_status s);

@@ -74,7 +74,7 @@ def _marked_pids(marker):
 class Scenario:
     """One command to kill (`args` after --root), set up by `prepare`."""
 
-    def __init__(self, weft_bin, tmp, make_bundle, verb, mountns=True):
+    def __init__(self, weft_bin, tmp, make_bundle, verb, mountns=True, devmount=True):
         self.bin = weft_bin
         self.tmp = tmp
         self.verb = verb
@@ -85,6 +85,10 @@ class Scenario:
         if not mountns:
             ns = self.bundle.config["linux"]["namespaces"]
             self.bundle.config["linux"]["namespaces"] = [n for n in ns if n["type"] != "mount"]
+        if not devmount:  # the device nodes go into the rootfs's own /dev
+            mounts = self.bundle.config["mounts"]
+            self.bundle.config["mounts"] = [m for m in mounts
+                                            if not m["destination"].startswith("/dev")]
         self.bundle.write()
         self.env = dict(os.environ, **{MARK: self.marker})
         self.n = 0
@@ -139,21 +143,22 @@ class Scenario:
         return left
 
     def record(self):
-        """Syscall names of an undisturbed run, in order; also the rootfs that
-        run leaves (mount points weft makes are not leftovers)."""
+        """Syscall names of an undisturbed run, in order, and the rootfs as it
+        was before (which that run, then delete, must leave as it was)."""
+        before = _tree(self.bundle.rootfs)
         root, cid = self.start()
         log = os.path.join(self.tmp, "trace.log")
         r = self.weft(root, *self.argv(cid), strace=[_strace(), "-qq", "-o", log])
         assert r.returncode == 0, r.stderr
-        left = self.leftovers(root, cid, _tree(self.bundle.rootfs))
-        assert [x for x in left if not x.startswith("rootfs")] == [], left
+        left = self.leftovers(root, cid, before)
+        assert left == [], left
         names = []
         with open(log) as f:
             for line in f:
                 m = SYSCALL.match(line)
                 if m:
                     names.append(m.group(1))
-        return names, _tree(self.bundle.rootfs)
+        return names, before
 
     def kill_at(self, names, i, before):
         """Kill weft at its i-th syscall (0-based); what was left."""
@@ -172,19 +177,20 @@ def _points(n, salt):
     return list(range(salt % KILL_STRIDE, n, KILL_STRIDE))
 
 
-@pytest.mark.parametrize("verb,mountns", [("create", True), ("create", False), ("run", True),
-                                          ("exec", True)])
+@pytest.mark.parametrize("verb,mountns,devmount", [("create", True, True), ("create", False, True),
+                                                   ("create", True, False), ("run", True, True),
+                                                   ("exec", True, True)])
 def test_killed_at_any_syscall_delete_force_leaves_nothing(weft_bin, tmp_path, make_bundle, verb,
-                                                           mountns):
-    sc = Scenario(weft_bin, str(tmp_path), make_bundle, verb, mountns)
+                                                           mountns, devmount):
+    sc = Scenario(weft_bin, str(tmp_path), make_bundle, verb, mountns, devmount)
     names, before = sc.record()
-    points = _points(len(names), len(verb) + 3 * mountns)
+    points = _points(len(names), len(verb) + 3 * mountns + 5 * devmount)
     failed = {}
     for i in points:
         left = sc.kill_at(names, i, before)
         if left:
             failed[i] = (names[i], left)
-    print(f"\n{verb} (mount namespace: {mountns}): {len(names)} syscalls, {len(points)} kill "
-          f"points, {len(failed)} left something")
+    print(f"\n{verb} (mount namespace: {mountns}, /dev mount: {devmount}): {len(names)} syscalls, "
+          f"{len(points)} kill points, {len(failed)} left something")
     detail = "\n".join(f"  #{i} {n}: {', '.join(l)}" for i, (n, l) in sorted(failed.items()))
     assert not failed, f"{len(failed)} of {len(points)} kill points left something:\n{detail}"

@@ -368,3 +368,43 @@ def test_init_failing_after_setup_fails_create_with_its_message(weft, make_bundl
     assert weft.ids() == []
     assert cgroup_dirs(cid) == []
     assert _tree(b.rootfs) == before
+
+
+def _without_dev_mounts(b):
+    b.config["mounts"] = [m for m in b.config["mounts"] if not m["destination"].startswith("/dev")]
+    return b
+
+
+@pytest.mark.parametrize("how", ["run", "create-delete-force"])
+def test_device_nodes_made_in_the_rootfs_go_with_the_container(weft, make_bundle, cid, how):
+    """No /dev mount: the init makes the nodes and links in the image's own
+    /dev; delete removes those it made, not the entries that were there
+    before (the image's /dev/zero stays, as the node that replaced it)."""
+    b = _without_dev_mounts(make_bundle(["sh", "-c", "test -c /dev/null && test -L /dev/fd"]))
+    b.config["linux"]["devices"] = [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229}]
+    b.write()
+    with open(os.path.join(b.rootfs, "dev", "zero"), "w") as f:
+        f.write("the image's own")
+    before = _tree(b.rootfs)
+    if how == "run":
+        r = weft("run", "--bundle", b.path, cid)
+        assert r.returncode == 0, r.stderr
+    else:
+        weft("create", "--bundle", b.path, cid, check=True)
+        assert os.path.exists(os.path.join(b.rootfs, "dev", "fuse"))
+        weft("delete", "--force", cid, check=True)
+    assert _tree(b.rootfs) == before
+    assert weft.ids() == []
+
+
+def test_init_failing_without_dev_mount_leaves_no_device_nodes(weft, make_bundle, cid):
+    b = _without_dev_mounts(make_bundle(["sleep", "100"]))
+    b.config["mounts"] = [m for m in b.config["mounts"] if m["destination"] != "/proc"]
+    for k in ("maskedPaths", "readonlyPaths"):
+        del b.config["linux"][k]
+    b.write()
+    before = _tree(b.rootfs)
+    r = weft("create", "--bundle", b.path, cid)
+    assert r.returncode != 0 and "exec fifo" in r.stderr, r.stderr
+    assert _tree(b.rootfs) == before
+    assert weft.ids() == []
