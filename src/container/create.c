@@ -65,9 +65,8 @@ static void create_ctx_undo(struct create_ctx *c)
             log_warn("%s", e->msg);
         werr_free(e);
     }
-    if (c->st != NULL)
-        dev_made_remove(c->spec->root_path, c->st->dev_made, c->st->n_dev_made);
     if (c->st != NULL) {
+        dev_made_remove(c->spec->root_path, c->st->dev_made, c->st->n_dev_made);
         weft_error *e = NULL;
         if (state_remove(c->st, &e) < 0)
             log_warn("%s", e->msg);
