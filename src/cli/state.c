@@ -35,7 +35,8 @@ const struct weft_command cmd_state = {
     .summary = "print the state of a container (runtime-spec JSON)",
     .usage = "usage: weft state ID\n\n"
              "Print the runtime-spec state of the container ID: ociVersion, id, status\n"
-             "(created, running, paused, stopped), pid, bundle, annotations; and, as runc\n"
-             "does, rootfs, created and owner.\n",
+             "(created, running, paused, stopped; broken when its state.json cannot be\n"
+             "read: only `delete --force` removes it), pid, bundle, annotations; and, as\n"
+             "runc does, rootfs, created and owner.\n",
     .run = run_state,
 };
