@@ -28,6 +28,13 @@ typedef struct cgroup cgroup;
 int cgroup_create(const char *manager, const char *cgroups_path, const char *id,
                   const oci_resources *res, cgroup **out, weft_error **err);
 
+/* The handle cgroup_create() would return for the same arguments, made
+ * without creating anything (cg_plan.c), so that a caller can record which
+ * directories to remove before it makes them. *out is NULL for what
+ * cgroup_create() refuses (it tells why). */
+int cgroup_plan(const char *manager, const char *cgroups_path, const char *id, cgroup **out,
+                weft_error **err);
+
 /* Move `pid` into the container's cgroup in every hierarchy. */
 int cgroup_enter(cgroup *cg, pid_t pid, weft_error **err);
 

@@ -50,8 +50,9 @@ static int run_list(struct weft_globals *g, int argc, char **argv, weft_error **
     for (size_t i = 0; i < n; i++) {
         container_state *st = NULL;
         weft_error *e = NULL;
-        /* A container being created or deleted right now is skipped. */
-        if (state_open(g->root, ids[i], false, &st, &e) < 0) {
+        /* A container being created or deleted right now is skipped; one
+         * whose state.json is unreadable is listed as broken. */
+        if (state_open_any(g->root, ids[i], false, &st, &e) < 0) {
             werr_free(e);
             continue;
         }
@@ -80,7 +81,8 @@ const struct weft_command cmd_list = {
     .name = "list",
     .summary = "list the containers under --root",
     .usage = "usage: weft list [--format table|json] [-q]\n\n"
-             "List containers: ID, PID, STATUS, BUNDLE, CREATED, OWNER.\n\n"
+             "List containers: ID, PID, STATUS, BUNDLE, CREATED, OWNER. A container whose\n"
+             "state.json cannot be read is listed as broken.\n\n"
              "Options:\n"
              "  -f, --format FORMAT  table (default) or json (an array of state objects)\n"
              "  -q, --quiet          print the IDs only\n"

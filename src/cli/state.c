@@ -19,7 +19,7 @@ static int run_state(struct weft_globals *g, int argc, char **argv, weft_error *
     if (cli_take_id(&cmd_state, argc, argv, &id, err) < 0)
         return -1;
     container_state *st = NULL;
-    if (state_open(g->root, id, false, &st, err) < 0)
+    if (state_open_any(g->root, id, false, &st, err) < 0)
         return -1;
     json_t *o = state_to_oci_json(st, state_status(st));
     char *text = json_dumps(o, JSON_INDENT(2));
@@ -35,7 +35,8 @@ const struct weft_command cmd_state = {
     .summary = "print the state of a container (runtime-spec JSON)",
     .usage = "usage: weft state ID\n\n"
              "Print the runtime-spec state of the container ID: ociVersion, id, status\n"
-             "(created, running, paused, stopped), pid, bundle, annotations; and, as runc\n"
-             "does, rootfs, created and owner.\n",
+             "(created, running, paused, stopped; broken when its state.json cannot be\n"
+             "read: only `delete --force` removes it), pid, bundle, annotations; and, as\n"
+             "runc does, rootfs, created and owner.\n",
     .run = run_state,
 };

@@ -33,6 +33,11 @@ int container_run(const struct weft_globals *g, const struct create_opts *o, boo
 int container_kill(const struct weft_globals *g, const char *id, int sig, bool all,
                    weft_error **err);
 int container_delete(const struct weft_globals *g, const char *id, bool force, weft_error **err);
+/* delete of a container whose state.json is unreadable (st->broken, see
+ * state.h): only with force; broken.c. */
+struct container_state;
+int container_delete_broken(const struct weft_globals *g, struct container_state *st, bool force,
+                            weft_error **err);
 
 struct exec_opts {
     const char *id;

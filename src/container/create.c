@@ -4,6 +4,7 @@
  * the init is killed, the cgroup and the state directory removed. */
 #include "cgroup/cgroup.h"
 #include "container/container.h"
+#include "container/dev_made.h"
 #include "container/hooks.h"
 #include "container/init.h"
 #include "container/setup_msgs.h"
@@ -64,6 +65,7 @@ static void create_ctx_undo(struct create_ctx *c)
         werr_free(e);
     }
     if (c->st != NULL) {
+        dev_made_remove(c->spec->root_path, c->st->dev_made, c->st->n_dev_made);
         weft_error *e = NULL;
         if (state_remove(c->st, &e) < 0)
             log_warn("%s", e->msg);
@@ -294,7 +296,7 @@ static int prepare_idmapped_mounts(struct create_ctx *c, weft_error **err)
 }
 
 /* What a later `delete` needs if this process dies before record_state():
- * the cgroup, then the init (see state.h). */
+ * the cgroup (planned, then made), the init (see state.h). */
 static int save_provisional(struct create_ctx *c, weft_error **err)
 {
     container_state *st = c->st;
@@ -303,8 +305,10 @@ static int save_provisional(struct create_ctx *c, weft_error **err)
         st->bundle = xstrdup(c->spec->bundle);
     if (st->rootfs == NULL)
         st->rootfs = xstrdup(c->spec->root_path);
-    if (st->cgroup == NULL && c->cg != NULL)
+    if (c->cg != NULL) {
+        free(st->cgroup);
         st->cgroup = cgroup_serialize(c->cg);
+    }
     if (c->pid > 0 && st->pid != c->pid) {
         st->pid = c->pid;
         st->pid_start = proc_start_time(c->pid);
@@ -329,16 +333,24 @@ static int create_steps(struct create_ctx *c, const struct weft_globals *g,
         return -1;
     if (copy_config(c->spec, c->st->dir, err) < 0)
         return -1;
-    const oci_linux *lx = &c->spec->linux_;
-    if (cgroup_create(g->cgroup_manager, lx->cgroups_path, o->id,
-                      lx->has_resources ? &lx->resources : NULL, &c->cg, err) < 0)
-        return -1;
     if (oci_spec_namespace(c->spec, OCI_NS_MOUNT) == NULL) {
         c->st->shared_mntns = true;
         if (shared_mnt_ids(c->spec->root_path, &c->st->kept_mounts, &c->st->n_kept_mounts, err) < 0)
             return -1;
     }
+    dev_made_plan(c->spec, &c->st->dev_made, &c->st->n_dev_made);
+    /* The cgroup's directories are recorded before the first is made: a
+     * kill between its mkdirs must not leave any that `delete` cannot find. */
+    const oci_linux *lx = &c->spec->linux_;
+    cgroup *plan = NULL;
+    if (cgroup_plan(g->cgroup_manager, lx->cgroups_path, o->id, &plan, err) < 0)
+        return -1;
+    c->st->cgroup = plan ? cgroup_serialize(plan) : NULL;
+    cgroup_free(plan);
     if (save_provisional(c, err) < 0)
+        return -1;
+    if (cgroup_create(g->cgroup_manager, lx->cgroups_path, o->id,
+                      lx->has_resources ? &lx->resources : NULL, &c->cg, err) < 0)
         return -1;
     cleanup_free char *fifo = xasprintf("%s/exec.fifo", c->st->dir);
     /* Writable by anyone: the init opens it after switching to the

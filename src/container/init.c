@@ -251,6 +251,22 @@ static int wait_for_start(int fifo_fd, int *out, weft_error **err)
     return 0;
 }
 
+/* wait_for_start() reopens the fifo through /proc (its directory is out of
+ * reach after pivot_root and the switch of user): try that now, without
+ * blocking (ENXIO: no reader yet, as expected), so that a failure (no /proc
+ * in the container) fails `create` instead of leaving it a dead init. */
+static int probe_exec_fifo(int fifo_fd, weft_error **err)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fifo_fd);
+    int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0 && errno != ENXIO)
+        return werr_sys(err, "open exec fifo through %s (is /proc mounted?)", path);
+    if (fd >= 0)
+        close(fd);
+    return 0;
+}
+
 static int release_start(int fd, weft_error **err)
 {
     char c = START_RELEASED;
@@ -288,6 +304,8 @@ _Noreturn void init_main(const struct init_args *a)
         sync_expect(a->sync_fd, SYNC_HOOKS_DONE, NULL, &err) < 0)
         goto fail_sync;
     if (init_after_hooks(a, host_pid, &w, &err) < 0)
+        goto fail_sync;
+    if (probe_exec_fifo(a->fifo_fd, &err) < 0)
         goto fail_sync;
     /* READY names the handler, for `weft state` and debugging. */
     if (sync_send(a->sync_fd, SYNC_READY, 0, w.h ? w.h->name : "none", -1, &err) < 0)

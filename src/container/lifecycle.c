@@ -1,6 +1,7 @@
 /* start, kill, delete and run. */
 #include "cgroup/cgroup.h"
 #include "container/container.h"
+#include "container/dev_made.h"
 #include "container/hooks.h"
 #include "container/state.h"
 #include "container/sync.h"
@@ -232,9 +233,14 @@ int container_delete(const struct weft_globals *g, const char *id, bool force, w
      * succeeds: containerd's shim cleans up that way after failures. */
     if (force && container_id_check(id, NULL) == 0 && !state_exists(g->root, id))
         return 0;
-    if (state_open(g->root, id, true, &st, err) < 0)
+    if (state_open_any(g->root, id, true, &st, err) < 0)
         return -1;
     int r = -1;
+    if (st->broken != NULL) {
+        r = container_delete_broken(g, st, force, err);
+        state_free(st);
+        return r;
+    }
     cgroup *cg = NULL;
     enum container_status s = state_status(st);
     if (s != STATUS_STOPPED && !force) {
@@ -264,6 +270,7 @@ int container_delete(const struct weft_globals *g, const char *id, bool force, w
     if (st->shared_mntns && st->rootfs != NULL &&
         shared_mnt_cleanup(st->rootfs, st->kept_mounts, st->n_kept_mounts, err) < 0)
         goto out;
+    dev_made_remove(st->rootfs, st->dev_made, st->n_dev_made);
     /* poststop only for containers that were started */
     if (st->started)
         run_hooks_warn(st, OCI_HOOK_POSTSTOP, STATUS_STOPPED);
