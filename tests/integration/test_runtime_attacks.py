@@ -7,7 +7,6 @@ import shutil
 import time
 
 import pytest
-from conftest import Weft
 
 
 def test_exec_runs_from_the_sealed_copy(weft, make_bundle, cid, tmp_path):
@@ -54,7 +53,7 @@ def weft_copy(weft, tmp_path):
     d = tmp_path / "weftbin"
     d.mkdir()
     shutil.copy2(weft.binary, d / "weft")
-    return Weft(str(d / "weft"), weft.root)
+    return type(weft)(str(d / "weft"), weft.root)
 
 
 def digest(path):
