@@ -62,16 +62,16 @@ int workload_prepare(const oci_spec *spec, const oci_process *p, bool wasm_smart
                      struct workload *w, weft_error **err)
 {
     memset(w, 0, sizeof *w);
-    if (handler_resolve_entrypoint(p, &w->resolved, err) < 0)
+    if (handler_resolve_entrypoint(p, &w->ep.path, err) < 0)
         return -1;
-    if (sealed_exe_is_self(w->resolved)) {
+    if (sealed_exe_is_self(w->ep.path)) {
         werr_set(err, 0, "exec: %s: refusing to run the container runtime's own binary",
                  p->args[0]);
         return werr_status(err, 126);
     }
-    if (handler_select(spec, p, wasm_smart_default, w->resolved, &w->h, err) < 0)
+    if (handler_select(spec, p, wasm_smart_default, &w->ep, &w->h, err) < 0)
         return -1;
-    return w->h->prepare(spec, p, w->resolved, &w->prepared, err);
+    return w->h->prepare(spec, p, &w->ep, &w->prepared, err);
 }
 
 /* A filter with NOTIFY rules is loaded now, whatever no_new_privs says,
@@ -131,7 +131,7 @@ int workload_exec(const oci_process *p, struct workload *w, weft_error **err)
         seccomp_free(w->seccomp);
         w->seccomp = NULL;
     }
-    return w->h->exec(p, w->resolved, w->prepared, err);
+    return w->h->exec(p, &w->ep, w->prepared, err);
 }
 
 /* The state JSON the hooks read, built in the init (it knows its host pid

@@ -4,6 +4,7 @@
 #define WEFT_CONTAINER_INIT_H
 
 #include "container/container.h"
+#include "handler/handler.h"
 #include "oci/spec.h"
 
 struct init_args {
@@ -31,7 +32,7 @@ _Noreturn void init_main(const struct init_args *a);
  * close stray fds. The seccomp filter is loaded at the right moment. */
 struct workload {
     const struct handler *h;
-    char *resolved;
+    struct entrypoint ep;
     void *prepared;
     struct weft_seccomp *seccomp;
 };

@@ -1,4 +1,4 @@
-/* The wasm handler: the container's process becomes weft's engine running
+/* The builtin wasm handler: the container's process becomes weft's engine running
  * the entrypoint as a WASI command, in place of execve, so the module runs
  * under every namespace, cgroup, capability set and seccomp filter the
  * container has.
@@ -50,12 +50,19 @@ static uint64_t memory_cap(const oci_spec *spec)
     return lim > used + 65536 ? lim - used : 65536;
 }
 
-static int wasm_prepare(const oci_spec *spec, const oci_process *p, const char *resolved,
+static int builtin_can_handle(struct entrypoint *ep, weft_error **err)
+{
+    return entrypoint_is_wasm(ep, err);
+}
+
+static int wasm_prepare(const oci_spec *spec, const oci_process *p, struct entrypoint *ep,
                         void **prepared, weft_error **err)
 {
     (void)p;
+    if (entrypoint_wasm(ep, err) < 0)
+        return werr_prefix(err, "wasm entrypoint");
     struct wasm_prepared *w = xzalloc(sizeof *w);
-    if (wasm_module_load_file(resolved, &w->module, err) < 0) {
+    if (wf_module_load(ep->bytes, ep->len, ep->path, &w->module, err) < 0) {
         free(w);
         return werr_prefix(err, "wasm entrypoint");
     }
@@ -90,9 +97,18 @@ static bool env_has(const oci_process *p, const char *key)
     return false;
 }
 
-static int wasm_exec(const oci_process *p, const char *resolved, void *prepared, weft_error **err)
+static void wasm_discard(void *prepared)
 {
-    (void)resolved;
+    struct wasm_prepared *w = prepared;
+    if (w == NULL)
+        return;
+    wf_module_free(w->module);
+    free(w);
+}
+
+static int wasm_exec(const oci_process *p, struct entrypoint *ep, void *prepared, weft_error **err)
+{
+    (void)ep;
     struct wasm_prepared *w = prepared;
     /* No execve will carry the AppArmor profile or SELinux label over: take
      * them now, the last step before the module runs. */
@@ -130,8 +146,11 @@ static int wasm_exec(const oci_process *p, const char *resolved, void *prepared,
     _exit(status);
 }
 
-const handler handler_wasm = {
-    .name = "wasm",
+const handler handler_builtin = {
+    .name = "builtin",
+    .can_handle = builtin_can_handle,
     .prepare = wasm_prepare,
     .exec = wasm_exec,
+    .discard = wasm_discard,
+    .wasm = true,
 };
