@@ -3,6 +3,7 @@
  * the sync socket until it waits for `start`. Any failure undoes everything:
  * the init is killed, the cgroup and the state directory removed. */
 #include "cgroup/cgroup.h"
+#include "handler/memcap.h"
 #include "container/container.h"
 #include "container/hooks.h"
 #include "container/init.h"
@@ -332,6 +333,8 @@ static int create_steps(struct create_ctx *c, const struct weft_globals *g,
     if (cgroup_create(g->cgroup_manager, lx->cgroups_path, o->id,
                       lx->has_resources ? &lx->resources : NULL, &c->cg, err) < 0)
         return -1;
+    /* a wasm engine follows `update` of the limit from inside */
+    handler_pin_memory_limit(cgroup_path(c->cg));
     if (oci_spec_namespace(c->spec, OCI_NS_MOUNT) == NULL) {
         c->st->shared_mntns = true;
         if (shared_mnt_ids(c->spec->root_path, &c->st->kept_mounts, &c->st->n_kept_mounts, err) < 0)

@@ -4,6 +4,7 @@
  * before it runs anything, then takes the same last steps as the init:
  * terminal, cwd, handler, credentials, seccomp. */
 #include "cgroup/cgroup.h"
+#include "handler/memcap.h"
 #include "container/container.h"
 #include "container/init.h"
 #include "container/setup_msgs.h"
@@ -67,7 +68,7 @@ static _Noreturn void exec_child(struct exec_ctx *c, const struct weft_globals *
         werr_sys(&err, "process.cwd: chdir %s", p->cwd);
         goto fail;
     }
-    if (workload_prepare(c->spec, p, g->wasm_smart_default, &w, &err) < 0 ||
+    if (workload_prepare(c->spec, p, g->wasm_smart_default, HANDLER_FOR_EXEC, &w, &err) < 0 ||
         workload_secure(c->spec, p, &w, o->preserve_fds, sock, &err) < 0)
         goto fail;
     if (sync_send(sock, SYNC_READY, 0, NULL, -1, &err) < 0)
@@ -152,6 +153,8 @@ static int exec_open(struct exec_ctx *c, const struct weft_globals *g, const str
         return -1;
     if (c->st->cgroup != NULL && cgroup_load(c->st->cgroup, &c->cg, err) < 0)
         return -1;
+    if (c->cg != NULL)
+        handler_pin_memory_limit(cgroup_path(c->cg));
     if (ns_open_of_pid(c->st->pid, c->ns_fds, err) < 0)
         return -1;
     if (c->ns_fds[OCI_NS_MOUNT] < 0) {

@@ -59,7 +59,7 @@ static bool process_has_cap(const oci_process *p, const char *cap)
 }
 
 int workload_prepare(const oci_spec *spec, const oci_process *p, bool wasm_smart_default,
-                     struct workload *w, weft_error **err)
+                     enum handler_for who, struct workload *w, weft_error **err)
 {
     memset(w, 0, sizeof *w);
     if (handler_resolve_entrypoint(p, &w->ep.path, err) < 0)
@@ -69,7 +69,7 @@ int workload_prepare(const oci_spec *spec, const oci_process *p, bool wasm_smart
                  p->args[0]);
         return werr_status(err, 126);
     }
-    if (handler_select(spec, p, wasm_smart_default, &w->ep, &w->h, err) < 0)
+    if (handler_select(spec, p, wasm_smart_default, who, &w->ep, &w->h, err) < 0)
         return -1;
     return w->h->prepare(spec, p, &w->ep, &w->prepared, err);
 }
@@ -226,7 +226,7 @@ static int init_after_hooks(const struct init_args *a, pid_t host_pid, struct wo
     }
     if (chdir(p->cwd) < 0)
         return werr_sys(err, "process.cwd: chdir %s", p->cwd);
-    if (workload_prepare(spec, p, a->wasm_smart_default, w, err) < 0)
+    if (workload_prepare(spec, p, a->wasm_smart_default, HANDLER_FOR_INIT, w, err) < 0)
         return -1;
     return workload_secure(spec, p, w, a->opts->preserve_fds, a->sync_fd, err);
 }

@@ -37,7 +37,7 @@ struct workload {
     struct weft_seccomp *seccomp;
 };
 int workload_prepare(const oci_spec *spec, const oci_process *p, bool wasm_smart_default,
-                     struct workload *w, weft_error **err);
+                     enum handler_for who, struct workload *w, weft_error **err);
 /* sync_fd: where a seccomp notify fd goes (SYNC_SECCOMP) */
 int workload_secure(const oci_spec *spec, const oci_process *p, struct workload *w,
                     int preserve_fds, int sync_fd, weft_error **err);

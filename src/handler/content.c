@@ -51,10 +51,24 @@ int entrypoint_wasm(struct entrypoint *ep, weft_error **err)
     }
 }
 
+/* The first bytes, without reading the whole file: enough to tell an ELF
+ * or a script, which is what most `exec`s run. */
+static bool peek_native(const char *path)
+{
+    uint8_t head[8];
+    cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    ssize_t n = read(fd, head, sizeof head);
+    return n > 0 && wasm_content_of(head, (size_t)n) == WASM_CONTENT_NATIVE;
+}
+
 int entrypoint_is_wasm(struct entrypoint *ep, weft_error **err)
 {
     if (ep->is_binary)
         return 1;
+    if (ep->bytes == NULL && peek_native(ep->path))
+        return 0;
     if (entrypoint_bytes(ep, err) < 0)
         return -1;
     switch (wasm_content_of(ep->bytes, ep->len)) {

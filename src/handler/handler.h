@@ -77,6 +77,9 @@ int entrypoint_wasm(struct entrypoint *ep, weft_error **err);
 int entrypoint_is_wasm(struct entrypoint *ep, weft_error **err);
 void entrypoint_release(struct entrypoint *ep);
 
+/* Who asks: the container's init, or `exec` of a process into it. */
+enum handler_for { HANDLER_FOR_INIT, HANDLER_FOR_EXEC };
+
 /* Choose the handler for a container's process (in the container, after
  * pivot_root):
  *   - a pod's sandbox (pause) container is always native;
@@ -84,10 +87,14 @@ void entrypoint_release(struct entrypoint *ep);
  *     wasm-smart → the default engine when the entrypoint is wasm; when
  *     present, module.wasm.image/variant is ignored;
  *   - module.wasm.image/variant: compat → wasm; compat-smart → smart;
- *   - otherwise smart when weft runs as weft-wasm, else native.
+ *   - otherwise smart when weft runs as weft-wasm, else native;
+ *   - for `exec`, content always decides: a native program exec'd into a
+ *     wasm container runs natively (shells, probes), a module exec'd into
+ *     any container runs as wasm, on the container's engine.
  * "Is wasm" is decided by content: a core module, or text that parses as a
  * module. Unknown values are errors naming the annotation. */
 int handler_select(const oci_spec *spec, const oci_process *p, bool wasm_smart_default,
-                   struct entrypoint *ep, const handler **out, weft_error **err);
+                   enum handler_for who, struct entrypoint *ep, const handler **out,
+                   weft_error **err);
 
 #endif

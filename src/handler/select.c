@@ -86,7 +86,8 @@ static int walk(const handler *const *candidates, size_t n, struct entrypoint *e
 }
 
 int handler_select(const oci_spec *spec, const oci_process *p, bool wasm_smart_default,
-                   struct entrypoint *ep, const handler **out, weft_error **err)
+                   enum handler_for who, struct entrypoint *ep, const handler **out,
+                   weft_error **err)
 {
     (void)p;
     *out = &handler_native;
@@ -95,6 +96,8 @@ int handler_select(const oci_spec *spec, const oci_process *p, bool wasm_smart_d
     struct request rq = {MODE_NATIVE, &handler_builtin};
     if (request_from_annotations(spec, wasm_smart_default, &rq, err) < 0)
         return -1;
+    if (who == HANDLER_FOR_EXEC)
+        rq.mode = MODE_SMART;
     switch (rq.mode) {
     case MODE_NATIVE:
         return 0;

@@ -9,6 +9,7 @@
  * "/" with in-root resolution (absolute symlinks of images stay inside),
  * stdio = the container's. */
 #include "handler/handler.h"
+#include "handler/memcap.h"
 #include "linux/security.h"
 #include "util/cleanup.h"
 #include "util/strv.h"
@@ -26,29 +27,8 @@
 struct wasm_prepared {
     wf_module *module;
     wf_config limits;
+    struct memcap cap;
 };
-
-/* The module's memory cap: the container's memory limit less what this
- * process already uses and some slack, so memory.grow fails (-1) before
- * the cgroup's OOM killer would end the container. */
-static uint64_t memory_cap(const oci_spec *spec)
-{
-    if (!spec->has_linux || !spec->linux_.has_resources || !spec->linux_.resources.has_memory)
-        return 0;
-    const oci_opt_i64 *limit = &spec->linux_.resources.memory.limit;
-    if (!limit->set || limit->v <= 0)
-        return 0;
-    long pages = 0, resident = 0;
-    FILE *f = fopen("/proc/self/statm", "re");
-    if (f != NULL) {
-        if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
-            resident = 0;
-        fclose(f);
-    }
-    uint64_t used = (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE) + (4u << 20);
-    uint64_t lim = (uint64_t)limit->v;
-    return lim > used + 65536 ? lim - used : 65536;
-}
 
 static int builtin_can_handle(struct entrypoint *ep, weft_error **err)
 {
@@ -66,7 +46,9 @@ static int wasm_prepare(const oci_spec *spec, const oci_process *p, struct entry
         free(w);
         return werr_prefix(err, "wasm entrypoint");
     }
-    w->limits.max_memory_bytes = memory_cap(spec);
+    memcap_init(&w->cap, spec);
+    w->limits.memory_cap = memcap_now;
+    w->limits.memory_cap_arg = &w->cap;
     *prepared = w;
     return 0;
 }

@@ -227,6 +227,17 @@ uint64_t wf_store_max_mem(const wf_store *s)
 {
     return s->cfg.max_memory_bytes;
 }
+int32_t wf_store_memory_grow(const wf_store *s, wf_memory *mem, uint32_t delta)
+{
+    uint64_t cap = s->cfg.max_memory_bytes;
+    if (s->cfg.memory_cap != NULL) {
+        uint64_t live =
+            s->cfg.memory_cap(s->cfg.memory_cap_arg, ((uint64_t)mem->pages + delta) * PAGE);
+        if (live < cap)
+            cap = live;
+    }
+    return wf_memory_grow(mem, delta, cap);
+}
 uint64_t wf_store_max_fuel(const wf_store *s)
 {
     return s->cfg.max_fuel;
@@ -292,9 +303,8 @@ int wf_memory_new(wf_store *s, const wf_limits *lim, wf_memory **out, weft_error
 
 int32_t wf_memory_grow(wf_memory *mem, uint32_t delta, uint64_t host_max)
 {
-    (void)host_max; /* folded into max_pages at creation */
     uint32_t old = mem->pages;
-    if ((uint64_t)old + delta > mem->max_pages)
+    if ((uint64_t)old + delta > mem->max_pages || ((uint64_t)old + delta) * PAGE > host_max)
         return -1;
     if (delta == 0)
         return (int32_t)old;

@@ -283,3 +283,65 @@ def test_weft_wasm_link_is_smart_by_default(weft, make_bundle, cid, tmp_path):
     pause = subprocess.run([str(link), "--root", weft.root, "run", "--bundle", sandbox.path,
                             cid + "s"], capture_output=True, text=True, timeout=60)
     assert pause.returncode in (126, 127)
+
+
+def test_exec_decides_by_content(weft, make_bundle, cid):
+    # a native program exec'd into a forced-wasm (compat) container runs natively,
+    # a module exec'd into a plain native container runs as wasm
+    wasm = make_bundle(["/app/spin.wat"], annotations={"module.wasm.image/variant": "compat"})
+    os.makedirs(os.path.join(wasm.rootfs, "app"))
+    with open(os.path.join(wasm.rootfs, "app", "spin.wat"), "w") as f:
+        f.write('(module (memory (export "memory") 1)'
+                ' (func (export "_start") (loop $l (br $l))))')
+    weft("run", "-d", "--bundle", wasm.path, cid, check=True)
+    r = weft("exec", cid, "sh", "-c", "echo native in $(hostname)")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "native in weft-test\n"
+    native = wasm_bundle(make_bundle, ["sleep", "60"], {})
+    weft("run", "-d", "--bundle", native.path, cid + "n", check=True)
+    r = weft("exec", cid + "n", "/app/hello.wasm", "3", "a b")
+    assert r.returncode == 3, r.stderr
+    assert "argv[2]=a b" in r.stdout
+
+
+GROW_THEN_WAIT = '''(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "capped\\n")
+  (func (export "_start") (local $first i32)
+    ;; grow until refused, say so, then retry until a raised limit lets it
+    (block $done (loop $l
+      (br_if $done (i32.eq (memory.grow (i32.const 16)) (i32.const -1)))
+      (br $l)))
+    (local.set $first (memory.size))
+    (i32.store (i32.const 0) (i32.const 16))
+    (i32.store (i32.const 4) (i32.const 7))
+    (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+    (loop $retry
+      (br_if $retry (i32.eq (memory.grow (i32.const 256)) (i32.const -1))))
+    (if (i32.le_u (memory.size) (local.get $first)) (then (call $exit (i32.const 9))))
+    (call $exit (i32.const 0))))
+'''
+
+
+def test_memory_cap_follows_update_and_log_names_the_limit(weft, make_bundle, cid, tmp_path):
+    b = make_bundle(["/app/grow.wat"], annotations={"run.oci.handler": "wasm"})
+    b.config["linux"]["resources"] = {"memory": {"limit": 32 * 1024 * 1024}}
+    b.write()
+    os.makedirs(os.path.join(b.rootfs, "app"))
+    with open(os.path.join(b.rootfs, "app", "grow.wat"), "w") as f:
+        f.write(GROW_THEN_WAIT)
+    log = tmp_path / "weft.log"
+    p = subprocess.Popen(weft.cmd("--log", str(log), "run", "--bundle", b.path, cid),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert p.stdout.readline() == b"capped\n"
+        weft("update", "--memory", str(128 * 1024 * 1024), cid, check=True)
+        assert p.wait(timeout=60) == 0
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    text = log.read_text()
+    assert "memory limit is %d bytes" % (32 * 1024 * 1024) in text, text
