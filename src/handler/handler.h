@@ -77,6 +77,11 @@ int entrypoint_wasm(struct entrypoint *ep, weft_error **err);
 int entrypoint_is_wasm(struct entrypoint *ep, weft_error **err);
 void entrypoint_release(struct entrypoint *ep);
 
+/* Make `ps` show process.args as this process's command line (and the
+ * entrypoint's base name as its name): for handlers that run the workload
+ * in weft's own process. Best effort. */
+void handler_set_process_title(const oci_process *p);
+
 /* Who asks: the container's init, or `exec` of a process into it. */
 enum handler_for { HANDLER_FOR_INIT, HANDLER_FOR_EXEC };
 

@@ -38,7 +38,6 @@ static int builtin_can_handle(struct entrypoint *ep, weft_error **err)
 static int wasm_prepare(const oci_spec *spec, const oci_process *p, struct entrypoint *ep,
                         void **prepared, weft_error **err)
 {
-    (void)p;
     if (entrypoint_wasm(ep, err) < 0)
         return werr_prefix(err, "wasm entrypoint");
     struct wasm_prepared *w = xzalloc(sizeof *w);
@@ -46,6 +45,8 @@ static int wasm_prepare(const oci_spec *spec, const oci_process *p, struct entry
         free(w);
         return werr_prefix(err, "wasm entrypoint");
     }
+    /* now, while the capabilities PR_SET_MM needs are still held */
+    handler_set_process_title(p);
     memcap_init(&w->cap, spec);
     w->limits.memory_cap = memcap_now;
     w->limits.memory_cap_arg = &w->cap;

@@ -345,3 +345,43 @@ def test_memory_cap_follows_update_and_log_names_the_limit(weft, make_bundle, ci
             p.wait()
     text = log.read_text()
     assert "memory limit is %d bytes" % (32 * 1024 * 1024) in text, text
+
+
+SPIN = '(module (memory (export "memory") 1) (func (export "_start") (loop $l (br $l))))'
+
+
+def container_pid(weft, cid):
+    import json
+    return json.loads(weft("state", cid, check=True).stdout)["pid"]
+
+
+@pytest.mark.parametrize("userns", [False, True], ids=["rootful", "userns"])
+def test_ps_shows_the_module_and_its_arguments(weft, make_bundle, cid, userns):
+    # in a user namespace PR_SET_MM is refused: the argument area is rewritten in place
+    b = make_bundle(["/app/spin.wat", "--port", "two words"],
+                    annotations={"run.oci.handler": "wasm"})
+    os.makedirs(os.path.join(b.rootfs, "app"))
+    with open(os.path.join(b.rootfs, "app", "spin.wat"), "w") as f:
+        f.write(SPIN)
+    if userns:
+        b.config["linux"]["namespaces"].append({"type": "user"})
+        for k in ("uidMappings", "gidMappings"):
+            b.config["linux"][k] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+        b.config["mounts"] = [m for m in b.config["mounts"]
+                              if m["type"] not in ("sysfs", "mqueue")]
+        b.write()
+        p = b.path
+        while p not in ("/", "/tmp"):
+            os.chmod(p, os.stat(p).st_mode | 0o711)
+            p = os.path.dirname(p)
+        subprocess.run(["chown", "-R", "100000:100000", b.rootfs], check=True)
+    weft("run", "-d", "--bundle", b.path, cid, check=True)
+    pid = container_pid(weft, cid)
+    with open("/proc/%d/cmdline" % pid, "rb") as f:
+        assert f.read().rstrip(b"\0") == b"/app/spin.wat\0--port\0two words"
+    with open("/proc/%d/comm" % pid) as f:
+        assert f.read().strip() == "spin.wat"
+    # what `ps` inside the container shows, for an exec'd module too
+    r = weft("exec", cid, "ps", "-o", "args")
+    assert "/app/spin.wat --port two words" in r.stdout, r.stdout
+    assert "--bundle" not in r.stdout
