@@ -8,6 +8,7 @@
  * materialised into their home slots when that local is overwritten, before
  * calls and branches that carry them, and at block boundaries. */
 #include "wasm/code.h"
+#include "wasm/features.h"
 #include "wasm/leb.h"
 #include "wasm/module.h"
 #include "util/xalloc.h"
@@ -1240,7 +1241,8 @@ static bool instr(fv *v, uint8_t op)
     const char *sig = numeric_sig(op);
     if (sig == NULL) {
         v->r.p--;
-        wf_rd_fail(&v->r, "illegal opcode");
+        const char *f = wf_feature_of_opcode(v->r.p, v->r.end);
+        wf_rd_fail(&v->r, f ? f : "illegal opcode");
         return false;
     }
     apply_sig(v, op, sig);

@@ -385,3 +385,26 @@ def test_ps_shows_the_module_and_its_arguments(weft, make_bundle, cid, userns):
     r = weft("exec", cid, "ps", "-o", "args")
     assert "/app/spin.wat --port two words" in r.stdout, r.stdout
     assert "--bundle" not in r.stdout
+
+
+def simd_module():
+    body = b"\x00" + b"\xfd\x0c" + bytes(16) + b"\x1a\x0b"
+    code = b"\x01" + bytes([len(body)]) + body
+    return (b"\0asm\x01\0\0\0" + b"\x01\x04\x01\x60\x00\x00" + b"\x03\x02\x01\x00" +
+            b"\x0a" + bytes([len(code)]) + code)
+
+
+@pytest.mark.parametrize("module,needle", [
+    (simd_module(), "uses SIMD (v128.const)"),
+    (b"\0asm\x01\0\0\0\x0d\x03\x01\x00\x00", "uses exception handling (tag section)"),
+    (b"\0asm\x01\0\0\0\x05\x04\x01\x03\x01\x01", "uses threads (shared memory)"),
+], ids=["simd", "exceptions", "threads"])
+def test_unsupported_feature_is_named(weft, make_bundle, cid, module, needle):
+    b = make_bundle(["/app/m.wasm"], annotations={"run.oci.handler": "wasm"})
+    os.makedirs(os.path.join(b.rootfs, "app"))
+    with open(os.path.join(b.rootfs, "app", "m.wasm"), "wb") as f:
+        f.write(module)
+    r = weft("create", "--bundle", b.path, cid)
+    assert r.returncode != 0
+    assert needle in r.stderr, r.stderr
+    assert weft.ids() == []
