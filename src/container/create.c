@@ -3,6 +3,7 @@
  * the sync socket until it waits for `start`. Any failure undoes everything:
  * the init is killed, the cgroup and the state directory removed. */
 #include "cgroup/cgroup.h"
+#include "handler/handler.h"
 #include "handler/memcap.h"
 #include "container/container.h"
 #include "container/hooks.h"
@@ -316,6 +317,10 @@ static int create_steps(struct create_ctx *c, const struct weft_globals *g,
     if (oci_spec_load(bundle, &c->spec, err) < 0)
         return -1;
     if (create_check_spec(c->spec, o, err) < 0)
+        return -1;
+    /* an external wasm engine: re-execute as the engines companion, or
+     * load the engine's library, before anything is created */
+    if (handler_host_prepare(c->spec, g->wasm_smart_default, HANDLER_FOR_INIT, g->argv, err) < 0)
         return -1;
     /* CVE-2019-5736: a container process must never reach this binary
      * through /proc/PID/exe. In a new pid namespace none can see us (and

@@ -4,6 +4,7 @@
  * before it runs anything, then takes the same last steps as the init:
  * terminal, cwd, handler, credentials, seccomp. */
 #include "cgroup/cgroup.h"
+#include "handler/handler.h"
 #include "handler/memcap.h"
 #include "container/container.h"
 #include "container/init.h"
@@ -150,6 +151,8 @@ static int exec_open(struct exec_ctx *c, const struct weft_globals *g, const str
     if (o->process->terminal && o->console_socket == NULL && o->detach)
         return werr_set(err, 0, "--tty with --detach requires --console-socket");
     if (container_load_config(c->st->dir, c->st->bundle, &c->spec, err) < 0)
+        return -1;
+    if (handler_host_prepare(c->spec, g->wasm_smart_default, HANDLER_FOR_EXEC, g->argv, err) < 0)
         return -1;
     if (c->st->cgroup != NULL && cgroup_load(c->st->cgroup, &c->cg, err) < 0)
         return -1;

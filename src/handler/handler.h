@@ -82,8 +82,26 @@ void entrypoint_release(struct entrypoint *ep);
  * in weft's own process. Best effort. */
 void handler_set_process_title(const oci_process *p);
 
+/* For wasm engines (wasi_view.c): SIGTERM, SIGINT and the like end the
+ * module at once with 128+N (it is PID 1, where default actions do not
+ * apply); the environment is process.env plus PWD=process.cwd. */
+void handler_wasm_signals(void);
+char **handler_wasm_env(const oci_process *p, size_t *n_env);
+
 /* Who asks: the container's init, or `exec` of a process into it. */
 enum handler_for { HANDLER_FOR_INIT, HANDLER_FOR_EXEC };
+
+/* In `weft create` and `weft exec`, before the container's process is
+ * made (host.c): when the container may run wasm, read weft.conf for the
+ * default engine; for an external engine, re-execute as the engines
+ * companion (static weft) or load the engine's library (companion). A
+ * missing engine fails here, naming the engine and the files looked for,
+ * before anything is created. `argv` is weft's own, to re-execute. */
+int handler_host_prepare(const oci_spec *spec, bool smart_default, enum handler_for who,
+                         char *const *argv, weft_error **err);
+/* The engine for wasm, wasm-smart and module.wasm.image/variant */
+const handler *handler_default_engine(void);
+bool handler_is_external_engine(const char *name);
 
 /* Choose the handler for a container's process (in the container, after
  * pivot_root):

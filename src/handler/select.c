@@ -25,19 +25,14 @@ static bool is_pod_sandbox(const oci_spec *spec)
 
 static int engine_by_name(const char *h, struct request *rq, weft_error **err)
 {
-    static const char *const other_engines[] = {"wasmtime", "wasmer", "wamr", "wasmedge"};
     const handler *e = handler_find(h);
     if (e != NULL && e->wasm) {
         rq->mode = MODE_WASM;
         rq->engine = e;
         return 0;
     }
-    for (size_t i = 0; i < sizeof other_engines / sizeof *other_engines; i++)
-        if (strcmp(h, other_engines[i]) == 0)
-            return werr_set(err, 0,
-                            "annotation %s: engine '%s' is not available in this build "
-                            "(builtin is)",
-                            ANN_HANDLER, h);
+    if (handler_is_external_engine(h)) /* host preparation did not load it */
+        return werr_set(err, 0, "annotation %s: engine '%s' is not loaded", ANN_HANDLER, h);
     return werr_set(err, 0,
                     "annotation %s: unknown value '%s' (wasm, wasm-smart or an engine name: %s)",
                     ANN_HANDLER, h, handler_engine_names());
@@ -48,7 +43,7 @@ static int request_from_annotations(const oci_spec *spec, bool smart_default, st
 {
     const char *h = oci_spec_annotation(spec, ANN_HANDLER);
     const char *v = oci_spec_annotation(spec, ANN_VARIANT);
-    rq->engine = &handler_builtin;
+    rq->engine = handler_default_engine();
     if (h != NULL) {
         if (strcmp(h, "wasm") == 0)
             return rq->mode = MODE_WASM, 0;

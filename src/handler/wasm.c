@@ -54,32 +54,6 @@ static int wasm_prepare(const oci_spec *spec, const oci_process *p, struct entry
     return 0;
 }
 
-/* The module is PID 1 of its namespace, where the kernel drops signals
- * that have no handler: act out the default action ourselves. WASI
- * writes go straight to the fds, so nothing is left to flush. */
-static void die_by_signal(int sig)
-{
-    _exit(128 + sig);
-}
-
-static void install_signal_defaults(void)
-{
-    static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE};
-    struct sigaction sa = {.sa_handler = die_by_signal};
-    sigemptyset(&sa.sa_mask);
-    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
-        sigaction(sigs[i], &sa, NULL);
-}
-
-static bool env_has(const oci_process *p, const char *key)
-{
-    size_t n = strlen(key);
-    for (size_t i = 0; i < p->n_env; i++)
-        if (strncmp(p->env[i], key, n) == 0 && p->env[i][n] == '=')
-            return true;
-    return false;
-}
-
 static void wasm_discard(void *prepared)
 {
     struct wasm_prepared *w = prepared;
@@ -100,14 +74,8 @@ static int wasm_exec(const oci_process *p, struct entrypoint *ep, void *prepared
     cleanup_close int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (root < 0)
         return werr_sys(err, "wasm: open /");
-    char **env = NULL;
-    size_t n_env = 0;
-    for (size_t i = 0; i < p->n_env; i++)
-        strv_append(&env, &n_env, p->env[i]);
-    if (!env_has(p, "PWD")) {
-        cleanup_free char *pwd = xasprintf("PWD=%s", p->cwd);
-        strv_append(&env, &n_env, pwd);
-    }
+    size_t n_env;
+    char **env = handler_wasm_env(p, &n_env);
     wasi_preopen pre = {.guest_path = "/", .host_fd = root, .in_root = true};
     wasi_config cfg = {
         .argv = p->args,
@@ -120,7 +88,7 @@ static int wasm_exec(const oci_process *p, struct entrypoint *ep, void *prepared
         .stdout_fd = 1,
         .stderr_fd = 2,
     };
-    install_signal_defaults();
+    handler_wasm_signals();
     int status = 0;
     int r = wasi_run_module(w->module, &cfg, &w->limits, &status, err);
     strv_free(env);
