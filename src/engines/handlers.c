@@ -95,7 +95,7 @@ static int ext_exec(const struct engine_ops *e, const oci_process *p, struct ent
         handler_wasm_signals();
         struct engine_outcome out = {0};
         if (e->run(&run, &out, err) < 0) {
-            werr_prefix(err, "wasm (%s): %s", e->name, p->args[0]);
+            werr_prefix(err, "wasm (%s)", e->name);
             _exit(werr_report(*err));
         }
         if (out.trap[0] != '\0') {
