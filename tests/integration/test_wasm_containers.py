@@ -447,3 +447,83 @@ def test_unsupported_feature_is_named(weft, make_bundle, cid, module, needle):
     assert r.returncode != 0
     assert needle in r.stderr, r.stderr
     assert weft.ids() == []
+
+
+def absent_engine():
+    for name in ("wasmtime", "wasmer", "wamr", "wasmedge"):
+        env, _ = find_engine(name)
+        if env is None:
+            return name
+    pytest.skip("every external engine's library is present here")
+
+
+def run_with_config(weft, text, tmp_path, *args):
+    cfg = tmp_path / "weft.conf"
+    cfg.write_text(text)
+    env = dict(os.environ, WEFT_CONFIG=str(cfg))
+    return weft(*args, env=env)
+
+
+def test_missing_engine_library_fails_create_in_one_line(weft, make_bundle, cid, tmp_path):
+    name = absent_engine()
+    b = wasm_bundle(make_bundle, ["/app/hello.wasm"], {"run.oci.handler": name})
+    empty = tmp_path / "no-libs"
+    empty.mkdir()
+    r = run_with_config(weft, f"engine_library_path = {empty}\n", tmp_path,
+                        "create", "--bundle", b.path, cid)
+    assert r.returncode != 0
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert f"engine '{name}'" in lines[0] and str(empty) in lines[0], lines[0]
+    from wasm_engines import LIBS
+    assert LIBS[name] in lines[0], lines[0]
+    assert weft.ids() == []
+
+
+def test_default_engine_from_weft_conf(weft, make_bundle, cid, tmp_path):
+    # `wasm` uses the configured default engine: an absent one fails the same way
+    name = absent_engine()
+    b = wasm_bundle(make_bundle, ["/app/hello.wasm"], {"run.oci.handler": "wasm"})
+    r = run_with_config(weft, f"# the default engine\ndefault_engine = {name}\n", tmp_path,
+                        "create", "--bundle", b.path, cid)
+    assert r.returncode != 0 and f"engine '{name}'" in r.stderr, r.stderr
+    assert weft.ids() == []
+    # and `builtin` by name still runs on weft's own engine
+    b = wasm_bundle(make_bundle, ["/app/hello.wasm", "4"], {"run.oci.handler": "builtin"})
+    r = run_with_config(weft, f"default_engine = {name}\n", tmp_path, "run", "--bundle", b.path,
+                        cid)
+    assert r.returncode == 4, r.stderr
+
+
+def test_missing_companion_is_one_clear_line(weft, make_bundle, cid, tmp_path):
+    alone = tmp_path / "bin"
+    alone.mkdir()
+    shutil.copy(weft.binary, alone / "weft")
+    b = wasm_bundle(make_bundle, ["/app/hello.wasm"], {"run.oci.handler": "wamr"})
+    env = dict(os.environ, PATH="/usr/bin:/bin", WEFT_CONFIG=str(tmp_path / "none.conf"))
+    r = subprocess.run([str(alone / "weft"), "--root", weft.root, "create", "--bundle", b.path,
+                        cid], capture_output=True, text=True, env=env, timeout=60)
+    if os.path.exists("/usr/libexec/weft/weft-engines"):
+        pytest.skip("weft-engines is installed in /usr/libexec/weft")
+    assert r.returncode != 0
+    assert "engine 'wamr' runs in weft's engines companion, weft-engines" in r.stderr, r.stderr
+    assert str(alone) in r.stderr
+    assert weft.ids() == []
+
+
+@pytest.mark.parametrize("text,needle", [
+    ("colour = blue\n", "weft.conf:1: unknown key 'colour'"),
+    ("\n# x\ndefault_engine\n", "weft.conf:3: expected KEY = VALUE"),
+    ("default_engine = v8\n", "default_engine: unknown engine 'v8'"),
+])
+def test_bad_weft_conf_is_named(weft, make_bundle, cid, tmp_path, text, needle):
+    b = wasm_bundle(make_bundle, ["/app/hello.wasm"], {"run.oci.handler": "wasm"})
+    r = run_with_config(weft, text, tmp_path, "create", "--bundle", b.path, cid)
+    assert r.returncode != 0 and needle in r.stderr, r.stderr
+    assert weft.ids() == []
+
+
+def test_native_containers_never_read_weft_conf(weft, make_bundle, cid, tmp_path):
+    b = make_bundle(["sh", "-c", "echo native"])
+    r = run_with_config(weft, "this is not a config\n", tmp_path, "run", "--bundle", b.path, cid)
+    assert r.returncode == 0 and r.stdout == "native\n", r.stderr
