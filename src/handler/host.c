@@ -78,6 +78,10 @@ static char *find_companion(const struct weft_config *c, char *const *argv, char
         char *p = companion_in(*self_dir ? self_dir : "/");
         if (p != NULL)
             return p;
+        /* installed: PREFIX/bin/weft and PREFIX/libexec/weft/weft-engines */
+        cleanup_free char *libexec = xasprintf("%s/../libexec/weft", self_dir);
+        if ((p = companion_in(libexec)) != NULL)
+            return p;
     }
     const char *path = getenv("PATH");
     cleanup_free char *search = xstrdup(path ? path : "/usr/local/bin:/usr/bin:/bin");
@@ -87,8 +91,9 @@ static char *find_companion(const struct weft_config *c, char *const *argv, char
         if (p != NULL)
             return p;
     }
-    *looked = xasprintf("%s%s%s, $PATH, %s", self_dir ? self_dir : "",
-                        self_dir ? "/" COMPANION : "", self_dir ? "" : "", COMPANION_LIBEXEC);
+    *looked = self_dir ? xasprintf("%s/%s, %s/../libexec/weft/%s, $PATH, %s", self_dir, COMPANION,
+                                   self_dir, COMPANION, COMPANION_LIBEXEC)
+                       : xasprintf("$PATH, %s", COMPANION_LIBEXEC);
     return access(COMPANION_LIBEXEC, X_OK) == 0 ? xstrdup(COMPANION_LIBEXEC) : NULL;
 }
 
