@@ -20,7 +20,12 @@ def engine(request, weft_bin):
         pytest.skip(f"engine {request.param}: {reason}")
     mounts = None
     if env.chroot:
-        mounts = ChrootMounts(env.chroot, os.path.dirname(os.path.abspath(weft_bin))).setup()
+        mounts = ChrootMounts(env.chroot, os.path.dirname(os.path.abspath(weft_bin)))
+        try:
+            mounts.setup()
+        except Exception:
+            mounts.teardown()
+            raise
     try:
         yield env
     finally:
