@@ -256,7 +256,7 @@ TEST(sock_accept_on_listening_socket)
     CHECK_INT(CALL(wasi_fd_read, fd, P_IOV, 1, P_OUT), WASI_ESUCCESS);
     CHECK_INT(wasi_ld32(&tw_m, P_OUT), 4);
     CHECK_INT(CALL(wasi_sock_accept, fd, 0, P_OUT), WASI_ENOTCAPABLE); /* no SOCK_ACCEPT right */
-    CHECK_INT(CALL(wasi_sock_accept, 1, 0, P_OUT), WASI_ENOTSOCK);      /* not a socket */
+    CHECK_INT(CALL(wasi_sock_accept, 1, 0, P_OUT), WASI_ENOTSOCK);     /* not a socket */
     wasi_ctx_free(ctx);
     close(c);
     close(ls);
