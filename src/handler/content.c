@@ -16,8 +16,7 @@ int entrypoint_bytes(struct entrypoint *ep, weft_error **err)
     return wasm_read_file(ep->path, &ep->bytes, &ep->len, err);
 }
 
-/* Text to binary, in place; `quiet` keeps the parse error out of *err (the
- * caller only wants to know whether it is a module). */
+/* Text to binary, in place: every later step sees only the binary. */
 static int convert_text(struct entrypoint *ep, weft_error **err)
 {
     uint8_t *bin = NULL;
