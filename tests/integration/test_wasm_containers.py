@@ -438,11 +438,19 @@ def simd_module():
             b"\x0a" + bytes([len(code)]) + code)
 
 
+def v128_block_module():
+    body = b"\x00" + b"\x02\x7b" + b"\x00" + b"\x0b" + b"\x1a\x0b"
+    code = b"\x01" + bytes([len(body)]) + body
+    return (b"\0asm\x01\0\0\0" + b"\x01\x04\x01\x60\x00\x00" + b"\x03\x02\x01\x00" +
+            b"\x0a" + bytes([len(code)]) + code)
+
+
 @pytest.mark.parametrize("module,needle", [
     (simd_module(), "uses SIMD (v128.const)"),
+    (v128_block_module(), "uses SIMD (a v128 block type)"),
     (b"\0asm\x01\0\0\0\x0d\x03\x01\x00\x00", "uses exception handling (tag section)"),
     (b"\0asm\x01\0\0\0\x05\x04\x01\x03\x01\x01", "uses threads (shared memory)"),
-], ids=["simd", "exceptions", "threads"])
+], ids=["simd", "v128-type", "exceptions", "threads"])
 def test_unsupported_feature_is_named(weft, make_bundle, cid, module, needle):
     b = make_bundle(["/app/m.wasm"], annotations={"run.oci.handler": "wasm"})
     os.makedirs(os.path.join(b.rootfs, "app"))
@@ -532,3 +540,29 @@ def test_native_containers_never_read_weft_conf(weft, make_bundle, cid, tmp_path
     b = make_bundle(["sh", "-c", "echo native"])
     r = run_with_config(weft, "this is not a config\n", tmp_path, "run", "--bundle", b.path, cid)
     assert r.returncode == 0 and r.stdout == "native\n", r.stderr
+
+
+FIRST_SYMBOL = {"wasmedge": "WasmEdge_ConfigureCreate", "wamr": "wasm_runtime_init",
+                "wasmtime": "wasm_engine_new", "wasmer": "wasm_engine_new"}
+
+
+@pytest.mark.parametrize("name", ["wasmedge", "wamr", "wasmtime", "wasmer"])
+def test_engine_library_without_its_api_is_refused(weft, make_bundle, cid, tmp_path, name):
+    # weft opens the file weft.conf points at and names the first function
+    # of the engine's API it lacks: the loader path of every backend, also
+    # those whose engine cannot be installed here
+    from wasm_engines import LIBS
+    if shutil.which("cc") is None:
+        pytest.skip("no C compiler to make a stub library")
+    libdir = tmp_path / "lib"
+    libdir.mkdir()
+    src = tmp_path / "stub.c"
+    src.write_text("int weft_stub_engine(void) { return 0; }\n")
+    subprocess.run(["cc", "-shared", "-fPIC", "-o", str(libdir / LIBS[name]), str(src)],
+                   check=True)
+    b = wasm_bundle(make_bundle, ["/app/hello.wasm"], {"run.oci.handler": name})
+    r = run_with_config(weft, f"engine_library_path = {libdir}\n", tmp_path,
+                        "create", "--bundle", b.path, cid)
+    assert r.returncode != 0
+    assert (f"engine '{name}': the library has no {FIRST_SYMBOL[name]}" in r.stderr), r.stderr
+    assert weft.ids() == []
