@@ -99,6 +99,8 @@ enum handler_for { HANDLER_FOR_INIT, HANDLER_FOR_EXEC };
  * before anything is created. `argv` is weft's own, to re-execute. */
 int handler_host_prepare(const oci_spec *spec, bool smart_default, enum handler_for who,
                          char *const *argv, weft_error **err);
+/* A pod's sandbox (pause) container: always native. */
+bool handler_is_pod_sandbox(const oci_spec *spec);
 /* The engine for wasm, wasm-smart and module.wasm.image/variant */
 const handler *handler_default_engine(void);
 bool handler_is_external_engine(const char *name);

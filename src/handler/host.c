@@ -47,13 +47,6 @@ const handler *handler_default_engine(void)
     return h != NULL ? h : &handler_builtin;
 }
 
-static bool is_pod_sandbox(const oci_spec *spec)
-{
-    const char *cri = oci_spec_annotation(spec, "io.kubernetes.cri.container-type");
-    const char *crio = oci_spec_annotation(spec, "io.kubernetes.cri-o.ContainerType");
-    return (cri && strcmp(cri, "sandbox") == 0) || (crio && strcmp(crio, "sandbox") == 0);
-}
-
 static char *companion_in(const char *dir)
 {
     char *p = xasprintf("%s/%s", dir, COMPANION);
@@ -141,7 +134,7 @@ static int check_engine_name(const char *name, weft_error **err)
 int handler_host_prepare(const oci_spec *spec, bool smart_default, enum handler_for who,
                          char *const *argv, weft_error **err)
 {
-    if (is_pod_sandbox(spec))
+    if (handler_is_pod_sandbox(spec))
         return 0;
     bool may_wasm;
     const char *engine = requested_engine(spec, smart_default, who, &may_wasm);

@@ -16,7 +16,7 @@ struct request {
 
 /* Kubernetes pod sandboxes: containerd copies pod annotations (and so the
  * wasm ones) into the pause container, which must stay native. */
-static bool is_pod_sandbox(const oci_spec *spec)
+bool handler_is_pod_sandbox(const oci_spec *spec)
 {
     const char *cri = oci_spec_annotation(spec, "io.kubernetes.cri.container-type");
     const char *crio = oci_spec_annotation(spec, "io.kubernetes.cri-o.ContainerType");
@@ -86,7 +86,7 @@ int handler_select(const oci_spec *spec, const oci_process *p, bool wasm_smart_d
 {
     (void)p;
     *out = &handler_native;
-    if (is_pod_sandbox(spec))
+    if (handler_is_pod_sandbox(spec))
         return 0;
     struct request rq = {MODE_NATIVE, &handler_builtin};
     if (request_from_annotations(spec, wasm_smart_default, &rq, err) < 0)
