@@ -18,7 +18,6 @@
 #include "wasm/module_file.h"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
