@@ -153,6 +153,7 @@ int main(int argc, char **argv)
          * run from a sealed copy of the binary (CVE-2019-5736). */
         if (runs_in_containers(commands[i]) && sealed_exe_ensure(argv, &err) < 0)
             return werr_report(err);
+        g.argv = argv;
         /* Each verb parses its own options from argv[first..]. */
         optind = 0;
         int r = commands[i]->run(&g, argc - first, argv + first, &err);

@@ -16,6 +16,7 @@ struct weft_globals {
     bool systemd_cgroup;        /* --systemd-cgroup or --cgroup-manager systemd */
     const char *cgroup_manager; /* "cgroupfs" | "systemd" | "disabled" */
     bool wasm_smart_default;    /* invoked as weft-wasm: every container is wasm-smart */
+    char **argv;                /* the process's own argv: re-executed as the engines companion */
 };
 
 struct weft_command {

@@ -3,6 +3,8 @@
  * the sync socket until it waits for `start`. Any failure undoes everything:
  * the init is killed, the cgroup and the state directory removed. */
 #include "cgroup/cgroup.h"
+#include "handler/handler.h"
+#include "handler/memcap.h"
 #include "container/container.h"
 #include "container/dev_made.h"
 #include "container/hooks.h"
@@ -329,6 +331,10 @@ static int create_steps(struct create_ctx *c, const struct weft_globals *g,
     if (create_check_spec(c->spec, o, err) < 0)
         return -1;
     warn_deprecated(c->spec);
+    /* an external wasm engine: re-execute as the engines companion, or
+     * load the engine's library, before anything is created */
+    if (handler_host_prepare(c->spec, g->wasm_smart_default, HANDLER_FOR_INIT, g->argv, err) < 0)
+        return -1;
     if (state_create_dir(g->root, o->id, &c->st, err) < 0)
         return -1;
     if (copy_config(c->spec, c->st->dir, err) < 0)
@@ -352,6 +358,8 @@ static int create_steps(struct create_ctx *c, const struct weft_globals *g,
     if (cgroup_create(g->cgroup_manager, lx->cgroups_path, o->id,
                       lx->has_resources ? &lx->resources : NULL, &c->cg, err) < 0)
         return -1;
+    /* a wasm engine follows `update` of the limit from inside */
+    handler_pin_memory_limit(cgroup_path(c->cg));
     cleanup_free char *fifo = xasprintf("%s/exec.fifo", c->st->dir);
     /* Writable by anyone: the init opens it after switching to the
      * container's user, through its O_PATH fd; the 0700 state directory

@@ -4,6 +4,8 @@
  * before it runs anything, then takes the same last steps as the init:
  * terminal, cwd, handler, credentials, seccomp. */
 #include "cgroup/cgroup.h"
+#include "handler/handler.h"
+#include "handler/memcap.h"
 #include "container/container.h"
 #include "container/init.h"
 #include "container/setup_msgs.h"
@@ -70,7 +72,7 @@ static _Noreturn void exec_child(struct exec_ctx *c, const struct weft_globals *
         werr_prefix(&err, "process.cwd");
         goto fail;
     }
-    if (workload_prepare(c->spec, p, g->wasm_smart_default, &w, &err) < 0 ||
+    if (workload_prepare(c->spec, p, g->wasm_smart_default, HANDLER_FOR_EXEC, &w, &err) < 0 ||
         workload_secure(c->spec, p, &w, o->preserve_fds, sock, &err) < 0)
         goto fail;
     if (sync_send(sock, SYNC_READY, 0, NULL, -1, &err) < 0)
@@ -153,8 +155,12 @@ static int exec_open(struct exec_ctx *c, const struct weft_globals *g, const str
         return werr_set(err, 0, "--tty with --detach requires --console-socket");
     if (container_load_config(c->st->dir, c->st->bundle, &c->spec, err) < 0)
         return -1;
+    if (handler_host_prepare(c->spec, g->wasm_smart_default, HANDLER_FOR_EXEC, g->argv, err) < 0)
+        return -1;
     if (c->st->cgroup != NULL && cgroup_load(c->st->cgroup, &c->cg, err) < 0)
         return -1;
+    if (c->cg != NULL)
+        handler_pin_memory_limit(cgroup_path(c->cg));
     if (ns_open_of_pid(c->st->pid, c->ns_fds, err) < 0)
         return -1;
     if (c->ns_fds[OCI_NS_MOUNT] < 0) {

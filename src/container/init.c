@@ -59,20 +59,20 @@ static bool process_has_cap(const oci_process *p, const char *cap)
 }
 
 int workload_prepare(const oci_spec *spec, const oci_process *p, bool wasm_smart_default,
-                     struct workload *w, weft_error **err)
+                     enum handler_for who, struct workload *w, weft_error **err)
 {
     memset(w, 0, sizeof *w);
     w->started_fd = -1;
-    if (handler_resolve_entrypoint(p, &w->resolved, err) < 0)
+    if (handler_resolve_entrypoint(p, &w->ep.path, err) < 0)
         return -1;
-    if (sealed_exe_is_self(w->resolved)) {
+    if (sealed_exe_is_self(w->ep.path)) {
         werr_set(err, 0, "exec: %s: refusing to run the container runtime's own binary",
                  p->args[0]);
         return werr_status(err, 126);
     }
-    if (handler_select(spec, p, wasm_smart_default, w->resolved, &w->h, err) < 0)
+    if (handler_select(spec, p, wasm_smart_default, who, &w->ep, &w->h, err) < 0)
         return -1;
-    return w->h->prepare(spec, p, w->resolved, &w->prepared, err);
+    return w->h->prepare(spec, p, &w->ep, &w->prepared, err);
 }
 
 /* A filter with NOTIFY rules is loaded now, whatever no_new_privs says,
@@ -132,7 +132,7 @@ int workload_exec(const oci_process *p, struct workload *w, weft_error **err)
         seccomp_free(w->seccomp);
         w->seccomp = NULL;
     }
-    return w->h->exec(p, w->resolved, w->prepared, &w->started_fd, err);
+    return w->h->exec(p, &w->ep, w->prepared, &w->started_fd, err);
 }
 
 /* The state JSON the hooks read, built in the init (it knows its host pid
@@ -227,7 +227,7 @@ static int init_after_hooks(const struct init_args *a, pid_t host_pid, struct wo
     }
     if (path_chdir_in_root(p->cwd, err) < 0)
         return werr_prefix(err, "process.cwd");
-    if (workload_prepare(spec, p, a->wasm_smart_default, w, err) < 0)
+    if (workload_prepare(spec, p, a->wasm_smart_default, HANDLER_FOR_INIT, w, err) < 0)
         return -1;
     return workload_secure(spec, p, w, a->opts->preserve_fds, a->sync_fd, err);
 }

@@ -1,6 +1,7 @@
 /* Binary decoder: bytes -> struct wf_module (everything but function bodies,
  * which validate.c walks and translates). Every count is checked against the
  * bytes present before anything is allocated. */
+#include "wasm/features.h"
 #include "wasm/leb.h"
 #include "wasm/module.h"
 #include "util/xalloc.h"
@@ -120,7 +121,8 @@ static void rd_limits(wf_reader *r, wf_limits *l)
         return;
     if (flag > 1) {
         r->p--;
-        wf_rd_fail(r, "integer too large"); /* spec wording for limits flags */
+        const char *f = wf_feature_of_limits(flag);
+        wf_rd_fail(r, f ? f : "integer too large"); /* spec wording for limits flags */
         return;
     }
     l->min = wf_rd_u32(r);
@@ -215,7 +217,8 @@ static void rd_constexpr(struct dec *d, wf_constexpr *c)
         default:
             if (!wf_known_opcode(op)) {
                 r->p--;
-                wf_rd_fail(r, "illegal opcode");
+                const char *f = wf_feature_of_opcode(r->p, r->end);
+                wf_rd_fail(r, f ? f : "illegal opcode");
                 return;
             }
             if (d->invalid == NULL) {
@@ -747,7 +750,8 @@ int wf_decode(const uint8_t *bytes, size_t len, wf_module *m, weft_error **err)
         uint8_t id = wf_rd_u8(r);
         if (id > 12) {
             r->p--;
-            wf_rd_fail(r, "malformed section id");
+            const char *f = wf_feature_of_section(id);
+            wf_rd_fail(r, f ? f : "malformed section id");
             break;
         }
         uint32_t size = wf_rd_u32(r);

@@ -1002,7 +1002,7 @@ op_memory_size:
     pc += 1;
     NEXT();
 op_memory_grow:
-    S(0).u64 = (uint32_t)wf_memory_grow(memobj, S(1).u32, wf_store_max_mem(inst->store));
+    S(0).u64 = (uint32_t)wf_store_memory_grow(inst->store, memobj, S(1).u32);
     mem = memobj->base;
     memsize = memobj->size;
     pc += 2;

@@ -281,6 +281,8 @@ int32_t wf_memory_grow(wf_memory *mem, uint32_t delta, uint64_t host_max);
 int32_t wf_table_grow(wf_table *t, uint32_t delta, void *init, uint32_t host_max);
 uint32_t wf_store_max_depth(const wf_store *s);
 uint64_t wf_store_max_mem(const wf_store *s);
+/* memory.grow under the store's cap, the live one (wf_config.memory_cap) included */
+int32_t wf_store_memory_grow(const wf_store *s, wf_memory *mem, uint32_t delta);
 uint32_t wf_store_max_table(const wf_store *s);
 uint64_t wf_store_max_fuel(const wf_store *s);
 /* The store's memory budget (wasm.h): charge fails, counting nothing, when

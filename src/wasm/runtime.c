@@ -326,9 +326,23 @@ int wf_config_check(const wf_config *cfg, weft_error **err)
     return 0;
 }
 
-bool wf_store_charge(wf_store *s, uint64_t bytes)
+/* The budget for a store that would hold `want` bytes: the configured one,
+ * or the embedder's live cap when that is lower (a container's memory
+ * limit, which `weft update` may change while the module runs). */
+static uint64_t live_budget(const wf_store *s, uint64_t want)
 {
     uint64_t budget = s->cfg.max_memory_bytes;
+    if (s->cfg.memory_cap != NULL) {
+        uint64_t live = s->cfg.memory_cap(s->cfg.memory_cap_arg, want);
+        if (live < budget)
+            budget = live;
+    }
+    return budget;
+}
+
+bool wf_store_charge(wf_store *s, uint64_t bytes)
+{
+    uint64_t budget = live_budget(s, s->used + bytes);
     if (bytes > budget || s->used > budget - bytes)
         return false;
     s->used += bytes;
@@ -357,6 +371,17 @@ uint32_t wf_store_max_depth(const wf_store *s)
 uint64_t wf_store_max_mem(const wf_store *s)
 {
     return s->cfg.max_memory_bytes;
+}
+int32_t wf_store_memory_grow(const wf_store *s, wf_memory *mem, uint32_t delta)
+{
+    uint64_t cap = s->cfg.max_memory_bytes;
+    if (s->cfg.memory_cap != NULL) {
+        uint64_t live =
+            s->cfg.memory_cap(s->cfg.memory_cap_arg, ((uint64_t)mem->pages + delta) * PAGE);
+        if (live < cap)
+            cap = live;
+    }
+    return wf_memory_grow(mem, delta, cap);
 }
 uint64_t wf_store_max_fuel(const wf_store *s)
 {
@@ -426,9 +451,8 @@ int wf_memory_new(wf_store *s, const wf_limits *lim, wf_memory **out, weft_error
 
 int32_t wf_memory_grow(wf_memory *mem, uint32_t delta, uint64_t host_max)
 {
-    (void)host_max; /* folded into max_pages at creation */
     uint32_t old = mem->pages;
-    if ((uint64_t)old + delta > mem->max_pages)
+    if ((uint64_t)old + delta > mem->max_pages || ((uint64_t)old + delta) * PAGE > host_max)
         return -1;
     if (delta == 0)
         return (int32_t)old;

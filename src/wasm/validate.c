@@ -8,6 +8,7 @@
  * materialised into their home slots when that local is overwritten, before
  * calls and branches that carry them, and at block boundaries. */
 #include "wasm/code.h"
+#include "wasm/features.h"
 #include "wasm/leb.h"
 #include "wasm/module.h"
 #include "util/xalloc.h"
@@ -433,7 +434,8 @@ static bool rd_blocktype(fv *v, const wf_valtype **params, uint32_t *np, const w
         uint8_t b = (uint8_t)(bt & 0x7f);
         if (b != WF_I32 && b != WF_I64 && b != WF_F32 && b != WF_F64 && b != WF_FUNCREF &&
             b != WF_EXTERNREF) {
-            wf_rd_fail(&v->r, "malformed value type");
+            wf_rd_fail(&v->r,
+                       b == WF_V128 ? "uses SIMD (a v128 block type)" : "malformed value type");
             return false;
         }
         *results = &one_type[b], *nr = 1;
@@ -794,7 +796,7 @@ static bool op_select(fv *v, bool typed)
         if (v->r.err)
             return false;
         if (one_type[b] == 0 || b == WF_V128) {
-            wf_rd_fail(&v->r, "malformed value type");
+            wf_rd_fail(&v->r, b == WF_V128 ? "uses SIMD (a v128 operand)" : "malformed value type");
             return false;
         }
         want = (wf_valtype)b;
@@ -1240,7 +1242,8 @@ static bool instr(fv *v, uint8_t op)
     const char *sig = numeric_sig(op);
     if (sig == NULL) {
         v->r.p--;
-        wf_rd_fail(&v->r, "illegal opcode");
+        const char *f = wf_feature_of_opcode(v->r.p, v->r.end);
+        wf_rd_fail(&v->r, f ? f : "illegal opcode");
         return false;
     }
     apply_sig(v, op, sig);

@@ -141,6 +141,11 @@ typedef struct wf_config {
     uint64_t max_fuel;         /* taken branches + calls per wf_invoke (and per start
                                   function); 0 = unlimited. Running out fails
                                   with kind WF_ERR_LIMIT. */
+    /* When set, asked at each memory.grow for the cap in force now (bytes),
+     * with the size the grow asks for: a container's limit can change while
+     * the module runs (`weft update`). max_memory_bytes still bounds it. */
+    uint64_t (*memory_cap)(void *arg, uint64_t want_bytes);
+    void *memory_cap_arg;
 } wf_config;
 
 /* Refuse limits that contradict each other (a call depth whose frames cannot
