@@ -188,6 +188,10 @@ def test_created_container_lives_under_xdg_runtime_dir(user, weft_path, rootfs_t
         assert os.stat(f"/proc/{st['pid']}").st_uid == user.uid
         assert user.run([weft_path, "start", "c2"]).returncode == 0
         assert json.loads(user.run([weft_path, "state", "c2"]).stdout)["status"] == "running"
+        # exec: the user joins its own container's user namespace first
+        r = user.run([weft_path, "exec", "c2", "sh", "-c", DEV_CHECK + "; exit 4"])
+        assert r.returncode == 4, r.stderr
+        assert r.stdout.split("\n")[:2] == ["0", "null-ok"], r.stdout
         assert user.run([weft_path, "kill", "c2", "KILL"]).returncode == 0
     finally:
         r = user.run([weft_path, "delete", "--force", "c2"])
