@@ -296,6 +296,16 @@ def podman_user(user, rootfs_template):
               'buildah rm "$ctr" >/dev/null')
     r = user.run(["sh", "-ec", script], env=podman_env(user), timeout=300)
     assert r.returncode == 0, r.stderr
+    # the wasm image as docs/images.md builds it: the module and the annotation
+    shutil.copy(built_module("hello.wasm"), os.path.join(user.work, "hello.wasm"))
+    os.chown(os.path.join(user.work, "hello.wasm"), user.uid, user.gid)
+    script = ('ctr=$(buildah from scratch) && buildah copy "$ctr" hello.wasm / >/dev/null && '
+              'buildah config --entrypoint \'["/hello.wasm"]\' '
+              '--annotation module.wasm.image/variant=compat "$ctr" && '
+              'buildah commit -q "$ctr" localhost/hello-wasm:latest >/dev/null && '
+              'buildah rm "$ctr" >/dev/null')
+    r = user.run(["sh", "-ec", script], env=podman_env(user), timeout=300)
+    assert r.returncode == 0, r.stderr
     yield user
     user.run(["podman", "rm", "-a", "-f", "-t", "0"], env=podman_env(user))
     user.run(["podman", "system", "reset", "-f"], env=podman_env(user), timeout=300)
@@ -312,4 +322,13 @@ def test_podman_rootless(podman_user, weft_path):
     # podman's user namespace: the user's id, then its subordinate range
     assert ["1", str(u.sub[0]), str(u.sub[1])] in [ln.split() for ln in out]
     # weft ran as root in podman's namespace, with the user's runtime dir
+    assert os.listdir(os.path.join(u.xdg, "weft")) == []
+
+
+def test_podman_rootless_wasm(podman_user, weft_path):
+    u = podman_user
+    r = u.run(["podman", "--runtime", weft_path, "run", "--rm", "--network", "none",
+               "localhost/hello-wasm", "3", "x"], env=podman_env(u), timeout=300)
+    assert r.returncode == 3, r.stderr
+    assert "argv[2]=x" in r.stdout and "ls / dev" in r.stdout, r.stdout
     assert os.listdir(os.path.join(u.xdg, "weft")) == []
