@@ -272,6 +272,9 @@ def test_wasm_container(user, weft_path, rootfs_template):
 
 
 # ---- rootless podman ---------------------------------------------------------------
+# podman --cgroup-manager cgroupfs: the same on a host without systemd (where podman
+# falls back to it) and in the guest lab, whose systemd user session exists only for
+# its lingering user, not for the user made here.
 
 
 def podman_env(user):
@@ -314,7 +317,8 @@ def podman_user(user, rootfs_template):
 def test_podman_rootless(podman_user, weft_path):
     u = podman_user
     # --network none: podman's rootless networking needs slirp4netns or pasta
-    r = u.run(["podman", "--runtime", weft_path, "run", "--rm", "--network", "none",
+    r = u.run(["podman", "--cgroup-manager", "cgroupfs", "--runtime", weft_path, "run", "--rm",
+               "--network", "none",
                "localhost/busybox", "sh", "-c", DEV_CHECK], env=podman_env(u), timeout=300)
     assert r.returncode == 0, r.stderr
     out = r.stdout.split("\n")
@@ -327,7 +331,8 @@ def test_podman_rootless(podman_user, weft_path):
 
 def test_podman_rootless_wasm(podman_user, weft_path):
     u = podman_user
-    r = u.run(["podman", "--runtime", weft_path, "run", "--rm", "--network", "none",
+    r = u.run(["podman", "--cgroup-manager", "cgroupfs", "--runtime", weft_path, "run", "--rm",
+               "--network", "none",
                "localhost/hello-wasm", "3", "x"], env=podman_env(u), timeout=300)
     assert r.returncode == 3, r.stderr
     assert "argv[2]=x" in r.stdout and "ls / dev" in r.stdout, r.stdout
