@@ -40,6 +40,7 @@ class User:
         self.sub = self._subordinate("/etc/subuid")
         # /run/user/UID as pam_systemd would make it
         self.xdg = f"/run/user/{self.uid}"
+        self.made_run_user = not os.path.exists("/run/user")
         os.makedirs(self.xdg, mode=0o700)
         os.chown(self.xdg, self.uid, self.gid)
         self.work = os.path.join(self.base, "work")
@@ -101,6 +102,8 @@ class User:
                     fh.writelines(keep)
         # podman's vfs layers hold files of subordinate ids: root removes them
         shutil.rmtree(self.xdg, ignore_errors=True)
+        if self.made_run_user:
+            os.rmdir("/run/user")
         shutil.rmtree(self.base, ignore_errors=True)
 
 
