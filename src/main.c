@@ -37,7 +37,8 @@ static void usage(FILE *out)
     for (size_t i = 0; i < N_COMMANDS; i++)
         fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
     fprintf(out, "\nGlobal options:\n"
-                 "  --root DIR             state directory (default /run/weft)\n"
+                 "  --root DIR             state directory (default /run/weft; for an ordinary\n"
+                 "                         user $XDG_RUNTIME_DIR/weft)\n"
                  "  --log FILE             write diagnostics to FILE instead of stderr\n"
                  "  --log-format FORMAT    text (default) or json\n"
                  "  --debug                also log debug messages\n"
@@ -56,7 +57,8 @@ static void version(void)
 
 enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_CGMGR, OPT_ROOTLESS };
 
-static int parse_globals(struct weft_globals *g, int argc, char **argv, weft_error **err)
+static int parse_globals(struct weft_globals *g, bool *root_given, int argc, char **argv,
+                         weft_error **err)
 {
     static const struct option opts[] = {
         {"root", required_argument, NULL, OPT_ROOT},
@@ -77,6 +79,7 @@ static int parse_globals(struct weft_globals *g, int argc, char **argv, weft_err
         switch (c) {
         case OPT_ROOT:
             g->root = optarg;
+            *root_given = true;
             break;
         case OPT_LOG:
             g->log_path = optarg;
@@ -119,6 +122,12 @@ static int parse_globals(struct weft_globals *g, int argc, char **argv, weft_err
     return optind;
 }
 
+/* The verbs that never touch the state directory. */
+static bool stateless(const struct weft_command *c)
+{
+    return c == &cmd_spec || c == &cmd_features || c == &cmd_wasm;
+}
+
 static bool runs_in_containers(const struct weft_command *c)
 {
     return c == &cmd_exec || c == &cmd_create || c == &cmd_run;
@@ -134,7 +143,8 @@ int main(int argc, char **argv)
     g.wasm_smart_default = strcmp(basename(argv[0]), "weft-wasm") == 0;
 
     sealed_exe_remember_self();
-    int first = parse_globals(&g, argc, argv, &err);
+    bool root_given = false;
+    int first = parse_globals(&g, &root_given, argc, argv, &err);
     if (first < 0)
         return werr_report(err);
     if (log_init(g.log_path, g.log_json, g.debug) < 0)
@@ -154,6 +164,8 @@ int main(int argc, char **argv)
         if (runs_in_containers(commands[i]) && sealed_exe_ensure(argv, &err) < 0)
             return werr_report(err);
         g.argv = argv;
+        if (!root_given && !stateless(commands[i]) && cli_default_root(&g, &err) < 0)
+            return werr_report(err);
         /* Each verb parses its own options from argv[first..]. */
         optind = 0;
         int r = commands[i]->run(&g, argc - first, argv + first, &err);

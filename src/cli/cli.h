@@ -9,7 +9,7 @@
 #include <stdbool.h>
 
 struct weft_globals {
-    const char *root;           /* state directory, default /run/weft */
+    const char *root;           /* state directory: --root, else see cli_default_root() */
     const char *log_path;       /* --log */
     bool log_json;              /* --log-format json */
     bool debug;                 /* --debug */
@@ -25,6 +25,12 @@ struct weft_command {
     const char *usage;   /* full text for `weft NAME --help` */
     int (*run)(struct weft_globals *g, int argc, char **argv, weft_error **err);
 };
+
+/* Without --root: g->root becomes $XDG_RUNTIME_DIR/weft (made, mode 01700)
+ * for an ordinary user or the root of a user namespace whose $USER is not
+ * root; stays /run/weft for the real root. An ordinary user without a usable
+ * XDG_RUNTIME_DIR gets an error naming it. (state_root.c) */
+int cli_default_root(struct weft_globals *g, weft_error **err);
 
 /* Print a verb's usage to stdout. */
 void cli_print_usage(const struct weft_command *cmd);

@@ -14,11 +14,13 @@
 #include "container/terminal.h"
 #include "linux/fs.h"
 #include "linux/namespaces.h"
+#include "linux/rootless.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -89,6 +91,15 @@ static int exec_spawn(struct exec_ctx *c, const struct weft_globals *g, const st
                       weft_error **err)
 {
     int saved = -1;
+    /* An ordinary user has no capability over the container's pid namespace
+     * until it is in the container's user namespace (which it owns, so may
+     * join): this process joins it first, and the child need not. */
+    if (c->ns_fds[OCI_NS_USER] >= 0 && !rootless_has_cap(CAP_SYS_ADMIN)) {
+        if (setns(c->ns_fds[OCI_NS_USER], CLONE_NEWUSER) < 0)
+            return werr_sys(err, "join the container's user namespace");
+        close(c->ns_fds[OCI_NS_USER]);
+        c->ns_fds[OCI_NS_USER] = -1;
+    }
     if (c->ns_fds[OCI_NS_PID] >= 0) {
         saved = open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
         if (saved < 0 || setns(c->ns_fds[OCI_NS_PID], CLONE_NEWPID) < 0) {

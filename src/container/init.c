@@ -18,6 +18,7 @@
 #include "linux/namespaces.h"
 #include "linux/fs.h"
 #include "linux/rootfs.h"
+#include "linux/rootless.h"
 #include "linux/sealed_exe.h"
 #include "linux/security.h"
 #include "util/cleanup.h"
@@ -193,7 +194,9 @@ static int init_setup_mounts(const struct init_args *a, pid_t *host_pid, weft_er
         return werr_sys(err, "setsid");
     if (join_session_keyring(a, err) < 0)
         return -1;
-    bool in_userns = a->new_userns || a->ns_fds[OCI_NS_USER] >= 0;
+    /* A runtime started inside someone else's user namespace (rootless
+     * podman) cannot mknod either, though it is "root" there. */
+    bool in_userns = a->new_userns || a->ns_fds[OCI_NS_USER] >= 0 || rootless_in_child_userns();
     return rootfs_prepare_idmapped(a->spec, in_userns, a->mount_fds, err);
 }
 
