@@ -38,8 +38,25 @@ typedef struct cg_dir {
     char *top;
 } cg_dir;
 
+/* A cgroup manager (--cgroup-manager): how a container's cgroup is made,
+ * entered, updated and removed. Freezing, listing and signalling work on the
+ * directories (cg_control.c), the same for every driver that has them. */
+typedef struct cg_driver {
+    const char *name; /* as --cgroup-manager and state.json's "manager" spell it */
+    bool has_cgroup;  /* false: no directories (freeze and kill-all are refused) */
+    int (*create)(const char *cgroups_path, const char *id, const oci_resources *res, cgroup **out,
+                  weft_error **err);
+    int (*enter)(cgroup *cg, pid_t pid, weft_error **err);
+    int (*update)(cgroup *cg, const oci_resources *res, weft_error **err);
+    int (*destroy)(cgroup *cg, weft_error **err);
+} cg_driver;
+
+extern const cg_driver cg_driver_cgroupfs, cg_driver_systemd, cg_driver_disabled;
+/* NULL names cgroupfs; an unknown name gives NULL. */
+const cg_driver *cg_driver_find(const char *name);
+
 struct cgroup {
-    bool disabled;
+    const cg_driver *drv;
     enum cg_mode mode;
     cg_dir *v1; /* v1 hierarchies (v1, hybrid) */
     size_t n_v1;
