@@ -90,7 +90,6 @@ static int parse_globals(struct weft_globals *g, int argc, char **argv, weft_err
             g->debug = true;
             break;
         case OPT_SYSTEMD:
-            g->systemd_cgroup = true;
             g->cgroup_manager = "systemd";
             break;
         case OPT_CGMGR:
@@ -98,7 +97,6 @@ static int parse_globals(struct weft_globals *g, int argc, char **argv, weft_err
                 strcmp(optarg, "disabled") != 0)
                 return werr_set(err, 0, "--cgroup-manager: unknown manager '%s'", optarg);
             g->cgroup_manager = optarg;
-            g->systemd_cgroup = strcmp(optarg, "systemd") == 0;
             break;
         case OPT_ROOTLESS:
             break;
