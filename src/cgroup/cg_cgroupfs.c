@@ -49,25 +49,35 @@ static void remove_created(cgroup *cg)
             cg_rmdir_tree(cg->v1[i].path, cg->v1[i].top, NULL);
     if (cg->unified && cg->unified->top)
         cg_rmdir_tree(cg->unified->path, cg->unified->top, NULL);
+    cg_v2_release(cg);
 }
 
-static bool wants_v2_in_hybrid(const oci_resources *res)
+/* Where a relative path hangs in the unified tree. Pure v2: below the parent
+ * of weft's own cgroup (as runc), because weft's own cgroup has processes
+ * (weft itself, its caller's shell) and a cgroup with processes cannot enable
+ * controllers for its children. Hybrid: below the own cgroup, as in v1. */
+static char *unified_base(const cg_layout *l, bool abs)
 {
-    return res != NULL && (res->n_unified > 0 || res->n_hugepage_limits > 0);
+    if (abs)
+        return join(l->unified_mount, "/", NULL);
+    if (l->mode != CG_MODE_V2)
+        return join(l->unified_mount, l->unified_own, NULL);
+    cleanup_free char *own = xstrdup(l->unified_own);
+    char *slash = strrchr(own, '/');
+    if (slash != NULL)
+        slash[slash == own ? 1 : 0] = '\0';
+    return join(l->unified_mount, own, NULL);
 }
 
-static int make_unified(cgroup *cg, const cg_layout *l, const char *rel, bool abs,
-                        const oci_resources *res, weft_error **err)
+static int make_unified(cgroup *cg, const cg_layout *l, const char *rel, bool abs, weft_error **err)
 {
-    const char *own = abs ? "/" : l->unified_own;
-    cleanup_free char *base = join(l->unified_mount, own, NULL);
+    cleanup_free char *base = unified_base(l, abs);
     cg_dir d = {0};
     if (make_dir("", base, rel, false, &d, err) < 0)
         return -1;
     cg->unified = xmalloc(sizeof d);
     *cg->unified = d;
-    if (l->mode == CG_MODE_V2 || wants_v2_in_hybrid(res))
-        cg_v2_enable_controllers(base, d.path);
+    cg->unified_mount = xstrdup(l->unified_mount);
     return 0;
 }
 
@@ -86,14 +96,15 @@ static int create_dirs(cgroup *cg, const cg_layout *l, const char *rel, bool abs
         }
     }
     if (l->mode == CG_MODE_V2)
-        return make_unified(cg, l, rel, abs, res, err);
+        return make_unified(cg, l, rel, abs, err);
     if (l->mode == CG_MODE_HYBRID) {
-        /* optional (as runc): the unified tree only mirrors the placement */
+        /* optional (as runc): the unified tree only mirrors the placement,
+         * unless a resource needs a controller only it has */
+        cleanup_strv char **needed = cg_v2_needed(res, cg);
         weft_error *e = NULL;
-        if (make_unified(cg, l, rel, abs, res, &e) < 0) {
-            if (wants_v2_in_hybrid(res)) {
+        if (make_unified(cg, l, rel, abs, &e) < 0) {
+            if (needed[0] != NULL)
                 return cg_err_move(err, e);
-            }
             log_debug("cgroup: unified hierarchy skipped: %s", e->msg);
             werr_free(e);
         }
@@ -101,8 +112,15 @@ static int create_dirs(cgroup *cg, const cg_layout *l, const char *rel, bool abs
     return 0;
 }
 
+/* Enable the v2 controllers `res` needs (and on pure v2 the rest, best
+ * effort), then write the limits. */
 static int apply(cgroup *cg, const oci_resources *res, weft_error **err)
 {
+    if (cg->mode == CG_MODE_V2 || cg->mode == CG_MODE_HYBRID) {
+        cleanup_strv char **needed = cg_v2_needed(res, cg);
+        if (cg_v2_enable(cg, needed, cg->mode == CG_MODE_V2, err) < 0)
+            return -1;
+    }
     if (cg->mode == CG_MODE_V2)
         return cg_v2_apply(cg->unified->path, res, err);
     return cg_v1_apply(cg, res, err);
@@ -140,6 +158,7 @@ int cg_create_in(const cg_layout *l, const char *cgroups_path, const char *id,
     cgroup *cg = xzalloc(sizeof *cg);
     cg->drv = &cg_driver_cgroupfs;
     cg->mode = l->mode;
+    cg->registry = l->registry ? xstrdup(l->registry) : NULL;
     if (create_dirs(cg, l, rel, abs, res, err) < 0 || apply(cg, res, err) < 0) {
         remove_created(cg);
         cgroup_free(cg);
@@ -214,6 +233,8 @@ static int fs_destroy(cgroup *cg, weft_error **err)
             r = -1;
     if (cg->unified && cg_rmdir_tree(cg->unified->path, cg->unified->top, err) < 0)
         r = -1;
+    if (r == 0)
+        cg_v2_release(cg); /* kept on failure: the next delete gives them back */
     return r;
 }
 

@@ -27,7 +27,19 @@ typedef struct cg_layout {
     size_t n_hier;
     char *unified_mount; /* cgroup2 mount (v2, hybrid), else NULL */
     char *unified_own;   /* own cgroup in it, relative to the mount */
+    char *registry;      /* hybrid: where weft counts the controllers it enabled */
 } cg_layout;
+
+/* Where the registry of controllers weft enabled in a hybrid host's unified
+ * tree lives (cg_enable.c); one for every --root. */
+#define CG_REGISTRY "/run/weft-cgroup"
+
+/* A controller weft enabled in a unified cgroup's subtree_control (hybrid),
+ * to disable again with the last container that needs it. */
+typedef struct cg_enabled {
+    char *dir;
+    char *ctrl;
+} cg_enabled;
 
 /* One directory of the container. `top` is the highest directory we created
  * (NULL if the leaf existed already). destroy removes the leaf, then the
@@ -60,7 +72,11 @@ struct cgroup {
     enum cg_mode mode;
     cg_dir *v1; /* v1 hierarchies (v1, hybrid) */
     size_t n_v1;
-    cg_dir *unified; /* v2 and hybrid (hybrid: may be NULL if it could not be made) */
+    cg_dir *unified;     /* v2 and hybrid (hybrid: may be NULL if it could not be made) */
+    char *unified_mount; /* the unified tree's mount, to enable controllers from its root */
+    char *registry;      /* hybrid: the registry of enabled controllers (cg_enable.c) */
+    cg_enabled *enabled; /* hybrid: what this container holds in the registry */
+    size_t n_enabled;
 };
 
 /* Replace *err by e (err may be NULL). Returns -1. */
@@ -121,10 +137,18 @@ int cg_v2_apply(const char *dir, const oci_resources *res, weft_error **err);
 /* Only parts (hybrid uses these for controllers attached to v2 alone). */
 int cg_v2_hugetlb(const char *dir, const oci_resources *res, weft_error **err);
 int cg_v2_unified(const char *dir, const oci_resources *res, weft_error **err);
-/* Enable every available controller in the subtree_control of each level from
- * `base` down to the parent of `leaf` (best effort: the needed ones are checked
- * when a resource asks for them). */
-void cg_v2_enable_controllers(const char *base, const char *leaf);
+int cg_v2_rdma(const char *dir, const oci_resources *res, weft_error **err);
+/* The v2 controllers `res` needs (NULL-terminated, free with strv_free); in
+ * hybrid only those v1 does not serve (`v1_has` tells; NULL: pure v2). */
+char **cg_v2_needed(const oci_resources *res, const cgroup *cg);
+
+/* cg_enable.c: make `ctrls` usable in cg->unified: enable each in the
+ * subtree_control of every level from the mount root to the leaf's parent.
+ * Fails naming the controller and the level. `best_effort_all`: also try every
+ * controller the root offers (pure v2, as other runtimes do), ignoring refusals. */
+int cg_v2_enable(cgroup *cg, char *const *ctrls, bool best_effort_all, weft_error **err);
+/* Hybrid: give back what cg holds; the last holder disables the controller. */
+void cg_v2_release(cgroup *cg);
 uint64_t cg_v2_cpu_weight(uint64_t shares);
 uint64_t cg_v2_io_weight(uint64_t blkio_weight);
 /* swap for memory.swap.max from OCI's memory+swap; -1 = "max", 0 = leave unset */

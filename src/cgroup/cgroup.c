@@ -30,6 +30,13 @@ void cgroup_free(cgroup *cg)
     if (cg->unified)
         dir_free(cg->unified);
     free(cg->unified);
+    free(cg->unified_mount);
+    free(cg->registry);
+    for (size_t i = 0; i < cg->n_enabled; i++) {
+        free(cg->enabled[i].dir);
+        free(cg->enabled[i].ctrl);
+    }
+    free(cg->enabled);
     free(cg);
 }
 
@@ -109,6 +116,15 @@ char *cgroup_serialize(const cgroup *cg)
         json_object_set_new(o, "v1", a);
         if (cg->unified)
             json_object_set_new(o, "unified", dir_json(cg->unified));
+        if (cg->unified_mount)
+            json_object_set_new(o, "unified_mount", json_string(cg->unified_mount));
+        if (cg->registry)
+            json_object_set_new(o, "registry", json_string(cg->registry));
+        json_t *en = json_array();
+        for (size_t i = 0; i < cg->n_enabled; i++)
+            json_array_append_new(en, json_pack("{s:s, s:s}", "dir", cg->enabled[i].dir, "ctrl",
+                                                cg->enabled[i].ctrl));
+        json_object_set_new(o, "enabled", en);
     }
     char *s = json_dumps(o, JSON_COMPACT);
     json_decref(o);
@@ -126,6 +142,28 @@ static int dir_load(json_t *j, cg_dir *d, weft_error **err)
     d->controllers = xstrdup(c);
     d->path = xstrdup(p);
     d->top = t ? xstrdup(t) : NULL;
+    return 0;
+}
+
+/* The unified mount, the registry and what this container holds in it. */
+static int load_extras(json_t *o, cgroup *cg, weft_error **err)
+{
+    const char *mount = NULL, *registry = NULL;
+    json_t *en = NULL;
+    if (json_unpack(o, "{s?s, s?s, s?o}", "unified_mount", &mount, "registry", &registry, "enabled",
+                    &en) < 0 ||
+        (en != NULL && !json_is_array(en)))
+        return werr_set(err, 0, "cgroup state: bad 'unified_mount', 'registry' or 'enabled'");
+    cg->unified_mount = mount ? xstrdup(mount) : NULL;
+    cg->registry = registry ? xstrdup(registry) : NULL;
+    size_t n = en ? json_array_size(en) : 0;
+    cg->enabled = xcalloc(n ? n : 1, sizeof *cg->enabled);
+    for (size_t i = 0; i < n; i++) {
+        const char *d = NULL, *c = NULL;
+        if (json_unpack(json_array_get(en, i), "{s:s, s:s}", "dir", &d, "ctrl", &c) < 0)
+            return werr_set(err, 0, "cgroup state: bad 'enabled' entry");
+        cg->enabled[cg->n_enabled++] = (cg_enabled){xstrdup(d), xstrdup(c)};
+    }
     return 0;
 }
 
@@ -160,6 +198,8 @@ static int load_obj(json_t *o, cgroup *cg, weft_error **err)
         if (dir_load(uni, cg->unified, err) < 0)
             return -1;
     }
+    if (load_extras(o, cg, err) < 0)
+        return -1;
     if (cg->mode == CG_MODE_V2 && cg->unified == NULL)
         return werr_set(err, 0, "cgroup state: v2 without a 'unified' directory");
     return 0;
