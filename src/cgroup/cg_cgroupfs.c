@@ -199,7 +199,7 @@ static int fs_update(cgroup *cg, const oci_resources *res, weft_error **err)
 
 /* Give exiting processes ~1 s to leave; a live one makes destroy fail at once
  * instead of retrying rmdir on every hierarchy. */
-static int wait_no_pids(cgroup *cg, weft_error **err)
+int cg_wait_no_pids(cgroup *cg, weft_error **err)
 {
     for (int i = 0; i < 100; i++) {
         pid_t *pids = NULL;
@@ -223,7 +223,7 @@ static int wait_no_pids(cgroup *cg, weft_error **err)
 
 static int fs_destroy(cgroup *cg, weft_error **err)
 {
-    if (wait_no_pids(cg, err) < 0)
+    if (cg_wait_no_pids(cg, err) < 0)
         return -1;
     /* The leaf is the container's even if it existed (a stale one from a
      * crashed run, as runc removes it too); parents only if we made them. */

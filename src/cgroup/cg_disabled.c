@@ -1,10 +1,7 @@
-/* The "disabled" driver and, until it exists, the systemd one: a handle with
- * no cgroup at all. create/enter/update/destroy do nothing; cg_control.c
- * refuses freeze and kill-all for it (has_cgroup is false). */
+/* The "disabled" driver: a handle with no cgroup at all. create/enter/update/destroy do nothing;
+ * cg_control.c refuses freeze and kill-all for it (has_cgroup is false). */
 #include "cgroup/cg_internal.h"
 #include "util/xalloc.h"
-
-#include <sys/stat.h>
 
 static int none_create(const char *cgroups_path, const char *id, const oci_resources *res,
                        cgroup **out, weft_error **err)
@@ -38,26 +35,6 @@ const cg_driver cg_driver_disabled = {
     .name = "disabled",
     .has_cgroup = false,
     .create = none_create,
-    .enter = none_enter,
-    .update = none_update,
-    .destroy = none_destroy,
-};
-
-static int systemd_create(const char *cgroups_path, const char *id, const oci_resources *res,
-                          cgroup **out, weft_error **err)
-{
-    (void)cgroups_path, (void)id, (void)res, (void)out;
-    struct stat st;
-    if (stat("/run/systemd/system", &st) < 0)
-        return werr_set(err, 0,
-                        "systemd cgroup driver: systemd is not running (no /run/systemd/system)");
-    return werr_set(err, 0, "systemd cgroup driver: not implemented yet (use cgroupfs)");
-}
-
-const cg_driver cg_driver_systemd = {
-    .name = "systemd",
-    .has_cgroup = false,
-    .create = systemd_create,
     .enter = none_enter,
     .update = none_update,
     .destroy = none_destroy,

@@ -77,6 +77,13 @@ struct cgroup {
     char *registry;      /* hybrid: the registry of enabled controllers (cg_enable.c) */
     cg_enabled *enabled; /* hybrid: what this container holds in the registry */
     size_t n_enabled;
+    /* the systemd driver */
+    char *unit;                   /* the container's scope, "weft-<id>.scope" */
+    char *slice;                  /* the slice it is in */
+    bool user_bus;                /* the user's manager (rootless), else the system's */
+    bool started;                 /* the scope exists (started at the first enter) */
+    bool slice_made;              /* the slice did not exist before: stop it with the scope */
+    const oci_resources *pending; /* create -> enter: the resources to start the scope with */
 };
 
 /* Replace *err by e (err may be NULL). Returns -1. */
@@ -94,6 +101,49 @@ static inline int cg_err_move(weft_error **err, weft_error *e)
 /* cgroup.c: cgroup_create() on a given layout (tests pass a fake one). */
 int cg_create_in(const cg_layout *l, const char *cgroups_path, const char *id,
                  const oci_resources *res, cgroup **out, weft_error **err);
+
+/* cg_cgroupfs.c: wait ~1 s for the cgroup's processes to be gone; fail naming one. */
+int cg_wait_no_pids(cgroup *cg, weft_error **err);
+
+/* cg_unit.c: systemd unit names and properties (no D-Bus here). */
+typedef struct cg_prop {
+    const char *name;
+    char type; /* 't' u64, 'b' bool, 's' string, 'y' bytes (ay), 'u' one pid (au) */
+    uint64_t t;
+    char *s;
+    unsigned char *bytes;
+    size_t n_bytes;
+} cg_prop;
+typedef struct cg_props {
+    cg_prop *v;
+    size_t n;
+} cg_props;
+void cg_props_add(cg_props *p, const char *name, char type, uint64_t t, const char *s);
+void cg_props_free(cg_props *p);
+/* The unit properties systemd has for `res` (the rest goes to files). */
+int cg_unit_resource_props(const oci_resources *res, cg_props *p, weft_error **err);
+/* runc's systemd cgroupsPath "slice:prefix:name"; empty: `default_slice`
+ * and "weft-<id>.scope". */
+int cg_unit_names(const char *cgroups_path, const char *id, const char *default_slice, char **slice,
+                  char **unit, weft_error **err);
+/* "a-b.slice" -> "/a.slice/a-b.slice"; "-.slice" -> "" */
+char *cg_slice_path(const char *slice);
+/* A cpuset list ("0-3,5") as systemd's AllowedCPUs byte mask. */
+int cg_cpuset_mask(const char *list, unsigned char **mask, size_t *n, weft_error **err);
+
+/* cg_dbus.c: the calls to systemd's manager (cg_dbus_none.c without libdbus). */
+typedef struct cg_bus cg_bus;
+int cg_bus_open(bool user, cg_bus **out, weft_error **err);
+void cg_bus_close(cg_bus *b);
+/* The manager's own cgroup ("" for the system's, user@UID.service's for a user's). */
+int cg_bus_manager_cgroup(cg_bus *b, char **out, weft_error **err);
+/* ActiveState of a unit; "" when systemd has no such unit loaded. */
+int cg_bus_unit_state(cg_bus *b, const char *unit, char **out, weft_error **err);
+/* StartTransientUnit (mode "fail"), then wait until the unit is active. */
+int cg_bus_start(cg_bus *b, const char *unit, const cg_props *p, weft_error **err);
+int cg_bus_set(cg_bus *b, const char *unit, const cg_props *p, weft_error **err);
+/* StopUnit and wait until it is gone (no such unit is success). */
+int cg_bus_stop(cg_bus *b, const char *unit, weft_error **err);
 
 /* cg_layout.c */
 int cg_layout_detect(cg_layout **out, weft_error **err);

@@ -37,6 +37,8 @@ void cgroup_free(cgroup *cg)
         free(cg->enabled[i].ctrl);
     }
     free(cg->enabled);
+    free(cg->unit);
+    free(cg->slice);
     free(cg);
 }
 
@@ -125,6 +127,11 @@ char *cgroup_serialize(const cgroup *cg)
             json_array_append_new(en, json_pack("{s:s, s:s}", "dir", cg->enabled[i].dir, "ctrl",
                                                 cg->enabled[i].ctrl));
         json_object_set_new(o, "enabled", en);
+        if (cg->unit != NULL)
+            json_object_set_new(o, "systemd",
+                                json_pack("{s:s, s:s, s:b, s:b, s:b}", "unit", cg->unit, "slice",
+                                          cg->slice, "user", cg->user_bus, "started", cg->started,
+                                          "slice_made", cg->slice_made));
     }
     char *s = json_dumps(o, JSON_COMPACT);
     json_decref(o);
@@ -149,11 +156,25 @@ static int dir_load(json_t *j, cg_dir *d, weft_error **err)
 static int load_extras(json_t *o, cgroup *cg, weft_error **err)
 {
     const char *mount = NULL, *registry = NULL;
-    json_t *en = NULL;
-    if (json_unpack(o, "{s?s, s?s, s?o}", "unified_mount", &mount, "registry", &registry, "enabled",
-                    &en) < 0 ||
+    json_t *en = NULL, *sd = NULL;
+    if (json_unpack(o, "{s?s, s?s, s?o, s?o}", "unified_mount", &mount, "registry", &registry,
+                    "enabled", &en, "systemd", &sd) < 0 ||
         (en != NULL && !json_is_array(en)))
         return werr_set(err, 0, "cgroup state: bad 'unified_mount', 'registry' or 'enabled'");
+    if (sd != NULL) {
+        const char *unit = NULL, *slice = NULL;
+        int user = 0, started = 0, made = 0;
+        if (json_unpack(sd, "{s:s, s:s, s:b, s:b, s:b}", "unit", &unit, "slice", &slice, "user",
+                        &user, "started", &started, "slice_made", &made) < 0)
+            return werr_set(err, 0, "cgroup state: bad 'systemd'");
+        cg->unit = xstrdup(unit);
+        cg->slice = xstrdup(slice);
+        cg->user_bus = user;
+        cg->started = started;
+        cg->slice_made = made;
+    }
+    if (cg->drv == &cg_driver_systemd && cg->unit == NULL)
+        return werr_set(err, 0, "cgroup state: the systemd driver without its unit");
     cg->unified_mount = mount ? xstrdup(mount) : NULL;
     cg->registry = registry ? xstrdup(registry) : NULL;
     size_t n = en ? json_array_size(en) : 0;

@@ -267,6 +267,10 @@ static int record_state(struct create_ctx *c, const struct create_opts *o, weft_
     st->handler = steal_ptr(c->handler);
     st->has_process = c->spec->has_process;
     set_annotations(st, c->spec);
+    if (c->cg != NULL) { /* enter may have completed it (the systemd driver's scope) */
+        free(st->cgroup);
+        st->cgroup = cgroup_serialize(c->cg);
+    }
     if (state_save(st, err) < 0)
         return -1;
     if (o->pid_file != NULL && write_pid_file(o->pid_file, c->pid, err) < 0)
