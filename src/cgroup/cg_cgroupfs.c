@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static char *join(const char *a, const char *b, const char *c)
 {
@@ -238,16 +239,42 @@ static int fs_destroy(cgroup *cg, weft_error **err)
     return r;
 }
 
-/* cgroup_create() for this driver: detect the machine's layout, then create. */
+/* A limit that needs a cgroup (device rules do not count: every config has
+ * them, and a rootless container's devices are bind mounts anyway). */
+static bool wants_limits(const oci_resources *r)
+{
+    return r != NULL &&
+           (r->has_memory || r->has_cpu || r->has_pids || r->has_blkio ||
+            r->n_hugepage_limits > 0 || r->n_rdma > 0 || r->n_unified > 0 || r->has_network);
+}
+
+/* cgroup_create() for this driver: detect the machine's layout, then create.
+ * Rootless with nothing delegated to us (as crun): no cgroup, one warning,
+ * unless a limit was asked for, which must not be silently dropped. */
 static int fs_create(const char *cgroups_path, const char *id, const oci_resources *res,
                      cgroup **out, weft_error **err)
 {
     cg_layout *l = NULL;
     if (cg_layout_detect(&l, err) < 0)
         return -1;
-    int r = cg_create_in(l, cgroups_path, id, res, out, err);
+    weft_error *e = NULL;
+    int r = cg_create_in(l, cgroups_path, id, res, out, &e);
     cg_layout_free(l);
-    return r;
+    if (r == 0)
+        return 0;
+    bool denied = e->errnum == EACCES || e->errnum == EPERM || e->errnum == EROFS;
+    if (geteuid() == 0 || !denied)
+        return cg_err_move(err, e);
+    if (wants_limits(res)) {
+        cg_err_move(err, e);
+        return werr_prefix(err, "linux.resources: rootless, and no cgroup is delegated to "
+                                "this user (use --systemd-cgroup)");
+    }
+    log_warn("cgroup: rootless, and no cgroup is delegated to this user: the container gets "
+             "none (%s)",
+             e->msg);
+    werr_free(e);
+    return cg_driver_disabled.create(cgroups_path, id, res, out, err);
 }
 
 const cg_driver cg_driver_cgroupfs = {

@@ -457,3 +457,69 @@ def test_hybrid_unified_controllers_are_given_back(weft, make_bundle, cid):
     b.write()
     assert create(weft, b, cid + "c").returncode != 0
     assert "hugetlb" not in subtree_control()
+
+
+# ---- rootless, nothing delegated (cgroupfs driver) -------------------------
+
+@pytest.fixture
+def nobody_dir():
+    """A directory nobody can reach (pytest's tmp_path is under a 0700 one)."""
+    import tempfile
+    d = tempfile.mkdtemp(prefix="weft-nobody-", dir="/tmp")
+    os.chmod(d, 0o755)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def rootless_bundle(make_bundle, where, resources=None):
+    b = make_bundle(("true",))
+    lx = b.config["linux"]
+    lx["namespaces"].append({"type": "user"})
+    lx["uidMappings"] = [{"containerID": 0, "hostID": 65534, "size": 1}]
+    lx["gidMappings"] = [{"containerID": 0, "hostID": 65534, "size": 1}]
+    if resources:
+        lx["resources"] = resources
+    b.write()
+    path = os.path.join(where, "bundle")
+    subprocess.run(["cp", "-a", b.path, path], check=True)
+    subprocess.run(["chown", "-R", "65534:65534", where], check=True)
+    return path
+
+
+def run_as_nobody(weft, bundle, cid, where):
+    cmd = ["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups", "env",
+           f"XDG_RUNTIME_DIR={where}", weft.binary, "--root", os.path.join(where, "state"),
+           "run", "--bundle", bundle, cid]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=60,
+                          stdin=subprocess.DEVNULL, cwd=where)
+
+
+def cgroup_writable_by_nobody():
+    base = f"{CG}/cgroup.procs" if PURE_V2 else f"{CG}/memory/cgroup.procs"
+    st = os.stat(base) if os.path.exists(base) else None
+    return st is not None and st.st_uid == 65534
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"),
+                    reason="needs root (to become nobody) and setpriv")
+def test_rootless_without_delegation_warns_once(weft, make_bundle, cid, nobody_dir):
+    if cgroup_writable_by_nobody():
+        pytest.skip("this host delegates a cgroup to nobody")
+    b = rootless_bundle(make_bundle, nobody_dir)
+    r = run_as_nobody(weft, b, cid, nobody_dir)
+    assert r.stderr.count("no cgroup is delegated to this user") == 1, r.stderr
+    # whatever else happens to a rootless container here, it is not about cgroups
+    assert "cgroup" not in r.stderr.split("\n", 1)[1], r.stderr
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"),
+                    reason="needs root (to become nobody) and setpriv")
+def test_rootless_limit_without_delegation_fails(weft, make_bundle, cid, nobody_dir):
+    if cgroup_writable_by_nobody():
+        pytest.skip("this host delegates a cgroup to nobody")
+    b = rootless_bundle(make_bundle, nobody_dir, {"pids": {"limit": 10}})
+    r = run_as_nobody(weft, b, cid, nobody_dir)
+    assert r.returncode != 0
+    assert "linux.resources: rootless, and no cgroup is delegated to this user" in r.stderr, \
+        r.stderr
+    assert "warning" not in r.stderr
