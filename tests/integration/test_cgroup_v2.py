@@ -221,9 +221,7 @@ def test_io_weight_device(weft, make_bundle, cid):
 @v2_only
 def test_hugetlb(weft, make_bundle, cid):
     need_controllers("hugetlb")
-    sizes = [f.split(".")[1] for f in os.listdir(f"{CG}/system.slice")
-             if f.startswith("hugetlb.") and f.endswith(".max") and ".rsvd." not in f] \
-        if os.path.isdir(f"{CG}/system.slice") else []
+    sizes = [page_size()] if page_size() else []
     if not sizes:
         pytest.skip("no hugetlb page size offered")
     b = make_bundle(("sleep", "30"))
@@ -303,25 +301,26 @@ def test_devices_through_ebpf(weft, make_bundle, cid):
 def test_pause_resume_freezes_the_cgroup(weft, make_bundle, cid):
     b = make_bundle(("sleep", "30"))
     assert create(weft, b, cid).returncode == 0
+    weft("start", cid, check=True)
     d = host_dir(weft.state(cid)["pid"])
     weft("pause", cid, check=True)
     assert "frozen 1" in read(d, "cgroup.events")
     assert weft.state(cid)["status"] == "paused"
     weft("resume", cid, check=True)
     assert "frozen 0" in read(d, "cgroup.events")
-    assert weft.state(cid)["status"] == "created"
+    assert weft.state(cid)["status"] == "running"
 
 
 @v2_only
 def test_oom_kill_is_seen_by_the_client(weft, make_bundle, cid):
     need_controllers("memory")
-    # dd allocates one 64 MiB buffer: killed by the kernel in a 16 MiB cgroup
-    b = make_bundle(sh("dd if=/dev/zero of=/dev/null bs=64M count=1", "echo survived"))
+    # dd (the container's process itself) allocates one 64 MiB buffer: killed
+    # by the kernel in a 16 MiB cgroup, and `run` exits as it did
+    b = make_bundle(("dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"))
     b.config["linux"]["resources"] = {"memory": {"limit": 16 << 20, "swap": 16 << 20}}
     b.write()
     r = weft("run", "--bundle", b.path, cid)
     assert r.returncode == 128 + 9, (r.returncode, r.stdout, r.stderr)
-    assert "survived" not in r.stdout
 
 
 @v2_only
@@ -428,9 +427,14 @@ def subtree_control(path=f"{CG}/unified"):
 
 
 def page_size():
+    """The first huge page size the kernel offers, as cgroup files name it."""
+    if not os.path.isdir("/sys/kernel/mm/hugepages"):
+        return None
     for name in sorted(os.listdir("/sys/kernel/mm/hugepages")):
         kb = int(name.split("-")[1].rstrip("kB"))
-        return f"{kb // 1024}MB" if kb >= 1024 else f"{kb}KB"
+        if kb >= 1 << 20:
+            return f"{kb >> 20}GB"
+        return f"{kb >> 10}MB" if kb >= 1024 else f"{kb}KB"
     return None
 
 

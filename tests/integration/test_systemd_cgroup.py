@@ -104,7 +104,7 @@ def test_limits_seen_inside_through_cgroupns(weft, make_bundle, cid):
 
 
 def test_slice_prefix_name_and_nothing_left(weft, make_bundle, cid):
-    slice_ = f"weft-t{cid.replace('-', '')}.slice"
+    slice_ = f"wefttest{cid.replace('-', '')}.slice"  # no '-': a slice directly below the root
     b = make_bundle(("sleep", "30"))
     b.config["linux"]["cgroupsPath"] = f"{slice_}:pfx:{cid}"
     b.config["linux"]["resources"] = {"pids": {"limit": 30}}
