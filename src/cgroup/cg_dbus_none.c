@@ -48,3 +48,8 @@ int cg_bus_stop(cg_bus *b, const char *unit, weft_error **err)
     (void)b, (void)unit;
     return unavailable(err);
 }
+
+bool cgroup_systemd_supported(void)
+{
+    return false;
+}

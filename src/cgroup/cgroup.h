@@ -54,6 +54,9 @@ int cgroup_update(cgroup *cg, const oci_resources *res, weft_error **err);
  * is still running. Succeeds if they are already gone. */
 int cgroup_destroy(cgroup *cg, weft_error **err);
 
+/* This weft has the systemd driver (built with libdbus-1). */
+bool cgroup_systemd_supported(void);
+
 /* The container's cgroup directory (the unified one on v2, else the memory or
  * first v1 one), for state/ps output; "" for a disabled handle. */
 const char *cgroup_path(const cgroup *cg);

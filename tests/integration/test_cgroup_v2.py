@@ -225,13 +225,15 @@ def test_hugetlb(weft, make_bundle, cid):
     if not sizes:
         pytest.skip("no hugetlb page size offered")
     b = make_bundle(("sleep", "30"))
+    unit = {"KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30}[sizes[0][-2:]]
+    limit = 2 * int(sizes[0][:-2]) * unit  # the kernel rounds down to whole pages
     b.config["linux"]["resources"] = {"hugepageLimits": [{"pageSize": sizes[0],
-                                                          "limit": 4 << 20}]}
+                                                          "limit": limit}]}
     b.write()
     r = create(weft, b, cid)
     assert r.returncode == 0, r.stderr
     d = host_dir(weft.state(cid)["pid"])
-    assert read(d, f"hugetlb.{sizes[0]}.max") == str(4 << 20)
+    assert read(d, f"hugetlb.{sizes[0]}.max") == str(limit)
 
 
 @v2_only

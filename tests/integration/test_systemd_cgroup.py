@@ -192,3 +192,10 @@ def test_cgroup_manager_option_is_the_same_driver(weft, make_bundle, cid):
     r = create(weft, b, cid, glob=("--cgroup-manager", "systemd"))
     assert r.returncode == 0, r.stderr
     assert show(f"weft-{cid}.scope", "ActiveState")["ActiveState"] == "active"
+
+
+def test_features_say_systemd(weft):
+    r = weft("features", check=True)
+    import json
+    cg = json.loads(r.stdout)["linux"]["cgroup"]
+    assert cg["systemd"] is True and cg["systemdUser"] is True
