@@ -6,6 +6,7 @@ through the unit, `delete` stops it and leaves nothing.
 Needs systemd as PID 1 on a pure cgroup v2 host: the guest lab runs these
 (tests/guest/lab.sh)."""
 import os
+import shutil
 import subprocess
 import time
 
@@ -199,3 +200,51 @@ def test_features_say_systemd(weft):
     import json
     cg = json.loads(r.stdout)["linux"]["cgroup"]
     assert cg["systemd"] is True and cg["systemdUser"] is True
+
+
+# ---- rootless: the user's own systemd, over the user's bus ------------------
+
+ROOTLESS_USER = os.environ.get("WEFT_TEST_ROOTLESS_USER")
+
+
+@pytest.mark.skipif(not ROOTLESS_USER, reason="set WEFT_TEST_ROOTLESS_USER to a user whose "
+                    "systemd --user runs (loginctl enable-linger USER)")
+def test_rootless_scope_in_the_users_delegated_subtree(weft, make_bundle, cid):
+    import pwd
+    import tempfile
+    pw = pwd.getpwnam(ROOTLESS_USER)
+    where = tempfile.mkdtemp(prefix="weft-rootless-", dir="/tmp")
+    try:
+        b = make_bundle(("sleep", "30"))
+        lx = b.config["linux"]
+        lx["namespaces"].append({"type": "user"})
+        lx["uidMappings"] = [{"containerID": 0, "hostID": pw.pw_uid, "size": 1}]
+        lx["gidMappings"] = [{"containerID": 0, "hostID": pw.pw_gid, "size": 1}]
+        lx["resources"] = {"pids": {"limit": 42}, "memory": {"limit": 64 << 20}}
+        b.write()
+        bundle = os.path.join(where, "bundle")
+        subprocess.run(["cp", "-a", b.path, bundle], check=True)
+        subprocess.run(["chown", "-R", f"{pw.pw_uid}:{pw.pw_gid}", where], check=True)
+        env = ["env", f"XDG_RUNTIME_DIR=/run/user/{pw.pw_uid}"]
+        as_user = ["setpriv", "--reuid", str(pw.pw_uid), "--regid", str(pw.pw_gid),
+                   "--init-groups", *env, weft.binary, "--root", os.path.join(where, "state"),
+                   "--systemd-cgroup"]
+        # files, not pipes: the container keeps its stdio open
+        with open(os.path.join(where, "out"), "w+") as f:
+            r = subprocess.run([*as_user, "create", "--bundle", bundle, cid], stdout=f,
+                               stderr=f, timeout=60, stdin=subprocess.DEVNULL, cwd=where)
+            f.seek(0)
+            assert r.returncode == 0, f.read()
+        st = subprocess.run([*as_user, "state", cid], capture_output=True, text=True)
+        import json
+        d = host_dir(json.loads(st.stdout)["pid"])
+        # inside the subtree the user's manager was delegated
+        assert d.startswith(f"{CG}/user.slice/user-{pw.pw_uid}.slice/user@{pw.pw_uid}.service/")
+        assert d.endswith(f"/weft-{cid}.scope")
+        assert read(d, "pids.max") == "42" and read(d, "memory.max") == str(64 << 20)
+        r = subprocess.run([*as_user, "delete", "--force", cid], capture_output=True, text=True,
+                           timeout=60)
+        assert r.returncode == 0, r.stderr
+        assert not os.path.exists(d)
+    finally:
+        shutil.rmtree(where, ignore_errors=True)
