@@ -514,8 +514,7 @@ def test_rootless_without_delegation_warns_once(weft, make_bundle, cid, nobody_d
     b = rootless_bundle(make_bundle, nobody_dir)
     r = run_as_nobody(weft, b, cid, nobody_dir)
     assert r.stderr.count("no cgroup is delegated to this user") == 1, r.stderr
-    # whatever else happens to a rootless container here, it is not about cgroups
-    assert "cgroup" not in r.stderr.split("\n", 1)[1], r.stderr
+    assert r.returncode == 0, r.stderr
 
 
 @pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"),
