@@ -29,7 +29,8 @@ static int sd_open(const cgroup *cg, cg_bus **bus, weft_error **err)
     return cg_bus_open(cg->user_bus, bus, err);
 }
 
-static int check_host(const cg_layout **l_out, cg_layout **l, weft_error **err)
+/* systemd runs, and the host is pure cgroup v2; *l is the layout. */
+static int check_host(cg_layout **l, weft_error **err)
 {
     struct stat st;
     if (stat("/run/systemd/system", &st) < 0)
@@ -41,7 +42,6 @@ static int check_host(const cg_layout **l_out, cg_layout **l, weft_error **err)
         return werr_set(err, 0,
                         "systemd cgroup driver: needs a pure cgroup v2 host (this one is %s)",
                         (*l)->mode == CG_MODE_HYBRID ? "hybrid" : "cgroup v1");
-    *l_out = *l;
     return 0;
 }
 
@@ -58,8 +58,7 @@ static int sd_create(const char *cgroups_path, const char *id, const oci_resourc
                      cgroup **out, weft_error **err)
 {
     cg_layout *l = NULL;
-    const cg_layout *layout = NULL;
-    int r = check_host(&layout, &l, err);
+    int r = check_host(&l, err);
     cgroup *cg = NULL;
     cg_bus *bus = NULL;
     cleanup_free char *mgr = NULL, *state = NULL, *slice_state = NULL;
@@ -92,8 +91,8 @@ static int sd_create(const char *cgroups_path, const char *id, const oci_resourc
     cg->slice_made = strcmp(slice_state, "active") != 0;
     cg->unified = xzalloc(sizeof *cg->unified);
     cg->unified->controllers = xstrdup("");
-    cg->unified->path = scope_dir(layout->unified_mount, mgr, cg->slice, cg->unit);
-    cg->unified_mount = xstrdup(layout->unified_mount);
+    cg->unified->path = scope_dir(l->unified_mount, mgr, cg->slice, cg->unit);
+    cg->unified_mount = xstrdup(l->unified_mount);
     *out = steal_ptr(cg);
 out:
     cg_props_free(&check);
