@@ -167,7 +167,7 @@ static int unit_path(cg_bus *b, const char *unit, char **out, weft_error **err)
     return 0;
 }
 
-int cg_bus_unit_state(cg_bus *b, const char *unit, char **out, weft_error **err)
+int cg_bus_unit_prop(cg_bus *b, const char *unit, const char *prop, char **out, weft_error **err)
 {
     cleanup_free char *path = NULL;
     if (unit_path(b, unit, &path, err) < 0)
@@ -176,7 +176,12 @@ int cg_bus_unit_state(cg_bus *b, const char *unit, char **out, weft_error **err)
         *out = xstrdup("");
         return 0;
     }
-    return get_string(b, path, "org.freedesktop.systemd1.Unit", "ActiveState", out, err);
+    return get_string(b, path, "org.freedesktop.systemd1.Unit", prop, out, err);
+}
+
+int cg_bus_unit_state(cg_bus *b, const char *unit, char **out, weft_error **err)
+{
+    return cg_bus_unit_prop(b, unit, "ActiveState", out, err);
 }
 
 static void append_prop(DBusMessageIter *arr, const cg_prop *p)

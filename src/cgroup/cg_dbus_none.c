@@ -31,6 +31,12 @@ int cg_bus_unit_state(cg_bus *b, const char *unit, char **out, weft_error **err)
     return unavailable(err);
 }
 
+int cg_bus_unit_prop(cg_bus *b, const char *unit, const char *prop, char **out, weft_error **err)
+{
+    (void)b, (void)unit, (void)prop, (void)out;
+    return unavailable(err);
+}
+
 int cg_bus_start(cg_bus *b, const char *unit, const cg_props *p, weft_error **err)
 {
     (void)b, (void)unit, (void)p;

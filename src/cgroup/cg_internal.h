@@ -82,7 +82,6 @@ struct cgroup {
     char *slice;                  /* the slice it is in */
     bool user_bus;                /* the user's manager (rootless), else the system's */
     bool started;                 /* the scope exists (started at the first enter) */
-    bool slice_made;              /* the slice did not exist before: stop it with the scope */
     const oci_resources *pending; /* create -> enter: the resources to start the scope with */
 };
 
@@ -139,6 +138,8 @@ void cg_bus_close(cg_bus *b);
 int cg_bus_manager_cgroup(cg_bus *b, char **out, weft_error **err);
 /* ActiveState of a unit; "" when systemd has no such unit loaded. */
 int cg_bus_unit_state(cg_bus *b, const char *unit, char **out, weft_error **err);
+/* A string property of org.freedesktop.systemd1.Unit; "" when there is no such unit. */
+int cg_bus_unit_prop(cg_bus *b, const char *unit, const char *prop, char **out, weft_error **err);
 /* StartTransientUnit (mode "fail"), then wait until the unit is active. */
 int cg_bus_start(cg_bus *b, const char *unit, const cg_props *p, weft_error **err);
 int cg_bus_set(cg_bus *b, const char *unit, const cg_props *p, weft_error **err);

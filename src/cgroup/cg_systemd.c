@@ -61,7 +61,7 @@ static int sd_create(const char *cgroups_path, const char *id, const oci_resourc
     int r = check_host(&l, err);
     cgroup *cg = NULL;
     cg_bus *bus = NULL;
-    cleanup_free char *mgr = NULL, *state = NULL, *slice_state = NULL;
+    cleanup_free char *mgr = NULL, *state = NULL;
     cg_props check = {0};
     if (r < 0)
         goto out;
@@ -84,11 +84,8 @@ static int sd_create(const char *cgroups_path, const char *id, const oci_resourc
     if (r == 0 && state[0] != '\0' && strcmp(state, "inactive") != 0)
         r = werr_set(err, EEXIST, "systemd cgroup driver: unit %s already exists (%s)", cg->unit,
                      state);
-    if (r == 0)
-        r = cg_bus_unit_state(bus, cg->slice, &slice_state, err);
     if (r < 0)
         goto out;
-    cg->slice_made = strcmp(slice_state, "active") != 0;
     cg->unified = xzalloc(sizeof *cg->unified);
     cg->unified->controllers = xstrdup("");
     cg->unified->path = scope_dir(l->unified_mount, mgr, cg->slice, cg->unit);
@@ -175,28 +172,35 @@ static int sd_update(cgroup *cg, const oci_resources *res, weft_error **err)
     return apply_files(cg, res, err);
 }
 
-/* A slice the scope brought into being goes with it, once nothing is in it. */
-static void stop_made_slice(cgroup *cg, cg_bus *bus)
+/* A slice that exists only because containers were put in it (no unit file:
+ * systemd made it on demand for Slice=) goes when the last one leaves; the
+ * standard slices stay. Stopping a slice stops what is in it, so only an
+ * empty one (no sub-cgroup) is stopped. */
+static void stop_empty_slice(cgroup *cg, cg_bus *bus)
 {
+    static const char *const keep[] = {"-.slice", "system.slice", "user.slice", "machine.slice"};
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
+        if (strcmp(cg->slice, keep[i]) == 0)
+            return;
     cleanup_free char *dir = xstrdup(cg->unified->path);
     char *slash = strrchr(dir, '/');
-    if (!cg->slice_made || slash == NULL)
+    if (slash == NULL)
         return;
     *slash = '\0';
     DIR *d = opendir(dir);
-    if (d != NULL) {
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL)
-            if (e->d_type == DT_DIR && e->d_name[0] != '.') {
-                closedir(d);
-                return; /* another unit is in it */
-            }
-        closedir(d);
-    }
-    weft_error *e = NULL;
-    if (cg_bus_stop(bus, cg->slice, &e) < 0)
-        log_warn("%s", e->msg);
-    werr_free(e);
+    if (d == NULL)
+        return; /* gone already */
+    struct dirent *e;
+    bool busy = false;
+    while (!busy && (e = readdir(d)) != NULL)
+        busy = e->d_type == DT_DIR && e->d_name[0] != '.';
+    closedir(d);
+    cleanup_free char *fragment = NULL;
+    weft_error *err = NULL;
+    if (!busy && cg_bus_unit_prop(bus, cg->slice, "FragmentPath", &fragment, &err) == 0 &&
+        fragment[0] == '\0' && cg_bus_stop(bus, cg->slice, &err) < 0)
+        log_warn("%s", err->msg);
+    werr_free(err);
 }
 
 static int sd_destroy(cgroup *cg, weft_error **err)
@@ -208,7 +212,7 @@ static int sd_destroy(cgroup *cg, weft_error **err)
         return -1;
     int r = cg_bus_stop(bus, cg->unit, err);
     if (r == 0)
-        stop_made_slice(cg, bus);
+        stop_empty_slice(cg, bus);
     cg_bus_close(bus);
     /* sub-cgroups the container made (Delegate=yes) are systemd's to remove
      * with the scope; anything left is removed here */

@@ -129,9 +129,8 @@ char *cgroup_serialize(const cgroup *cg)
         json_object_set_new(o, "enabled", en);
         if (cg->unit != NULL)
             json_object_set_new(o, "systemd",
-                                json_pack("{s:s, s:s, s:b, s:b, s:b}", "unit", cg->unit, "slice",
-                                          cg->slice, "user", cg->user_bus, "started", cg->started,
-                                          "slice_made", cg->slice_made));
+                                json_pack("{s:s, s:s, s:b, s:b}", "unit", cg->unit, "slice",
+                                          cg->slice, "user", cg->user_bus, "started", cg->started));
     }
     char *s = json_dumps(o, JSON_COMPACT);
     json_decref(o);
@@ -163,15 +162,14 @@ static int load_extras(json_t *o, cgroup *cg, weft_error **err)
         return werr_set(err, 0, "cgroup state: bad 'unified_mount', 'registry' or 'enabled'");
     if (sd != NULL) {
         const char *unit = NULL, *slice = NULL;
-        int user = 0, started = 0, made = 0;
-        if (json_unpack(sd, "{s:s, s:s, s:b, s:b, s:b}", "unit", &unit, "slice", &slice, "user",
-                        &user, "started", &started, "slice_made", &made) < 0)
+        int user = 0, started = 0;
+        if (json_unpack(sd, "{s:s, s:s, s:b, s:b}", "unit", &unit, "slice", &slice, "user", &user,
+                        "started", &started) < 0)
             return werr_set(err, 0, "cgroup state: bad 'systemd'");
         cg->unit = xstrdup(unit);
         cg->slice = xstrdup(slice);
         cg->user_bus = user;
         cg->started = started;
-        cg->slice_made = made;
     }
     if (cg->drv == &cg_driver_systemd && cg->unit == NULL)
         return werr_set(err, 0, "cgroup state: the systemd driver without its unit");

@@ -125,6 +125,23 @@ def test_slice_prefix_name_and_nothing_left(weft, make_bundle, cid):
     assert not os.path.exists(f"{CG}/{slice_}")
 
 
+def test_made_slice_goes_with_its_last_container(weft, make_bundle, cid):
+    slice_ = f"wefttest{cid.replace('-', '')}.slice"
+    b = make_bundle(("sleep", "30"))
+    b.config["linux"]["cgroupsPath"] = f"{slice_}:pfx:{cid}a"
+    b.write()
+    assert create(weft, b, cid + "a").returncode == 0
+    b.config["linux"]["cgroupsPath"] = f"{slice_}:pfx:{cid}b"
+    b.write()
+    assert create(weft, b, cid + "b").returncode == 0
+    weft("delete", "--force", cid + "a", check=True)
+    assert os.path.isdir(f"{CG}/{slice_}/pfx-{cid}b.scope"), "b is still in the slice"
+    assert show(slice_, "ActiveState")["ActiveState"] == "active"
+    weft("delete", "--force", cid + "b", check=True)
+    assert gone(slice_)
+    assert not os.path.exists(f"{CG}/{slice_}")
+
+
 def test_file_only_resources(weft, make_bundle, cid):
     b = make_bundle(("sleep", "30"))
     b.config["linux"]["resources"] = {"cpu": {"burst": 1000},
