@@ -93,7 +93,6 @@ static int parse_globals(struct weft_globals *g, bool *root_given, int argc, cha
             g->debug = true;
             break;
         case OPT_SYSTEMD:
-            g->systemd_cgroup = true;
             g->cgroup_manager = "systemd";
             break;
         case OPT_CGMGR:
@@ -101,7 +100,6 @@ static int parse_globals(struct weft_globals *g, bool *root_given, int argc, cha
                 strcmp(optarg, "disabled") != 0)
                 return werr_set(err, 0, "--cgroup-manager: unknown manager '%s'", optarg);
             g->cgroup_manager = optarg;
-            g->systemd_cgroup = strcmp(optarg, "systemd") == 0;
             break;
         case OPT_ROOTLESS:
             break;

@@ -57,6 +57,7 @@ void cg_layout_free(cg_layout *l)
     free(l->hier);
     free(l->unified_mount);
     free(l->unified_own);
+    free(l->registry);
     free(l);
 }
 
@@ -212,7 +213,10 @@ int cg_layout_detect(cg_layout **out, weft_error **err)
     cleanup_free char *pc = slurp("/proc/self/cgroup", err);
     if (pc == NULL)
         return -1;
-    return cg_layout_parse(mi, pc, out, err);
+    if (cg_layout_parse(mi, pc, out, err) < 0)
+        return -1;
+    (*out)->registry = xstrdup(CG_REGISTRY);
+    return 0;
 }
 
 int cg_path_normalize(const char *in, char **out, bool *abs, weft_error **err)

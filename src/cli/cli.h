@@ -13,7 +13,6 @@ struct weft_globals {
     const char *log_path;       /* --log */
     bool log_json;              /* --log-format json */
     bool debug;                 /* --debug */
-    bool systemd_cgroup;        /* --systemd-cgroup or --cgroup-manager systemd */
     const char *cgroup_manager; /* "cgroupfs" | "systemd" | "disabled" */
     bool wasm_smart_default;    /* invoked as weft-wasm: every container is wasm-smart */
     char **argv;                /* the process's own argv: re-executed as the engines companion */

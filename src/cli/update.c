@@ -174,6 +174,20 @@ static int apply_flag(int c, oci_resources *r, weft_error **err)
     }
 }
 
+/* The handle may have changed (hybrid: a controller it enabled and must give
+ * back at delete): keep it in state.json. */
+static int save_cgroup(container_state *st, const cgroup *cg, weft_error **err)
+{
+    char *text = cgroup_serialize(cg);
+    if (strcmp(text, st->cgroup) == 0) {
+        free(text);
+        return 0;
+    }
+    free(st->cgroup);
+    st->cgroup = text;
+    return state_save(st, err);
+}
+
 static int update_container(struct weft_globals *g, const char *id, const oci_resources *r,
                             weft_error **err)
 {
@@ -187,8 +201,8 @@ static int update_container(struct weft_globals *g, const char *id, const oci_re
         werr_set(err, 0, "update: container '%s' is stopped", id);
     else if (st->cgroup == NULL)
         werr_set(err, 0, "update: container '%s' has no cgroup", id);
-    else if (cgroup_load(st->cgroup, &cg, err) == 0)
-        rc = cgroup_update(cg, r, err);
+    else if (cgroup_load(st->cgroup, &cg, err) == 0 && cgroup_update(cg, r, err) == 0)
+        rc = save_cgroup(st, cg, err);
     cgroup_free(cg);
     state_free(st);
     return rc;

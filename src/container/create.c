@@ -165,7 +165,9 @@ static int copy_config(const oci_spec *spec, const char *dir, weft_error **err)
 static int spawn_init(struct create_ctx *c, const struct weft_globals *g,
                       const struct create_opts *o, weft_error **err)
 {
-    int flags = ns_new_flags(c->spec);
+    /* Not the cgroup namespace: its root is the cgroup the process is in
+     * when it is made, so the init makes it after cgroup_enter (init.c). */
+    int flags = ns_new_flags(c->spec) & ~CLONE_NEWCGROUP;
     int saved_pid_ns = -1, saved_time_ns = -1;
     if (ns_prepare_time(c->spec, &saved_time_ns, err) < 0)
         return -1;
@@ -277,6 +279,10 @@ static int record_state(struct create_ctx *c, const struct create_opts *o, weft_
     st->handler = steal_ptr(c->handler);
     st->has_process = c->spec->has_process;
     set_annotations(st, c->spec);
+    if (c->cg != NULL) { /* enter may have completed it (the systemd driver's scope) */
+        free(st->cgroup);
+        st->cgroup = cgroup_serialize(c->cg);
+    }
     if (state_save(st, err) < 0)
         return -1;
     if (o->pid_file != NULL && write_pid_file(o->pid_file, c->pid, err) < 0)

@@ -190,6 +190,10 @@ static int init_setup_mounts(const struct init_args *a, pid_t *host_pid, weft_er
         return -1;
     if (a->ns_fds[OCI_NS_USER] >= 0 && become_root_in_userns(err) < 0)
         return -1;
+    /* Now that the parent has moved us into the container's cgroup, so that
+     * the namespace's root is that cgroup (not weft's own). */
+    if ((ns_new_flags(a->spec) & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0)
+        return werr_sys(err, "unshare cgroup namespace");
     if (setsid() < 0)
         return werr_sys(err, "setsid");
     if (join_session_keyring(a, err) < 0)

@@ -1,5 +1,6 @@
 /* The documents weft writes: the starter config.json of `weft spec` and the runtime-spec
  * features document of `weft features`. */
+#include "cgroup/cgroup.h"
 #include "oci/parse_ctx.h"
 #include "oci/spec.h"
 #include "util/xalloc.h"
@@ -181,14 +182,15 @@ static json_t *features_linux(void)
                   strings(oci_seccomp_action_names), "operators", strings(oci_seccomp_op_names),
                   "archs", seccomp_archs(), "knownFlags", strings(oci_seccomp_flag_names),
                   "supportedFlags", strings(oci_seccomp_supported_flag_names));
-    /* Only what weft does: no systemd driver, no RDT, no rdma controller. AppArmor
+    /* Only what weft does: the systemd driver when built with it, no RDT. AppArmor
      * and SELinux are supported (used when the host runs them, refused when it
      * does not: linux/lsm.c); idmapped bind mounts too. */
     return json_pack("{s:o, s:o, s:{s:b, s:b, s:b, s:b, s:b}, s:o, s:{s:b}, s:{s:b}, s:{s:b},"
                      " s:{s:{s:b}}}",
                      "namespaces", strings(ns), "capabilities", capability_names(), "cgroup", "v1",
-                     1, "v2", 1, "systemd", 0, "systemdUser", 0, "rdma", 0, "seccomp", seccomp,
-                     "apparmor", "enabled", 1, "selinux", "enabled", 1, "intelRdt", "enabled", 0,
+                     1, "v2", 1, "systemd", cgroup_systemd_supported(), "systemdUser",
+                     cgroup_systemd_supported(), "rdma", 1, "seccomp", seccomp, "apparmor",
+                     "enabled", 1, "selinux", "enabled", 1, "intelRdt", "enabled", 0,
                      "mountExtensions", "idmap", "enabled", 1);
 }
 

@@ -219,8 +219,8 @@ static int parse_network(oci_pctx *c, json_t *o, oci_resources *r)
                : 0;
 }
 
-/* rdma: validated, not applied (no rdma controller support). */
-static int check_rdma(oci_pctx *c, json_t *o)
+/* rdma: {"<device>": {"hcaHandles": N, "hcaObjects": N}} */
+static int parse_rdma(oci_pctx *c, json_t *o, oci_resources *r)
 {
     const char *k;
     json_t *v;
@@ -229,10 +229,15 @@ static int check_rdma(oci_pctx *c, json_t *o)
         if (!json_is_object(v))
             return pctx_fail_at(c, k, "must be an object");
         size_t m = pctx_key(c, k);
-        uint32_t n;
-        if (oci_get_u32(c, v, "hcaHandles", false, &n) < 0 ||
-            oci_get_u32(c, v, "hcaObjects", false, &n) < 0)
+        r->rdma = xreallocarray(r->rdma, r->n_rdma + 1, sizeof *r->rdma);
+        oci_rdma *d = &r->rdma[r->n_rdma++];
+        *d = (oci_rdma){.device = xstrdup(k)};
+        int h = oci_get_u32(c, v, "hcaHandles", false, &d->handles);
+        int ob = h < 0 ? -1 : oci_get_u32(c, v, "hcaObjects", false, &d->objects);
+        if (h < 0 || ob < 0)
             return -1;
+        d->has_handles = h > 0;
+        d->has_objects = ob > 0;
         pctx_pop(c, m);
     }
     return 0;
@@ -268,12 +273,12 @@ static int obj_network(oci_pctx *c, json_t *o, void *a)
 }
 static int obj_rdma(oci_pctx *c, json_t *o, void *a)
 {
-    (void)a;
-    return check_rdma(c, o);
+    return parse_rdma(c, o, a);
 }
 
 int oci_parse_resources(oci_pctx *c, json_t *o, oci_resources *r)
 {
+    bool has_rdma = false;
     json_t *arr = NULL;
     int got = oci_get_arr(c, o, "devices", false, &arr);
     if (got < 0)
@@ -291,7 +296,7 @@ int oci_parse_resources(oci_pctx *c, json_t *o, oci_resources *r)
         each(c, o, "hugepageLimits", sizeof *r->hugepage_limits, (void **)&r->hugepage_limits,
              &r->n_hugepage_limits, hugepage) < 0 ||
         oci_get_obj_with(c, o, "network", &r->has_network, obj_network, r) < 0 ||
-        oci_get_obj_with(c, o, "rdma", &r->has_rdma, obj_rdma, NULL) < 0 ||
+        oci_get_obj_with(c, o, "rdma", &has_rdma, obj_rdma, r) < 0 ||
         oci_get_kv(c, o, "unified", &r->unified, &r->n_unified) < 0)
         return -1;
     return 0;

@@ -207,6 +207,13 @@ typedef struct oci_net_priority {
     uint32_t priority;
 } oci_net_priority;
 
+/* linux.resources.rdma["<device>"] */
+typedef struct oci_rdma {
+    char *device;
+    bool has_handles, has_objects;
+    uint32_t handles, objects;
+} oci_rdma;
+
 typedef struct oci_resources {
     oci_device_rule *devices;
     size_t n_devices;
@@ -227,7 +234,8 @@ typedef struct oci_resources {
     size_t n_net_priorities;
     oci_kv *unified; /* cgroup v2 "file": "value" */
     size_t n_unified;
-    bool has_rdma; /* parsed, not applied (no rdma controller here) */
+    oci_rdma *rdma; /* cgroup v2 rdma.max; v1 has no rdma support in weft */
+    size_t n_rdma;
 } oci_resources;
 
 typedef struct oci_seccomp_arg {

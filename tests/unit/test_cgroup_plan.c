@@ -74,17 +74,20 @@ TEST(absolute_path_with_new_parents)
     free(leaf);
 }
 
-TEST(what_create_refuses_plans_nothing)
+TEST(what_create_refuses_fails_the_plan_the_same_way)
 {
-    cgroup *cg = (cgroup *)1;
-    weft_error *e = NULL;
-    CHECK_INT(cgroup_plan("systemd", NULL, "x", &cg, &e), 0);
-    CHECK(cg == NULL);
-    CHECK_INT(cgroup_plan(NULL, "/a/../b", "x", &cg, &e), 0);
-    CHECK(cg == NULL);
-    CHECK_INT(cgroup_plan(NULL, "/", "x", &cg, &e), 0);
-    CHECK(cg == NULL);
-    CHECK(e == NULL);
+    static const char *const bad[] = {"/a/../b", "/"};
+    for (size_t i = 0; i < 2; i++) {
+        cgroup *cg = (cgroup *)1;
+        weft_error *e = NULL, *ce = NULL;
+        CHECK_INT(cgroup_plan(NULL, bad[i], "x", &cg, &e), -1);
+        CHECK(cg == NULL);
+        CHECK_INT(cgroup_create(NULL, bad[i], "x", NULL, &cg, &ce), -1);
+        if (e != NULL && ce != NULL)
+            CHECK_STR(e->msg, ce->msg);
+        werr_free(e);
+        werr_free(ce);
+    }
 }
 
 TEST(disabled_manager)

@@ -1,6 +1,7 @@
 /* oci_spec_load / oci_process_parse_file from files, JSON syntax errors, and the documents
  * of `weft spec` and `weft features`. */
 #include "test_oci_util.h"
+#include "cgroup/cgroup.h"
 
 #include <jansson.h>
 #include <limits.h>
@@ -259,7 +260,9 @@ TEST(features_document)
         json_t *cg = json_object_get(l, "cgroup");
         CHECK(json_is_true(json_object_get(cg, "v1")));
         CHECK(json_is_true(json_object_get(cg, "v2")));
-        CHECK(json_is_false(json_object_get(cg, "systemd")));
+        CHECK(json_is_boolean(json_object_get(cg, "systemd")));
+        CHECK(json_is_true(json_object_get(cg, "systemd")) == cgroup_systemd_supported());
+        CHECK(json_is_true(json_object_get(cg, "rdma")));
         json_t *sc = json_object_get(l, "seccomp");
         CHECK(json_is_true(json_object_get(sc, "enabled")));
         CHECK_INT(json_array_size(json_object_get(sc, "actions")), 9);
