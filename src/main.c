@@ -76,7 +76,7 @@ static int parse_globals(struct weft_globals *g, int argc, char **argv, weft_err
     while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
         switch (c) {
         case OPT_ROOT:
-            g->root = optarg;
+            g->ctx.root = optarg;
             break;
         case OPT_LOG:
             g->log_path = optarg;
@@ -91,13 +91,13 @@ static int parse_globals(struct weft_globals *g, int argc, char **argv, weft_err
             break;
         case OPT_SYSTEMD:
             g->systemd_cgroup = true;
-            g->cgroup_manager = "systemd";
+            g->ctx.cgroup_manager = "systemd";
             break;
         case OPT_CGMGR:
             if (strcmp(optarg, "cgroupfs") != 0 && strcmp(optarg, "systemd") != 0 &&
                 strcmp(optarg, "disabled") != 0)
                 return werr_set(err, 0, "--cgroup-manager: unknown manager '%s'", optarg);
-            g->cgroup_manager = optarg;
+            g->ctx.cgroup_manager = optarg;
             g->systemd_cgroup = strcmp(optarg, "systemd") == 0;
             break;
         case OPT_ROOTLESS:
@@ -126,12 +126,12 @@ static bool runs_in_containers(const struct weft_command *c)
 
 int main(int argc, char **argv)
 {
-    struct weft_globals g = {.root = "/run/weft", .cgroup_manager = "cgroupfs"};
+    struct weft_globals g = {.ctx = {.root = "/run/weft", .cgroup_manager = "cgroupfs"}};
     weft_error *err = NULL;
 
     /* Installed as "weft-wasm" (a RuntimeClass handler): every container that
      * is not a pod sandbox runs as wasm-smart. */
-    g.wasm_smart_default = strcmp(basename(argv[0]), "weft-wasm") == 0;
+    g.ctx.wasm_smart_default = strcmp(basename(argv[0]), "weft-wasm") == 0;
 
     sealed_exe_remember_self();
     int first = parse_globals(&g, argc, argv, &err);
@@ -155,7 +155,7 @@ int main(int argc, char **argv)
             return werr_report(err);
         /* Each verb parses its own options from argv[first..]. */
         optind = 0;
-        int r = commands[i]->run(&g, argc - first, argv + first, &err);
+        int r = commands[i]->run(&g.ctx, argc - first, argv + first, &err);
         if (r < 0)
             return werr_report(err);
         return r;

@@ -4,25 +4,26 @@
 #ifndef WEFT_CLI_CLI_H
 #define WEFT_CLI_CLI_H
 
+#include "container/context.h"
 #include "util/error.h"
 
 #include <stdbool.h>
 
+/* The global options: what container/ needs is in ctx (the verbs get only
+ * that), the logging options stay here (main.c applies them). */
 struct weft_globals {
-    const char *root;           /* state directory, default /run/weft */
-    const char *log_path;       /* --log */
-    bool log_json;              /* --log-format json */
-    bool debug;                 /* --debug */
-    bool systemd_cgroup;        /* --systemd-cgroup or --cgroup-manager systemd */
-    const char *cgroup_manager; /* "cgroupfs" | "systemd" | "disabled" */
-    bool wasm_smart_default;    /* invoked as weft-wasm: every container is wasm-smart */
+    struct container_ctx ctx;
+    const char *log_path; /* --log */
+    bool log_json;        /* --log-format json */
+    bool debug;           /* --debug */
+    bool systemd_cgroup;  /* --systemd-cgroup or --cgroup-manager systemd */
 };
 
 struct weft_command {
     const char *name;
     const char *summary; /* one line for `weft --help` */
     const char *usage;   /* full text for `weft NAME --help` */
-    int (*run)(struct weft_globals *g, int argc, char **argv, weft_error **err);
+    int (*run)(const struct container_ctx *g, int argc, char **argv, weft_error **err);
 };
 
 /* Print a verb's usage to stdout. */

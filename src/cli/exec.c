@@ -197,7 +197,7 @@ static int parse_exec_flags(int argc, char **argv, struct exec_flags *f, struct 
 
 /* The process: from --process FILE, or the container's own process with
  * the command line's args and flags over it (as runc does). */
-static int build_process(struct weft_globals *g, const char *id, const struct exec_flags *f,
+static int build_process(const struct container_ctx *g, const char *id, const struct exec_flags *f,
                          char **args, int n_args, oci_process **out, oci_spec **spec,
                          weft_error **err)
 {
@@ -229,7 +229,7 @@ static int build_process(struct weft_globals *g, const char *id, const struct ex
 /* exec lost a race with `delete --force` (or the container stopped under
  * it): whichever step failed, report what exec reports when it starts too
  * late, "does not exist" or "it is stopped", not that step's own error. */
-static void explain_if_gone(const struct weft_globals *g, const char *id, weft_error **err)
+static void explain_if_gone(const struct container_ctx *g, const char *id, weft_error **err)
 {
     if (container_id_check(id, NULL) < 0)
         return;
@@ -252,7 +252,7 @@ static void explain_if_gone(const struct weft_globals *g, const char *id, weft_e
         werr_set(err, 0, "cannot exec in container '%s': it is stopped", id);
 }
 
-static int run_exec(struct weft_globals *g, int argc, char **argv, weft_error **err)
+static int run_exec(const struct container_ctx *g, int argc, char **argv, weft_error **err)
 {
     struct exec_flags f = {0};
     struct exec_opts o = {0};

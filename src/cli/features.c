@@ -6,7 +6,7 @@
 #include <getopt.h>
 #include <stdio.h>
 
-static int run_features(struct weft_globals *g, int argc, char **argv, weft_error **err)
+static int run_features(const struct container_ctx *g, int argc, char **argv, weft_error **err)
 {
     static const struct option opts[] = {
         {"help", no_argument, NULL, 'h'},

@@ -17,7 +17,7 @@ static void print_row(const container_state *st, enum container_status s)
            st->owner ? st->owner : "");
 }
 
-static int run_list(struct weft_globals *g, int argc, char **argv, weft_error **err)
+static int run_list(const struct container_ctx *g, int argc, char **argv, weft_error **err)
 {
     bool quiet = false, json = false;
     int c;

@@ -5,8 +5,8 @@
 static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {0}};
 
 /* pause and resume: the freezer of the container's cgroup. */
-static int freeze(const struct weft_command *cmd, struct weft_globals *g, int argc, char **argv,
-                  bool frozen, weft_error **err)
+static int freeze(const struct weft_command *cmd, const struct container_ctx *g, int argc,
+                  char **argv, bool frozen, weft_error **err)
 {
     int c;
     while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
@@ -38,12 +38,12 @@ static int freeze(const struct weft_command *cmd, struct weft_globals *g, int ar
     return r;
 }
 
-static int run_pause(struct weft_globals *g, int argc, char **argv, weft_error **err)
+static int run_pause(const struct container_ctx *g, int argc, char **argv, weft_error **err)
 {
     return freeze(&cmd_pause, g, argc, argv, true, err);
 }
 
-static int run_resume(struct weft_globals *g, int argc, char **argv, weft_error **err)
+static int run_resume(const struct container_ctx *g, int argc, char **argv, weft_error **err)
 {
     return freeze(&cmd_resume, g, argc, argv, false, err);
 }

@@ -106,7 +106,7 @@ static int print_ps_table(const pid_t *pids, size_t n, char **ps_args, int n_arg
     return r;
 }
 
-static int run_ps(struct weft_globals *g, int argc, char **argv, weft_error **err)
+static int run_ps(const struct container_ctx *g, int argc, char **argv, weft_error **err)
 {
     bool json = false;
     int c;

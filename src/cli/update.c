@@ -174,7 +174,7 @@ static int apply_flag(int c, oci_resources *r, weft_error **err)
     }
 }
 
-static int update_container(struct weft_globals *g, const char *id, const oci_resources *r,
+static int update_container(const struct container_ctx *g, const char *id, const oci_resources *r,
                             weft_error **err)
 {
     container_state *st = NULL;
@@ -194,7 +194,7 @@ static int update_container(struct weft_globals *g, const char *id, const oci_re
     return rc;
 }
 
-static int run_update(struct weft_globals *g, int argc, char **argv, weft_error **err)
+static int run_update(const struct container_ctx *g, int argc, char **argv, weft_error **err)
 {
     oci_resources r = {0};
     const char *file = NULL;

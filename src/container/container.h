@@ -3,7 +3,7 @@
 #ifndef WEFT_CONTAINER_CONTAINER_H
 #define WEFT_CONTAINER_CONTAINER_H
 
-#include "cli/cli.h"
+#include "container/context.h"
 #include "oci/spec.h"
 #include "util/error.h"
 
@@ -23,20 +23,20 @@ struct create_opts {
 
 /* create: the init process is left waiting for `start`. With foreground,
  * *pty_master receives the terminal master (or -1) and *pid the init. */
-int container_create(const struct weft_globals *g, const struct create_opts *o, pid_t *pid,
+int container_create(const struct container_ctx *g, const struct create_opts *o, pid_t *pid,
                      int *pty_master, weft_error **err);
-int container_start(const struct weft_globals *g, const char *id, weft_error **err);
+int container_start(const struct container_ctx *g, const char *id, weft_error **err);
 /* run = create + start (+ wait, forward signals, delete unless keep).
  * Returns the container's exit status in *status. */
-int container_run(const struct weft_globals *g, const struct create_opts *o, bool detach, bool keep,
-                  int *status, weft_error **err);
-int container_kill(const struct weft_globals *g, const char *id, int sig, bool all,
+int container_run(const struct container_ctx *g, const struct create_opts *o, bool detach,
+                  bool keep, int *status, weft_error **err);
+int container_kill(const struct container_ctx *g, const char *id, int sig, bool all,
                    weft_error **err);
-int container_delete(const struct weft_globals *g, const char *id, bool force, weft_error **err);
+int container_delete(const struct container_ctx *g, const char *id, bool force, weft_error **err);
 /* delete of a container whose state.json is unreadable (st->broken, see
  * state.h): only with force; broken.c. */
 struct container_state;
-int container_delete_broken(const struct weft_globals *g, struct container_state *st, bool force,
+int container_delete_broken(const struct container_ctx *g, struct container_state *st, bool force,
                             weft_error **err);
 
 struct exec_opts {
@@ -47,7 +47,7 @@ struct exec_opts {
     int preserve_fds;
     bool detach;
 };
-int container_exec(const struct weft_globals *g, const struct exec_opts *o, int *status,
+int container_exec(const struct container_ctx *g, const struct exec_opts *o, int *status,
                    weft_error **err);
 
 /* Signal names ("KILL", "SIGKILL", "kill", "9", "RTMIN+3") to numbers. */

@@ -128,7 +128,7 @@ static int release_init(container_state *st, weft_error **err)
     return wait_workload_started(st, fd, err);
 }
 
-int container_start(const struct weft_globals *g, const char *id, weft_error **err)
+int container_start(const struct container_ctx *g, const char *id, weft_error **err)
 {
     container_state *st = NULL;
     if (state_open(g->root, id, true, &st, err) < 0)
@@ -172,7 +172,7 @@ static int signal_init(const container_state *st, int sig, weft_error **err)
     return r;
 }
 
-int container_kill(const struct weft_globals *g, const char *id, int sig, bool all,
+int container_kill(const struct container_ctx *g, const char *id, int sig, bool all,
                    weft_error **err)
 {
     container_state *st = NULL;
@@ -226,7 +226,7 @@ static int force_stop(container_state *st, cgroup *cg, weft_error **err)
     return 0;
 }
 
-int container_delete(const struct weft_globals *g, const char *id, bool force, weft_error **err)
+int container_delete(const struct container_ctx *g, const char *id, bool force, weft_error **err)
 {
     container_state *st = NULL;
     /* Like runc, `delete --force` of a container that is already gone
@@ -314,8 +314,8 @@ int wait_exit_status(pid_t pid)
     return WEXITSTATUS(status);
 }
 
-int container_run(const struct weft_globals *g, const struct create_opts *o, bool detach, bool keep,
-                  int *status, weft_error **err)
+int container_run(const struct container_ctx *g, const struct create_opts *o, bool detach,
+                  bool keep, int *status, weft_error **err)
 {
     struct create_opts co = *o;
     co.foreground = !detach;
