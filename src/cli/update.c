@@ -1,6 +1,5 @@
-#include "cgroup/cgroup.h"
 #include "cli/args.h"
-#include "container/state.h"
+#include "container/container.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 
@@ -174,26 +173,6 @@ static int apply_flag(int c, oci_resources *r, weft_error **err)
     }
 }
 
-static int update_container(const struct container_ctx *g, const char *id, const oci_resources *r,
-                            weft_error **err)
-{
-    container_state *st = NULL;
-    if (state_open(g->root, id, true, &st, err) < 0)
-        return -1;
-    cgroup *cg = NULL;
-    int rc = -1;
-    enum container_status s = state_status(st);
-    if (s == STATUS_STOPPED)
-        werr_set(err, 0, "update: container '%s' is stopped", id);
-    else if (st->cgroup == NULL)
-        werr_set(err, 0, "update: container '%s' has no cgroup", id);
-    else if (cgroup_load(st->cgroup, &cg, err) == 0)
-        rc = cgroup_update(cg, r, err);
-    cgroup_free(cg);
-    state_free(st);
-    return rc;
-}
-
 static int run_update(const struct container_ctx *g, int argc, char **argv, weft_error **err)
 {
     oci_resources r = {0};
@@ -226,7 +205,7 @@ static int run_update(const struct container_ctx *g, int argc, char **argv, weft
     const char *id;
     if (cli_take_id(&cmd_update, argc, argv, &id, err) < 0)
         goto out;
-    rc = update_container(g, id, &r, err);
+    rc = container_update(g, id, &r, err);
 out:
     oci_resources_free(&r);
     return rc;
