@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #define OCI_VERSION_MIN "1.0.0"
-#define OCI_VERSION_MAX "1.2.0"
+#define OCI_VERSION_MAX OCI_SPEC_VERSION
 
 static char *dump(json_t *doc)
 {

@@ -9,6 +9,10 @@
 #ifndef WEFT_OCI_SPEC_H
 #define WEFT_OCI_SPEC_H
 
+/* The runtime-spec version weft implements: the ociVersion of the state
+ * documents it writes and the newest config version it reads. */
+#define OCI_SPEC_VERSION "1.2.0"
+
 #include "util/error.h"
 
 #include <stdbool.h>
