@@ -3,6 +3,7 @@
 #include "oci/spec.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
+#include "util/path.h"
 #include "util/xalloc.h"
 
 #include <ctype.h>
@@ -39,10 +40,10 @@ static int parse_root(oci_pctx *c, json_t *top, oci_spec *s)
     if (p[0] == '\0')
         return pctx_fail_at(c, "path", "must not be empty");
     if (p[0] == '/') {
-        s->root_path = oci_path_clean(p);
+        s->root_path = path_clean(p);
     } else {
         cleanup_free char *joined = xasprintf("%s/%s", s->bundle, p);
-        s->root_path = oci_path_clean(joined);
+        s->root_path = path_clean(joined);
     }
     if (oci_get_bool(c, root, "readonly", false, &s->root_readonly) < 0)
         return -1;
@@ -75,10 +76,10 @@ static int parse_mount(oci_pctx *c, json_t *e, oci_mount *mnt)
     /* runtime-spec 1.2: SHOULD be absolute; a relative one MAY be given and
      * MUST be taken from "/" (deprecated: `create` warns). */
     if (dest[0] == '/') {
-        mnt->destination = oci_path_clean(dest);
+        mnt->destination = path_clean(dest);
     } else {
         cleanup_free char *abs = xasprintf("/%s", dest);
-        mnt->destination = oci_path_clean(abs);
+        mnt->destination = path_clean(abs);
         mnt->relative_destination = true;
     }
     if (oci_get_str(c, e, "type", false, &mnt->type) < 0 ||
@@ -199,12 +200,12 @@ static char *absolute_dir(const char *dir)
     if (dir == NULL || dir[0] == '\0')
         dir = ".";
     if (dir[0] == '/')
-        return oci_path_clean(dir);
+        return path_clean(dir);
     char cwd[PATH_MAX];
     if (getcwd(cwd, sizeof cwd) == NULL)
-        return oci_path_clean(dir[0] == '/' ? dir : "/");
+        return path_clean(dir[0] == '/' ? dir : "/");
     cleanup_free char *joined = xasprintf("%s/%s", cwd, dir);
-    return oci_path_clean(joined);
+    return path_clean(joined);
 }
 
 int oci_spec_parse(const char *json, size_t len, const char *origin, const char *bundle,
