@@ -8,6 +8,7 @@
 #include "container/terminal.h"
 #include "linux/rootfs.h"
 #include "util/cleanup.h"
+#include "util/fileio.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -26,21 +27,10 @@ int container_load_config(const char *state_dir, const char *bundle, oci_spec **
                           weft_error **err)
 {
     cleanup_free char *path = xasprintf("%s/config.json", state_dir);
-    cleanup_fclose FILE *f = fopen(path, "re");
-    if (f == NULL)
-        return werr_sys(err, "open %s", path);
     cleanup_free char *buf = NULL;
-    size_t cap = 0, len = 0;
-    for (;;) {
-        if (len + 65536 > cap) {
-            cap = cap ? cap * 2 : 131072;
-            buf = xrealloc(buf, cap);
-        }
-        size_t n = fread(buf + len, 1, cap - len, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
+    size_t len = 0;
+    if (read_file(path, OCI_MAX_CONFIG, &buf, &len, err) < 0)
+        return -1;
     /* A relative root.path in the copy is still relative to the bundle. */
     return oci_spec_parse(buf, len, path, bundle, out, err);
 }

@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 /* A config bigger than this is not a config (seccomp profiles are ~30 KiB). */
-#define OCI_MAX_CONFIG (64u << 20)
 
 static int parse_version(oci_pctx *c, json_t *top, oci_spec *s)
 {
@@ -229,23 +228,6 @@ int oci_spec_parse(const char *json, size_t len, const char *origin, const char 
     return 0;
 }
 
-/* The whole file, NUL-terminated. */
-static int read_file(const char *path, char **out, size_t *len, weft_error **err)
-{
-    cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return werr_sys(err, "open %s", path);
-    struct stat st;
-    if (fstat(fd, &st) < 0)
-        return werr_sys(err, "stat %s", path);
-    if (!S_ISREG(st.st_mode))
-        return werr_set(err, 0, "%s: not a regular file", path);
-    if ((uint64_t)st.st_size > OCI_MAX_CONFIG)
-        return werr_set(err, 0, "%s: too large (%lld bytes, limit %u)", path, (long long)st.st_size,
-                        OCI_MAX_CONFIG);
-    return read_all(fd, path, (size_t)st.st_size, OCI_MAX_CONFIG, out, len, err);
-}
-
 int oci_spec_load(const char *bundle, oci_spec **out, weft_error **err)
 {
     *out = NULL;
@@ -253,7 +235,7 @@ int oci_spec_load(const char *bundle, oci_spec **out, weft_error **err)
     cleanup_free char *path = xasprintf("%s/config.json", strcmp(dir, "/") == 0 ? "" : dir);
     cleanup_free char *text = NULL;
     size_t len = 0;
-    if (read_file(path, &text, &len, err) < 0)
+    if (read_file(path, OCI_MAX_CONFIG, &text, &len, err) < 0)
         return -1;
     return oci_spec_parse(text, len, path, dir, out, err);
 }
@@ -263,7 +245,7 @@ int oci_process_parse_file(const char *path, oci_process **out, weft_error **err
     *out = NULL;
     cleanup_free char *text = NULL;
     size_t len = 0;
-    if (read_file(path, &text, &len, err) < 0)
+    if (read_file(path, OCI_MAX_CONFIG, &text, &len, err) < 0)
         return -1;
     json_t *top = oci_json_load(text, len, path, err);
     if (top == NULL)

@@ -12,6 +12,8 @@
 /* The runtime-spec version weft implements: the ociVersion of the state
  * documents it writes and the newest config version it reads. */
 #define OCI_SPEC_VERSION "1.2.0"
+/* The largest config.json (or exec --process file) weft reads. */
+#define OCI_MAX_CONFIG (64u << 20)
 
 #include "util/error.h"
 
