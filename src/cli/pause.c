@@ -3,7 +3,7 @@
 
 static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {0}};
 
-/* pause and resume: the freezer of the container's cgroup. */
+/* pause and resume: flags, then container_pause / container_resume. */
 static int freeze(const struct weft_command *cmd, const struct container_ctx *g, int argc,
                   char **argv, bool frozen, weft_error **err)
 {

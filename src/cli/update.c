@@ -1,12 +1,15 @@
 #include "cli/args.h"
 #include "container/container.h"
 #include "util/cleanup.h"
+#include "util/fileio.h"
 #include "util/xalloc.h"
 
 #include <ctype.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum {
     OPT_BLKIO = 256,
@@ -95,22 +98,20 @@ static int set_u64(const char *flag, const char *s, oci_opt_u64 *o, weft_error *
     return 0;
 }
 
+/* A file or "-" (stdin): read_all, not read_file, so that a pipe or
+ * /dev/stdin works too; the limit is config.json's. */
 static int read_resources(const char *path, oci_resources *r, weft_error **err)
 {
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
-    if (f == NULL)
+    bool from_stdin = strcmp(path, "-") == 0;
+    const char *name = from_stdin ? "<stdin>" : path;
+    cleanup_close int fd = from_stdin ? dup(0) : open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
         return werr_sys(err, "update: --resources: open %s", path);
     cleanup_free char *buf = NULL;
-    size_t len = 0, cap = 0, n;
-    do {
-        if (len + 4096 > cap)
-            buf = xrealloc(buf, cap = cap ? cap * 2 : 8192);
-        n = fread(buf + len, 1, cap - len, f);
-        len += n;
-    } while (n > 0);
-    if (f != stdin)
-        fclose(f);
-    return oci_resources_parse(buf, len, strcmp(path, "-") == 0 ? "<stdin>" : path, r, err);
+    size_t len = 0;
+    if (read_all(fd, name, 0, OCI_MAX_CONFIG, &buf, &len, err) < 0)
+        return werr_prefix(err, "update: --resources");
+    return oci_resources_parse(buf, len, name, r, err);
 }
 
 /* One flag into the resources; 0 when handled. */
