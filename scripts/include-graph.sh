@@ -4,7 +4,7 @@
 cd "$(dirname "$0")/.." || exit 1
 for f in $(git ls-files 'src/*.c' 'src/*.h'); do
     from=$(dirname "$f" | sed 's|^src/||; s|^src$|main|')
-    grep -h '^#include "' "$f" | sed 's/#include "\(.*\)"/\1/' | while read -r inc; do
+    grep -h '^#include "' "$f" | sed 's/^#include "\([^"]*\)".*/\1/' | while read -r inc; do
         case "$inc" in */*) to=$(dirname "$inc") ;; *) to=$from ;; esac
         [ "$from" != "$to" ] && echo "$from -> $to"
     done

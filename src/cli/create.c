@@ -42,7 +42,7 @@ int cli_parse_create_opt(int c, struct create_opts *o, weft_error **err)
     }
 }
 
-static int run_create(struct weft_globals *g, int argc, char **argv, weft_error **err)
+static int run_create(const struct container_ctx *g, int argc, char **argv, weft_error **err)
 {
     struct create_opts o = {.bundle = "."};
     int c;

@@ -1,6 +1,5 @@
 #include "cli/args.h"
 #include "container/container.h"
-#include "container/state.h"
 #include "util/strv.h"
 #include "util/xalloc.h"
 
@@ -197,7 +196,7 @@ static int parse_exec_flags(int argc, char **argv, struct exec_flags *f, struct 
 
 /* The process: from --process FILE, or the container's own process with
  * the command line's args and flags over it (as runc does). */
-static int build_process(struct weft_globals *g, const char *id, const struct exec_flags *f,
+static int build_process(const struct container_ctx *g, const char *id, const struct exec_flags *f,
                          char **args, int n_args, oci_process **out, oci_spec **spec,
                          weft_error **err)
 {
@@ -208,12 +207,7 @@ static int build_process(struct weft_globals *g, const char *id, const struct ex
             (*out)->terminal = true;
         return 0;
     }
-    container_state *st = NULL;
-    if (state_open(g->root, id, false, &st, err) < 0)
-        return -1;
-    int r = container_load_config(st->dir, st->bundle, spec, err);
-    state_free(st);
-    if (r < 0)
+    if (container_config(g, id, spec, err) < 0)
         return -1;
     if (!(*spec)->has_process)
         return werr_set(err, 0,
@@ -226,33 +220,7 @@ static int build_process(struct weft_globals *g, const char *id, const struct ex
     return 0;
 }
 
-/* exec lost a race with `delete --force` (or the container stopped under
- * it): whichever step failed, report what exec reports when it starts too
- * late, "does not exist" or "it is stopped", not that step's own error. */
-static void explain_if_gone(const struct weft_globals *g, const char *id, weft_error **err)
-{
-    if (container_id_check(id, NULL) < 0)
-        return;
-    bool gone = !state_exists(g->root, id);
-    if (!gone) {
-        /* The lock waits for a delete at work, then state says what is left. */
-        container_state *st = NULL;
-        weft_error *e = NULL;
-        int r = state_open(g->root, id, true, &st, &e);
-        werr_free(e);
-        gone = !state_exists(g->root, id);
-        bool stopped = r == 0 && state_status(st) == STATUS_STOPPED;
-        state_free(st);
-        if (!gone && !stopped)
-            return;
-    }
-    if (gone)
-        werr_set(err, 0, "container '%s' does not exist", id);
-    else
-        werr_set(err, 0, "cannot exec in container '%s': it is stopped", id);
-}
-
-static int run_exec(struct weft_globals *g, int argc, char **argv, weft_error **err)
+static int run_exec(const struct container_ctx *g, int argc, char **argv, weft_error **err)
 {
     struct exec_flags f = {0};
     struct exec_opts o = {0};
@@ -271,14 +239,14 @@ static int run_exec(struct weft_globals *g, int argc, char **argv, weft_error **
     }
     o.id = argv[optind];
     if (build_process(g, o.id, &f, argv + optind + 1, argc - optind - 1, &proc, &spec, err) < 0) {
-        explain_if_gone(g, o.id, err);
+        container_explain_gone(g, o.id, "exec", err);
         goto out;
     }
     o.process = proc;
     if (container_exec(g, &o, &status, err) == 0)
         r = status;
     else
-        explain_if_gone(g, o.id, err);
+        container_explain_gone(g, o.id, "exec", err);
 out:
     if (spec == NULL)
         oci_process_free(proc);

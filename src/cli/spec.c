@@ -24,7 +24,7 @@ static int write_all(int fd, const char *buf, size_t len)
     return 0;
 }
 
-static int run_spec(struct weft_globals *g, int argc, char **argv, weft_error **err)
+static int run_spec(const struct container_ctx *g, int argc, char **argv, weft_error **err)
 {
     static const struct option opts[] = {
         {"bundle", required_argument, NULL, 'b'},

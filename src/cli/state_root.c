@@ -59,6 +59,6 @@ int cli_default_root(struct weft_globals *g, weft_error **err)
         return werr_set(err, errno,
                         "XDG_RUNTIME_DIR=%s: not usable for the state directory; pass --root DIR",
                         xdg);
-    g->root = xasprintf("%s/weft", xdg);
-    return make_user_root(g->root, err);
+    g->ctx.root = xasprintf("%s/weft", xdg);
+    return make_user_root(g->ctx.root, err);
 }

@@ -444,7 +444,7 @@ static int wasm_validate(int argc, char **argv, weft_error **err)
 
 /* ---- the verb ---------------------------------------------------------- */
 
-static int run_wasm(struct weft_globals *g, int argc, char **argv, weft_error **err)
+static int run_wasm(const struct container_ctx *g, int argc, char **argv, weft_error **err)
 {
     (void)g;
     if (argc < 2)

@@ -76,7 +76,7 @@ static void kill_fifo_holders(const char *dir)
 /* The cgroup `create` made (or planned) for this container. Without a
  * readable config, the default path: removing a directory that was never
  * made is harmless. */
-static cgroup *derive_cgroup(const struct weft_globals *g, const container_state *st)
+static cgroup *derive_cgroup(const struct container_ctx *g, const container_state *st)
 {
     oci_spec *spec = NULL;
     weft_error *e = NULL;
@@ -95,7 +95,7 @@ static cgroup *derive_cgroup(const struct weft_globals *g, const container_state
     return cg;
 }
 
-int container_delete_broken(const struct weft_globals *g, container_state *st, bool force,
+int container_delete_broken(const struct container_ctx *g, container_state *st, bool force,
                             weft_error **err)
 {
     if (!force)

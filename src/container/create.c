@@ -162,7 +162,7 @@ static int copy_config(const oci_spec *spec, const char *dir, weft_error **err)
 
 /* clone the init; the parent keeps its own pid/time namespaces while making
  * the child's pid_for_children / time_for_children the ones the spec wants. */
-static int spawn_init(struct create_ctx *c, const struct weft_globals *g,
+static int spawn_init(struct create_ctx *c, const struct container_ctx *g,
                       const struct create_opts *o, weft_error **err)
 {
     /* Not the cgroup namespace: its root is the cgroup the process is in
@@ -324,7 +324,7 @@ static int save_provisional(struct create_ctx *c, weft_error **err)
     return state_save(st, err);
 }
 
-static int create_steps(struct create_ctx *c, const struct weft_globals *g,
+static int create_steps(struct create_ctx *c, const struct container_ctx *g,
                         const struct create_opts *o, weft_error **err)
 {
     char bundle[PATH_MAX];
@@ -383,7 +383,7 @@ static int create_steps(struct create_ctx *c, const struct weft_globals *g,
     return record_state(c, o, err);
 }
 
-int container_create(const struct weft_globals *g, const struct create_opts *o, pid_t *pid,
+int container_create(const struct container_ctx *g, const struct create_opts *o, pid_t *pid,
                      int *pty_master, weft_error **err)
 {
     struct create_ctx c = {.sync = {-1, -1}, .pty_master = -1, .fifo_fd = -1};

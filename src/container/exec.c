@@ -40,7 +40,7 @@ struct exec_ctx {
     int root_fd; /* the init's root, when the container shares weft's mount namespace */
 };
 
-static _Noreturn void exec_child(struct exec_ctx *c, const struct weft_globals *g,
+static _Noreturn void exec_child(struct exec_ctx *c, const struct container_ctx *g,
                                  const struct exec_opts *o)
 {
     weft_error *err = NULL;
@@ -87,7 +87,7 @@ fail:
     _exit(err && err->status ? err->status : 1);
 }
 
-static int exec_spawn(struct exec_ctx *c, const struct weft_globals *g, const struct exec_opts *o,
+static int exec_spawn(struct exec_ctx *c, const struct container_ctx *g, const struct exec_opts *o,
                       weft_error **err)
 {
     int saved = -1;
@@ -153,7 +153,7 @@ static int exec_drive(struct exec_ctx *c, const struct exec_opts *o, weft_error 
     return 0;
 }
 
-static int exec_open(struct exec_ctx *c, const struct weft_globals *g, const struct exec_opts *o,
+static int exec_open(struct exec_ctx *c, const struct container_ctx *g, const struct exec_opts *o,
                      weft_error **err)
 {
     if (state_open(g->root, o->id, false, &c->st, err) < 0)
@@ -214,7 +214,7 @@ static void close_inherited_fds(int preserve_fds)
     closedir(d);
 }
 
-int container_exec(const struct weft_globals *g, const struct exec_opts *o, int *status,
+int container_exec(const struct container_ctx *g, const struct exec_opts *o, int *status,
                    weft_error **err)
 {
     close_inherited_fds(o->preserve_fds);

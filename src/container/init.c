@@ -144,9 +144,7 @@ static char *init_state_json(const struct init_args *a, pid_t host_pid, const ch
     for (size_t i = 0; i < a->spec->n_annotations; i++)
         json_object_set_new(ann, a->spec->annotations[i].key,
                             json_string(a->spec->annotations[i].value));
-    json_t *o =
-        json_pack("{s:s, s:s, s:s, s:i, s:s, s:o}", "ociVersion", "1.2.0", "id", a->id, "status",
-                  status, "pid", (int)host_pid, "bundle", a->spec->bundle, "annotations", ann);
+    json_t *o = state_oci_doc(a->id, status, host_pid, a->spec->bundle, ann);
     char *s = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     if (s == NULL)

@@ -8,6 +8,7 @@
 #include "container/terminal.h"
 #include "linux/rootfs.h"
 #include "util/cleanup.h"
+#include "util/fileio.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -26,21 +27,10 @@ int container_load_config(const char *state_dir, const char *bundle, oci_spec **
                           weft_error **err)
 {
     cleanup_free char *path = xasprintf("%s/config.json", state_dir);
-    cleanup_fclose FILE *f = fopen(path, "re");
-    if (f == NULL)
-        return werr_sys(err, "open %s", path);
     cleanup_free char *buf = NULL;
-    size_t cap = 0, len = 0;
-    for (;;) {
-        if (len + 65536 > cap) {
-            cap = cap ? cap * 2 : 131072;
-            buf = xrealloc(buf, cap);
-        }
-        size_t n = fread(buf + len, 1, cap - len, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
+    size_t len = 0;
+    if (read_file(path, OCI_MAX_CONFIG, &buf, &len, err) < 0)
+        return -1;
     /* A relative root.path in the copy is still relative to the bundle. */
     return oci_spec_parse(buf, len, path, bundle, out, err);
 }
@@ -128,7 +118,7 @@ static int release_init(container_state *st, weft_error **err)
     return wait_workload_started(st, fd, err);
 }
 
-int container_start(const struct weft_globals *g, const char *id, weft_error **err)
+int container_start(const struct container_ctx *g, const char *id, weft_error **err)
 {
     container_state *st = NULL;
     if (state_open(g->root, id, true, &st, err) < 0)
@@ -172,7 +162,7 @@ static int signal_init(const container_state *st, int sig, weft_error **err)
     return r;
 }
 
-int container_kill(const struct weft_globals *g, const char *id, int sig, bool all,
+int container_kill(const struct container_ctx *g, const char *id, int sig, bool all,
                    weft_error **err)
 {
     container_state *st = NULL;
@@ -226,7 +216,7 @@ static int force_stop(container_state *st, cgroup *cg, weft_error **err)
     return 0;
 }
 
-int container_delete(const struct weft_globals *g, const char *id, bool force, weft_error **err)
+int container_delete(const struct container_ctx *g, const char *id, bool force, weft_error **err)
 {
     container_state *st = NULL;
     /* Like runc, `delete --force` of a container that is already gone
@@ -314,8 +304,8 @@ int wait_exit_status(pid_t pid)
     return WEXITSTATUS(status);
 }
 
-int container_run(const struct weft_globals *g, const struct create_opts *o, bool detach, bool keep,
-                  int *status, weft_error **err)
+int container_run(const struct container_ctx *g, const struct create_opts *o, bool detach,
+                  bool keep, int *status, weft_error **err)
 {
     struct create_opts co = *o;
     co.foreground = !detach;

@@ -1,5 +1,6 @@
 #include "container/state.h"
 #include "cgroup/cgroup.h"
+#include "oci/spec.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
 #include "util/xalloc.h"
@@ -418,17 +419,24 @@ enum container_status state_status(const container_state *st)
     return STATUS_RUNNING;
 }
 
-json_t *state_to_oci_json(const container_state *st, enum container_status status)
+json_t *state_oci_doc(const char *id, const char *status, pid_t pid, const char *bundle,
+                      json_t *annotations)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "ociVersion", json_string("1.2.0"));
-    json_object_set_new(o, "id", json_string(st->id));
-    json_object_set_new(o, "status", json_string(container_status_name(status)));
+    json_object_set_new(o, "ociVersion", json_string(OCI_SPEC_VERSION));
+    json_object_set_new(o, "id", json_string(id));
+    json_object_set_new(o, "status", json_string(status));
+    json_object_set_new(o, "pid", json_integer(pid));
+    json_object_set_new(o, "bundle", json_string(bundle ? bundle : ""));
+    json_object_set_new(o, "annotations", annotations ? annotations : json_object());
+    return o;
+}
+
+json_t *state_to_oci_json(const container_state *st, enum container_status status)
+{
     bool no_pid = status == STATUS_STOPPED || status == STATUS_BROKEN;
-    json_object_set_new(o, "pid", json_integer(no_pid ? 0 : st->pid));
-    json_object_set_new(o, "bundle", json_string(st->bundle ? st->bundle : ""));
-    json_object_set_new(o, "annotations",
-                        st->annotations ? json_incref(st->annotations) : json_object());
+    json_t *o = state_oci_doc(st->id, container_status_name(status), no_pid ? 0 : st->pid,
+                              st->bundle, st->annotations ? json_incref(st->annotations) : NULL);
     /* Beyond the spec, as runc prints them: */
     set_str(o, "rootfs", st->rootfs);
     set_str(o, "created", st->created);

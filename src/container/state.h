@@ -98,7 +98,12 @@ void state_free(container_state *st);
 enum container_status state_status(const container_state *st);
 
 /* The state document of the runtime-spec (what `weft state` prints and hooks
- * read on stdin). New reference. */
+ * read on stdin): its required fields, for every place that writes one (the
+ * init writes it for its hooks before any state.json exists). Takes the
+ * reference to annotations (an object; NULL for none). New reference. */
+json_t *state_oci_doc(const char *id, const char *status, pid_t pid, const char *bundle,
+                      json_t *annotations);
+/* state_oci_doc of a recorded container, with what runc adds. */
 json_t *state_to_oci_json(const container_state *st, enum container_status status);
 
 /* IDs of every container under root (sorted). */

@@ -6,16 +6,12 @@
 
 #include "oci/spec.h"
 #include "util/error.h"
+#include "util/path.h" /* path_clean */
 
 #include <stdbool.h>
 #include <sys/types.h>
 
 /* ---- paths.c: lexical paths ---- */
-
-/* Absolute, lexically clean form of `path`: duplicate and trailing slashes and
- * "." removed, ".." applied (never above "/"); a relative path is taken
- * relative to "/". "a//b/../c/" -> "/a/c". Never fails. */
-char *path_clean(const char *path);
 
 /* `root` followed by the clean form of `path` ("/r" + "x/../y" -> "/r/y"). */
 char *path_join(const char *root, const char *path);

@@ -24,39 +24,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-char *path_clean(const char *path)
-{
-    size_t len = strlen(path);
-    char *out = xmalloc(len + 2);
-    size_t o = 0;
-    const char *p = path;
-    while (*p != '\0') {
-        while (*p == '/')
-            p++;
-        if (*p == '\0')
-            break;
-        const char *end = strchrnul(p, '/');
-        size_t n = (size_t)(end - p);
-        if (n == 1 && p[0] == '.') {
-            /* nothing */
-        } else if (n == 2 && p[0] == '.' && p[1] == '.') {
-            while (o > 0 && out[o - 1] != '/')
-                o--;
-            if (o > 0)
-                o--; /* drop the slash too */
-        } else {
-            out[o++] = '/';
-            memcpy(out + o, p, n);
-            o += n;
-        }
-        p = end;
-    }
-    if (o == 0)
-        out[o++] = '/';
-    out[o] = '\0';
-    return out;
-}
-
 char *path_join(const char *root, const char *path)
 {
     cleanup_free char *clean = path_clean(path);

@@ -1,6 +1,5 @@
 /* The documents weft writes: the starter config.json of `weft spec` and the runtime-spec
  * features document of `weft features`. */
-#include "cgroup/cgroup.h"
 #include "oci/parse_ctx.h"
 #include "oci/spec.h"
 #include "util/xalloc.h"
@@ -15,7 +14,7 @@
 #include <unistd.h>
 
 #define OCI_VERSION_MIN "1.0.0"
-#define OCI_VERSION_MAX "1.2.0"
+#define OCI_VERSION_MAX OCI_SPEC_VERSION
 
 static char *dump(json_t *doc)
 {
@@ -173,7 +172,7 @@ static json_t *seccomp_archs(void)
     return arr;
 }
 
-static json_t *features_linux(void)
+static json_t *features_linux(bool systemd)
 {
     static const char *const ns[] = {"cgroup", "ipc",  "mount", "network", "pid",
                                      "time",   "user", "uts",   NULL};
@@ -188,10 +187,9 @@ static json_t *features_linux(void)
     return json_pack("{s:o, s:o, s:{s:b, s:b, s:b, s:b, s:b}, s:o, s:{s:b}, s:{s:b}, s:{s:b},"
                      " s:{s:{s:b}}}",
                      "namespaces", strings(ns), "capabilities", capability_names(), "cgroup", "v1",
-                     1, "v2", 1, "systemd", cgroup_systemd_supported(), "systemdUser",
-                     cgroup_systemd_supported(), "rdma", 1, "seccomp", seccomp, "apparmor",
-                     "enabled", 1, "selinux", "enabled", 1, "intelRdt", "enabled", 0,
-                     "mountExtensions", "idmap", "enabled", 1);
+                     1, "v2", 1, "systemd", systemd, "systemdUser", systemd, "rdma", 1, "seccomp",
+                     seccomp, "apparmor", "enabled", 1, "selinux", "enabled", 1, "intelRdt",
+                     "enabled", 0, "mountExtensions", "idmap", "enabled", 1);
 }
 
 static const char *const mount_options[] = {
@@ -268,14 +266,14 @@ static json_t *hook_names(void)
     return arr;
 }
 
-char *oci_features_json(void)
+char *oci_features_json(bool systemd)
 {
     const struct scmp_version *v = seccomp_version();
     char *libseccomp = xasprintf("%u.%u.%u", v->major, v->minor, v->micro);
     json_t *doc =
         json_pack("{s:s, s:s, s:o, s:o, s:o, s:{s:s, s:s, s:s}}", "ociVersionMin", OCI_VERSION_MIN,
                   "ociVersionMax", OCI_VERSION_MAX, "hooks", hook_names(), "mountOptions",
-                  strings(mount_options), "linux", features_linux(), "annotations",
+                  strings(mount_options), "linux", features_linux(systemd), "annotations",
                   "io.github.seccomp.libseccomp.version", libseccomp, "org.weft.version",
                   WEFT_VERSION, "run.oci.handler", "wasm");
     free(libseccomp);

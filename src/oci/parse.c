@@ -3,6 +3,7 @@
 #include "oci/spec.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
+#include "util/path.h"
 #include "util/xalloc.h"
 
 #include <ctype.h>
@@ -14,7 +15,6 @@
 #include <unistd.h>
 
 /* A config bigger than this is not a config (seccomp profiles are ~30 KiB). */
-#define OCI_MAX_CONFIG (64u << 20)
 
 static int parse_version(oci_pctx *c, json_t *top, oci_spec *s)
 {
@@ -39,10 +39,10 @@ static int parse_root(oci_pctx *c, json_t *top, oci_spec *s)
     if (p[0] == '\0')
         return pctx_fail_at(c, "path", "must not be empty");
     if (p[0] == '/') {
-        s->root_path = oci_path_clean(p);
+        s->root_path = path_clean(p);
     } else {
         cleanup_free char *joined = xasprintf("%s/%s", s->bundle, p);
-        s->root_path = oci_path_clean(joined);
+        s->root_path = path_clean(joined);
     }
     if (oci_get_bool(c, root, "readonly", false, &s->root_readonly) < 0)
         return -1;
@@ -75,10 +75,10 @@ static int parse_mount(oci_pctx *c, json_t *e, oci_mount *mnt)
     /* runtime-spec 1.2: SHOULD be absolute; a relative one MAY be given and
      * MUST be taken from "/" (deprecated: `create` warns). */
     if (dest[0] == '/') {
-        mnt->destination = oci_path_clean(dest);
+        mnt->destination = path_clean(dest);
     } else {
         cleanup_free char *abs = xasprintf("/%s", dest);
-        mnt->destination = oci_path_clean(abs);
+        mnt->destination = path_clean(abs);
         mnt->relative_destination = true;
     }
     if (oci_get_str(c, e, "type", false, &mnt->type) < 0 ||
@@ -199,12 +199,12 @@ static char *absolute_dir(const char *dir)
     if (dir == NULL || dir[0] == '\0')
         dir = ".";
     if (dir[0] == '/')
-        return oci_path_clean(dir);
+        return path_clean(dir);
     char cwd[PATH_MAX];
     if (getcwd(cwd, sizeof cwd) == NULL)
-        return oci_path_clean(dir[0] == '/' ? dir : "/");
+        return path_clean(dir[0] == '/' ? dir : "/");
     cleanup_free char *joined = xasprintf("%s/%s", cwd, dir);
-    return oci_path_clean(joined);
+    return path_clean(joined);
 }
 
 int oci_spec_parse(const char *json, size_t len, const char *origin, const char *bundle,
@@ -228,23 +228,6 @@ int oci_spec_parse(const char *json, size_t len, const char *origin, const char 
     return 0;
 }
 
-/* The whole file, NUL-terminated. */
-static int read_file(const char *path, char **out, size_t *len, weft_error **err)
-{
-    cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return werr_sys(err, "open %s", path);
-    struct stat st;
-    if (fstat(fd, &st) < 0)
-        return werr_sys(err, "stat %s", path);
-    if (!S_ISREG(st.st_mode))
-        return werr_set(err, 0, "%s: not a regular file", path);
-    if ((uint64_t)st.st_size > OCI_MAX_CONFIG)
-        return werr_set(err, 0, "%s: too large (%lld bytes, limit %u)", path, (long long)st.st_size,
-                        OCI_MAX_CONFIG);
-    return read_all(fd, path, (size_t)st.st_size, OCI_MAX_CONFIG, out, len, err);
-}
-
 int oci_spec_load(const char *bundle, oci_spec **out, weft_error **err)
 {
     *out = NULL;
@@ -252,7 +235,7 @@ int oci_spec_load(const char *bundle, oci_spec **out, weft_error **err)
     cleanup_free char *path = xasprintf("%s/config.json", strcmp(dir, "/") == 0 ? "" : dir);
     cleanup_free char *text = NULL;
     size_t len = 0;
-    if (read_file(path, &text, &len, err) < 0)
+    if (read_file(path, OCI_MAX_CONFIG, &text, &len, err) < 0)
         return -1;
     return oci_spec_parse(text, len, path, dir, out, err);
 }
@@ -262,7 +245,7 @@ int oci_process_parse_file(const char *path, oci_process **out, weft_error **err
     *out = NULL;
     cleanup_free char *text = NULL;
     size_t len = 0;
-    if (read_file(path, &text, &len, err) < 0)
+    if (read_file(path, OCI_MAX_CONFIG, &text, &len, err) < 0)
         return -1;
     json_t *top = oci_json_load(text, len, path, err);
     if (top == NULL)

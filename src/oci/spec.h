@@ -9,6 +9,12 @@
 #ifndef WEFT_OCI_SPEC_H
 #define WEFT_OCI_SPEC_H
 
+/* The runtime-spec version weft implements: the ociVersion of the state
+ * documents it writes and the newest config version it reads. */
+#define OCI_SPEC_VERSION "1.2.0"
+/* The largest config.json (or exec --process file) weft reads. */
+#define OCI_MAX_CONFIG (64u << 20)
+
 #include "util/error.h"
 
 #include <stdbool.h>
@@ -362,7 +368,8 @@ int oci_ns_from_name(const char *name);
  * Returns a newly allocated, pretty-printed JSON text. */
 char *oci_spec_default_json(bool rootless);
 
-/* The runtime-spec "features" document for `weft features`. */
-char *oci_features_json(void);
+/* The runtime-spec "features" document for `weft features`; `systemd`:
+ * this build has the systemd cgroup driver. */
+char *oci_features_json(bool systemd);
 
 #endif

@@ -7,6 +7,7 @@
 #include "wasm/wast.h"
 
 #include "util/cleanup.h"
+#include "util/fileio.h"
 #include "util/xalloc.h"
 #include "wasm/script.h"
 #include "wasm/wat.h"
@@ -488,17 +489,9 @@ int wf_wast_run_file(const char *path, FILE *report, bool verbose, wf_wast_count
                      weft_error **err)
 {
     *counts = (wf_wast_counts){0};
-    cleanup_fclose FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return werr_sys(err, "%s", path);
-    size_t cap = 1 << 16, n = 0, got;
-    cleanup_free char *buf = xmalloc(cap);
-    while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap)
-            buf = xrealloc(buf, cap *= 2);
-    }
-    if (ferror(f))
-        return werr_sys(err, "%s", path);
+    cleanup_free char *buf = NULL;
+    size_t n = 0;
+    if (read_file(path, WAT_MAX_FILE, &buf, &n, err) < 0)
+        return -1;
     return wf_wast_run(buf, n, path, report, verbose, counts, err);
 }

@@ -27,6 +27,8 @@ int wat_to_wasm(const char *text, size_t len, const char *origin, uint8_t **out,
  * `(module $id? binary "..."*)` or `(module $id? quote "..."*)`. */
 int wat_text_to_wasm(const char *text, size_t len, const char *origin, uint8_t **out,
                      size_t *out_len, weft_error **err);
+/* The largest text file (module or .wast script) weft reads. */
+#define WAT_MAX_FILE (1u << 30)
 /* wat_text_to_wasm on a file's contents (messages name the path). */
 int wat_file_to_wasm(const char *path, uint8_t **out, size_t *out_len, weft_error **err);
 

@@ -4,29 +4,11 @@
 #include "wasm/wat.h"
 
 #include "util/cleanup.h"
+#include "util/fileio.h"
 #include "util/xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
-
-static int read_all(const char *path, char **out, size_t *len, weft_error **err)
-{
-    cleanup_fclose FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return werr_sys(err, "%s", path);
-    size_t cap = 4096, n = 0, got;
-    cleanup_free char *buf = xmalloc(cap);
-    while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap)
-            buf = xrealloc(buf, cap *= 2);
-    }
-    if (ferror(f))
-        return werr_sys(err, "%s", path);
-    *out = steal_ptr(buf);
-    *len = n;
-    return 0;
-}
 
 int wat_text_to_wasm(const char *text, size_t len, const char *origin, uint8_t **out,
                      size_t *out_len, weft_error **err)
@@ -58,7 +40,7 @@ int wat_file_to_wasm(const char *path, uint8_t **out, size_t *out_len, weft_erro
 {
     cleanup_free char *text = NULL;
     size_t len = 0;
-    if (read_all(path, &text, &len, err) < 0)
+    if (read_file(path, WAT_MAX_FILE, &text, &len, err) < 0)
         return -1;
     return wat_text_to_wasm(text, len, path, out, out_len, err);
 }

@@ -223,6 +223,13 @@ def test_update_flags_and_resources_file(weft, make_bundle, cid, tmp_path):
     res.write_text('{"pids": {"limit": "x"}}')
     bad = weft("update", "--resources", str(res), cid)
     assert bad.returncode != 0 and "pids.limit" in bad.stderr
+    # a path that is a pipe reads like stdin; a file has config.json's limit
+    weft("update", "-r", "/dev/stdin", cid, input='{"pids": {"limit": 90}}', check=True)
+    assert _cgroup_file(pid, "pids", "pids.max") == "90"
+    with open(res, "r+b") as f:
+        f.truncate(65 << 20)
+    bad = weft("update", "--resources", str(res), cid)
+    assert bad.returncode != 0 and "--resources" in bad.stderr and "too large" in bad.stderr
 
 
 def test_default_cgroup_parent_goes_with_the_last_container(weft, make_bundle, cid):

@@ -3,7 +3,7 @@
  * change reaches the test runner. */
 #include "cli/cli.h"
 #include "linux/rootless.h"
-#include "test_linuxsec_child.h"
+#include "test_linux_child.h"
 #include "util/fileio.h"
 
 #include <fcntl.h>
@@ -112,7 +112,7 @@ static void default_root_as_nobody(void *arg)
     const char *dir = arg;
     CCHECK(setresgid(65534, 65534, 65534) == 0);
     CCHECK(setresuid(65534, 65534, 65534) == 0);
-    struct weft_globals g = {.root = "/run/weft"};
+    struct weft_globals g = {.ctx = {.root = "/run/weft"}};
     weft_error *err = NULL;
     unsetenv("XDG_RUNTIME_DIR");
     CCHECK(cli_default_root(&g, &err) < 0);
@@ -127,7 +127,7 @@ static void default_root_as_nobody(void *arg)
     CCHECK(cli_default_root(&g, &err) == 0);
     char want[512];
     snprintf(want, sizeof want, "%s/weft", dir);
-    CCHECK(strcmp(g.root, want) == 0);
+    CCHECK(strcmp(g.ctx.root, want) == 0);
     struct stat st;
     CCHECK(stat(want, &st) == 0 && (st.st_mode & 07777) == 01700);
     werr_free(err);
@@ -137,12 +137,12 @@ TEST(default_root_of_an_ordinary_user)
 {
     NEED_ROOT();
     /* the real root keeps /run/weft whatever XDG_RUNTIME_DIR says */
-    struct weft_globals g = {.root = "/run/weft"};
+    struct weft_globals g = {.ctx = {.root = "/run/weft"}};
     weft_error *err = NULL;
     setenv("XDG_RUNTIME_DIR", "/run/user/0", 1);
     if (!rootless_in_child_userns()) {
         CHECK(cli_default_root(&g, &err) == 0);
-        CHECK_STR(g.root, "/run/weft");
+        CHECK_STR(g.ctx.root, "/run/weft");
     }
     char dir[] = "/tmp/weft-unit-xdg-XXXXXX";
     CHECK(mkdtemp(dir) != NULL);

@@ -1,13 +1,13 @@
-/* Helpers for the linuxsec tests: run a function in a forked child (so that
- * dropping capabilities, changing uid or loading a seccomp filter never
- * touches the test runner) and bring the child's failed checks back.
+/* Helpers for the linux/ tests that drop privileges or load filters: run a function in a forked
+ * child (so that dropping capabilities, changing uid or loading a seccomp filter never touches the
+ * test runner) and bring the child's failed checks back.
  *
  * In the child use CCHECK / CCHECK_INT / CCHECK_STR: each failure is written
  * to a pipe; the parent prints them and counts one failed check per line, and
  * also fails when the child did not exit with status 0.
  */
-#ifndef WEFT_TEST_LINUXSEC_CHILD_H
-#define WEFT_TEST_LINUXSEC_CHILD_H
+#ifndef WEFT_TEST_LINUX_CHILD_H
+#define WEFT_TEST_LINUX_CHILD_H
 
 #include "unit.h"
 

@@ -1,5 +1,5 @@
 /* process_apply_security and its parts, checked from inside a forked child. */
-#include "test_linuxsec_child.h"
+#include "test_linux_child.h"
 
 #include "linux/security.h"
 #include "util/error.h"
@@ -175,7 +175,7 @@ static void child_no_caps(void *arg)
     CCHECK_INT(prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0), 0);
     CCHECK_INT(umask(0), 022); /* no umask in the spec: left alone */
     /* Without CAP_CHOWN even root cannot give a file away. */
-    char path[] = "/tmp/weft-linuxsec-XXXXXX";
+    char path[] = "/tmp/weft-linux-XXXXXX";
     int fd = mkstemp(path);
     CCHECK(fd >= 0);
     errno = 0;
@@ -195,7 +195,7 @@ TEST(no_capabilities_drops_all)
 static void child_root_some_caps(void *arg)
 {
     (void)arg;
-    char logpath[] = "/tmp/weft-linuxsec-log-XXXXXX";
+    char logpath[] = "/tmp/weft-linux-log-XXXXXX";
     int lfd = mkstemp(logpath);
     CCHECK(lfd >= 0);
     close(lfd);

@@ -1,6 +1,6 @@
 /* The seccomp filter builder: each filter is loaded in a forked child, which
  * then checks which syscalls fail and how. */
-#include "test_linuxsec_child.h"
+#include "test_linux_child.h"
 
 #include "linux/security.h"
 #include "util/error.h"

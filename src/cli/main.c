@@ -78,7 +78,7 @@ static int parse_globals(struct weft_globals *g, bool *root_given, int argc, cha
     while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
         switch (c) {
         case OPT_ROOT:
-            g->root = optarg;
+            g->ctx.root = optarg;
             *root_given = true;
             break;
         case OPT_LOG:
@@ -93,13 +93,13 @@ static int parse_globals(struct weft_globals *g, bool *root_given, int argc, cha
             g->debug = true;
             break;
         case OPT_SYSTEMD:
-            g->cgroup_manager = "systemd";
+            g->ctx.cgroup_manager = "systemd";
             break;
         case OPT_CGMGR:
             if (strcmp(optarg, "cgroupfs") != 0 && strcmp(optarg, "systemd") != 0 &&
                 strcmp(optarg, "disabled") != 0)
                 return werr_set(err, 0, "--cgroup-manager: unknown manager '%s'", optarg);
-            g->cgroup_manager = optarg;
+            g->ctx.cgroup_manager = optarg;
             break;
         case OPT_ROOTLESS:
             break;
@@ -133,12 +133,12 @@ static bool runs_in_containers(const struct weft_command *c)
 
 int main(int argc, char **argv)
 {
-    struct weft_globals g = {.root = "/run/weft", .cgroup_manager = "cgroupfs"};
+    struct weft_globals g = {.ctx = {.root = "/run/weft", .cgroup_manager = "cgroupfs"}};
     weft_error *err = NULL;
 
     /* Installed as "weft-wasm" (a RuntimeClass handler): every container that
      * is not a pod sandbox runs as wasm-smart. */
-    g.wasm_smart_default = strcmp(basename(argv[0]), "weft-wasm") == 0;
+    g.ctx.wasm_smart_default = strcmp(basename(argv[0]), "weft-wasm") == 0;
 
     sealed_exe_remember_self();
     bool root_given = false;
@@ -161,12 +161,12 @@ int main(int argc, char **argv)
          * run from a sealed copy of the binary (CVE-2019-5736). */
         if (runs_in_containers(commands[i]) && sealed_exe_ensure(argv, &err) < 0)
             return werr_report(err);
-        g.argv = argv;
+        g.ctx.argv = argv;
         if (!root_given && !stateless(commands[i]) && cli_default_root(&g, &err) < 0)
             return werr_report(err);
         /* Each verb parses its own options from argv[first..]. */
         optind = 0;
-        int r = commands[i]->run(&g, argc - first, argv + first, &err);
+        int r = commands[i]->run(&g.ctx, argc - first, argv + first, &err);
         if (r < 0)
             return werr_report(err);
         return r;
