@@ -20,9 +20,11 @@ RANK = {
     "handler": 4,
     "cgroup": 4,  # uses linux/rootless.h
     "linux": 3,
-    "wasi": 3,
-    "wasm": 2,
-    "oci": 2,
+    "wast": 3,  # spec-test tooling: scripts of modules in text
+    "wasi": 2,
+    "wat": 2,  # the text format, compiled for the engine
+    "wasm": 1,  # the engine core
+    "oci": 1,
     "util": 0,
 }
 

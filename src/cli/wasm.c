@@ -13,9 +13,9 @@
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 #include "wasi/wasi.h"
-#include "wasm/value_text.h"
+#include "wast/value_text.h"
 #include "wasm/wasm.h"
-#include "wasm/module_file.h"
+#include "wat/module_file.h"
 
 #include <fcntl.h>
 #include <getopt.h>
@@ -300,16 +300,16 @@ static int parse_invoke_args(const char *name, const wf_valtype *params, size_t 
         if (colon != NULL && colon - argv[i] <= 9 && argv[i][0] >= 'a' && argv[i][0] <= 'z' &&
             strncmp(argv[i], "nan:", 4) != 0) {
             wf_valtype got;
-            if (wf_vt_parse_type(argv[i], (size_t)(colon - argv[i]), &got, err) < 0)
+            if (wast_vt_parse_type(argv[i], (size_t)(colon - argv[i]), &got, err) < 0)
                 goto bad;
             if (got != want) {
                 werr_set(err, 0, "argument %d is %s, but the parameter is %s", i + 1,
-                         wf_vt_type_name(got), wf_vt_type_name(want));
+                         wast_vt_type_name(got), wast_vt_type_name(want));
                 goto bad;
             }
             text = colon + 1;
         }
-        if (wf_vt_parse_as(want, text, &args[i], err) < 0)
+        if (wast_vt_parse_as(want, text, &args[i], err) < 0)
             goto bad;
     }
     return 0;
@@ -338,8 +338,8 @@ static int invoke_export(wf_instance *inst, const char *name, int argc, char **a
     if (wf_invoke(inst, name, args, n_params, res, &got, err) < 0)
         return run_failure(err);
     for (size_t i = 0; i < got; i++) {
-        char buf[WF_VT_MAX];
-        printf("%s\n", wf_vt_format(&res[i], buf));
+        char buf[WAST_VT_MAX];
+        printf("%s\n", wast_vt_format(&res[i], buf));
     }
     return fflush(stdout) == 0 ? 0 : werr_sys(err, "write results");
 }
@@ -403,7 +403,7 @@ static int wasm_run(int argc, char **argv, weft_error **err)
     }
     const char *path = argv[first];
     wf_module *m = NULL;
-    if (wasm_module_load_file(path, o.limits.max_memory_bytes, &m, err) < 0)
+    if (wat_module_load_file(path, o.limits.max_memory_bytes, &m, err) < 0)
         goto out;
     struct wasi_setup w = {0};
     if (wasi_setup_init(path, argc - first - 1, argv + first + 1, &o, &w, err) == 0) {
@@ -436,7 +436,7 @@ static int wasm_validate(int argc, char **argv, weft_error **err)
     if (argc != 2 || argv[1][0] == '-')
         return usage_error(err, "%s", "usage: weft wasm validate MODULE");
     wf_module *m = NULL;
-    if (wasm_module_load_file(argv[1], 0, &m, err) < 0)
+    if (wat_module_load_file(argv[1], 0, &m, err) < 0)
         return werr_status(err, EXIT_LOAD);
     wf_module_free(m);
     return 0;

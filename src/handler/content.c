@@ -2,8 +2,8 @@
  * handed on to whichever handler runs it. */
 #include "handler/handler.h"
 #include "util/cleanup.h"
-#include "wasm/module_file.h"
-#include "wasm/wat.h"
+#include "wat/module_file.h"
+#include "wat/wat.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -13,7 +13,7 @@ int entrypoint_bytes(struct entrypoint *ep, weft_error **err)
 {
     if (ep->bytes != NULL)
         return 0;
-    return wasm_read_file(ep->path, &ep->bytes, &ep->len, err);
+    return wat_read_module(ep->path, &ep->bytes, &ep->len, err);
 }
 
 /* Text to binary, in place: every later step sees only the binary. */
@@ -36,14 +36,14 @@ int entrypoint_wasm(struct entrypoint *ep, weft_error **err)
         return 0;
     if (entrypoint_bytes(ep, err) < 0)
         return -1;
-    switch (wasm_content_of(ep->bytes, ep->len)) {
-    case WASM_CONTENT_MODULE:
+    switch (wat_content_of(ep->bytes, ep->len)) {
+    case WAT_CONTENT_MODULE:
         ep->is_binary = true;
         return 0;
-    case WASM_CONTENT_COMPONENT:
+    case WAT_CONTENT_COMPONENT:
         return werr_set(err, 0, "%s: a WebAssembly component: components are not supported yet",
                         ep->path);
-    case WASM_CONTENT_NATIVE:
+    case WAT_CONTENT_NATIVE:
         return werr_set(err, 0, "%s: a native executable, not a WebAssembly module", ep->path);
     default:
         return convert_text(ep, err);
@@ -59,7 +59,7 @@ static bool peek_native(const char *path)
     if (fd < 0)
         return false;
     ssize_t n = read(fd, head, sizeof head);
-    return n > 0 && wasm_content_of(head, (size_t)n) == WASM_CONTENT_NATIVE;
+    return n > 0 && wat_content_of(head, (size_t)n) == WAT_CONTENT_NATIVE;
 }
 
 int entrypoint_is_wasm(struct entrypoint *ep, weft_error **err)
@@ -70,14 +70,14 @@ int entrypoint_is_wasm(struct entrypoint *ep, weft_error **err)
         return 0;
     if (entrypoint_bytes(ep, err) < 0)
         return -1;
-    switch (wasm_content_of(ep->bytes, ep->len)) {
-    case WASM_CONTENT_MODULE:
+    switch (wat_content_of(ep->bytes, ep->len)) {
+    case WAT_CONTENT_MODULE:
         ep->is_binary = true;
         return 1;
-    case WASM_CONTENT_COMPONENT:
+    case WAT_CONTENT_COMPONENT:
         return werr_set(err, 0, "%s: a WebAssembly component: components are not supported yet",
                         ep->path);
-    case WASM_CONTENT_NATIVE:
+    case WAT_CONTENT_NATIVE:
         return 0;
     default:
         break;

@@ -15,7 +15,7 @@
 #include "util/strv.h"
 #include "util/xalloc.h"
 #include "wasi/wasi.h"
-#include "wasm/module_file.h"
+#include "wat/module_file.h"
 
 #include <fcntl.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* WAT instructions -> code bytes: flat and folded forms, block types, labels
  * and every immediate of WebAssembly 2.0 without SIMD. */
-#include "wasm/wat_internal.h"
-#include "wasm/wat_num.h"
+#include "wat/wat_internal.h"
+#include "wat/wat_num.h"
 
 #include "util/xalloc.h"
 

@@ -1,7 +1,7 @@
 /* Numeric literal parsing (see wat_num.h). Digits may be separated by single
  * underscores between two digits; everything else is checked by hand first so
  * that the C library only ever sees a clean, already-valid literal. */
-#include "wasm/wat_num.h"
+#include "wat/wat_num.h"
 
 #include "util/xalloc.h"
 

@@ -2,7 +2,7 @@
  * "reserved" tokens (numbers are classified later, by the parser, because
  * whether `1.5` is valid depends on where it appears). Strings are checked
  * here (escapes, UTF-8) so every malformed string is caught even if unused. */
-#include "wasm/wat.h"
+#include "wat/wat.h"
 
 #include "util/xalloc.h"
 

@@ -1,9 +1,9 @@
 /* Module fields of the WAT parser (pass 2): each function is called with the
  * current token just after the field's keyword and stops before its ')'. */
-#ifndef WEFT_WASM_WAT_FIELDS_H
-#define WEFT_WASM_WAT_FIELDS_H
+#ifndef WEFT_WAT_WAT_FIELDS_H
+#define WEFT_WAT_WAT_FIELDS_H
 
-#include "wasm/wat_internal.h"
+#include "wat/wat_internal.h"
 
 int wat_field_func(wat_parser *p, weft_error **err);
 int wat_field_table(wat_parser *p, weft_error **err);

@@ -1,6 +1,6 @@
 /* WAT modules: pass 1 (names, indices and explicit types of every field),
  * pass 2 (wat_fields.c), the final section layout, and the entry points. */
-#include "wasm/wat_fields.h"
+#include "wat/wat_fields.h"
 
 #include "util/xalloc.h"
 

@@ -1,9 +1,9 @@
 /* Spec-script command semantics (see script.h): the spectest module, result
  * comparison with NaN patterns, and one function per command. */
-#include "wasm/script.h"
+#include "wast/script.h"
 
 #include "util/xalloc.h"
-#include "wasm/value_text.h"
+#include "wast/value_text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +14,7 @@ struct named {
     wf_instance *inst;
 };
 
-struct wf_script {
+struct wast_script {
     wf_store *store;
     wf_linker *linker;
     wf_instance *current;
@@ -30,13 +30,13 @@ static int spectest_print(wf_call *call, void *env, const wf_value *args, wf_val
     return 0;
 }
 
-static int define_global(wf_script *s, const char *name, wf_value v, weft_error **err)
+static int define_global(wast_script *s, const char *name, wf_value v, weft_error **err)
 {
     return wf_linker_define_global(s->linker, s->store, "spectest", name, v, false, err);
 }
 
 /* The host module every spec script may import (see the testsuite's README). */
-static int define_spectest(wf_script *s, weft_error **err)
+static int define_spectest(wast_script *s, weft_error **err)
 {
     static const struct {
         const char *name, *params;
@@ -64,20 +64,20 @@ static int define_spectest(wf_script *s, weft_error **err)
     return wf_linker_define_memory(s->linker, s->store, "spectest", "memory", 1, 2, err);
 }
 
-int wf_script_new(wf_script **out, weft_error **err)
+int wast_script_new(wast_script **out, weft_error **err)
 {
-    wf_script *s = xzalloc(sizeof *s);
+    wast_script *s = xzalloc(sizeof *s);
     s->store = wf_store_new(NULL);
     s->linker = wf_linker_new();
     if (define_spectest(s, err) < 0) {
-        wf_script_free(s);
+        wast_script_free(s);
         return werr_prefix(err, "spectest");
     }
     *out = s;
     return 0;
 }
 
-void wf_script_free(wf_script *s)
+void wast_script_free(wast_script *s)
 {
     if (s == NULL)
         return;
@@ -93,14 +93,14 @@ void wf_script_free(wf_script *s)
     free(s);
 }
 
-void *wf_script_extern_ref(uint64_t n)
+void *wast_script_extern_ref(uint64_t n)
 {
     return (void *)(uintptr_t)(n + 1);
 }
 
 /* ---- values ------------------------------------------------------------ */
 
-static bool nan_matches(const wf_script_expect *e, const wf_value *got)
+static bool nan_matches(const wast_script_expect *e, const wf_value *got)
 {
     if (got->type == WF_F32) {
         uint32_t b = got->of.f32;
@@ -119,7 +119,7 @@ static bool nan_matches(const wf_script_expect *e, const wf_value *got)
     return false;
 }
 
-bool wf_script_expect_match(const wf_script_expect *e, const wf_value *got)
+bool wast_script_expect_match(const wast_script_expect *e, const wf_value *got)
 {
     if (got->type != e->value.type)
         return false;
@@ -148,9 +148,9 @@ bool wf_script_expect_match(const wf_script_expect *e, const wf_value *got)
 }
 
 /* "i32:5", "f32:nan:canonical", "funcref:null", "externref:#3" */
-static char *value_text(const wf_value *v, wf_script_expect_kind kind)
+static char *value_text(const wf_value *v, wast_script_expect_kind kind)
 {
-    const char *tn = wf_vt_type_name(v->type);
+    const char *tn = wast_vt_type_name(v->type);
     if (kind == WF_EXPECT_NAN_CANONICAL)
         return xasprintf("%s:nan:canonical", tn);
     if (kind == WF_EXPECT_NAN_ARITHMETIC)
@@ -162,13 +162,13 @@ static char *value_text(const wf_value *v, wf_script_expect_kind kind)
             return xasprintf("%s:null", tn);
         return xasprintf("%s:%p", tn, v->of.ref);
     }
-    char buf[WF_VT_MAX];
-    return xstrdup(wf_vt_format(v, buf));
+    char buf[WAST_VT_MAX];
+    return xstrdup(wast_vt_format(v, buf));
 }
 
 /* ---- commands ---------------------------------------------------------- */
 
-static wf_instance *find_instance(wf_script *s, const char *name)
+static wf_instance *find_instance(wast_script *s, const char *name)
 {
     if (name == NULL)
         return s->current;
@@ -179,8 +179,8 @@ static wf_instance *find_instance(wf_script *s, const char *name)
     return NULL;
 }
 
-static int load(wf_script *s, const uint8_t *bytes, size_t len, const char *origin, wf_module **out,
-                weft_error **err)
+static int load(wast_script *s, const uint8_t *bytes, size_t len, const char *origin,
+                wf_module **out, weft_error **err)
 {
     if (wf_module_load(bytes, len, origin, out, err) < 0)
         return -1;
@@ -189,8 +189,8 @@ static int load(wf_script *s, const uint8_t *bytes, size_t len, const char *orig
     return 0;
 }
 
-int wf_script_module(wf_script *s, const uint8_t *bytes, size_t len, const char *origin,
-                     const char *name, weft_error **err)
+int wast_script_module(wast_script *s, const uint8_t *bytes, size_t len, const char *origin,
+                       const char *name, weft_error **err)
 {
     wf_module *m;
     wf_instance *inst;
@@ -206,7 +206,7 @@ int wf_script_module(wf_script *s, const uint8_t *bytes, size_t len, const char 
     return 0;
 }
 
-int wf_script_register(wf_script *s, const char *as, const char *name, weft_error **err)
+int wast_script_register(wast_script *s, const char *as, const char *name, weft_error **err)
 {
     wf_instance *inst = find_instance(s, name);
     if (inst == NULL)
@@ -214,8 +214,8 @@ int wf_script_register(wf_script *s, const char *as, const char *name, weft_erro
     return wf_linker_define_instance(s->linker, as, inst, err);
 }
 
-int wf_script_action_run(wf_script *s, const wf_script_action *act, wf_value *results,
-                         size_t *n_results, weft_error **err)
+int wast_script_action_run(wast_script *s, const wast_script_action *act, wf_value *results,
+                           size_t *n_results, weft_error **err)
 {
     wf_instance *inst = find_instance(s, act->module);
     if (inst == NULL)
@@ -227,17 +227,18 @@ int wf_script_action_run(wf_script *s, const wf_script_action *act, wf_value *re
     return wf_invoke(inst, act->field, act->args, act->n_args, results, n_results, err);
 }
 
-int wf_script_assert_return(wf_script *s, const wf_script_action *act,
-                            const wf_script_expect *expected, size_t n_expected, weft_error **err)
+int wast_script_assert_return(wast_script *s, const wast_script_action *act,
+                              const wast_script_expect *expected, size_t n_expected,
+                              weft_error **err)
 {
-    wf_value res[WF_SCRIPT_MAX_VALS];
+    wf_value res[WAST_SCRIPT_MAX_VALS];
     size_t n = 0;
-    if (wf_script_action_run(s, act, res, &n, err) < 0)
+    if (wast_script_action_run(s, act, res, &n, err) < 0)
         return -1;
     if (n != n_expected)
         return werr_set(err, 0, "got %zu results, expected %zu", n, n_expected);
     for (size_t i = 0; i < n; i++) {
-        if (wf_script_expect_match(&expected[i], &res[i]))
+        if (wast_script_expect_match(&expected[i], &res[i]))
             continue;
         char *got = value_text(&res[i], WF_EXPECT_VALUE);
         char *want = value_text(&expected[i].value, expected[i].kind);
@@ -270,21 +271,21 @@ static int check_failure(weft_error **err, weft_error *got, int kind, const char
     return r;
 }
 
-int wf_script_assert_action_fails(wf_script *s, const wf_script_action *act, int kind,
-                                  const char *text, weft_error **err)
+int wast_script_assert_action_fails(wast_script *s, const wast_script_action *act, int kind,
+                                    const char *text, weft_error **err)
 {
-    wf_value res[WF_SCRIPT_MAX_VALS];
+    wf_value res[WAST_SCRIPT_MAX_VALS];
     size_t n = 0;
     weft_error *got = NULL;
-    if (wf_script_action_run(s, act, res, &n, &got) == 0)
+    if (wast_script_action_run(s, act, res, &n, &got) == 0)
         return werr_set(err, 0, "succeeded, expected %s \"%s\"", kind_name(kind), text ? text : "");
     return check_failure(err, got, kind, text, true);
 }
 
 /* Message texts of invalid/malformed/unlinkable modules are the reference
  * interpreter's wording; only the kind of failure is checked. */
-int wf_script_assert_bad_module(wf_script *s, const uint8_t *bytes, size_t len, const char *origin,
-                                int kind, const char *text, weft_error **err)
+int wast_script_assert_bad_module(wast_script *s, const uint8_t *bytes, size_t len,
+                                  const char *origin, int kind, const char *text, weft_error **err)
 {
     wf_module *m;
     weft_error *got = NULL;
@@ -294,8 +295,9 @@ int wf_script_assert_bad_module(wf_script *s, const uint8_t *bytes, size_t len, 
     return check_failure(err, got, kind, text, false);
 }
 
-int wf_script_assert_bad_instance(wf_script *s, const uint8_t *bytes, size_t len,
-                                  const char *origin, int kind, const char *text, weft_error **err)
+int wast_script_assert_bad_instance(wast_script *s, const uint8_t *bytes, size_t len,
+                                    const char *origin, int kind, const char *text,
+                                    weft_error **err)
 {
     wf_module *m;
     wf_instance *inst;

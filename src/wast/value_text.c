@@ -1,7 +1,7 @@
 /* wasm values <-> command-line text (see value_text.h). Pure functions:
  * no allocation survives a call, no global state besides the C locale that
  * strtod/snprintf read (weft never calls setlocale, so it is "C"). */
-#include "wasm/value_text.h"
+#include "wast/value_text.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -11,16 +11,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *wf_vt_type_name(wf_valtype t)
+const char *wast_vt_type_name(wf_valtype t)
 {
     return wf_valtype_name(t);
 }
 
-int wf_vt_parse_type(const char *name, size_t len, wf_valtype *out, weft_error **err)
+int wast_vt_parse_type(const char *name, size_t len, wf_valtype *out, weft_error **err)
 {
     static const wf_valtype types[] = {WF_I32, WF_I64, WF_F32, WF_F64};
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
-        const char *n = wf_vt_type_name(types[i]);
+        const char *n = wast_vt_type_name(types[i]);
         if (strlen(n) == len && memcmp(n, name, len) == 0) {
             *out = types[i];
             return 0;
@@ -95,7 +95,7 @@ static int parse_int(const char *text, unsigned bits, uint64_t *out, weft_error 
     return 0;
 }
 
-int wf_vt_parse_i32(const char *text, uint32_t *out, weft_error **err)
+int wast_vt_parse_i32(const char *text, uint32_t *out, weft_error **err)
 {
     uint64_t v = 0;
     if (parse_int(text, 32, &v, err) < 0)
@@ -104,7 +104,7 @@ int wf_vt_parse_i32(const char *text, uint32_t *out, weft_error **err)
     return 0;
 }
 
-int wf_vt_parse_i64(const char *text, uint64_t *out, weft_error **err)
+int wast_vt_parse_i64(const char *text, uint64_t *out, weft_error **err)
 {
     return parse_int(text, 64, out, err);
 }
@@ -231,7 +231,7 @@ static int parse_float(const char *text, const struct fmt *f, uint64_t *bits, we
     return 0;
 }
 
-int wf_vt_parse_f32(const char *text, uint32_t *bits, weft_error **err)
+int wast_vt_parse_f32(const char *text, uint32_t *bits, weft_error **err)
 {
     uint64_t b;
     if (parse_float(text, &F32, &b, err) < 0)
@@ -240,23 +240,23 @@ int wf_vt_parse_f32(const char *text, uint32_t *bits, weft_error **err)
     return 0;
 }
 
-int wf_vt_parse_f64(const char *text, uint64_t *bits, weft_error **err)
+int wast_vt_parse_f64(const char *text, uint64_t *bits, weft_error **err)
 {
     return parse_float(text, &F64, bits, err);
 }
 
-int wf_vt_parse_as(wf_valtype type, const char *text, wf_value *out, weft_error **err)
+int wast_vt_parse_as(wf_valtype type, const char *text, wf_value *out, weft_error **err)
 {
     out->type = type;
     switch (type) {
     case WF_I32:
-        return wf_vt_parse_i32(text, &out->of.i32, err);
+        return wast_vt_parse_i32(text, &out->of.i32, err);
     case WF_I64:
-        return wf_vt_parse_i64(text, &out->of.i64, err);
+        return wast_vt_parse_i64(text, &out->of.i64, err);
     case WF_F32:
-        return wf_vt_parse_f32(text, &out->of.f32, err);
+        return wast_vt_parse_f32(text, &out->of.f32, err);
     case WF_F64:
-        return wf_vt_parse_f64(text, &out->of.f64, err);
+        return wast_vt_parse_f64(text, &out->of.f64, err);
     case WF_FUNCREF:
     case WF_EXTERNREF:
         if (strcmp(text, "null") == 0) {
@@ -264,21 +264,21 @@ int wf_vt_parse_as(wf_valtype type, const char *text, wf_value *out, weft_error 
             return 0;
         }
         return werr_set(err, 0, "'%s': only null can be written for a %s", text,
-                        wf_vt_type_name(type));
+                        wast_vt_type_name(type));
     default:
-        return werr_set(err, 0, "values of type %s cannot be written", wf_vt_type_name(type));
+        return werr_set(err, 0, "values of type %s cannot be written", wast_vt_type_name(type));
     }
 }
 
-int wf_vt_parse(const char *text, wf_value *out, weft_error **err)
+int wast_vt_parse(const char *text, wf_value *out, weft_error **err)
 {
     const char *colon = strchr(text, ':');
     if (colon == NULL)
         return werr_set(err, 0, "'%s': write a value as TYPE:VALUE (e.g. i32:7, f64:1.5)", text);
     wf_valtype t;
-    if (wf_vt_parse_type(text, (size_t)(colon - text), &t, err) < 0)
+    if (wast_vt_parse_type(text, (size_t)(colon - text), &t, err) < 0)
         return werr_prefix(err, "'%s'", text);
-    return wf_vt_parse_as(t, colon + 1, out, err);
+    return wast_vt_parse_as(t, colon + 1, out, err);
 }
 
 /* ---- printing ---------------------------------------------------------- */
@@ -291,25 +291,25 @@ static char *format_special(uint64_t bits, const struct fmt *f, char *buf)
     const char *sign = (bits & f->sign) ? "-" : "";
     uint64_t payload = bits & ((UINT64_C(1) << f->mant_bits) - 1);
     if (payload == 0)
-        snprintf(buf, WF_VT_MAX, "%sinf", sign);
+        snprintf(buf, WAST_VT_MAX, "%sinf", sign);
     else if (payload == UINT64_C(1) << (f->mant_bits - 1))
-        snprintf(buf, WF_VT_MAX, "%snan", sign);
+        snprintf(buf, WAST_VT_MAX, "%snan", sign);
     else
-        snprintf(buf, WF_VT_MAX, "%snan:0x%" PRIx64, sign, payload);
+        snprintf(buf, WAST_VT_MAX, "%snan:0x%" PRIx64, sign, payload);
     return buf;
 }
 
 /* The shortest %.Ng that reads back to the same bits. %g of the exact value
  * is correctly rounded by glibc and strtof/strtod read correctly, so the
  * first N that round-trips is the shortest decimal with that property. */
-char *wf_vt_format_f32(uint32_t bits, char *buf)
+char *wast_vt_format_f32(uint32_t bits, char *buf)
 {
     if (format_special(bits, &F32, buf) != NULL)
         return buf;
     float v;
     memcpy(&v, &bits, sizeof v);
     for (int prec = 1; prec <= 9; prec++) {
-        snprintf(buf, WF_VT_MAX, "%.*g", prec, (double)v);
+        snprintf(buf, WAST_VT_MAX, "%.*g", prec, (double)v);
         float back = strtof(buf, NULL);
         uint32_t bb;
         memcpy(&bb, &back, sizeof bb);
@@ -319,14 +319,14 @@ char *wf_vt_format_f32(uint32_t bits, char *buf)
     return buf; /* %.9g always round-trips a binary32 */
 }
 
-char *wf_vt_format_f64(uint64_t bits, char *buf)
+char *wast_vt_format_f64(uint64_t bits, char *buf)
 {
     if (format_special(bits, &F64, buf) != NULL)
         return buf;
     double v;
     memcpy(&v, &bits, sizeof v);
     for (int prec = 1; prec <= 17; prec++) {
-        snprintf(buf, WF_VT_MAX, "%.*g", prec, v);
+        snprintf(buf, WAST_VT_MAX, "%.*g", prec, v);
         double back = strtod(buf, NULL);
         uint64_t bb;
         memcpy(&bb, &back, sizeof bb);
@@ -336,39 +336,39 @@ char *wf_vt_format_f64(uint64_t bits, char *buf)
     return buf; /* %.17g always round-trips a binary64 */
 }
 
-char *wf_vt_format_value(const wf_value *v, char *buf)
+char *wast_vt_format_value(const wf_value *v, char *buf)
 {
     switch (v->type) {
     case WF_I32:
-        snprintf(buf, WF_VT_MAX, "%" PRId32, (int32_t)v->of.i32);
+        snprintf(buf, WAST_VT_MAX, "%" PRId32, (int32_t)v->of.i32);
         return buf;
     case WF_I64:
-        snprintf(buf, WF_VT_MAX, "%" PRId64, (int64_t)v->of.i64);
+        snprintf(buf, WAST_VT_MAX, "%" PRId64, (int64_t)v->of.i64);
         return buf;
     case WF_F32:
-        return wf_vt_format_f32(v->of.f32, buf);
+        return wast_vt_format_f32(v->of.f32, buf);
     case WF_F64:
-        return wf_vt_format_f64(v->of.f64, buf);
+        return wast_vt_format_f64(v->of.f64, buf);
     case WF_FUNCREF:
     case WF_EXTERNREF:
         if (v->of.ref == NULL)
-            snprintf(buf, WF_VT_MAX, "null");
+            snprintf(buf, WAST_VT_MAX, "null");
         else
-            snprintf(buf, WF_VT_MAX, "%p", v->of.ref);
+            snprintf(buf, WAST_VT_MAX, "%p", v->of.ref);
         return buf;
     default:
-        snprintf(buf, WF_VT_MAX, "?");
+        snprintf(buf, WAST_VT_MAX, "?");
         return buf;
     }
 }
 
-char *wf_vt_format(const wf_value *v, char *buf)
+char *wast_vt_format(const wf_value *v, char *buf)
 {
     /* The longest name (10 bytes with ':') plus the longest value (24) fit. */
-    char val[WF_VT_MAX];
-    wf_vt_format_value(v, val);
-    const char *name = wf_vt_type_name(v->type);
-    size_t n = strlen(name), m = strnlen(val, WF_VT_MAX - n - 2);
+    char val[WAST_VT_MAX];
+    wast_vt_format_value(v, val);
+    const char *name = wast_vt_type_name(v->type);
+    size_t n = strlen(name), m = strnlen(val, WAST_VT_MAX - n - 2);
     memcpy(buf, name, n);
     buf[n] = ':';
     memcpy(buf + n + 1, val, m);

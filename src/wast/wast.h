@@ -8,8 +8,8 @@
  * wat_parse_module_at() and every command runs through the script engine
  * (wasm/script.h), so its meaning is the same as in the wast2json runner.
  */
-#ifndef WEFT_WASM_WAST_H
-#define WEFT_WASM_WAST_H
+#ifndef WEFT_WAST_WAST_H
+#define WEFT_WAST_WAST_H
 
 #include "util/error.h"
 
@@ -17,9 +17,9 @@
 #include <stddef.h>
 #include <stdio.h>
 
-typedef struct wf_wast_counts {
+typedef struct wast_counts {
     int passed, failed, skipped;
-} wf_wast_counts;
+} wast_counts;
 
 /* Run a script held in memory. Each failed command is one line on `report`
  * ("ORIGIN:LINE:COL: FAIL assert_return: result 0: got i32:1, expected
@@ -27,11 +27,11 @@ typedef struct wf_wast_counts {
  * counts as failed and the script goes on with the next command. Returns -1
  * (err "ORIGIN:LINE:COL: ...") only when the text cannot be tokenised or its
  * parentheses do not balance, so no command can be told apart. */
-int wf_wast_run(const char *text, size_t len, const char *origin, FILE *report, bool verbose,
-                wf_wast_counts *counts, weft_error **err);
+int wast_run(const char *text, size_t len, const char *origin, FILE *report, bool verbose,
+             wast_counts *counts, weft_error **err);
 
 /* The same for a file (messages name the path). */
-int wf_wast_run_file(const char *path, FILE *report, bool verbose, wf_wast_counts *counts,
-                     weft_error **err);
+int wast_run_file(const char *path, FILE *report, bool verbose, wast_counts *counts,
+                  weft_error **err);
 
 #endif

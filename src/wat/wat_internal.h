@@ -6,10 +6,10 @@
  * into its section buffer. Implicit types (from inline `(param)`/`(result)`)
  * are appended to the type list in text order, as the spec and wabt do.
  */
-#ifndef WEFT_WASM_WAT_INTERNAL_H
-#define WEFT_WASM_WAT_INTERNAL_H
+#ifndef WEFT_WAT_WAT_INTERNAL_H
+#define WEFT_WAT_WAT_INTERNAL_H
 
-#include "wasm/wat.h"
+#include "wat/wat.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,8 +1,8 @@
 /* Numeric literals of the WebAssembly text format. Each parser takes the raw
  * token text and returns 0, WAT_NUM_SYNTAX (not a literal of that kind) or
  * WAT_NUM_RANGE (well-formed but out of range for the type). */
-#ifndef WEFT_WASM_WAT_NUM_H
-#define WEFT_WASM_WAT_NUM_H
+#ifndef WEFT_WAT_WAT_NUM_H
+#define WEFT_WAT_WAT_NUM_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -4,14 +4,14 @@
  * Every command is first delimited (its balanced parentheses), then parsed
  * inside those bounds, so a command that cannot be parsed is reported and
  * the script simply resumes after it. */
-#include "wasm/wast.h"
+#include "wast/wast.h"
 
 #include "util/cleanup.h"
 #include "util/fileio.h"
 #include "util/xalloc.h"
-#include "wasm/script.h"
-#include "wasm/wat.h"
-#include "wasm/wat_num.h"
+#include "wast/script.h"
+#include "wat/wat.h"
+#include "wat/wat_num.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -19,10 +19,10 @@
 struct wast {
     const wat_tokens *t;
     size_t pos, end; /* the current command's tokens: [pos, end) with end its ')' + 1 */
-    wf_script *script;
+    wast_script *script;
     FILE *report;
     bool verbose;
-    wf_wast_counts *counts;
+    wast_counts *counts;
 };
 
 /* Parsing a command found something out of scope (v128): skip it. */
@@ -111,7 +111,7 @@ static char *take_id(struct wast *w)
 
 /* ---- values ------------------------------------------------------------ */
 
-static int number(struct wast *w, wf_script_expect *e, weft_error **err)
+static int number(struct wast *w, wast_script_expect *e, weft_error **err)
 {
     const wat_token *k = tok(w);
     if (w->pos >= w->end || (k->kind != WAT_RESERVED && k->kind != WAT_KEYWORD))
@@ -153,9 +153,9 @@ static int heap_type(struct wast *w, wf_valtype *out, weft_error **err)
 
 /* One `(TYPE.const X)` or reference value. Patterns (nan:canonical,
  * (ref.func)) are accepted only when `pattern`. */
-static int value(struct wast *w, bool pattern, wf_script_expect *e, weft_error **err)
+static int value(struct wast *w, bool pattern, wast_script_expect *e, weft_error **err)
 {
-    *e = (wf_script_expect){0};
+    *e = (wast_script_expect){0};
     const wat_token *open = tok(w);
     if (expect(w, WAT_LPAR, "expected a value such as (i32.const 0)", err) < 0)
         return -1;
@@ -185,7 +185,7 @@ static int value(struct wast *w, bool pattern, wf_script_expect *e, weft_error *
         if (w->pos >= w->end || wat_parse_nat(k->s, k->len, &n) < 0)
             return fail_at(w, k, err, "expected a number");
         w->pos++;
-        e->value = (wf_value){.type = WF_EXTERNREF, .of.ref = wf_script_extern_ref(n)};
+        e->value = (wf_value){.type = WF_EXTERNREF, .of.ref = wast_script_extern_ref(n)};
     } else if (tok_is(op, "ref.func") && pattern) {
         e->kind = WF_EXPECT_REF_NONNULL;
         e->value.type = WF_FUNCREF;
@@ -200,9 +200,9 @@ static int value(struct wast *w, bool pattern, wf_script_expect *e, weft_error *
 /* ---- actions ----------------------------------------------------------- */
 
 struct action {
-    wf_script_action a;
+    wast_script_action a;
     char *module, *field;
-    wf_value args[WF_SCRIPT_MAX_VALS];
+    wf_value args[WAST_SCRIPT_MAX_VALS];
 };
 
 static void action_free(struct action *a)
@@ -224,15 +224,15 @@ static int action(struct wast *w, struct action *a, weft_error **err)
         return -1;
     size_t n = 0;
     while (!get && w->pos < w->end && tok(w)->kind == WAT_LPAR) {
-        if (n == WF_SCRIPT_MAX_VALS)
+        if (n == WAST_SCRIPT_MAX_VALS)
             return fail_at(w, tok(w), err, "too many arguments");
-        wf_script_expect e;
+        wast_script_expect e;
         int r = value(w, false, &e, err);
         if (r < 0)
             return r;
         a->args[n++] = e.value;
     }
-    a->a = (wf_script_action){
+    a->a = (wast_script_action){
         .get = get, .module = a->module, .field = a->field, .args = a->args, .n_args = n};
     return expect(w, WAT_RPAR, "expected ')' after the action", err);
 }
@@ -284,7 +284,7 @@ static int message(struct wast *w, char **text, weft_error **err)
 static int cmd_action(struct wast *w, const char *cmd, weft_error **err)
 {
     struct action a;
-    wf_script_expect exp[WF_SCRIPT_MAX_VALS];
+    wast_script_expect exp[WAST_SCRIPT_MAX_VALS];
     cleanup_free char *text = NULL;
     bool is_cmd = strcmp(cmd, "invoke") == 0 || strcmp(cmd, "get") == 0;
     if (!is_cmd)
@@ -293,7 +293,7 @@ static int cmd_action(struct wast *w, const char *cmd, weft_error **err)
     size_t n = 0;
     if (r == 0 && strcmp(cmd, "assert_return") == 0) {
         while (r == 0 && w->pos < w->end && tok(w)->kind == WAT_LPAR) {
-            if (n == WF_SCRIPT_MAX_VALS)
+            if (n == WAST_SCRIPT_MAX_VALS)
                 r = fail_at(w, tok(w), err, "too many results");
             else
                 r = value(w, true, &exp[n++], err);
@@ -304,13 +304,13 @@ static int cmd_action(struct wast *w, const char *cmd, weft_error **err)
     if (r == 0 && !is_cmd)
         r = expect(w, WAT_RPAR, "expected ')' closing the assertion", err);
     if (r == 0) {
-        wf_value res[WF_SCRIPT_MAX_VALS];
+        wf_value res[WAST_SCRIPT_MAX_VALS];
         if (is_cmd)
-            r = wf_script_action_run(w->script, &a.a, res, &n, err);
+            r = wast_script_action_run(w->script, &a.a, res, &n, err);
         else if (strcmp(cmd, "assert_return") == 0)
-            r = wf_script_assert_return(w->script, &a.a, exp, n, err);
+            r = wast_script_assert_return(w->script, &a.a, exp, n, err);
         else
-            r = wf_script_assert_action_fails(
+            r = wast_script_assert_action_fails(
                 w->script, &a.a, cmd[7] == 't' ? WF_ERR_TRAP : WF_ERR_EXHAUSTED, text, err);
     }
     action_free(&a);
@@ -322,7 +322,7 @@ static int cmd_module(struct wast *w, weft_error **err)
     struct module m;
     int r = module(w, &m, err);
     if (r == 0)
-        r = wf_script_module(w->script, m.m.bytes, m.m.len, m.origin, m.name, err);
+        r = wast_script_module(w->script, m.m.bytes, m.m.len, m.origin, m.name, err);
     module_free(&m);
     return r;
 }
@@ -336,7 +336,7 @@ static int cmd_register(struct wast *w, weft_error **err)
     name = take_id(w);
     if (expect(w, WAT_RPAR, "expected ')' closing register", err) < 0)
         return -1;
-    return wf_script_register(w->script, as, name, err);
+    return wast_script_register(w->script, as, name, err);
 }
 
 /* assert_invalid/malformed/unlinkable/uninstantiable, and assert_trap on a
@@ -367,11 +367,11 @@ static int cmd_assert_module(struct wast *w, const char *cmd, weft_error **err)
     if (message(w, &text, err) == 0 &&
         expect(w, WAT_RPAR, "expected ')' closing the assertion", err) == 0) {
         if (kind == WF_ERR_INVALID || kind == WF_ERR_MALFORMED)
-            r = wf_script_assert_bad_module(w->script, m.m.bytes, m.m.len, m.origin, kind, text,
-                                            err);
-        else
-            r = wf_script_assert_bad_instance(w->script, m.m.bytes, m.m.len, m.origin, kind, text,
+            r = wast_script_assert_bad_module(w->script, m.m.bytes, m.m.len, m.origin, kind, text,
                                               err);
+        else
+            r = wast_script_assert_bad_instance(w->script, m.m.bytes, m.m.len, m.origin, kind, text,
+                                                err);
     } else {
         r = -1;
     }
@@ -449,7 +449,7 @@ static void run_inline_module(struct wast *w, const char *text, size_t len)
     weft_error *err = NULL;
     const wat_token *at = &w->t->v[0];
     if (wat_to_wasm(text, len, w->t->origin, &bytes, &n, &err) == 0 &&
-        wf_script_module(w->script, bytes, n, w->t->origin, NULL, &err) == 0) {
+        wast_script_module(w->script, bytes, n, w->t->origin, NULL, &err) == 0) {
         w->counts->passed++;
         return;
     }
@@ -458,15 +458,15 @@ static void run_inline_module(struct wast *w, const char *text, size_t len)
     werr_free(err);
 }
 
-int wf_wast_run(const char *text, size_t len, const char *origin, FILE *report, bool verbose,
-                wf_wast_counts *counts, weft_error **err)
+int wast_run(const char *text, size_t len, const char *origin, FILE *report, bool verbose,
+             wast_counts *counts, weft_error **err)
 {
     wat_tokens t;
-    *counts = (wf_wast_counts){0};
+    *counts = (wast_counts){0};
     if (wat_lex(text, len, origin, &t, err) < 0)
         return -1;
     struct wast w = {.t = &t, .report = report, .verbose = verbose, .counts = counts};
-    int r = wf_script_new(&w.script, err);
+    int r = wast_script_new(&w.script, err);
     if (r == 0 && is_inline_module(&t)) {
         run_inline_module(&w, text, len);
         w.pos = t.n - 1;
@@ -480,18 +480,18 @@ int wf_wast_run(const char *text, size_t len, const char *origin, FILE *report, 
         else
             command(&w, (size_t)end);
     }
-    wf_script_free(w.script);
+    wast_script_free(w.script);
     wat_tokens_free(&t);
     return r;
 }
 
-int wf_wast_run_file(const char *path, FILE *report, bool verbose, wf_wast_counts *counts,
-                     weft_error **err)
+int wast_run_file(const char *path, FILE *report, bool verbose, wast_counts *counts,
+                  weft_error **err)
 {
-    *counts = (wf_wast_counts){0};
+    *counts = (wast_counts){0};
     cleanup_free char *buf = NULL;
     size_t n = 0;
     if (read_file(path, WAT_MAX_FILE, &buf, &n, err) < 0)
         return -1;
-    return wf_wast_run(buf, n, path, report, verbose, counts, err);
+    return wast_run(buf, n, path, report, verbose, counts, err);
 }

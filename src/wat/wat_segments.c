@@ -2,8 +2,8 @@
  * flags wabt chooses: the function-index form when every item is a plain
  * `ref.func` of a funcref segment, an explicit table/memory index only when it
  * is not 0. */
-#include "wasm/wat_fields.h"
-#include "wasm/wat_num.h"
+#include "wat/wat_fields.h"
+#include "wat/wat_num.h"
 
 #include <string.h>
 

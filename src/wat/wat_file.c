@@ -1,7 +1,7 @@
 /* File-level entry point of the WAT parser, for the CLI (a hidden `weft wasm`
  * debugging verb) and the conformance helper: reads a file holding a text
  * module or one script-level `(module ...)` of any form. */
-#include "wasm/wat.h"
+#include "wat/wat.h"
 
 #include "util/cleanup.h"
 #include "util/fileio.h"

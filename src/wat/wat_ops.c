@@ -1,6 +1,6 @@
 /* The instruction names of WebAssembly 2.0 (without SIMD) and what follows
  * each of them in the text (enum wat_imm). */
-#include "wasm/wat_internal.h"
+#include "wat/wat_internal.h"
 
 #include <string.h>
 

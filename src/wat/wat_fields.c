@@ -1,6 +1,6 @@
 /* Pass 2 of the WAT parser: each module field, with its inline imports,
  * exports and segment abbreviations, encoded into its section buffer. */
-#include "wasm/wat_fields.h"
+#include "wat/wat_fields.h"
 
 #include "util/xalloc.h"
 

@@ -1,8 +1,8 @@
 /* WAT parser plumbing: byte buffers, $name maps, token helpers, value types
  * and type uses (including the implicit types the spec adds for inline
  * `(param)`/`(result)` without a matching `(type)`). */
-#include "wasm/wat_internal.h"
-#include "wasm/wat_num.h"
+#include "wat/wat_internal.h"
+#include "wat/wat_num.h"
 
 #include "util/xalloc.h"
 

@@ -9,8 +9,8 @@
  * script parser can tokenise a whole script once and parse each
  * `(module ...)` in it with wat_parse_module_at().
  */
-#ifndef WEFT_WASM_WAT_H
-#define WEFT_WASM_WAT_H
+#ifndef WEFT_WAT_WAT_H
+#define WEFT_WAT_WAT_H
 
 #include "util/error.h"
 #include "wasm/wasm.h"

@@ -1,8 +1,8 @@
-#include "wasm/module_file.h"
+#include "wat/module_file.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
 #include "util/xalloc.h"
-#include "wasm/wat.h"
+#include "wat/wat.h"
 
 #include <fcntl.h>
 #include <string.h>
@@ -11,22 +11,22 @@
 
 #define MAX_MODULE_FILE (1u << 30)
 
-enum wasm_content wasm_content_of(const uint8_t *b, size_t len)
+enum wat_content wat_content_of(const uint8_t *b, size_t len)
 {
     if (len >= 4 && memcmp(b, "\0asm", 4) == 0) {
         /* The component model keeps the magic and puts layer 1 in bytes 6-7
          * (core modules: layer 0). Any other version goes to the decoder,
          * which names it. */
         if (len >= 8 && b[6] == 1 && b[7] == 0)
-            return WASM_CONTENT_COMPONENT;
-        return WASM_CONTENT_MODULE;
+            return WAT_CONTENT_COMPONENT;
+        return WAT_CONTENT_MODULE;
     }
     if ((len >= 4 && memcmp(b, "\177ELF", 4) == 0) || (len >= 2 && b[0] == '#' && b[1] == '!'))
-        return WASM_CONTENT_NATIVE;
-    return WASM_CONTENT_OTHER;
+        return WAT_CONTENT_NATIVE;
+    return WAT_CONTENT_OTHER;
 }
 
-int wasm_read_file(const char *path, uint8_t **out, size_t *len, weft_error **err)
+int wat_read_module(const char *path, uint8_t **out, size_t *len, weft_error **err)
 {
     cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -45,16 +45,16 @@ int wasm_read_file(const char *path, uint8_t **out, size_t *len, weft_error **er
     return 0;
 }
 
-int wasm_module_from_bytes(const uint8_t *bytes, size_t len, const char *origin, uint64_t budget,
-                           wf_module **out, weft_error **err)
+int wat_module_from_bytes(const uint8_t *bytes, size_t len, const char *origin, uint64_t budget,
+                          wf_module **out, weft_error **err)
 {
-    switch (wasm_content_of(bytes, len)) {
-    case WASM_CONTENT_MODULE:
+    switch (wat_content_of(bytes, len)) {
+    case WAT_CONTENT_MODULE:
         return wf_module_load_budget(bytes, len, origin, budget, out, err);
-    case WASM_CONTENT_COMPONENT:
+    case WAT_CONTENT_COMPONENT:
         werr_set(err, 0, "%s: a WebAssembly component: components are not supported yet", origin);
         return werr_kind(err, WF_ERR_MALFORMED);
-    case WASM_CONTENT_NATIVE:
+    case WAT_CONTENT_NATIVE:
         werr_set(err, 0, "%s: a native executable, not a WebAssembly module", origin);
         return werr_kind(err, WF_ERR_MALFORMED);
     default:
@@ -67,11 +67,11 @@ int wasm_module_from_bytes(const uint8_t *bytes, size_t len, const char *origin,
     return wf_module_load_budget(bin, bin_len, origin, budget, out, err);
 }
 
-int wasm_module_load_file(const char *path, uint64_t budget, wf_module **out, weft_error **err)
+int wat_module_load_file(const char *path, uint64_t budget, wf_module **out, weft_error **err)
 {
     cleanup_free uint8_t *bytes = NULL;
     size_t len = 0;
-    if (wasm_read_file(path, &bytes, &len, err) < 0)
+    if (wat_read_module(path, &bytes, &len, err) < 0)
         return -1;
     /* the file's bytes are held while loading: they count too */
     if (len > (budget ? budget : WF_DEFAULT_BUDGET)) {
@@ -79,5 +79,5 @@ int wasm_module_load_file(const char *path, uint64_t budget, wf_module **out, we
                  (unsigned long long)(budget ? budget : WF_DEFAULT_BUDGET));
         return werr_kind(err, WF_ERR_LIMIT);
     }
-    return wasm_module_from_bytes(bytes, len, path, budget, out, err);
+    return wat_module_from_bytes(bytes, len, path, budget, out, err);
 }
