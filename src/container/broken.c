@@ -15,9 +15,11 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static bool holds_file(int pid_dir, const char *path)
@@ -44,6 +46,21 @@ static bool holds_file(int pid_dir, const char *path)
     return found;
 }
 
+/* SIGKILL pid and wait (up to 2 s) until it has died: delete returns with
+ * the process gone, not merely signalled. The pidfd also pins the pid, so a
+ * process that exited meanwhile cannot be mistaken for a new one. */
+static void kill_and_wait(pid_t pid)
+{
+    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (pidfd < 0)
+        return; /* gone already */
+    if (syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) == 0) {
+        struct pollfd p = {.fd = pidfd, .events = POLLIN};
+        poll(&p, 1, 2000);
+    }
+    close(pidfd);
+}
+
 /* Until `start`, the init keeps an fd on DIR/exec.fifo, whether or not it
  * reached its cgroup: SIGKILL every process that does. */
 static void kill_fifo_holders(const char *dir)
@@ -66,7 +83,7 @@ static void kill_fifo_holders(const char *dir)
             continue;
         if (holds_file(pd, fifo)) {
             log_debug("delete: killing pid %ld, which holds %s", pid, fifo);
-            kill((pid_t)pid, SIGKILL);
+            kill_and_wait((pid_t)pid);
         }
         close(pd);
     }
