@@ -763,6 +763,7 @@ void wf_module_clear(wf_module *m)
     if (m->codes) {
         for (uint32_t i = 0; i < m->n_funcs - m->n_func_imports; i++) {
             free(m->codes[i].code);
+            free(m->codes[i].ops);
             free(m->codes[i].pool);
             free(m->codes[i].group_end);
             free(m->codes[i].group_type);

@@ -1398,11 +1398,15 @@ host_fail:
     return host_error(&call, err);
 }
 
-const void *const *wf_op_labels(void)
+void wf_interp_prepare(wf_module *m)
 {
     if (op_labels == NULL)
         run(NULL, NULL, NULL);
-    return op_labels;
+    for (uint32_t i = 0; i < m->n_funcs - m->n_func_imports; i++) {
+        wf_code *c = &m->codes[i];
+        for (size_t k = 0; k < c->nops; k++)
+            c->code[c->ops[k]] = (uint64_t)(uintptr_t)op_labels[c->code[c->ops[k]]];
+    }
 }
 
 int wf_exec_call(wf_store *s, wf_func *f, wf_slot *io, weft_error **err)

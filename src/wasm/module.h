@@ -104,8 +104,10 @@ typedef struct wf_code {
     uint32_t max_height; /* locals + pool + deepest operand stack, in slots */
     uint32_t npool;      /* constants copied to fp[nlocals..] at each call */
     uint64_t *pool;
-    uint64_t *code; /* internal code, see interp.c */
+    uint64_t *code; /* internal code (code.h); the interpreter threads it in place */
     size_t code_len;
+    uint32_t *ops; /* code indices of the opcode words, ascending */
+    size_t nops;
     size_t body_off; /* offset of the body in the binary (messages) */
     size_t body_len;
     const uint8_t *body; /* valid only while loading */
@@ -238,8 +240,9 @@ uint32_t wf_intern_sig(const wf_valtype *types, uint32_t nparams, uint32_t nresu
 const wf_functype *wf_sig_type(uint32_t sig);
 
 /* interp.c */
-/* handler addresses by internal opcode (code.h), for direct threading */
-const void *const *wf_op_labels(void);
+/* Prepare every function of m for the interpreter: opcode words become the
+ * addresses of their handlers (direct threading). */
+void wf_interp_prepare(wf_module *m);
 typedef struct wf_exec wf_exec;
 void wf_exec_free(wf_exec *ex);
 /* Run `f` with args in/results out of `io` (room for max(params, results)).

@@ -34,6 +34,7 @@ int wf_module_load(const uint8_t *bytes, size_t len, const char *name, wf_module
         wf_module_free(m);
         return -1;
     }
+    wf_interp_prepare(m);
     *out = m;
     return 0;
 }

@@ -57,7 +57,7 @@ typedef struct fv {
     size_t nctls, capctls;
     uint64_t *code;
     size_t ncode, capcode;
-    size_t *ops; /* code indices of opcode words (threaded at the end) */
+    size_t *ops; /* code indices of opcode words (kept in wf_code) */
     size_t nops, capops;
     uint32_t max_height;
     uint32_t base; /* first operand-stack slot: locals + constant pool */
@@ -121,14 +121,6 @@ static size_t emit_op(fv *v, unsigned op)
     }
     v->ops[v->nops++] = v->ncode;
     return emit(v, op);
-}
-
-/* Direct threading: opcode words become the addresses of their handlers. */
-static void thread_code(fv *v)
-{
-    const void *const *labels = wf_op_labels();
-    for (size_t i = 0; i < v->nops; i++)
-        v->code[v->ops[i]] = (uint64_t)(uintptr_t)labels[v->code[v->ops[i]]];
 }
 
 /* A jump target is placed here: no folding across it. */
@@ -1310,9 +1302,12 @@ static int validate_func(wf_module *m, uint32_t i, const uint8_t *base, weft_err
         memcpy(m->codes[i].pool, pool, npool * sizeof(uint64_t));
         m->codes[i].npool = npool;
     }
-    thread_code(&v);
-    free(v.ops);
     wf_code *c = &m->codes[i];
+    c->ops = xreallocarray(NULL, v.nops ? v.nops : 1, sizeof *c->ops);
+    for (size_t k = 0; k < v.nops; k++)
+        c->ops[k] = (uint32_t)v.ops[k];
+    c->nops = v.nops;
+    free(v.ops);
     c->code = v.code;
     c->code_len = v.ncode;
     c->max_height = v.max_height + 1;
