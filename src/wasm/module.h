@@ -168,14 +168,16 @@ struct wf_module {
     char **func_names; /* n_funcs entries, NULL when unnamed */
     wf_custom *customs;
     uint32_t n_customs;
-    bool *func_declared; /* C.refs: ref.func allowed */
+    bool *func_declared;       /* C.refs: ref.func allowed */
+    struct wf_jit_module *jit; /* machine code when the compiled tier runs it */
 };
 
 /* ---- runtime objects ---------------------------------------------------- */
 
 typedef struct wf_func {
     /* hot fields for calls, copied from the type and code */
-    const uint64_t *entry; /* internal code; NULL for host functions */
+    const uint64_t *entry; /* threaded code; NULL for host and compiled functions */
+    void *jit;             /* machine code (jit/jit.h) when compiled */
     const uint64_t *pool;
     uint32_t nparams, nlocals, npool, max_height, sig;
     const wf_functype *type;
@@ -248,6 +250,10 @@ void wf_exec_free(wf_exec *ex);
 /* Run `f` with args in/results out of `io` (room for max(params, results)).
  * On failure sets err (TRAP / EXHAUSTED / EXIT). */
 int wf_exec_call(wf_store *s, wf_func *f, wf_slot *io, weft_error **err);
+/* The error of a trap in f ("trap: MSG (in func N)"), of kind `kind`;
+ * and of a failed host call. Both return -1. */
+int wf_trap_error(wf_func *f, const char *msg, int kind, weft_error **err);
+int wf_host_error(wf_call *call, weft_error **err);
 /* Call host function f (arity from its type) with slots. Returns 0, or -1
  * with call->trap_msg / exited set. */
 int wf_host_call(wf_func *f, wf_instance *caller, wf_slot *io, wf_call *call);

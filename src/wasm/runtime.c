@@ -1,7 +1,9 @@
 /* Modules, stores, runtime objects (memories, tables, globals) and calls
  * from the embedder: the public API of wasm.h except linking/instantiation
  * (instance.c) and host-call helpers (interp.c). */
+#include "wasm/jit/jit.h"
 #include "wasm/module.h"
+#include "util/log.h"
 #include "util/xalloc.h"
 
 #include <stdlib.h>
@@ -24,6 +26,19 @@ enum { OBJ_INSTANCE, OBJ_MEMORY, OBJ_TABLE, OBJ_GLOBAL };
 
 /* ---- modules ---- */
 
+/* The compiled tier when it can; else the interpreter, with one log line
+ * (once per process) saying why. */
+static void jit_compile(wf_module *m)
+{
+    static bool told;
+    weft_error *err = NULL;
+    if (wf_jit_compile(m, &err) < 0 && !told) {
+        log_warn("wasm: %s; running the interpreter", err->msg);
+        told = true;
+    }
+    werr_free(err);
+}
+
 int wf_module_load(const uint8_t *bytes, size_t len, const char *name, wf_module **out,
                    weft_error **err)
 {
@@ -34,7 +49,10 @@ int wf_module_load(const uint8_t *bytes, size_t len, const char *name, wf_module
         wf_module_free(m);
         return -1;
     }
-    wf_interp_prepare(m);
+    if (wf_jit_enabled())
+        jit_compile(m);
+    if (m->jit == NULL)
+        wf_interp_prepare(m);
     *out = m;
     return 0;
 }
@@ -43,6 +61,7 @@ void wf_module_free(wf_module *m)
 {
     if (m == NULL)
         return;
+    wf_jit_free(m->jit);
     wf_module_clear(m);
     free(m);
 }

@@ -1,0 +1,67 @@
+/* The compiled tier: the interface the rest of the engine sees.
+ *
+ * wf_jit_compile() turns every function of a validated module into machine
+ * code (one template per internal op of code.h) in one W^X code buffer;
+ * wf_jit_run() runs a compiled function on the interpreter's slot stack, so
+ * arguments, results and frames have the same layout in both tiers. A
+ * backend for another architecture implements these functions; where none
+ * exists (or executable memory is refused) the interpreter runs everything. */
+#ifndef WEFT_WASM_JIT_JIT_H
+#define WEFT_WASM_JIT_JIT_H
+
+#include "wasm/exec.h"
+#include "wasm/module.h"
+
+typedef struct wf_jit_module wf_jit_module;
+
+/* Per-run state the compiled code reads off a pinned register. The offsets
+ * are part of the generated code (jit_compile.c uses offsetof). */
+typedef struct wf_jit_ctx {
+    wf_slot *stack_end; /* end of the slot stack */
+    uint64_t fuel;      /* synced with the fuel register around helpers */
+    uint32_t depth, max_depth;
+    const uint8_t *native_limit; /* lowest rsp a function may start with */
+    wf_instance *inst;           /* the running instance, its memory 0 and globals */
+    wf_memory *mem;
+    wf_global **globals;
+    wf_store *store;
+    weft_error **err;
+} wf_jit_ctx;
+
+/* Whether the compiled tier runs modules loaded from now on: the
+ * WEFT_WASM_TIER environment variable ("interp" or "jit"), else on where a
+ * backend exists and executable memory is granted. */
+bool wf_jit_enabled(void);
+/* Compile m (sets m->jit). -1 when executable memory is refused or the
+ * module is beyond the compiler; the caller then interprets it. */
+int wf_jit_compile(wf_module *m, weft_error **err);
+void wf_jit_free(wf_jit_module *j);
+/* Machine-code entry of defined function i (0-based after the imports). */
+void *wf_jit_entry(const wf_jit_module *j, uint32_t i);
+/* Run compiled f: params at ex->stack[0..], results written there. */
+int wf_jit_run(wf_exec *ex, wf_func *f, weft_error **err);
+
+/* jit_mem.c: W^X code memory. Writable copy first, then read+execute. */
+void *wf_jit_map_code(const uint8_t *code, size_t len, size_t *mapped, weft_error **err);
+void wf_jit_unmap_code(void *p, size_t mapped);
+
+/* jit_rt.c: called from the generated code */
+int wf_jit_op(wf_jit_ctx *ctx, wf_slot *fp, const uint64_t *pc, uint32_t fidx);
+int wf_jit_call(wf_jit_ctx *ctx, wf_slot *nfp, uint32_t callee, uint32_t fidx);
+int wf_jit_call_indirect(wf_jit_ctx *ctx, wf_slot *fp, const uint64_t *pc, uint32_t fidx);
+void wf_jit_trap(wf_jit_ctx *ctx, uint32_t kind, uint32_t fidx);
+/* the entry trampoline: generated once (jit_compile.c) */
+typedef int (*wf_jit_enter_fn)(void *code, wf_slot *fp, wf_jit_ctx *ctx, void *stack_top);
+wf_jit_enter_fn wf_jit_enter(void);
+
+enum wf_jit_trap_kind {
+    JT_UNREACHABLE,
+    JT_OOB,
+    JT_DIV0,
+    JT_OVERFLOW,
+    JT_EXHAUSTED,
+    JT_FUEL,
+    JT_COUNT
+};
+
+#endif

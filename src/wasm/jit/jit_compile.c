@@ -1,0 +1,788 @@
+/* The x86-64 template compiler: each internal op of code.h becomes a fixed
+ * machine-code template over the frame's slots, which stay in memory at
+ * [rbx + 8*slot]; branch targets come from the internal code's resolved
+ * offsets. Pinned registers (System V callee-saved, so C helpers keep them):
+ *   rbx  frame pointer (the slot array; saved by each compiled function)
+ *   r12  wf_jit_ctx      r13  memory 0's base (reloaded after every call)
+ *   r14  memory 0's wf_memory (its size is read on each access)
+ *   r15  fuel            rbp  the instance's globals
+ * Compiled functions take their frame in rdi and return 0, or 1 after a trap
+ * recorded in ctx->err; callers pass a failure up. Calls inside the module
+ * are direct; other calls and rare ops go through C helpers (jit_rt.c). */
+#include "wasm/code.h"
+#include "wasm/jit/jit.h"
+#include "wasm/jit/x64_emit.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct wf_jit_module {
+    void *code;
+    size_t mapped;
+    uint32_t n;
+    uint32_t *entry; /* offset of each function in code */
+};
+
+enum fix_kind { FIX_REL32, FIX_TABLE };
+struct fix {
+    size_t at, target, base; /* target: code index; base: FIX_TABLE's table start */
+    enum fix_kind kind;
+};
+
+typedef struct jc {
+    xbuf b;
+    const wf_module *m;
+    const wf_code *c;
+    uint32_t fidx;
+    uint32_t *native_at; /* code index -> buffer offset (op words only) */
+    struct fix *fix;
+    size_t nfix, capfix;
+    size_t *stub_fix[JT_COUNT + 1]; /* rel32s to each trap stub (+ the error exit) */
+    size_t nstub[JT_COUNT + 1], capstub[JT_COUNT + 1];
+    size_t *call_at; /* module-wide: rel32s of direct calls and their callees */
+    uint32_t *call_to;
+    size_t ncall, capcall;
+    bool fail;
+} jc;
+
+#define ERR_EXIT JT_COUNT
+#define CTX(field) ((int32_t)offsetof(wf_jit_ctx, field))
+#define MEM(field) ((int32_t)offsetof(wf_memory, field))
+#define SLOT(i) ((int32_t)(8 * (i)))
+
+/* ---- bookkeeping ---- */
+
+static void add_fix(jc *j, size_t at, size_t target, enum fix_kind kind, size_t base)
+{
+    if (j->nfix == j->capfix) {
+        j->capfix = j->capfix ? j->capfix * 2 : 64;
+        j->fix = xreallocarray(j->fix, j->capfix, sizeof *j->fix);
+    }
+    j->fix[j->nfix++] = (struct fix){at, target, base, kind};
+}
+
+static void to_stub(jc *j, size_t at, int kind)
+{
+    if (j->nstub[kind] == j->capstub[kind]) {
+        j->capstub[kind] = j->capstub[kind] ? j->capstub[kind] * 2 : 16;
+        j->stub_fix[kind] = xreallocarray(j->stub_fix[kind], j->capstub[kind], sizeof(size_t));
+    }
+    j->stub_fix[kind][j->nstub[kind]++] = at;
+}
+
+static void jcc_stub(jc *j, int cc, int kind)
+{
+    to_stub(j, x_jcc32(&j->b, cc), kind);
+}
+
+static void call_abs(jc *j, const void *fn)
+{
+    x_mov_imm(&j->b, RAX, (uint64_t)(uintptr_t)fn);
+    x_call_r(&j->b, RAX);
+}
+
+/* ---- slot access ---- */
+
+static void ld64(jc *j, int r, uint64_t slot)
+{
+    x_load64(&j->b, r, RBX, SLOT(slot));
+}
+static void ld32(jc *j, int r, uint64_t slot)
+{
+    x_load32(&j->b, r, RBX, SLOT(slot));
+}
+static void st64(jc *j, int r, uint64_t slot)
+{
+    x_store64(&j->b, r, RBX, SLOT(slot));
+}
+static void copy_slot(jc *j, uint64_t dst, uint64_t src)
+{
+    ld64(j, RAX, src);
+    st64(j, RAX, dst);
+}
+/* values at from.. to to.., in the order that is safe when they overlap */
+static void move_slots(jc *j, uint64_t n, uint64_t from, uint64_t to)
+{
+    if (from == to)
+        return;
+    for (uint64_t k = 0; k < n; k++) {
+        uint64_t i = to < from ? k : n - 1 - k;
+        copy_slot(j, to + i, from + i);
+    }
+}
+
+/* ---- control ---- */
+
+static void fuel_tick(jc *j)
+{
+    x_alu_ri(&j->b, true, ALU_SUB, R15, 1);
+    jcc_stub(j, CC_E, JT_FUEL);
+}
+
+static void reload_mem(jc *j)
+{
+    x_load64(&j->b, R13, R14, MEM(base));
+}
+
+/* after a helper returned eax: 0 = go on, else the trap is recorded */
+static void check_helper(jc *j)
+{
+    reload_mem(j);
+    x_rr(&j->b, 0, false, OPC(0x85), RAX, RAX, false); /* test eax, eax */
+    jcc_stub(j, CC_NE, ERR_EXIT);
+}
+
+/* Backward branches (loops) burn fuel, so a fuel budget ends any loop. */
+static void jump_to(jc *j, size_t target, size_t pos)
+{
+    if (target <= pos)
+        fuel_tick(j);
+    add_fix(j, x_jmp32(&j->b), target, FIX_REL32, 0);
+}
+
+static void jcc_to(jc *j, int cc, size_t target, size_t pos)
+{
+    if (target > pos) {
+        add_fix(j, x_jcc32(&j->b, cc), target, FIX_REL32, 0);
+        return;
+    }
+    size_t skip = x_jcc32(&j->b, cc ^ 1);
+    jump_to(j, target, pos);
+    x_link(&j->b, skip, j->b.n);
+}
+
+static void emit_return(jc *j, uint64_t n, uint64_t from)
+{
+    for (uint64_t i = 0; i < n; i++)
+        copy_slot(j, i, from + i);
+    x_alu_mi(&j->b, false, ALU_SUB, R12, CTX(depth), 1);
+    x_rr(&j->b, 0, false, OPC(0x31), RAX, RAX, false); /* xor eax, eax */
+    x_pop(&j->b, RBX);
+    x_ret(&j->b);
+}
+
+/* [i][n] then n+1 entries [off][arity][from][to] */
+static void emit_br_table(jc *j, const uint64_t *pc, size_t pos)
+{
+    uint64_t n = pc[2];
+    ld32(j, RAX, pc[1]);
+    x_mov_imm(&j->b, RCX, n);
+    x_rr(&j->b, 0, false, OPC(0x3B), RAX, RCX, false);       /* cmp eax, ecx */
+    x_rr(&j->b, 0, false, OPC(0x0F, 0x47), RAX, RCX, false); /* cmova eax, ecx */
+    fuel_tick(j);
+    /* lea rcx, [rip + table] */
+    x_byte(&j->b, 0x48), x_byte(&j->b, 0x8D), x_byte(&j->b, 0x0D);
+    size_t lea = j->b.n;
+    x_u32(&j->b, 0);
+    x_mem(&j->b, 0, true, OPC(0x63), RAX, RCX, RAX, 4, 0, false); /* movsxd rax, [rcx+rax*4] */
+    x_rr(&j->b, 0, true, OPC(0x01), RCX, RAX, false);             /* add rax, rcx */
+    x_jmp_r(&j->b, RAX);
+    size_t table = j->b.n;
+    x_link(&j->b, lea, table);
+    for (uint64_t k = 0; k <= n; k++)
+        x_u32(&j->b, 0);
+    for (uint64_t k = 0; k <= n; k++) {
+        const uint64_t *e = pc + 3 + 4 * k;
+        size_t target = (size_t)((int64_t)(pos + 3 + 4 * k) + (int64_t)e[0]);
+        if (e[1] == 0 || e[2] == e[3]) {
+            add_fix(j, table + 4 * k, target, FIX_TABLE, table);
+            continue;
+        }
+        x_patch32(&j->b, table + 4 * k, (uint32_t)(j->b.n - table));
+        move_slots(j, e[1], e[2], e[3]);
+        add_fix(j, x_jmp32(&j->b), target, FIX_REL32, 0);
+    }
+}
+
+static void emit_call(jc *j, const uint64_t *pc)
+{
+    uint64_t callee = pc[1], base = pc[2];
+    if (callee >= j->m->n_func_imports) { /* same module: a direct call */
+        x_mem(&j->b, 0, true, OPC(0x8D), RDI, RBX, NOIDX, 1, SLOT(base), false);
+        if (j->ncall == j->capcall) {
+            j->capcall = j->capcall ? j->capcall * 2 : 64;
+            j->call_at = xreallocarray(j->call_at, j->capcall, sizeof *j->call_at);
+            j->call_to = xreallocarray(j->call_to, j->capcall, sizeof *j->call_to);
+        }
+        j->call_at[j->ncall] = x_call32(&j->b);
+        j->call_to[j->ncall++] = (uint32_t)(callee - j->m->n_func_imports);
+        check_helper(j);
+        return;
+    }
+    x_store64(&j->b, R15, R12, CTX(fuel));
+    x_mov_rr(&j->b, true, RDI, R12);
+    x_mem(&j->b, 0, true, OPC(0x8D), RSI, RBX, NOIDX, 1, SLOT(base), false);
+    x_mov_imm(&j->b, RDX, callee);
+    x_mov_imm(&j->b, RCX, j->fidx);
+    call_abs(j, (const void *)wf_jit_call);
+    x_load64(&j->b, R15, R12, CTX(fuel));
+    check_helper(j);
+}
+
+/* a helper taking (ctx, fp, pc, fidx) */
+static void emit_helper(jc *j, const void *fn, const uint64_t *pc, bool sync_fuel)
+{
+    if (sync_fuel)
+        x_store64(&j->b, R15, R12, CTX(fuel));
+    x_mov_rr(&j->b, true, RDI, R12);
+    x_mov_rr(&j->b, true, RSI, RBX);
+    x_mov_imm(&j->b, RDX, (uint64_t)(uintptr_t)pc);
+    x_mov_imm(&j->b, RCX, j->fidx);
+    call_abs(j, fn);
+    if (sync_fuel)
+        x_load64(&j->b, R15, R12, CTX(fuel));
+    check_helper(j);
+}
+
+/* ---- memory ---- */
+
+/* rax = effective address (zero-extended i32 [+ i32] + offset), checked
+ * against the memory's current size for an access of n bytes */
+static void effective_address(jc *j, uint64_t x, int64_t y, uint64_t offset, int n)
+{
+    ld32(j, RAX, x);
+    if (y >= 0)
+        x_mem(&j->b, 0, false, OPC(0x03), RAX, RBX, NOIDX, 1, SLOT(y), false); /* add eax */
+    if (offset > 0x7fffffffu) {
+        x_mov_imm(&j->b, RDX, offset);
+        x_rr(&j->b, 0, true, OPC(0x01), RDX, RAX, false); /* add rax, rdx */
+    } else if (offset) {
+        x_alu_ri(&j->b, true, ALU_ADD, RAX, (int32_t)offset);
+    }
+    x_mem(&j->b, 0, true, OPC(0x8D), RDX, RAX, NOIDX, 1, n, false);         /* lea rdx, [rax+n] */
+    x_mem(&j->b, 0, true, OPC(0x3B), RDX, R14, NOIDX, 1, MEM(size), false); /* cmp rdx, size */
+    jcc_stub(j, CC_A, JT_OOB);
+}
+
+/* 0x28..0x35: the load into rcx (w: 64-bit form) */
+static void load_insn(jc *j, unsigned k)
+{
+    static const struct {
+        uint8_t w, op1, op2;
+    } t[14] = {
+        {0, 0x8B, 0},    {1, 0x8B, 0},    {0, 0x8B, 0},    {1, 0x8B, 0},    {0, 0x0F, 0xBE},
+        {0, 0x0F, 0xB6}, {0, 0x0F, 0xBF}, {0, 0x0F, 0xB7}, {1, 0x0F, 0xBE}, {0, 0x0F, 0xB6},
+        {1, 0x0F, 0xBF}, {0, 0x0F, 0xB7}, {1, 0x63, 0},    {0, 0x8B, 0},
+    };
+    if (t[k].op1 == 0x0F)
+        x_mem(&j->b, 0, t[k].w, OPC(0x0F, t[k].op2), RCX, R13, RAX, 1, 0, false);
+    else
+        x_mem(&j->b, 0, t[k].w, (const uint8_t[]){t[k].op1}, 1, RCX, R13, RAX, 1, 0, false);
+}
+
+static const uint8_t load_size[14] = {4, 8, 4, 8, 1, 1, 2, 2, 1, 1, 2, 2, 4, 4};
+static const uint8_t store_size[9] = {4, 8, 4, 8, 1, 2, 1, 2, 4};
+
+static void store_insn(jc *j, unsigned k)
+{
+    switch (store_size[k]) {
+    case 1:
+        x_mem(&j->b, 0, false, OPC(0x88), RCX, R13, RAX, 1, 0, false);
+        break;
+    case 2:
+        x_mem(&j->b, 0x66, false, OPC(0x89), RCX, R13, RAX, 1, 0, false);
+        break;
+    case 4:
+        x_mem(&j->b, 0, false, OPC(0x89), RCX, R13, RAX, 1, 0, false);
+        break;
+    default:
+        x_mem(&j->b, 0, true, OPC(0x89), RCX, R13, RAX, 1, 0, false);
+    }
+}
+
+/* loads [dst][addr][offset] / [dst][x][y][offset]; stores [addr][val][offset] /
+ * [x][y][val][offset] */
+static void emit_mem(jc *j, const uint64_t *pc, unsigned k, bool two)
+{
+    const uint64_t *p = pc + 1;
+    if (k < 14) {
+        effective_address(j, p[1], two ? (int64_t)p[2] : -1, two ? p[3] : p[2], load_size[k]);
+        load_insn(j, k);
+        st64(j, RCX, p[0]);
+        return;
+    }
+    k -= 14;
+    effective_address(j, p[0], two ? (int64_t)p[1] : -1, two ? p[3] : p[2], store_size[k]);
+    ld64(j, RCX, two ? p[2] : p[1]);
+    store_insn(j, k);
+}
+
+/* ---- arithmetic ---- */
+
+static const uint8_t cmp_cc[10] = {CC_E, CC_NE, CC_L, CC_B, CC_G, CC_A, CC_LE, CC_BE, CC_GE, CC_AE};
+
+static void set_result(jc *j, int cc, uint64_t dst)
+{
+    x_setcc(&j->b, cc, RAX);
+    x_movzx8_rr(&j->b, RAX, RAX);
+    st64(j, RAX, dst);
+}
+
+/* op eax/rax, [b] for the ALU forms; returns false if op is not one */
+static bool int_binop(jc *j, unsigned op, const uint64_t *p, bool w)
+{
+    unsigned base = w ? 0x7c : 0x6a;
+    static const uint8_t alu[] = {0x03, 0x2B, 0, 0, 0, 0, 0, 0x23, 0x0B, 0x33};
+    unsigned k =
+        op - base; /* add sub mul div_s div_u rem_s rem_u and or xor shl shr_s shr_u rotl rotr */
+    if (op < base || k > 14)
+        return false;
+    if (k >= 3 && k <= 6)
+        return false; /* division: emit_div */
+    if (k >= 10) {
+        static const uint8_t digit[] = {4, 7, 5, 0, 1};
+        ld32(j, RCX, p[2]);
+        if (w)
+            ld64(j, RAX, p[1]);
+        else
+            ld32(j, RAX, p[1]);
+        x_rr(&j->b, 0, w, OPC(0xD3), digit[k - 10], RAX, false);
+    } else {
+        if (w)
+            ld64(j, RAX, p[1]);
+        else
+            ld32(j, RAX, p[1]);
+        if (k == 2)
+            x_mem(&j->b, 0, w, OPC(0x0F, 0xAF), RAX, RBX, NOIDX, 1, SLOT(p[2]), false);
+        else
+            x_mem(&j->b, 0, w, (const uint8_t[]){alu[k]}, 1, RAX, RBX, NOIDX, 1, SLOT(p[2]), false);
+    }
+    st64(j, RAX, p[0]);
+    return true;
+}
+
+/* div_s div_u rem_s rem_u (k 0..3) with the spec's traps */
+static void emit_div(jc *j, const uint64_t *p, unsigned k, bool w)
+{
+    ld64(j, RAX, p[1]);
+    ld64(j, RCX, p[2]);
+    if (!w)
+        x_mov_rr(&j->b, false, RAX, RAX), x_mov_rr(&j->b, false, RCX, RCX);
+    x_rr(&j->b, 0, w, OPC(0x85), RCX, RCX, false); /* test rcx, rcx */
+    jcc_stub(j, CC_E, JT_DIV0);
+    bool sign = k == 0 || k == 2;
+    size_t skip_special = 0;
+    if (sign) {
+        x_alu_ri(&j->b, w, ALU_CMP, RCX, -1);
+        size_t normal = x_jcc32(&j->b, CC_NE);
+        if (k == 0) { /* INT_MIN / -1 overflows */
+            x_mov_imm(&j->b, RDX, w ? 0x8000000000000000ull : 0x80000000u);
+            x_rr(&j->b, 0, w, OPC(0x3B), RAX, RDX, false);
+            jcc_stub(j, CC_E, JT_OVERFLOW);
+            x_rr(&j->b, 0, w, OPC(0xF7), 3, RAX, false); /* neg: a / -1 */
+            skip_special = x_jmp32(&j->b);
+        } else { /* a % -1 = 0 */
+            x_rr(&j->b, 0, false, OPC(0x31), RDX, RDX, false);
+            skip_special = x_jmp32(&j->b);
+        }
+        x_link(&j->b, normal, j->b.n);
+        if (w)
+            x_byte(&j->b, 0x48);
+        x_byte(&j->b, 0x99);                         /* cdq / cqo */
+        x_rr(&j->b, 0, w, OPC(0xF7), 7, RCX, false); /* idiv */
+    } else {
+        x_rr(&j->b, 0, false, OPC(0x31), RDX, RDX, false);
+        x_rr(&j->b, 0, w, OPC(0xF7), 6, RCX, false); /* div */
+    }
+    if (skip_special)
+        x_link(&j->b, skip_special, j->b.n);
+    st64(j, k < 2 ? RAX : RDX, p[0]);
+}
+
+/* SSE binops and compares; f64 when d */
+static bool float_op(jc *j, unsigned op, const uint64_t *p)
+{
+    bool d = op >= 0xa0 || (op >= 0x61 && op <= 0x66) || op == 0x9f || op == 0x99 || op == 0x9a;
+    uint8_t pfx = d ? 0xF2 : 0xF3;
+    static const uint8_t arith[] = {0x58, 0x5C, 0x59, 0x5E}; /* add sub mul div */
+    if ((op >= 0x92 && op <= 0x95) || (op >= 0xa0 && op <= 0xa3)) {
+        unsigned k = op - (d ? 0xa0 : 0x92);
+        x_mem(&j->b, pfx, false, OPC(0x0F, 0x10), 0, RBX, NOIDX, 1, SLOT(p[1]), false);
+        x_mem(&j->b, pfx, false, (const uint8_t[]){0x0F, arith[k]}, 2, 0, RBX, NOIDX, 1, SLOT(p[2]),
+              false);
+        x_mem(&j->b, pfx, false, OPC(0x0F, 0x11), 0, RBX, NOIDX, 1, SLOT(p[0]), false);
+        return true;
+    }
+    if (op == 0x91 || op == 0x9f) { /* sqrt */
+        x_mem(&j->b, pfx, false, OPC(0x0F, 0x51), 0, RBX, NOIDX, 1, SLOT(p[1]), false);
+        x_mem(&j->b, pfx, false, OPC(0x0F, 0x11), 0, RBX, NOIDX, 1, SLOT(p[0]), false);
+        return true;
+    }
+    if ((op >= 0x5b && op <= 0x60) || (op >= 0x61 && op <= 0x66)) {
+        unsigned k = op - (d ? 0x61 : 0x5b); /* eq ne lt gt le ge */
+        bool swap = k == 2 || k == 4;        /* a < b is b > a */
+        x_mem(&j->b, pfx, false, OPC(0x0F, 0x10), 0, RBX, NOIDX, 1, SLOT(swap ? p[2] : p[1]),
+              false);
+        x_mem(&j->b, d ? 0x66 : 0, false, OPC(0x0F, 0x2E), 0, RBX, NOIDX, 1,
+              SLOT(swap ? p[1] : p[2]), false); /* ucomis */
+        if (k <= 1) {
+            x_setcc(&j->b, k == 0 ? CC_E : CC_NE, RAX);
+            x_setcc(&j->b, k == 0 ? CC_NP : CC_P, RCX);
+            x_rr(&j->b, 0, false, OPC(k == 0 ? 0x20 : 0x08), RCX, RAX, false); /* and/or al, cl */
+            x_movzx8_rr(&j->b, RAX, RAX);
+            st64(j, RAX, p[0]);
+        } else {
+            set_result(j, k <= 3 ? CC_A : CC_AE, p[0]);
+        }
+        return true;
+    }
+    return false;
+}
+
+/* conversions and bit-level float ops with a direct instruction */
+static bool convert_op(jc *j, unsigned op, const uint64_t *p)
+{
+    switch (op) {
+    case 0xa7: /* i32.wrap_i64 */
+    case 0xad: /* i64.extend_i32_u */
+        ld32(j, RAX, p[1]);
+        break;
+    case 0xac: /* i64.extend_i32_s */
+    case 0xc4: /* i64.extend32_s */
+        x_mem(&j->b, 0, true, OPC(0x63), RAX, RBX, NOIDX, 1, SLOT(p[1]), false);
+        break;
+    case 0xbc:
+    case 0xbd:
+    case 0xbe:
+    case 0xbf: /* reinterpretations */
+        ld64(j, RAX, p[1]);
+        break;
+    case 0xc0:
+    case 0xc1:
+    case 0xc2:
+    case 0xc3: /* extend8/16_s */
+        x_mem(&j->b, 0, op >= 0xc2, OPC(0x0F, (op & 1) ? 0xBF : 0xBE), RAX, RBX, NOIDX, 1,
+              SLOT(p[1]), false);
+        break;
+    case 0x8b: /* f32.abs */
+    case 0x8c: /* f32.neg */
+        ld32(j, RAX, p[1]);
+        x_alu_ri(&j->b, false, op == 0x8b ? ALU_AND : ALU_XOR, RAX,
+                 op == 0x8b ? 0x7fffffff : INT32_MIN);
+        break;
+    case 0x99: /* f64.abs: btr rax, 63 */
+    case 0x9a: /* f64.neg: btc rax, 63 */
+        ld64(j, RAX, p[1]);
+        x_rr(&j->b, 0, true, OPC(0x0F, 0xBA), op == 0x99 ? 6 : 7, RAX, false);
+        x_byte(&j->b, 63);
+        break;
+    case 0xb2:
+    case 0xb4:
+    case 0xb7:
+    case 0xb9: { /* f32/f64.convert_i32/i64_s */
+        uint8_t pfx = op >= 0xb7 ? 0xF2 : 0xF3;
+        x_rr(&j->b, 0, false, OPC(0x0F, 0x57), 0, 0, false); /* xorps: no false dependency */
+        x_mem(&j->b, pfx, op == 0xb4 || op == 0xb9, OPC(0x0F, 0x2A), 0, RBX, NOIDX, 1, SLOT(p[1]),
+              false);
+        x_mem(&j->b, pfx, false, OPC(0x0F, 0x11), 0, RBX, NOIDX, 1, SLOT(p[0]), false);
+        return true;
+    }
+    case 0xb6: /* f32.demote_f64 */
+    case 0xbb: /* f64.promote_f32 */
+        x_mem(&j->b, op == 0xb6 ? 0xF2 : 0xF3, false, OPC(0x0F, 0x5A), 0, RBX, NOIDX, 1, SLOT(p[1]),
+              false);
+        x_mem(&j->b, op == 0xb6 ? 0xF3 : 0xF2, false, OPC(0x0F, 0x11), 0, RBX, NOIDX, 1, SLOT(p[0]),
+              false);
+        return true;
+    default:
+        return false;
+    }
+    st64(j, RAX, p[0]);
+    return true;
+}
+
+/* ---- one op ---- */
+
+static void emit_op(jc *j, const uint64_t *pc, size_t pos)
+{
+    unsigned op = (unsigned)pc[0];
+    const uint64_t *p = pc + 1;
+#define TARGET(at) ((size_t)((int64_t)(pos + (at)) + (int64_t)pc[at]))
+    switch (op) {
+    case OP_UNREACHABLE:
+        to_stub(j, x_jmp32(&j->b), JT_UNREACHABLE);
+        return;
+    case OP_BR:
+        jump_to(j, TARGET(1), pos);
+        return;
+    case OP_BR_IF:
+    case OP_BR_UNLESS:
+        x_alu_mi(&j->b, false, ALU_CMP, RBX, SLOT(p[0]), 0);
+        jcc_to(j, op == OP_BR_IF ? CC_NE : CC_E, TARGET(2), pos);
+        return;
+    case OP_BR_ADJ:
+        move_slots(j, p[1], p[2], p[3]);
+        jump_to(j, TARGET(1), pos);
+        return;
+    case OP_BR_IF_ADJ: {
+        x_alu_mi(&j->b, false, ALU_CMP, RBX, SLOT(p[0]), 0);
+        size_t skip = x_jcc32(&j->b, CC_E);
+        move_slots(j, p[2], p[3], p[4]);
+        jump_to(j, TARGET(2), pos);
+        x_link(&j->b, skip, j->b.n);
+        return;
+    }
+    case OP_BR_TABLE:
+        emit_br_table(j, pc, pos);
+        return;
+    case OP_RETURN:
+        emit_return(j, p[0], p[1]);
+        return;
+    case OP_CALL:
+        emit_call(j, pc);
+        return;
+    case OP_CALL_INDIRECT:
+        emit_helper(j, (const void *)wf_jit_call_indirect, pc, true);
+        return;
+    case OP_SELECT: /* [dst][a][b][cond] */
+        ld64(j, RCX, p[1]);
+        x_alu_mi(&j->b, false, ALU_CMP, RBX, SLOT(p[3]), 0);
+        x_mem(&j->b, 0, true, OPC(0x0F, 0x44), RCX, RBX, NOIDX, 1, SLOT(p[2]), false); /* cmove */
+        st64(j, RCX, p[0]);
+        return;
+    case OP_COPY:
+        copy_slot(j, p[0], p[1]);
+        return;
+    case OP_CONST:
+        x_mov_imm(&j->b, RAX, p[1]);
+        st64(j, RAX, p[0]);
+        return;
+    case OP_GLOBAL_GET:
+        x_load64(&j->b, RAX, RBP, SLOT(p[1]));
+        x_load64(&j->b, RAX, RAX, (int32_t)offsetof(wf_global, val));
+        st64(j, RAX, p[0]);
+        return;
+    case OP_GLOBAL_SET:
+        x_load64(&j->b, RAX, RBP, SLOT(p[1]));
+        ld64(j, RCX, p[0]);
+        x_store64(&j->b, RCX, RAX, (int32_t)offsetof(wf_global, val));
+        return;
+    case 0x45: /* i32.eqz */
+    case 0x50: /* i64.eqz */
+        x_alu_mi(&j->b, op == 0x50, ALU_CMP, RBX, SLOT(p[1]), 0);
+        set_result(j, CC_E, p[0]);
+        return;
+    }
+    if (op >= 0x28 && op <= 0x3e) {
+        emit_mem(j, pc, op - 0x28, false);
+        return;
+    }
+    if (op >= OP_ADDR2 && op <= OP_ADDR2 + 0x16) {
+        emit_mem(j, pc, op - OP_ADDR2, true);
+        return;
+    }
+    if (op >= OP_BRC && op <= OP_BRC + 9) {
+        ld32(j, RAX, p[0]);
+        x_mem(&j->b, 0, false, OPC(0x3B), RAX, RBX, NOIDX, 1, SLOT(p[1]), false);
+        jcc_to(j, cmp_cc[op - OP_BRC], TARGET(3), pos);
+        return;
+    }
+    if ((op >= 0x46 && op <= 0x4f) || (op >= 0x51 && op <= 0x5a)) {
+        bool w = op >= 0x51;
+        if (w)
+            ld64(j, RAX, p[1]);
+        else
+            ld32(j, RAX, p[1]);
+        x_mem(&j->b, 0, w, OPC(0x3B), RAX, RBX, NOIDX, 1, SLOT(p[2]), false);
+        set_result(j, cmp_cc[op - (w ? 0x51 : 0x46)], p[0]);
+        return;
+    }
+    if (int_binop(j, op, p, false) || int_binop(j, op, p, true))
+        return;
+    if (op >= 0x6d && op <= 0x70) {
+        emit_div(j, p, op - 0x6d, false);
+        return;
+    }
+    if (op >= 0x7f && op <= 0x82) {
+        emit_div(j, p, op - 0x7f, true);
+        return;
+    }
+    if (float_op(j, op, p) || convert_op(j, op, p))
+        return;
+    emit_helper(j, (const void *)wf_jit_op, pc, false);
+#undef TARGET
+}
+
+/* ---- functions ---- */
+
+static void emit_stubs(jc *j, size_t err_exit)
+{
+    for (int k = 0; k < JT_COUNT; k++) {
+        if (j->nstub[k] == 0)
+            continue;
+        for (size_t i = 0; i < j->nstub[k]; i++)
+            x_link(&j->b, j->stub_fix[k][i], j->b.n);
+        if (k == JT_FUEL)
+            x_store64(&j->b, R15, R12, CTX(fuel));
+        x_mov_rr(&j->b, true, RDI, R12);
+        x_mov_imm(&j->b, RSI, (uint64_t)k);
+        x_mov_imm(&j->b, RDX, j->fidx);
+        call_abs(j, (const void *)wf_jit_trap);
+        x_link(&j->b, x_jmp32(&j->b), err_exit);
+        j->nstub[k] = 0;
+    }
+    for (size_t i = 0; i < j->nstub[ERR_EXIT]; i++)
+        x_link(&j->b, j->stub_fix[ERR_EXIT][i], err_exit);
+    j->nstub[ERR_EXIT] = 0;
+}
+
+static void emit_prologue(jc *j)
+{
+    const wf_code *c = j->c;
+    x_push(&j->b, RBX);
+    x_mov_rr(&j->b, true, RBX, RDI);
+    x_mem(&j->b, 0, true, OPC(0x3B), RSP, R12, NOIDX, 1, CTX(native_limit), false); /* cmp rsp */
+    jcc_stub(j, CC_B, JT_EXHAUSTED);
+    x_mem(&j->b, 0, true, OPC(0x8D), RAX, RBX, NOIDX, 1, SLOT(c->max_height), false);
+    x_mem(&j->b, 0, true, OPC(0x3B), RAX, R12, NOIDX, 1, CTX(stack_end), false);
+    jcc_stub(j, CC_A, JT_EXHAUSTED);
+    x_load32(&j->b, RAX, R12, CTX(depth));
+    x_alu_ri(&j->b, false, ALU_ADD, RAX, 1);
+    x_store32(&j->b, RAX, R12, CTX(depth));
+    x_mem(&j->b, 0, false, OPC(0x3B), RAX, R12, NOIDX, 1, CTX(max_depth), false);
+    jcc_stub(j, CC_AE, JT_EXHAUSTED);
+    fuel_tick(j);
+    uint32_t n = c->nlocals - c->nparams;
+    x_rr(&j->b, 0, false, OPC(0x31), RAX, RAX, false);
+    if (n <= 16) {
+        for (uint32_t k = 0; k < n; k++)
+            st64(j, RAX, c->nparams + k);
+    } else { /* rep stosq */
+        x_mem(&j->b, 0, true, OPC(0x8D), RDI, RBX, NOIDX, 1, SLOT(c->nparams), false);
+        x_mov_imm(&j->b, RCX, n);
+        x_byte(&j->b, 0xF3), x_byte(&j->b, 0x48), x_byte(&j->b, 0xAB);
+    }
+    for (uint32_t k = 0; k < c->npool; k++) {
+        x_mov_imm(&j->b, RAX, c->pool[k]);
+        st64(j, RAX, c->nlocals + k);
+    }
+}
+
+static bool compile_func(jc *j, uint32_t i)
+{
+    const wf_code *c = &j->m->codes[i];
+    j->c = c;
+    j->fidx = j->m->n_func_imports + i;
+    if ((uint64_t)c->max_height * 8 + 8 > INT32_MAX)
+        return false;
+    j->native_at = xreallocarray(j->native_at, c->code_len + 1, sizeof *j->native_at);
+    j->nfix = 0;
+    emit_prologue(j);
+    for (size_t k = 0; k < c->nops; k++) {
+        size_t pos = c->ops[k];
+        j->native_at[pos] = (uint32_t)j->b.n;
+        emit_op(j, c->code + pos, pos);
+    }
+    j->native_at[c->code_len] = (uint32_t)j->b.n; /* a branch to the very end */
+    to_stub(j, x_jmp32(&j->b), JT_UNREACHABLE);
+    size_t err_exit = j->b.n;
+    x_mov_imm(&j->b, RAX, 1);
+    x_pop(&j->b, RBX);
+    x_ret(&j->b);
+    emit_stubs(j, err_exit);
+    for (size_t k = 0; k < j->nfix; k++) {
+        const struct fix *f = &j->fix[k];
+        size_t target = j->native_at[f->target];
+        if (f->kind == FIX_REL32)
+            x_link(&j->b, f->at, target);
+        else
+            x_patch32(&j->b, f->at, (uint32_t)(target - f->base));
+    }
+    return true;
+}
+
+int wf_jit_compile(wf_module *m, weft_error **err)
+{
+    if (wf_jit_enter() == NULL)
+        return werr_set(err, 0, "executable memory is refused");
+    uint32_t n = m->n_funcs - m->n_func_imports;
+    jc j = {.m = m};
+    uint32_t *entry = xcalloc(n ? n : 1, sizeof *entry);
+    bool ok = true;
+    for (uint32_t i = 0; i < n && ok; i++) {
+        while (j.b.n % 16)
+            x_byte(&j.b, 0xCC);
+        entry[i] = (uint32_t)j.b.n;
+        ok = compile_func(&j, i) && j.b.n < INT32_MAX;
+    }
+    for (size_t k = 0; ok && k < j.ncall; k++)
+        x_link(&j.b, j.call_at[k], entry[j.call_to[k]]);
+    void *code = NULL;
+    size_t mapped = 0;
+    if (ok)
+        code = wf_jit_map_code(j.b.p, j.b.n, &mapped, err);
+    else
+        werr_set(err, 0, "%s: a function is too large for the compiler", m->name);
+    free(j.b.p);
+    free(j.native_at);
+    free(j.fix);
+    free(j.call_at);
+    free(j.call_to);
+    for (int k = 0; k <= JT_COUNT; k++)
+        free(j.stub_fix[k]);
+    if (code == NULL) {
+        free(entry);
+        return -1;
+    }
+    wf_jit_module *jm = xzalloc(sizeof *jm);
+    *jm = (wf_jit_module){code, mapped, n, entry};
+    m->jit = jm;
+    return 0;
+}
+
+void wf_jit_free(wf_jit_module *j)
+{
+    if (j == NULL)
+        return;
+    wf_jit_unmap_code(j->code, j->mapped);
+    free(j->entry);
+    free(j);
+}
+
+void *wf_jit_entry(const wf_jit_module *j, uint32_t i)
+{
+    return (uint8_t *)j->code + j->entry[i];
+}
+
+/* ---- the trampoline from C into compiled code ---- */
+
+static wf_jit_enter_fn enter_fn;
+
+static void build_enter(void)
+{
+    xbuf b = {0};
+    static const int saved[] = {RBP, RBX, R12, R13, R14, R15};
+    for (int i = 0; i < 6; i++)
+        x_push(&b, saved[i]);
+    x_mov_rr(&b, true, R12, RDX);
+    x_mov_rr(&b, true, RAX, RSP);
+    x_rr(&b, 0, true, OPC(0x85), RCX, RCX, false); /* test rcx, rcx: switch stacks? */
+    x_byte(&b, 0x74), x_byte(&b, 4);               /* jz +4 */
+    x_mem(&b, 0, true, OPC(0x8D), RSP, RCX, NOIDX, 1, -8, false); /* lea rsp, [rcx-8] (4 bytes) */
+    x_push(&b, RAX);
+    x_load64(&b, R14, R12, CTX(mem));
+    x_load64(&b, R13, R14, MEM(base));
+    x_load64(&b, R15, R12, CTX(fuel));
+    x_load64(&b, RBP, R12, CTX(globals));
+    x_mov_rr(&b, true, RAX, RDI);
+    x_mov_rr(&b, true, RDI, RSI);
+    x_call_r(&b, RAX);
+    x_store64(&b, R15, R12, CTX(fuel));
+    x_byte(&b, 0x5C); /* pop rsp */
+    for (int i = 5; i >= 0; i--)
+        x_pop(&b, saved[i]);
+    x_ret(&b);
+    size_t mapped;
+    weft_error *err = NULL;
+    enter_fn = (wf_jit_enter_fn)wf_jit_map_code(b.p, b.n, &mapped, &err);
+    werr_free(err);
+    free(b.p);
+}
+
+wf_jit_enter_fn wf_jit_enter(void)
+{
+    if (enter_fn == NULL)
+        build_enter();
+    return enter_fn;
+}
