@@ -12,6 +12,7 @@
 #include "wasm/code.h"
 #include "wasm/jit/jit.h"
 #include "wasm/jit/x64_emit.h"
+#include "util/log.h"
 
 #include <stddef.h>
 #include <stdlib.h>
@@ -714,6 +715,7 @@ int wf_jit_compile(wf_module *m, weft_error **err)
         code = wf_jit_map_code(j.b.p, j.b.n, &mapped, err);
     else
         werr_set(err, 0, "%s: a function is too large for the compiler", m->name);
+    size_t code_bytes = j.b.n;
     free(j.b.p);
     free(j.native_at);
     free(j.fix);
@@ -728,6 +730,8 @@ int wf_jit_compile(wf_module *m, weft_error **err)
     wf_jit_module *jm = xzalloc(sizeof *jm);
     *jm = (wf_jit_module){code, mapped, n, entry};
     m->jit = jm;
+    log_debug("wasm: %s: %u functions compiled to %zu bytes of x86-64 code", m->name, n,
+              code_bytes);
     return 0;
 }
 
