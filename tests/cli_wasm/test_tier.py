@@ -18,6 +18,18 @@ FIB = """(module
   (func (export "load") (param i32) (result i32) (i32.load offset=4 (local.get 0))))
 """
 
+INDIRECT = """(module
+  (type $t (func (param i32) (result i32)))
+  (table 2 funcref)
+  (elem (i32.const 0) 0 1)
+  (func (export "deep") (type $t)
+    (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 7))
+      (else (call_indirect (type $t) (i32.sub (local.get 0) (i32.const 1)) (i32.const 0)))))
+  (func (param i32) (result i32) (local.get 0))
+  (func (export "pick") (param i32) (result i32)
+    (call_indirect (type $t) (i32.const 5) (local.get 0))))
+"""
+
 x86_64 = pytest.mark.skipif(platform.machine() != "x86_64",
                             reason="the compiled tier has an x86-64 backend only")
 
@@ -63,3 +75,22 @@ def test_same_trap_on_both_tiers(weft_bin, wat, args, want):
         assert want in r.stderr
         out[tier] = [l for l in r.stderr.splitlines() if l.startswith("trap")]
     assert out["jit"] == out["interp"]
+
+
+@x86_64
+@pytest.mark.parametrize("module,args", [
+    (FIB, ["deep", "0"]),
+    (INDIRECT, ["deep", "199999"]),  # the default depth limit is 200000 frames
+    (INDIRECT, ["deep", "200000"]),
+    (INDIRECT, ["pick", "1"]),
+    (INDIRECT, ["pick", "2"]),
+])
+def test_same_outcome_on_both_tiers(weft_bin, wat, module, args):
+    """Results, traps and the exact call-depth limit agree between tiers."""
+    path = wat(module)
+    got = []
+    for tier in ("jit", "interp"):
+        r = run(weft_bin, ["run", "--invoke", args[0], path, args[1]], tier=tier)
+        got.append((r.returncode, r.stdout, [l for l in r.stderr.splitlines()
+                                              if not l.startswith("weft: debug")]))
+    assert got[0] == got[1]

@@ -157,7 +157,6 @@ static void emit_return(jc *j, uint64_t n, uint64_t from)
 {
     for (uint64_t i = 0; i < n; i++)
         copy_slot(j, i, from + i);
-    x_alu_mi(&j->b, false, ALU_SUB, R12, CTX(depth), 1);
     x_rr(&j->b, 0, false, OPC(0x31), RAX, RAX, false); /* xor eax, eax */
     x_pop(&j->b, RBX);
     x_ret(&j->b);
@@ -234,6 +233,42 @@ static void emit_helper(jc *j, const void *fn, const uint64_t *pc, bool sync_fue
     if (sync_fuel)
         x_load64(&j->b, R15, R12, CTX(fuel));
     check_helper(j);
+}
+
+/* [typeidx][tableidx][base][i]: a compiled function of this instance with
+ * the right type is called directly; anything else (and every trap) goes
+ * through the helper */
+static void emit_call_indirect(jc *j, const uint64_t *pc)
+{
+    size_t slow[6];
+    int ns = 0;
+    ld32(j, RAX, pc[4]);
+    x_load64(&j->b, RSI, R12, CTX(inst));
+    x_load64(&j->b, RCX, RSI, (int32_t)offsetof(wf_instance, tables));
+    x_load64(&j->b, RCX, RCX, SLOT(pc[2]));
+    x_mem(&j->b, 0, false, OPC(0x3B), RAX, RCX, NOIDX, 1, (int32_t)offsetof(wf_table, size), false);
+    slow[ns++] = x_jcc32(&j->b, CC_AE);
+    x_load64(&j->b, RCX, RCX, (int32_t)offsetof(wf_table, elems));
+    x_mem(&j->b, 0, true, OPC(0x8B), RCX, RCX, RAX, 8, 0, false); /* rcx = elems[i] */
+    x_rr(&j->b, 0, true, OPC(0x85), RCX, RCX, false);
+    slow[ns++] = x_jcc32(&j->b, CC_E);
+    x_mem(&j->b, 0, true, OPC(0x3B), RSI, RCX, NOIDX, 1, (int32_t)offsetof(wf_func, inst), false);
+    slow[ns++] = x_jcc32(&j->b, CC_NE);
+    x_load32(&j->b, RDX, RCX, (int32_t)offsetof(wf_func, sig));
+    x_load64(&j->b, RSI, RSI, (int32_t)offsetof(wf_instance, sigs));
+    x_mem(&j->b, 0, false, OPC(0x3B), RDX, RSI, NOIDX, 1, (int32_t)(4 * pc[1]), false);
+    slow[ns++] = x_jcc32(&j->b, CC_NE);
+    x_load64(&j->b, RAX, RCX, (int32_t)offsetof(wf_func, jit));
+    x_rr(&j->b, 0, true, OPC(0x85), RAX, RAX, false);
+    slow[ns++] = x_jcc32(&j->b, CC_E);
+    x_mem(&j->b, 0, true, OPC(0x8D), RDI, RBX, NOIDX, 1, SLOT(pc[3]), false);
+    x_call_r(&j->b, RAX);
+    check_helper(j);
+    size_t done = x_jmp32(&j->b);
+    for (int k = 0; k < ns; k++)
+        x_link(&j->b, slow[k], j->b.n);
+    emit_helper(j, (const void *)wf_jit_call_indirect, pc, true);
+    x_link(&j->b, done, j->b.n);
 }
 
 /* ---- memory ---- */
@@ -534,7 +569,7 @@ static void emit_op(jc *j, const uint64_t *pc, size_t pos)
         emit_call(j, pc);
         return;
     case OP_CALL_INDIRECT:
-        emit_helper(j, (const void *)wf_jit_call_indirect, pc, true);
+        emit_call_indirect(j, pc);
         return;
     case OP_SELECT: /* [dst][a][b][cond] */
         ld64(j, RCX, p[1]);
@@ -638,11 +673,6 @@ static void emit_prologue(jc *j)
     x_mem(&j->b, 0, true, OPC(0x8D), RAX, RBX, NOIDX, 1, SLOT(c->max_height), false);
     x_mem(&j->b, 0, true, OPC(0x3B), RAX, R12, NOIDX, 1, CTX(stack_end), false);
     jcc_stub(j, CC_A, JT_EXHAUSTED);
-    x_load32(&j->b, RAX, R12, CTX(depth));
-    x_alu_ri(&j->b, false, ALU_ADD, RAX, 1);
-    x_store32(&j->b, RAX, R12, CTX(depth));
-    x_mem(&j->b, 0, false, OPC(0x3B), RAX, R12, NOIDX, 1, CTX(max_depth), false);
-    jcc_stub(j, CC_AE, JT_EXHAUSTED);
     fuel_tick(j);
     uint32_t n = c->nlocals - c->nparams;
     x_rr(&j->b, 0, false, OPC(0x31), RAX, RAX, false);

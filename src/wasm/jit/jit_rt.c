@@ -123,16 +123,22 @@ int wf_jit_run(wf_exec *ex, wf_func *f, weft_error **err)
 {
     if (ex->native == NULL && map_native_stack(ex, err) < 0)
         return -1;
+    /* Frames of direct calls take 16 bytes (return address, saved rbx) and
+     * the first starts 32 bytes under the top, so this limit allows exactly
+     * max_frames nested calls, as in the interpreter; frames that pass
+     * through C helpers are larger and end the recursion sooner. */
+    uint8_t *top = ex->native + ex->native_bytes;
+    uint8_t *limit = ex->native + NATIVE_MARGIN;
+    if ((uint64_t)ex->max_frames * 16 + 16 < ex->native_bytes - NATIVE_MARGIN)
+        limit = top - 16 - (size_t)ex->max_frames * 16;
     wf_jit_ctx ctx = {
         .stack_end = ex->stack_end,
         .fuel = ex->fuel ? ex->fuel : UINT64_MAX,
-        .max_depth = ex->max_frames,
-        .native_limit = ex->native + NATIVE_MARGIN,
+        .native_limit = limit,
         .store = f->inst->store,
         .err = err,
     };
     use_instance(&ctx, f->inst);
-    uint8_t *top = ex->native + ex->native_bytes;
     return wf_jit_enter()(f->jit, ex->stack, &ctx, top) ? -1 : 0;
 }
 
