@@ -22,6 +22,45 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static bool read_uleb(const uint8_t *d, size_t n, size_t *p, uint32_t *out)
+{
+    uint32_t v = 0;
+    for (int shift = 0; shift < 35; shift += 7) {
+        if (*p >= n)
+            return false;
+        uint8_t b = d[(*p)++];
+        v |= (uint32_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) {
+            *out = v;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* True when the code section cannot loop and makes few calls (see top). */
+static bool runs_briefly(const uint8_t *d, size_t n)
+{
+    size_t p = 8;
+    while (p < n) {
+        uint8_t id = d[p++];
+        uint32_t len;
+        if (!read_uleb(d, n, &p, &len) || len > n - p)
+            return false;
+        if (id == 10) {
+            int calls = 0;
+            for (size_t i = p; i < p + len; i++) {
+                if (d[i] == 0x03)
+                    return false;
+                calls += d[i] == 0x10 || d[i] == 0x11;
+            }
+            return calls <= 3;
+        }
+        p += len;
+    }
+    return true;
+}
+
 static void run_exports(wf_instance *inst, const wf_module *m)
 {
     for (uint32_t i = 0; i < m->n_exports; i++) {

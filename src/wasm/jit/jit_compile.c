@@ -44,7 +44,12 @@ typedef struct jc {
     size_t *call_at; /* module-wide: rel32s of direct calls and their callees */
     uint32_t *call_to;
     size_t ncall, capcall;
-    bool fail;
+    uint8_t *is_target; /* code index -> a branch lands there */
+    /* rax holds slot `cache` (all 64 bits; zero-extended i32 when cache_zx)
+     * after the op just emitted; `in` is that state at the current op's
+     * start. -1: nothing known. Branch targets start with nothing known. */
+    int64_t cache, in;
+    bool cache_zx, in_zx;
 } jc;
 
 #define ERR_EXIT JT_COUNT
@@ -101,6 +106,42 @@ static void copy_slot(jc *j, uint64_t dst, uint64_t src)
 {
     ld64(j, RAX, src);
     st64(j, RAX, dst);
+}
+
+/* The first read of the op into rax: skipped when rax holds the slot. */
+static void need32(jc *j, uint64_t slot) /* eax = low half */
+{
+    if (j->in != (int64_t)slot)
+        ld32(j, RAX, slot);
+}
+static void need32zx(jc *j, uint64_t slot) /* rax = zero-extended low half */
+{
+    if (j->in == (int64_t)slot && !j->in_zx)
+        x_mov_rr(&j->b, false, RAX, RAX);
+    else if (j->in != (int64_t)slot)
+        ld32(j, RAX, slot);
+}
+static void need64(jc *j, uint64_t slot)
+{
+    if (j->in != (int64_t)slot)
+        ld64(j, RAX, slot);
+}
+/* the op's last step: its result from rax into dst, remembered */
+static void st_rax(jc *j, uint64_t dst, bool zx)
+{
+    st64(j, RAX, dst);
+    j->cache = (int64_t)dst;
+    j->cache_zx = zx;
+}
+/* test the i32 in slot (cmp with 0) */
+static void test32(jc *j, uint64_t slot)
+{
+    if (j->in == (int64_t)slot) {
+        x_rr(&j->b, 0, false, OPC(0x85), RAX, RAX, false);
+        j->cache = j->in, j->cache_zx = j->in_zx; /* rax and the slot unchanged */
+    } else {
+        x_alu_mi(&j->b, false, ALU_CMP, RBX, SLOT(slot), 0);
+    }
 }
 /* values at from.. to to.., in the order that is safe when they overlap */
 static void move_slots(jc *j, uint64_t n, uint64_t from, uint64_t to)
@@ -166,7 +207,7 @@ static void emit_return(jc *j, uint64_t n, uint64_t from)
 static void emit_br_table(jc *j, const uint64_t *pc, size_t pos)
 {
     uint64_t n = pc[2];
-    ld32(j, RAX, pc[1]);
+    need32zx(j, pc[1]);
     x_mov_imm(&j->b, RCX, n);
     x_rr(&j->b, 0, false, OPC(0x3B), RAX, RCX, false);       /* cmp eax, ecx */
     x_rr(&j->b, 0, false, OPC(0x0F, 0x47), RAX, RCX, false); /* cmova eax, ecx */
@@ -277,7 +318,10 @@ static void emit_call_indirect(jc *j, const uint64_t *pc)
  * against the memory's current size for an access of n bytes */
 static void effective_address(jc *j, uint64_t x, int64_t y, uint64_t offset, int n)
 {
-    ld32(j, RAX, x);
+    if (y >= 0)
+        need32(j, x);
+    else
+        need32zx(j, x);
     if (y >= 0)
         x_mem(&j->b, 0, false, OPC(0x03), RAX, RBX, NOIDX, 1, SLOT(y), false); /* add eax */
     if (offset > 0x7fffffffu) {
@@ -352,7 +396,7 @@ static void set_result(jc *j, int cc, uint64_t dst)
 {
     x_setcc(&j->b, cc, RAX);
     x_movzx8_rr(&j->b, RAX, RAX);
-    st64(j, RAX, dst);
+    st_rax(j, dst, true);
 }
 
 /* op eax/rax, [b] for the ALU forms; returns false if op is not one */
@@ -370,21 +414,21 @@ static bool int_binop(jc *j, unsigned op, const uint64_t *p, bool w)
         static const uint8_t digit[] = {4, 7, 5, 0, 1};
         ld32(j, RCX, p[2]);
         if (w)
-            ld64(j, RAX, p[1]);
+            need64(j, p[1]);
         else
-            ld32(j, RAX, p[1]);
+            need32(j, p[1]);
         x_rr(&j->b, 0, w, OPC(0xD3), digit[k - 10], RAX, false);
     } else {
         if (w)
-            ld64(j, RAX, p[1]);
+            need64(j, p[1]);
         else
-            ld32(j, RAX, p[1]);
+            need32(j, p[1]);
         if (k == 2)
             x_mem(&j->b, 0, w, OPC(0x0F, 0xAF), RAX, RBX, NOIDX, 1, SLOT(p[2]), false);
         else
             x_mem(&j->b, 0, w, (const uint8_t[]){alu[k]}, 1, RAX, RBX, NOIDX, 1, SLOT(p[2]), false);
     }
-    st64(j, RAX, p[0]);
+    st_rax(j, p[0], !w);
     return true;
 }
 
@@ -533,6 +577,9 @@ static bool convert_op(jc *j, unsigned op, const uint64_t *p)
 static void emit_op(jc *j, const uint64_t *pc, size_t pos)
 {
     unsigned op = (unsigned)pc[0];
+    j->in = j->is_target[pos] ? -1 : j->cache;
+    j->in_zx = j->cache_zx;
+    j->cache = -1;
     const uint64_t *p = pc + 1;
 #define TARGET(at) ((size_t)((int64_t)(pos + (at)) + (int64_t)pc[at]))
     switch (op) {
@@ -544,7 +591,7 @@ static void emit_op(jc *j, const uint64_t *pc, size_t pos)
         return;
     case OP_BR_IF:
     case OP_BR_UNLESS:
-        x_alu_mi(&j->b, false, ALU_CMP, RBX, SLOT(p[0]), 0);
+        test32(j, p[0]);
         jcc_to(j, op == OP_BR_IF ? CC_NE : CC_E, TARGET(2), pos);
         return;
     case OP_BR_ADJ:
@@ -578,25 +625,29 @@ static void emit_op(jc *j, const uint64_t *pc, size_t pos)
         st64(j, RCX, p[0]);
         return;
     case OP_COPY:
-        copy_slot(j, p[0], p[1]);
+        need64(j, p[1]);
+        st_rax(j, p[0], j->in == (int64_t)p[1] && j->in_zx);
         return;
     case OP_CONST:
         x_mov_imm(&j->b, RAX, p[1]);
-        st64(j, RAX, p[0]);
+        st_rax(j, p[0], p[1] <= 0xffffffffu);
         return;
     case OP_GLOBAL_GET:
         x_load64(&j->b, RAX, RBP, SLOT(p[1]));
         x_load64(&j->b, RAX, RAX, (int32_t)offsetof(wf_global, val));
-        st64(j, RAX, p[0]);
+        st_rax(j, p[0], false);
         return;
     case OP_GLOBAL_SET:
         x_load64(&j->b, RAX, RBP, SLOT(p[1]));
         ld64(j, RCX, p[0]);
         x_store64(&j->b, RCX, RAX, (int32_t)offsetof(wf_global, val));
         return;
-    case 0x45: /* i32.eqz */
-    case 0x50: /* i64.eqz */
-        x_alu_mi(&j->b, op == 0x50, ALU_CMP, RBX, SLOT(p[1]), 0);
+    case 0x45:                      /* i32.eqz */
+    case 0x50:                      /* i64.eqz */
+        if (j->in == (int64_t)p[1]) /* test eax / rax */
+            x_rr(&j->b, 0, op == 0x50, OPC(0x85), RAX, RAX, false);
+        else
+            x_alu_mi(&j->b, op == 0x50, ALU_CMP, RBX, SLOT(p[1]), 0);
         set_result(j, CC_E, p[0]);
         return;
     }
@@ -609,17 +660,20 @@ static void emit_op(jc *j, const uint64_t *pc, size_t pos)
         return;
     }
     if (op >= OP_BRC && op <= OP_BRC + 9) {
-        ld32(j, RAX, p[0]);
+        need32(j, p[0]);
         x_mem(&j->b, 0, false, OPC(0x3B), RAX, RBX, NOIDX, 1, SLOT(p[1]), false);
         jcc_to(j, cmp_cc[op - OP_BRC], TARGET(3), pos);
+        /* fall-through: rax holds a, the slot is unchanged */
+        j->cache = (int64_t)p[0];
+        j->cache_zx = j->in == (int64_t)p[0] ? j->in_zx : true;
         return;
     }
     if ((op >= 0x46 && op <= 0x4f) || (op >= 0x51 && op <= 0x5a)) {
         bool w = op >= 0x51;
         if (w)
-            ld64(j, RAX, p[1]);
+            need64(j, p[1]);
         else
-            ld32(j, RAX, p[1]);
+            need32(j, p[1]);
         x_mem(&j->b, 0, w, OPC(0x3B), RAX, RBX, NOIDX, 1, SLOT(p[2]), false);
         set_result(j, cmp_cc[op - (w ? 0x51 : 0x46)], p[0]);
         return;
@@ -690,6 +744,39 @@ static void emit_prologue(jc *j)
     }
 }
 
+/* where branches land: there, nothing is known about rax */
+static void mark_targets(jc *j, const wf_code *c)
+{
+    memset(j->is_target, 0, c->code_len + 1);
+    for (size_t k = 0; k < c->nops; k++) {
+        size_t pos = c->ops[k];
+        const uint64_t *pc = c->code + pos;
+        size_t at = 0;
+        switch (pc[0]) {
+        case OP_BR:
+        case OP_BR_ADJ:
+            at = 1;
+            break;
+        case OP_BR_IF:
+        case OP_BR_UNLESS:
+        case OP_BR_IF_ADJ:
+            at = 2;
+            break;
+        case OP_BR_TABLE:
+            for (uint64_t e = 0; e <= pc[2]; e++) {
+                size_t w = pos + 3 + 4 * e;
+                j->is_target[(size_t)((int64_t)w + (int64_t)c->code[w])] = 1;
+            }
+            break;
+        default:
+            if (pc[0] >= OP_BRC && pc[0] <= OP_BRC + 9)
+                at = 3;
+        }
+        if (at)
+            j->is_target[(size_t)((int64_t)(pos + at) + (int64_t)pc[at])] = 1;
+    }
+}
+
 static bool compile_func(jc *j, uint32_t i)
 {
     const wf_code *c = &j->m->codes[i];
@@ -698,6 +785,9 @@ static bool compile_func(jc *j, uint32_t i)
     if ((uint64_t)c->max_height * 8 + 8 > INT32_MAX)
         return false;
     j->native_at = xreallocarray(j->native_at, c->code_len + 1, sizeof *j->native_at);
+    j->is_target = xrealloc(j->is_target, c->code_len + 1);
+    mark_targets(j, c);
+    j->cache = -1;
     j->nfix = 0;
     emit_prologue(j);
     for (size_t k = 0; k < c->nops; k++) {
@@ -748,6 +838,7 @@ int wf_jit_compile(wf_module *m, weft_error **err)
     size_t code_bytes = j.b.n;
     free(j.b.p);
     free(j.native_at);
+    free(j.is_target);
     free(j.fix);
     free(j.call_at);
     free(j.call_to);

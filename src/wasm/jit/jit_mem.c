@@ -16,7 +16,8 @@ void *wf_jit_map_code(const uint8_t *code, size_t len, size_t *mapped, weft_erro
     void *p = mmap(NULL, n ? n : page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)
         return werr_set(err, errno, "mapping %zu bytes of machine code", len), NULL;
-    memcpy(p, code, len);
+    if (len)
+        memcpy(p, code, len);
     if (mprotect(p, n ? n : page, PROT_READ | PROT_EXEC) < 0) {
         int e = errno;
         munmap(p, n ? n : page);
