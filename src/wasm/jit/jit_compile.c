@@ -50,6 +50,9 @@ typedef struct jc {
      * start. -1: nothing known. Branch targets start with nothing known. */
     int64_t cache, in;
     bool cache_zx, in_zx;
+    /* the same for xmm0 (its low 32 or 64 bits, as the slot's type says);
+     * only float templates, helpers and calls change xmm0 */
+    int64_t xcache, xin;
 } jc;
 
 #define ERR_EXIT JT_COUNT
@@ -133,6 +136,30 @@ static void st_rax(jc *j, uint64_t dst, bool zx)
     j->cache = (int64_t)dst;
     j->cache_zx = zx;
 }
+/* an op that leaves xmm0 alone and writes slot `written` (-1: none) */
+static void keep_x(jc *j, int64_t written)
+{
+    j->xcache = j->xin != written ? j->xin : -1;
+}
+/* an op that leaves rax alone and writes slot `written` */
+static void keep_r(jc *j, int64_t written)
+{
+    if (j->in != written)
+        j->cache = j->in, j->cache_zx = j->in_zx;
+}
+/* xmm0 = the float in slot (f64 when d) */
+static void need_x(jc *j, uint64_t slot, bool d)
+{
+    if (j->xin != (int64_t)slot)
+        x_mem(&j->b, d ? 0xF2 : 0xF3, false, OPC(0x0F, 0x10), 0, RBX, NOIDX, 1, SLOT(slot), false);
+}
+/* the op's last step: xmm0 into dst, remembered */
+static void st_x(jc *j, uint64_t dst, bool d)
+{
+    x_mem(&j->b, d ? 0xF2 : 0xF3, false, OPC(0x0F, 0x11), 0, RBX, NOIDX, 1, SLOT(dst), false);
+    j->xcache = (int64_t)dst;
+}
+
 /* test the i32 in slot (cmp with 0) */
 static void test32(jc *j, uint64_t slot)
 {
@@ -335,7 +362,7 @@ static void effective_address(jc *j, uint64_t x, int64_t y, uint64_t offset, int
     jcc_stub(j, CC_A, JT_OOB);
 }
 
-/* 0x28..0x35: the load into rcx (w: 64-bit form) */
+/* 0x28..0x35: the load into rax (w: 64-bit form) */
 static void load_insn(jc *j, unsigned k)
 {
     static const struct {
@@ -346,9 +373,9 @@ static void load_insn(jc *j, unsigned k)
         {1, 0x0F, 0xBF}, {0, 0x0F, 0xB7}, {1, 0x63, 0},    {0, 0x8B, 0},
     };
     if (t[k].op1 == 0x0F)
-        x_mem(&j->b, 0, t[k].w, OPC(0x0F, t[k].op2), RCX, R13, RAX, 1, 0, false);
+        x_mem(&j->b, 0, t[k].w, OPC(0x0F, t[k].op2), RAX, R13, RAX, 1, 0, false);
     else
-        x_mem(&j->b, 0, t[k].w, (const uint8_t[]){t[k].op1}, 1, RCX, R13, RAX, 1, 0, false);
+        x_mem(&j->b, 0, t[k].w, (const uint8_t[]){t[k].op1}, 1, RAX, R13, RAX, 1, 0, false);
 }
 
 static const uint8_t load_size[14] = {4, 8, 4, 8, 1, 1, 2, 2, 1, 1, 2, 2, 4, 4};
@@ -376,16 +403,24 @@ static void store_insn(jc *j, unsigned k)
 static void emit_mem(jc *j, const uint64_t *pc, unsigned k, bool two)
 {
     const uint64_t *p = pc + 1;
+    if (k == 2 || k == 3) { /* f32/f64 loads go to xmm0 */
+        effective_address(j, p[1], two ? (int64_t)p[2] : -1, two ? p[3] : p[2], load_size[k]);
+        x_mem(&j->b, k == 3 ? 0xF2 : 0xF3, false, OPC(0x0F, 0x10), 0, R13, RAX, 1, 0, false);
+        st_x(j, p[0], k == 3);
+        return;
+    }
     if (k < 14) {
         effective_address(j, p[1], two ? (int64_t)p[2] : -1, two ? p[3] : p[2], load_size[k]);
         load_insn(j, k);
-        st64(j, RCX, p[0]);
+        keep_x(j, (int64_t)p[0]);
+        st_rax(j, p[0], !(k == 1 || k == 8 || k == 10 || k == 12));
         return;
     }
     k -= 14;
     effective_address(j, p[0], two ? (int64_t)p[1] : -1, two ? p[3] : p[2], store_size[k]);
     ld64(j, RCX, two ? p[2] : p[1]);
     store_insn(j, k);
+    keep_x(j, -1);
 }
 
 /* ---- arithmetic ---- */
@@ -429,6 +464,7 @@ static bool int_binop(jc *j, unsigned op, const uint64_t *p, bool w)
             x_mem(&j->b, 0, w, (const uint8_t[]){alu[k]}, 1, RAX, RBX, NOIDX, 1, SLOT(p[2]), false);
     }
     st_rax(j, p[0], !w);
+    keep_x(j, (int64_t)p[0]);
     return true;
 }
 
@@ -468,6 +504,7 @@ static void emit_div(jc *j, const uint64_t *p, unsigned k, bool w)
     if (skip_special)
         x_link(&j->b, skip_special, j->b.n);
     st64(j, k < 2 ? RAX : RDX, p[0]);
+    keep_x(j, (int64_t)p[0]);
 }
 
 /* SSE binops and compares; f64 when d */
@@ -478,22 +515,28 @@ static bool float_op(jc *j, unsigned op, const uint64_t *p)
     static const uint8_t arith[] = {0x58, 0x5C, 0x59, 0x5E}; /* add sub mul div */
     if ((op >= 0x92 && op <= 0x95) || (op >= 0xa0 && op <= 0xa3)) {
         unsigned k = op - (d ? 0xa0 : 0x92);
-        x_mem(&j->b, pfx, false, OPC(0x0F, 0x10), 0, RBX, NOIDX, 1, SLOT(p[1]), false);
+        need_x(j, p[1], d);
         x_mem(&j->b, pfx, false, (const uint8_t[]){0x0F, arith[k]}, 2, 0, RBX, NOIDX, 1, SLOT(p[2]),
               false);
-        x_mem(&j->b, pfx, false, OPC(0x0F, 0x11), 0, RBX, NOIDX, 1, SLOT(p[0]), false);
+        st_x(j, p[0], d);
+        keep_r(j, (int64_t)p[0]);
         return true;
     }
     if (op == 0x91 || op == 0x9f) { /* sqrt */
-        x_mem(&j->b, pfx, false, OPC(0x0F, 0x51), 0, RBX, NOIDX, 1, SLOT(p[1]), false);
-        x_mem(&j->b, pfx, false, OPC(0x0F, 0x11), 0, RBX, NOIDX, 1, SLOT(p[0]), false);
+        if (j->xin == (int64_t)p[1])
+            x_rr(&j->b, pfx, false, OPC(0x0F, 0x51), 0, 0, false);
+        else
+            x_mem(&j->b, pfx, false, OPC(0x0F, 0x51), 0, RBX, NOIDX, 1, SLOT(p[1]), false);
+        st_x(j, p[0], d);
+        keep_r(j, (int64_t)p[0]);
         return true;
     }
     if ((op >= 0x5b && op <= 0x60) || (op >= 0x61 && op <= 0x66)) {
         unsigned k = op - (d ? 0x61 : 0x5b); /* eq ne lt gt le ge */
         bool swap = k == 2 || k == 4;        /* a < b is b > a */
-        x_mem(&j->b, pfx, false, OPC(0x0F, 0x10), 0, RBX, NOIDX, 1, SLOT(swap ? p[2] : p[1]),
-              false);
+        uint64_t first = swap ? p[2] : p[1];
+        need_x(j, first, d);
+        j->xcache = first != p[0] ? (int64_t)first : -1;
         x_mem(&j->b, d ? 0x66 : 0, false, OPC(0x0F, 0x2E), 0, RBX, NOIDX, 1,
               SLOT(swap ? p[1] : p[2]), false); /* ucomis */
         if (k <= 1) {
@@ -555,20 +598,22 @@ static bool convert_op(jc *j, unsigned op, const uint64_t *p)
         x_rr(&j->b, 0, false, OPC(0x0F, 0x57), 0, 0, false); /* xorps: no false dependency */
         x_mem(&j->b, pfx, op == 0xb4 || op == 0xb9, OPC(0x0F, 0x2A), 0, RBX, NOIDX, 1, SLOT(p[1]),
               false);
-        x_mem(&j->b, pfx, false, OPC(0x0F, 0x11), 0, RBX, NOIDX, 1, SLOT(p[0]), false);
+        st_x(j, p[0], op >= 0xb7);
+        keep_r(j, (int64_t)p[0]);
         return true;
     }
     case 0xb6: /* f32.demote_f64 */
     case 0xbb: /* f64.promote_f32 */
         x_mem(&j->b, op == 0xb6 ? 0xF2 : 0xF3, false, OPC(0x0F, 0x5A), 0, RBX, NOIDX, 1, SLOT(p[1]),
               false);
-        x_mem(&j->b, op == 0xb6 ? 0xF3 : 0xF2, false, OPC(0x0F, 0x11), 0, RBX, NOIDX, 1, SLOT(p[0]),
-              false);
+        st_x(j, p[0], op == 0xbb);
+        keep_r(j, (int64_t)p[0]);
         return true;
     default:
         return false;
     }
     st64(j, RAX, p[0]);
+    keep_x(j, (int64_t)p[0]);
     return true;
 }
 
@@ -580,6 +625,8 @@ static void emit_op(jc *j, const uint64_t *pc, size_t pos)
     j->in = j->is_target[pos] ? -1 : j->cache;
     j->in_zx = j->cache_zx;
     j->cache = -1;
+    j->xin = j->is_target[pos] ? -1 : j->xcache;
+    j->xcache = -1;
     const uint64_t *p = pc + 1;
 #define TARGET(at) ((size_t)((int64_t)(pos + (at)) + (int64_t)pc[at]))
     switch (op) {
@@ -592,6 +639,7 @@ static void emit_op(jc *j, const uint64_t *pc, size_t pos)
     case OP_BR_IF:
     case OP_BR_UNLESS:
         test32(j, p[0]);
+        keep_x(j, -1);
         jcc_to(j, op == OP_BR_IF ? CC_NE : CC_E, TARGET(2), pos);
         return;
     case OP_BR_ADJ:
@@ -625,14 +673,17 @@ static void emit_op(jc *j, const uint64_t *pc, size_t pos)
         st64(j, RCX, p[0]);
         return;
     case OP_COPY:
+        keep_x(j, (int64_t)p[0]);
         need64(j, p[1]);
         st_rax(j, p[0], j->in == (int64_t)p[1] && j->in_zx);
         return;
     case OP_CONST:
+        keep_x(j, (int64_t)p[0]);
         x_mov_imm(&j->b, RAX, p[1]);
         st_rax(j, p[0], p[1] <= 0xffffffffu);
         return;
     case OP_GLOBAL_GET:
+        keep_x(j, (int64_t)p[0]);
         x_load64(&j->b, RAX, RBP, SLOT(p[1]));
         x_load64(&j->b, RAX, RAX, (int32_t)offsetof(wf_global, val));
         st_rax(j, p[0], false);
@@ -642,8 +693,9 @@ static void emit_op(jc *j, const uint64_t *pc, size_t pos)
         ld64(j, RCX, p[0]);
         x_store64(&j->b, RCX, RAX, (int32_t)offsetof(wf_global, val));
         return;
-    case 0x45:                      /* i32.eqz */
-    case 0x50:                      /* i64.eqz */
+    case 0x45: /* i32.eqz */
+    case 0x50: /* i64.eqz */
+        keep_x(j, (int64_t)p[0]);
         if (j->in == (int64_t)p[1]) /* test eax / rax */
             x_rr(&j->b, 0, op == 0x50, OPC(0x85), RAX, RAX, false);
         else
@@ -663,6 +715,7 @@ static void emit_op(jc *j, const uint64_t *pc, size_t pos)
         need32(j, p[0]);
         x_mem(&j->b, 0, false, OPC(0x3B), RAX, RBX, NOIDX, 1, SLOT(p[1]), false);
         jcc_to(j, cmp_cc[op - OP_BRC], TARGET(3), pos);
+        keep_x(j, -1);
         /* fall-through: rax holds a, the slot is unchanged */
         j->cache = (int64_t)p[0];
         j->cache_zx = j->in == (int64_t)p[0] ? j->in_zx : true;
@@ -676,6 +729,7 @@ static void emit_op(jc *j, const uint64_t *pc, size_t pos)
             need32(j, p[1]);
         x_mem(&j->b, 0, w, OPC(0x3B), RAX, RBX, NOIDX, 1, SLOT(p[2]), false);
         set_result(j, cmp_cc[op - (w ? 0x51 : 0x46)], p[0]);
+        keep_x(j, (int64_t)p[0]);
         return;
     }
     if (int_binop(j, op, p, false) || int_binop(j, op, p, true))
@@ -787,7 +841,7 @@ static bool compile_func(jc *j, uint32_t i)
     j->native_at = xreallocarray(j->native_at, c->code_len + 1, sizeof *j->native_at);
     j->is_target = xrealloc(j->is_target, c->code_len + 1);
     mark_targets(j, c);
-    j->cache = -1;
+    j->cache = j->xcache = -1;
     j->nfix = 0;
     emit_prologue(j);
     for (size_t k = 0; k < c->nops; k++) {
