@@ -49,7 +49,7 @@ def test_compiled_by_default(weft_bin, wat):
     r = run(weft_bin, ["run", "--invoke", "fib", path, "20"])
     assert r.returncode == 0, r.stderr
     assert r.stdout == "i32:6765\n"
-    assert "functions compiled to" in r.stderr
+    assert "functions compiled to" in r.stderr and "bytes of x86-64 code" in r.stderr
 
 
 def test_interp_on_request(weft_bin, wat):

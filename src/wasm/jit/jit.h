@@ -32,26 +32,42 @@ typedef struct wf_jit_ctx {
  * WEFT_WASM_TIER environment variable ("interp" or "jit"), else on where a
  * backend exists and executable memory is granted. */
 bool wf_jit_enabled(void);
-/* Compile m (sets m->jit). -1 when executable memory is refused or the
- * module is beyond the compiler; the caller then interprets it. */
+/* jit_module.c: set m up for the compiled tier (sets m->jit); functions are
+ * compiled on their first call. -1 when executable memory is refused or a
+ * function is beyond the compiler; the caller then interprets m. */
 int wf_jit_compile(wf_module *m, weft_error **err);
 void wf_jit_free(wf_jit_module *j);
-/* Machine-code entry of defined function i (0-based after the imports). */
-void *wf_jit_entry(const wf_jit_module *j, uint32_t i);
+/* The entry slot of defined function i (0-based after the imports): it holds
+ * the function's machine code, or the stub that compiles it. Compiled code
+ * and the trampoline call through it (`call [slot]`, the slot in rax). */
+void **wf_jit_entry(const wf_jit_module *j, uint32_t i);
 /* Run compiled f: params at ex->stack[0..], results written there. */
 int wf_jit_run(wf_exec *ex, wf_func *f, weft_error **err);
+/* called by the stub: compile the function of `slot`, return its code (NULL
+ * with ctx->err set when that fails) */
+void *wf_jit_lazy(wf_jit_ctx *ctx, void **slot);
 
-/* jit_mem.c: W^X code memory. Writable copy first, then read+execute. */
+/* jit_compile.c: machine code of defined function i of m, position
+ * independent, in a heap buffer; -1 if beyond the compiler. */
+int wf_jit_compile_func(const wf_module *m, uint32_t i, uint8_t **code, size_t *len);
+bool wf_jit_fits(const wf_module *m, uint32_t i);
+
+/* jit_mem.c: W^X code memory. Code is written while its pages are
+ * read+write and runs once they are read+execute, never both. */
+typedef struct wf_jit_arena wf_jit_arena;
 void *wf_jit_map_code(const uint8_t *code, size_t len, size_t *mapped, weft_error **err);
-void wf_jit_unmap_code(void *p, size_t mapped);
+/* Copy code into the arena, return its address. */
+void *wf_jit_arena_add(wf_jit_arena **a, const uint8_t *code, size_t len, weft_error **err);
+void wf_jit_arena_free(wf_jit_arena *a);
 
 /* jit_rt.c: called from the generated code */
 int wf_jit_op(wf_jit_ctx *ctx, wf_slot *fp, const uint64_t *pc, uint32_t fidx);
 int wf_jit_call(wf_jit_ctx *ctx, wf_slot *nfp, uint32_t callee, uint32_t fidx);
 int wf_jit_call_indirect(wf_jit_ctx *ctx, wf_slot *fp, const uint64_t *pc, uint32_t fidx);
 void wf_jit_trap(wf_jit_ctx *ctx, uint32_t kind, uint32_t fidx);
-/* the entry trampoline: generated once (jit_compile.c) */
-typedef int (*wf_jit_enter_fn)(void *code, wf_slot *fp, wf_jit_ctx *ctx, void *stack_top);
+/* the entry trampoline (jit_module.c): calls through an entry slot with the
+ * pinned registers loaded, on stack_top's stack unless it is NULL */
+typedef int (*wf_jit_enter_fn)(void **slot, wf_slot *fp, wf_jit_ctx *ctx, void *stack_top);
 wf_jit_enter_fn wf_jit_enter(void);
 
 enum wf_jit_trap_kind {

@@ -12,18 +12,10 @@
 #include "wasm/code.h"
 #include "wasm/jit/jit.h"
 #include "wasm/jit/x64_emit.h"
-#include "util/log.h"
 
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct wf_jit_module {
-    void *code;
-    size_t mapped;
-    uint32_t n;
-    uint32_t *entry; /* offset of each function in code */
-};
 
 enum fix_kind { FIX_REL32, FIX_TABLE };
 struct fix {
@@ -41,9 +33,6 @@ typedef struct jc {
     size_t nfix, capfix;
     size_t *stub_fix[JT_COUNT + 1]; /* rel32s to each trap stub (+ the error exit) */
     size_t nstub[JT_COUNT + 1], capstub[JT_COUNT + 1];
-    size_t *call_at; /* module-wide: rel32s of direct calls and their callees */
-    uint32_t *call_to;
-    size_t ncall, capcall;
     uint8_t *is_target; /* code index -> a branch lands there */
     /* rax holds slot `cache` (all 64 bits; zero-extended i32 when cache_zx)
      * after the op just emitted; `in` is that state at the current op's
@@ -266,15 +255,12 @@ static void emit_br_table(jc *j, const uint64_t *pc, size_t pos)
 static void emit_call(jc *j, const uint64_t *pc)
 {
     uint64_t callee = pc[1], base = pc[2];
-    if (callee >= j->m->n_func_imports) { /* same module: a direct call */
+    if (callee >= j->m->n_func_imports) { /* same module: through its entry slot */
         x_mem(&j->b, 0, true, OPC(0x8D), RDI, RBX, NOIDX, 1, SLOT(base), false);
-        if (j->ncall == j->capcall) {
-            j->capcall = j->capcall ? j->capcall * 2 : 64;
-            j->call_at = xreallocarray(j->call_at, j->capcall, sizeof *j->call_at);
-            j->call_to = xreallocarray(j->call_to, j->capcall, sizeof *j->call_to);
-        }
-        j->call_at[j->ncall] = x_call32(&j->b);
-        j->call_to[j->ncall++] = (uint32_t)(callee - j->m->n_func_imports);
+        x_mov_imm(&j->b, RAX,
+                  (uint64_t)(uintptr_t)wf_jit_entry(j->m->jit,
+                                                    (uint32_t)(callee - j->m->n_func_imports)));
+        x_mem(&j->b, 0, false, OPC(0xFF), 2, RAX, NOIDX, 1, 0, false); /* call [rax] */
         check_helper(j);
         return;
     }
@@ -330,7 +316,7 @@ static void emit_call_indirect(jc *j, const uint64_t *pc)
     x_rr(&j->b, 0, true, OPC(0x85), RAX, RAX, false);
     slow[ns++] = x_jcc32(&j->b, CC_E);
     x_mem(&j->b, 0, true, OPC(0x8D), RDI, RBX, NOIDX, 1, SLOT(pc[3]), false);
-    x_call_r(&j->b, RAX);
+    x_mem(&j->b, 0, false, OPC(0xFF), 2, RAX, NOIDX, 1, 0, false); /* call [rax]: the entry slot */
     check_helper(j);
     size_t done = x_jmp32(&j->b);
     for (int k = 0; k < ns; k++)
@@ -836,7 +822,7 @@ static bool compile_func(jc *j, uint32_t i)
     const wf_code *c = &j->m->codes[i];
     j->c = c;
     j->fidx = j->m->n_func_imports + i;
-    if ((uint64_t)c->max_height * 8 + 8 > INT32_MAX)
+    if (!wf_jit_fits(j->m, i))
         return false;
     j->native_at = xreallocarray(j->native_at, c->code_len + 1, sizeof *j->native_at);
     j->is_target = xrealloc(j->is_target, c->code_len + 1);
@@ -867,101 +853,25 @@ static bool compile_func(jc *j, uint32_t i)
     return true;
 }
 
-int wf_jit_compile(wf_module *m, weft_error **err)
+bool wf_jit_fits(const wf_module *m, uint32_t i)
 {
-    if (wf_jit_enter() == NULL)
-        return werr_set(err, 0, "executable memory is refused");
-    uint32_t n = m->n_funcs - m->n_func_imports;
+    return (uint64_t)m->codes[i].max_height * 8 + 8 <= INT32_MAX;
+}
+
+int wf_jit_compile_func(const wf_module *m, uint32_t i, uint8_t **code, size_t *len)
+{
     jc j = {.m = m};
-    uint32_t *entry = xcalloc(n ? n : 1, sizeof *entry);
-    bool ok = true;
-    for (uint32_t i = 0; i < n && ok; i++) {
-        while (j.b.n % 16)
-            x_byte(&j.b, 0xCC);
-        entry[i] = (uint32_t)j.b.n;
-        ok = compile_func(&j, i) && j.b.n < INT32_MAX;
-    }
-    for (size_t k = 0; ok && k < j.ncall; k++)
-        x_link(&j.b, j.call_at[k], entry[j.call_to[k]]);
-    void *code = NULL;
-    size_t mapped = 0;
-    if (ok)
-        code = wf_jit_map_code(j.b.p, j.b.n, &mapped, err);
-    else
-        werr_set(err, 0, "%s: a function is too large for the compiler", m->name);
-    size_t code_bytes = j.b.n;
-    free(j.b.p);
+    bool ok = compile_func(&j, i) && j.b.n < INT32_MAX;
     free(j.native_at);
     free(j.is_target);
     free(j.fix);
-    free(j.call_at);
-    free(j.call_to);
     for (int k = 0; k <= JT_COUNT; k++)
         free(j.stub_fix[k]);
-    if (code == NULL) {
-        free(entry);
+    if (!ok) {
+        free(j.b.p);
         return -1;
     }
-    wf_jit_module *jm = xzalloc(sizeof *jm);
-    *jm = (wf_jit_module){code, mapped, n, entry};
-    m->jit = jm;
-    log_debug("wasm: %s: %u functions compiled to %zu bytes of x86-64 code", m->name, n,
-              code_bytes);
+    *code = j.b.p;
+    *len = j.b.n;
     return 0;
-}
-
-void wf_jit_free(wf_jit_module *j)
-{
-    if (j == NULL)
-        return;
-    wf_jit_unmap_code(j->code, j->mapped);
-    free(j->entry);
-    free(j);
-}
-
-void *wf_jit_entry(const wf_jit_module *j, uint32_t i)
-{
-    return (uint8_t *)j->code + j->entry[i];
-}
-
-/* ---- the trampoline from C into compiled code ---- */
-
-static wf_jit_enter_fn enter_fn;
-
-static void build_enter(void)
-{
-    xbuf b = {0};
-    static const int saved[] = {RBP, RBX, R12, R13, R14, R15};
-    for (int i = 0; i < 6; i++)
-        x_push(&b, saved[i]);
-    x_mov_rr(&b, true, R12, RDX);
-    x_mov_rr(&b, true, RAX, RSP);
-    x_rr(&b, 0, true, OPC(0x85), RCX, RCX, false); /* test rcx, rcx: switch stacks? */
-    x_byte(&b, 0x74), x_byte(&b, 4);               /* jz +4 */
-    x_mem(&b, 0, true, OPC(0x8D), RSP, RCX, NOIDX, 1, -8, false); /* lea rsp, [rcx-8] (4 bytes) */
-    x_push(&b, RAX);
-    x_load64(&b, R14, R12, CTX(mem));
-    x_load64(&b, R13, R14, MEM(base));
-    x_load64(&b, R15, R12, CTX(fuel));
-    x_load64(&b, RBP, R12, CTX(globals));
-    x_mov_rr(&b, true, RAX, RDI);
-    x_mov_rr(&b, true, RDI, RSI);
-    x_call_r(&b, RAX);
-    x_store64(&b, R15, R12, CTX(fuel));
-    x_byte(&b, 0x5C); /* pop rsp */
-    for (int i = 5; i >= 0; i--)
-        x_pop(&b, saved[i]);
-    x_ret(&b);
-    size_t mapped;
-    weft_error *err = NULL;
-    enter_fn = (wf_jit_enter_fn)wf_jit_map_code(b.p, b.n, &mapped, &err);
-    werr_free(err);
-    free(b.p);
-}
-
-wf_jit_enter_fn wf_jit_enter(void)
-{
-    if (enter_fn == NULL)
-        build_enter();
-    return enter_fn;
 }
