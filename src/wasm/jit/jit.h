@@ -56,6 +56,9 @@ bool wf_jit_fits(const wf_module *m, uint32_t i);
  * read+write and runs once they are read+execute, never both. */
 typedef struct wf_jit_arena wf_jit_arena;
 void *wf_jit_map_code(const uint8_t *code, size_t len, size_t *mapped, weft_error **err);
+/* Add an empty chunk (also a probe: fails where executable memory is
+ * refused). */
+int wf_jit_arena_new(wf_jit_arena **a, weft_error **err);
 /* Copy code into the arena, return its address. */
 void *wf_jit_arena_add(wf_jit_arena **a, const uint8_t *code, size_t len, weft_error **err);
 void wf_jit_arena_free(wf_jit_arena *a);

@@ -59,6 +59,16 @@ static wf_jit_arena *new_chunk(size_t len, weft_error **err)
     return a;
 }
 
+int wf_jit_arena_new(wf_jit_arena **ap, weft_error **err)
+{
+    wf_jit_arena *c = new_chunk(0, err);
+    if (c == NULL)
+        return -1;
+    c->next = *ap;
+    *ap = c;
+    return 0;
+}
+
 void *wf_jit_arena_add(wf_jit_arena **ap, const uint8_t *code, size_t len, weft_error **err)
 {
     wf_jit_arena *a = *ap;

@@ -101,7 +101,11 @@ int wf_jit_compile(wf_module *m, weft_error **err)
         if (!wf_jit_fits(m, i))
             return werr_set(err, 0, "%s: function %u is too large for the compiler", m->name,
                             m->n_func_imports + i);
+    wf_jit_arena *arena = NULL;
+    if (wf_jit_arena_new(&arena, err) < 0)
+        return -1;
     wf_jit_module *jm = xzalloc(sizeof *jm);
+    jm->arena = arena;
     jm->entry = xcalloc(n ? n : 1, sizeof *jm->entry);
     for (uint32_t i = 0; i < n; i++)
         jm->entry[i] = lazy_stub;
