@@ -42,6 +42,11 @@ typedef struct jc {
     /* the same for xmm0 (its low 32 or 64 bits, as the slot's type says);
      * only float templates, helpers and calls change xmm0 */
     int64_t xcache, xin;
+    /* the op after the current one (NULL at the end), and whether the
+     * current template also did its work (a fused compare-and-branch) */
+    const uint64_t *next;
+    size_t next_pos;
+    bool took_next;
 } jc;
 
 #define ERR_EXIT JT_COUNT
@@ -147,6 +152,31 @@ static void st_x(jc *j, uint64_t dst, bool d)
 {
     x_mem(&j->b, d ? 0xF2 : 0xF3, false, OPC(0x0F, 0x11), 0, RBX, NOIDX, 1, SLOT(dst), false);
     j->xcache = (int64_t)dst;
+}
+
+/* Slots of the constant pool hold known values (never written after the
+ * prologue): *v receives the value, usable as an immediate (an imm32 that
+ * the 64-bit form sign-extends must give the same value). */
+static bool pool_imm(jc *j, uint64_t slot, bool w, int32_t *v)
+{
+    const wf_code *c = j->c;
+    if (slot < c->nlocals || slot >= (uint64_t)c->nlocals + c->npool)
+        return false;
+    uint64_t x = c->pool[slot - c->nlocals];
+    if (w && (int64_t)x != (int64_t)(int32_t)x)
+        return false;
+    *v = (int32_t)x;
+    return true;
+}
+
+/* op{w} rax, b: the ALU op /digit with opcode opc (reg, r/m form) */
+static void alu_b(jc *j, bool w, int digit, uint8_t opc, uint64_t b)
+{
+    int32_t v;
+    if (pool_imm(j, b, w, &v))
+        x_alu_ri(&j->b, w, digit, RAX, v);
+    else
+        x_mem(&j->b, 0, w, (const uint8_t[]){opc}, 1, RAX, RBX, NOIDX, 1, SLOT(b), false);
 }
 
 /* test the i32 in slot (cmp with 0) */
@@ -404,8 +434,18 @@ static void emit_mem(jc *j, const uint64_t *pc, unsigned k, bool two)
     }
     k -= 14;
     effective_address(j, p[0], two ? (int64_t)p[1] : -1, two ? p[3] : p[2], store_size[k]);
-    ld64(j, RCX, two ? p[2] : p[1]);
-    store_insn(j, k);
+    uint64_t val = two ? p[2] : p[1];
+    int32_t v;
+    if (pool_imm(j, val, store_size[k] == 8, &v)) { /* mov [r13+rax], imm */
+        int n = store_size[k];
+        const uint8_t opc = n == 1 ? 0xC6 : 0xC7;
+        x_mem(&j->b, n == 2 ? 0x66 : 0, n == 8, &opc, 1, 0, R13, RAX, 1, 0, false);
+        for (int i = 0; i < (n == 8 ? 4 : n); i++)
+            x_byte(&j->b, (uint8_t)((uint32_t)v >> (8 * i)));
+    } else {
+        ld64(j, RCX, val);
+        store_insn(j, k);
+    }
     keep_x(j, -1);
 }
 
@@ -431,14 +471,23 @@ static bool int_binop(jc *j, unsigned op, const uint64_t *p, bool w)
         return false;
     if (k >= 3 && k <= 6)
         return false; /* division: emit_div */
+    static const uint8_t digit[] = {ALU_ADD, ALU_SUB, 0, 0, 0, 0, 0, ALU_AND,
+                                    ALU_OR,  ALU_XOR, 4, 7, 5, 0, 1}; /* then shl sar shr rol ror */
+    int32_t v;
     if (k >= 10) {
-        static const uint8_t digit[] = {4, 7, 5, 0, 1};
-        ld32(j, RCX, p[2]);
+        bool imm = pool_imm(j, p[2], false, &v);
+        if (!imm)
+            ld32(j, RCX, p[2]);
         if (w)
             need64(j, p[1]);
         else
             need32(j, p[1]);
-        x_rr(&j->b, 0, w, OPC(0xD3), digit[k - 10], RAX, false);
+        if (imm) { /* C1 /n ib: the count masked as the hardware would */
+            x_rr(&j->b, 0, w, OPC(0xC1), digit[k], RAX, false);
+            x_byte(&j->b, (uint8_t)(v & (w ? 63 : 31)));
+        } else {
+            x_rr(&j->b, 0, w, OPC(0xD3), digit[k], RAX, false);
+        }
     } else {
         if (w)
             need64(j, p[1]);
@@ -447,7 +496,7 @@ static bool int_binop(jc *j, unsigned op, const uint64_t *p, bool w)
         if (k == 2)
             x_mem(&j->b, 0, w, OPC(0x0F, 0xAF), RAX, RBX, NOIDX, 1, SLOT(p[2]), false);
         else
-            x_mem(&j->b, 0, w, (const uint8_t[]){alu[k]}, 1, RAX, RBX, NOIDX, 1, SLOT(p[2]), false);
+            alu_b(j, w, digit[k], alu[k], p[2]);
     }
     st_rax(j, p[0], !w);
     keep_x(j, (int64_t)p[0]);
@@ -603,6 +652,22 @@ static bool convert_op(jc *j, unsigned op, const uint64_t *p)
     return true;
 }
 
+/* A comparison into `dst` whose only reader is the next op, a br_if or
+ * if (BR_UNLESS) on it: branch on the flags instead of materialising the
+ * i32. Only for operand-stack slots (a local could be read again) and when
+ * nothing else jumps to that branch. */
+static bool fuse_branch(jc *j, uint64_t dst, int cc)
+{
+    const uint64_t *n = j->next;
+    if (n == NULL || (n[0] != OP_BR_IF && n[0] != OP_BR_UNLESS) || n[1] != dst ||
+        j->is_target[j->next_pos] || dst < (uint64_t)j->c->nlocals + j->c->npool)
+        return false;
+    size_t target = (size_t)((int64_t)(j->next_pos + 2) + (int64_t)n[2]);
+    jcc_to(j, n[0] == OP_BR_IF ? cc : cc ^ 1, target, j->next_pos);
+    j->took_next = true;
+    return true;
+}
+
 /* ---- one op ---- */
 
 static void emit_op(jc *j, const uint64_t *pc, size_t pos)
@@ -699,7 +764,7 @@ static void emit_op(jc *j, const uint64_t *pc, size_t pos)
     }
     if (op >= OP_BRC && op <= OP_BRC + 9) {
         need32(j, p[0]);
-        x_mem(&j->b, 0, false, OPC(0x3B), RAX, RBX, NOIDX, 1, SLOT(p[1]), false);
+        alu_b(j, false, ALU_CMP, 0x3B, p[1]);
         jcc_to(j, cmp_cc[op - OP_BRC], TARGET(3), pos);
         keep_x(j, -1);
         /* fall-through: rax holds a, the slot is unchanged */
@@ -713,8 +778,15 @@ static void emit_op(jc *j, const uint64_t *pc, size_t pos)
             need64(j, p[1]);
         else
             need32(j, p[1]);
-        x_mem(&j->b, 0, w, OPC(0x3B), RAX, RBX, NOIDX, 1, SLOT(p[2]), false);
-        set_result(j, cmp_cc[op - (w ? 0x51 : 0x46)], p[0]);
+        alu_b(j, w, ALU_CMP, 0x3B, p[2]);
+        int cc = cmp_cc[op - (w ? 0x51 : 0x46)];
+        if (fuse_branch(j, p[0], cc)) {
+            j->cache = (int64_t)p[1];
+            j->cache_zx = j->in == (int64_t)p[1] ? j->in_zx : !w;
+            keep_x(j, -1);
+            return;
+        }
+        set_result(j, cc, p[0]);
         keep_x(j, (int64_t)p[0]);
         return;
     }
@@ -833,7 +905,14 @@ static bool compile_func(jc *j, uint32_t i)
     for (size_t k = 0; k < c->nops; k++) {
         size_t pos = c->ops[k];
         j->native_at[pos] = (uint32_t)j->b.n;
+        j->next = k + 1 < c->nops ? c->code + c->ops[k + 1] : NULL;
+        j->next_pos = k + 1 < c->nops ? c->ops[k + 1] : 0;
+        j->took_next = false;
         emit_op(j, c->code + pos, pos);
+        if (j->took_next) { /* not a branch target (see fuse_branch) */
+            k++;
+            j->native_at[c->ops[k]] = (uint32_t)j->b.n;
+        }
     }
     j->native_at[c->code_len] = (uint32_t)j->b.n; /* a branch to the very end */
     to_stub(j, x_jmp32(&j->b), JT_UNREACHABLE);
