@@ -12,8 +12,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#define NATIVE_STACK (64u << 20) /* machine stack of compiled code, touched lazily */
-#define NATIVE_MARGIN (1u << 20) /* left for helpers and host functions */
+#define NATIVE_STACK (64u << 20)   /* machine stack of compiled code, touched lazily */
+#define NATIVE_MARGIN (256u << 10) /* left for helpers and host functions */
 
 static wf_memory no_memory;
 
@@ -105,18 +105,22 @@ int wf_jit_call_indirect(wf_jit_ctx *ctx, wf_slot *fp, const uint64_t *pc, uint3
 
 /* ---- entering compiled code ---- */
 
+/* Under a tight RLIMIT_AS a smaller stack is taken (deep recursion then
+ * traps earlier), as the interpreter does with its slot stack. */
 static int map_native_stack(wf_exec *ex, weft_error **err)
 {
-    void *p = mmap(NULL, NATIVE_STACK, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED) {
-        werr_set(err, errno, "cannot allocate the machine stack of compiled wasm");
-        return werr_kind(err, WF_ERR_LIMIT);
+    for (size_t size = NATIVE_STACK; size >= 4 * NATIVE_MARGIN; size /= 4) {
+        void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (p == MAP_FAILED)
+            continue;
+        mprotect(p, 4096, PROT_NONE); /* a guard page under the margin */
+        ex->native = p;
+        ex->native_bytes = size;
+        return 0;
     }
-    mprotect(p, 4096, PROT_NONE); /* a guard page under the margin */
-    ex->native = p;
-    ex->native_bytes = NATIVE_STACK;
-    return 0;
+    werr_set(err, errno, "cannot allocate the machine stack of compiled wasm");
+    return werr_kind(err, WF_ERR_LIMIT);
 }
 
 int wf_jit_run(wf_exec *ex, wf_func *f, weft_error **err)
