@@ -8,7 +8,8 @@
  *   r15  fuel            rbp  the instance's globals
  * Compiled functions take their frame in rdi and return 0, or 1 after a trap
  * recorded in ctx->err; callers pass a failure up. Calls inside the module
- * are direct; other calls and rare ops go through C helpers (jit_rt.c). */
+ * go through the callee's entry slot (jit_module.c); other calls and rare
+ * ops go through C helpers (jit_rt.c). */
 #include "wasm/code.h"
 #include "wasm/jit/jit.h"
 #include "wasm/jit/x64_emit.h"
