@@ -437,7 +437,9 @@ static void emit_mem(jc *j, const uint64_t *pc, unsigned k, bool two)
     effective_address(j, p[0], two ? (int64_t)p[1] : -1, two ? p[3] : p[2], store_size[k]);
     uint64_t val = two ? p[2] : p[1];
     int32_t v;
-    if (pool_imm(j, val, store_size[k] == 8, &v)) { /* mov [r13+rax], imm */
+    if ((k == 2 || k == 3) && j->xin == (int64_t)val) { /* the float is in xmm0 */
+        x_mem(&j->b, k == 3 ? 0xF2 : 0xF3, false, OPC(0x0F, 0x11), 0, R13, RAX, 1, 0, false);
+    } else if (pool_imm(j, val, store_size[k] == 8, &v)) { /* mov [r13+rax], imm */
         int n = store_size[k];
         const uint8_t opc = n == 1 ? 0xC6 : 0xC7;
         x_mem(&j->b, n == 2 ? 0x66 : 0, n == 8, &opc, 1, 0, R13, RAX, 1, 0, false);
@@ -490,14 +492,18 @@ static bool int_binop(jc *j, unsigned op, const uint64_t *p, bool w)
             x_rr(&j->b, 0, w, OPC(0xD3), digit[k], RAX, false);
         }
     } else {
+        uint64_t a = p[1], b = p[2];
+        bool commutes = k == 0 || k == 2 || k >= 7;
+        if (commutes && j->in == (int64_t)b && j->in != (int64_t)a)
+            a = p[2], b = p[1]; /* the operand already in rax goes first */
         if (w)
-            need64(j, p[1]);
+            need64(j, a);
         else
-            need32(j, p[1]);
+            need32(j, a);
         if (k == 2)
-            x_mem(&j->b, 0, w, OPC(0x0F, 0xAF), RAX, RBX, NOIDX, 1, SLOT(p[2]), false);
+            x_mem(&j->b, 0, w, OPC(0x0F, 0xAF), RAX, RBX, NOIDX, 1, SLOT(b), false);
         else
-            alu_b(j, w, digit[k], alu[k], p[2]);
+            alu_b(j, w, digit[k], alu[k], b);
     }
     st_rax(j, p[0], !w);
     keep_x(j, (int64_t)p[0]);
