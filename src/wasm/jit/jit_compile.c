@@ -243,8 +243,14 @@ static void jcc_to(jc *j, int cc, size_t target, size_t pos)
 
 static void emit_return(jc *j, uint64_t n, uint64_t from)
 {
-    for (uint64_t i = 0; i < n; i++)
-        copy_slot(j, i, from + i);
+    for (uint64_t i = 0; i < n; i++) {
+        if (i == 0 && from != 0) { /* the first result may be in rax */
+            need64(j, from);
+            st64(j, RAX, 0);
+        } else if (from != 0) {
+            copy_slot(j, i, from + i);
+        }
+    }
     x_rr(&j->b, 0, false, OPC(0x31), RAX, RAX, false); /* xor eax, eax */
     x_pop(&j->b, RBX);
     x_ret(&j->b);
@@ -848,7 +854,8 @@ static void emit_prologue(jc *j)
     jcc_stub(j, CC_A, JT_EXHAUSTED);
     fuel_tick(j);
     uint32_t n = c->nlocals - c->nparams;
-    x_rr(&j->b, 0, false, OPC(0x31), RAX, RAX, false);
+    if (n)
+        x_rr(&j->b, 0, false, OPC(0x31), RAX, RAX, false);
     if (n <= 16) {
         for (uint32_t k = 0; k < n; k++)
             st64(j, RAX, c->nparams + k);
