@@ -48,14 +48,27 @@ typedef struct jc {
     const uint64_t *next;
     size_t next_pos;
     bool took_next;
+    /* whether any code reads a constant-pool slot from memory; if none
+     * does, the prologue skips storing the pool (pool_at..pool_end) */
+    bool pool_read;
+    size_t pool_at, pool_end;
 } jc;
 
 #define ERR_EXIT JT_COUNT
 #define CTX(field) ((int32_t)offsetof(wf_jit_ctx, field))
 #define MEM(field) ((int32_t)offsetof(wf_memory, field))
-#define SLOT(i) ((int32_t)(8 * (i)))
+#define SLOT(i) slot_disp(j, (i))
 
 /* ---- bookkeeping ---- */
+
+/* The displacement of slot i off rbx, noting reads of pool slots (the
+ * stores of the prologue's pool copy do not count). */
+static int32_t slot_disp(jc *j, uint64_t i)
+{
+    if (i >= j->c->nlocals && i < (uint64_t)j->c->nlocals + j->c->npool && j->pool_at)
+        j->pool_read = true;
+    return (int32_t)(8 * i);
+}
 
 static void add_fix(jc *j, size_t at, size_t target, enum fix_kind kind, size_t base)
 {
@@ -314,6 +327,7 @@ static void emit_call(jc *j, const uint64_t *pc)
 /* a helper taking (ctx, fp, pc, fidx) */
 static void emit_helper(jc *j, const void *fn, const uint64_t *pc, bool sync_fuel)
 {
+    j->pool_read = true; /* helpers read operand slots themselves */
     if (sync_fuel)
         x_store64(&j->b, R15, R12, CTX(fuel));
     x_mov_rr(&j->b, true, RDI, R12);
@@ -864,9 +878,28 @@ static void emit_prologue(jc *j)
         x_mov_imm(&j->b, RCX, n);
         x_byte(&j->b, 0xF3), x_byte(&j->b, 0x48), x_byte(&j->b, 0xAB);
     }
+    j->pool_at = 0;
+    size_t at = j->b.n;
     for (uint32_t k = 0; k < c->npool; k++) {
         x_mov_imm(&j->b, RAX, c->pool[k]);
         st64(j, RAX, c->nlocals + k);
+    }
+    j->pool_at = at;
+    j->pool_end = j->b.n;
+}
+
+/* No code read the pool from memory: jump over its copy. */
+static void skip_pool(jc *j)
+{
+    size_t len = j->pool_end - j->pool_at;
+    if (j->pool_read || len < 5)
+        return;
+    uint8_t *p = j->b.p + j->pool_at;
+    if (len - 2 <= 127) {
+        p[0] = 0xEB, p[1] = (uint8_t)(len - 2); /* jmp rel8 */
+    } else {
+        p[0] = 0xE9; /* jmp rel32 */
+        x_patch32(&j->b, j->pool_at + 1, (uint32_t)(len - 5));
     }
 }
 
@@ -928,6 +961,7 @@ static bool compile_func(jc *j, uint32_t i)
             j->native_at[c->ops[k]] = (uint32_t)j->b.n;
         }
     }
+    skip_pool(j);
     j->native_at[c->code_len] = (uint32_t)j->b.n; /* a branch to the very end */
     to_stub(j, x_jmp32(&j->b), JT_UNREACHABLE);
     size_t err_exit = j->b.n;
