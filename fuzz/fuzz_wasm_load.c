@@ -1,6 +1,7 @@
 /* libFuzzer target: wf_module_load (decode, validate, translate) on any bytes.
  * Besides sanitizer findings it checks the error contract: a failure has a
- * message and a wasm error kind, success gives a module. */
+ * message and a wasm error kind, success gives a module whose counted
+ * footprint is within the load budget. */
 #include "wasm/wasm.h"
 
 #include <stdint.h>
@@ -12,8 +13,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     wf_module *m = NULL;
     weft_error *err = NULL;
-    if (wf_module_load(data, size, "fuzz.wasm", &m, &err) == 0) {
-        if (m == NULL || err != NULL)
+    if (wf_module_load_budget(data, size, "fuzz.wasm", 16u << 20, &m, &err) == 0) {
+        if (m == NULL || err != NULL || wf_module_footprint(m) > (16u << 20))
             abort();
         /* Walk the module's public view so decoded names are touched. */
         for (size_t i = 0; i < wf_module_import_count(m); i++) {

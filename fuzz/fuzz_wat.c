@@ -6,7 +6,7 @@
  *       fuzz/fuzz_wat.c src/wasm/wat_*.c src/util/error.c src/util/xalloc.c \
  *       src/util/log.c -ljansson -o fuzz_wat && ./fuzz_wat -max_len=4096 CORPUS
  */
-#include "wasm/wat.h"
+#include "wat/wat.h"
 
 #include <stdlib.h>
 #include <string.h>

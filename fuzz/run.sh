@@ -6,7 +6,8 @@
 # Builds into build-fuzz/ (CC=clang, -Dfuzz=true: ASan + UBSan + libFuzzer),
 # makes seed corpora once (every .wasm under tests/ and build/tests/, the
 # Wasm 2.0 spec scripts of shared/wasm-spec-tests ($WEFT_SPEC_TESTS) through
-# wast2json, fuzz/seeds/*, bench/wasm/hello.c, fuzz/regressions/),
+# wast2json, fuzz/seeds/* (state*.json feed fuzz_state), bench/wasm/hello.c,
+# fuzz/regressions/),
 # then runs each target for N seconds (default 30), keeping its corpus in
 # build-fuzz/corpus/TARGET. A crash leaves build-fuzz/artifacts/TARGET-crash-*;
 # copy it into fuzz/regressions/ once fixed (tests/cli_wasm replays those).
@@ -28,7 +29,7 @@ while [ $# -gt 0 ]; do
     --build) BUILD=$2; shift ;;
     --no-build) DO_BUILD=0 ;;
     --reseed) RESEED=1 ;;
-    -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "fuzz/run.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -48,7 +49,7 @@ if [ "$DO_BUILD" = 1 ]; then
 fi
 
 if [ ${#TARGETS[@]} -eq 0 ]; then
-    for t in fuzz_wasm_load fuzz_wasm_run fuzz_wasm_diff fuzz_wat fuzz_config; do
+    for t in fuzz_wasm_load fuzz_wasm_run fuzz_wasm_diff fuzz_wat fuzz_config fuzz_state; do
         [ -x "$BUILD/fuzz/$t" ] && TARGETS+=("$t")
     done
 fi
@@ -90,6 +91,8 @@ for root in roots:
                 continue
             if kind == "config" and not (root.endswith("seeds") or f == "config.json"):
                 continue
+            if kind == "config" and f.startswith("state"):
+                kind = "state"
             data = open(p, "rb").read()
             name = hashlib.md5(data).hexdigest()[:16] + os.path.splitext(f)[1]
             shutil.copyfile(p, os.path.join(seeds, kind, name))
@@ -97,7 +100,7 @@ PY
 }
 if [ "$RESEED" = 1 ] || [ ! -f "$SEEDS/.done" ]; then
     rm -rf "$SEEDS"
-    mkdir -p "$SEEDS/wasm" "$SEEDS/wat" "$SEEDS/config"
+    mkdir -p "$SEEDS/wasm" "$SEEDS/wat" "$SEEDS/config" "$SEEDS/state"
     tmp=$(mktemp -d)
     if command -v wast2json >/dev/null; then
         # Each script holds many modules; wast2json writes each to a file.
@@ -123,7 +126,19 @@ seeds_for() {
     case "$1" in
     fuzz_wat) echo "$SEEDS/wat" ;;
     fuzz_config) echo "$SEEDS/config" ;;
+    fuzz_state) echo "$SEEDS/state" ;;
     *) echo "$SEEDS/wasm" ;;
+    esac
+}
+
+# The wasm targets run modules under the engine's memory budget (16 MiB to
+# load, 8 MiB to run): an allocation that escapes it (a table grown by
+# millions of elements, a stack as deep as the host allows) is far larger
+# than these limits and ends the run as a crash.
+limits_for() {
+    case "$1" in
+    fuzz_wasm_load | fuzz_wasm_run) echo "-rss_limit_mb=1024 -malloc_limit_mb=64" ;;
+    *) echo "-rss_limit_mb=2048" ;;
     esac
 }
 
@@ -137,7 +152,7 @@ for t in "${TARGETS[@]}"; do
     log=$BUILD/$t.log
     echo "== $t: ${SECS}s, seeds $(ls "$(seeds_for "$t")" | wc -l), corpus $(ls "$corpus" | wc -l)"
     if "$BUILD/fuzz/$t" "$corpus" "$(seeds_for "$t")" -max_total_time="$SECS" \
-        -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
+        -timeout=10 $(limits_for "$t") -max_len=65536 -print_final_stats=1 \
         -artifact_prefix="$BUILD/artifacts/$t-" >"$log" 2>&1; then
         grep -E '^stat::number_of_executed_units|^#[0-9]+ *DONE' "$log" | tail -2 | sed 's/^/   /'
     else

@@ -4,9 +4,9 @@
 set -eu
 level=${1:-test}
 
-build="build-essential pkg-config meson ninja-build libjansson-dev libseccomp-dev libcap-dev busybox-static"
+build="build-essential pkg-config meson ninja-build libjansson-dev libseccomp-dev libcap-dev libdbus-1-dev busybox-static"
 demo="$build python3 clang lld wasi-libc libclang-rt-dev-wasm32"
-test="$demo python3-pytest libclang-rt-14-dev wabt crun runc nodejs procps strace"
+test="$demo python3-pytest libclang-rt-14-dev wabt crun runc nodejs procps strace uidmap"
 # the end-to-end suite's real clients (tests/e2e)
 e2e="podman buildah conmon containerd python3-grpcio python3-protobuf protobuf-compiler python3-yaml"
 test="$test $e2e"

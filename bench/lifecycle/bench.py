@@ -266,6 +266,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("-n", type=int, default=100, help="runs per runtime (default 100)")
     ap.add_argument("--weft", default=os.path.join(ROOT, "build", "weft"))
+    ap.add_argument("--baseline", help="another weft build (e.g. the previous one), run as "
+                    "'weft-base' side by side")
     ap.add_argument("--no-crun-fix", action="store_true")
     ap.add_argument("--no-memory", action="store_true", help="skip the memory-limit search")
     ap.add_argument("--memory-samples", type=int, default=9,
@@ -275,6 +277,8 @@ def main():
     args = ap.parse_args()
 
     runtimes = {"weft": os.path.realpath(args.weft)}
+    if args.baseline:
+        runtimes["weft-base"] = os.path.realpath(args.baseline)
     for name in ("crun", "runc"):
         path = shutil.which(name)
         if path:
@@ -314,12 +318,12 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
 
     ref = sum(times.get("crun", times["weft"]))
-    print(f"{'runtime':8} {'runs':>5} {'total s':>9} {'ms/run':>8} {'vs crun':>8}"
+    print(f"{'runtime':9} {'runs':>5} {'total s':>9} {'ms/run':>8} {'vs crun':>8}"
           f" {'peak memory':>12} {'min memory.limit':>17}")
     for name in runtimes:
         total = sum(times[name])
         m = mem.get(name)
-        print(f"{name:8} {args.n:5} {total:9.3f} {1000 * total / args.n:8.2f}"
+        print(f"{name:9} {args.n:5} {total:9.3f} {1000 * total / args.n:8.2f}"
               f" {total / ref:8.2f} {(str(peak[name] >> 10) + ' KiB') if peak.get(name) else 'n/a':>12} "
               f"{(str(m >> 10) + ' KiB') if m else 'n/a':>17}")
 

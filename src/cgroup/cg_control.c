@@ -40,7 +40,7 @@ static int v2_frozen(const char *dir, bool *frozen, weft_error **err)
 int cgroup_is_frozen(cgroup *cg, bool *frozen, weft_error **err)
 {
     *frozen = false;
-    if (cg->disabled)
+    if (!cg->drv->has_cgroup)
         return 0;
     const char *dir = v1_freezer(cg);
     if (dir) {
@@ -95,7 +95,7 @@ static int v2_freeze(const char *dir, bool freeze, weft_error **err)
 
 int cgroup_freeze(cgroup *cg, bool freeze, weft_error **err)
 {
-    if (cg->disabled)
+    if (!cg->drv->has_cgroup)
         return werr_set(err, 0, "cgroup: cannot %s: the cgroup manager is disabled",
                         freeze ? "freeze" : "thaw");
     const char *dir = v1_freezer(cg);
@@ -131,7 +131,7 @@ int cgroup_pids(cgroup *cg, pid_t **pids, size_t *n, weft_error **err)
 {
     *pids = NULL;
     *n = 0;
-    if (cg->disabled)
+    if (!cg->drv->has_cgroup)
         return 0;
     const char *dir = procs_dir(cg);
     if (dir == NULL)
@@ -155,7 +155,7 @@ int cgroup_pids(cgroup *cg, pid_t **pids, size_t *n, weft_error **err)
 
 int cgroup_kill_all(cgroup *cg, int sig, weft_error **err)
 {
-    if (cg->disabled)
+    if (!cg->drv->has_cgroup)
         return werr_set(err, 0,
                         "cgroup: cannot signal all processes: the cgroup manager is "
                         "disabled");

@@ -4,6 +4,7 @@
  * fixtures, and cgroup paths are validated here. */
 #include "cgroup/cg_internal.h"
 #include "util/cleanup.h"
+#include "util/path.h"
 #include "util/xalloc.h"
 
 #include <stdio.h>
@@ -57,6 +58,7 @@ void cg_layout_free(cg_layout *l)
     free(l->hier);
     free(l->unified_mount);
     free(l->unified_own);
+    free(l->registry);
     free(l);
 }
 
@@ -212,32 +214,18 @@ int cg_layout_detect(cg_layout **out, weft_error **err)
     cleanup_free char *pc = slurp("/proc/self/cgroup", err);
     if (pc == NULL)
         return -1;
-    return cg_layout_parse(mi, pc, out, err);
+    if (cg_layout_parse(mi, pc, out, err) < 0)
+        return -1;
+    (*out)->registry = xstrdup(CG_REGISTRY);
+    return 0;
 }
 
 int cg_path_normalize(const char *in, char **out, bool *abs, weft_error **err)
 {
     *abs = in[0] == '/';
-    char *res = xzalloc(strlen(in) + 1);
-    size_t len = 0;
-    for (const char *p = in; *p != '\0';) {
-        while (*p == '/')
-            p++;
-        const char *end = strchrnul(p, '/');
-        size_t n = (size_t)(end - p);
-        if (n == 2 && strncmp(p, "..", 2) == 0) {
-            free(res);
-            return werr_set(err, 0, "linux.cgroupsPath: '%s': '..' is not allowed", in);
-        }
-        if (n > 0 && !(n == 1 && *p == '.')) {
-            if (len > 0)
-                res[len++] = '/';
-            memcpy(res + len, p, n);
-            len += n;
-        }
-        p = end;
-    }
-    res[len] = '\0';
-    *out = res;
+    if (path_has_dotdot(in))
+        return werr_set(err, 0, "linux.cgroupsPath: '%s': '..' is not allowed", in);
+    cleanup_free char *clean = path_clean(in);
+    *out = xstrdup(clean + 1); /* relative: the caller puts it under a base */
     return 0;
 }

@@ -273,6 +273,11 @@ int cg_v1_apply(cgroup *cg, const oci_resources *res, weft_error **err)
         return -1;
     if (res->has_network && v1_network(cg, res, err) < 0)
         return -1;
+    /* rdma: only through a unified directory (hybrid), as hugetlb above */
+    if (res->n_rdma > 0 && (cg->mode != CG_MODE_HYBRID || cg->unified == NULL))
+        return werr_set(err, 0, "linux.resources.rdma: needs the rdma controller of cgroup v2");
+    if (res->n_rdma > 0 && cg_v2_rdma(cg->unified->path, res, err) < 0)
+        return -1;
     size_t n_rules = 0;
     cleanup_free oci_device_rule *rules = cg_device_rules(res, &n_rules);
     if (n_rules > 0) {

@@ -3,6 +3,7 @@
 #include "cgroup/cg_internal.h"
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/strv.h"
 #include "util/xalloc.h"
 
 #include <dirent.h>
@@ -218,6 +219,25 @@ int cg_v2_hugetlb(const char *dir, const oci_resources *res, weft_error **err)
     return 0;
 }
 
+int cg_v2_rdma(const char *dir, const oci_resources *res, weft_error **err)
+{
+    if (res->n_rdma == 0)
+        return 0;
+    if (need(dir, "rdma", "rdma", err) < 0)
+        return -1;
+    for (size_t i = 0; i < res->n_rdma; i++) {
+        const oci_rdma *d = &res->rdma[i];
+        char h[32] = "max", o[32] = "max";
+        if (d->has_handles)
+            snprintf(h, sizeof h, "%" PRIu32, d->handles);
+        if (d->has_objects)
+            snprintf(o, sizeof o, "%" PRIu32, d->objects);
+        if (cg_writef(dir, "rdma.max", err, "%s hca_handle=%s hca_object=%s", d->device, h, o) < 0)
+            return werr_prefix(err, "linux.resources.rdma[%s]", d->device);
+    }
+    return 0;
+}
+
 int cg_v2_unified(const char *dir, const oci_resources *res, weft_error **err)
 {
     for (size_t i = 0; i < res->n_unified; i++) {
@@ -247,7 +267,7 @@ int cg_v2_apply(const char *dir, const oci_resources *res, weft_error **err)
         return -1;
     if (res->has_blkio && v2_io(dir, &res->blkio, err) < 0)
         return -1;
-    if (cg_v2_hugetlb(dir, res, err) < 0)
+    if (cg_v2_hugetlb(dir, res, err) < 0 || cg_v2_rdma(dir, res, err) < 0)
         return -1;
     size_t n_rules = 0;
     cleanup_free oci_device_rule *rules = cg_device_rules(res, &n_rules);
@@ -257,30 +277,55 @@ int cg_v2_apply(const char *dir, const oci_resources *res, weft_error **err)
     return cg_v2_unified(dir, res, err);
 }
 
-void cg_v2_enable_controllers(const char *base, const char *leaf)
+/* The controller an interface file belongs to ("memory.high" -> "memory"); NULL
+ * for the core's own files ("cgroup.*"), which need none. */
+static char *file_controller(const char *key)
 {
-    cleanup_free char *avail = NULL;
-    if (cg_read(base, "cgroup.controllers", &avail, NULL) < 0)
+    const char *dot = strchr(key, '.');
+    if (dot == NULL || dot == key || strncmp(key, "cgroup.", 7) == 0)
+        return NULL;
+    return xstrndup(key, (size_t)(dot - key));
+}
+
+static void add_needed(char ***v, size_t *n, const cgroup *cg, const char *ctrl)
+{
+    /* hybrid: what a v1 hierarchy serves is not the unified tree's business */
+    if (cg != NULL && cg->mode == CG_MODE_HYBRID && cg_v1_dir(cg, ctrl) != NULL)
         return;
-    size_t blen = strlen(base);
-    if (strncmp(leaf, base, blen) != 0)
-        return;
-    cleanup_free char *cur = xstrdup(base);
-    const char *rest = leaf + blen;
-    for (;;) {
-        while (*rest == '/')
-            rest++;
-        if (*rest == '\0')
-            break; /* cur is the leaf: nothing below it to enable for */
-        cleanup_free char *copy = xstrdup(avail);
-        char *save = NULL;
-        /* one at a time: a single "+a +b" write fails whole if one is refused */
-        for (char *c = strtok_r(copy, " ", &save); c; c = strtok_r(NULL, " ", &save))
-            cg_writef(cur, "cgroup.subtree_control", NULL, "+%s", c);
-        const char *end = strchrnul(rest, '/');
-        char *next = xasprintf("%s/%.*s", cur, (int)(end - rest), rest);
-        free(cur);
-        cur = next;
-        rest = end;
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp((*v)[i], ctrl) == 0)
+            return;
+    strv_append(v, n, ctrl);
+}
+
+char **cg_v2_needed(const oci_resources *res, const cgroup *cg)
+{
+    char **v = xcalloc(1, sizeof *v);
+    size_t n = 0;
+    if (res == NULL)
+        return v;
+    bool hybrid = cg != NULL && cg->mode == CG_MODE_HYBRID;
+    const oci_memory *m = &res->memory;
+    const oci_cpu *c = &res->cpu;
+    if (!hybrid && res->has_memory && (m->limit.set || m->reservation.set || m->swap.set))
+        add_needed(&v, &n, cg, "memory");
+    if (!hybrid && res->has_cpu &&
+        (c->shares.set || c->quota.set || c->period.set || c->burst.set || c->idle.set))
+        add_needed(&v, &n, cg, "cpu");
+    if (!hybrid && res->has_cpu && (c->cpus || c->mems))
+        add_needed(&v, &n, cg, "cpuset");
+    if (!hybrid && res->has_pids)
+        add_needed(&v, &n, cg, "pids");
+    if (!hybrid && res->has_blkio)
+        add_needed(&v, &n, cg, "io");
+    if (res->n_hugepage_limits > 0)
+        add_needed(&v, &n, cg, "hugetlb");
+    if (res->n_rdma > 0)
+        add_needed(&v, &n, cg, "rdma");
+    for (size_t i = 0; i < res->n_unified; i++) {
+        cleanup_free char *ctrl = file_controller(res->unified[i].key);
+        if (ctrl != NULL)
+            add_needed(&v, &n, NULL, ctrl);
     }
+    return v;
 }

@@ -28,6 +28,13 @@ typedef struct cgroup cgroup;
 int cgroup_create(const char *manager, const char *cgroups_path, const char *id,
                   const oci_resources *res, cgroup **out, weft_error **err);
 
+/* The handle cgroup_create() would return for the same arguments, made
+ * without creating anything (each driver's `plan`), so that a caller can
+ * record which directories to remove before it makes them. What
+ * cgroup_create() refuses fails here with the same message. */
+int cgroup_plan(const char *manager, const char *cgroups_path, const char *id, cgroup **out,
+                weft_error **err);
+
 /* Move `pid` into the container's cgroup in every hierarchy. */
 int cgroup_enter(cgroup *cg, pid_t pid, weft_error **err);
 
@@ -53,6 +60,9 @@ int cgroup_update(cgroup *cg, const oci_resources *res, weft_error **err);
  * created): waits ~1 s for the last processes to leave, fails naming one that
  * is still running. Succeeds if they are already gone. */
 int cgroup_destroy(cgroup *cg, weft_error **err);
+
+/* This weft has the systemd driver (built with libdbus-1). */
+bool cgroup_systemd_supported(void);
 
 /* The container's cgroup directory (the unified one on v2, else the memory or
  * first v1 one), for state/ps output; "" for a disabled handle. */

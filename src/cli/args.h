@@ -10,6 +10,8 @@
 int cli_take_id(const struct weft_command *cmd, int argc, char **argv, const char **id,
                 weft_error **err);
 /* getopt_long's '?' or ':' as one clear line. */
+/* The argument getopt_long just refused (its '?'), for messages. */
+const char *cli_bad_arg(int argc, char **argv);
 int cli_bad_option(const struct weft_command *cmd, int argc, char **argv, weft_error **err);
 /* Options that create and run share; values returned by getopt_long. */
 enum {
@@ -32,6 +34,13 @@ enum {
 struct create_opts;
 /* 1: consumed, 0: not a create option, -1: bad value. */
 int cli_parse_create_opt(int c, struct create_opts *o, weft_error **err);
+
+/* --console-socket names an existing unix socket; checked before anything
+ * is created, so a typo fails at once instead of after the container's
+ * set-up. */
+int cli_check_console_socket(const char *path, weft_error **err);
+/* --preserve-fds N: fds 3 .. 3+N-1 are open in this process. */
+int cli_check_preserve_fds(long n, weft_error **err);
 
 int cli_parse_int(const char *flag, const char *s, long min, long max, long *out, weft_error **err);
 

@@ -4,27 +4,32 @@
 #ifndef WEFT_CLI_CLI_H
 #define WEFT_CLI_CLI_H
 
+#include "container/context.h"
 #include "util/error.h"
 
 #include <stdbool.h>
 
+/* The global options: what container/ needs is in ctx (the verbs get only
+ * that), the logging options stay here (main.c applies them). */
 struct weft_globals {
-    const char *root;           /* state directory, default /run/weft */
-    const char *log_path;       /* --log */
-    bool log_json;              /* --log-format json */
-    bool debug;                 /* --debug */
-    bool systemd_cgroup;        /* --systemd-cgroup or --cgroup-manager systemd */
-    const char *cgroup_manager; /* "cgroupfs" | "systemd" | "disabled" */
-    bool wasm_smart_default;    /* invoked as weft-wasm: every container is wasm-smart */
-    char **argv;                /* the process's own argv, to re-execute it sealed */
+    struct container_ctx ctx;
+    const char *log_path; /* --log */
+    bool log_json;        /* --log-format json */
+    bool debug;           /* --debug */
 };
 
 struct weft_command {
     const char *name;
     const char *summary; /* one line for `weft --help` */
     const char *usage;   /* full text for `weft NAME --help` */
-    int (*run)(struct weft_globals *g, int argc, char **argv, weft_error **err);
+    int (*run)(const struct container_ctx *g, int argc, char **argv, weft_error **err);
 };
+
+/* Without --root: g->ctx.root becomes $XDG_RUNTIME_DIR/weft (made, mode 01700)
+ * for an ordinary user or the root of a user namespace whose $USER is not
+ * root; stays /run/weft for the real root. An ordinary user without a usable
+ * XDG_RUNTIME_DIR gets an error naming it. (state_root.c) */
+int cli_default_root(struct weft_globals *g, weft_error **err);
 
 /* Print a verb's usage to stdout. */
 void cli_print_usage(const struct weft_command *cmd);

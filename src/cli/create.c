@@ -21,10 +21,13 @@ int cli_parse_create_opt(int c, struct create_opts *o, weft_error **err)
         o->pid_file = optarg;
         return 1;
     case CREATE_OPT_CONSOLE:
+        if (cli_check_console_socket(optarg, err) < 0)
+            return -1;
         o->console_socket = optarg;
         return 1;
     case CREATE_OPT_PRESERVE:
-        if (cli_parse_int("--preserve-fds", optarg, 0, 1 << 20, &n, err) < 0)
+        if (cli_parse_int("--preserve-fds", optarg, 0, 1 << 20, &n, err) < 0 ||
+            cli_check_preserve_fds(n, err) < 0)
             return -1;
         o->preserve_fds = (int)n;
         return 1;
@@ -39,7 +42,7 @@ int cli_parse_create_opt(int c, struct create_opts *o, weft_error **err)
     }
 }
 
-static int run_create(struct weft_globals *g, int argc, char **argv, weft_error **err)
+static int run_create(const struct container_ctx *g, int argc, char **argv, weft_error **err)
 {
     struct create_opts o = {.bundle = "."};
     int c;

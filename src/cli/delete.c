@@ -4,7 +4,7 @@
 static const struct option opts[] = {
     {"force", no_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {0}};
 
-static int run_delete(struct weft_globals *g, int argc, char **argv, weft_error **err)
+static int run_delete(const struct container_ctx *g, int argc, char **argv, weft_error **err)
 {
     bool force = false;
     int c;

@@ -1,9 +1,9 @@
 #include "cli/args.h"
 #include "container/container.h"
-#include "container/state.h"
 #include "util/strv.h"
 #include "util/xalloc.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,18 +53,37 @@ static void set_str(char **dst, const char *v)
     *dst = xstrdup(v);
 }
 
+/* An id the kernel accepts as a uid or gid: 0 to 4294967294. 4294967295 is
+ * -1, "unchanged" to setresuid(2): the process would stay root. */
+#define MAX_ID 4294967294L
+#define SPECIAL_ID_MSG "4294967295 is the id -1, which the kernel reads as \"unchanged\""
+
+static int parse_id(const char *s, char **end, long *out)
+{
+    errno = 0;
+    long v = strtol(s, end, 10);
+    if (*end == s || v < 0 || v > MAX_ID + 1 || errno == ERANGE)
+        return -1;
+    *out = v;
+    return 0;
+}
+
 static int apply_user(oci_process *p, const char *spec, weft_error **err)
 {
+    char q[WERR_CLIP_BUF];
     char *end;
-    long uid = strtol(spec, &end, 10), gid = p->user.gid;
-    if (end == spec || (*end != '\0' && *end != ':') || uid < 0)
-        return werr_set(err, 0, "exec: --user: expected UID[:GID], got '%s'", spec);
+    long uid, gid = p->user.gid;
+    if (parse_id(spec, &end, &uid) < 0 || (*end != '\0' && *end != ':'))
+        return werr_set(err, 0, "exec: --user: expected UID[:GID], got '%s'", werr_clip(q, spec));
     if (*end == ':') {
         const char *g = end + 1;
-        gid = strtol(g, &end, 10);
-        if (end == g || *end != '\0' || gid < 0)
-            return werr_set(err, 0, "exec: --user: expected UID[:GID], got '%s'", spec);
+        if (parse_id(g, &end, &gid) < 0 || *end != '\0')
+            return werr_set(err, 0, "exec: --user: expected UID[:GID], got '%s'",
+                            werr_clip(q, spec));
     }
+    if (uid > MAX_ID || gid > MAX_ID)
+        return werr_set(err, 0, "exec: --user %s: " SPECIAL_ID_MSG " (the process would stay root)",
+                        werr_clip(q, spec));
     p->user.uid = (uid_t)uid;
     p->user.gid = (gid_t)gid;
     return 0;
@@ -88,8 +107,10 @@ static int apply_flags(oci_process *p, const struct exec_flags *f, char **args, 
         return -1;
     for (size_t i = 0; i < f->n_gids; i++) {
         long gid;
-        if (cli_parse_int("--additional-gids", f->gids[i], 0, 0xffffffffL, &gid, err) < 0)
+        if (cli_parse_int("--additional-gids", f->gids[i], 0, MAX_ID + 1, &gid, err) < 0)
             return -1;
+        if (gid > MAX_ID)
+            return werr_set(err, 0, "exec: --additional-gids %s: " SPECIAL_ID_MSG, f->gids[i]);
         p->user.additional_gids =
             xreallocarray(p->user.additional_gids, p->user.n_additional_gids + 1, sizeof(gid_t));
         p->user.additional_gids[p->user.n_additional_gids++] = (gid_t)gid;
@@ -128,6 +149,8 @@ static int parse_exec_flags(int argc, char **argv, struct exec_flags *f, struct 
             f->tty = true;
             break;
         case OPT_CONSOLE:
+            if (cli_check_console_socket(optarg, err) < 0)
+                return -1;
             o->console_socket = optarg;
             break;
         case 'd':
@@ -155,7 +178,8 @@ static int parse_exec_flags(int argc, char **argv, struct exec_flags *f, struct 
             f->nnp = true;
             break;
         case OPT_PRESERVE:
-            if (cli_parse_int("--preserve-fds", optarg, 0, 1 << 20, &n, err) < 0)
+            if (cli_parse_int("--preserve-fds", optarg, 0, 1 << 20, &n, err) < 0 ||
+                cli_check_preserve_fds(n, err) < 0)
                 return -1;
             o->preserve_fds = (int)n;
             break;
@@ -172,7 +196,7 @@ static int parse_exec_flags(int argc, char **argv, struct exec_flags *f, struct 
 
 /* The process: from --process FILE, or the container's own process with
  * the command line's args and flags over it (as runc does). */
-static int build_process(struct weft_globals *g, const char *id, const struct exec_flags *f,
+static int build_process(const struct container_ctx *g, const char *id, const struct exec_flags *f,
                          char **args, int n_args, oci_process **out, oci_spec **spec,
                          weft_error **err)
 {
@@ -183,12 +207,7 @@ static int build_process(struct weft_globals *g, const char *id, const struct ex
             (*out)->terminal = true;
         return 0;
     }
-    container_state *st = NULL;
-    if (state_open(g->root, id, false, &st, err) < 0)
-        return -1;
-    int r = container_load_config(st->dir, st->bundle, spec, err);
-    state_free(st);
-    if (r < 0)
+    if (container_config(g, id, spec, err) < 0)
         return -1;
     if (!(*spec)->has_process)
         return werr_set(err, 0,
@@ -201,7 +220,7 @@ static int build_process(struct weft_globals *g, const char *id, const struct ex
     return 0;
 }
 
-static int run_exec(struct weft_globals *g, int argc, char **argv, weft_error **err)
+static int run_exec(const struct container_ctx *g, int argc, char **argv, weft_error **err)
 {
     struct exec_flags f = {0};
     struct exec_opts o = {0};
@@ -219,11 +238,15 @@ static int run_exec(struct weft_globals *g, int argc, char **argv, weft_error **
         goto out;
     }
     o.id = argv[optind];
-    if (build_process(g, o.id, &f, argv + optind + 1, argc - optind - 1, &proc, &spec, err) < 0)
+    if (build_process(g, o.id, &f, argv + optind + 1, argc - optind - 1, &proc, &spec, err) < 0) {
+        container_explain_gone(g, o.id, "exec", err);
         goto out;
+    }
     o.process = proc;
     if (container_exec(g, &o, &status, err) == 0)
         r = status;
+    else
+        container_explain_gone(g, o.id, "exec", err);
 out:
     if (spec == NULL)
         oci_process_free(proc);

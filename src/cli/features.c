@@ -1,12 +1,13 @@
 /* `weft features`: the runtime-spec features document on stdout. */
-#include "cli/cli.h"
+#include "cli/args.h"
+#include "container/container.h"
 #include "oci/spec.h"
 #include "util/cleanup.h"
 
 #include <getopt.h>
 #include <stdio.h>
 
-static int run_features(struct weft_globals *g, int argc, char **argv, weft_error **err)
+static int run_features(const struct container_ctx *g, int argc, char **argv, weft_error **err)
 {
     static const struct option opts[] = {
         {"help", no_argument, NULL, 'h'},
@@ -19,12 +20,11 @@ static int run_features(struct weft_globals *g, int argc, char **argv, weft_erro
             cli_print_usage(&cmd_features);
             return 0;
         }
-        return werr_set(err, 0, "features: unknown option '%s' (see weft features --help)",
-                        argv[optind - 1]);
+        return cli_bad_option(&cmd_features, argc, argv, err);
     }
     if (optind < argc)
         return werr_set(err, 0, "features: unexpected argument '%s'", argv[optind]);
-    cleanup_free char *doc = oci_features_json();
+    cleanup_free char *doc = oci_features_json(container_systemd_supported());
     if (fputs(doc, stdout) == EOF || fflush(stdout) == EOF)
         return werr_sys(err, "features: write");
     return 0;

@@ -6,7 +6,7 @@
 static const struct option opts[] = {
     {"all", no_argument, NULL, 'a'}, {"help", no_argument, NULL, 'h'}, {0}};
 
-static int run_kill(struct weft_globals *g, int argc, char **argv, weft_error **err)
+static int run_kill(const struct container_ctx *g, int argc, char **argv, weft_error **err)
 {
     bool all = false;
     int c;

@@ -1,6 +1,5 @@
 #include "cli/args.h"
-#include "container/state.h"
-#include "util/strv.h"
+#include "container/container.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -17,7 +16,7 @@ static void print_row(const container_state *st, enum container_status s)
            st->owner ? st->owner : "");
 }
 
-static int run_list(struct weft_globals *g, int argc, char **argv, weft_error **err)
+static int run_list(const struct container_ctx *g, int argc, char **argv, weft_error **err)
 {
     bool quiet = false, json = false;
     int c;
@@ -39,30 +38,21 @@ static int run_list(struct weft_globals *g, int argc, char **argv, weft_error **
             return cli_bad_option(&cmd_list, argc, argv, err);
         }
     }
-    char **ids = NULL;
+    struct container_info *list = NULL;
     size_t n = 0;
-    if (state_list_ids(g->root, &ids, &n, err) < 0)
+    if (container_list(g, &list, &n, err) < 0)
         return -1;
     json_t *arr = json_array();
     if (!quiet && !json)
         printf("%-24s %-8s %-10s %-40s %-32s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED",
                "OWNER");
     for (size_t i = 0; i < n; i++) {
-        container_state *st = NULL;
-        weft_error *e = NULL;
-        /* A container being created or deleted right now is skipped. */
-        if (state_open(g->root, ids[i], false, &st, &e) < 0) {
-            werr_free(e);
-            continue;
-        }
-        enum container_status s = state_status(st);
         if (quiet)
-            printf("%s\n", st->id);
+            printf("%s\n", list[i].st->id);
         else if (json)
-            json_array_append_new(arr, state_to_oci_json(st, s));
+            json_array_append_new(arr, container_info_json(&list[i]));
         else
-            print_row(st, s);
-        state_free(st);
+            print_row(list[i].st, list[i].status);
     }
     if (json) {
         char *text = json_dumps(arr, JSON_COMPACT);
@@ -70,9 +60,7 @@ static int run_list(struct weft_globals *g, int argc, char **argv, weft_error **
         free(text);
     }
     json_decref(arr);
-    for (size_t i = 0; i < n; i++)
-        free(ids[i]);
-    free(ids);
+    container_list_free(list, n);
     return 0;
 }
 
@@ -80,7 +68,8 @@ const struct weft_command cmd_list = {
     .name = "list",
     .summary = "list the containers under --root",
     .usage = "usage: weft list [--format table|json] [-q]\n\n"
-             "List containers: ID, PID, STATUS, BUNDLE, CREATED, OWNER.\n\n"
+             "List containers: ID, PID, STATUS, BUNDLE, CREATED, OWNER. A container whose\n"
+             "state.json cannot be read is listed as broken.\n\n"
              "Options:\n"
              "  -f, --format FORMAT  table (default) or json (an array of state objects)\n"
              "  -q, --quiet          print the IDs only\n"

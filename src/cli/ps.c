@@ -1,6 +1,5 @@
-#include "cgroup/cgroup.h"
 #include "cli/args.h"
-#include "container/state.h"
+#include "container/container.h"
 #include "util/xalloc.h"
 
 #include <fcntl.h>
@@ -106,7 +105,7 @@ static int print_ps_table(const pid_t *pids, size_t n, char **ps_args, int n_arg
     return r;
 }
 
-static int run_ps(struct weft_globals *g, int argc, char **argv, weft_error **err)
+static int run_ps(const struct container_ctx *g, int argc, char **argv, weft_error **err)
 {
     bool json = false;
     int c;
@@ -125,29 +124,20 @@ static int run_ps(struct weft_globals *g, int argc, char **argv, weft_error **er
         werr_set(err, 0, "ps: missing container ID (see weft ps --help)");
         return werr_status(err, 2);
     }
-    container_state *st = NULL;
-    if (state_open(g->root, argv[optind], false, &st, err) < 0)
-        return -1;
-    cgroup *cg = NULL;
     pid_t *pids = NULL;
     size_t n = 0;
-    int r = -1;
-    if (st->cgroup == NULL)
-        werr_set(err, 0, "ps: container '%s' has no cgroup", st->id);
-    else if (cgroup_load(st->cgroup, &cg, err) == 0 && cgroup_pids(cg, &pids, &n, err) == 0) {
-        if (json) {
-            printf("[");
-            for (size_t i = 0; i < n; i++)
-                printf("%s%d", i ? "," : "", (int)pids[i]);
-            printf("]\n");
-            r = 0;
-        } else {
-            r = print_ps_table(pids, n, argv + optind + 1, argc - optind - 1, err);
-        }
+    if (container_pids(g, argv[optind], &pids, &n, err) < 0)
+        return -1;
+    int r = 0;
+    if (json) {
+        printf("[");
+        for (size_t i = 0; i < n; i++)
+            printf("%s%d", i ? "," : "", (int)pids[i]);
+        printf("]\n");
+    } else {
+        r = print_ps_table(pids, n, argv + optind + 1, argc - optind - 1, err);
     }
     free(pids);
-    cgroup_free(cg);
-    state_free(st);
     return r;
 }
 

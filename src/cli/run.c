@@ -13,7 +13,7 @@ static const struct option run_opts_table[] = {
     {0},
 };
 
-static int run_run(struct weft_globals *g, int argc, char **argv, weft_error **err)
+static int run_run(const struct container_ctx *g, int argc, char **argv, weft_error **err)
 {
     struct create_opts o = {.bundle = "."};
     bool detach = false, keep = false;

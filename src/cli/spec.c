@@ -1,5 +1,5 @@
 /* `weft spec`: write a starter config.json, as `runc spec` does. */
-#include "cli/cli.h"
+#include "cli/args.h"
 #include "oci/spec.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
@@ -24,7 +24,7 @@ static int write_all(int fd, const char *buf, size_t len)
     return 0;
 }
 
-static int run_spec(struct weft_globals *g, int argc, char **argv, weft_error **err)
+static int run_spec(const struct container_ctx *g, int argc, char **argv, weft_error **err)
 {
     static const struct option opts[] = {
         {"bundle", required_argument, NULL, 'b'},
@@ -48,8 +48,7 @@ static int run_spec(struct weft_globals *g, int argc, char **argv, weft_error **
             cli_print_usage(&cmd_spec);
             return 0;
         default:
-            return werr_set(err, 0, "spec: unknown option '%s' (see weft spec --help)",
-                            argv[optind - 1]);
+            return cli_bad_option(&cmd_spec, argc, argv, err);
         }
     }
     if (optind < argc)

@@ -3,7 +3,7 @@
 
 static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {0}};
 
-static int run_start(struct weft_globals *g, int argc, char **argv, weft_error **err)
+static int run_start(const struct container_ctx *g, int argc, char **argv, weft_error **err)
 {
     int c;
     while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {

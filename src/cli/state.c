@@ -1,11 +1,11 @@
 #include "cli/args.h"
-#include "container/state.h"
+#include "container/container.h"
 
 #include <stdio.h>
 
 static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {0}};
 
-static int run_state(struct weft_globals *g, int argc, char **argv, weft_error **err)
+static int run_state(const struct container_ctx *g, int argc, char **argv, weft_error **err)
 {
     int c;
     while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
@@ -18,15 +18,15 @@ static int run_state(struct weft_globals *g, int argc, char **argv, weft_error *
     const char *id;
     if (cli_take_id(&cmd_state, argc, argv, &id, err) < 0)
         return -1;
-    container_state *st = NULL;
-    if (state_open(g->root, id, false, &st, err) < 0)
+    struct container_info ci;
+    if (container_info_open(g, id, &ci, err) < 0)
         return -1;
-    json_t *o = state_to_oci_json(st, state_status(st));
+    json_t *o = container_info_json(&ci);
     char *text = json_dumps(o, JSON_INDENT(2));
     printf("%s\n", text);
     free(text);
     json_decref(o);
-    state_free(st);
+    container_info_free(&ci);
     return 0;
 }
 
@@ -35,7 +35,8 @@ const struct weft_command cmd_state = {
     .summary = "print the state of a container (runtime-spec JSON)",
     .usage = "usage: weft state ID\n\n"
              "Print the runtime-spec state of the container ID: ociVersion, id, status\n"
-             "(created, running, paused, stopped), pid, bundle, annotations; and, as runc\n"
-             "does, rootfs, created and owner.\n",
+             "(created, running, paused, stopped; broken when its state.json cannot be\n"
+             "read: only `delete --force` removes it), pid, bundle, annotations; and, as\n"
+             "runc does, rootfs, created and owner.\n",
     .run = run_state,
 };

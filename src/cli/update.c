@@ -1,13 +1,15 @@
-#include "cgroup/cgroup.h"
 #include "cli/args.h"
-#include "container/state.h"
+#include "container/container.h"
 #include "util/cleanup.h"
+#include "util/fileio.h"
 #include "util/xalloc.h"
 
 #include <ctype.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum {
     OPT_BLKIO = 256,
@@ -96,22 +98,20 @@ static int set_u64(const char *flag, const char *s, oci_opt_u64 *o, weft_error *
     return 0;
 }
 
+/* A file or "-" (stdin): read_all, not read_file, so that a pipe or
+ * /dev/stdin works too; the limit is config.json's. */
 static int read_resources(const char *path, oci_resources *r, weft_error **err)
 {
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
-    if (f == NULL)
+    bool from_stdin = strcmp(path, "-") == 0;
+    const char *name = from_stdin ? "<stdin>" : path;
+    cleanup_close int fd = from_stdin ? dup(0) : open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
         return werr_sys(err, "update: --resources: open %s", path);
     cleanup_free char *buf = NULL;
-    size_t len = 0, cap = 0, n;
-    do {
-        if (len + 4096 > cap)
-            buf = xrealloc(buf, cap = cap ? cap * 2 : 8192);
-        n = fread(buf + len, 1, cap - len, f);
-        len += n;
-    } while (n > 0);
-    if (f != stdin)
-        fclose(f);
-    return oci_resources_parse(buf, len, strcmp(path, "-") == 0 ? "<stdin>" : path, r, err);
+    size_t len = 0;
+    if (read_all(fd, name, 0, OCI_MAX_CONFIG, &buf, &len, err) < 0)
+        return werr_prefix(err, "update: --resources");
+    return oci_resources_parse(buf, len, name, r, err);
 }
 
 /* One flag into the resources; 0 when handled. */
@@ -174,27 +174,7 @@ static int apply_flag(int c, oci_resources *r, weft_error **err)
     }
 }
 
-static int update_container(struct weft_globals *g, const char *id, const oci_resources *r,
-                            weft_error **err)
-{
-    container_state *st = NULL;
-    if (state_open(g->root, id, true, &st, err) < 0)
-        return -1;
-    cgroup *cg = NULL;
-    int rc = -1;
-    enum container_status s = state_status(st);
-    if (s == STATUS_STOPPED)
-        werr_set(err, 0, "update: container '%s' is stopped", id);
-    else if (st->cgroup == NULL)
-        werr_set(err, 0, "update: container '%s' has no cgroup", id);
-    else if (cgroup_load(st->cgroup, &cg, err) == 0)
-        rc = cgroup_update(cg, r, err);
-    cgroup_free(cg);
-    state_free(st);
-    return rc;
-}
-
-static int run_update(struct weft_globals *g, int argc, char **argv, weft_error **err)
+static int run_update(const struct container_ctx *g, int argc, char **argv, weft_error **err)
 {
     oci_resources r = {0};
     const char *file = NULL;
@@ -226,7 +206,7 @@ static int run_update(struct weft_globals *g, int argc, char **argv, weft_error 
     const char *id;
     if (cli_take_id(&cmd_update, argc, argv, &id, err) < 0)
         goto out;
-    rc = update_container(g, id, &r, err);
+    rc = container_update(g, id, &r, err);
 out:
     oci_resources_free(&r);
     return rc;

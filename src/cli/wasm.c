@@ -13,9 +13,9 @@
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 #include "wasi/wasi.h"
-#include "wasm/value_text.h"
+#include "wast/value_text.h"
 #include "wasm/wasm.h"
-#include "wasm/module_file.h"
+#include "wat/module_file.h"
 
 #include <fcntl.h>
 #include <getopt.h>
@@ -47,8 +47,11 @@ enum { EXIT_LOAD = 1, EXIT_USAGE = 2, EXIT_TRAP = 134 };
     "  --dir HOST[:GUEST]   preopen directory HOST, seen by the guest as GUEST\n"                  \
     "                       (default: HOST as written, e.g. --dir . or --dir /data:/d)\n"          \
     "  --env KEY=VALUE      add a variable to the guest's (otherwise empty) environment\n"         \
-    "  --max-stack N        at most N nested wasm calls (default: the engine's)\n"                 \
-    "  --max-memory BYTES   at most BYTES per linear memory (suffix K, M or G: x1024)\n"           \
+    "  --max-stack N        at most N nested wasm calls (default: 200000); refused\n"              \
+    "                       if N frames cannot fit --max-memory (32 bytes a frame)\n"              \
+    "  --max-memory BYTES   the memory budget (suffix K, M or G: x1024; default 4G):\n"            \
+    "                       linear memories, tables, the wasm stack, the instance\n"               \
+    "                       and the loaded module together; growing past it fails\n"               \
     "  -h, --help           print this help\n"                                                     \
     "\n"                                                                                           \
     "validate: decode and validate MODULE; print nothing and exit 0 if it is valid,\n"             \
@@ -165,6 +168,12 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o, weft_error 
             return usage_error(err, "wasm run: unknown option '%s' (see weft wasm --help)",
                                argv[optind - 1]);
         }
+    }
+    /* a depth the budget cannot hold is a contradiction: say so now, not
+     * with a host out of memory later */
+    if (wf_config_check(&o->limits, err) < 0) {
+        werr_prefix(err, "--max-stack %u", o->limits.max_call_depth);
+        return werr_status(err, EXIT_USAGE);
     }
     return optind;
 }
@@ -291,16 +300,16 @@ static int parse_invoke_args(const char *name, const wf_valtype *params, size_t 
         if (colon != NULL && colon - argv[i] <= 9 && argv[i][0] >= 'a' && argv[i][0] <= 'z' &&
             strncmp(argv[i], "nan:", 4) != 0) {
             wf_valtype got;
-            if (wf_vt_parse_type(argv[i], (size_t)(colon - argv[i]), &got, err) < 0)
+            if (wast_vt_parse_type(argv[i], (size_t)(colon - argv[i]), &got, err) < 0)
                 goto bad;
             if (got != want) {
                 werr_set(err, 0, "argument %d is %s, but the parameter is %s", i + 1,
-                         wf_vt_type_name(got), wf_vt_type_name(want));
+                         wast_vt_type_name(got), wast_vt_type_name(want));
                 goto bad;
             }
             text = colon + 1;
         }
-        if (wf_vt_parse_as(want, text, &args[i], err) < 0)
+        if (wast_vt_parse_as(want, text, &args[i], err) < 0)
             goto bad;
     }
     return 0;
@@ -329,8 +338,8 @@ static int invoke_export(wf_instance *inst, const char *name, int argc, char **a
     if (wf_invoke(inst, name, args, n_params, res, &got, err) < 0)
         return run_failure(err);
     for (size_t i = 0; i < got; i++) {
-        char buf[WF_VT_MAX];
-        printf("%s\n", wf_vt_format(&res[i], buf));
+        char buf[WAST_VT_MAX];
+        printf("%s\n", wast_vt_format(&res[i], buf));
     }
     return fflush(stdout) == 0 ? 0 : werr_sys(err, "write results");
 }
@@ -394,7 +403,7 @@ static int wasm_run(int argc, char **argv, weft_error **err)
     }
     const char *path = argv[first];
     wf_module *m = NULL;
-    if (wasm_module_load_file(path, &m, err) < 0)
+    if (wat_module_load_file(path, o.limits.max_memory_bytes, &m, err) < 0)
         goto out;
     struct wasi_setup w = {0};
     if (wasi_setup_init(path, argc - first - 1, argv + first + 1, &o, &w, err) == 0) {
@@ -427,7 +436,7 @@ static int wasm_validate(int argc, char **argv, weft_error **err)
     if (argc != 2 || argv[1][0] == '-')
         return usage_error(err, "%s", "usage: weft wasm validate MODULE");
     wf_module *m = NULL;
-    if (wasm_module_load_file(argv[1], &m, err) < 0)
+    if (wat_module_load_file(argv[1], 0, &m, err) < 0)
         return werr_status(err, EXIT_LOAD);
     wf_module_free(m);
     return 0;
@@ -435,7 +444,7 @@ static int wasm_validate(int argc, char **argv, weft_error **err)
 
 /* ---- the verb ---------------------------------------------------------- */
 
-static int run_wasm(struct weft_globals *g, int argc, char **argv, weft_error **err)
+static int run_wasm(const struct container_ctx *g, int argc, char **argv, weft_error **err)
 {
     (void)g;
     if (argc < 2)

@@ -3,7 +3,7 @@
  * conformance suite needs no external wast2json. */
 #include "cli/wasm_wast.h"
 
-#include "wasm/wast.h"
+#include "wast/wast.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -42,9 +42,9 @@ int wasm_wast_main(int argc, char **argv, weft_error **err)
     }
     int status = 0;
     for (; ai < argc; ai++) {
-        wf_wast_counts c = {0};
+        wast_counts c = {0};
         weft_error *e = NULL;
-        int r = wf_wast_run_file(argv[ai], stdout, verbose, &c, &e);
+        int r = wast_run_file(argv[ai], stdout, verbose, &c, &e);
         if (r < 0) {
             /* a file that cannot be read or tokenised is one failure; the
              * other files still run */

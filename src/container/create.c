@@ -3,7 +3,10 @@
  * the sync socket until it waits for `start`. Any failure undoes everything:
  * the init is killed, the cgroup and the state directory removed. */
 #include "cgroup/cgroup.h"
+#include "handler/handler.h"
+#include "handler/memcap.h"
 #include "container/container.h"
+#include "container/dev_made.h"
 #include "container/hooks.h"
 #include "container/init.h"
 #include "container/setup_msgs.h"
@@ -12,7 +15,6 @@
 #include "container/terminal.h"
 #include "linux/namespaces.h"
 #include "linux/rootfs.h"
-#include "linux/sealed_exe.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/passwd.h"
@@ -65,6 +67,7 @@ static void create_ctx_undo(struct create_ctx *c)
         werr_free(e);
     }
     if (c->st != NULL) {
+        dev_made_remove(c->spec->root_path, c->st->dev_made, c->st->n_dev_made);
         weft_error *e = NULL;
         if (state_remove(c->st, &e) < 0)
             log_warn("%s", e->msg);
@@ -117,6 +120,15 @@ static int create_check_spec(const oci_spec *spec, const struct create_opts *o, 
     return 0;
 }
 
+/* Accepted as the spec says, but worth a word (once: after the re-exec). */
+static void warn_deprecated(const oci_spec *spec)
+{
+    for (size_t i = 0; i < spec->n_mounts; i++)
+        if (spec->mounts[i].relative_destination)
+            log_warn("%s: mounts[%zu].destination: relative paths are deprecated, taken as %s",
+                     spec->path, i, spec->mounts[i].destination);
+}
+
 static int write_pid_file(const char *path, pid_t pid, weft_error **err)
 {
     cleanup_free char *tmp = xasprintf("%s.weft-tmp", path);
@@ -150,10 +162,12 @@ static int copy_config(const oci_spec *spec, const char *dir, weft_error **err)
 
 /* clone the init; the parent keeps its own pid/time namespaces while making
  * the child's pid_for_children / time_for_children the ones the spec wants. */
-static int spawn_init(struct create_ctx *c, const struct weft_globals *g,
+static int spawn_init(struct create_ctx *c, const struct container_ctx *g,
                       const struct create_opts *o, weft_error **err)
 {
-    int flags = ns_new_flags(c->spec);
+    /* Not the cgroup namespace: its root is the cgroup the process is in
+     * when it is made, so the init makes it after cgroup_enter (init.c). */
+    int flags = ns_new_flags(c->spec) & ~CLONE_NEWCGROUP;
     int saved_pid_ns = -1, saved_time_ns = -1;
     if (ns_prepare_time(c->spec, &saved_time_ns, err) < 0)
         return -1;
@@ -265,6 +279,10 @@ static int record_state(struct create_ctx *c, const struct create_opts *o, weft_
     st->handler = steal_ptr(c->handler);
     st->has_process = c->spec->has_process;
     set_annotations(st, c->spec);
+    if (c->cg != NULL) { /* enter may have completed it (the systemd driver's scope) */
+        free(st->cgroup);
+        st->cgroup = cgroup_serialize(c->cg);
+    }
     if (state_save(st, err) < 0)
         return -1;
     if (o->pid_file != NULL && write_pid_file(o->pid_file, c->pid, err) < 0)
@@ -286,7 +304,7 @@ static int prepare_idmapped_mounts(struct create_ctx *c, weft_error **err)
 }
 
 /* What a later `delete` needs if this process dies before record_state():
- * the cgroup, then the init (see state.h). */
+ * the cgroup (planned, then made), the init (see state.h). */
 static int save_provisional(struct create_ctx *c, weft_error **err)
 {
     container_state *st = c->st;
@@ -295,8 +313,10 @@ static int save_provisional(struct create_ctx *c, weft_error **err)
         st->bundle = xstrdup(c->spec->bundle);
     if (st->rootfs == NULL)
         st->rootfs = xstrdup(c->spec->root_path);
-    if (st->cgroup == NULL && c->cg != NULL)
+    if (c->cg != NULL) {
+        free(st->cgroup);
         st->cgroup = cgroup_serialize(c->cg);
+    }
     if (c->pid > 0 && st->pid != c->pid) {
         st->pid = c->pid;
         st->pid_start = proc_start_time(c->pid);
@@ -304,7 +324,7 @@ static int save_provisional(struct create_ctx *c, weft_error **err)
     return state_save(st, err);
 }
 
-static int create_steps(struct create_ctx *c, const struct weft_globals *g,
+static int create_steps(struct create_ctx *c, const struct container_ctx *g,
                         const struct create_opts *o, weft_error **err)
 {
     char bundle[PATH_MAX];
@@ -316,29 +336,36 @@ static int create_steps(struct create_ctx *c, const struct weft_globals *g,
         return -1;
     if (create_check_spec(c->spec, o, err) < 0)
         return -1;
-    /* CVE-2019-5736: a container process must never reach this binary
-     * through /proc/PID/exe. In a new pid namespace none can see us (and
-     * an entrypoint that is this binary is refused by the handler); in a
-     * shared or joined one, re-execute from a sealed copy first. */
-    const oci_namespace *pidns = oci_spec_namespace(c->spec, OCI_NS_PID);
-    if ((pidns == NULL || pidns->path != NULL) && g->argv != NULL &&
-        sealed_exe_ensure(g->argv, err) < 0)
+    warn_deprecated(c->spec);
+    /* an external wasm engine: re-execute as the engines companion, or
+     * load the engine's library, before anything is created */
+    if (handler_host_prepare(c->spec, g->wasm_smart_default, HANDLER_FOR_INIT, g->argv, err) < 0)
         return -1;
     if (state_create_dir(g->root, o->id, &c->st, err) < 0)
         return -1;
     if (copy_config(c->spec, c->st->dir, err) < 0)
-        return -1;
-    const oci_linux *lx = &c->spec->linux_;
-    if (cgroup_create(g->cgroup_manager, lx->cgroups_path, o->id,
-                      lx->has_resources ? &lx->resources : NULL, &c->cg, err) < 0)
         return -1;
     if (oci_spec_namespace(c->spec, OCI_NS_MOUNT) == NULL) {
         c->st->shared_mntns = true;
         if (shared_mnt_ids(c->spec->root_path, &c->st->kept_mounts, &c->st->n_kept_mounts, err) < 0)
             return -1;
     }
+    dev_made_plan(c->spec, &c->st->dev_made, &c->st->n_dev_made);
+    /* The cgroup's directories are recorded before the first is made: a
+     * kill between its mkdirs must not leave any that `delete` cannot find. */
+    const oci_linux *lx = &c->spec->linux_;
+    cgroup *plan = NULL;
+    if (cgroup_plan(g->cgroup_manager, lx->cgroups_path, o->id, &plan, err) < 0)
+        return -1;
+    c->st->cgroup = plan ? cgroup_serialize(plan) : NULL;
+    cgroup_free(plan);
     if (save_provisional(c, err) < 0)
         return -1;
+    if (cgroup_create(g->cgroup_manager, lx->cgroups_path, o->id,
+                      lx->has_resources ? &lx->resources : NULL, &c->cg, err) < 0)
+        return -1;
+    /* a wasm engine follows `update` of the limit from inside */
+    handler_pin_memory_limit(cgroup_path(c->cg));
     cleanup_free char *fifo = xasprintf("%s/exec.fifo", c->st->dir);
     /* Writable by anyone: the init opens it after switching to the
      * container's user, through its O_PATH fd; the 0700 state directory
@@ -356,7 +383,7 @@ static int create_steps(struct create_ctx *c, const struct weft_globals *g,
     return record_state(c, o, err);
 }
 
-int container_create(const struct weft_globals *g, const struct create_opts *o, pid_t *pid,
+int container_create(const struct container_ctx *g, const struct create_opts *o, pid_t *pid,
                      int *pty_master, weft_error **err)
 {
     struct create_ctx c = {.sync = {-1, -1}, .pty_master = -1, .fifo_fd = -1};

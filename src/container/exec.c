@@ -4,20 +4,27 @@
  * before it runs anything, then takes the same last steps as the init:
  * terminal, cwd, handler, credentials, seccomp. */
 #include "cgroup/cgroup.h"
+#include "handler/handler.h"
+#include "handler/memcap.h"
 #include "container/container.h"
 #include "container/init.h"
 #include "container/setup_msgs.h"
 #include "container/state.h"
 #include "container/sync.h"
 #include "container/terminal.h"
+#include "linux/fs.h"
 #include "linux/namespaces.h"
+#include "linux/rootless.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -33,7 +40,7 @@ struct exec_ctx {
     int root_fd; /* the init's root, when the container shares weft's mount namespace */
 };
 
-static _Noreturn void exec_child(struct exec_ctx *c, const struct weft_globals *g,
+static _Noreturn void exec_child(struct exec_ctx *c, const struct container_ctx *g,
                                  const struct exec_opts *o)
 {
     weft_error *err = NULL;
@@ -63,11 +70,11 @@ static _Noreturn void exec_child(struct exec_ctx *c, const struct weft_globals *
         werr_sys(&err, "enter the container's root");
         goto fail;
     }
-    if (chdir(p->cwd) < 0) {
-        werr_sys(&err, "process.cwd: chdir %s", p->cwd);
+    if (path_chdir_in_root(p->cwd, &err) < 0) {
+        werr_prefix(&err, "process.cwd");
         goto fail;
     }
-    if (workload_prepare(c->spec, p, g->wasm_smart_default, &w, &err) < 0 ||
+    if (workload_prepare(c->spec, p, g->wasm_smart_default, HANDLER_FOR_EXEC, &w, &err) < 0 ||
         workload_secure(c->spec, p, &w, o->preserve_fds, sock, &err) < 0)
         goto fail;
     if (sync_send(sock, SYNC_READY, 0, NULL, -1, &err) < 0)
@@ -80,10 +87,19 @@ fail:
     _exit(err && err->status ? err->status : 1);
 }
 
-static int exec_spawn(struct exec_ctx *c, const struct weft_globals *g, const struct exec_opts *o,
+static int exec_spawn(struct exec_ctx *c, const struct container_ctx *g, const struct exec_opts *o,
                       weft_error **err)
 {
     int saved = -1;
+    /* An ordinary user has no capability over the container's pid namespace
+     * until it is in the container's user namespace (which it owns, so may
+     * join): this process joins it first, and the child need not. */
+    if (c->ns_fds[OCI_NS_USER] >= 0 && !rootless_has_cap(CAP_SYS_ADMIN)) {
+        if (setns(c->ns_fds[OCI_NS_USER], CLONE_NEWUSER) < 0)
+            return werr_sys(err, "join the container's user namespace");
+        close(c->ns_fds[OCI_NS_USER]);
+        c->ns_fds[OCI_NS_USER] = -1;
+    }
     if (c->ns_fds[OCI_NS_PID] >= 0) {
         saved = open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
         if (saved < 0 || setns(c->ns_fds[OCI_NS_PID], CLONE_NEWPID) < 0) {
@@ -137,7 +153,7 @@ static int exec_drive(struct exec_ctx *c, const struct exec_opts *o, weft_error 
     return 0;
 }
 
-static int exec_open(struct exec_ctx *c, const struct weft_globals *g, const struct exec_opts *o,
+static int exec_open(struct exec_ctx *c, const struct container_ctx *g, const struct exec_opts *o,
                      weft_error **err)
 {
     if (state_open(g->root, o->id, false, &c->st, err) < 0)
@@ -150,8 +166,12 @@ static int exec_open(struct exec_ctx *c, const struct weft_globals *g, const str
         return werr_set(err, 0, "--tty with --detach requires --console-socket");
     if (container_load_config(c->st->dir, c->st->bundle, &c->spec, err) < 0)
         return -1;
+    if (handler_host_prepare(c->spec, g->wasm_smart_default, HANDLER_FOR_EXEC, g->argv, err) < 0)
+        return -1;
     if (c->st->cgroup != NULL && cgroup_load(c->st->cgroup, &c->cg, err) < 0)
         return -1;
+    if (c->cg != NULL)
+        handler_pin_memory_limit(cgroup_path(c->cg));
     if (ns_open_of_pid(c->st->pid, c->ns_fds, err) < 0)
         return -1;
     if (c->ns_fds[OCI_NS_MOUNT] < 0) {
@@ -163,9 +183,41 @@ static int exec_open(struct exec_ctx *c, const struct weft_globals *g, const str
     return sync_pair(c->sync, err);
 }
 
-int container_exec(const struct weft_globals *g, const struct exec_opts *o, int *status,
+/* Close every descriptor the caller left open beyond stdio and
+ * --preserve-fds, before anything is resolved in the container: a host
+ * directory held there would otherwise be one /proc/self/fd/N away
+ * (CVE-2024-21626). weft opens all of its own descriptors close-on-exec, so
+ * those without the flag are exactly the inherited ones. */
+static void close_if_inherited(int fd)
+{
+    int flags = fcntl(fd, F_GETFD);
+    if (flags >= 0 && !(flags & FD_CLOEXEC))
+        close(fd);
+}
+
+static void close_inherited_fds(int preserve_fds)
+{
+    int first = 3 + (preserve_fds > 0 ? preserve_fds : 0);
+    DIR *d = opendir("/proc/self/fd");
+    if (d == NULL) { /* no /proc: try every number below the limit */
+        long max = sysconf(_SC_OPEN_MAX);
+        for (int fd = first; fd < (max > 0 && max < 65536 ? max : 65536); fd++)
+            close_if_inherited(fd);
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        int fd = atoi(e->d_name);
+        if (e->d_name[0] != '.' && fd >= first && fd != dirfd(d))
+            close_if_inherited(fd);
+    }
+    closedir(d);
+}
+
+int container_exec(const struct container_ctx *g, const struct exec_opts *o, int *status,
                    weft_error **err)
 {
+    close_inherited_fds(o->preserve_fds);
     struct exec_ctx c = {.sync = {-1, -1}, .master = -1, .root_fd = -1};
     for (int i = 0; i < OCI_NS_COUNT; i++)
         c.ns_fds[i] = -1;

@@ -18,6 +18,7 @@
 #include "linux/namespaces.h"
 #include "linux/fs.h"
 #include "linux/rootfs.h"
+#include "linux/rootless.h"
 #include "linux/sealed_exe.h"
 #include "linux/security.h"
 #include "util/cleanup.h"
@@ -59,19 +60,20 @@ static bool process_has_cap(const oci_process *p, const char *cap)
 }
 
 int workload_prepare(const oci_spec *spec, const oci_process *p, bool wasm_smart_default,
-                     struct workload *w, weft_error **err)
+                     enum handler_for who, struct workload *w, weft_error **err)
 {
     memset(w, 0, sizeof *w);
-    if (handler_resolve_entrypoint(p, &w->resolved, err) < 0)
+    w->started_fd = -1;
+    if (handler_resolve_entrypoint(p, &w->ep.path, err) < 0)
         return -1;
-    if (sealed_exe_is_self(w->resolved)) {
+    if (sealed_exe_is_self(w->ep.path)) {
         werr_set(err, 0, "exec: %s: refusing to run the container runtime's own binary",
                  p->args[0]);
         return werr_status(err, 126);
     }
-    if (handler_select(spec, p, wasm_smart_default, w->resolved, &w->h, err) < 0)
+    if (handler_select(spec, p, wasm_smart_default, who, &w->ep, &w->h, err) < 0)
         return -1;
-    return w->h->prepare(spec, p, w->resolved, &w->prepared, err);
+    return w->h->prepare(spec, p, &w->ep, &w->prepared, err);
 }
 
 /* A filter with NOTIFY rules is loaded now, whatever no_new_privs says,
@@ -131,7 +133,7 @@ int workload_exec(const oci_process *p, struct workload *w, weft_error **err)
         seccomp_free(w->seccomp);
         w->seccomp = NULL;
     }
-    return w->h->exec(p, w->resolved, w->prepared, err);
+    return w->h->exec(p, &w->ep, w->prepared, &w->started_fd, err);
 }
 
 /* The state JSON the hooks read, built in the init (it knows its host pid
@@ -142,9 +144,7 @@ static char *init_state_json(const struct init_args *a, pid_t host_pid, const ch
     for (size_t i = 0; i < a->spec->n_annotations; i++)
         json_object_set_new(ann, a->spec->annotations[i].key,
                             json_string(a->spec->annotations[i].value));
-    json_t *o =
-        json_pack("{s:s, s:s, s:s, s:i, s:s, s:o}", "ociVersion", "1.2.0", "id", a->id, "status",
-                  status, "pid", (int)host_pid, "bundle", a->spec->bundle, "annotations", ann);
+    json_t *o = state_oci_doc(a->id, status, host_pid, a->spec->bundle, ann);
     char *s = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     if (s == NULL)
@@ -188,11 +188,17 @@ static int init_setup_mounts(const struct init_args *a, pid_t *host_pid, weft_er
         return -1;
     if (a->ns_fds[OCI_NS_USER] >= 0 && become_root_in_userns(err) < 0)
         return -1;
+    /* Now that the parent has moved us into the container's cgroup, so that
+     * the namespace's root is that cgroup (not weft's own). */
+    if ((ns_new_flags(a->spec) & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0)
+        return werr_sys(err, "unshare cgroup namespace");
     if (setsid() < 0)
         return werr_sys(err, "setsid");
     if (join_session_keyring(a, err) < 0)
         return -1;
-    bool in_userns = a->new_userns || a->ns_fds[OCI_NS_USER] >= 0;
+    /* A runtime started inside someone else's user namespace (rootless
+     * podman) cannot mknod either, though it is "root" there. */
+    bool in_userns = a->new_userns || a->ns_fds[OCI_NS_USER] >= 0 || rootless_in_child_userns();
     return rootfs_prepare_idmapped(a->spec, in_userns, a->mount_fds, err);
 }
 
@@ -224,16 +230,17 @@ static int init_after_hooks(const struct init_args *a, pid_t host_pid, struct wo
         if (r < 0)
             return -1;
     }
-    if (chdir(p->cwd) < 0)
-        return werr_sys(err, "process.cwd: chdir %s", p->cwd);
-    if (workload_prepare(spec, p, a->wasm_smart_default, w, err) < 0)
+    if (path_chdir_in_root(p->cwd, err) < 0)
+        return werr_prefix(err, "process.cwd");
+    if (workload_prepare(spec, p, a->wasm_smart_default, HANDLER_FOR_INIT, w, err) < 0)
         return -1;
     return workload_secure(spec, p, w, a->opts->preserve_fds, a->sync_fd, err);
 }
 
-/* Block until `start` opens the fifo for reading; the fd returned is
- * written (release_start) only once the workload is about to begin, so
- * `start` runs the poststart hooks after the startContainer ones. */
+/* Block until `start` opens the fifo for reading. The fd returned is
+ * written (release_start) after the startContainer hooks and stays open
+ * (O_CLOEXEC) until the workload begins: its closing is how `start` knows
+ * the process really runs before it runs the poststart hooks. */
 static int wait_for_start(int fifo_fd, int *out, weft_error **err)
 {
     char path[64];
@@ -249,14 +256,40 @@ static int wait_for_start(int fifo_fd, int *out, weft_error **err)
     return 0;
 }
 
+/* wait_for_start() reopens the fifo through /proc (its directory is out of
+ * reach after pivot_root and the switch of user): try that now, without
+ * blocking (ENXIO: no reader yet, as expected), so that a failure (no /proc
+ * in the container) fails `create` instead of leaving it a dead init. */
+static int probe_exec_fifo(int fifo_fd, weft_error **err)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fifo_fd);
+    int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0 && errno != ENXIO)
+        return werr_sys(err, "open exec fifo through %s (is /proc mounted?)", path);
+    if (fd >= 0)
+        close(fd);
+    return 0;
+}
+
 static int release_start(int fd, weft_error **err)
 {
-    char c = 0;
-    ssize_t n = write(fd, &c, 1);
-    close(fd);
-    if (n != 1)
+    char c = START_RELEASED;
+    if (write(fd, &c, 1) != 1)
         return werr_sys(err, "write exec fifo");
     return 0;
+}
+
+/* The workload could not begin: `start` reports the error (one write, under
+ * PIPE_BUF, so it arrives whole). False when it could not be told. */
+static bool report_start_failure(int fd, const weft_error *e)
+{
+    char buf[START_FAILURE_MAX];
+    int status = e && e->status ? e->status : 1;
+    int n = snprintf(buf, sizeof buf, "%c%c%s", START_FAILED, (char)status,
+                     e && e->msg ? e->msg : "the container's process failed to start");
+    size_t len = n < 0 ? 0 : (size_t)n >= sizeof buf ? sizeof buf - 1 : (size_t)n;
+    return write(fd, buf, len) == (ssize_t)len;
 }
 
 _Noreturn void init_main(const struct init_args *a)
@@ -277,6 +310,8 @@ _Noreturn void init_main(const struct init_args *a)
         goto fail_sync;
     if (init_after_hooks(a, host_pid, &w, &err) < 0)
         goto fail_sync;
+    if (probe_exec_fifo(a->fifo_fd, &err) < 0)
+        goto fail_sync;
     /* READY names the handler, for `weft state` and debugging. */
     if (sync_send(a->sync_fd, SYNC_READY, 0, w.h ? w.h->name : "none", -1, &err) < 0)
         goto fail_sync;
@@ -293,10 +328,13 @@ _Noreturn void init_main(const struct init_args *a)
     }
     if (release_start(start_fd, &err) < 0)
         goto fail;
+    w.started_fd = start_fd;
     if (!a->spec->has_process)
         werr_set(&err, 0, "%s: process: missing, nothing to run", a->spec->path);
     else
         workload_exec(&a->spec->process, &w, &err);
+    if (w.started_fd >= 0 && report_start_failure(w.started_fd, err))
+        _exit(err && err->status ? err->status : 1);
 fail:
     _exit(werr_report(err));
 fail_sync:

@@ -4,6 +4,7 @@
 #define WEFT_CONTAINER_INIT_H
 
 #include "container/container.h"
+#include "handler/handler.h"
 #include "oci/spec.h"
 
 struct init_args {
@@ -31,12 +32,13 @@ _Noreturn void init_main(const struct init_args *a);
  * close stray fds. The seccomp filter is loaded at the right moment. */
 struct workload {
     const struct handler *h;
-    char *resolved;
+    struct entrypoint ep;
     void *prepared;
     struct weft_seccomp *seccomp;
+    int started_fd; /* the init's exec fifo: closed when the workload begins; -1 for exec */
 };
 int workload_prepare(const oci_spec *spec, const oci_process *p, bool wasm_smart_default,
-                     struct workload *w, weft_error **err);
+                     enum handler_for who, struct workload *w, weft_error **err);
 /* sync_fd: where a seccomp notify fd goes (SYNC_SECCOMP) */
 int workload_secure(const oci_spec *spec, const oci_process *p, struct workload *w,
                     int preserve_fds, int sync_fd, weft_error **err);

@@ -1,11 +1,14 @@
 /* start, kill, delete and run. */
 #include "cgroup/cgroup.h"
 #include "container/container.h"
+#include "container/dev_made.h"
 #include "container/hooks.h"
 #include "container/state.h"
+#include "container/sync.h"
 #include "container/terminal.h"
 #include "linux/rootfs.h"
 #include "util/cleanup.h"
+#include "util/fileio.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -24,21 +27,10 @@ int container_load_config(const char *state_dir, const char *bundle, oci_spec **
                           weft_error **err)
 {
     cleanup_free char *path = xasprintf("%s/config.json", state_dir);
-    cleanup_fclose FILE *f = fopen(path, "re");
-    if (f == NULL)
-        return werr_sys(err, "open %s", path);
     cleanup_free char *buf = NULL;
-    size_t cap = 0, len = 0;
-    for (;;) {
-        if (len + 65536 > cap) {
-            cap = cap ? cap * 2 : 131072;
-            buf = xrealloc(buf, cap);
-        }
-        size_t n = fread(buf + len, 1, cap - len, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
+    size_t len = 0;
+    if (read_file(path, OCI_MAX_CONFIG, &buf, &len, err) < 0)
+        return -1;
     /* A relative root.path in the copy is still relative to the bundle. */
     return oci_spec_parse(buf, len, path, bundle, out, err);
 }
@@ -70,8 +62,39 @@ static void run_hooks_warn(const container_state *st, enum oci_hook_kind kind,
     oci_spec_free(spec);
 }
 
+/* After the release byte: read until end-of-file, which comes when the
+ * init's end closes as the workload begins (or the init dies). A
+ * START_FAILED record instead carries the reason it did not begin. */
+static int wait_workload_started(const container_state *st, int fd, weft_error **err)
+{
+    char buf[START_FAILURE_MAX];
+    size_t len = 0;
+    for (;;) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 100) < 0 && errno != EINTR)
+            return werr_sys(err, "poll exec fifo");
+        ssize_t n = read(fd, buf + len, sizeof buf - 1 - len);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+            break;
+        if (n > 0)
+            len += (size_t)n;
+        if (len == sizeof buf - 1)
+            break;
+        /* Nothing else writes the fifo; a dead init has closed its end. */
+        if (n < 0 && proc_start_time(st->pid) != st->pid_start)
+            break;
+    }
+    if (len == 0 || buf[0] != START_FAILED)
+        return 0;
+    buf[len] = '\0';
+    int status = len > 1 ? (unsigned char)buf[1] : 1;
+    werr_set(err, 0, "%s", len > 2 ? buf + 2 : "the container's process failed to start");
+    return werr_status(err, status);
+}
+
 /* Open the fifo without blocking, then wait for the init's byte; if the
- * init died meanwhile there is no writer and we must not hang. */
+ * init died meanwhile there is no writer and we must not hang. Returns once
+ * the workload really runs, so poststart hooks follow its start. */
 static int release_init(container_state *st, weft_error **err)
 {
     cleanup_free char *fifo = xasprintf("%s/exec.fifo", st->dir);
@@ -92,10 +115,10 @@ static int release_init(container_state *st, weft_error **err)
             return werr_sys(err, "poll exec fifo");
     }
     unlink(fifo);
-    return 0;
+    return wait_workload_started(st, fd, err);
 }
 
-int container_start(const struct weft_globals *g, const char *id, weft_error **err)
+int container_start(const struct container_ctx *g, const char *id, weft_error **err)
 {
     container_state *st = NULL;
     if (state_open(g->root, id, true, &st, err) < 0)
@@ -139,7 +162,7 @@ static int signal_init(const container_state *st, int sig, weft_error **err)
     return r;
 }
 
-int container_kill(const struct weft_globals *g, const char *id, int sig, bool all,
+int container_kill(const struct container_ctx *g, const char *id, int sig, bool all,
                    weft_error **err)
 {
     container_state *st = NULL;
@@ -193,16 +216,21 @@ static int force_stop(container_state *st, cgroup *cg, weft_error **err)
     return 0;
 }
 
-int container_delete(const struct weft_globals *g, const char *id, bool force, weft_error **err)
+int container_delete(const struct container_ctx *g, const char *id, bool force, weft_error **err)
 {
     container_state *st = NULL;
     /* Like runc, `delete --force` of a container that is already gone
      * succeeds: containerd's shim cleans up that way after failures. */
     if (force && container_id_check(id, NULL) == 0 && !state_exists(g->root, id))
         return 0;
-    if (state_open(g->root, id, true, &st, err) < 0)
+    if (state_open_any(g->root, id, true, &st, err) < 0)
         return -1;
     int r = -1;
+    if (st->broken != NULL) {
+        r = container_delete_broken(g, st, force, err);
+        state_free(st);
+        return r;
+    }
     cgroup *cg = NULL;
     enum container_status s = state_status(st);
     if (s != STATUS_STOPPED && !force) {
@@ -232,6 +260,7 @@ int container_delete(const struct weft_globals *g, const char *id, bool force, w
     if (st->shared_mntns && st->rootfs != NULL &&
         shared_mnt_cleanup(st->rootfs, st->kept_mounts, st->n_kept_mounts, err) < 0)
         goto out;
+    dev_made_remove(st->rootfs, st->dev_made, st->n_dev_made);
     /* poststop only for containers that were started */
     if (st->started)
         run_hooks_warn(st, OCI_HOOK_POSTSTOP, STATUS_STOPPED);
@@ -275,8 +304,8 @@ int wait_exit_status(pid_t pid)
     return WEXITSTATUS(status);
 }
 
-int container_run(const struct weft_globals *g, const struct create_opts *o, bool detach, bool keep,
-                  int *status, weft_error **err)
+int container_run(const struct container_ctx *g, const struct create_opts *o, bool detach,
+                  bool keep, int *status, weft_error **err)
 {
     struct create_opts co = *o;
     co.foreground = !detach;

@@ -12,8 +12,8 @@ static int forward_seccomp_fd(struct setup_msgs *m, int fd, weft_error **err)
     const oci_seccomp *sc = &m->spec->linux_.seccomp;
     if (!m->spec->has_linux || !m->spec->linux_.has_seccomp || sc->listener_path == NULL)
         return werr_set(err, 0, "linux.seccomp: a notify fd arrived but there is no listenerPath");
-    cleanup_free char *payload =
-        seccomp_process_state_json("1.2.0", m->pid, sc->listener_metadata, m->state_json, err);
+    cleanup_free char *payload = seccomp_process_state_json(
+        OCI_SPEC_VERSION, m->pid, sc->listener_metadata, m->state_json, err);
     if (payload == NULL)
         return -1;
     if (seccomp_send_to_listener(sc->listener_path, fd, payload, err) < 0)

@@ -1,6 +1,8 @@
 #include "container/state.h"
 #include "cgroup/cgroup.h"
+#include "oci/spec.h"
 #include "util/cleanup.h"
+#include "util/fileio.h"
 #include "util/xalloc.h"
 
 #include <dirent.h>
@@ -17,17 +19,23 @@
 
 const char *container_status_name(enum container_status s)
 {
-    static const char *const names[] = {"creating", "created", "running", "paused", "stopped"};
+    static const char *const names[] = {"creating", "created", "running",
+                                        "paused",   "stopped", "broken"};
     return names[s];
 }
 
 int container_id_check(const char *id, weft_error **err)
 {
-    size_t len = strlen(id);
-    if (len == 0 || len > 1024)
-        return werr_set(err, 0, "invalid container ID '%s': must be 1 to 1024 characters", id);
-    if (id[0] == '.')
-        return werr_set(err, 0, "invalid container ID '%s': must not start with '.'", id);
+    char q[WERR_CLIP_BUF];
+    size_t len = strnlen(id, CONTAINER_ID_MAX + 1);
+    if (len == 0)
+        return werr_set(err, 0, "invalid container ID '': must not be empty");
+    if (len > CONTAINER_ID_MAX)
+        return werr_set(err, 0, "invalid container ID '%s': longer than %d bytes", werr_clip(q, id),
+                        CONTAINER_ID_MAX);
+    if (id[0] == '.' || id[0] == '-')
+        return werr_set(err, 0, "invalid container ID '%s': must not start with '%c'",
+                        werr_clip(q, id), id[0]);
     for (const char *p = id; *p; p++) {
         char c = *p;
         bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -36,7 +44,7 @@ int container_id_check(const char *id, weft_error **err)
             return werr_set(err, 0,
                             "invalid container ID '%s': only letters, digits, '_', '-', '+' and "
                             "'.' are allowed",
-                            id);
+                            werr_clip(q, id));
     }
     return 0;
 }
@@ -118,23 +126,25 @@ static bool creator_alive(const container_state *st)
     return busy;
 }
 
-static int state_read(container_state *st, weft_error **err)
+static void set_broken(container_state *st, const char *origin, const char *why)
 {
-    cleanup_free char *path = xasprintf("%s/state.json", st->dir);
+    st->broken = xasprintf("%s: corrupt state: %s", origin, why);
+    if (st->annotations == NULL)
+        st->annotations = json_object();
+}
+
+void state_parse(container_state *st, const char *text, size_t len, const char *origin)
+{
     json_error_t jerr;
-    json_t *o = json_load_file(path, 0, &jerr);
+    json_t *o = json_loadb(text, len, 0, &jerr);
     if (o == NULL) {
-        if (access(path, F_OK) < 0) {
-            /* No state yet and nobody holds the lock: the creator died
-             * right after mkdir, before it made anything else. */
-            if (!creator_alive(st)) {
-                st->creating = true;
-                st->annotations = json_object();
-                return 0;
-            }
-            return werr_set(err, 0, "container '%s' is still being created", st->id);
-        }
-        return werr_set(err, 0, "%s: corrupt state: %s", path, jerr.text);
+        set_broken(st, origin, jerr.text);
+        return;
+    }
+    if (!json_is_object(o) || !json_is_integer(json_object_get(o, "pid"))) {
+        json_decref(o);
+        set_broken(st, origin, "not an object with a \"pid\"");
+        return;
     }
     st->pid = (pid_t)json_integer_value(json_object_get(o, "pid"));
     st->pid_start = (uint64_t)json_integer_value(json_object_get(o, "pid_start"));
@@ -155,13 +165,66 @@ static int state_read(container_state *st, weft_error **err)
         for (size_t i = 0; i < st->n_kept_mounts; i++)
             st->kept_mounts[i] = (unsigned)json_integer_value(json_array_get(kept, i));
     }
+    json_t *made = json_object_get(o, "dev_made");
+    for (size_t i = 0; json_is_array(made) && i < json_array_size(made); i++) {
+        const char *name = json_string_value(json_array_get(made, i));
+        if (name == NULL)
+            continue;
+        st->dev_made = xreallocarray(st->dev_made, st->n_dev_made + 1, sizeof *st->dev_made);
+        st->dev_made[st->n_dev_made++] = xstrdup(name);
+    }
     json_t *ann = json_object_get(o, "annotations");
     st->annotations = json_is_object(ann) ? json_incref(ann) : json_object();
     json_decref(o);
+}
+
+/* state.json is written whole (tmp + rename) and is small; more than this
+ * is not one of ours. */
+#define STATE_MAX (16u << 20)
+
+static int state_read(container_state *st, weft_error **err)
+{
+    cleanup_free char *path = xasprintf("%s/state.json", st->dir);
+    cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) {
+        /* No state yet and nobody holds the lock: the creator died right
+         * after mkdir, before it made anything else. */
+        if (!creator_alive(st)) {
+            st->creating = true;
+            st->annotations = json_object();
+            return 0;
+        }
+        return werr_set(err, 0, "container '%s' is still being created", st->id);
+    }
+    if (fd < 0)
+        return werr_sys(err, "open %s", path);
+    cleanup_free char *text = NULL;
+    size_t len = 0;
+    weft_error *e = NULL;
+    if (read_all(fd, path, 0, STATE_MAX, &text, &len, &e) < 0) {
+        set_broken(st, path, e->msg);
+        werr_free(e);
+        return 0;
+    }
+    state_parse(st, text, len, path);
     return 0;
 }
 
 int state_open(const char *root, const char *id, bool lock, container_state **out, weft_error **err)
+{
+    if (state_open_any(root, id, lock, out, err) < 0)
+        return -1;
+    if ((*out)->broken == NULL)
+        return 0;
+    werr_set(err, 0, "container '%s' is broken (%s): only `delete --force` removes it", id,
+             (*out)->broken);
+    state_free(*out);
+    *out = NULL;
+    return -1;
+}
+
+int state_open_any(const char *root, const char *id, bool lock, container_state **out,
+                   weft_error **err)
 {
     if (container_id_check(id, err) < 0)
         return -1;
@@ -214,6 +277,12 @@ int state_save(const container_state *st, weft_error **err)
         for (size_t i = 0; i < st->n_kept_mounts; i++)
             json_array_append_new(kept, json_integer(st->kept_mounts[i]));
         json_object_set_new(o, "shared_mntns_kept", kept);
+    }
+    if (st->n_dev_made > 0) {
+        json_t *made = json_array();
+        for (size_t i = 0; i < st->n_dev_made; i++)
+            json_array_append_new(made, json_string(st->dev_made[i]));
+        json_object_set_new(o, "dev_made", made);
     }
     set_str(o, "cgroup", st->cgroup);
     set_str(o, "owner", st->owner);
@@ -286,8 +355,12 @@ void state_free(container_state *st)
     free(st->cgroup);
     free(st->owner);
     free(st->handler);
+    free(st->broken);
     json_decref(st->annotations);
     free(st->kept_mounts);
+    for (size_t i = 0; i < st->n_dev_made; i++)
+        free(st->dev_made[i]);
+    free(st->dev_made);
     free(st);
 }
 
@@ -323,6 +396,8 @@ uint64_t proc_start_time(pid_t pid)
 
 enum container_status state_status(const container_state *st)
 {
+    if (st->broken != NULL)
+        return STATUS_BROKEN;
     if (st->creating)
         return creator_alive(st) ? STATUS_CREATING : STATUS_STOPPED;
     if (st->pid <= 0 || proc_start_time(st->pid) != st->pid_start || st->pid_start == 0)
@@ -344,16 +419,24 @@ enum container_status state_status(const container_state *st)
     return STATUS_RUNNING;
 }
 
-json_t *state_to_oci_json(const container_state *st, enum container_status status)
+json_t *state_oci_doc(const char *id, const char *status, pid_t pid, const char *bundle,
+                      json_t *annotations)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "ociVersion", json_string("1.2.0"));
-    json_object_set_new(o, "id", json_string(st->id));
-    json_object_set_new(o, "status", json_string(container_status_name(status)));
-    json_object_set_new(o, "pid", json_integer(status == STATUS_STOPPED ? 0 : st->pid));
-    json_object_set_new(o, "bundle", json_string(st->bundle ? st->bundle : ""));
-    json_object_set_new(o, "annotations",
-                        st->annotations ? json_incref(st->annotations) : json_object());
+    json_object_set_new(o, "ociVersion", json_string(OCI_SPEC_VERSION));
+    json_object_set_new(o, "id", json_string(id));
+    json_object_set_new(o, "status", json_string(status));
+    json_object_set_new(o, "pid", json_integer(pid));
+    json_object_set_new(o, "bundle", json_string(bundle ? bundle : ""));
+    json_object_set_new(o, "annotations", annotations ? annotations : json_object());
+    return o;
+}
+
+json_t *state_to_oci_json(const container_state *st, enum container_status status)
+{
+    bool no_pid = status == STATUS_STOPPED || status == STATUS_BROKEN;
+    json_t *o = state_oci_doc(st->id, container_status_name(status), no_pid ? 0 : st->pid,
+                              st->bundle, st->annotations ? json_incref(st->annotations) : NULL);
     /* Beyond the spec, as runc prints them: */
     set_str(o, "rootfs", st->rootfs);
     set_str(o, "created", st->created);

@@ -22,6 +22,16 @@ struct sync_msg {
     char text[3072]; /* SYNC_ERROR: the message */
 };
 
+/* The exec fifo between the init and `start`: the init writes
+ * START_RELEASED once the startContainer hooks ran and keeps its end open
+ * until the workload begins (closed by execve, or by the wasm handler just
+ * before _start), so end-of-file tells `start` the process runs. If the
+ * workload cannot begin, the init writes START_FAILED, the exit status as
+ * one byte and the message, in one write of at most START_FAILURE_MAX. */
+#define START_RELEASED '\0'
+#define START_FAILED 'E'
+#define START_FAILURE_MAX 512
+
 int sync_pair(int fds[2], weft_error **err);
 /* fd < 0: none attached. */
 int sync_send(int sock, int type, int status, const char *text, int fd, weft_error **err);

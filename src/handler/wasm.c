@@ -1,4 +1,4 @@
-/* The wasm handler: the container's process becomes weft's engine running
+/* The builtin wasm handler: the container's process becomes weft's engine running
  * the entrypoint as a WASI command, in place of execve, so the module runs
  * under every namespace, cgroup, capability set and seccomp filter the
  * container has.
@@ -9,15 +9,15 @@
  * "/" with in-root resolution (absolute symlinks of images stay inside),
  * stdio = the container's. */
 #include "handler/handler.h"
+#include "handler/memcap.h"
 #include "linux/security.h"
 #include "util/cleanup.h"
 #include "util/strv.h"
 #include "util/xalloc.h"
 #include "wasi/wasi.h"
-#include "wasm/module_file.h"
+#include "wat/module_file.h"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,73 +26,64 @@
 struct wasm_prepared {
     wf_module *module;
     wf_config limits;
+    struct memcap cap;
 };
 
-/* The module's memory cap: the container's memory limit less what this
- * process already uses and some slack, so memory.grow fails (-1) before
- * the cgroup's OOM killer would end the container. */
-static uint64_t memory_cap(const oci_spec *spec)
+static int builtin_can_handle(struct entrypoint *ep, weft_error **err)
 {
-    if (!spec->has_linux || !spec->linux_.has_resources || !spec->linux_.resources.has_memory)
-        return 0;
-    const oci_opt_i64 *limit = &spec->linux_.resources.memory.limit;
-    if (!limit->set || limit->v <= 0)
-        return 0;
-    long pages = 0, resident = 0;
-    FILE *f = fopen("/proc/self/statm", "re");
-    if (f != NULL) {
-        if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
-            resident = 0;
-        fclose(f);
-    }
-    uint64_t used = (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE) + (4u << 20);
-    uint64_t lim = (uint64_t)limit->v;
-    return lim > used + 65536 ? lim - used : 65536;
+    return entrypoint_is_wasm(ep, err);
 }
 
-static int wasm_prepare(const oci_spec *spec, const oci_process *p, const char *resolved,
+/* The module's memory budget (wasm.h: its memories, tables, stack, instance
+ * and loaded code together) follows the container's memory limit, live
+ * (memcap.c: less what this process already uses and some slack), so the
+ * module's allocations fail (memory.grow and table.grow return -1, deep
+ * recursion traps, an oversized module is refused) before the cgroup's OOM
+ * killer would end the container, and a limit raised by `weft update` is
+ * the module's to use. No limit leaves the engine's default budget. */
+static int wasm_prepare(const oci_spec *spec, const oci_process *p, struct entrypoint *ep,
                         void **prepared, weft_error **err)
 {
-    (void)p;
+    if (entrypoint_wasm(ep, err) < 0)
+        return werr_prefix(err, "wasm entrypoint");
     struct wasm_prepared *w = xzalloc(sizeof *w);
-    if (wasm_module_load_file(resolved, &w->module, err) < 0) {
+    /* measured before loading: loading is charged to the same budget */
+    memcap_init(&w->cap, spec);
+    if (wf_module_load_budget(ep->bytes, ep->len, ep->path, memcap_static(&w->cap), &w->module,
+                              err) < 0) {
         free(w);
         return werr_prefix(err, "wasm entrypoint");
     }
-    w->limits.max_memory_bytes = memory_cap(spec);
+    /* now, while the capabilities PR_SET_MM needs are still held */
+    handler_set_process_title(p);
+    w->limits.memory_cap = memcap_now;
+    w->limits.memory_cap_arg = &w->cap;
     *prepared = w;
     return 0;
 }
 
-/* The module is PID 1 of its namespace, where the kernel drops signals
- * that have no handler: act out the default action ourselves. WASI
- * writes go straight to the fds, so nothing is left to flush. */
-static void die_by_signal(int sig)
+static void wasm_discard(void *prepared)
 {
-    _exit(128 + sig);
+    struct wasm_prepared *w = prepared;
+    if (w == NULL)
+        return;
+    wf_module_free(w->module);
+    free(w);
 }
 
-static void install_signal_defaults(void)
+/* The module is instantiated and _start comes next: the workload runs. */
+static void close_started_fd(void *arg)
 {
-    static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE};
-    struct sigaction sa = {.sa_handler = die_by_signal};
-    sigemptyset(&sa.sa_mask);
-    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
-        sigaction(sigs[i], &sa, NULL);
+    int *fd = arg;
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
 }
 
-static bool env_has(const oci_process *p, const char *key)
+static int wasm_exec(const oci_process *p, struct entrypoint *ep, void *prepared, int *started_fd,
+                     weft_error **err)
 {
-    size_t n = strlen(key);
-    for (size_t i = 0; i < p->n_env; i++)
-        if (strncmp(p->env[i], key, n) == 0 && p->env[i][n] == '=')
-            return true;
-    return false;
-}
-
-static int wasm_exec(const oci_process *p, const char *resolved, void *prepared, weft_error **err)
-{
-    (void)resolved;
+    (void)ep;
     struct wasm_prepared *w = prepared;
     /* No execve will carry the AppArmor profile or SELinux label over: take
      * them now, the last step before the module runs. */
@@ -101,14 +92,8 @@ static int wasm_exec(const oci_process *p, const char *resolved, void *prepared,
     cleanup_close int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (root < 0)
         return werr_sys(err, "wasm: open /");
-    char **env = NULL;
-    size_t n_env = 0;
-    for (size_t i = 0; i < p->n_env; i++)
-        strv_append(&env, &n_env, p->env[i]);
-    if (!env_has(p, "PWD")) {
-        cleanup_free char *pwd = xasprintf("PWD=%s", p->cwd);
-        strv_append(&env, &n_env, pwd);
-    }
+    size_t n_env;
+    char **env = handler_wasm_env(p, &n_env);
     wasi_preopen pre = {.guest_path = "/", .host_fd = root, .in_root = true};
     wasi_config cfg = {
         .argv = p->args,
@@ -120,8 +105,10 @@ static int wasm_exec(const oci_process *p, const char *resolved, void *prepared,
         .stdin_fd = 0,
         .stdout_fd = 1,
         .stderr_fd = 2,
+        .on_run = close_started_fd,
+        .on_run_arg = started_fd,
     };
-    install_signal_defaults();
+    handler_wasm_signals();
     int status = 0;
     int r = wasi_run_module(w->module, &cfg, &w->limits, &status, err);
     strv_free(env);
@@ -130,8 +117,11 @@ static int wasm_exec(const oci_process *p, const char *resolved, void *prepared,
     _exit(status);
 }
 
-const handler handler_wasm = {
-    .name = "wasm",
+const handler handler_builtin = {
+    .name = "builtin",
+    .can_handle = builtin_can_handle,
     .prepare = wasm_prepare,
     .exec = wasm_exec,
+    .discard = wasm_discard,
+    .wasm = true,
 };

@@ -70,8 +70,13 @@ static int make_node(rootfs_ctx *ctx, const dev_node *d, weft_error **err)
     if (unlinkat(dirfd, base, 0) < 0 && errno != ENOENT)
         return werr_sys(err, "remove existing %s", clean);
     mode_t mode = d->mode & 07777;
-    if (mknodat(dirfd, base, d->type | mode, makedev(d->major, d->minor)) < 0)
+    if (mknodat(dirfd, base, d->type | mode, makedev(d->major, d->minor)) < 0) {
+        /* denied without CAP_MKNOD, or in a user namespace not seen as
+         * such: the host's node serves as well */
+        if (errno == EPERM && d->type != S_IFIFO)
+            return bind_node(ctx, clean, err) < 0 ? werr_prefix(err, "%s", clean) : 0;
         return werr_sys(err, "mknod %s", clean);
+    }
     /* mknod's mode went through the umask */
     if (fchmodat(dirfd, base, mode, 0) < 0)
         return werr_sys(err, "chmod %s", clean);

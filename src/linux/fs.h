@@ -6,16 +6,12 @@
 
 #include "oci/spec.h"
 #include "util/error.h"
+#include "util/path.h" /* path_clean */
 
 #include <stdbool.h>
 #include <sys/types.h>
 
 /* ---- paths.c: lexical paths ---- */
-
-/* Absolute, lexically clean form of `path`: duplicate and trailing slashes and
- * "." removed, ".." applied (never above "/"); a relative path is taken
- * relative to "/". "a//b/../c/" -> "/a/c". Never fails. */
-char *path_clean(const char *path);
 
 /* `root` followed by the clean form of `path` ("/r" + "x/../y" -> "/r/y"). */
 char *path_join(const char *root, const char *path);
@@ -31,6 +27,11 @@ const char *path_fd(int fd, char buf[32]);
  * a userspace walk with the same rules). `flags` are open(2) flags (O_CLOEXEC
  * is added). Returns the fd. */
 int path_open_in_root(int rootfd, const char *path, int flags, weft_error **err);
+
+/* chdir to `path` resolved inside the current root (never through a magic
+ * link such as /proc/self/fd/N, whatever fds the process holds), then check
+ * with getcwd(2) that the result is inside the root (CVE-2024-21626). */
+int path_chdir_in_root(const char *path, weft_error **err);
 
 /* Fails if `path` inside rootfd goes through a symlink (a missing path is
  * fine: it will be created as directories). */

@@ -15,6 +15,7 @@ static bool has_uts(const oci_spec *spec)
 int linux_set_hostname(const oci_spec *spec, weft_error **err)
 {
     const char *host = spec->hostname, *domain = spec->domainname;
+    char q[WERR_CLIP_BUF];
     if ((host == NULL || host[0] == '\0') && (domain == NULL || domain[0] == '\0'))
         return 0;
     /* Without its own UTS namespace this would rename the host. */
@@ -22,8 +23,8 @@ int linux_set_hostname(const oci_spec *spec, weft_error **err)
         return werr_set(err, 0, "%s needs a UTS namespace (linux.namespaces has no \"uts\")",
                         host && host[0] ? "hostname" : "domainname");
     if (host != NULL && host[0] != '\0' && sethostname(host, strlen(host)) < 0)
-        return werr_sys(err, "hostname \"%s\"", host);
+        return werr_sys(err, "hostname \"%s\"", werr_clip(q, host));
     if (domain != NULL && domain[0] != '\0' && setdomainname(domain, strlen(domain)) < 0)
-        return werr_sys(err, "domainname \"%s\"", domain);
+        return werr_sys(err, "domainname \"%s\"", werr_clip(q, domain));
     return 0;
 }

@@ -1,9 +1,11 @@
 #include "linux/namespaces.h"
+#include "linux/rootless.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
 #include "util/xalloc.h"
 
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/nsfs.h>
 #include <sys/ioctl.h>
 #include <sched.h>
@@ -136,14 +138,33 @@ int ns_write_id_map(pid_t pid, const char *file, const oci_id_mapping *m, size_t
     return write_text(path, text, err);
 }
 
+/* Rootless: the kernel takes an unprivileged gid_map only once setgroups(2)
+ * is denied in the namespace (else dropping a group could bypass a deny rule). */
+static int deny_setgroups(pid_t pid, weft_error **err)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/setgroups", (int)pid);
+    if (access(path, F_OK) < 0)
+        return 0; /* a kernel before 3.19 */
+    return write_text(path, "deny", err);
+}
+
 int ns_write_id_maps(pid_t pid, const oci_spec *spec, weft_error **err)
 {
     const oci_linux *lx = &spec->linux_;
+    /* Without CAP_SETUID/CAP_SETGID (an ordinary user), the kernel takes only
+     * a map of one's own id, the rest goes through newuidmap/newgidmap. */
     if (lx->n_uid_mappings > 0 &&
-        ns_write_id_map(pid, "uid_map", lx->uid_mappings, lx->n_uid_mappings, err) < 0)
+        (rootless_has_cap(CAP_SETUID)
+             ? ns_write_id_map(pid, "uid_map", lx->uid_mappings, lx->n_uid_mappings, err)
+             : rootless_write_id_map(pid, true, lx->uid_mappings, lx->n_uid_mappings, err)) < 0)
         return werr_prefix(err, "linux.uidMappings");
+    if (lx->n_gid_mappings > 0 && geteuid() != 0 && deny_setgroups(pid, err) < 0)
+        return werr_prefix(err, "linux.gidMappings");
     if (lx->n_gid_mappings > 0 &&
-        ns_write_id_map(pid, "gid_map", lx->gid_mappings, lx->n_gid_mappings, err) < 0)
+        (rootless_has_cap(CAP_SETGID)
+             ? ns_write_id_map(pid, "gid_map", lx->gid_mappings, lx->n_gid_mappings, err)
+             : rootless_write_id_map(pid, false, lx->gid_mappings, lx->n_gid_mappings, err)) < 0)
         return werr_prefix(err, "linux.gidMappings");
     return 0;
 }

@@ -15,6 +15,7 @@
 #include "util/xalloc.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,39 +23,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-char *path_clean(const char *path)
-{
-    size_t len = strlen(path);
-    char *out = xmalloc(len + 2);
-    size_t o = 0;
-    const char *p = path;
-    while (*p != '\0') {
-        while (*p == '/')
-            p++;
-        if (*p == '\0')
-            break;
-        const char *end = strchrnul(p, '/');
-        size_t n = (size_t)(end - p);
-        if (n == 1 && p[0] == '.') {
-            /* nothing */
-        } else if (n == 2 && p[0] == '.' && p[1] == '.') {
-            while (o > 0 && out[o - 1] != '/')
-                o--;
-            if (o > 0)
-                o--; /* drop the slash too */
-        } else {
-            out[o++] = '/';
-            memcpy(out + o, p, n);
-            o += n;
-        }
-        p = end;
-    }
-    if (o == 0)
-        out[o++] = '/';
-    out[o] = '\0';
-    return out;
-}
 
 char *path_join(const char *root, const char *path)
 {
@@ -233,6 +201,29 @@ int path_open_in_root(int rootfd, const char *path, int flags, weft_error **err)
     if (fd < 0)
         return resolve_error(err, errno, "open", path);
     return fd;
+}
+
+int path_chdir_in_root(const char *path, weft_error **err)
+{
+    cleanup_close int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0)
+        return werr_sys(err, "open /");
+    cleanup_close int fd = openat2_in_root(root, path, O_PATH | O_DIRECTORY, 0);
+    if (fd < 0 && errno == ELOOP)
+        return werr_set(err, 0,
+                        "%s: refused: it goes through a /proc magic link (such as "
+                        "/proc/self/fd/N) or too many symlinks",
+                        path);
+    if (fd < 0)
+        return werr_sys(err, "%s", path);
+    if (fchdir(fd) < 0)
+        return werr_sys(err, "chdir %s", path);
+    /* What was resolved in the root is where we are; getcwd(2) says
+     * "(unreachable)" (glibc: ENOENT) for a directory outside the root. */
+    char buf[PATH_MAX];
+    if (getcwd(buf, sizeof buf) == NULL || buf[0] != '/')
+        return werr_set(err, 0, "%s: the directory is not inside the container's root", path);
+    return 0;
 }
 
 /* Where dirfd is, as a path inside the root rootfd is for ("/x/y"), from the

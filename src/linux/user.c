@@ -45,6 +45,13 @@ static int set_groups(const oci_user *u, weft_error **err)
 
 int user_apply(const oci_user *u, weft_error **err)
 {
+    /* The parsers refuse it already; this is the last line before a uid of
+     * -1 would mean "stay root". */
+    bool special = u->uid == (uid_t)-1 || u->gid == (gid_t)-1;
+    for (size_t i = 0; i < u->n_additional_gids; i++)
+        special = special || u->additional_gids[i] == (gid_t)-1;
+    if (special)
+        return werr_set(err, 0, "process.user: the id 4294967295 (-1) is refused");
     /* Keep the permitted set across the uid change; capset restores the
      * effective set afterwards from the spec. */
     if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)

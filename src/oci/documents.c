@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #define OCI_VERSION_MIN "1.0.0"
-#define OCI_VERSION_MAX "1.2.0"
+#define OCI_VERSION_MAX OCI_SPEC_VERSION
 
 static char *dump(json_t *doc)
 {
@@ -172,7 +172,7 @@ static json_t *seccomp_archs(void)
     return arr;
 }
 
-static json_t *features_linux(void)
+static json_t *features_linux(bool systemd)
 {
     static const char *const ns[] = {"cgroup", "ipc",  "mount", "network", "pid",
                                      "time",   "user", "uts",   NULL};
@@ -181,15 +181,15 @@ static json_t *features_linux(void)
                   strings(oci_seccomp_action_names), "operators", strings(oci_seccomp_op_names),
                   "archs", seccomp_archs(), "knownFlags", strings(oci_seccomp_flag_names),
                   "supportedFlags", strings(oci_seccomp_supported_flag_names));
-    /* Only what weft does: no systemd driver, no RDT, no rdma controller. AppArmor
+    /* Only what weft does: the systemd driver when built with it, no RDT. AppArmor
      * and SELinux are supported (used when the host runs them, refused when it
      * does not: linux/lsm.c); idmapped bind mounts too. */
     return json_pack("{s:o, s:o, s:{s:b, s:b, s:b, s:b, s:b}, s:o, s:{s:b}, s:{s:b}, s:{s:b},"
                      " s:{s:{s:b}}}",
                      "namespaces", strings(ns), "capabilities", capability_names(), "cgroup", "v1",
-                     1, "v2", 1, "systemd", 0, "systemdUser", 0, "rdma", 0, "seccomp", seccomp,
-                     "apparmor", "enabled", 1, "selinux", "enabled", 1, "intelRdt", "enabled", 0,
-                     "mountExtensions", "idmap", "enabled", 1);
+                     1, "v2", 1, "systemd", systemd, "systemdUser", systemd, "rdma", 1, "seccomp",
+                     seccomp, "apparmor", "enabled", 1, "selinux", "enabled", 1, "intelRdt",
+                     "enabled", 0, "mountExtensions", "idmap", "enabled", 1);
 }
 
 static const char *const mount_options[] = {
@@ -266,14 +266,14 @@ static json_t *hook_names(void)
     return arr;
 }
 
-char *oci_features_json(void)
+char *oci_features_json(bool systemd)
 {
     const struct scmp_version *v = seccomp_version();
     char *libseccomp = xasprintf("%u.%u.%u", v->major, v->minor, v->micro);
     json_t *doc =
         json_pack("{s:s, s:s, s:o, s:o, s:o, s:{s:s, s:s, s:s}}", "ociVersionMin", OCI_VERSION_MIN,
                   "ociVersionMax", OCI_VERSION_MAX, "hooks", hook_names(), "mountOptions",
-                  strings(mount_options), "linux", features_linux(), "annotations",
+                  strings(mount_options), "linux", features_linux(systemd), "annotations",
                   "io.github.seccomp.libseccomp.version", libseccomp, "org.weft.version",
                   WEFT_VERSION, "run.oci.handler", "wasm");
     free(libseccomp);

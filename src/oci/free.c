@@ -61,6 +61,9 @@ static void resources_free(oci_resources *r)
     for (size_t i = 0; r->hugepage_limits != NULL && i < r->n_hugepage_limits; i++)
         free(r->hugepage_limits[i].page_size);
     free(r->hugepage_limits);
+    for (size_t i = 0; r->rdma != NULL && i < r->n_rdma; i++)
+        free(r->rdma[i].device);
+    free(r->rdma);
     for (size_t i = 0; r->net_priorities != NULL && i < r->n_net_priorities; i++)
         free(r->net_priorities[i].name);
     free(r->net_priorities);

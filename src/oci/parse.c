@@ -3,6 +3,7 @@
 #include "oci/spec.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
+#include "util/path.h"
 #include "util/xalloc.h"
 
 #include <ctype.h>
@@ -14,7 +15,6 @@
 #include <unistd.h>
 
 /* A config bigger than this is not a config (seccomp profiles are ~30 KiB). */
-#define OCI_MAX_CONFIG (64u << 20)
 
 static int parse_version(oci_pctx *c, json_t *top, oci_spec *s)
 {
@@ -39,15 +39,28 @@ static int parse_root(oci_pctx *c, json_t *top, oci_spec *s)
     if (p[0] == '\0')
         return pctx_fail_at(c, "path", "must not be empty");
     if (p[0] == '/') {
-        s->root_path = oci_path_clean(p);
+        s->root_path = path_clean(p);
     } else {
         cleanup_free char *joined = xasprintf("%s/%s", s->bundle, p);
-        s->root_path = oci_path_clean(joined);
+        s->root_path = path_clean(joined);
     }
     if (oci_get_bool(c, root, "readonly", false, &s->root_readonly) < 0)
         return -1;
     pctx_pop(c, m);
     return 0;
+}
+
+/* The kernel takes at most 64 bytes (HOST_NAME_MAX, the UTS name size);
+ * checked here so a long value fails before anything is created, and is
+ * not echoed whole. */
+static int check_uts_name(oci_pctx *c, const char *key, const char *v)
+{
+    enum { UTS_NAME_MAX = 64 };
+    size_t len = v ? strnlen(v, UTS_NAME_MAX + 1) : 0;
+    if (len <= UTS_NAME_MAX)
+        return 0;
+    char q[WERR_CLIP_BUF];
+    return pctx_fail_at(c, key, "'%s': longer than %d bytes", werr_clip(q, v), UTS_NAME_MAX);
 }
 
 static int parse_mount(oci_pctx *c, json_t *e, oci_mount *mnt)
@@ -59,12 +72,14 @@ static int parse_mount(oci_pctx *c, json_t *e, oci_mount *mnt)
         return -1;
     if (dest[0] == '\0')
         return pctx_fail_at(c, "destination", "must not be empty");
-    /* The spec says SHOULD be absolute; runc takes a relative one as relative to "/". */
+    /* runtime-spec 1.2: SHOULD be absolute; a relative one MAY be given and
+     * MUST be taken from "/" (deprecated: `create` warns). */
     if (dest[0] == '/') {
-        mnt->destination = oci_path_clean(dest);
+        mnt->destination = path_clean(dest);
     } else {
         cleanup_free char *abs = xasprintf("/%s", dest);
-        mnt->destination = oci_path_clean(abs);
+        mnt->destination = path_clean(abs);
+        mnt->relative_destination = true;
     }
     if (oci_get_str(c, e, "type", false, &mnt->type) < 0 ||
         oci_get_str(c, e, "source", false, &mnt->source) < 0 ||
@@ -162,7 +177,8 @@ static int parse_top(oci_pctx *c, json_t *top, oci_spec *s)
     }
     if (oci_get_str(c, top, "hostname", false, &s->hostname) < 0 ||
         oci_get_str(c, top, "domainname", false, &s->domainname) < 0 ||
-        parse_hooks(c, top, &s->hooks) < 0 ||
+        check_uts_name(c, "hostname", s->hostname) < 0 ||
+        check_uts_name(c, "domainname", s->domainname) < 0 || parse_hooks(c, top, &s->hooks) < 0 ||
         oci_get_kv(c, top, "annotations", &s->annotations, &s->n_annotations) < 0)
         return -1;
     if ((r = oci_get_obj(c, top, "linux", false, &obj)) < 0)
@@ -183,12 +199,12 @@ static char *absolute_dir(const char *dir)
     if (dir == NULL || dir[0] == '\0')
         dir = ".";
     if (dir[0] == '/')
-        return oci_path_clean(dir);
+        return path_clean(dir);
     char cwd[PATH_MAX];
     if (getcwd(cwd, sizeof cwd) == NULL)
-        return oci_path_clean(dir[0] == '/' ? dir : "/");
+        return path_clean(dir[0] == '/' ? dir : "/");
     cleanup_free char *joined = xasprintf("%s/%s", cwd, dir);
-    return oci_path_clean(joined);
+    return path_clean(joined);
 }
 
 int oci_spec_parse(const char *json, size_t len, const char *origin, const char *bundle,
@@ -212,23 +228,6 @@ int oci_spec_parse(const char *json, size_t len, const char *origin, const char 
     return 0;
 }
 
-/* The whole file, NUL-terminated. */
-static int read_file(const char *path, char **out, size_t *len, weft_error **err)
-{
-    cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return werr_sys(err, "open %s", path);
-    struct stat st;
-    if (fstat(fd, &st) < 0)
-        return werr_sys(err, "stat %s", path);
-    if (!S_ISREG(st.st_mode))
-        return werr_set(err, 0, "%s: not a regular file", path);
-    if ((uint64_t)st.st_size > OCI_MAX_CONFIG)
-        return werr_set(err, 0, "%s: too large (%lld bytes, limit %u)", path, (long long)st.st_size,
-                        OCI_MAX_CONFIG);
-    return read_all(fd, path, (size_t)st.st_size, OCI_MAX_CONFIG, out, len, err);
-}
-
 int oci_spec_load(const char *bundle, oci_spec **out, weft_error **err)
 {
     *out = NULL;
@@ -236,7 +235,7 @@ int oci_spec_load(const char *bundle, oci_spec **out, weft_error **err)
     cleanup_free char *path = xasprintf("%s/config.json", strcmp(dir, "/") == 0 ? "" : dir);
     cleanup_free char *text = NULL;
     size_t len = 0;
-    if (read_file(path, &text, &len, err) < 0)
+    if (read_file(path, OCI_MAX_CONFIG, &text, &len, err) < 0)
         return -1;
     return oci_spec_parse(text, len, path, dir, out, err);
 }
@@ -246,7 +245,7 @@ int oci_process_parse_file(const char *path, oci_process **out, weft_error **err
     *out = NULL;
     cleanup_free char *text = NULL;
     size_t len = 0;
-    if (read_file(path, &text, &len, err) < 0)
+    if (read_file(path, OCI_MAX_CONFIG, &text, &len, err) < 0)
         return -1;
     json_t *top = oci_json_load(text, len, path, err);
     if (top == NULL)

@@ -352,37 +352,6 @@ json_t *oci_json_load(const char *text, size_t len, const char *origin, weft_err
     return root;
 }
 
-char *oci_path_clean(const char *path)
-{
-    size_t len = strlen(path);
-    char *out = xmalloc(len + 2);
-    size_t o = 0;
-    const char *p = path;
-    while (*p) {
-        while (*p == '/')
-            p++;
-        const char *end = strchrnul(p, '/');
-        size_t n = (size_t)(end - p);
-        if (n == 0 || (n == 1 && p[0] == '.')) {
-            /* skip */
-        } else if (n == 2 && p[0] == '.' && p[1] == '.') {
-            while (o > 0 && out[o - 1] != '/')
-                o--;
-            if (o > 0)
-                o--; /* drop the slash too */
-        } else {
-            out[o++] = '/';
-            memcpy(out + o, p, n);
-            o += n;
-        }
-        p = end;
-    }
-    if (o == 0)
-        out[o++] = '/';
-    out[o] = '\0';
-    return out;
-}
-
 int oci_get_obj_with(oci_pctx *c, json_t *obj, const char *key, bool *has,
                      int (*fn)(oci_pctx *, json_t *, void *), void *arg)
 {

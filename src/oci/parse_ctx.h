@@ -66,9 +66,6 @@ int oci_get_idmaps(oci_pctx *c, json_t *obj, const char *key, oci_id_mapping **o
  * int64 (up to UINT64_MAX, e.g. RLIM_INFINITY written by Go) are kept: see parse_ctx.c. */
 json_t *oci_json_load(const char *text, size_t len, const char *origin, weft_error **err);
 
-/* Lexically clean an absolute path: no "//", ".", ".." (never above "/"), no trailing "/". */
-char *oci_path_clean(const char *path);
-
 /* Sections (parse_process.c, parse_linux.c, parse_resources.c, parse_seccomp.c). */
 int oci_parse_process(oci_pctx *c, json_t *obj, oci_process *p);
 int oci_parse_linux(oci_pctx *c, json_t *obj, oci_linux *l);

@@ -7,14 +7,30 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* 4294967295 is (uid_t)-1 / (gid_t)-1, which setresuid, setresgid (and
+ * chown) read as "leave unchanged": the process would keep the runtime's
+ * root. No valid id has that value. */
+#define SPECIAL_ID                                                                                 \
+    "4294967295 is the id -1, which the kernel reads as \"unchanged\" (the process "               \
+    "would stay root): refused"
+
+static int parse_id(oci_pctx *c, json_t *o, const char *key, uint32_t *out)
+{
+    *out = 0;
+    if (oci_get_u32(c, o, key, false, out) < 0)
+        return -1;
+    if (*out == UINT32_MAX)
+        return pctx_fail_at(c, key, SPECIAL_ID);
+    return 0;
+}
+
 static int parse_user(oci_pctx *c, json_t *o, oci_user *u)
 {
-    uint32_t v = 0;
-    if (oci_get_u32(c, o, "uid", false, &v) < 0)
+    uint32_t v;
+    if (parse_id(c, o, "uid", &v) < 0)
         return -1;
     u->uid = v;
-    v = 0;
-    if (oci_get_u32(c, o, "gid", false, &v) < 0)
+    if (parse_id(c, o, "gid", &v) < 0)
         return -1;
     u->gid = v;
     uint64_t mask = 0;
@@ -37,6 +53,8 @@ static int parse_user(oci_pctx *c, json_t *o, oci_user *u)
         size_t m = pctx_idx(c, i);
         if (oci_num_u64(c, json_array_get(arr, i), UINT32_MAX, &g) < 0)
             return -1;
+        if (g == UINT32_MAX)
+            return pctx_fail(c, SPECIAL_ID);
         u->additional_gids[i] = (gid_t)g;
         pctx_pop(c, m);
     }

@@ -3,8 +3,11 @@
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+
+enum { CPU_PERIOD_MIN = 1000, CPU_PERIOD_MAX = 1000000 };
 
 static int opt_i64(oci_pctx *c, json_t *o, const char *key, oci_opt_i64 *out)
 {
@@ -101,6 +104,11 @@ static int parse_cpu(oci_pctx *c, json_t *o, oci_cpu *cpu)
         oci_get_str(c, o, "cpus", false, &cpu->cpus) < 0 ||
         oci_get_str(c, o, "mems", false, &cpu->mems) < 0 || opt_i64(c, o, "idle", &cpu->idle) < 0)
         return -1;
+    /* The kernel's CFS bandwidth range (cpu.max, cpu.cfs_period_us); runc
+     * takes 0 as "not set", but a 0 the config spells out is a mistake. */
+    if (cpu->period.set && (cpu->period.v < CPU_PERIOD_MIN || cpu->period.v > CPU_PERIOD_MAX))
+        return pctx_fail_at(c, "period", "must be %d to %d (microseconds), got %" PRIu64,
+                            CPU_PERIOD_MIN, CPU_PERIOD_MAX, cpu->period.v);
     return 0;
 }
 
@@ -211,8 +219,8 @@ static int parse_network(oci_pctx *c, json_t *o, oci_resources *r)
                : 0;
 }
 
-/* rdma: validated, not applied (no rdma controller support). */
-static int check_rdma(oci_pctx *c, json_t *o)
+/* rdma: {"<device>": {"hcaHandles": N, "hcaObjects": N}} */
+static int parse_rdma(oci_pctx *c, json_t *o, oci_resources *r)
 {
     const char *k;
     json_t *v;
@@ -221,10 +229,15 @@ static int check_rdma(oci_pctx *c, json_t *o)
         if (!json_is_object(v))
             return pctx_fail_at(c, k, "must be an object");
         size_t m = pctx_key(c, k);
-        uint32_t n;
-        if (oci_get_u32(c, v, "hcaHandles", false, &n) < 0 ||
-            oci_get_u32(c, v, "hcaObjects", false, &n) < 0)
+        r->rdma = xreallocarray(r->rdma, r->n_rdma + 1, sizeof *r->rdma);
+        oci_rdma *d = &r->rdma[r->n_rdma++];
+        *d = (oci_rdma){.device = xstrdup(k)};
+        int h = oci_get_u32(c, v, "hcaHandles", false, &d->handles);
+        int ob = h < 0 ? -1 : oci_get_u32(c, v, "hcaObjects", false, &d->objects);
+        if (h < 0 || ob < 0)
             return -1;
+        d->has_handles = h > 0;
+        d->has_objects = ob > 0;
         pctx_pop(c, m);
     }
     return 0;
@@ -238,9 +251,17 @@ static int obj_cpu(oci_pctx *c, json_t *o, void *a)
 {
     return parse_cpu(c, o, a);
 }
+/* -1 is "max"; 0 too, as runtime-spec 1.2's bindings say ("default is no
+ * limit") and runc and crun do; other negative values mean nothing. */
 static int obj_pids(oci_pctx *c, json_t *o, void *a)
 {
-    return oci_get_i64(c, o, "limit", true, INT64_MIN, INT64_MAX, a) < 0 ? -1 : 0;
+    int64_t *limit = a;
+    if (oci_get_i64(c, o, "limit", true, INT64_MIN, INT64_MAX, limit) < 0)
+        return -1;
+    if (*limit < -1)
+        return pctx_fail_at(c, "limit", "must be -1 (unlimited) or at least 0, got %" PRId64,
+                            *limit);
+    return 0;
 }
 static int obj_blkio(oci_pctx *c, json_t *o, void *a)
 {
@@ -252,12 +273,12 @@ static int obj_network(oci_pctx *c, json_t *o, void *a)
 }
 static int obj_rdma(oci_pctx *c, json_t *o, void *a)
 {
-    (void)a;
-    return check_rdma(c, o);
+    return parse_rdma(c, o, a);
 }
 
 int oci_parse_resources(oci_pctx *c, json_t *o, oci_resources *r)
 {
+    bool has_rdma = false;
     json_t *arr = NULL;
     int got = oci_get_arr(c, o, "devices", false, &arr);
     if (got < 0)
@@ -275,7 +296,7 @@ int oci_parse_resources(oci_pctx *c, json_t *o, oci_resources *r)
         each(c, o, "hugepageLimits", sizeof *r->hugepage_limits, (void **)&r->hugepage_limits,
              &r->n_hugepage_limits, hugepage) < 0 ||
         oci_get_obj_with(c, o, "network", &r->has_network, obj_network, r) < 0 ||
-        oci_get_obj_with(c, o, "rdma", &r->has_rdma, obj_rdma, NULL) < 0 ||
+        oci_get_obj_with(c, o, "rdma", &has_rdma, obj_rdma, r) < 0 ||
         oci_get_kv(c, o, "unified", &r->unified, &r->n_unified) < 0)
         return -1;
     return 0;

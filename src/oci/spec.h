@@ -9,6 +9,12 @@
 #ifndef WEFT_OCI_SPEC_H
 #define WEFT_OCI_SPEC_H
 
+/* The runtime-spec version weft implements: the ociVersion of the state
+ * documents it writes and the newest config version it reads. */
+#define OCI_SPEC_VERSION "1.2.0"
+/* The largest config.json (or exec --process file) weft reads. */
+#define OCI_MAX_CONFIG (64u << 20)
+
 #include "util/error.h"
 
 #include <stdbool.h>
@@ -35,6 +41,7 @@ typedef struct oci_mount {
     size_t n_uid_mappings;
     oci_id_mapping *gid_mappings;
     size_t n_gid_mappings;
+    bool relative_destination; /* written relative (deprecated): taken from "/" */
 } oci_mount;
 
 typedef struct oci_rlimit {
@@ -206,6 +213,13 @@ typedef struct oci_net_priority {
     uint32_t priority;
 } oci_net_priority;
 
+/* linux.resources.rdma["<device>"] */
+typedef struct oci_rdma {
+    char *device;
+    bool has_handles, has_objects;
+    uint32_t handles, objects;
+} oci_rdma;
+
 typedef struct oci_resources {
     oci_device_rule *devices;
     size_t n_devices;
@@ -226,7 +240,8 @@ typedef struct oci_resources {
     size_t n_net_priorities;
     oci_kv *unified; /* cgroup v2 "file": "value" */
     size_t n_unified;
-    bool has_rdma; /* parsed, not applied (no rdma controller here) */
+    oci_rdma *rdma; /* cgroup v2 rdma.max; v1 has no rdma support in weft */
+    size_t n_rdma;
 } oci_resources;
 
 typedef struct oci_seccomp_arg {
@@ -353,7 +368,8 @@ int oci_ns_from_name(const char *name);
  * Returns a newly allocated, pretty-printed JSON text. */
 char *oci_spec_default_json(bool rootless);
 
-/* The runtime-spec "features" document for `weft features`. */
-char *oci_features_json(void);
+/* The runtime-spec "features" document for `weft features`; `systemd`:
+ * this build has the systemd cgroup driver. */
+char *oci_features_json(bool systemd);
 
 #endif

@@ -6,6 +6,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The safety net under werr_clip: a message that quotes a huge value
+ * whole keeps its head (file, field) and its tail, joined by " ... ". */
+static void clip_long_message(char *msg)
+{
+    size_t len = strlen(msg);
+    if (len <= WERR_MSG_MAX)
+        return;
+    size_t head = WERR_MSG_MAX * 3 / 4, tail = WERR_MSG_MAX / 5;
+    memcpy(msg + head, " ... ", 5);
+    memmove(msg + head + 5, msg + len - tail, tail + 1);
+}
+
 int werr_vset(weft_error **err, int errnum, const char *fmt, va_list ap)
 {
     if (err == NULL)
@@ -13,6 +25,7 @@ int werr_vset(weft_error **err, int errnum, const char *fmt, va_list ap)
     char *msg = NULL;
     if (vasprintf(&msg, fmt, ap) < 0)
         xoom();
+    clip_long_message(msg);
     if (errnum != 0) {
         char *full = xasprintf("%s: %s", msg, strerror(errnum));
         free(msg);
@@ -64,6 +77,19 @@ int werr_kind(weft_error **err, int kind)
     if (err != NULL && *err != NULL)
         (*err)->kind = kind;
     return -1;
+}
+
+const char *werr_clip(char *buf, const char *s)
+{
+    size_t i = 0;
+    for (; s[i] != '\0' && i < WERR_CLIP_MAX; i++)
+        buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+    if (s[i] != '\0') {
+        memcpy(buf + i, "...", 3);
+        i += 3;
+    }
+    buf[i] = '\0';
+    return buf;
 }
 
 void werr_free(weft_error *e)

@@ -41,6 +41,17 @@ int werr_kind(weft_error **err, int kind);
 
 void werr_free(weft_error *e);
 
+/* A value the user gave, fit to quote in a one-line message: control
+ * characters become '?' and past WERR_CLIP_MAX bytes it is cut, ending in
+ * "...". Writes into buf (WERR_CLIP_BUF bytes) and returns it:
+ *   char q[WERR_CLIP_BUF]; werr_set(err, 0, "bad id '%s'", werr_clip(q, id)); */
+#define WERR_CLIP_MAX 64
+/* werr_set keeps messages under about this many bytes (plus strerror),
+ * cutting out the middle of longer ones. */
+#define WERR_MSG_MAX 1024
+#define WERR_CLIP_BUF (WERR_CLIP_MAX + 4)
+const char *werr_clip(char *buf, const char *s);
+
 /* Print "weft: MESSAGE" (or through the log, see log.h), free, return status. */
 int werr_report(weft_error *e);
 

@@ -4,7 +4,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int read_all(int fd, const char *path, size_t size_hint, size_t max, char **out, size_t *len,
@@ -33,6 +35,22 @@ int read_all(int fd, const char *path, size_t size_hint, size_t max, char **out,
     *out = steal_ptr(buf);
     *len = n;
     return 0;
+}
+
+int read_file(const char *path, size_t max, char **out, size_t *len, weft_error **err)
+{
+    cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return werr_sys(err, "open %s", path);
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return werr_sys(err, "stat %s", path);
+    if (!S_ISREG(st.st_mode))
+        return werr_set(err, 0, "%s: not a regular file", path);
+    if ((uint64_t)st.st_size > max)
+        return werr_set(err, 0, "%s: too large (%lld bytes, limit %zu)", path,
+                        (long long)st.st_size, max);
+    return read_all(fd, path, (size_t)st.st_size, max, out, len, err);
 }
 
 int write_text(const char *path, const char *text, weft_error **err)

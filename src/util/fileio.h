@@ -15,6 +15,10 @@
 int read_all(int fd, const char *path, size_t size_hint, size_t max, char **out, size_t *len,
              weft_error **err);
 
+/* The whole regular file at path, through read_all: "open PATH: ...",
+ * "PATH: not a regular file", "PATH: too large (N bytes, limit MAX)". */
+int read_file(const char *path, size_t max, char **out, size_t *len, weft_error **err);
+
 /* Open path for writing (O_TRUNC, never O_CREAT: /proc, sysfs and cgroupfs
  * files exist or the feature is missing; a test's fake tree pre-creates
  * them) and write text in one write(2), as the kernel wants such files

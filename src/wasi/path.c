@@ -27,11 +27,14 @@ static wasi_fd *dir_and_path(wasi_ctx *ctx, wasi_mem *m, uint64_t fd, uint64_t n
     return d;
 }
 
+#define WRITE_RIGHTS                                                                               \
+    (WASI_RIGHT_FD_WRITE | WASI_RIGHT_FD_ALLOCATE | WASI_RIGHT_FD_FILESTAT_SET_SIZE |              \
+     WASI_RIGHT_FD_DATASYNC)
+
 static int open_flags(uint32_t oflags, uint64_t base, uint32_t fdflags, uint32_t lookup)
 {
     int flags = O_NOCTTY;
-    bool wr = base & (WASI_RIGHT_FD_WRITE | WASI_RIGHT_FD_ALLOCATE |
-                      WASI_RIGHT_FD_FILESTAT_SET_SIZE | WASI_RIGHT_FD_DATASYNC);
+    bool wr = base & WRITE_RIGHTS;
     bool rd = base & (WASI_RIGHT_FD_READ | WASI_RIGHT_FD_READDIR);
     if (oflags & WASI_OFLAG_DIRECTORY)
         flags |= O_RDONLY | O_DIRECTORY;
@@ -90,6 +93,12 @@ WASI_IMPL(wasi_path_open)
     if ((e = wasi_host_filetype(fd, &type)) != WASI_ESUCCESS) {
         close(fd);
         return e;
+    }
+    /* A directory cannot be written: with write rights the reference
+     * engines refuse it (EISDIR), as open(2) does for O_WRONLY|O_DIRECTORY. */
+    if (type == WASI_FILETYPE_DIRECTORY && (base & WRITE_RIGHTS)) {
+        close(fd);
+        return WASI_EISDIR;
     }
     uint32_t wfd;
     e = wasi_fd_insert(ctx, fd, type, base & wasi_rights_for_type(type), inh, &wfd);

@@ -184,6 +184,8 @@ int wasi_run_module(const wf_module *m, const wasi_config *cfg, const wf_config 
         }
         goto out;
     }
+    if (cfg->on_run != NULL)
+        cfg->on_run(cfg->on_run_arg);
     rc = run_start(inst, exit_status, err);
 out:
     wf_linker_free(l);

@@ -9,15 +9,18 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+/* The type is checked before the rights: a file has no socket rights, and
+ * the reference engines say ENOTSOCK for it, not ENOTCAPABLE. */
 static wasi_fd *sock_get(wasi_ctx *ctx, uint64_t fd, uint64_t need, uint32_t *e)
 {
-    wasi_fd *f = wasi_fd_get(ctx, fd, need, e);
-    if (f != NULL && f->filetype != WASI_FILETYPE_SOCKET_STREAM &&
-        f->filetype != WASI_FILETYPE_SOCKET_DGRAM) {
+    wasi_fd *f = wasi_fd_get(ctx, fd, 0, e);
+    if (f == NULL)
+        return NULL;
+    if (f->filetype != WASI_FILETYPE_SOCKET_STREAM && f->filetype != WASI_FILETYPE_SOCKET_DGRAM) {
         *e = WASI_ENOTSOCK;
         return NULL;
     }
-    return f;
+    return wasi_fd_get(ctx, fd, need, e);
 }
 
 /* sock_accept(fd, flags: fdflags, result_fd: ptr<fd>) */

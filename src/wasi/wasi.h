@@ -41,6 +41,11 @@ typedef struct wasi_config {
     const wasi_preopen *preopens; /* become WASI fds 3.. in order */
     size_t n_preopens;
     int stdin_fd, stdout_fd, stderr_fd; /* usually 0, 1, 2; -1 = closed */
+    /* Optional: called by wasi_run_module once the module is instantiated,
+     * just before _start (the container's init tells `start` that the
+     * workload runs). */
+    void (*on_run)(void *arg);
+    void *on_run_arg;
 } wasi_config;
 
 typedef struct wasi_ctx wasi_ctx;

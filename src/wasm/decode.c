@@ -1,10 +1,12 @@
 /* Binary decoder: bytes -> struct wf_module (everything but function bodies,
  * which validate.c walks and translates). Every count is checked against the
  * bytes present before anything is allocated. */
+#include "wasm/features.h"
 #include "wasm/leb.h"
 #include "wasm/module.h"
 #include "util/xalloc.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,7 +121,8 @@ static void rd_limits(wf_reader *r, wf_limits *l)
         return;
     if (flag > 1) {
         r->p--;
-        wf_rd_fail(r, "integer too large"); /* spec wording for limits flags */
+        const char *f = wf_feature_of_limits(flag);
+        wf_rd_fail(r, f ? f : "integer too large"); /* spec wording for limits flags */
         return;
     }
     l->min = wf_rd_u32(r);
@@ -151,7 +154,23 @@ struct dec {
     const char *invalid;
     size_t invalid_off;
     ptrdiff_t name_sec; /* index of the name section in customs, -1: none */
+    char budget_msg[128];
 };
+
+/* Count n objects of `size` bytes against the load budget before allocating
+ * them; over it, the reader fails with an implementation-limit message. */
+static bool charge(struct dec *d, wf_module *m, uint64_t n, uint64_t size)
+{
+    if (!d->r.err && wf_module_charge(m, n * size))
+        return true;
+    if (d->r.err == NULL) {
+        snprintf(d->budget_msg, sizeof d->budget_msg,
+                 LIMIT_PREFIX "the module needs more than the memory budget of %llu bytes",
+                 (unsigned long long)m->budget);
+        wf_rd_fail(&d->r, d->budget_msg);
+    }
+    return false;
+}
 
 static void rd_constexpr(struct dec *d, wf_constexpr *c)
 {
@@ -198,7 +217,8 @@ static void rd_constexpr(struct dec *d, wf_constexpr *c)
         default:
             if (!wf_known_opcode(op)) {
                 r->p--;
-                wf_rd_fail(r, "illegal opcode");
+                const char *f = wf_feature_of_opcode(r->p, r->end);
+                wf_rd_fail(r, f ? f : "illegal opcode");
                 return;
             }
             if (d->invalid == NULL) {
@@ -218,6 +238,8 @@ static void sec_types(struct dec *d, wf_module *m)
 {
     wf_reader *r = &d->r;
     uint32_t n = wf_rd_count(r, 3);
+    if (!charge(d, m, (uint64_t)n + 1, sizeof *m->types))
+        return;
     m->types = xcalloc(n ? n : 1, sizeof *m->types);
     for (uint32_t i = 0; i < n && !r->err; i++) {
         uint8_t form = wf_rd_u8(r);
@@ -236,6 +258,8 @@ static void sec_types(struct dec *d, wf_module *m)
             wf_rd_fail(r, LIMIT_PREFIX "more than 1000 parameters or results");
             return;
         }
+        if (!charge(d, m, (uint64_t)np + nr + 1, sizeof(wf_valtype)))
+            return;
         wf_functype *ft = &m->types[i];
         ft->types = xcalloc((size_t)np + nr + 1, sizeof(wf_valtype));
         m->n_types = i + 1;
@@ -258,12 +282,18 @@ static void sec_imports(struct dec *d, wf_module *m)
 {
     wf_reader *r = &d->r;
     uint32_t n = wf_rd_count(r, 4);
+    if (!charge(d, m, (uint64_t)n + 1, sizeof *m->imports))
+        return;
     m->imports = xcalloc(n ? n : 1, sizeof *m->imports);
     for (uint32_t i = 0; i < n && !r->err; i++) {
         wf_import *im = &m->imports[i];
         m->n_imports = i + 1;
+        const uint8_t *at = r->p;
         im->module = rd_name(r);
         im->name = rd_name(r);
+        /* a name costs at most twice its bytes (U+0000 is widened) */
+        if (!charge(d, m, 2, (uint64_t)(r->p - at)))
+            return;
         uint8_t kind = wf_rd_u8(r);
         if (r->err)
             return;
@@ -331,7 +361,7 @@ static void sec_funcs(struct dec *d, wf_module *m)
 {
     wf_reader *r = &d->r;
     uint32_t n = wf_rd_count(r, 1);
-    if (r->err)
+    if (!charge(d, m, n, sizeof(uint32_t)))
         return;
     m->func_type = xreallocarray(m->func_type, (size_t)m->n_funcs + n + 1, sizeof(uint32_t));
     for (uint32_t i = 0; i < n && !r->err; i++)
@@ -344,7 +374,7 @@ static void sec_tables(struct dec *d, wf_module *m)
 {
     wf_reader *r = &d->r;
     uint32_t n = wf_rd_count(r, 3);
-    if (r->err)
+    if (!charge(d, m, n, sizeof *m->tables))
         return;
     m->tables = xreallocarray(m->tables, (size_t)m->n_tables + n + 1, sizeof *m->tables);
     for (uint32_t i = 0; i < n && !r->err; i++)
@@ -357,7 +387,7 @@ static void sec_mems(struct dec *d, wf_module *m)
 {
     wf_reader *r = &d->r;
     uint32_t n = wf_rd_count(r, 2);
-    if (r->err)
+    if (!charge(d, m, n, sizeof *m->mems))
         return;
     m->mems = xreallocarray(m->mems, (size_t)m->n_mems + n + 1, sizeof *m->mems);
     for (uint32_t i = 0; i < n && !r->err; i++)
@@ -370,7 +400,7 @@ static void sec_globals(struct dec *d, wf_module *m)
 {
     wf_reader *r = &d->r;
     uint32_t n = wf_rd_count(r, 3);
-    if (r->err)
+    if (!charge(d, m, n, sizeof *m->globals))
         return;
     m->globals = xreallocarray(m->globals, (size_t)m->n_globals + n + 1, sizeof *m->globals);
     for (uint32_t i = 0; i < n && !r->err; i++) {
@@ -387,11 +417,16 @@ static void sec_exports(struct dec *d, wf_module *m)
 {
     wf_reader *r = &d->r;
     uint32_t n = wf_rd_count(r, 3);
+    if (!charge(d, m, (uint64_t)n + 1, sizeof *m->exports))
+        return;
     m->exports = xcalloc(n ? n : 1, sizeof *m->exports);
     for (uint32_t i = 0; i < n && !r->err; i++) {
         wf_export *e = &m->exports[i];
         m->n_exports = i + 1;
+        const uint8_t *at = r->p;
         e->name = rd_name(r);
+        if (!charge(d, m, 2, (uint64_t)(r->p - at)))
+            return;
         uint8_t kind = wf_rd_u8(r);
         e->idx = wf_rd_u32(r);
         if (!r->err && kind > 3) {
@@ -402,10 +437,14 @@ static void sec_exports(struct dec *d, wf_module *m)
     }
 }
 
-static void elem_funcs(struct dec *d, wf_elem *e)
+static void elem_funcs(struct dec *d, wf_module *m, wf_elem *e)
 {
     wf_reader *r = &d->r;
     e->n = wf_rd_count(r, 1);
+    if (!charge(d, m, (uint64_t)e->n + 1, sizeof *e->init)) {
+        e->n = 0;
+        return;
+    }
     e->init = xcalloc(e->n + 1, sizeof *e->init);
     for (uint32_t k = 0; k < e->n && !r->err; k++) {
         e->init[k].kind = WF_CONST_FUNC;
@@ -415,10 +454,14 @@ static void elem_funcs(struct dec *d, wf_elem *e)
     }
 }
 
-static void elem_exprs(struct dec *d, wf_elem *e)
+static void elem_exprs(struct dec *d, wf_module *m, wf_elem *e)
 {
     wf_reader *r = &d->r;
     e->n = wf_rd_count(r, 1);
+    if (!charge(d, m, (uint64_t)e->n + 1, sizeof *e->init)) {
+        e->n = 0;
+        return;
+    }
     e->init = xcalloc(e->n + 1, sizeof *e->init);
     for (uint32_t k = 0; k < e->n && !r->err; k++)
         rd_constexpr(d, &e->init[k]);
@@ -428,6 +471,8 @@ static void sec_elems(struct dec *d, wf_module *m)
 {
     wf_reader *r = &d->r;
     uint32_t n = wf_rd_count(r, 1);
+    if (!charge(d, m, (uint64_t)n + 1, sizeof *m->elems))
+        return;
     m->elems = xcalloc(n ? n : 1, sizeof *m->elems);
     for (uint32_t i = 0; i < n && !r->err; i++) {
         wf_elem *e = &m->elems[i];
@@ -450,7 +495,7 @@ static void sec_elems(struct dec *d, wf_module *m)
         if (flags & 4) {
             if (has_type)
                 e->type = rd_reftype(r);
-            elem_exprs(d, e);
+            elem_exprs(d, m, e);
         } else {
             if (has_type) {
                 uint8_t kind = wf_rd_u8(r);
@@ -460,7 +505,7 @@ static void sec_elems(struct dec *d, wf_module *m)
                     return;
                 }
             }
-            elem_funcs(d, e);
+            elem_funcs(d, m, e);
         }
     }
 }
@@ -481,6 +526,8 @@ static void sec_datas(struct dec *d, wf_module *m)
         wf_rd_fail(r, "data count and data section have inconsistent lengths");
         return;
     }
+    if (!charge(d, m, (uint64_t)n + 1, sizeof *m->datas))
+        return;
     m->datas = xcalloc(n ? n : 1, sizeof *m->datas);
     for (uint32_t i = 0; i < n && !r->err; i++) {
         wf_data *s = &m->datas[i];
@@ -499,7 +546,7 @@ static void sec_datas(struct dec *d, wf_module *m)
             rd_constexpr(d, &s->offset);
         s->len = wf_rd_count(r, 1);
         const uint8_t *p = wf_rd_bytes(r, s->len);
-        if (r->err)
+        if (r->err || !charge(d, m, (uint64_t)s->len + 1, 1))
             return;
         s->bytes = xmalloc(s->len + 1);
         memcpy(s->bytes, p, s->len);
@@ -517,6 +564,8 @@ static void sec_code(struct dec *d, wf_module *m)
         wf_rd_fail(r, "function and code section have inconsistent lengths");
         return;
     }
+    if (!charge(d, m, (uint64_t)n + 1, sizeof *m->codes))
+        return;
     m->codes = xcalloc(n + 1, sizeof *m->codes);
     for (uint32_t i = 0; i < n && !r->err; i++) {
         wf_code *c = &m->codes[i];
@@ -549,17 +598,18 @@ static void sec_code(struct dec *d, wf_module *m)
         c->nparams = np;
         c->param_types = np ? m->types[ti].types : NULL;
         c->ngroups = groups;
-        c->group_end = xcalloc(groups + 1, sizeof *c->group_end);
-        c->group_type = xcalloc(groups + 1, sizeof *c->group_type);
+        if (groups > 0) {
+            if (!charge(d, m, groups, sizeof *c->groups))
+                return;
+            c->groups = xcalloc(groups, sizeof *c->groups);
+        }
         body.p = gp;
         uint32_t at = np;
         for (uint32_t g = 0; g < groups; g++) {
             at += wf_rd_u32(&body);
-            c->group_end[g] = at;
-            c->group_type[g] = rd_valtype(&body);
+            c->groups[g] = (wf_local_group){at, rd_valtype(&body)};
         }
-        c->body = body.p;
-        c->body_len = (size_t)(body.end - body.p);
+        c->body_len = (uint32_t)(body.end - body.p);
         c->body_off = (size_t)(body.p - r->base);
     }
 }
@@ -591,9 +641,14 @@ static void sec_names(wf_reader r, wf_module *m)
 static void sec_custom(struct dec *d, wf_module *m, const uint8_t *end)
 {
     wf_reader *r = &d->r;
+    const uint8_t *at = r->p;
     char *name = rd_name(r);
     if (r->err)
         return;
+    if (!charge(d, m, 2, (uint64_t)(end - at) + sizeof *m->customs)) {
+        free(name);
+        return;
+    }
     m->customs = xreallocarray(m->customs, m->n_customs + 1, sizeof *m->customs);
     wf_custom *c = &m->customs[m->n_customs++];
     c->name = name;
@@ -695,7 +750,8 @@ int wf_decode(const uint8_t *bytes, size_t len, wf_module *m, weft_error **err)
         uint8_t id = wf_rd_u8(r);
         if (id > 12) {
             r->p--;
-            wf_rd_fail(r, "malformed section id");
+            const char *f = wf_feature_of_section(id);
+            wf_rd_fail(r, f ? f : "malformed section id");
             break;
         }
         uint32_t size = wf_rd_u32(r);
@@ -725,8 +781,10 @@ int wf_decode(const uint8_t *bytes, size_t len, wf_module *m, weft_error **err)
         index_imports(m);
     if (check_counts(r, m, len, err) < 0)
         return -1;
-    m->func_names = xcalloc(m->n_funcs + 1, sizeof(char *));
-    if (d.name_sec >= 0) {
+    /* names only when there is a name section: the array is 8 bytes per
+     * function, twice what an empty function takes in the binary */
+    if (d.name_sec >= 0 && wf_module_charge(m, ((uint64_t)m->n_funcs + 1) * sizeof(char *))) {
+        m->func_names = xcalloc(m->n_funcs + 1, sizeof(char *));
         const wf_custom *c = &m->customs[d.name_sec];
         sec_names((wf_reader){.base = c->bytes, .p = c->bytes, .end = c->bytes + c->len}, m);
     }
@@ -761,14 +819,10 @@ void wf_module_clear(wf_module *m)
         free(m->datas[i].bytes);
     free(m->datas);
     if (m->codes) {
-        for (uint32_t i = 0; i < m->n_funcs - m->n_func_imports; i++) {
-            free(m->codes[i].code);
-            free(m->codes[i].ops);
-            free(m->codes[i].pool);
-            free(m->codes[i].group_end);
-            free(m->codes[i].group_type);
-        }
+        for (uint32_t i = 0; i < m->n_funcs - m->n_func_imports; i++)
+            free(m->codes[i].groups);
     }
+    wf_arena_free(&m->arena);
     free(m->codes);
     if (m->func_names) {
         for (uint32_t i = 0; i < m->n_funcs; i++)

@@ -331,8 +331,9 @@ static wf_slot eval_const(const wf_instance *inst, const wf_constexpr *c)
 static int allocate(wf_instance *inst, wf_store *s, weft_error **err)
 {
     const wf_module *m = inst->mod;
+    inst->defined = xcalloc((size_t)(m->n_funcs - m->n_func_imports) + 1, sizeof(wf_func));
     for (uint32_t i = m->n_func_imports; i < m->n_funcs; i++) {
-        wf_func *f = xzalloc(sizeof *f);
+        wf_func *f = &inst->defined[i - m->n_func_imports];
         f->type = wf_sig_type(m->types[m->func_type[i]].sig);
         f->inst = inst;
         f->code = &m->codes[i - m->n_func_imports];
@@ -403,9 +404,31 @@ static int init_segments(wf_instance *inst, weft_error **err)
     return 0;
 }
 
+/* What instantiating m allocates, the module itself included (a store pays
+ * for each module it instantiates: loading already cost that much). */
+static uint64_t instance_bytes(const wf_module *m)
+{
+    uint64_t n = sizeof(wf_instance) + m->footprint;
+    n += ((uint64_t)m->n_funcs + 1) * sizeof(wf_func *);
+    n += ((uint64_t)m->n_funcs - m->n_func_imports + 1) * sizeof(wf_func);
+    n += ((uint64_t)m->n_tables + m->n_mems + m->n_globals + m->n_types + 4) * sizeof(void *);
+    n += ((uint64_t)m->n_globals - m->n_global_imports) * sizeof(wf_global);
+    n += ((uint64_t)m->n_elems + 1) * (sizeof(void **) + sizeof(uint32_t));
+    for (uint32_t i = 0; i < m->n_elems; i++)
+        n += ((uint64_t)m->elems[i].n + 1) * sizeof(void *);
+    n += ((uint64_t)m->n_datas + 1) * sizeof(uint32_t);
+    return n;
+}
+
 int wf_instantiate(wf_store *s, const wf_module *m, wf_linker *l, wf_instance **out,
                    weft_error **err)
 {
+    uint64_t need = instance_bytes(m);
+    if (!wf_store_charge(s, need)) {
+        werr_set(err, 0, "%s: instantiating needs %llu bytes, over the memory budget of %llu bytes",
+                 m->name, (unsigned long long)need, (unsigned long long)wf_store_budget(s));
+        return werr_kind(err, WF_ERR_LIMIT);
+    }
     wf_instance *inst = xzalloc(sizeof *inst);
     inst->store = s;
     inst->mod = m;

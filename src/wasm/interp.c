@@ -23,6 +23,10 @@ struct frame {
     wf_func *func;
 };
 
+/* steps of the soft ends (exec.h) */
+#define SLOT_STEP 2048u /* 16 KiB of slots */
+#define FRAME_STEP 512u /* 12 KiB of frames */
+
 static void *map_lazy(size_t bytes)
 {
     void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
@@ -30,19 +34,24 @@ static void *map_lazy(size_t bytes)
     return p == MAP_FAILED ? NULL : p;
 }
 
-/* The wasm stacks. Under a tight RLIMIT_AS smaller ones are taken (deep
- * recursion then traps earlier); NULL if not even a small one fits. */
-static wf_exec *exec_new(uint32_t max_frames)
+/* The wasm stacks, no larger than the budget could pay for. Under a tight
+ * RLIMIT_AS smaller ones are taken (deep recursion then traps earlier); NULL
+ * if not even a small one fits. */
+static wf_exec *exec_new(wf_store *s)
 {
     wf_exec *ex = xzalloc(sizeof *ex);
-    for (size_t slots = STACK_SLOTS; slots >= (64u << 10) && ex->stack == NULL; slots /= 4) {
+    ex->store = s;
+    uint64_t budget_slots = wf_store_budget(s) / sizeof(wf_slot);
+    size_t first = budget_slots < STACK_SLOTS ? (size_t)budget_slots : STACK_SLOTS;
+    for (size_t slots = first; slots >= 1024 && ex->stack == NULL; slots /= 4) {
         ex->stack = map_lazy(slots * sizeof(wf_slot));
         ex->stack_slots = slots;
     }
-    for (uint32_t n = max_frames; ex->frames == NULL; n /= 4) {
+    ex->stack_by_budget = first < STACK_SLOTS && ex->stack_slots == first;
+    for (uint32_t n = wf_store_max_depth(s); ex->frames == NULL; n /= 4) {
         ex->frames_bytes = (size_t)n * sizeof(struct frame);
         ex->frames = map_lazy(ex->frames_bytes);
-        ex->max_frames = n;
+        ex->frames_cap = n;
         if (n < 1024)
             break;
     }
@@ -50,14 +59,55 @@ static wf_exec *exec_new(uint32_t max_frames)
         wf_exec_free(ex);
         return NULL;
     }
-    ex->stack_end = ex->stack + ex->stack_slots;
+    ex->stack_end = ex->stack; /* nothing charged yet */
     return ex;
+}
+
+static bool exhausted(wf_exec *ex, bool budget)
+{
+    if (budget)
+        snprintf(ex->why, sizeof ex->why,
+                 "call stack exhausted: the stack reached the memory budget of %llu bytes",
+                 (unsigned long long)wf_store_budget(ex->store));
+    else
+        snprintf(ex->why, sizeof ex->why, "call stack exhausted");
+    return false;
+}
+
+/* Off the hot path: calls come here only when they cross a soft end (the
+ * compiled tier's prologues too, through wf_jit_grow). */
+bool wf_exec_extend(wf_exec *ex, uint64_t frames, const wf_slot *end)
+{
+    while (ex->max_frames < frames) {
+        if (ex->max_frames >= ex->frames_cap)
+            return exhausted(ex, false);
+        uint32_t step = ex->frames_cap - ex->max_frames;
+        step = step < FRAME_STEP ? step : FRAME_STEP;
+        if (!wf_store_charge(ex->store, (uint64_t)step * sizeof(struct frame)))
+            return exhausted(ex, true);
+        ex->charged += (uint64_t)step * sizeof(struct frame);
+        ex->max_frames += step;
+    }
+    wf_slot *cap = ex->stack + ex->stack_slots;
+    while (ex->stack_end < end) {
+        if (end > cap)
+            return exhausted(ex, ex->stack_by_budget);
+        size_t step = (size_t)(cap - ex->stack_end);
+        step = step < SLOT_STEP ? step : SLOT_STEP;
+        if (!wf_store_charge(ex->store, (uint64_t)step * sizeof(wf_slot)))
+            return exhausted(ex, true);
+        ex->charged += (uint64_t)step * sizeof(wf_slot);
+        ex->stack_end += step;
+    }
+    return true;
 }
 
 void wf_exec_free(wf_exec *ex)
 {
     if (ex == NULL)
         return;
+    if (ex->store)
+        wf_store_release(ex->store, ex->charged);
     if (ex->stack)
         munmap(ex->stack, ex->stack_slots * sizeof(wf_slot));
     if (ex->frames)
@@ -550,9 +600,9 @@ static int run(wf_exec *ex, wf_func *entry, weft_error **err)
 
     const wf_code *code = entry->code;
     wf_slot *fp = ex->stack;
-    if (fp + code->max_height > ex->stack_end) {
+    if (fp + code->max_height > ex->stack_end && !wf_exec_extend(ex, 0, fp + code->max_height)) {
         trap_kind = WF_ERR_EXHAUSTED;
-        TRAP("call stack exhausted");
+        TRAP(ex->why);
     }
     memset(fp + entry->type->nparams, 0, (code->nlocals - entry->type->nparams) * sizeof(wf_slot));
     for (uint32_t k = 0; k < code->npool; k++)
@@ -663,13 +713,12 @@ do_call:
         memsize = memobj->size;
         NEXT();
     }
-    if (depth + 1 >= max_frames) {
-        trap_kind = WF_ERR_EXHAUSTED;
-        TRAP("call stack exhausted");
-    }
-    if (nfp + callee->max_height > ex->stack_end) {
-        trap_kind = WF_ERR_EXHAUSTED;
-        TRAP("call stack exhausted");
+    if (depth + 1 >= max_frames || nfp + callee->max_height > ex->stack_end) {
+        if (!wf_exec_extend(ex, (uint64_t)depth + 2, nfp + callee->max_height)) {
+            trap_kind = WF_ERR_EXHAUSTED;
+            TRAP(ex->why);
+        }
+        max_frames = ex->max_frames;
     }
     FUEL();
     frames[depth++] = (struct frame){pc, fp, func};
@@ -850,7 +899,7 @@ op_memory_size:
     pc += 1;
     NEXT();
 op_memory_grow:
-    S(0).u64 = (uint32_t)wf_memory_grow(memobj, S(1).u32, wf_store_max_mem(inst->store));
+    S(0).u64 = (uint32_t)wf_store_memory_grow(inst->store, memobj, S(1).u32);
     mem = memobj->base;
     memsize = memobj->size;
     pc += 2;
@@ -1327,10 +1376,10 @@ int wf_exec_call(wf_store *s, wf_func *f, wf_slot *io, weft_error **err)
     wf_exec *ex = *cache;
     bool temp = false;
     if (ex == NULL) {
-        ex = exec_new(wf_store_max_depth(s));
+        ex = exec_new(s);
         *cache = ex;
     } else if (ex->busy) { /* a host function re-entered the engine */
-        ex = exec_new(wf_store_max_depth(s));
+        ex = exec_new(s);
         temp = true;
     }
     if (ex == NULL) {

@@ -98,26 +98,33 @@ typedef struct wf_data {
 
 #define WF_POOL_MAX 32
 
-/* A translated function body. */
+/* A run of declared locals of one type: locals up to `end` (exclusive). */
+typedef struct wf_local_group {
+    uint32_t end;
+    wf_valtype type;
+} wf_local_group;
+
+/* A translated function body. Kept small: a module of empty functions has one
+ * of these per 4 bytes of input. */
 typedef struct wf_code {
     uint32_t nlocals;    /* params + declared locals */
     uint32_t max_height; /* locals + pool + deepest operand stack, in slots */
     uint32_t npool;      /* constants copied to fp[nlocals..] at each call */
-    uint64_t *pool;
-    uint64_t *code; /* internal code (code.h); the interpreter threads it in place */
+    uint32_t nparams, ngroups;
+    uint32_t body_len;
+    uint32_t nops;
+    uint64_t *pool; /* in the module's code arena */
+    /* internal code (code.h), in the module's code arena; the interpreter
+     * threads it in place (wf_interp_prepare), the compiled tier reads it */
+    uint64_t *code;
     size_t code_len;
-    uint32_t *ops; /* code indices of the opcode words, ascending */
-    size_t nops;
-    size_t body_off; /* offset of the body in the binary (messages) */
-    size_t body_len;
-    const uint8_t *body; /* valid only while loading */
+    uint32_t *ops;   /* code indices of the opcode words, ascending; in the arena */
+    size_t body_off; /* offset of the body in the binary (messages, loading) */
     /* local types, without expanding them per local (a hostile module could
      * declare 50,000 locals in 4 bytes, in every function): params come from
      * the type, declared locals from (count, type) groups */
     const wf_valtype *param_types;
-    uint32_t nparams, ngroups;
-    uint32_t *group_end; /* local index just past each group */
-    wf_valtype *group_type;
+    wf_local_group *groups; /* NULL when there are none */
 } wf_code;
 
 static inline wf_valtype wf_local_type(const wf_code *c, uint32_t idx)
@@ -127,13 +134,21 @@ static inline wf_valtype wf_local_type(const wf_code *c, uint32_t idx)
     uint32_t lo = 0, hi = c->ngroups; /* first group ending after idx */
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
-        if (c->group_end[mid] > idx)
+        if (c->groups[mid].end > idx)
             hi = mid;
         else
             lo = mid + 1;
     }
-    return c->group_type[lo];
+    return c->groups[lo].type;
 }
+
+/* Translated code and constant pools of all functions, in a few large
+ * chunks: one allocation per function cost more than the code itself. */
+typedef struct wf_arena {
+    uint64_t **chunks;
+    size_t n_chunks;
+    size_t used, cap; /* words in the last chunk */
+} wf_arena;
 
 typedef struct wf_custom {
     char *name;
@@ -170,6 +185,10 @@ struct wf_module {
     uint32_t n_customs;
     bool *func_declared;       /* C.refs: ref.func allowed */
     struct wf_jit_module *jit; /* machine code when the compiled tier runs it */
+    wf_arena arena;
+    /* bytes held (charged to each store that instantiates the module), and
+     * the budget loading may not exceed (counting the input bytes too) */
+    uint64_t footprint, budget, input_len;
 };
 
 /* ---- runtime objects ---------------------------------------------------- */
@@ -189,6 +208,7 @@ typedef struct wf_func {
 } wf_func;
 
 typedef struct wf_table {
+    wf_store *store; /* charged for the elements */
     wf_valtype elem;
     uint32_t size, max; /* max: effective (module max, config) */
     bool has_max;
@@ -196,6 +216,7 @@ typedef struct wf_table {
 } wf_table;
 
 typedef struct wf_memory {
+    wf_store *store; /* charged for the pages in use */
     uint8_t *base;
     uint64_t size;             /* bytes */
     uint32_t pages, max_pages; /* max_pages: what growing may reach here */
@@ -213,6 +234,7 @@ struct wf_instance {
     wf_store *store;
     const wf_module *mod;
     wf_func **funcs;
+    wf_func *defined; /* the module's own functions, in one block */
     wf_table **tables;
     wf_memory **mems;
     wf_global **globals;
@@ -228,6 +250,13 @@ struct wf_call {
     bool exited;
     int status;
 };
+
+/* The module's running total against its load budget (wf_module_load_budget):
+ * false, and nothing counted, when `bytes` more would exceed it. */
+bool wf_module_charge(wf_module *m, uint64_t bytes);
+/* A copy of n words in m's code arena (charged). NULL over the budget. */
+uint64_t *wf_arena_copy(wf_module *m, const uint64_t *words, size_t n);
+void wf_arena_free(wf_arena *a);
 
 /* decode.c */
 int wf_decode(const uint8_t *bytes, size_t len, wf_module *m, weft_error **err);
@@ -263,8 +292,16 @@ int32_t wf_memory_grow(wf_memory *mem, uint32_t delta, uint64_t host_max);
 int32_t wf_table_grow(wf_table *t, uint32_t delta, void *init, uint32_t host_max);
 uint32_t wf_store_max_depth(const wf_store *s);
 uint64_t wf_store_max_mem(const wf_store *s);
+/* memory.grow under the store's cap, the live one (wf_config.memory_cap) included */
+int32_t wf_store_memory_grow(const wf_store *s, wf_memory *mem, uint32_t delta);
 uint32_t wf_store_max_table(const wf_store *s);
 uint64_t wf_store_max_fuel(const wf_store *s);
+/* The store's memory budget (wasm.h): charge fails, counting nothing, when
+ * `bytes` more would exceed it; release gives bytes back. */
+bool wf_store_charge(wf_store *s, uint64_t bytes);
+void wf_store_release(wf_store *s, uint64_t bytes);
+uint64_t wf_store_budget(const wf_store *s);
+uint64_t wf_store_used(const wf_store *s);
 void **wf_store_exec_cache(wf_store *s);
 
 const char *wf_func_name(const wf_func *f);

@@ -16,7 +16,8 @@
 
 struct wf_store {
     wf_config cfg;
-    void **objs; /* everything to free: tagged pointers */
+    uint64_t used; /* bytes charged against cfg.max_memory_bytes, the budget */
+    void **objs;   /* everything to free: tagged pointers */
     int *kinds;
     size_t n, cap;
     void *exec;
@@ -39,22 +40,109 @@ static void jit_compile(wf_module *m)
     werr_free(err);
 }
 
-int wf_module_load(const uint8_t *bytes, size_t len, const char *name, wf_module **out,
-                   weft_error **err)
+int wf_module_load_budget(const uint8_t *bytes, size_t len, const char *name, uint64_t budget,
+                          wf_module **out, weft_error **err)
 {
     wf_module *m = xzalloc(sizeof *m);
     m->name = xstrdup(name ? name : "module");
-    if (wf_decode(bytes, len, m, err) < 0 || wf_validate(m, err) < 0 ||
-        wf_validate_code(m, bytes, err) < 0) {
+    m->budget = budget ? budget : WF_DEFAULT_BUDGET;
+    /* the input is held while loading: it counts until the module is built */
+    m->input_len = len;
+    if (len > m->budget) {
+        werr_set(err, 0, "%s: %zu bytes of module exceed the memory budget of %llu bytes", m->name,
+                 len, (unsigned long long)m->budget);
+        wf_module_free(m);
+        return werr_kind(err, WF_ERR_LIMIT);
+    }
+    if (!wf_module_charge(m, sizeof *m) || wf_decode(bytes, len, m, err) < 0 ||
+        wf_validate(m, err) < 0 || wf_validate_code(m, bytes, err) < 0) {
         wf_module_free(m);
         return -1;
     }
+    m->input_len = 0;
+    /* the compiled tier charges its entry slots to the footprint too */
     if (wf_jit_enabled())
         jit_compile(m);
     if (m->jit == NULL)
         wf_interp_prepare(m);
     *out = m;
     return 0;
+}
+
+int wf_module_load(const uint8_t *bytes, size_t len, const char *name, wf_module **out,
+                   weft_error **err)
+{
+    return wf_module_load_budget(bytes, len, name, 0, out, err);
+}
+
+uint64_t wf_module_footprint(const wf_module *m)
+{
+    return m->footprint;
+}
+
+bool wf_module_charge(wf_module *m, uint64_t bytes)
+{
+    uint64_t held = m->footprint + m->input_len;
+    if (bytes > m->budget || held > m->budget - bytes)
+        return false;
+    m->footprint += bytes;
+    return true;
+}
+
+/* ---- the code arena ---- */
+
+/* Chunks start small (a tiny module is charged little) and double up to
+ * 512 KiB; a body larger than that gets a chunk of its own. */
+#define ARENA_MIN_WORDS 512u
+#define ARENA_MAX_WORDS (64u << 10)
+
+static uint64_t *arena_chunk(wf_module *m, size_t words)
+{
+    wf_arena *a = &m->arena;
+    if (!wf_module_charge(m, (uint64_t)words * sizeof(uint64_t) + sizeof(uint64_t *)))
+        return NULL;
+    a->chunks = xreallocarray(a->chunks, a->n_chunks + 1, sizeof *a->chunks);
+    uint64_t *p = xmalloc(words * sizeof(uint64_t));
+    a->chunks[a->n_chunks++] = p;
+    return p;
+}
+
+uint64_t *wf_arena_copy(wf_module *m, const uint64_t *words, size_t n)
+{
+    wf_arena *a = &m->arena;
+    uint64_t *p;
+    if (n > ARENA_MAX_WORDS) {
+        if ((p = arena_chunk(m, n)) == NULL)
+            return NULL;
+        if (a->n_chunks > 1) { /* keep the chunk being filled last */
+            a->chunks[a->n_chunks - 1] = a->chunks[a->n_chunks - 2];
+            a->chunks[a->n_chunks - 2] = p;
+        }
+    } else {
+        if (a->n_chunks == 0 || a->cap - a->used < n) {
+            size_t cap = a->cap ? a->cap * 2 : ARENA_MIN_WORDS;
+            while (cap < n)
+                cap *= 2;
+            cap = cap > ARENA_MAX_WORDS ? ARENA_MAX_WORDS : cap; /* n fits: n <= MAX */
+            if (arena_chunk(m, cap) == NULL)
+                return NULL;
+            a->used = 0;
+            a->cap = cap;
+        }
+        p = a->chunks[a->n_chunks - 1] + a->used;
+        a->used += n;
+    }
+    if (n > 0)
+        memcpy(p, words, n * sizeof *words);
+    return p;
+}
+
+void wf_arena_free(wf_arena *a)
+{
+    for (size_t i = 0; i < a->n_chunks; i++)
+        free(a->chunks[i]);
+    free(a->chunks);
+    *a = (wf_arena){0};
 }
 
 void wf_module_free(wf_module *m)
@@ -159,7 +247,7 @@ const uint8_t *wf_module_custom_section(const wf_module *m, const char *name, si
 
 const char *wf_module_func_name(const wf_module *m, uint32_t idx)
 {
-    return idx < m->n_funcs ? m->func_names[idx] : NULL;
+    return idx < m->n_funcs && m->func_names ? m->func_names[idx] : NULL;
 }
 
 /* ---- stores ---- */
@@ -171,8 +259,14 @@ wf_store *wf_store_new(const wf_config *cfg)
         s->cfg = *cfg;
     if (s->cfg.max_call_depth == 0)
         s->cfg.max_call_depth = DEFAULT_DEPTH;
-    if (s->cfg.max_memory_bytes == 0 || s->cfg.max_memory_bytes > 65536 * PAGE)
-        s->cfg.max_memory_bytes = 65536 * PAGE;
+    if (s->cfg.max_memory_bytes == 0)
+        s->cfg.max_memory_bytes = WF_DEFAULT_BUDGET;
+    /* a depth whose frames cannot fit is cut to what fits (the CLI refuses
+     * it first, through wf_config_check) */
+    if (s->cfg.max_call_depth > s->cfg.max_memory_bytes / WF_MIN_FRAME_BYTES)
+        s->cfg.max_call_depth = (uint32_t)(s->cfg.max_memory_bytes / WF_MIN_FRAME_BYTES);
+    if (s->cfg.max_call_depth == 0)
+        s->cfg.max_call_depth = 1;
     if (s->cfg.max_table_elems == 0)
         s->cfg.max_table_elems = DEFAULT_TABLE;
     return s;
@@ -192,8 +286,7 @@ void wf_store_own(wf_store *s, int kind, void *p)
 static void instance_free(wf_instance *inst)
 {
     const wf_module *m = inst->mod;
-    for (uint32_t i = m->n_func_imports; i < m->n_funcs; i++)
-        free(inst->funcs[i]);
+    free(inst->defined);
     free(inst->funcs);
     free(inst->tables);
     free(inst->mems);
@@ -239,6 +332,59 @@ void wf_store_free(wf_store *s)
     free(s);
 }
 
+int wf_config_check(const wf_config *cfg, weft_error **err)
+{
+    uint64_t budget = cfg->max_memory_bytes ? cfg->max_memory_bytes : WF_DEFAULT_BUDGET;
+    uint64_t depth = cfg->max_call_depth;
+    if (depth > budget / WF_MIN_FRAME_BYTES) {
+        werr_set(err, 0,
+                 "a call depth of %llu frames needs at least %llu bytes of stack (%u per frame), "
+                 "more than the memory budget of %llu bytes",
+                 (unsigned long long)depth, (unsigned long long)depth * WF_MIN_FRAME_BYTES,
+                 WF_MIN_FRAME_BYTES, (unsigned long long)budget);
+        return werr_kind(err, WF_ERR_LIMIT);
+    }
+    return 0;
+}
+
+/* The budget for a store that would hold `want` bytes: the configured one,
+ * or the embedder's live cap when that is lower (a container's memory
+ * limit, which `weft update` may change while the module runs). */
+static uint64_t live_budget(const wf_store *s, uint64_t want)
+{
+    uint64_t budget = s->cfg.max_memory_bytes;
+    if (s->cfg.memory_cap != NULL) {
+        uint64_t live = s->cfg.memory_cap(s->cfg.memory_cap_arg, want);
+        if (live < budget)
+            budget = live;
+    }
+    return budget;
+}
+
+bool wf_store_charge(wf_store *s, uint64_t bytes)
+{
+    uint64_t budget = live_budget(s, s->used + bytes);
+    if (bytes > budget || s->used > budget - bytes)
+        return false;
+    s->used += bytes;
+    return true;
+}
+
+void wf_store_release(wf_store *s, uint64_t bytes)
+{
+    s->used -= bytes < s->used ? bytes : s->used;
+}
+
+uint64_t wf_store_budget(const wf_store *s)
+{
+    return s->cfg.max_memory_bytes;
+}
+
+uint64_t wf_store_used(const wf_store *s)
+{
+    return s->used;
+}
+
 uint32_t wf_store_max_depth(const wf_store *s)
 {
     return s->cfg.max_call_depth;
@@ -246,6 +392,17 @@ uint32_t wf_store_max_depth(const wf_store *s)
 uint64_t wf_store_max_mem(const wf_store *s)
 {
     return s->cfg.max_memory_bytes;
+}
+int32_t wf_store_memory_grow(const wf_store *s, wf_memory *mem, uint32_t delta)
+{
+    uint64_t cap = s->cfg.max_memory_bytes;
+    if (s->cfg.memory_cap != NULL) {
+        uint64_t live =
+            s->cfg.memory_cap(s->cfg.memory_cap_arg, ((uint64_t)mem->pages + delta) * PAGE);
+        if (live < cap)
+            cap = live;
+    }
+    return wf_memory_grow(mem, delta, cap);
 }
 uint64_t wf_store_max_fuel(const wf_store *s)
 {
@@ -270,9 +427,9 @@ int wf_memory_new(wf_store *s, const wf_limits *lim, wf_memory **out, weft_error
     uint64_t max = lim->has_max ? lim->max : 65536;
     if (max > host_pages)
         max = host_pages;
-    if (lim->min > max) {
-        werr_set(err, 0, "memory of %u pages exceeds the host limit of %llu pages", lim->min,
-                 (unsigned long long)max);
+    if (lim->min > max || !wf_store_charge(s, lim->min * PAGE)) {
+        werr_set(err, 0, "memory of %u pages exceeds the memory budget of %llu bytes", lim->min,
+                 (unsigned long long)s->cfg.max_memory_bytes);
         return werr_kind(err, WF_ERR_LIMIT);
     }
     wf_memory *mem = xzalloc(sizeof *mem);
@@ -290,9 +447,11 @@ int wf_memory_new(wf_store *s, const wf_limits *lim, wf_memory **out, weft_error
     }
     if (p == MAP_FAILED) {
         free(mem);
+        wf_store_release(s, lim->min * PAGE);
         werr_sys(err, "reserving %zu bytes for a linear memory", (size_t)(max * PAGE));
         return werr_kind(err, WF_ERR_LIMIT);
     }
+    mem->store = s;
     mem->base = p;
     mem->max_pages = (uint32_t)max;
     mem->decl_max = lim->max;
@@ -300,6 +459,7 @@ int wf_memory_new(wf_store *s, const wf_limits *lim, wf_memory **out, weft_error
     if (lim->min && mprotect(p, lim->min * PAGE, PROT_READ | PROT_WRITE) < 0) {
         munmap(p, mem->reserved);
         free(mem);
+        wf_store_release(s, lim->min * PAGE);
         werr_sys(err, "allocating %u pages of linear memory", lim->min);
         return werr_kind(err, WF_ERR_LIMIT);
     }
@@ -312,14 +472,18 @@ int wf_memory_new(wf_store *s, const wf_limits *lim, wf_memory **out, weft_error
 
 int32_t wf_memory_grow(wf_memory *mem, uint32_t delta, uint64_t host_max)
 {
-    (void)host_max; /* folded into max_pages at creation */
     uint32_t old = mem->pages;
-    if ((uint64_t)old + delta > mem->max_pages)
+    if ((uint64_t)old + delta > mem->max_pages || ((uint64_t)old + delta) * PAGE > host_max)
         return -1;
     if (delta == 0)
         return (int32_t)old;
-    if (mprotect(mem->base + mem->size, delta * PAGE, PROT_READ | PROT_WRITE) < 0)
+    /* at the budget growing fails as the spec lets it: -1, not a trap */
+    if (!wf_store_charge(mem->store, delta * PAGE))
         return -1;
+    if (mprotect(mem->base + mem->size, delta * PAGE, PROT_READ | PROT_WRITE) < 0) {
+        wf_store_release(mem->store, delta * PAGE);
+        return -1;
+    }
     mem->pages = old + delta;
     mem->size = mem->pages * PAGE;
     return (int32_t)old;
@@ -334,7 +498,13 @@ int wf_table_new(wf_store *s, const wf_tabletype *tt, wf_table **out, weft_error
                  s->cfg.max_table_elems);
         return werr_kind(err, WF_ERR_LIMIT);
     }
+    if (!wf_store_charge(s, sizeof(wf_table) + ((uint64_t)tt->lim.min + 1) * sizeof(void *))) {
+        werr_set(err, 0, "table of %u elements exceeds the memory budget of %llu bytes",
+                 tt->lim.min, (unsigned long long)s->cfg.max_memory_bytes);
+        return werr_kind(err, WF_ERR_LIMIT);
+    }
     wf_table *t = xzalloc(sizeof *t);
+    t->store = s;
     t->elem = tt->elem;
     t->size = tt->lim.min;
     t->has_max = tt->lim.has_max;
@@ -353,10 +523,15 @@ int32_t wf_table_grow(wf_table *t, uint32_t delta, void *init, uint32_t host_max
         return -1;
     if (delta == 0)
         return (int32_t)old;
-    /* table.grow reports failure to the program (-1) instead of aborting */
-    void **grown = reallocarray(t->elems, (size_t)n + 1, sizeof(void *));
-    if (grown == NULL)
+    /* table.grow reports failure to the program (-1) instead of aborting,
+     * at the memory budget as when the host is out of memory */
+    if (!wf_store_charge(t->store, (uint64_t)delta * sizeof(void *)))
         return -1;
+    void **grown = reallocarray(t->elems, (size_t)n + 1, sizeof(void *));
+    if (grown == NULL) {
+        wf_store_release(t->store, (uint64_t)delta * sizeof(void *));
+        return -1;
+    }
     t->elems = grown;
     for (uint64_t i = old; i < n; i++)
         t->elems[i] = init;
@@ -364,6 +539,8 @@ int32_t wf_table_grow(wf_table *t, uint32_t delta, void *init, uint32_t host_max
     return (int32_t)old;
 }
 
+/* Globals are charged by the instance that makes them (instance.c) or are a
+ * host's few (wf_linker_define_global). */
 wf_global *wf_global_new(wf_store *s, wf_globaltype type)
 {
     wf_global *g = xzalloc(sizeof *g);
@@ -376,7 +553,7 @@ wf_global *wf_global_new(wf_store *s, wf_globaltype type)
 
 const char *wf_func_name(const wf_func *f)
 {
-    if (f->inst == NULL)
+    if (f->inst == NULL || f->inst->mod->func_names == NULL)
         return NULL;
     return f->inst->mod->func_names[f->idx];
 }

@@ -8,6 +8,7 @@
  * materialised into their home slots when that local is overwritten, before
  * calls and branches that carry them, and at block boundaries. */
 #include "wasm/code.h"
+#include "wasm/features.h"
 #include "wasm/leb.h"
 #include "wasm/module.h"
 #include "util/xalloc.h"
@@ -425,7 +426,8 @@ static bool rd_blocktype(fv *v, const wf_valtype **params, uint32_t *np, const w
         uint8_t b = (uint8_t)(bt & 0x7f);
         if (b != WF_I32 && b != WF_I64 && b != WF_F32 && b != WF_F64 && b != WF_FUNCREF &&
             b != WF_EXTERNREF) {
-            wf_rd_fail(&v->r, "malformed value type");
+            wf_rd_fail(&v->r,
+                       b == WF_V128 ? "uses SIMD (a v128 block type)" : "malformed value type");
             return false;
         }
         *results = &one_type[b], *nr = 1;
@@ -786,7 +788,7 @@ static bool op_select(fv *v, bool typed)
         if (v->r.err)
             return false;
         if (one_type[b] == 0 || b == WF_V128) {
-            wf_rd_fail(&v->r, "malformed value type");
+            wf_rd_fail(&v->r, b == WF_V128 ? "uses SIMD (a v128 operand)" : "malformed value type");
             return false;
         }
         want = (wf_valtype)b;
@@ -1232,7 +1234,8 @@ static bool instr(fv *v, uint8_t op)
     const char *sig = numeric_sig(op);
     if (sig == NULL) {
         v->r.p--;
-        wf_rd_fail(&v->r, "illegal opcode");
+        const char *f = wf_feature_of_opcode(v->r.p, v->r.end);
+        wf_rd_fail(&v->r, f ? f : "illegal opcode");
         return false;
     }
     apply_sig(v, op, sig);
@@ -1255,8 +1258,9 @@ static bool translate(fv *v, wf_module *m, uint32_t i, const uint8_t *base, cons
 {
     wf_code *c = &m->codes[i];
     *v = (fv){.m = m, .c = c, .fidx = m->n_func_imports + i, .fold_end = NO_PATCH};
-    v->r = (wf_reader){.base = base, .p = c->body, .end = c->body + c->body_len};
-    v->instr = c->body;
+    const uint8_t *body = base + c->body_off;
+    v->r = (wf_reader){.base = base, .p = body, .end = body + c->body_len};
+    v->instr = body;
     v->pool = pool;
     v->npool = npool;
     v->base = c->nlocals + npool;
@@ -1285,6 +1289,27 @@ static bool translate(fv *v, wf_module *m, uint32_t i, const uint8_t *base, cons
     return true;
 }
 
+static int budget_error(const wf_module *m, weft_error **err)
+{
+    werr_set(err, 0, "%s: the module needs more than the memory budget of %llu bytes", m->name,
+             (unsigned long long)m->budget);
+    return werr_kind(err, WF_ERR_LIMIT);
+}
+
+/* The opcode positions (kept for the tiers: the interpreter threads them,
+ * the compiler walks them), as 32-bit indices packed two to an arena word.
+ * Code is charged to the budget, so its length fits 32 bits. */
+static uint32_t *arena_ops(wf_module *m, const size_t *ops, size_t n)
+{
+    size_t words = (n + 1) / 2;
+    uint32_t *packed = xcalloc(2 * words + 2, sizeof *packed);
+    for (size_t k = 0; k < n; k++)
+        packed[k] = (uint32_t)ops[k];
+    uint64_t *p = wf_arena_copy(m, (const uint64_t *)(void *)packed, words);
+    free(packed);
+    return (uint32_t *)(void *)p;
+}
+
 static int validate_func(wf_module *m, uint32_t i, const uint8_t *base, weft_error **err)
 {
     fv v;
@@ -1298,20 +1323,29 @@ static int validate_func(wf_module *m, uint32_t i, const uint8_t *base, weft_err
         free(v.ops);
         if (!translate(&v, m, i, base, pool, npool))
             return func_error(&v, err);
-        m->codes[i].pool = xmalloc(npool * sizeof(uint64_t));
-        memcpy(m->codes[i].pool, pool, npool * sizeof(uint64_t));
+        if ((m->codes[i].pool = wf_arena_copy(m, pool, npool)) == NULL) {
+            free(v.code);
+            free(v.ops);
+            return budget_error(m, err);
+        }
         m->codes[i].npool = npool;
     }
     wf_code *c = &m->codes[i];
-    c->ops = xreallocarray(NULL, v.nops ? v.nops : 1, sizeof *c->ops);
-    for (size_t k = 0; k < v.nops; k++)
-        c->ops[k] = (uint32_t)v.ops[k];
-    c->nops = v.nops;
+    /* into the arena, at its exact size: the scratch buffer grows by
+     * doubling from 64 words, 512 bytes even for an empty function */
+    c->code = wf_arena_copy(m, v.code, v.ncode);
+    free(v.code);
+    if (c->code == NULL) {
+        free(v.ops);
+        return budget_error(m, err);
+    }
+    c->ops = arena_ops(m, v.ops, v.nops);
+    c->nops = (uint32_t)v.nops;
     free(v.ops);
-    c->code = v.code;
+    if (c->ops == NULL)
+        return budget_error(m, err);
     c->code_len = v.ncode;
     c->max_height = v.max_height + 1;
-    c->body = NULL;
     return 0;
 }
 

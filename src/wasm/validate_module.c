@@ -157,6 +157,11 @@ int wf_validate(wf_module *m, weft_error **err)
     if (validate_imports(m, err) < 0 || validate_defs(m, err) < 0 || validate_exports(m, err) < 0 ||
         validate_segments(m, err) < 0)
         return -1;
+    if (!wf_module_charge(m, (uint64_t)m->n_funcs + 1)) {
+        werr_set(err, 0, "%s: the module needs more than the memory budget of %llu bytes", m->name,
+                 (unsigned long long)m->budget);
+        return werr_kind(err, WF_ERR_LIMIT);
+    }
     m->func_declared = xcalloc(m->n_funcs + 1, sizeof(bool));
     for (uint32_t i = 0; i < m->n_exports; i++) {
         if (m->exports[i].kind == WF_EXTERN_FUNC)

@@ -70,6 +70,15 @@ typedef struct wf_call wf_call;
  * module must outlive every instance made from it. */
 int wf_module_load(const uint8_t *bytes, size_t len, const char *name, wf_module **out,
                    weft_error **err);
+/* The same, counting the bytes being loaded and everything the loader keeps
+ * against `budget` (0 = WF_DEFAULT_BUDGET): a module that needs more fails
+ * with WF_ERR_LIMIT before the host runs short. wf_module_load uses the
+ * default budget. */
+int wf_module_load_budget(const uint8_t *bytes, size_t len, const char *name, uint64_t budget,
+                          wf_module **out, weft_error **err);
+/* Bytes the loaded module holds (charged again to each store that
+ * instantiates it). */
+uint64_t wf_module_footprint(const wf_module *m);
 void wf_module_free(wf_module *m);
 
 enum wf_extern_kind {
@@ -113,14 +122,35 @@ const char *wf_module_func_name(const wf_module *m, uint32_t idx);
 
 /* ---- stores and limits ------------------------------------------------- */
 
+/* The memory budget: one figure per store (and per module load) that every
+ * allocation a module can cause is counted against: its linear memories
+ * (pages in use), its tables (8 bytes per element), the wasm call stack (as
+ * it deepens, in 64 KiB steps), the instance's own objects and the module's
+ * translated code. Reaching it makes memory.grow / table.grow return -1 (as
+ * the spec asks), a call trap with "call stack exhausted", and a load or
+ * instantiation fail with WF_ERR_LIMIT; the messages name the budget. */
+#define WF_DEFAULT_BUDGET (4ull << 30)
+/* What one wasm call frame costs at least (frame record + one slot): a
+ * max_call_depth the budget cannot hold at this rate is refused. */
+#define WF_MIN_FRAME_BYTES 32u
+
 typedef struct wf_config {
     uint32_t max_call_depth;   /* frames; 0 = default (deep enough for compilers) */
-    uint64_t max_memory_bytes; /* per memory, 0 = 4 GiB (the wasm32 maximum) */
-    uint32_t max_table_elems;  /* 0 = default (10,000,000) */
+    uint64_t max_memory_bytes; /* the memory budget (above); 0 = WF_DEFAULT_BUDGET */
+    uint32_t max_table_elems;  /* per table; 0 = default (10,000,000) */
     uint64_t max_fuel;         /* taken branches + calls per wf_invoke (and per start
                                   function); 0 = unlimited. Running out fails
                                   with kind WF_ERR_LIMIT. */
+    /* When set, asked at each memory.grow for the cap in force now (bytes),
+     * with the size the grow asks for: a container's limit can change while
+     * the module runs (`weft update`). max_memory_bytes still bounds it. */
+    uint64_t (*memory_cap)(void *arg, uint64_t want_bytes);
+    void *memory_cap_arg;
 } wf_config;
+
+/* Refuse limits that contradict each other (a call depth whose frames cannot
+ * fit the memory budget), with a message naming both. */
+int wf_config_check(const wf_config *cfg, weft_error **err);
 
 /* cfg may be NULL for defaults. */
 wf_store *wf_store_new(const wf_config *cfg);

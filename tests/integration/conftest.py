@@ -159,3 +159,37 @@ def cid():
     return "t-" + uuid.uuid4().hex[:12]
 
 
+
+
+def crun_runs_busybox(rootfs_template, workdir):
+    """`crun run` of a busybox bundle: (ok, output)."""
+    bundle = os.path.join(workdir, "crun-bundle")
+    os.makedirs(bundle)
+    subprocess.run(["cp", "-a", str(rootfs_template), os.path.join(bundle, "rootfs")],
+                   check=True)
+    cfg = default_config(["sh", "-c", "echo crun-ok"])
+    cfg["ociVersion"] = "1.0.2"  # what crun 1.8 (Debian 12) accepts
+    with open(os.path.join(bundle, "config.json"), "w") as f:
+        json.dump(cfg, f)
+    cid = "weft-peer-" + uuid.uuid4().hex[:8]
+    root = os.path.join(workdir, "crun-root")
+    try:
+        p = subprocess.run(["crun", "--root", root, "run", "--bundle", bundle, cid],
+                           capture_output=True, text=True, timeout=60,
+                           stdin=subprocess.DEVNULL)
+    finally:
+        subprocess.run(["crun", "--root", root, "delete", "--force", cid], capture_output=True)
+    return p.returncode == 0 and "crun-ok" in p.stdout, p.stdout + p.stderr
+
+
+@pytest.fixture(scope="session", autouse=True)
+def peer_runtime_still_works(rootfs_template, tmp_path_factory):
+    """After every integration test, a peer runtime must still run containers
+    on this host: weft leaves no host-wide change that breaks one (on a
+    hybrid host, a controller left enabled in the unified root makes crun
+    refuse every container)."""
+    yield
+    if shutil.which("crun") is None or os.geteuid() != 0:
+        return
+    ok, out = crun_runs_busybox(rootfs_template, str(tmp_path_factory.mktemp("peer")))
+    assert ok, f"crun can no longer run a busybox container after the suite: {out}"

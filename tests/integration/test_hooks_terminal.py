@@ -3,9 +3,13 @@
 import array
 import json
 import os
+import shutil
 import socket
+import subprocess
 import threading
 import time
+
+import pytest
 
 
 def hook(path, script):
@@ -131,3 +135,76 @@ def test_terminal_without_console_socket_is_refused_detached(weft, make_bundle, 
     r = weft("create", "--bundle", b.path, cid)
     assert r.returncode != 0 and "--console-socket" in r.stderr
     assert weft.ids() == []
+
+
+def delay_execve(pid):
+    """strace the init so that its execve is held for a moment: the window
+    between the release by `start` and the workload's execve, narrow in
+    practice, made wide enough to hit every time."""
+    p = subprocess.Popen(["strace", "-qq", "-o", "/dev/null", "-p", str(pid), "-e",
+                          "trace=execve", "-e", "inject=execve:delay_enter=300000"],
+                         stderr=subprocess.DEVNULL)
+    while True:
+        with open(f"/proc/{pid}/status") as f:
+            if any(l.startswith("TracerPid:") and l.split()[1] != "0" for l in f):
+                return p
+        assert p.poll() is None, "strace could not attach"
+        time.sleep(0.01)
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace")
+def test_poststart_runs_after_the_process_has_executed(weft, make_bundle, cid, tmp_path):
+    # The hook reads the container's command line: before the execve it is
+    # still weft's.
+    log = tmp_path / "cmdline.log"
+    b = make_bundle(["sleep", "30"])
+    b.config["hooks"] = {"poststart": [hook(
+        "/bin/sh",
+        "read -r s; p=${s#*pid?:}; p=${p%%,*}; read -r c < /proc/$p/cmdline; "
+        f"echo \"$c\" >> {log}")]}
+    b.write()
+    for i in range(3):
+        name = f"{cid}-{i}"
+        weft("create", "--bundle", b.path, name, check=True)
+        tracer = delay_execve(weft.state(name)["pid"])
+        try:
+            weft("start", name, check=True)
+        finally:
+            tracer.kill()
+            tracer.wait()
+        weft("delete", "--force", name, check=True)
+    lines = log.read_text().splitlines()
+    assert len(lines) == 3
+    assert all(l.startswith("sleep") for l in lines), lines
+
+
+def test_start_reports_a_process_that_cannot_begin(weft, make_bundle, cid, tmp_path):
+    # The entrypoint vanishes between create and start: execve fails after
+    # the release, and start says so instead of running poststart.
+    log = tmp_path / "poststart.log"
+    b = make_bundle(["/bin/victim"])
+    os.link(os.path.join(b.rootfs, "bin", "busybox"), os.path.join(b.rootfs, "bin", "victim"))
+    b.config["hooks"] = {"poststart": [hook("/bin/sh", f"echo ran >> {log}")]}
+    b.write()
+    weft("create", "--bundle", b.path, cid, check=True)
+    os.unlink(os.path.join(b.rootfs, "bin", "victim"))
+    r = weft("start", cid)
+    assert r.returncode == 127, r.stderr
+    assert r.stderr.count("\n") == 1 and "/bin/victim" in r.stderr, r.stderr
+    assert not log.exists()
+
+
+def test_start_reports_a_wasm_module_that_cannot_be_instantiated(weft, make_bundle, cid,
+                                                                  tmp_path):
+    log = tmp_path / "poststart.log"
+    b = make_bundle(["/app/m.wat"], annotations={"run.oci.handler": "wasm"})
+    os.makedirs(os.path.join(b.rootfs, "app"))
+    with open(os.path.join(b.rootfs, "app", "m.wat"), "w") as f:
+        f.write('(module (import "env" "missing" (func)) (func (export "_start")))')
+    b.config["hooks"] = {"poststart": [hook("/bin/sh", f"echo ran >> {log}")]}
+    b.write()
+    weft("create", "--bundle", b.path, cid, check=True)
+    r = weft("start", cid)
+    assert r.returncode != 0
+    assert r.stderr.count("\n") == 1 and "missing" in r.stderr, r.stderr
+    assert not log.exists()

@@ -5,6 +5,8 @@ import os
 import subprocess
 import time
 
+import pytest
+
 from weft_testlib import cgroup_dirs
 
 
@@ -221,6 +223,13 @@ def test_update_flags_and_resources_file(weft, make_bundle, cid, tmp_path):
     res.write_text('{"pids": {"limit": "x"}}')
     bad = weft("update", "--resources", str(res), cid)
     assert bad.returncode != 0 and "pids.limit" in bad.stderr
+    # a path that is a pipe reads like stdin; a file has config.json's limit
+    weft("update", "-r", "/dev/stdin", cid, input='{"pids": {"limit": 90}}', check=True)
+    assert _cgroup_file(pid, "pids", "pids.max") == "90"
+    with open(res, "r+b") as f:
+        f.truncate(65 << 20)
+    bad = weft("update", "--resources", str(res), cid)
+    assert bad.returncode != 0 and "--resources" in bad.stderr and "too large" in bad.stderr
 
 
 def test_default_cgroup_parent_goes_with_the_last_container(weft, make_bundle, cid):
@@ -279,4 +288,130 @@ def test_state_dir_without_state_and_creator_is_deletable(weft, make_bundle, cid
     os.makedirs(os.path.join(weft.root, cid))
     assert weft.state(cid)["status"] == "stopped"
     weft("delete", cid, check=True)
+    assert weft.ids() == []
+
+
+def _corrupt(path, how):
+    text = open(path).read()
+    data = {"empty": "", "garbage": "\x00\x01not json at all", "truncated": text[: len(text) // 2],
+            "not-an-object": "[1, 2, 3]"}[how]
+    with open(path, "w") as f:
+        f.write(data)
+
+
+@pytest.mark.parametrize("how", ["empty", "garbage", "truncated", "not-an-object"])
+@pytest.mark.parametrize("started", [False, True])
+def test_corrupt_state_is_broken_and_delete_force_removes_everything(weft, make_bundle, cid, how,
+                                                                      started):
+    """A crash or a full disk leaves state.json unreadable: `state` and `list`
+    say "broken", other commands refuse it, and `delete --force` still
+    removes the init (held exec.fifo, or its cgroup), the cgroup and the
+    state directory."""
+    b = make_bundle(["sleep", "100"])
+    weft("create", "--bundle", b.path, cid, check=True)
+    if started:
+        weft("start", cid, check=True)
+    pid = weft.state(cid)["pid"]
+    assert _proc_alive(pid) and cgroup_dirs(cid) != []
+    _corrupt(os.path.join(weft.root, cid, "state.json"), how)
+    st = weft.state(cid)
+    assert (st["id"], st["status"], st["pid"]) == (cid, "broken", 0)
+    listed = json.loads(weft("list", "--format", "json", check=True).stdout)
+    assert [c["status"] for c in listed if c["id"] == cid] == ["broken"]
+    assert "broken" in weft("list", check=True).stdout
+    for verb in (["start", cid], ["kill", cid, "KILL"], ["delete", cid]):
+        r = weft(*verb)
+        assert r.returncode != 0 and "broken" in r.stderr and "state.json" in r.stderr, r.stderr
+    assert _proc_alive(pid)
+    r = weft("delete", "--force", cid)
+    assert r.returncode == 0, r.stderr
+    assert not _proc_alive(pid)
+    assert cgroup_dirs(cid) == []
+    assert weft.ids() == []
+
+
+def test_corrupt_state_without_config_copy_is_deletable(weft, make_bundle, cid):
+    """Nothing to derive the cgroup from: the directory still goes."""
+    d = os.path.join(weft.root, cid)
+    os.makedirs(d)
+    with open(os.path.join(d, "state.json"), "w") as f:
+        f.write("{")
+    assert weft.state(cid)["status"] == "broken"
+    weft("delete", "--force", cid, check=True)
+    assert weft.ids() == []
+
+
+def test_corrupt_state_created_init_outside_cgroups_is_killed(weft, make_bundle, cid):
+    """Without cgroups the created init is found by the exec.fifo it holds."""
+    b = make_bundle(["sleep", "100"])
+    g = ("--cgroup-manager", "disabled")
+    weft("create", "--bundle", b.path, cid, check=True, glob=g)
+    pid = weft.state(cid)["pid"]
+    _corrupt(os.path.join(weft.root, cid, "state.json"), "truncated")
+    r = weft("delete", "--force", cid, glob=g)
+    assert r.returncode == 0, r.stderr
+    assert not _proc_alive(pid)
+    assert weft.ids() == []
+
+
+def _tree(root):
+    return sorted(os.path.relpath(os.path.join(t, n), root)
+                  for t, ds, fs in os.walk(root) for n in ds + fs)
+
+
+def test_init_failing_after_setup_fails_create_with_its_message(weft, make_bundle, cid):
+    """Without /proc in the container the init cannot reopen the exec fifo
+    (through /proc/self/fd) to wait for `start`: that must fail `create`
+    with the init's message, not leave a created-then-stopped container."""
+    b = make_bundle(["sleep", "100"])
+    b.config["mounts"] = [m for m in b.config["mounts"] if m["destination"] != "/proc"]
+    for k in ("maskedPaths", "readonlyPaths"):
+        del b.config["linux"][k]
+    b.write()
+    before = _tree(b.rootfs)
+    r = weft("create", "--bundle", b.path, cid)
+    assert r.returncode != 0
+    assert "exec fifo" in r.stderr and "No such file or directory" in r.stderr, r.stderr
+    assert weft.ids() == []
+    assert cgroup_dirs(cid) == []
+    assert _tree(b.rootfs) == before
+
+
+def _without_dev_mounts(b):
+    b.config["mounts"] = [m for m in b.config["mounts"] if not m["destination"].startswith("/dev")]
+    return b
+
+
+@pytest.mark.parametrize("how", ["run", "create-delete-force"])
+def test_device_nodes_made_in_the_rootfs_go_with_the_container(weft, make_bundle, cid, how):
+    """No /dev mount: the init makes the nodes and links in the image's own
+    /dev; delete removes those it made, not the entries that were there
+    before (the image's /dev/zero stays, as the node that replaced it)."""
+    b = _without_dev_mounts(make_bundle(["sh", "-c", "test -c /dev/null && test -L /dev/fd"]))
+    b.config["linux"]["devices"] = [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229}]
+    b.write()
+    with open(os.path.join(b.rootfs, "dev", "zero"), "w") as f:
+        f.write("the image's own")
+    before = _tree(b.rootfs)
+    if how == "run":
+        r = weft("run", "--bundle", b.path, cid)
+        assert r.returncode == 0, r.stderr
+    else:
+        weft("create", "--bundle", b.path, cid, check=True)
+        assert os.path.exists(os.path.join(b.rootfs, "dev", "fuse"))
+        weft("delete", "--force", cid, check=True)
+    assert _tree(b.rootfs) == before
+    assert weft.ids() == []
+
+
+def test_init_failing_without_dev_mount_leaves_no_device_nodes(weft, make_bundle, cid):
+    b = _without_dev_mounts(make_bundle(["sleep", "100"]))
+    b.config["mounts"] = [m for m in b.config["mounts"] if m["destination"] != "/proc"]
+    for k in ("maskedPaths", "readonlyPaths"):
+        del b.config["linux"][k]
+    b.write()
+    before = _tree(b.rootfs)
+    r = weft("create", "--bundle", b.path, cid)
+    assert r.returncode != 0 and "exec fifo" in r.stderr, r.stderr
+    assert _tree(b.rootfs) == before
     assert weft.ids() == []

@@ -1355,7 +1355,9 @@ def test_no_namespaces_inherits_every_namespace(weft, make_bundle, cid):
         assert os.readlink(f"/proc/{st['pid']}/ns/{ns}") == os.readlink(f"/proc/self/ns/{ns}"), ns
     assert os.readlink(f"/proc/{st['pid']}/root") == os.path.realpath(b.rootfs)
     assert [l for l in open("/proc/self/mountinfo") if os.path.realpath(b.rootfs) in l]
-    r = weft("exec", cid, "sh", "-c", "ls /inside && cat /proc/self/mountinfo | wc -l")
+    # (start returns once sh runs, not once it has touched /inside)
+    r = weft("exec", cid, "sh", "-c", "for i in $(seq 100); do [ -e /inside ] && break; "
+             "sleep 0.05; done; ls /inside && cat /proc/self/mountinfo | wc -l")
     assert r.returncode == 0, r.stderr
     weft("delete", "--force", cid, check=True)
     assert [l for l in open("/proc/self/mountinfo") if os.path.realpath(b.rootfs) in l] == []

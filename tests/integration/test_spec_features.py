@@ -151,8 +151,10 @@ def test_features_document(weft_bin):
     linux = doc["linux"]
     assert {"cgroup", "ipc", "mount", "network", "pid", "user", "uts"} <= set(linux["namespaces"])
     assert "CAP_SYS_ADMIN" in linux["capabilities"]
-    assert linux["cgroup"] == {"v1": True, "v2": True, "systemd": False, "systemdUser": False,
-                               "rdma": False}
+    # the systemd driver is there when weft was built with libdbus-1 (test_systemd_cgroup.py)
+    sd = linux["cgroup"]["systemd"]
+    assert linux["cgroup"] == {"v1": True, "v2": True, "systemd": sd, "systemdUser": sd,
+                               "rdma": True}
     sc = linux["seccomp"]
     assert sc["enabled"] is True
     assert "SCMP_ACT_NOTIFY" in sc["actions"] and "SCMP_ACT_KILL_PROCESS" in sc["actions"]

@@ -8,9 +8,9 @@
  * N skipped"; exits 1 on any failure. */
 #include "util/cleanup.h"
 #include "util/xalloc.h"
-#include "wasm/script.h"
+#include "wast/script.h"
 #include "wasm/wasm.h"
-#include "wasm/wat.h"
+#include "wat/wat.h"
 
 #include <jansson.h>
 #include <libgen.h>
@@ -21,7 +21,7 @@
 struct runner {
     const char *json_path;
     char *dir;
-    wf_script *script;
+    wast_script *script;
     int passed, failed, skipped;
     bool verbose;
 };
@@ -105,7 +105,7 @@ static char *name_of(json_t *j)
 
 /* A JSON value as an expectation (also used for arguments: kind VALUE).
  * Returns -1 for types out of scope (v128). */
-static int parse_value(json_t *j, wf_script_expect *e)
+static int parse_value(json_t *j, wast_script_expect *e)
 {
     const char *type = json_string_value(json_object_get(j, "type"));
     const char *val = json_string_value(json_object_get(j, "value"));
@@ -128,29 +128,29 @@ static int parse_value(json_t *j, wf_script_expect *e)
         if (val == NULL)
             e->kind = WF_EXPECT_REF_NONNULL; /* (ref.func): any function */
         else if (strcmp(val, "null") != 0)
-            v->of.ref = wf_script_extern_ref(strtoull(val, NULL, 10));
+            v->of.ref = wast_script_extern_ref(strtoull(val, NULL, 10));
     } else {
         return -1;
     }
     return 0;
 }
 
-/* The command's action; args (room for WF_SCRIPT_MAX_VALS) receives the
+/* The command's action; args (room for WAST_SCRIPT_MAX_VALS) receives the
  * arguments. Returns -1 if they cannot be expressed. The field is malloc'd. */
-static int parse_action(json_t *act, wf_script_action *a, wf_value *args)
+static int parse_action(json_t *act, wast_script_action *a, wf_value *args)
 {
     const char *type = json_string_value(json_object_get(act, "type"));
     json_t *jargs = json_object_get(act, "args");
-    *a = (wf_script_action){
+    *a = (wast_script_action){
         .get = type && strcmp(type, "get") == 0,
         .module = json_string_value(json_object_get(act, "module")),
         .args = args,
         .n_args = json_array_size(jargs),
     };
-    if (a->n_args > WF_SCRIPT_MAX_VALS)
+    if (a->n_args > WAST_SCRIPT_MAX_VALS)
         return -1;
     for (size_t i = 0; i < a->n_args; i++) {
-        wf_script_expect e;
+        wast_script_expect e;
         if (parse_value(json_array_get(jargs, i), &e) < 0)
             return -1;
         args[i] = e.value;
@@ -161,9 +161,9 @@ static int parse_action(json_t *act, wf_script_action *a, wf_value *args)
 
 static void cmd_action(struct runner *r, json_t *cmd, const char *type)
 {
-    wf_value args[WF_SCRIPT_MAX_VALS], res[WF_SCRIPT_MAX_VALS];
-    wf_script_expect exp[WF_SCRIPT_MAX_VALS];
-    wf_script_action a;
+    wf_value args[WAST_SCRIPT_MAX_VALS], res[WAST_SCRIPT_MAX_VALS];
+    wast_script_expect exp[WAST_SCRIPT_MAX_VALS];
+    wast_script_action a;
     weft_error *err = NULL;
     if (parse_action(json_object_get(cmd, "action"), &a, args) < 0)
         return skip(r, cmd, "unsupported argument type (v128)");
@@ -175,20 +175,20 @@ static void cmd_action(struct runner *r, json_t *cmd, const char *type)
     if (strcmp(type, "assert_return") == 0) {
         json_t *jexp = json_object_get(cmd, "expected");
         size_t n = json_array_size(jexp);
-        if (n > WF_SCRIPT_MAX_VALS)
+        if (n > WAST_SCRIPT_MAX_VALS)
             return skip(r, cmd, "too many results");
         for (size_t i = 0; i < n; i++) {
             if (parse_value(json_array_get(jexp, i), &exp[i]) < 0)
                 return skip(r, cmd, "v128 values (SIMD) are out of scope");
         }
-        rc = wf_script_assert_return(r->script, &a, exp, n, &err);
+        rc = wast_script_assert_return(r->script, &a, exp, n, &err);
     } else if (strcmp(type, "assert_trap") == 0) {
-        rc = wf_script_assert_action_fails(r->script, &a, WF_ERR_TRAP, text, &err);
+        rc = wast_script_assert_action_fails(r->script, &a, WF_ERR_TRAP, text, &err);
     } else if (strcmp(type, "assert_exhaustion") == 0) {
-        rc = wf_script_assert_action_fails(r->script, &a, WF_ERR_EXHAUSTED, text, &err);
+        rc = wast_script_assert_action_fails(r->script, &a, WF_ERR_EXHAUSTED, text, &err);
     } else {
         size_t n;
-        rc = wf_script_action_run(r->script, &a, res, &n, &err);
+        rc = wast_script_action_run(r->script, &a, res, &n, &err);
     }
     outcome(r, cmd, rc, err);
 }
@@ -203,12 +203,12 @@ static void cmd_module(struct runner *r, json_t *cmd, const char *type)
     int rc = module_bytes(r, cmd, &buf, &len, &err);
     if (strcmp(type, "module") == 0) {
         if (rc == 0)
-            rc = wf_script_module(r->script, buf, len, file,
-                                  json_string_value(json_object_get(cmd, "name")), &err);
+            rc = wast_script_module(r->script, buf, len, file,
+                                    json_string_value(json_object_get(cmd, "name")), &err);
     } else if (strcmp(type, "assert_invalid") == 0 || strcmp(type, "assert_malformed") == 0) {
         int kind = type[7] == 'i' ? WF_ERR_INVALID : WF_ERR_MALFORMED;
         if (rc == 0)
-            rc = wf_script_assert_bad_module(r->script, buf, len, file, kind, text, &err);
+            rc = wast_script_assert_bad_module(r->script, buf, len, file, kind, text, &err);
         else if (err->kind == kind) { /* a text module the WAT parser rejects */
             werr_free(err);
             err = NULL;
@@ -216,7 +216,7 @@ static void cmd_module(struct runner *r, json_t *cmd, const char *type)
         }
     } else if (rc == 0) {
         int kind = strcmp(type, "assert_unlinkable") == 0 ? WF_ERR_UNLINKABLE : WF_ERR_TRAP;
-        rc = wf_script_assert_bad_instance(r->script, buf, len, file, kind, text, &err);
+        rc = wast_script_assert_bad_instance(r->script, buf, len, file, kind, text, &err);
     }
     outcome(r, cmd, rc, err);
 }
@@ -228,8 +228,8 @@ static void run_command(struct runner *r, json_t *cmd)
     if (type == NULL) {
         outcome(r, cmd, werr_set(&err, 0, "command without type"), err);
     } else if (strcmp(type, "register") == 0) {
-        int rc = wf_script_register(r->script, json_string_value(json_object_get(cmd, "as")),
-                                    json_string_value(json_object_get(cmd, "name")), &err);
+        int rc = wast_script_register(r->script, json_string_value(json_object_get(cmd, "as")),
+                                      json_string_value(json_object_get(cmd, "name")), &err);
         outcome(r, cmd, rc, err);
     } else if (strcmp(type, "action") == 0 || strcmp(type, "assert_return") == 0 ||
                strcmp(type, "assert_trap") == 0 || strcmp(type, "assert_exhaustion") == 0) {
@@ -267,7 +267,7 @@ int main(int argc, char **argv)
     cleanup_free char *copy = xstrdup(r.json_path);
     r.dir = dirname(copy);
     weft_error *err = NULL;
-    if (wf_script_new(&r.script, &err) < 0) {
+    if (wast_script_new(&r.script, &err) < 0) {
         fprintf(stderr, "%s\n", err->msg);
         return 2;
     }
@@ -275,7 +275,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < json_array_size(cmds); i++)
         run_command(&r, json_array_get(cmds, i));
     printf("%s: %d passed, %d failed, %d skipped\n", r.json_path, r.passed, r.failed, r.skipped);
-    wf_script_free(r.script);
+    wast_script_free(r.script);
     json_decref(root);
     return r.failed ? 1 : 0;
 }

@@ -207,13 +207,15 @@ TEST(v2_errors)
     oci_resources r = {0};
     r.has_pids = true;
     r.pids_limit = 10;
-    CHECK_STR(expect_error(l, "/c", &r), "linux.resources.pids: pids controller not available");
+    CHECK(strstr(expect_error(l, "/c", &r),
+                 "linux.resources.pids: the pids controller is not available in ") != NULL);
     r = (oci_resources){0};
     oci_hugepage_limit hp = {"2MB", 1};
     r.hugepage_limits = &hp;
     r.n_hugepage_limits = 1;
-    CHECK_STR(expect_error(l, "/c", &r),
-              "linux.resources.hugepageLimits: hugetlb controller not available");
+    CHECK(strstr(expect_error(l, "/c", &r),
+                 "linux.resources.hugepageLimits: the hugetlb controller is not available in ") !=
+          NULL);
     r = (oci_resources){0};
     r.has_cpu = true;
     r.cpu.realtime_runtime = (oci_opt_i64){true, 1000};
@@ -250,22 +252,90 @@ TEST(v2_errors)
     free(leaf);
 }
 
-TEST(v2_enable_controllers)
+/* A handle on the fake unified tree at root, leaf root/<rel>, counting in reg. */
+static cgroup *fake_unified(const char *root, const char *rel, const char *reg, int mode)
+{
+    cgroup *cg = calloc(1, sizeof *cg);
+    cg->drv = &cg_driver_cgroupfs;
+    cg->mode = mode;
+    cg->unified = calloc(1, sizeof *cg->unified);
+    cg->unified->controllers = strdup("");
+    cg->unified->path = mkdirs(root, rel);
+    cg->unified_mount = strdup(root);
+    cg->registry = reg ? strdup(reg) : NULL;
+    return cg;
+}
+
+TEST(v2_enable_needed_controllers)
 {
     const char *root = fresh_root();
-    put(root, "cgroup.controllers", "cpu memory");
+    put(root, "cgroup.controllers", "cpu memory pids");
     put(root, "cgroup.subtree_control", "");
     char *mid = mkdirs(root, "a");
+    put(mid, "cgroup.controllers", "cpu memory pids");
     put(mid, "cgroup.subtree_control", "");
-    char *leaf = mkdirs(root, "a/b");
-    put(leaf, "cgroup.subtree_control", "untouched");
-    cg_v2_enable_controllers(root, leaf);
-    /* one write per controller, the fake file keeps the last */
+    cgroup *cg = fake_unified(root, "a/b", NULL, CG_MODE_V2);
+    put(cg->unified->path, "cgroup.subtree_control", "untouched");
+    char *needed[] = {"memory", NULL};
+    weft_error *e = NULL;
+    CHECK_INT(cg_v2_enable(cg, needed, false, &e), 0);
+    /* every level from the mount root down to the leaf's parent, not the leaf */
     CHECK_STR(get(root, "cgroup.subtree_control"), "+memory");
     CHECK_STR(get(mid, "cgroup.subtree_control"), "+memory");
-    CHECK_STR(get(leaf, "cgroup.subtree_control"), "untouched");
+    CHECK_STR(get(cg->unified->path, "cgroup.subtree_control"), "untouched");
+    CHECK_INT(cg->n_enabled, 0); /* pure v2: nothing to give back */
+    /* a controller the level does not offer fails, naming both */
+    char *missing[] = {"hugetlb", NULL};
+    CHECK_INT(cg_v2_enable(cg, missing, false, &e), -1);
+    CHECK(e && strstr(e->msg, "hugetlb controller is not available in") && strstr(e->msg, root));
+    werr_free(e);
+    cgroup_free(cg);
     free(mid);
-    free(leaf);
+}
+
+/* Hybrid: what weft enabled in the unified tree goes with its last user; what
+ * was enabled before weft stays. */
+TEST(hybrid_enabled_controllers_are_given_back)
+{
+    const char *root = fresh_root();
+    char reg[600];
+    snprintf(reg, sizeof reg, "%s/registry", root);
+    put(root, "cgroup.controllers", "hugetlb rdma");
+    put(root, "cgroup.subtree_control", "rdma");
+    char *mid = mkdirs(root, "w");
+    put(mid, "cgroup.controllers", "hugetlb rdma");
+    put(mid, "cgroup.subtree_control", "");
+    cgroup *a = fake_unified(root, "w/a", reg, CG_MODE_HYBRID);
+    cgroup *b = fake_unified(root, "w/b", reg, CG_MODE_HYBRID);
+    /* rdma first: the fake file keeps only the last write */
+    char *needed[] = {"rdma", "hugetlb", NULL};
+    weft_error *e = NULL;
+    CHECK_INT(cg_v2_enable(a, needed, false, &e), 0);
+    CHECK_STR(get(root, "cgroup.subtree_control"), "+hugetlb"); /* rdma was there */
+    CHECK_STR(get(mid, "cgroup.subtree_control"), "+hugetlb");
+    CHECK_INT(a->n_enabled, 3); /* hugetlb at both levels, rdma below the root */
+    /* as the kernel would show them now */
+    put(root, "cgroup.subtree_control", "hugetlb rdma");
+    put(mid, "cgroup.subtree_control", "hugetlb rdma");
+    CHECK_INT(cg_v2_enable(b, needed, false, &e), 0);
+    CHECK_INT(b->n_enabled, 3); /* b holds weft's pairs too, not the host's rdma */
+    cg_v2_release(a);           /* b still needs them */
+    CHECK_STR(get(root, "cgroup.subtree_control"), "hugetlb rdma");
+    CHECK_STR(get(mid, "cgroup.subtree_control"), "hugetlb rdma");
+    /* the state form keeps what b holds */
+    char *text = cgroup_serialize(b);
+    cgroup *back = NULL;
+    CHECK_INT(cgroup_load(text, &back, &e), 0);
+    free(text);
+    CHECK(back && back->n_enabled == 3 && strcmp(back->registry, reg) == 0);
+    cg_v2_release(back); /* the last user: disabled again, the deepest first */
+    CHECK_STR(get(root, "cgroup.subtree_control"), "-hugetlb");
+    CHECK(get(mid, "cgroup.subtree_control")[0] == '-');
+    cgroup_free(back);
+    cgroup_free(a);
+    cgroup_free(b);
+    free(mid);
+    werr_free(e);
 }
 
 /* v1: one directory per hierarchy below root/<name>, leaf "c" pre-made. */

@@ -7,6 +7,7 @@
 #include "util/error.h"
 #include "unit.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <signal.h>
@@ -224,10 +225,24 @@ static bool wait_empty(cgroup *cg)
     return false;
 }
 
+/* A directory with sub-cgroups of its own: a parent shared with containers of
+ * other runs on this machine (the default weft/ level), rightly kept. */
+static bool has_subdirs(const char *path)
+{
+    DIR *d = opendir(path);
+    struct dirent *e;
+    bool any = false;
+    while (d != NULL && !any && (e = readdir(d)) != NULL)
+        any = e->d_type == DT_DIR && strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    if (d != NULL)
+        closedir(d);
+    return any;
+}
+
 static bool gone(char **paths, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (access(paths[i], F_OK) == 0) {
+        if (access(paths[i], F_OK) == 0 && !has_subdirs(paths[i])) {
             fprintf(stderr, "left behind: %s\n", paths[i]);
             return false;
         }

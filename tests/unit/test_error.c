@@ -33,4 +33,36 @@ TEST(newest_error_wins)
     werr_free(err);
 }
 
+TEST(clip_quotes_user_values_short_and_on_one_line)
+{
+    char q[WERR_CLIP_BUF];
+    CHECK_STR(werr_clip(q, "abc"), "abc");
+    CHECK_STR(werr_clip(q, ""), "");
+    CHECK_STR(werr_clip(q, "a\nb\tc\x7f"), "a?b?c?");
+    char exact[WERR_CLIP_MAX + 1];
+    memset(exact, 'x', WERR_CLIP_MAX);
+    exact[WERR_CLIP_MAX] = '\0';
+    CHECK_STR(werr_clip(q, exact), exact);
+    char big[5000];
+    memset(big, 'y', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    werr_clip(q, big);
+    CHECK_INT(strlen(q), WERR_CLIP_MAX + 3);
+    CHECK(strncmp(q, big, WERR_CLIP_MAX) == 0);
+    CHECK_STR(q + WERR_CLIP_MAX, "...");
+}
+
+TEST(huge_messages_keep_head_and_tail)
+{
+    static char big[100000];
+    memset(big, 'z', sizeof big - 1);
+    weft_error *err = NULL;
+    werr_set(&err, ENOENT, "config.json: hostname: '%s': end", big);
+    CHECK(strlen(err->msg) < WERR_MSG_MAX + 64);
+    CHECK(strncmp(err->msg, "config.json: hostname: 'zzz", 27) == 0);
+    CHECK(strstr(err->msg, "zzz ... zzz") != NULL);
+    CHECK(strstr(err->msg, "': end: No such file or directory") != NULL);
+    werr_free(err);
+}
+
 UNIT_MAIN()

@@ -745,4 +745,31 @@ TEST(first_error_wins)
                   "/b/config.json: process.args: must be a non-empty array");
 }
 
+TEST(cpu_period_outside_the_kernel_range)
+{
+    CHECK_OCI_ERR("{" OCI_MIN ",'linux':{'resources':{'cpu':{'period':0}}}}",
+                  "/b/config.json: linux.resources.cpu.period: must be 1000 to 1000000 "
+                  "(microseconds), got 0");
+    CHECK_OCI_ERR("{" OCI_MIN ",'linux':{'resources':{'cpu':{'period':1000001}}}}",
+                  "/b/config.json: linux.resources.cpu.period: must be 1000 to 1000000 "
+                  "(microseconds), got 1000001");
+}
+
+TEST(pids_limit_below_minus_one)
+{
+    CHECK_OCI_ERR("{" OCI_MIN ",'linux':{'resources':{'pids':{'limit':-2}}}}",
+                  "/b/config.json: linux.resources.pids.limit: must be -1 (unlimited) or at "
+                  "least 0, got -2");
+}
+
+TEST(hostname_longer_than_the_kernel_takes)
+{
+    CHECK_OCI_ERR(
+        "{" OCI_MIN ",'hostname':'"
+        "hhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh'}",
+        "/b/config.json: hostname: "
+        "'hhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh...': longer "
+        "than 64 bytes");
+}
+
 UNIT_MAIN()

@@ -295,7 +295,11 @@ TEST(full_config_resources)
     CHECK_INT(r->class_id, 1048577);
     CHECK_STR(r->net_priorities[0].name, "eth0");
     CHECK_INT(r->net_priorities[0].priority, 500);
-    CHECK(r->has_rdma);
+    CHECK_INT(r->n_rdma, 1);
+    CHECK_STR(r->rdma[0].device, "mlx5_1");
+    CHECK(r->rdma[0].has_handles && r->rdma[0].has_objects);
+    CHECK_INT(r->rdma[0].handles, 3);
+    CHECK_INT(r->rdma[0].objects, 10000);
     CHECK_INT(r->n_unified, 2);
     CHECK_STR(r->unified[1].key, "io.weight");
     oci_spec_free(s);
@@ -450,8 +454,10 @@ TEST(relative_mount_destination_made_absolute)
         return;
     CHECK_STR(s->mounts[0].destination, "/tmp/x");
     CHECK(s->mounts[0].source == NULL);
+    CHECK(s->mounts[0].relative_destination); /* `create` warns: deprecated */
     CHECK_STR(s->mounts[1].destination, "/b");
     CHECK(s->mounts[1].type == NULL);
+    CHECK(!s->mounts[1].relative_destination);
     oci_spec_free(s);
 }
 

@@ -1,10 +1,12 @@
-/* util/fileio.c: read_all() of files and pipes, NUL-terminated, with a size limit; write_text(). */
+/* util/fileio.c: read_all() of files and pipes, NUL-terminated, with a size limit; read_file();
+ * write_text(). */
 #include "unit.h"
 #include "util/fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 TEST(file_pipe_and_limit)
@@ -40,6 +42,41 @@ TEST(file_pipe_and_limit)
     CHECK(buf[9999] == 'x' && buf[10000] == '\0');
     free(buf);
     close(p[0]);
+}
+
+/* read_file: the whole regular file, named in every error. */
+TEST(read_file_regular_only_and_limited)
+{
+    char path[] = "/tmp/weft-readfile-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    CHECK(write(fd, "{\"a\": 1}", 8) == 8);
+    close(fd);
+    char *buf = NULL;
+    size_t len = 0;
+    weft_error *err = NULL;
+    CHECK_INT(read_file(path, 100, &buf, &len, &err), 0);
+    CHECK_INT((int)len, 8);
+    CHECK_STR(buf, "{\"a\": 1}");
+    free(buf);
+    buf = NULL;
+
+    CHECK_INT(read_file(path, 7, &buf, &len, &err), -1);
+    CHECK(err != NULL && strstr(err->msg, "too large (8 bytes, limit 7)") != NULL);
+    CHECK(err != NULL && strstr(err->msg, path) != NULL);
+    werr_free(err);
+    err = NULL;
+
+    CHECK_INT(read_file("/tmp", 100, &buf, &len, &err), -1);
+    CHECK(err != NULL && strcmp(err->msg, "/tmp: not a regular file") == 0);
+    werr_free(err);
+    err = NULL;
+
+    unlink(path);
+    CHECK_INT(read_file(path, 100, &buf, &len, &err), -1);
+    CHECK(err != NULL && err->errnum == ENOENT && strstr(err->msg, path) != NULL);
+    werr_free(err);
+    CHECK(buf == NULL);
 }
 
 TEST(write_text_writes_and_names_the_file)

@@ -1,6 +1,6 @@
 /* wasm value text (src/wasm/value_text.c): parsing and exact printing. */
 #include "unit.h"
-#include "wasm/value_text.h"
+#include "wast/value_text.h"
 
 #include <float.h>
 #include <math.h>
@@ -11,7 +11,7 @@ static uint32_t i32_of(const char *s, int *rc)
 {
     weft_error *err = NULL;
     uint32_t v = 0xdeadbeef;
-    *rc = wf_vt_parse_i32(s, &v, &err);
+    *rc = wast_vt_parse_i32(s, &v, &err);
     werr_free(err);
     return v;
 }
@@ -20,7 +20,7 @@ static uint64_t i64_of(const char *s, int *rc)
 {
     weft_error *err = NULL;
     uint64_t v = 0xdeadbeef;
-    *rc = wf_vt_parse_i64(s, &v, &err);
+    *rc = wast_vt_parse_i64(s, &v, &err);
     werr_free(err);
     return v;
 }
@@ -29,7 +29,7 @@ static uint32_t f32_of(const char *s, int *rc)
 {
     weft_error *err = NULL;
     uint32_t v = 0xdeadbeef;
-    *rc = wf_vt_parse_f32(s, &v, &err);
+    *rc = wast_vt_parse_f32(s, &v, &err);
     werr_free(err);
     return v;
 }
@@ -38,7 +38,7 @@ static uint64_t f64_of(const char *s, int *rc)
 {
     weft_error *err = NULL;
     uint64_t v = 0xdeadbeef;
-    *rc = wf_vt_parse_f64(s, &v, &err);
+    *rc = wast_vt_parse_f64(s, &v, &err);
     werr_free(err);
     return v;
 }
@@ -271,14 +271,14 @@ TEST(f64_parse)
 
 static const char *fmt32(uint32_t bits)
 {
-    static char buf[WF_VT_MAX];
-    return wf_vt_format_f32(bits, buf);
+    static char buf[WAST_VT_MAX];
+    return wast_vt_format_f32(bits, buf);
 }
 
 static const char *fmt64(uint64_t bits)
 {
-    static char buf[WF_VT_MAX];
-    return wf_vt_format_f64(bits, buf);
+    static char buf[WAST_VT_MAX];
+    return wast_vt_format_f64(bits, buf);
 }
 
 TEST(f32_format_shortest)
@@ -347,8 +347,8 @@ TEST(f32_round_trip_random_bits)
         uint32_t bits = (uint32_t)next_rand();
         if (i < 64)
             bits = (uint32_t)i; /* the smallest subnormals too */
-        char buf[WF_VT_MAX];
-        wf_vt_format_f32(bits, buf);
+        char buf[WAST_VT_MAX];
+        wast_vt_format_f32(bits, buf);
         int rc;
         uint32_t back = f32_of(buf, &rc);
         if (rc != 0 || back != bits) {
@@ -366,8 +366,8 @@ TEST(f64_round_trip_random_bits)
         uint64_t bits = next_rand();
         if (i < 64)
             bits = (uint64_t)i;
-        char buf[WF_VT_MAX];
-        wf_vt_format_f64(bits, buf);
+        char buf[WAST_VT_MAX];
+        wast_vt_format_f64(bits, buf);
         int rc;
         uint64_t back = f64_of(buf, &rc);
         if (rc != 0 || back != bits) {
@@ -386,8 +386,8 @@ TEST(f64_format_is_shortest)
     for (int i = 0; i < 20000; i++) {
         uint64_t bits = next_rand() & ~UINT64_C(0x7ff0000000000000);
         bits |= (next_rand() % 0x7ff) << 52; /* finite */
-        char buf[WF_VT_MAX], shorter[400];
-        wf_vt_format_f64(bits, buf);
+        char buf[WAST_VT_MAX], shorter[400];
+        wast_vt_format_f64(bits, buf);
         int digits = 0; /* significant digits: leading zeros do not count */
         for (const char *p = buf; *p && *p != 'e'; p++)
             digits += (*p >= '1' && *p <= '9') || (*p == '0' && digits > 0);
@@ -412,8 +412,8 @@ TEST(f32_format_is_shortest)
         uint32_t bits = (uint32_t)next_rand();
         if ((bits & 0x7f800000) == 0x7f800000)
             continue; /* inf and NaN have no digits */
-        char buf[WF_VT_MAX], shorter[400];
-        wf_vt_format_f32(bits, buf);
+        char buf[WAST_VT_MAX], shorter[400];
+        wast_vt_format_f32(bits, buf);
         int digits = 0;
         for (const char *p = buf; *p && *p != 'e'; p++)
             digits += (*p >= '1' && *p <= '9') || (*p == '0' && digits > 0);
@@ -437,70 +437,70 @@ TEST(typed_text)
 {
     weft_error *err = NULL;
     wf_value v;
-    CHECK_INT(wf_vt_parse("i32:-1", &v, &err), 0);
+    CHECK_INT(wast_vt_parse("i32:-1", &v, &err), 0);
     CHECK_INT(v.type, WF_I32);
     CHECK_INT(v.of.i32, 0xffffffff);
-    CHECK_INT(wf_vt_parse("i64:42", &v, &err), 0);
+    CHECK_INT(wast_vt_parse("i64:42", &v, &err), 0);
     CHECK_INT(v.type, WF_I64);
     CHECK(v.of.i64 == 42);
-    CHECK_INT(wf_vt_parse("f32:nan:0x200000", &v, &err), 0);
+    CHECK_INT(wast_vt_parse("f32:nan:0x200000", &v, &err), 0);
     CHECK_INT(v.type, WF_F32);
     CHECK_INT(v.of.f32, 0x7fa00000);
-    CHECK_INT(wf_vt_parse("f64:-inf", &v, &err), 0);
+    CHECK_INT(wast_vt_parse("f64:-inf", &v, &err), 0);
     CHECK_INT(v.type, WF_F64);
     CHECK(v.of.f64 == UINT64_C(0xfff0000000000000));
     CHECK(err == NULL);
 
-    CHECK_INT(wf_vt_parse("i32", &v, &err), -1);
+    CHECK_INT(wast_vt_parse("i32", &v, &err), -1);
     CHECK(err != NULL && strstr(err->msg, "TYPE:VALUE") != NULL);
-    CHECK_INT(wf_vt_parse("u32:1", &v, &err), -1);
+    CHECK_INT(wast_vt_parse("u32:1", &v, &err), -1);
     CHECK(err != NULL && strstr(err->msg, "unknown value type 'u32'") != NULL);
-    CHECK_INT(wf_vt_parse("I32:1", &v, &err), -1);
-    CHECK_INT(wf_vt_parse("i32:", &v, &err), -1);
-    CHECK_INT(wf_vt_parse("i32:1.5", &v, &err), -1);
+    CHECK_INT(wast_vt_parse("I32:1", &v, &err), -1);
+    CHECK_INT(wast_vt_parse("i32:", &v, &err), -1);
+    CHECK_INT(wast_vt_parse("i32:1.5", &v, &err), -1);
     CHECK(err != NULL && strstr(err->msg, "'1.5' is not an integer") != NULL);
-    CHECK_INT(wf_vt_parse("i32:4294967296", &v, &err), -1);
+    CHECK_INT(wast_vt_parse("i32:4294967296", &v, &err), -1);
     CHECK(err != NULL && strstr(err->msg, "out of range for i32") != NULL);
-    CHECK_INT(wf_vt_parse(":1", &v, &err), -1);
+    CHECK_INT(wast_vt_parse(":1", &v, &err), -1);
     werr_free(err);
 }
 
 TEST(typed_format)
 {
-    char buf[WF_VT_MAX];
+    char buf[WAST_VT_MAX];
     wf_value v = {.type = WF_I32, .of.i32 = 0xffffffff};
-    CHECK_STR(wf_vt_format(&v, buf), "i32:-1");
+    CHECK_STR(wast_vt_format(&v, buf), "i32:-1");
     v = (wf_value){.type = WF_I32, .of.i32 = 0x80000000};
-    CHECK_STR(wf_vt_format(&v, buf), "i32:-2147483648");
+    CHECK_STR(wast_vt_format(&v, buf), "i32:-2147483648");
     v = (wf_value){.type = WF_I64, .of.i64 = UINT64_C(0x8000000000000000)};
-    CHECK_STR(wf_vt_format(&v, buf), "i64:-9223372036854775808");
+    CHECK_STR(wast_vt_format(&v, buf), "i64:-9223372036854775808");
     v = (wf_value){.type = WF_I64, .of.i64 = 42};
-    CHECK_STR(wf_vt_format(&v, buf), "i64:42");
+    CHECK_STR(wast_vt_format(&v, buf), "i64:42");
     v = (wf_value){.type = WF_F32, .of.f32 = 0x7fa00000};
-    CHECK_STR(wf_vt_format(&v, buf), "f32:nan:0x200000");
+    CHECK_STR(wast_vt_format(&v, buf), "f32:nan:0x200000");
     v = (wf_value){.type = WF_F64, .of.f64 = UINT64_C(0xbfc0000000000000)};
-    CHECK_STR(wf_vt_format(&v, buf), "f64:-0.125");
+    CHECK_STR(wast_vt_format(&v, buf), "f64:-0.125");
     v = (wf_value){.type = WF_FUNCREF, .of.ref = NULL};
-    CHECK_STR(wf_vt_format(&v, buf), "funcref:null");
-    CHECK_STR(wf_vt_format_value(&v, buf), "null");
+    CHECK_STR(wast_vt_format(&v, buf), "funcref:null");
+    CHECK_STR(wast_vt_format_value(&v, buf), "null");
 }
 
 TEST(type_names)
 {
     weft_error *err = NULL;
     wf_valtype t;
-    CHECK_INT(wf_vt_parse_type("f64", 3, &t, &err), 0);
+    CHECK_INT(wast_vt_parse_type("f64", 3, &t, &err), 0);
     CHECK_INT(t, WF_F64);
-    CHECK_INT(wf_vt_parse_type("f6", 2, &t, &err), -1);
-    CHECK_INT(wf_vt_parse_type("funcref", 7, &t, &err), -1);
+    CHECK_INT(wast_vt_parse_type("f6", 2, &t, &err), -1);
+    CHECK_INT(wast_vt_parse_type("funcref", 7, &t, &err), -1);
     werr_free(err);
-    CHECK_STR(wf_vt_type_name(WF_EXTERNREF), "externref");
-    CHECK_STR(wf_vt_type_name((wf_valtype)0), "?");
+    CHECK_STR(wast_vt_type_name(WF_EXTERNREF), "externref");
+    CHECK_STR(wast_vt_type_name((wf_valtype)0), "?");
     wf_value v;
     err = NULL;
-    CHECK_INT(wf_vt_parse_as(WF_EXTERNREF, "null", &v, &err), 0);
+    CHECK_INT(wast_vt_parse_as(WF_EXTERNREF, "null", &v, &err), 0);
     CHECK(v.of.ref == NULL);
-    CHECK_INT(wf_vt_parse_as(WF_EXTERNREF, "1", &v, &err), -1);
+    CHECK_INT(wast_vt_parse_as(WF_EXTERNREF, "1", &v, &err), -1);
     werr_free(err);
 }
 

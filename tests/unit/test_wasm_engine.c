@@ -1,10 +1,12 @@
 /* The wasm engine end to end on small modules: decoder and validator errors
  * (kind, offset in the message, no huge allocations), invocation, traps that
  * name the function, call-stack exhaustion, host functions and proc_exit,
- * memory.grow against the host limit. */
+ * memory.grow against the host limit, and the memory budget: tables, the
+ * stack and the loader's allocations counted against it. */
 #include "unit.h"
 #include "wasm/wasm.h"
 
+#include <malloc.h>
 #include <stdlib.h>
 
 /* wat2wasm --debug-names of:
@@ -402,13 +404,15 @@ TEST(host_functions)
 TEST(memory_grow_limits)
 {
     struct env e;
-    wf_config cfg = {.max_memory_bytes = 4 * 65536};
+    /* the budget also holds the module, the instance and the stack (tens of
+     * KiB here): 4 pages fit in 5 pages' worth, 5 pages do not */
+    wf_config cfg = {.max_memory_bytes = 5 * 65536};
     setup(&e, &cfg);
     weft_error *err = NULL;
     uint32_t v = 0;
     CHECK_INT(call1(&e, "grow", 2, &v, &err), 0);
     CHECK_INT(v, 1);
-    CHECK_INT(call1(&e, "grow", 2, &v, &err), 0); /* 5 pages > host limit of 4 */
+    CHECK_INT(call1(&e, "grow", 2, &v, &err), 0); /* 5 pages and the rest > budget */
     CHECK_INT(v, 0xffffffffu);
     CHECK_INT(call1(&e, "grow", 1, &v, &err), 0);
     CHECK_INT(v, 3);
@@ -448,6 +452,167 @@ TEST(unlinkable)
     werr_free(err);
     wf_store_free(s);
     wf_module_free(m);
+}
+
+/* ---- the memory budget ---- */
+
+/* (func (export "g") (param i32) (result i32)): grows each of `ntables`
+ * funcref tables by the argument and returns how many grows succeeded;
+ * tables of `min` elements. */
+static struct buf tables_module(uint32_t ntables, uint32_t min)
+{
+    struct buf m = {0}, sec = {0}, body = {0};
+    put(&m, "\0asm\1\0\0\0", 8);
+    put(&sec, "\x01\x60\x01\x7f\x01\x7f", 6);
+    put_section(&m, 1, &sec);
+    sec.n = 0;
+    put(&sec, "\x01\x00", 2);
+    put_section(&m, 3, &sec);
+    sec.n = 0;
+    put_leb(&sec, ntables);
+    for (uint32_t t = 0; t < ntables; t++) {
+        put(&sec, "\x70\x00", 2);
+        put_leb(&sec, min);
+    }
+    put_section(&m, 4, &sec);
+    sec.n = 0;
+    put(&sec, "\x01\x01g\x00\x00", 5);
+    put_section(&m, 7, &sec);
+    put(&body, "\x00\x41\x00", 3); /* no locals; i32.const 0 */
+    for (uint32_t t = 0; t < ntables; t++) {
+        put(&body, "\xd0\x70\x20\x00\xfc\x0f", 6); /* ref.null func, local.get 0, table.grow */
+        put_leb(&body, t);
+        put(&body, "\x41\x7f\x47\x6a", 4); /* i32.const -1, i32.ne, i32.add */
+    }
+    put_u8(&body, 0x0b);
+    sec.n = 0;
+    put_u8(&sec, 1);
+    put_leb(&sec, (uint32_t)body.n);
+    put(&sec, body.p, body.n);
+    put_section(&m, 10, &sec);
+    free(sec.p);
+    free(body.p);
+    return m;
+}
+
+static uint32_t grow_tables(wf_instance *inst, uint32_t by)
+{
+    weft_error *err = NULL;
+    wf_value a = {.type = WF_I32, .of.i32 = by}, r[1];
+    size_t n = 0;
+    CHECK_INT(wf_invoke(inst, "g", &a, 1, r, &n, &err), 0);
+    werr_free(err);
+    return r[0].of.i32;
+}
+
+TEST(table_grow_counts_against_the_budget)
+{
+    /* 100 tables grown by 100,000 elements (800 KB each) in an 8 MiB
+     * budget: at most 10 grows fit, then every table.grow returns -1 */
+    struct buf mod = tables_module(100, 0);
+    weft_error *err = NULL;
+    wf_module *m = NULL;
+    wf_instance *inst = NULL;
+    wf_config cfg = {.max_memory_bytes = 8u << 20};
+    wf_store *s = wf_store_new(&cfg);
+    CHECK_INT(load(mod.p, mod.n, &m, &err), 0);
+    CHECK_INT(wf_instantiate(s, m, NULL, &inst, &err), 0);
+    uint32_t ok = grow_tables(inst, 100000);
+    CHECK(ok >= 1 && ok <= 10);
+    CHECK_INT(grow_tables(inst, 100000), 0);
+    CHECK_INT(grow_tables(inst, 0), 100); /* growing by nothing still works */
+    wf_store_free(s);
+    wf_module_free(m);
+    free(mod.p);
+}
+
+TEST(tables_beyond_the_budget_fail_instantiation)
+{
+    struct buf mod = tables_module(3, 1000000); /* 3 x 8 MB */
+    weft_error *err = NULL;
+    wf_module *m = NULL;
+    wf_instance *inst = NULL;
+    wf_config cfg = {.max_memory_bytes = 16u << 20};
+    wf_store *s = wf_store_new(&cfg);
+    CHECK_INT(load(mod.p, mod.n, &m, &err), 0);
+    CHECK_INT(wf_instantiate(s, m, NULL, &inst, &err), -1);
+    CHECK_INT(err->kind, WF_ERR_LIMIT);
+    CHECK(strstr(err->msg,
+                 "table of 1000000 elements exceeds the memory budget of 16777216 bytes") != NULL);
+    werr_free(err);
+    wf_store_free(s);
+    wf_module_free(m);
+    free(mod.p);
+}
+
+TEST(stack_is_bounded_by_the_budget)
+{
+    struct env e;
+    wf_config cfg = {.max_memory_bytes = 1u << 20};
+    setup(&e, &cfg);
+    weft_error *err = NULL;
+    uint32_t v = 0;
+    CHECK_INT(call1(&e, "down", 5000, &v, &err), 0);
+    CHECK_INT(v, 5000);
+    CHECK_INT(call1(&e, "rec", 1, NULL, &err), -1);
+    CHECK_INT(err->kind, WF_ERR_EXHAUSTED);
+    CHECK(strstr(err->msg, "the stack reached the memory budget of 1048576 bytes") != NULL);
+    werr_free(err), err = NULL;
+    /* the stack stays charged at its deepest: memory.grow now finds the
+     * budget (1 page in use + ~1 MiB of stack) full */
+    CHECK_INT(call1(&e, "grow", 1, &v, &err), 0);
+    CHECK_INT(v, 0xffffffffu);
+    teardown(&e);
+}
+
+TEST(call_depth_must_fit_the_budget)
+{
+    weft_error *err = NULL;
+    wf_config huge = {.max_call_depth = UINT32_MAX};
+    CHECK_INT(wf_config_check(&huge, &err), -1);
+    CHECK_INT(err->kind, WF_ERR_LIMIT);
+    CHECK(strstr(err->msg, "more than the memory budget of 4294967296 bytes") != NULL);
+    werr_free(err), err = NULL;
+    wf_config tight = {.max_call_depth = 1000, .max_memory_bytes = 16384};
+    CHECK_INT(wf_config_check(&tight, &err), -1);
+    werr_free(err), err = NULL;
+    wf_config fits = {.max_call_depth = 512, .max_memory_bytes = 16384};
+    CHECK_INT(wf_config_check(&fits, &err), 0);
+    wf_config dflt = {0};
+    CHECK_INT(wf_config_check(&dflt, &err), 0);
+}
+
+static size_t heap_in_use(void)
+{
+    struct mallinfo2 mi = mallinfo2();
+    return mi.uordblks + mi.hblkhd;
+}
+
+TEST(loading_costs_what_the_module_needs)
+{
+    /* 200,000 empty functions, 4 bytes each in the binary: loading kept
+     * ~680 bytes per function (a 512-byte code buffer each); now the code
+     * sits in an arena at its size */
+    enum { N = 200000 };
+    struct buf body = {0};
+    put(&body, "\x00\x0b", 2);
+    struct buf mod = module_with(N, &body);
+    weft_error *err = NULL;
+    wf_module *m = NULL;
+    size_t before = heap_in_use();
+    CHECK_INT(load(mod.p, mod.n, &m, &err), 0);
+    size_t used = heap_in_use() - before;
+    CHECK(used / N < 160);
+    /* the budget counts what the loader really keeps */
+    CHECK(wf_module_footprint(m) * 10 >= (uint64_t)used * 9);
+    wf_module_free(m);
+    /* and a budget below that refuses the module, naming it */
+    CHECK_INT(wf_module_load_budget(mod.p, mod.n, "t.wasm", 1u << 20, &m, &err), -1);
+    CHECK_INT(err->kind, WF_ERR_LIMIT);
+    CHECK(strstr(err->msg, "memory budget of 1048576 bytes") != NULL);
+    werr_free(err);
+    free(mod.p);
+    free(body.p);
 }
 
 UNIT_MAIN()

@@ -2,15 +2,15 @@
  * (wasm/script.h): each command kind, passing and failing, and how failures
  * are located and recovered from. */
 #include "unit.h"
-#include "wasm/script.h"
-#include "wasm/wast.h"
+#include "wast/script.h"
+#include "wast/wast.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
 /* The report of the last run, and its counts. */
 static char *report;
-static wf_wast_counts counts;
+static wast_counts counts;
 
 static int run(const char *text)
 {
@@ -19,7 +19,7 @@ static int run(const char *text)
     report = NULL;
     FILE *f = open_memstream(&report, &n);
     weft_error *err = NULL;
-    int r = wf_wast_run(text, strlen(text), "t.wast", f, true, &counts, &err);
+    int r = wast_run(text, strlen(text), "t.wast", f, true, &counts, &err);
     if (r < 0)
         fprintf(f, "ERROR %s\n", err->msg);
     fclose(f);
@@ -173,21 +173,22 @@ TEST(inline_module_and_simd_skips)
 
 TEST(expect_match)
 {
-    wf_script_expect e = {.kind = WF_EXPECT_VALUE, .value = {.type = WF_F32, .of.f32 = 0x80000000}};
+    wast_script_expect e = {.kind = WF_EXPECT_VALUE,
+                            .value = {.type = WF_F32, .of.f32 = 0x80000000}};
     wf_value got = {.type = WF_F32, .of.f32 = 0};
-    CHECK(!wf_script_expect_match(&e, &got)); /* -0 is not +0: bits compare */
+    CHECK(!wast_script_expect_match(&e, &got)); /* -0 is not +0: bits compare */
     got.of.f32 = 0x80000000;
-    CHECK(wf_script_expect_match(&e, &got));
+    CHECK(wast_script_expect_match(&e, &got));
     e.kind = WF_EXPECT_NAN_CANONICAL;
     got.of.f32 = 0xffc00000;
-    CHECK(wf_script_expect_match(&e, &got)); /* either sign */
+    CHECK(wast_script_expect_match(&e, &got)); /* either sign */
     got.of.f32 = 0x7fa00000;
-    CHECK(!wf_script_expect_match(&e, &got)); /* signalling */
+    CHECK(!wast_script_expect_match(&e, &got)); /* signalling */
     e.kind = WF_EXPECT_NAN_ARITHMETIC;
-    CHECK(!wf_script_expect_match(&e, &got));
+    CHECK(!wast_script_expect_match(&e, &got));
     got.of.f32 = 0x7fc00001;
-    CHECK(wf_script_expect_match(&e, &got));
-    CHECK(wf_script_extern_ref(0) != NULL);
+    CHECK(wast_script_expect_match(&e, &got));
+    CHECK(wast_script_extern_ref(0) != NULL);
 }
 
 UNIT_MAIN()

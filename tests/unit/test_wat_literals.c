@@ -1,7 +1,7 @@
 /* Numeric literals of the WAT parser: integer ranges, underscores, and exact
  * float rounding (f32 rounded directly from the text, NaN payloads). */
 #include "unit.h"
-#include "wasm/wat_num.h"
+#include "wat/wat_num.h"
 
 #define S(x) x, strlen(x)
 

@@ -1,7 +1,7 @@
 /* The WAT parser end to end: encodings, string escapes, name resolution,
  * implicit types, script module forms and error positions. */
 #include "unit.h"
-#include "wasm/wat.h"
+#include "wat/wat.h"
 
 #include <stdlib.h>
 #include <unistd.h>

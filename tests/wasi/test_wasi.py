@@ -235,3 +235,37 @@ def test_fileops_same_as_node(runner, node, wasm_dir, tmp_path):
     ours = runner.run(mod(wasm_dir, "fileops.wasm"), dirs={"/w": tmp_path / "w"})
     ref = node.run(mod(wasm_dir, "fileops.wasm"), dirs={"/w": tmp_path / "n"})
     assert (ours.returncode, ours.stdout) == (ref.returncode, ref.stdout)
+
+
+# Two results the reference engines (wasmtime, WasmEdge) give and weft must
+# match: sock_shutdown on a file descriptor that is no socket is ENOTSOCK
+# (57), not ENOTCAPABLE (76); path_open of a directory with write rights is
+# EISDIR (31). The module exits with 0, or with the shutdown errno, or with
+# 100 + the path_open errno, whichever differs first.
+ERRNOS_WAT = r'''(module
+  (import "wasi_snapshot_preview1" "sock_shutdown" (func $shut (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "path_open"
+    (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "sub")
+  (func (export "_start") (local $a i32) (local $b i32)
+    (local.set $a (call $shut (i32.const 1) (i32.const 3)))
+    ;; path_open(3, 0, "sub", 3, O_DIRECTORY, FD_WRITE, 0, 0, &fd)
+    (local.set $b (call $open (i32.const 3) (i32.const 0) (i32.const 0) (i32.const 3)
+      (i32.const 2) (i64.const 64) (i64.const 0) (i32.const 0) (i32.const 64)))
+    (if (i32.ne (local.get $a) (i32.const 57)) (then (call $exit (local.get $a))))
+    (if (i32.ne (local.get $b) (i32.const 31))
+      (then (call $exit (i32.add (i32.const 100) (local.get $b)))))
+    (call $exit (i32.const 0))))
+'''
+
+
+def test_errnos_match_the_reference_engines(runner, tmp_path):
+    (tmp_path / "root" / "sub").mkdir(parents=True)
+    wat = tmp_path / "errnos.wat"
+    wat.write_text(ERRNOS_WAT)
+    if runner.name != "weft":
+        pytest.skip("the driver takes binary modules only")
+    p = runner.run(str(wat), dirs={"/": tmp_path / "root"})
+    assert p.returncode == 0, (p.returncode, p.stderr)

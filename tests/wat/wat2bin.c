@@ -3,7 +3,7 @@
  * (binary, quote) as cut out of a .wast file. Exit 0 and the binary on
  * success; exit 1 and the message on stderr. */
 #include "util/cleanup.h"
-#include "wasm/wat.h"
+#include "wat/wat.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -25,6 +25,7 @@ typedef struct wf_jit_ctx {
     wf_memory *mem;
     wf_global **globals;
     wf_store *store;
+    wf_exec *ex; /* its soft ends grow through wf_jit_grow */
     weft_error **err;
 } wf_jit_ctx;
 
@@ -68,6 +69,11 @@ int wf_jit_op(wf_jit_ctx *ctx, wf_slot *fp, const uint64_t *pc, uint32_t fidx);
 int wf_jit_call(wf_jit_ctx *ctx, wf_slot *nfp, uint32_t callee, uint32_t fidx);
 int wf_jit_call_indirect(wf_jit_ctx *ctx, wf_slot *fp, const uint64_t *pc, uint32_t fidx);
 void wf_jit_trap(wf_jit_ctx *ctx, uint32_t kind, uint32_t fidx);
+/* A prologue whose frame crosses a soft end (rsp below native_limit, or its
+ * slots up to `end` past stack_end): advance them, charging the store's
+ * budget (exec.h), and return 0 for the prologue to check again; 1 with the
+ * trap recorded at the call-depth limit or the budget. */
+int wf_jit_grow(wf_jit_ctx *ctx, const wf_slot *end, const uint8_t *sp, uint32_t fidx);
 /* the entry trampoline (jit_module.c): calls through an entry slot with the
  * pinned registers loaded, on stack_top's stack unless it is NULL */
 typedef int (*wf_jit_enter_fn)(void **slot, wf_slot *fp, wf_jit_ctx *ctx, void *stack_top);

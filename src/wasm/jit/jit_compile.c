@@ -52,6 +52,9 @@ typedef struct jc {
      * does, the prologue skips storing the pool (pool_at..pool_end) */
     bool pool_read;
     size_t pool_at, pool_end;
+    /* the prologue's stack checks (where they start, and their two jumps
+     * to the out-of-line call of wf_jit_grow) */
+    size_t check_at, grow_fix[2];
 } jc;
 
 #define ERR_EXIT JT_COUNT
@@ -856,16 +859,35 @@ static void emit_stubs(jc *j, size_t err_exit)
     j->nstub[ERR_EXIT] = 0;
 }
 
+/* The prologue's slow path: wf_jit_grow(ctx, frame end, rsp, fidx) charges
+ * another step of stack to the budget (0: check again) or records the trap. */
+static void emit_grow(jc *j, size_t err_exit)
+{
+    x_link(&j->b, j->grow_fix[0], j->b.n);
+    x_link(&j->b, j->grow_fix[1], j->b.n);
+    x_mov_rr(&j->b, true, RDI, R12);
+    x_mem(&j->b, 0, true, OPC(0x8D), RSI, RBX, NOIDX, 1, (int32_t)(8 * j->c->max_height), false);
+    x_mov_rr(&j->b, true, RDX, RSP);
+    x_mov_imm(&j->b, RCX, j->fidx);
+    call_abs(j, (const void *)wf_jit_grow);
+    x_rr(&j->b, 0, false, OPC(0x85), RAX, RAX, false); /* test eax, eax */
+    x_link(&j->b, x_jcc32(&j->b, CC_NE), err_exit);
+    x_link(&j->b, x_jmp32(&j->b), j->check_at);
+}
+
 static void emit_prologue(jc *j)
 {
     const wf_code *c = j->c;
     x_push(&j->b, RBX);
     x_mov_rr(&j->b, true, RBX, RDI);
+    /* below the soft ends of the machine stack and the slot stack, or grow
+     * them (emit_grow) and check again */
+    j->check_at = j->b.n;
     x_mem(&j->b, 0, true, OPC(0x3B), RSP, R12, NOIDX, 1, CTX(native_limit), false); /* cmp rsp */
-    jcc_stub(j, CC_B, JT_EXHAUSTED);
+    j->grow_fix[0] = x_jcc32(&j->b, CC_B);
     x_mem(&j->b, 0, true, OPC(0x8D), RAX, RBX, NOIDX, 1, SLOT(c->max_height), false);
     x_mem(&j->b, 0, true, OPC(0x3B), RAX, R12, NOIDX, 1, CTX(stack_end), false);
-    jcc_stub(j, CC_A, JT_EXHAUSTED);
+    j->grow_fix[1] = x_jcc32(&j->b, CC_A);
     fuel_tick(j);
     uint32_t n = c->nlocals - c->nparams;
     if (n)
@@ -969,6 +991,7 @@ static bool compile_func(jc *j, uint32_t i)
     x_pop(&j->b, RBX);
     x_ret(&j->b);
     emit_stubs(j, err_exit);
+    emit_grow(j, err_exit);
     for (size_t k = 0; k < j->nfix; k++) {
         const struct fix *f = &j->fix[k];
         size_t target = j->native_at[f->target];

@@ -101,6 +101,12 @@ int wf_jit_compile(wf_module *m, weft_error **err)
         if (!wf_jit_fits(m, i))
             return werr_set(err, 0, "%s: function %u is too large for the compiler", m->name,
                             m->n_func_imports + i);
+    /* the entry slots count against the module's load budget, as its
+     * translated code does (the machine code, compiled at run time, does not:
+     * see docs/wasm-engine.md) */
+    if (!wf_module_charge(m, sizeof(wf_jit_module) + ((uint64_t)n + 1) * sizeof(void *)))
+        return werr_set(err, 0, "%s: the compiled tier's entry slots exceed the memory budget",
+                        m->name);
     wf_jit_arena *arena = NULL;
     if (wf_jit_arena_new(&arena, err) < 0)
         return -1;

@@ -123,27 +123,54 @@ static int map_native_stack(wf_exec *ex, weft_error **err)
     return werr_kind(err, WF_ERR_LIMIT);
 }
 
+/* The lowest rsp a compiled function may start with: the frames charged so
+ * far (ex->max_frames), at 16 bytes each (return address, saved rbx; the
+ * first starts 32 bytes under the top), so direct calls nest exactly as deep
+ * as the interpreter's frames; never into the margin left for helpers and
+ * host functions. Frames that pass through C helpers are larger and end the
+ * recursion sooner. */
+static const uint8_t *native_limit(const wf_exec *ex)
+{
+    uint8_t *top = ex->native + ex->native_bytes;
+    uint8_t *floor = ex->native + NATIVE_MARGIN;
+    if ((uint64_t)ex->max_frames * 16 + 16 >= ex->native_bytes - NATIVE_MARGIN)
+        return floor;
+    return top - 16 - (size_t)ex->max_frames * 16;
+}
+
+int wf_jit_grow(wf_jit_ctx *ctx, const wf_slot *end, const uint8_t *sp, uint32_t fidx)
+{
+    wf_exec *ex = ctx->ex;
+    /* one frame beyond those charged: wf_exec_extend charges a whole step
+     * (or stops at the call-depth limit); the prologue checks again */
+    uint64_t frames = sp < ctx->native_limit ? (uint64_t)ex->max_frames + 1 : 0;
+    bool ok = wf_exec_extend(ex, frames, end);
+    ctx->stack_end = ex->stack_end;
+    ctx->native_limit = native_limit(ex);
+    if (ok && sp < ctx->native_limit && ctx->native_limit == ex->native + NATIVE_MARGIN) {
+        snprintf(ex->why, sizeof ex->why, "call stack exhausted");
+        ok = false;
+    }
+    if (ok)
+        return 0;
+    return trap_at(ctx, fidx, ex->why, WF_ERR_EXHAUSTED);
+}
+
 int wf_jit_run(wf_exec *ex, wf_func *f, weft_error **err)
 {
     if (ex->native == NULL && map_native_stack(ex, err) < 0)
         return -1;
-    /* Frames of direct calls take 16 bytes (return address, saved rbx) and
-     * the first starts 32 bytes under the top, so this limit allows exactly
-     * max_frames nested calls, as in the interpreter; frames that pass
-     * through C helpers are larger and end the recursion sooner. */
-    uint8_t *top = ex->native + ex->native_bytes;
-    uint8_t *limit = ex->native + NATIVE_MARGIN;
-    if ((uint64_t)ex->max_frames * 16 + 16 < ex->native_bytes - NATIVE_MARGIN)
-        limit = top - 16 - (size_t)ex->max_frames * 16;
     wf_jit_ctx ctx = {
         .stack_end = ex->stack_end,
         .fuel = ex->fuel ? ex->fuel : UINT64_MAX,
-        .native_limit = limit,
+        .native_limit = native_limit(ex),
         .store = f->inst->store,
+        .ex = ex,
         .err = err,
     };
     use_instance(&ctx, f->inst);
-    return wf_jit_enter()(f->jit, ex->stack, &ctx, top) ? -1 : 0;
+    int rc = wf_jit_enter()(f->jit, ex->stack, &ctx, ex->native + ex->native_bytes);
+    return rc ? -1 : 0;
 }
 
 /* ---- ops without a template: the interpreter's semantics, one at a time ---- */
@@ -350,7 +377,8 @@ static int mem_op(wf_jit_ctx *ctx, wf_slot *fp, const uint64_t *pc, uint32_t fid
         fp[p[0]].u64 = m->pages;
         return 0;
     case OP_MEMORY_GROW:
-        fp[p[0]].u64 = (uint32_t)wf_memory_grow(m, fp[p[1]].u32, wf_store_max_mem(inst->store));
+        /* under the budget and the live cap (wf_config.memory_cap), as in the interpreter */
+        fp[p[0]].u64 = (uint32_t)wf_store_memory_grow(inst->store, m, fp[p[1]].u32);
         return 0;
     case OP_FC + 8: { /* memory.init [d][s][n][seg] */
         uint64_t d = fp[p[0]].u32, s = fp[p[1]].u32, n = fp[p[2]].u32;

@@ -1,0 +1,26 @@
+;; Recursion that never ends, through direct, mutual and indirect calls, with
+;; frames of many locals: it must end in "call stack exhausted" at the memory
+;; budget or the call-depth limit, or at fuel, never in host memory.
+(module
+  (type $r (func (param i32) (result i32)))
+  (table 2 funcref)
+  (elem (i32.const 0) func $ping $wide)
+  (memory 1 4)
+  (func $self (export "self") (result i32) (i32.add (i32.const 1) (call $self)))
+  (func $wide (param i32) (result i32)
+    (local i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64)
+    (local f64 f64 f64 f64 f64 f64 f64 f64 f64 f64 f64 f64 f64 f64 f64 f64)
+    (local.set 1 (i64.extend_i32_u (local.get 0)))
+    (i32.add (i32.wrap_i64 (local.get 1))
+             (call_indirect (type $r) (i32.add (local.get 0) (i32.const 1)) (i32.const 1))))
+  (func $ping (param i32) (result i32)
+    (if (result i32) (i32.eqz (local.get 0))
+      (then (i32.const 0))
+      (else (call $pong (i32.sub (local.get 0) (i32.const 1))))))
+  (func $pong (param i32) (result i32)
+    (i32.add (i32.const 1) (call_indirect (type $r) (local.get 0) (i32.const 0))))
+  (func (export "wide") (result i32) (call $wide (i32.const 0)))
+  (func (export "pingpong") (result i32) (call $ping (i32.const 1000000)))
+  (func (export "grow_then_recurse") (result i32)
+    (drop (memory.grow (i32.const 3)))
+    (call $self)))

@@ -1,0 +1,31 @@
+/* Modules from files: binary (`\0asm`) or WebAssembly text, told apart by
+ * content, never by name. Shared by `weft wasm` and the container handler. */
+#ifndef WEFT_WAT_MODULE_FILE_H
+#define WEFT_WAT_MODULE_FILE_H
+
+#include "util/error.h"
+#include "wasm/wasm.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum wat_content {
+    WAT_CONTENT_MODULE,    /* \0asm, version 1 */
+    WAT_CONTENT_COMPONENT, /* \0asm with the component-model layer */
+    WAT_CONTENT_NATIVE,    /* ELF or a #! script */
+    WAT_CONTENT_OTHER,     /* anything else: maybe WAT text */
+};
+
+enum wat_content wat_content_of(const uint8_t *bytes, size_t len);
+
+/* Read a whole file (at most 1 GiB). */
+int wat_read_module(const char *path, uint8_t **out, size_t *len, weft_error **err);
+
+/* Decode (and validate) a module from bytes that are binary or text, within
+ * the memory budget (wasm.h; 0 = the default). A component is refused with
+ * "components are not supported yet". */
+int wat_module_from_bytes(const uint8_t *bytes, size_t len, const char *origin, uint64_t budget,
+                          wf_module **out, weft_error **err);
+int wat_module_load_file(const char *path, uint64_t budget, wf_module **out, weft_error **err);
+
+#endif
