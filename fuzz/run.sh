@@ -49,7 +49,7 @@ if [ "$DO_BUILD" = 1 ]; then
 fi
 
 if [ ${#TARGETS[@]} -eq 0 ]; then
-    for t in fuzz_wasm_load fuzz_wasm_run fuzz_wat fuzz_config fuzz_state; do
+    for t in fuzz_wasm_load fuzz_wasm_run fuzz_wasm_diff fuzz_wat fuzz_config fuzz_state; do
         [ -x "$BUILD/fuzz/$t" ] && TARGETS+=("$t")
     done
 fi

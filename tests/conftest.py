@@ -23,3 +23,11 @@ def weft_bin():
     path = os.environ.get("WEFT", os.path.join(ROOT, "build", "weft"))
     assert os.access(path, os.X_OK), f"weft binary not found at {path} (run make build)"
     return path
+
+
+@pytest.fixture(params=["jit", "interp"])
+def wasm_tier(request, monkeypatch):
+    """Runs a test once per execution tier of weft's wasm engine: the
+    compiled tier and the interpreter (WEFT_WASM_TIER, read at module load)."""
+    monkeypatch.setenv("WEFT_WASM_TIER", request.param)
+    return request.param

@@ -1,4 +1,5 @@
-/* The internal code that validate.c emits and interp.c runs.
+/* The internal code that validate.c emits and the execution tiers run
+ * (interp.c threads it in place; a compiler reads the opcode numbers).
  *
  * A register-style code over the frame's slots: locals and operand-stack
  * positions share one array of wf_slot per frame (fp[0..nlocals) are the

@@ -1,6 +1,7 @@
 /* Linking and instantiation: the linker maps (module, name) to externs; an
  * instance is built in the spec's order (imports, allocation, globals,
  * element and data segments in order, start function). */
+#include "wasm/jit/jit.h"
 #include "wasm/module.h"
 #include "util/xalloc.h"
 
@@ -337,7 +338,8 @@ static int allocate(wf_instance *inst, wf_store *s, weft_error **err)
         f->inst = inst;
         f->code = &m->codes[i - m->n_func_imports];
         f->idx = i;
-        f->entry = f->code->code;
+        f->jit = m->jit ? wf_jit_entry(m->jit, i - m->n_func_imports) : NULL;
+        f->entry = f->jit ? NULL : f->code->code;
         f->pool = f->code->pool;
         f->nparams = f->type->nparams;
         f->nlocals = f->code->nlocals;

@@ -3,7 +3,10 @@
  * array of slots), so deep recursion ends in a trap, never in a host stack
  * overflow. Hot state (pc, fp, memory base and size) lives in locals. */
 #include "wasm/code.h"
+#include "wasm/exec.h"
+#include "wasm/jit/jit.h"
 #include "wasm/module.h"
+#include "wasm/numeric.h"
 #include "util/xalloc.h"
 
 #include <math.h>
@@ -20,26 +23,9 @@ struct frame {
     wf_func *func;
 };
 
-/* The stacks are mapped once, at their largest (address space only), but
- * used up to soft ends that advance in steps, each charged to the store's
- * memory budget: deep recursion stops at the budget, not at host memory. */
+/* steps of the soft ends (exec.h) */
 #define SLOT_STEP 2048u /* 16 KiB of slots */
 #define FRAME_STEP 512u /* 12 KiB of frames */
-
-struct wf_exec {
-    wf_slot *stack, *stack_end; /* stack_end: the soft end, charged so far */
-    size_t stack_slots;         /* mapped */
-    struct frame *frames;
-    uint32_t max_frames; /* the soft limit, charged so far */
-    uint32_t frames_cap; /* mapped: the call-depth limit */
-    size_t frames_bytes;
-    wf_store *store;
-    uint64_t charged;
-    bool stack_by_budget; /* the slot mapping was cut to the budget */
-    char why[128];        /* the message of the last exhaustion */
-    uint64_t fuel;        /* per call from the embedder, 0 = unlimited */
-    bool busy;
-};
 
 static void *map_lazy(size_t bytes)
 {
@@ -88,11 +74,9 @@ static bool exhausted(wf_exec *ex, bool budget)
     return false;
 }
 
-/* Advance the soft ends until `frames` frames and slots up to `end` are
- * usable, charging each step; false (ex->why says which limit) if the
- * call-depth limit, the mapping or the budget stops it. Off the hot path:
- * calls come here only when they cross a soft end. */
-static bool exec_extend(wf_exec *ex, uint64_t frames, const wf_slot *end)
+/* Off the hot path: calls come here only when they cross a soft end (the
+ * compiled tier's prologues too, through wf_jit_grow). */
+bool wf_exec_extend(wf_exec *ex, uint64_t frames, const wf_slot *end)
 {
     while (ex->max_frames < frames) {
         if (ex->max_frames >= ex->frames_cap)
@@ -128,101 +112,9 @@ void wf_exec_free(wf_exec *ex)
         munmap(ex->stack, ex->stack_slots * sizeof(wf_slot));
     if (ex->frames)
         munmap(ex->frames, ex->frames_bytes);
+    if (ex->native)
+        munmap(ex->native, ex->native_bytes);
     free(ex);
-}
-
-/* ---- float helpers with exact wasm semantics ---- */
-
-static inline float f32_min(float a, float b)
-{
-    if (a != a || b != b)
-        return a + b;
-    if (a == 0 && b == 0)
-        return signbit(a) ? a : b;
-    return a < b ? a : b;
-}
-static inline float f32_max(float a, float b)
-{
-    if (a != a || b != b)
-        return a + b;
-    if (a == 0 && b == 0)
-        return signbit(a) ? b : a;
-    return a > b ? a : b;
-}
-static inline double f64_min(double a, double b)
-{
-    if (a != a || b != b)
-        return a + b;
-    if (a == 0 && b == 0)
-        return signbit(a) ? a : b;
-    return a < b ? a : b;
-}
-static inline double f64_max(double a, double b)
-{
-    if (a != a || b != b)
-        return a + b;
-    if (a == 0 && b == 0)
-        return signbit(a) ? b : a;
-    return a > b ? a : b;
-}
-
-static inline uint32_t rotl32(uint32_t a, uint32_t b)
-{
-    b &= 31;
-    return (a << b) | (a >> ((32 - b) & 31));
-}
-static inline uint32_t rotr32(uint32_t a, uint32_t b)
-{
-    b &= 31;
-    return (a >> b) | (a << ((32 - b) & 31));
-}
-static inline uint64_t rotl64(uint64_t a, uint64_t b)
-{
-    b &= 63;
-    return (a << b) | (a >> ((64 - b) & 63));
-}
-static inline uint64_t rotr64(uint64_t a, uint64_t b)
-{
-    b &= 63;
-    return (a >> b) | (a << ((64 - b) & 63));
-}
-
-/* saturating conversions */
-static inline int32_t sat_i32(double x)
-{
-    if (x != x)
-        return 0;
-    if (x <= -2147483648.0)
-        return INT32_MIN;
-    if (x >= 2147483647.0)
-        return INT32_MAX;
-    return (int32_t)x;
-}
-static inline uint32_t sat_u32(double x)
-{
-    if (x != x || x <= 0)
-        return 0;
-    if (x >= 4294967295.0)
-        return UINT32_MAX;
-    return (uint32_t)x;
-}
-static inline int64_t sat_i64(double x)
-{
-    if (x != x)
-        return 0;
-    if (x < -9223372036854775808.0)
-        return INT64_MIN;
-    if (x >= 9223372036854775808.0)
-        return INT64_MAX;
-    return (int64_t)x;
-}
-static inline uint64_t sat_u64(double x)
-{
-    if (x != x || x <= 0)
-        return 0;
-    if (x >= 18446744073709551616.0)
-        return UINT64_MAX;
-    return (uint64_t)x;
 }
 
 /* ---- host calls ---- */
@@ -329,7 +221,7 @@ int wf_call_exit(wf_call *call, int status)
 
 static wf_memory no_memory;
 
-static int trap_error(wf_func *f, const char *msg, int kind, weft_error **err)
+int wf_trap_error(wf_func *f, const char *msg, int kind, weft_error **err)
 {
     const char *name = f ? wf_func_name(f) : NULL;
     if (f == NULL || f->inst == NULL)
@@ -341,7 +233,7 @@ static int trap_error(wf_func *f, const char *msg, int kind, weft_error **err)
     return werr_kind(err, kind);
 }
 
-static int host_error(wf_call *call, weft_error **err)
+int wf_host_error(wf_call *call, weft_error **err)
 {
     if (call->exited) {
         werr_set(err, 0, "exit status %d", call->status);
@@ -708,7 +600,7 @@ static int run(wf_exec *ex, wf_func *entry, weft_error **err)
 
     const wf_code *code = entry->code;
     wf_slot *fp = ex->stack;
-    if (fp + code->max_height > ex->stack_end && !exec_extend(ex, 0, fp + code->max_height)) {
+    if (fp + code->max_height > ex->stack_end && !wf_exec_extend(ex, 0, fp + code->max_height)) {
         trap_kind = WF_ERR_EXHAUSTED;
         TRAP(ex->why);
     }
@@ -811,13 +703,18 @@ op_call : {
 do_call:
     np = callee->nparams;
     if (callee->entry == NULL) {
-        if (wf_host_call(callee, inst, nfp, &call) < 0)
+        if (callee->host == NULL) { /* compiled: its tier runs it */
+            if (wf_exec_call(inst->store, callee, nfp, err) < 0)
+                return -1;
+            mem = memobj->base;
+        } else if (wf_host_call(callee, inst, nfp, &call) < 0) {
             goto host_fail;
+        }
         memsize = memobj->size;
         NEXT();
     }
     if (depth + 1 >= max_frames || nfp + callee->max_height > ex->stack_end) {
-        if (!exec_extend(ex, (uint64_t)depth + 2, nfp + callee->max_height)) {
+        if (!wf_exec_extend(ex, (uint64_t)depth + 2, nfp + callee->max_height)) {
             trap_kind = WF_ERR_EXHAUSTED;
             TRAP(ex->why);
         }
@@ -1448,19 +1345,23 @@ op_bad:
     abort();
 
 trap:
-    return trap_error(func, trap_msg, trap_kind, err);
+    return wf_trap_error(func, trap_msg, trap_kind, err);
 out_of_fuel:
     werr_set(err, 0, "fuel exhausted (in func %u)", func->idx);
     return werr_kind(err, WF_ERR_LIMIT);
 host_fail:
-    return host_error(&call, err);
+    return wf_host_error(&call, err);
 }
 
-const void *const *wf_op_labels(void)
+void wf_interp_prepare(wf_module *m)
 {
     if (op_labels == NULL)
         run(NULL, NULL, NULL);
-    return op_labels;
+    for (uint32_t i = 0; i < m->n_funcs - m->n_func_imports; i++) {
+        wf_code *c = &m->codes[i];
+        for (size_t k = 0; k < c->nops; k++)
+            c->code[c->ops[k]] = (uint64_t)(uintptr_t)op_labels[c->code[c->ops[k]]];
+    }
 }
 
 int wf_exec_call(wf_store *s, wf_func *f, wf_slot *io, weft_error **err)
@@ -1468,7 +1369,7 @@ int wf_exec_call(wf_store *s, wf_func *f, wf_slot *io, weft_error **err)
     if (f->host) {
         wf_call call;
         if (wf_host_call(f, NULL, io, &call) < 0)
-            return host_error(&call, err);
+            return wf_host_error(&call, err);
         return 0;
     }
     void **cache = wf_store_exec_cache(s);
@@ -1494,7 +1395,7 @@ int wf_exec_call(wf_store *s, wf_func *f, wf_slot *io, weft_error **err)
     ex->busy = true;
     ex->fuel = wf_store_max_fuel(s);
     memcpy(ex->stack, io, f->type->nparams * sizeof(wf_slot));
-    int rc = run(ex, f, err);
+    int rc = f->jit ? wf_jit_run(ex, f, err) : run(ex, f, err);
     if (rc == 0)
         memcpy(io, ex->stack, f->type->nresults * sizeof(wf_slot));
     ex->busy = false;

@@ -112,9 +112,13 @@ typedef struct wf_code {
     uint32_t npool;      /* constants copied to fp[nlocals..] at each call */
     uint32_t nparams, ngroups;
     uint32_t body_len;
+    uint32_t nops;
     uint64_t *pool; /* in the module's code arena */
-    uint64_t *code; /* internal code, see interp.c; in the module's code arena */
+    /* internal code (code.h), in the module's code arena; the interpreter
+     * threads it in place (wf_interp_prepare), the compiled tier reads it */
+    uint64_t *code;
     size_t code_len;
+    uint32_t *ops;   /* code indices of the opcode words, ascending; in the arena */
     size_t body_off; /* offset of the body in the binary (messages, loading) */
     /* local types, without expanding them per local (a hostile module could
      * declare 50,000 locals in 4 bytes, in every function): params come from
@@ -179,7 +183,8 @@ struct wf_module {
     char **func_names; /* n_funcs entries, NULL when unnamed */
     wf_custom *customs;
     uint32_t n_customs;
-    bool *func_declared; /* C.refs: ref.func allowed */
+    bool *func_declared;       /* C.refs: ref.func allowed */
+    struct wf_jit_module *jit; /* machine code when the compiled tier runs it */
     wf_arena arena;
     /* bytes held (charged to each store that instantiates the module), and
      * the budget loading may not exceed (counting the input bytes too) */
@@ -190,7 +195,8 @@ struct wf_module {
 
 typedef struct wf_func {
     /* hot fields for calls, copied from the type and code */
-    const uint64_t *entry; /* internal code; NULL for host functions */
+    const uint64_t *entry; /* threaded code; NULL for host and compiled functions */
+    void *jit;             /* machine code (jit/jit.h) when compiled */
     const uint64_t *pool;
     uint32_t nparams, nlocals, npool, max_height, sig;
     const wf_functype *type;
@@ -265,13 +271,18 @@ uint32_t wf_intern_sig(const wf_valtype *types, uint32_t nparams, uint32_t nresu
 const wf_functype *wf_sig_type(uint32_t sig);
 
 /* interp.c */
-/* handler addresses by internal opcode (code.h), for direct threading */
-const void *const *wf_op_labels(void);
+/* Prepare every function of m for the interpreter: opcode words become the
+ * addresses of their handlers (direct threading). */
+void wf_interp_prepare(wf_module *m);
 typedef struct wf_exec wf_exec;
 void wf_exec_free(wf_exec *ex);
 /* Run `f` with args in/results out of `io` (room for max(params, results)).
  * On failure sets err (TRAP / EXHAUSTED / EXIT). */
 int wf_exec_call(wf_store *s, wf_func *f, wf_slot *io, weft_error **err);
+/* The error of a trap in f ("trap: MSG (in func N)"), of kind `kind`;
+ * and of a failed host call. Both return -1. */
+int wf_trap_error(wf_func *f, const char *msg, int kind, weft_error **err);
+int wf_host_error(wf_call *call, weft_error **err);
 /* Call host function f (arity from its type) with slots. Returns 0, or -1
  * with call->trap_msg / exited set. */
 int wf_host_call(wf_func *f, wf_instance *caller, wf_slot *io, wf_call *call);

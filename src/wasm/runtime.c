@@ -1,7 +1,9 @@
 /* Modules, stores, runtime objects (memories, tables, globals) and calls
  * from the embedder: the public API of wasm.h except linking/instantiation
  * (instance.c) and host-call helpers (interp.c). */
+#include "wasm/jit/jit.h"
 #include "wasm/module.h"
+#include "util/log.h"
 #include "util/xalloc.h"
 
 #include <stdlib.h>
@@ -25,6 +27,19 @@ enum { OBJ_INSTANCE, OBJ_MEMORY, OBJ_TABLE, OBJ_GLOBAL };
 
 /* ---- modules ---- */
 
+/* The compiled tier when it can; else the interpreter, with one log line
+ * (once per process) saying why. */
+static void jit_compile(wf_module *m)
+{
+    static bool told;
+    weft_error *err = NULL;
+    if (wf_jit_compile(m, &err) < 0 && !told) {
+        log_warn("wasm: %s; running the interpreter", err->msg);
+        told = true;
+    }
+    werr_free(err);
+}
+
 int wf_module_load_budget(const uint8_t *bytes, size_t len, const char *name, uint64_t budget,
                           wf_module **out, weft_error **err)
 {
@@ -45,6 +60,11 @@ int wf_module_load_budget(const uint8_t *bytes, size_t len, const char *name, ui
         return -1;
     }
     m->input_len = 0;
+    /* the compiled tier charges its entry slots to the footprint too */
+    if (wf_jit_enabled())
+        jit_compile(m);
+    if (m->jit == NULL)
+        wf_interp_prepare(m);
     *out = m;
     return 0;
 }
@@ -129,6 +149,7 @@ void wf_module_free(wf_module *m)
 {
     if (m == NULL)
         return;
+    wf_jit_free(m->jit);
     wf_module_clear(m);
     free(m);
 }

@@ -58,7 +58,7 @@ typedef struct fv {
     size_t nctls, capctls;
     uint64_t *code;
     size_t ncode, capcode;
-    size_t *ops; /* code indices of opcode words (threaded at the end) */
+    size_t *ops; /* code indices of opcode words (kept in wf_code) */
     size_t nops, capops;
     uint32_t max_height;
     uint32_t base; /* first operand-stack slot: locals + constant pool */
@@ -122,14 +122,6 @@ static size_t emit_op(fv *v, unsigned op)
     }
     v->ops[v->nops++] = v->ncode;
     return emit(v, op);
-}
-
-/* Direct threading: opcode words become the addresses of their handlers. */
-static void thread_code(fv *v)
-{
-    const void *const *labels = wf_op_labels();
-    for (size_t i = 0; i < v->nops; i++)
-        v->code[v->ops[i]] = (uint64_t)(uintptr_t)labels[v->code[v->ops[i]]];
 }
 
 /* A jump target is placed here: no folding across it. */
@@ -1304,6 +1296,20 @@ static int budget_error(const wf_module *m, weft_error **err)
     return werr_kind(err, WF_ERR_LIMIT);
 }
 
+/* The opcode positions (kept for the tiers: the interpreter threads them,
+ * the compiler walks them), as 32-bit indices packed two to an arena word.
+ * Code is charged to the budget, so its length fits 32 bits. */
+static uint32_t *arena_ops(wf_module *m, const size_t *ops, size_t n)
+{
+    size_t words = (n + 1) / 2;
+    uint32_t *packed = xcalloc(2 * words + 2, sizeof *packed);
+    for (size_t k = 0; k < n; k++)
+        packed[k] = (uint32_t)ops[k];
+    uint64_t *p = wf_arena_copy(m, (const uint64_t *)(void *)packed, words);
+    free(packed);
+    return (uint32_t *)(void *)p;
+}
+
 static int validate_func(wf_module *m, uint32_t i, const uint8_t *base, weft_error **err)
 {
     fv v;
@@ -1324,14 +1330,19 @@ static int validate_func(wf_module *m, uint32_t i, const uint8_t *base, weft_err
         }
         m->codes[i].npool = npool;
     }
-    thread_code(&v);
-    free(v.ops);
     wf_code *c = &m->codes[i];
     /* into the arena, at its exact size: the scratch buffer grows by
      * doubling from 64 words, 512 bytes even for an empty function */
     c->code = wf_arena_copy(m, v.code, v.ncode);
     free(v.code);
-    if (c->code == NULL)
+    if (c->code == NULL) {
+        free(v.ops);
+        return budget_error(m, err);
+    }
+    c->ops = arena_ops(m, v.ops, v.nops);
+    c->nops = (uint32_t)v.nops;
+    free(v.ops);
+    if (c->ops == NULL)
         return budget_error(m, err);
     c->code_len = v.ncode;
     c->max_height = v.max_height + 1;

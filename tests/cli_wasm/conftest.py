@@ -86,3 +86,9 @@ def wasi_cc(tmp_path_factory):
         return str(out)
 
     return build
+
+
+@pytest.fixture(autouse=True)
+def _every_tier(wasm_tier):
+    """Every test here runs on both engine tiers (see wasm_tier)."""
+    return wasm_tier

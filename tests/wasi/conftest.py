@@ -92,3 +92,9 @@ def node():
         pytest.skip("node is not installed")
     script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "run_node.mjs")
     return Runner("node", [exe, "--no-warnings", script])
+
+
+@pytest.fixture(autouse=True)
+def _every_tier(wasm_tier):
+    """Every test here runs on both engine tiers (see wasm_tier)."""
+    return wasm_tier

@@ -1,0 +1,92 @@
+/* The compiled tier: the interface the rest of the engine sees.
+ *
+ * wf_jit_compile() turns every function of a validated module into machine
+ * code (one template per internal op of code.h) in one W^X code buffer;
+ * wf_jit_run() runs a compiled function on the interpreter's slot stack, so
+ * arguments, results and frames have the same layout in both tiers. A
+ * backend for another architecture implements these functions; where none
+ * exists (or executable memory is refused) the interpreter runs everything. */
+#ifndef WEFT_WASM_JIT_JIT_H
+#define WEFT_WASM_JIT_JIT_H
+
+#include "wasm/exec.h"
+#include "wasm/module.h"
+
+typedef struct wf_jit_module wf_jit_module;
+
+/* Per-run state the compiled code reads off a pinned register. The offsets
+ * are part of the generated code (jit_compile.c uses offsetof). */
+typedef struct wf_jit_ctx {
+    wf_slot *stack_end; /* end of the slot stack */
+    uint64_t fuel;      /* synced with the fuel register around helpers */
+    uint32_t depth, max_depth;
+    const uint8_t *native_limit; /* lowest rsp a function may start with */
+    wf_instance *inst;           /* the running instance, its memory 0 and globals */
+    wf_memory *mem;
+    wf_global **globals;
+    wf_store *store;
+    wf_exec *ex; /* its soft ends grow through wf_jit_grow */
+    weft_error **err;
+} wf_jit_ctx;
+
+/* Whether the compiled tier runs modules loaded from now on: the
+ * WEFT_WASM_TIER environment variable ("interp" or "jit"), else on where a
+ * backend exists and executable memory is granted. */
+bool wf_jit_enabled(void);
+/* jit_module.c: set m up for the compiled tier (sets m->jit); functions are
+ * compiled on their first call. -1 when executable memory is refused or a
+ * function is beyond the compiler; the caller then interprets m. */
+int wf_jit_compile(wf_module *m, weft_error **err);
+void wf_jit_free(wf_jit_module *j);
+/* The entry slot of defined function i (0-based after the imports): it holds
+ * the function's machine code, or the stub that compiles it. Compiled code
+ * and the trampoline call through it (`call [slot]`, the slot in rax). */
+void **wf_jit_entry(const wf_jit_module *j, uint32_t i);
+/* Run compiled f: params at ex->stack[0..], results written there. */
+int wf_jit_run(wf_exec *ex, wf_func *f, weft_error **err);
+/* called by the stub: compile the function of `slot`, return its code (NULL
+ * with ctx->err set when that fails) */
+void *wf_jit_lazy(wf_jit_ctx *ctx, void **slot);
+
+/* jit_compile.c: machine code of defined function i of m, position
+ * independent, in a heap buffer; -1 if beyond the compiler. */
+int wf_jit_compile_func(const wf_module *m, uint32_t i, uint8_t **code, size_t *len);
+bool wf_jit_fits(const wf_module *m, uint32_t i);
+
+/* jit_mem.c: W^X code memory. Code is written while its pages are
+ * read+write and runs once they are read+execute, never both. */
+typedef struct wf_jit_arena wf_jit_arena;
+void *wf_jit_map_code(const uint8_t *code, size_t len, size_t *mapped, weft_error **err);
+/* Add an empty chunk (also a probe: fails where executable memory is
+ * refused). */
+int wf_jit_arena_new(wf_jit_arena **a, weft_error **err);
+/* Copy code into the arena, return its address. */
+void *wf_jit_arena_add(wf_jit_arena **a, const uint8_t *code, size_t len, weft_error **err);
+void wf_jit_arena_free(wf_jit_arena *a);
+
+/* jit_rt.c: called from the generated code */
+int wf_jit_op(wf_jit_ctx *ctx, wf_slot *fp, const uint64_t *pc, uint32_t fidx);
+int wf_jit_call(wf_jit_ctx *ctx, wf_slot *nfp, uint32_t callee, uint32_t fidx);
+int wf_jit_call_indirect(wf_jit_ctx *ctx, wf_slot *fp, const uint64_t *pc, uint32_t fidx);
+void wf_jit_trap(wf_jit_ctx *ctx, uint32_t kind, uint32_t fidx);
+/* A prologue whose frame crosses a soft end (rsp below native_limit, or its
+ * slots up to `end` past stack_end): advance them, charging the store's
+ * budget (exec.h), and return 0 for the prologue to check again; 1 with the
+ * trap recorded at the call-depth limit or the budget. */
+int wf_jit_grow(wf_jit_ctx *ctx, const wf_slot *end, const uint8_t *sp, uint32_t fidx);
+/* the entry trampoline (jit_module.c): calls through an entry slot with the
+ * pinned registers loaded, on stack_top's stack unless it is NULL */
+typedef int (*wf_jit_enter_fn)(void **slot, wf_slot *fp, wf_jit_ctx *ctx, void *stack_top);
+wf_jit_enter_fn wf_jit_enter(void);
+
+enum wf_jit_trap_kind {
+    JT_UNREACHABLE,
+    JT_OOB,
+    JT_DIV0,
+    JT_OVERFLOW,
+    JT_EXHAUSTED,
+    JT_FUEL,
+    JT_COUNT
+};
+
+#endif

@@ -1,0 +1,1027 @@
+/* The x86-64 template compiler: each internal op of code.h becomes a fixed
+ * machine-code template over the frame's slots, which stay in memory at
+ * [rbx + 8*slot]; branch targets come from the internal code's resolved
+ * offsets. Pinned registers (System V callee-saved, so C helpers keep them):
+ *   rbx  frame pointer (the slot array; saved by each compiled function)
+ *   r12  wf_jit_ctx      r13  memory 0's base (reloaded after every call)
+ *   r14  memory 0's wf_memory (its size is read on each access)
+ *   r15  fuel            rbp  the instance's globals
+ * Compiled functions take their frame in rdi and return 0, or 1 after a trap
+ * recorded in ctx->err; callers pass a failure up. Calls inside the module
+ * go through the callee's entry slot (jit_module.c); other calls and rare
+ * ops go through C helpers (jit_rt.c). */
+#include "wasm/code.h"
+#include "wasm/jit/jit.h"
+#include "wasm/jit/x64_emit.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum fix_kind { FIX_REL32, FIX_TABLE };
+struct fix {
+    size_t at, target, base; /* target: code index; base: FIX_TABLE's table start */
+    enum fix_kind kind;
+};
+
+typedef struct jc {
+    xbuf b;
+    const wf_module *m;
+    const wf_code *c;
+    uint32_t fidx;
+    uint32_t *native_at; /* code index -> buffer offset (op words only) */
+    struct fix *fix;
+    size_t nfix, capfix;
+    size_t *stub_fix[JT_COUNT + 1]; /* rel32s to each trap stub (+ the error exit) */
+    size_t nstub[JT_COUNT + 1], capstub[JT_COUNT + 1];
+    uint8_t *is_target; /* code index -> a branch lands there */
+    /* rax holds slot `cache` (all 64 bits; zero-extended i32 when cache_zx)
+     * after the op just emitted; `in` is that state at the current op's
+     * start. -1: nothing known. Branch targets start with nothing known. */
+    int64_t cache, in;
+    bool cache_zx, in_zx;
+    /* the same for xmm0 (its low 32 or 64 bits, as the slot's type says);
+     * only float templates, helpers and calls change xmm0 */
+    int64_t xcache, xin;
+    /* the op after the current one (NULL at the end), and whether the
+     * current template also did its work (a fused compare-and-branch) */
+    const uint64_t *next;
+    size_t next_pos;
+    bool took_next;
+    /* whether any code reads a constant-pool slot from memory; if none
+     * does, the prologue skips storing the pool (pool_at..pool_end) */
+    bool pool_read;
+    size_t pool_at, pool_end;
+    /* the prologue's stack checks (where they start, and their two jumps
+     * to the out-of-line call of wf_jit_grow) */
+    size_t check_at, grow_fix[2];
+} jc;
+
+#define ERR_EXIT JT_COUNT
+#define CTX(field) ((int32_t)offsetof(wf_jit_ctx, field))
+#define MEM(field) ((int32_t)offsetof(wf_memory, field))
+#define SLOT(i) slot_disp(j, (i))
+
+/* ---- bookkeeping ---- */
+
+/* The displacement of slot i off rbx, noting reads of pool slots (the
+ * stores of the prologue's pool copy do not count). */
+static int32_t slot_disp(jc *j, uint64_t i)
+{
+    if (i >= j->c->nlocals && i < (uint64_t)j->c->nlocals + j->c->npool && j->pool_at)
+        j->pool_read = true;
+    return (int32_t)(8 * i);
+}
+
+static void add_fix(jc *j, size_t at, size_t target, enum fix_kind kind, size_t base)
+{
+    if (j->nfix == j->capfix) {
+        j->capfix = j->capfix ? j->capfix * 2 : 64;
+        j->fix = xreallocarray(j->fix, j->capfix, sizeof *j->fix);
+    }
+    j->fix[j->nfix++] = (struct fix){at, target, base, kind};
+}
+
+static void to_stub(jc *j, size_t at, int kind)
+{
+    if (j->nstub[kind] == j->capstub[kind]) {
+        j->capstub[kind] = j->capstub[kind] ? j->capstub[kind] * 2 : 16;
+        j->stub_fix[kind] = xreallocarray(j->stub_fix[kind], j->capstub[kind], sizeof(size_t));
+    }
+    j->stub_fix[kind][j->nstub[kind]++] = at;
+}
+
+static void jcc_stub(jc *j, int cc, int kind)
+{
+    to_stub(j, x_jcc32(&j->b, cc), kind);
+}
+
+static void call_abs(jc *j, const void *fn)
+{
+    x_mov_imm(&j->b, RAX, (uint64_t)(uintptr_t)fn);
+    x_call_r(&j->b, RAX);
+}
+
+/* ---- slot access ---- */
+
+static void ld64(jc *j, int r, uint64_t slot)
+{
+    x_load64(&j->b, r, RBX, SLOT(slot));
+}
+static void ld32(jc *j, int r, uint64_t slot)
+{
+    x_load32(&j->b, r, RBX, SLOT(slot));
+}
+static void st64(jc *j, int r, uint64_t slot)
+{
+    x_store64(&j->b, r, RBX, SLOT(slot));
+}
+static void copy_slot(jc *j, uint64_t dst, uint64_t src)
+{
+    ld64(j, RAX, src);
+    st64(j, RAX, dst);
+}
+
+/* The first read of the op into rax: skipped when rax holds the slot. */
+static void need32(jc *j, uint64_t slot) /* eax = low half */
+{
+    if (j->in != (int64_t)slot)
+        ld32(j, RAX, slot);
+}
+static void need32zx(jc *j, uint64_t slot) /* rax = zero-extended low half */
+{
+    if (j->in == (int64_t)slot && !j->in_zx)
+        x_mov_rr(&j->b, false, RAX, RAX);
+    else if (j->in != (int64_t)slot)
+        ld32(j, RAX, slot);
+}
+static void need64(jc *j, uint64_t slot)
+{
+    if (j->in != (int64_t)slot)
+        ld64(j, RAX, slot);
+}
+/* the op's last step: its result from rax into dst, remembered */
+static void st_rax(jc *j, uint64_t dst, bool zx)
+{
+    st64(j, RAX, dst);
+    j->cache = (int64_t)dst;
+    j->cache_zx = zx;
+}
+/* an op that leaves xmm0 alone and writes slot `written` (-1: none) */
+static void keep_x(jc *j, int64_t written)
+{
+    j->xcache = j->xin != written ? j->xin : -1;
+}
+/* an op that leaves rax alone and writes slot `written` */
+static void keep_r(jc *j, int64_t written)
+{
+    if (j->in != written)
+        j->cache = j->in, j->cache_zx = j->in_zx;
+}
+/* xmm0 = the float in slot (f64 when d) */
+static void need_x(jc *j, uint64_t slot, bool d)
+{
+    if (j->xin != (int64_t)slot)
+        x_mem(&j->b, d ? 0xF2 : 0xF3, false, OPC(0x0F, 0x10), 0, RBX, NOIDX, 1, SLOT(slot), false);
+}
+/* the op's last step: xmm0 into dst, remembered */
+static void st_x(jc *j, uint64_t dst, bool d)
+{
+    x_mem(&j->b, d ? 0xF2 : 0xF3, false, OPC(0x0F, 0x11), 0, RBX, NOIDX, 1, SLOT(dst), false);
+    j->xcache = (int64_t)dst;
+}
+
+/* Slots of the constant pool hold known values (never written after the
+ * prologue): *v receives the value, usable as an immediate (an imm32 that
+ * the 64-bit form sign-extends must give the same value). */
+static bool pool_imm(jc *j, uint64_t slot, bool w, int32_t *v)
+{
+    const wf_code *c = j->c;
+    if (slot < c->nlocals || slot >= (uint64_t)c->nlocals + c->npool)
+        return false;
+    uint64_t x = c->pool[slot - c->nlocals];
+    if (w && (int64_t)x != (int64_t)(int32_t)x)
+        return false;
+    *v = (int32_t)x;
+    return true;
+}
+
+/* op{w} rax, b: the ALU op /digit with opcode opc (reg, r/m form) */
+static void alu_b(jc *j, bool w, int digit, uint8_t opc, uint64_t b)
+{
+    int32_t v;
+    if (pool_imm(j, b, w, &v))
+        x_alu_ri(&j->b, w, digit, RAX, v);
+    else
+        x_mem(&j->b, 0, w, (const uint8_t[]){opc}, 1, RAX, RBX, NOIDX, 1, SLOT(b), false);
+}
+
+/* test the i32 in slot (cmp with 0) */
+static void test32(jc *j, uint64_t slot)
+{
+    if (j->in == (int64_t)slot) {
+        x_rr(&j->b, 0, false, OPC(0x85), RAX, RAX, false);
+        j->cache = j->in, j->cache_zx = j->in_zx; /* rax and the slot unchanged */
+    } else {
+        x_alu_mi(&j->b, false, ALU_CMP, RBX, SLOT(slot), 0);
+    }
+}
+/* values at from.. to to.., in the order that is safe when they overlap */
+static void move_slots(jc *j, uint64_t n, uint64_t from, uint64_t to)
+{
+    if (from == to)
+        return;
+    for (uint64_t k = 0; k < n; k++) {
+        uint64_t i = to < from ? k : n - 1 - k;
+        copy_slot(j, to + i, from + i);
+    }
+}
+
+/* ---- control ---- */
+
+static void fuel_tick(jc *j)
+{
+    x_alu_ri(&j->b, true, ALU_SUB, R15, 1);
+    jcc_stub(j, CC_E, JT_FUEL);
+}
+
+static void reload_mem(jc *j)
+{
+    x_load64(&j->b, R13, R14, MEM(base));
+}
+
+/* after a helper returned eax: 0 = go on, else the trap is recorded */
+static void check_helper(jc *j)
+{
+    reload_mem(j);
+    x_rr(&j->b, 0, false, OPC(0x85), RAX, RAX, false); /* test eax, eax */
+    jcc_stub(j, CC_NE, ERR_EXIT);
+}
+
+/* Backward branches (loops) burn fuel, so a fuel budget ends any loop. */
+static void jump_to(jc *j, size_t target, size_t pos)
+{
+    if (target <= pos)
+        fuel_tick(j);
+    add_fix(j, x_jmp32(&j->b), target, FIX_REL32, 0);
+}
+
+static void jcc_to(jc *j, int cc, size_t target, size_t pos)
+{
+    if (target > pos) {
+        add_fix(j, x_jcc32(&j->b, cc), target, FIX_REL32, 0);
+        return;
+    }
+    size_t skip = x_jcc32(&j->b, cc ^ 1);
+    jump_to(j, target, pos);
+    x_link(&j->b, skip, j->b.n);
+}
+
+static void emit_return(jc *j, uint64_t n, uint64_t from)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        if (i == 0 && from != 0) { /* the first result may be in rax */
+            need64(j, from);
+            st64(j, RAX, 0);
+        } else if (from != 0) {
+            copy_slot(j, i, from + i);
+        }
+    }
+    x_rr(&j->b, 0, false, OPC(0x31), RAX, RAX, false); /* xor eax, eax */
+    x_pop(&j->b, RBX);
+    x_ret(&j->b);
+}
+
+/* [i][n] then n+1 entries [off][arity][from][to] */
+static void emit_br_table(jc *j, const uint64_t *pc, size_t pos)
+{
+    uint64_t n = pc[2];
+    need32zx(j, pc[1]);
+    x_mov_imm(&j->b, RCX, n);
+    x_rr(&j->b, 0, false, OPC(0x3B), RAX, RCX, false);       /* cmp eax, ecx */
+    x_rr(&j->b, 0, false, OPC(0x0F, 0x47), RAX, RCX, false); /* cmova eax, ecx */
+    fuel_tick(j);
+    /* lea rcx, [rip + table] */
+    x_byte(&j->b, 0x48), x_byte(&j->b, 0x8D), x_byte(&j->b, 0x0D);
+    size_t lea = j->b.n;
+    x_u32(&j->b, 0);
+    x_mem(&j->b, 0, true, OPC(0x63), RAX, RCX, RAX, 4, 0, false); /* movsxd rax, [rcx+rax*4] */
+    x_rr(&j->b, 0, true, OPC(0x01), RCX, RAX, false);             /* add rax, rcx */
+    x_jmp_r(&j->b, RAX);
+    size_t table = j->b.n;
+    x_link(&j->b, lea, table);
+    for (uint64_t k = 0; k <= n; k++)
+        x_u32(&j->b, 0);
+    for (uint64_t k = 0; k <= n; k++) {
+        const uint64_t *e = pc + 3 + 4 * k;
+        size_t target = (size_t)((int64_t)(pos + 3 + 4 * k) + (int64_t)e[0]);
+        if (e[1] == 0 || e[2] == e[3]) {
+            add_fix(j, table + 4 * k, target, FIX_TABLE, table);
+            continue;
+        }
+        x_patch32(&j->b, table + 4 * k, (uint32_t)(j->b.n - table));
+        move_slots(j, e[1], e[2], e[3]);
+        add_fix(j, x_jmp32(&j->b), target, FIX_REL32, 0);
+    }
+}
+
+static void emit_call(jc *j, const uint64_t *pc)
+{
+    uint64_t callee = pc[1], base = pc[2];
+    if (callee >= j->m->n_func_imports) { /* same module: through its entry slot */
+        x_mem(&j->b, 0, true, OPC(0x8D), RDI, RBX, NOIDX, 1, SLOT(base), false);
+        x_mov_imm(&j->b, RAX,
+                  (uint64_t)(uintptr_t)wf_jit_entry(j->m->jit,
+                                                    (uint32_t)(callee - j->m->n_func_imports)));
+        x_mem(&j->b, 0, false, OPC(0xFF), 2, RAX, NOIDX, 1, 0, false); /* call [rax] */
+        check_helper(j);
+        return;
+    }
+    x_store64(&j->b, R15, R12, CTX(fuel));
+    x_mov_rr(&j->b, true, RDI, R12);
+    x_mem(&j->b, 0, true, OPC(0x8D), RSI, RBX, NOIDX, 1, SLOT(base), false);
+    x_mov_imm(&j->b, RDX, callee);
+    x_mov_imm(&j->b, RCX, j->fidx);
+    call_abs(j, (const void *)wf_jit_call);
+    x_load64(&j->b, R15, R12, CTX(fuel));
+    check_helper(j);
+}
+
+/* a helper taking (ctx, fp, pc, fidx) */
+static void emit_helper(jc *j, const void *fn, const uint64_t *pc, bool sync_fuel)
+{
+    j->pool_read = true; /* helpers read operand slots themselves */
+    if (sync_fuel)
+        x_store64(&j->b, R15, R12, CTX(fuel));
+    x_mov_rr(&j->b, true, RDI, R12);
+    x_mov_rr(&j->b, true, RSI, RBX);
+    x_mov_imm(&j->b, RDX, (uint64_t)(uintptr_t)pc);
+    x_mov_imm(&j->b, RCX, j->fidx);
+    call_abs(j, fn);
+    if (sync_fuel)
+        x_load64(&j->b, R15, R12, CTX(fuel));
+    check_helper(j);
+}
+
+/* [typeidx][tableidx][base][i]: a compiled function of this instance with
+ * the right type is called directly; anything else (and every trap) goes
+ * through the helper */
+static void emit_call_indirect(jc *j, const uint64_t *pc)
+{
+    size_t slow[6];
+    int ns = 0;
+    ld32(j, RAX, pc[4]);
+    x_load64(&j->b, RSI, R12, CTX(inst));
+    x_load64(&j->b, RCX, RSI, (int32_t)offsetof(wf_instance, tables));
+    x_load64(&j->b, RCX, RCX, SLOT(pc[2]));
+    x_mem(&j->b, 0, false, OPC(0x3B), RAX, RCX, NOIDX, 1, (int32_t)offsetof(wf_table, size), false);
+    slow[ns++] = x_jcc32(&j->b, CC_AE);
+    x_load64(&j->b, RCX, RCX, (int32_t)offsetof(wf_table, elems));
+    x_mem(&j->b, 0, true, OPC(0x8B), RCX, RCX, RAX, 8, 0, false); /* rcx = elems[i] */
+    x_rr(&j->b, 0, true, OPC(0x85), RCX, RCX, false);
+    slow[ns++] = x_jcc32(&j->b, CC_E);
+    x_mem(&j->b, 0, true, OPC(0x3B), RSI, RCX, NOIDX, 1, (int32_t)offsetof(wf_func, inst), false);
+    slow[ns++] = x_jcc32(&j->b, CC_NE);
+    x_load32(&j->b, RDX, RCX, (int32_t)offsetof(wf_func, sig));
+    x_load64(&j->b, RSI, RSI, (int32_t)offsetof(wf_instance, sigs));
+    x_mem(&j->b, 0, false, OPC(0x3B), RDX, RSI, NOIDX, 1, (int32_t)(4 * pc[1]), false);
+    slow[ns++] = x_jcc32(&j->b, CC_NE);
+    x_load64(&j->b, RAX, RCX, (int32_t)offsetof(wf_func, jit));
+    x_rr(&j->b, 0, true, OPC(0x85), RAX, RAX, false);
+    slow[ns++] = x_jcc32(&j->b, CC_E);
+    x_mem(&j->b, 0, true, OPC(0x8D), RDI, RBX, NOIDX, 1, SLOT(pc[3]), false);
+    x_mem(&j->b, 0, false, OPC(0xFF), 2, RAX, NOIDX, 1, 0, false); /* call [rax]: the entry slot */
+    check_helper(j);
+    size_t done = x_jmp32(&j->b);
+    for (int k = 0; k < ns; k++)
+        x_link(&j->b, slow[k], j->b.n);
+    emit_helper(j, (const void *)wf_jit_call_indirect, pc, true);
+    x_link(&j->b, done, j->b.n);
+}
+
+/* ---- memory ---- */
+
+/* rax = effective address (zero-extended i32 [+ i32] + offset), checked
+ * against the memory's current size for an access of n bytes */
+static void effective_address(jc *j, uint64_t x, int64_t y, uint64_t offset, int n)
+{
+    if (y >= 0)
+        need32(j, x);
+    else
+        need32zx(j, x);
+    if (y >= 0)
+        x_mem(&j->b, 0, false, OPC(0x03), RAX, RBX, NOIDX, 1, SLOT(y), false); /* add eax */
+    if (offset > 0x7fffffffu) {
+        x_mov_imm(&j->b, RDX, offset);
+        x_rr(&j->b, 0, true, OPC(0x01), RDX, RAX, false); /* add rax, rdx */
+    } else if (offset) {
+        x_alu_ri(&j->b, true, ALU_ADD, RAX, (int32_t)offset);
+    }
+    x_mem(&j->b, 0, true, OPC(0x8D), RDX, RAX, NOIDX, 1, n, false);         /* lea rdx, [rax+n] */
+    x_mem(&j->b, 0, true, OPC(0x3B), RDX, R14, NOIDX, 1, MEM(size), false); /* cmp rdx, size */
+    jcc_stub(j, CC_A, JT_OOB);
+}
+
+/* 0x28..0x35: the load into rax (w: 64-bit form) */
+static void load_insn(jc *j, unsigned k)
+{
+    static const struct {
+        uint8_t w, op1, op2;
+    } t[14] = {
+        {0, 0x8B, 0},    {1, 0x8B, 0},    {0, 0x8B, 0},    {1, 0x8B, 0},    {0, 0x0F, 0xBE},
+        {0, 0x0F, 0xB6}, {0, 0x0F, 0xBF}, {0, 0x0F, 0xB7}, {1, 0x0F, 0xBE}, {0, 0x0F, 0xB6},
+        {1, 0x0F, 0xBF}, {0, 0x0F, 0xB7}, {1, 0x63, 0},    {0, 0x8B, 0},
+    };
+    if (t[k].op1 == 0x0F)
+        x_mem(&j->b, 0, t[k].w, OPC(0x0F, t[k].op2), RAX, R13, RAX, 1, 0, false);
+    else
+        x_mem(&j->b, 0, t[k].w, (const uint8_t[]){t[k].op1}, 1, RAX, R13, RAX, 1, 0, false);
+}
+
+static const uint8_t load_size[14] = {4, 8, 4, 8, 1, 1, 2, 2, 1, 1, 2, 2, 4, 4};
+static const uint8_t store_size[9] = {4, 8, 4, 8, 1, 2, 1, 2, 4};
+
+static void store_insn(jc *j, unsigned k)
+{
+    switch (store_size[k]) {
+    case 1:
+        x_mem(&j->b, 0, false, OPC(0x88), RCX, R13, RAX, 1, 0, false);
+        break;
+    case 2:
+        x_mem(&j->b, 0x66, false, OPC(0x89), RCX, R13, RAX, 1, 0, false);
+        break;
+    case 4:
+        x_mem(&j->b, 0, false, OPC(0x89), RCX, R13, RAX, 1, 0, false);
+        break;
+    default:
+        x_mem(&j->b, 0, true, OPC(0x89), RCX, R13, RAX, 1, 0, false);
+    }
+}
+
+/* loads [dst][addr][offset] / [dst][x][y][offset]; stores [addr][val][offset] /
+ * [x][y][val][offset] */
+static void emit_mem(jc *j, const uint64_t *pc, unsigned k, bool two)
+{
+    const uint64_t *p = pc + 1;
+    if (k == 2 || k == 3) { /* f32/f64 loads go to xmm0 */
+        effective_address(j, p[1], two ? (int64_t)p[2] : -1, two ? p[3] : p[2], load_size[k]);
+        x_mem(&j->b, k == 3 ? 0xF2 : 0xF3, false, OPC(0x0F, 0x10), 0, R13, RAX, 1, 0, false);
+        st_x(j, p[0], k == 3);
+        return;
+    }
+    if (k < 14) {
+        effective_address(j, p[1], two ? (int64_t)p[2] : -1, two ? p[3] : p[2], load_size[k]);
+        load_insn(j, k);
+        keep_x(j, (int64_t)p[0]);
+        st_rax(j, p[0], !(k == 1 || k == 8 || k == 10 || k == 12));
+        return;
+    }
+    k -= 14;
+    effective_address(j, p[0], two ? (int64_t)p[1] : -1, two ? p[3] : p[2], store_size[k]);
+    uint64_t val = two ? p[2] : p[1];
+    int32_t v;
+    if ((k == 2 || k == 3) && j->xin == (int64_t)val) { /* the float is in xmm0 */
+        x_mem(&j->b, k == 3 ? 0xF2 : 0xF3, false, OPC(0x0F, 0x11), 0, R13, RAX, 1, 0, false);
+    } else if (pool_imm(j, val, store_size[k] == 8, &v)) { /* mov [r13+rax], imm */
+        int n = store_size[k];
+        const uint8_t opc = n == 1 ? 0xC6 : 0xC7;
+        x_mem(&j->b, n == 2 ? 0x66 : 0, n == 8, &opc, 1, 0, R13, RAX, 1, 0, false);
+        for (int i = 0; i < (n == 8 ? 4 : n); i++)
+            x_byte(&j->b, (uint8_t)((uint32_t)v >> (8 * i)));
+    } else {
+        ld64(j, RCX, val);
+        store_insn(j, k);
+    }
+    keep_x(j, -1);
+}
+
+/* ---- arithmetic ---- */
+
+static const uint8_t cmp_cc[10] = {CC_E, CC_NE, CC_L, CC_B, CC_G, CC_A, CC_LE, CC_BE, CC_GE, CC_AE};
+
+static void set_result(jc *j, int cc, uint64_t dst)
+{
+    x_setcc(&j->b, cc, RAX);
+    x_movzx8_rr(&j->b, RAX, RAX);
+    st_rax(j, dst, true);
+}
+
+/* op eax/rax, [b] for the ALU forms; returns false if op is not one */
+static bool int_binop(jc *j, unsigned op, const uint64_t *p, bool w)
+{
+    unsigned base = w ? 0x7c : 0x6a;
+    static const uint8_t alu[] = {0x03, 0x2B, 0, 0, 0, 0, 0, 0x23, 0x0B, 0x33};
+    unsigned k =
+        op - base; /* add sub mul div_s div_u rem_s rem_u and or xor shl shr_s shr_u rotl rotr */
+    if (op < base || k > 14)
+        return false;
+    if (k >= 3 && k <= 6)
+        return false; /* division: emit_div */
+    static const uint8_t digit[] = {ALU_ADD, ALU_SUB, 0, 0, 0, 0, 0, ALU_AND,
+                                    ALU_OR,  ALU_XOR, 4, 7, 5, 0, 1}; /* then shl sar shr rol ror */
+    int32_t v;
+    if (k >= 10) {
+        bool imm = pool_imm(j, p[2], false, &v);
+        if (!imm)
+            ld32(j, RCX, p[2]);
+        if (w)
+            need64(j, p[1]);
+        else
+            need32(j, p[1]);
+        if (imm) { /* C1 /n ib: the count masked as the hardware would */
+            x_rr(&j->b, 0, w, OPC(0xC1), digit[k], RAX, false);
+            x_byte(&j->b, (uint8_t)(v & (w ? 63 : 31)));
+        } else {
+            x_rr(&j->b, 0, w, OPC(0xD3), digit[k], RAX, false);
+        }
+    } else {
+        uint64_t a = p[1], b = p[2];
+        bool commutes = k == 0 || k == 2 || k >= 7;
+        if (commutes && j->in == (int64_t)b && j->in != (int64_t)a)
+            a = p[2], b = p[1]; /* the operand already in rax goes first */
+        if (w)
+            need64(j, a);
+        else
+            need32(j, a);
+        if (k == 2)
+            x_mem(&j->b, 0, w, OPC(0x0F, 0xAF), RAX, RBX, NOIDX, 1, SLOT(b), false);
+        else
+            alu_b(j, w, digit[k], alu[k], b);
+    }
+    st_rax(j, p[0], !w);
+    keep_x(j, (int64_t)p[0]);
+    return true;
+}
+
+/* div_s div_u rem_s rem_u (k 0..3) with the spec's traps */
+static void emit_div(jc *j, const uint64_t *p, unsigned k, bool w)
+{
+    ld64(j, RAX, p[1]);
+    ld64(j, RCX, p[2]);
+    if (!w)
+        x_mov_rr(&j->b, false, RAX, RAX), x_mov_rr(&j->b, false, RCX, RCX);
+    x_rr(&j->b, 0, w, OPC(0x85), RCX, RCX, false); /* test rcx, rcx */
+    jcc_stub(j, CC_E, JT_DIV0);
+    bool sign = k == 0 || k == 2;
+    size_t skip_special = 0;
+    if (sign) {
+        x_alu_ri(&j->b, w, ALU_CMP, RCX, -1);
+        size_t normal = x_jcc32(&j->b, CC_NE);
+        if (k == 0) { /* INT_MIN / -1 overflows */
+            x_mov_imm(&j->b, RDX, w ? 0x8000000000000000ull : 0x80000000u);
+            x_rr(&j->b, 0, w, OPC(0x3B), RAX, RDX, false);
+            jcc_stub(j, CC_E, JT_OVERFLOW);
+            x_rr(&j->b, 0, w, OPC(0xF7), 3, RAX, false); /* neg: a / -1 */
+            skip_special = x_jmp32(&j->b);
+        } else { /* a % -1 = 0 */
+            x_rr(&j->b, 0, false, OPC(0x31), RDX, RDX, false);
+            skip_special = x_jmp32(&j->b);
+        }
+        x_link(&j->b, normal, j->b.n);
+        if (w)
+            x_byte(&j->b, 0x48);
+        x_byte(&j->b, 0x99);                         /* cdq / cqo */
+        x_rr(&j->b, 0, w, OPC(0xF7), 7, RCX, false); /* idiv */
+    } else {
+        x_rr(&j->b, 0, false, OPC(0x31), RDX, RDX, false);
+        x_rr(&j->b, 0, w, OPC(0xF7), 6, RCX, false); /* div */
+    }
+    if (skip_special)
+        x_link(&j->b, skip_special, j->b.n);
+    st64(j, k < 2 ? RAX : RDX, p[0]);
+    keep_x(j, (int64_t)p[0]);
+}
+
+/* SSE binops and compares; f64 when d */
+static bool float_op(jc *j, unsigned op, const uint64_t *p)
+{
+    bool d = op >= 0xa0 || (op >= 0x61 && op <= 0x66) || op == 0x9f || op == 0x99 || op == 0x9a;
+    uint8_t pfx = d ? 0xF2 : 0xF3;
+    static const uint8_t arith[] = {0x58, 0x5C, 0x59, 0x5E}; /* add sub mul div */
+    if ((op >= 0x92 && op <= 0x95) || (op >= 0xa0 && op <= 0xa3)) {
+        unsigned k = op - (d ? 0xa0 : 0x92);
+        need_x(j, p[1], d);
+        x_mem(&j->b, pfx, false, (const uint8_t[]){0x0F, arith[k]}, 2, 0, RBX, NOIDX, 1, SLOT(p[2]),
+              false);
+        st_x(j, p[0], d);
+        keep_r(j, (int64_t)p[0]);
+        return true;
+    }
+    if (op == 0x91 || op == 0x9f) { /* sqrt */
+        if (j->xin == (int64_t)p[1])
+            x_rr(&j->b, pfx, false, OPC(0x0F, 0x51), 0, 0, false);
+        else
+            x_mem(&j->b, pfx, false, OPC(0x0F, 0x51), 0, RBX, NOIDX, 1, SLOT(p[1]), false);
+        st_x(j, p[0], d);
+        keep_r(j, (int64_t)p[0]);
+        return true;
+    }
+    if ((op >= 0x5b && op <= 0x60) || (op >= 0x61 && op <= 0x66)) {
+        unsigned k = op - (d ? 0x61 : 0x5b); /* eq ne lt gt le ge */
+        bool swap = k == 2 || k == 4;        /* a < b is b > a */
+        uint64_t first = swap ? p[2] : p[1];
+        need_x(j, first, d);
+        j->xcache = first != p[0] ? (int64_t)first : -1;
+        x_mem(&j->b, d ? 0x66 : 0, false, OPC(0x0F, 0x2E), 0, RBX, NOIDX, 1,
+              SLOT(swap ? p[1] : p[2]), false); /* ucomis */
+        if (k <= 1) {
+            x_setcc(&j->b, k == 0 ? CC_E : CC_NE, RAX);
+            x_setcc(&j->b, k == 0 ? CC_NP : CC_P, RCX);
+            x_rr(&j->b, 0, false, OPC(k == 0 ? 0x20 : 0x08), RCX, RAX, false); /* and/or al, cl */
+            x_movzx8_rr(&j->b, RAX, RAX);
+            st64(j, RAX, p[0]);
+        } else {
+            set_result(j, k <= 3 ? CC_A : CC_AE, p[0]);
+        }
+        return true;
+    }
+    return false;
+}
+
+/* conversions and bit-level float ops with a direct instruction */
+static bool convert_op(jc *j, unsigned op, const uint64_t *p)
+{
+    switch (op) {
+    case 0xa7: /* i32.wrap_i64 */
+    case 0xad: /* i64.extend_i32_u */
+        ld32(j, RAX, p[1]);
+        break;
+    case 0xac: /* i64.extend_i32_s */
+    case 0xc4: /* i64.extend32_s */
+        x_mem(&j->b, 0, true, OPC(0x63), RAX, RBX, NOIDX, 1, SLOT(p[1]), false);
+        break;
+    case 0xbc:
+    case 0xbd:
+    case 0xbe:
+    case 0xbf: /* reinterpretations */
+        ld64(j, RAX, p[1]);
+        break;
+    case 0xc0:
+    case 0xc1:
+    case 0xc2:
+    case 0xc3: /* extend8/16_s */
+        x_mem(&j->b, 0, op >= 0xc2, OPC(0x0F, (op & 1) ? 0xBF : 0xBE), RAX, RBX, NOIDX, 1,
+              SLOT(p[1]), false);
+        break;
+    case 0x8b: /* f32.abs */
+    case 0x8c: /* f32.neg */
+        ld32(j, RAX, p[1]);
+        x_alu_ri(&j->b, false, op == 0x8b ? ALU_AND : ALU_XOR, RAX,
+                 op == 0x8b ? 0x7fffffff : INT32_MIN);
+        break;
+    case 0x99: /* f64.abs: btr rax, 63 */
+    case 0x9a: /* f64.neg: btc rax, 63 */
+        ld64(j, RAX, p[1]);
+        x_rr(&j->b, 0, true, OPC(0x0F, 0xBA), op == 0x99 ? 6 : 7, RAX, false);
+        x_byte(&j->b, 63);
+        break;
+    case 0xb2:
+    case 0xb4:
+    case 0xb7:
+    case 0xb9: { /* f32/f64.convert_i32/i64_s */
+        uint8_t pfx = op >= 0xb7 ? 0xF2 : 0xF3;
+        x_rr(&j->b, 0, false, OPC(0x0F, 0x57), 0, 0, false); /* xorps: no false dependency */
+        x_mem(&j->b, pfx, op == 0xb4 || op == 0xb9, OPC(0x0F, 0x2A), 0, RBX, NOIDX, 1, SLOT(p[1]),
+              false);
+        st_x(j, p[0], op >= 0xb7);
+        keep_r(j, (int64_t)p[0]);
+        return true;
+    }
+    case 0xb6: /* f32.demote_f64 */
+    case 0xbb: /* f64.promote_f32 */
+        x_mem(&j->b, op == 0xb6 ? 0xF2 : 0xF3, false, OPC(0x0F, 0x5A), 0, RBX, NOIDX, 1, SLOT(p[1]),
+              false);
+        st_x(j, p[0], op == 0xbb);
+        keep_r(j, (int64_t)p[0]);
+        return true;
+    default:
+        return false;
+    }
+    st64(j, RAX, p[0]);
+    keep_x(j, (int64_t)p[0]);
+    return true;
+}
+
+/* A comparison into `dst` whose only reader is the next op, a br_if or
+ * if (BR_UNLESS) on it: branch on the flags instead of materialising the
+ * i32. Only for operand-stack slots (a local could be read again) and when
+ * nothing else jumps to that branch. */
+static bool fuse_branch(jc *j, uint64_t dst, int cc)
+{
+    const uint64_t *n = j->next;
+    if (n == NULL || (n[0] != OP_BR_IF && n[0] != OP_BR_UNLESS) || n[1] != dst ||
+        j->is_target[j->next_pos] || dst < (uint64_t)j->c->nlocals + j->c->npool)
+        return false;
+    size_t target = (size_t)((int64_t)(j->next_pos + 2) + (int64_t)n[2]);
+    jcc_to(j, n[0] == OP_BR_IF ? cc : cc ^ 1, target, j->next_pos);
+    j->took_next = true;
+    return true;
+}
+
+/* ---- one op ---- */
+
+static void emit_op(jc *j, const uint64_t *pc, size_t pos)
+{
+    unsigned op = (unsigned)pc[0];
+    j->in = j->is_target[pos] ? -1 : j->cache;
+    j->in_zx = j->cache_zx;
+    j->cache = -1;
+    j->xin = j->is_target[pos] ? -1 : j->xcache;
+    j->xcache = -1;
+    const uint64_t *p = pc + 1;
+#define TARGET(at) ((size_t)((int64_t)(pos + (at)) + (int64_t)pc[at]))
+    switch (op) {
+    case OP_UNREACHABLE:
+        to_stub(j, x_jmp32(&j->b), JT_UNREACHABLE);
+        return;
+    case OP_BR:
+        jump_to(j, TARGET(1), pos);
+        return;
+    case OP_BR_IF:
+    case OP_BR_UNLESS:
+        test32(j, p[0]);
+        keep_x(j, -1);
+        jcc_to(j, op == OP_BR_IF ? CC_NE : CC_E, TARGET(2), pos);
+        return;
+    case OP_BR_ADJ:
+        move_slots(j, p[1], p[2], p[3]);
+        jump_to(j, TARGET(1), pos);
+        return;
+    case OP_BR_IF_ADJ: {
+        x_alu_mi(&j->b, false, ALU_CMP, RBX, SLOT(p[0]), 0);
+        size_t skip = x_jcc32(&j->b, CC_E);
+        move_slots(j, p[2], p[3], p[4]);
+        jump_to(j, TARGET(2), pos);
+        x_link(&j->b, skip, j->b.n);
+        return;
+    }
+    case OP_BR_TABLE:
+        emit_br_table(j, pc, pos);
+        return;
+    case OP_RETURN:
+        emit_return(j, p[0], p[1]);
+        return;
+    case OP_CALL:
+        emit_call(j, pc);
+        return;
+    case OP_CALL_INDIRECT:
+        emit_call_indirect(j, pc);
+        return;
+    case OP_SELECT: /* [dst][a][b][cond] */
+        ld64(j, RCX, p[1]);
+        x_alu_mi(&j->b, false, ALU_CMP, RBX, SLOT(p[3]), 0);
+        x_mem(&j->b, 0, true, OPC(0x0F, 0x44), RCX, RBX, NOIDX, 1, SLOT(p[2]), false); /* cmove */
+        st64(j, RCX, p[0]);
+        return;
+    case OP_COPY:
+        keep_x(j, (int64_t)p[0]);
+        need64(j, p[1]);
+        st_rax(j, p[0], j->in == (int64_t)p[1] && j->in_zx);
+        return;
+    case OP_CONST:
+        keep_x(j, (int64_t)p[0]);
+        x_mov_imm(&j->b, RAX, p[1]);
+        st_rax(j, p[0], p[1] <= 0xffffffffu);
+        return;
+    case OP_GLOBAL_GET:
+        keep_x(j, (int64_t)p[0]);
+        x_load64(&j->b, RAX, RBP, SLOT(p[1]));
+        x_load64(&j->b, RAX, RAX, (int32_t)offsetof(wf_global, val));
+        st_rax(j, p[0], false);
+        return;
+    case OP_GLOBAL_SET:
+        x_load64(&j->b, RAX, RBP, SLOT(p[1]));
+        ld64(j, RCX, p[0]);
+        x_store64(&j->b, RCX, RAX, (int32_t)offsetof(wf_global, val));
+        return;
+    case 0x45: /* i32.eqz */
+    case 0x50: /* i64.eqz */
+        keep_x(j, (int64_t)p[0]);
+        if (j->in == (int64_t)p[1]) /* test eax / rax */
+            x_rr(&j->b, 0, op == 0x50, OPC(0x85), RAX, RAX, false);
+        else
+            x_alu_mi(&j->b, op == 0x50, ALU_CMP, RBX, SLOT(p[1]), 0);
+        set_result(j, CC_E, p[0]);
+        return;
+    }
+    if (op >= 0x28 && op <= 0x3e) {
+        emit_mem(j, pc, op - 0x28, false);
+        return;
+    }
+    if (op >= OP_ADDR2 && op <= OP_ADDR2 + 0x16) {
+        emit_mem(j, pc, op - OP_ADDR2, true);
+        return;
+    }
+    if (op >= OP_BRC && op <= OP_BRC + 9) {
+        need32(j, p[0]);
+        alu_b(j, false, ALU_CMP, 0x3B, p[1]);
+        jcc_to(j, cmp_cc[op - OP_BRC], TARGET(3), pos);
+        keep_x(j, -1);
+        /* fall-through: rax holds a, the slot is unchanged */
+        j->cache = (int64_t)p[0];
+        j->cache_zx = j->in == (int64_t)p[0] ? j->in_zx : true;
+        return;
+    }
+    if ((op >= 0x46 && op <= 0x4f) || (op >= 0x51 && op <= 0x5a)) {
+        bool w = op >= 0x51;
+        if (w)
+            need64(j, p[1]);
+        else
+            need32(j, p[1]);
+        alu_b(j, w, ALU_CMP, 0x3B, p[2]);
+        int cc = cmp_cc[op - (w ? 0x51 : 0x46)];
+        if (fuse_branch(j, p[0], cc)) {
+            j->cache = (int64_t)p[1];
+            j->cache_zx = j->in == (int64_t)p[1] ? j->in_zx : !w;
+            keep_x(j, -1);
+            return;
+        }
+        set_result(j, cc, p[0]);
+        keep_x(j, (int64_t)p[0]);
+        return;
+    }
+    if (int_binop(j, op, p, false) || int_binop(j, op, p, true))
+        return;
+    if (op >= 0x6d && op <= 0x70) {
+        emit_div(j, p, op - 0x6d, false);
+        return;
+    }
+    if (op >= 0x7f && op <= 0x82) {
+        emit_div(j, p, op - 0x7f, true);
+        return;
+    }
+    if (float_op(j, op, p) || convert_op(j, op, p))
+        return;
+    emit_helper(j, (const void *)wf_jit_op, pc, false);
+#undef TARGET
+}
+
+/* ---- functions ---- */
+
+static void emit_stubs(jc *j, size_t err_exit)
+{
+    for (int k = 0; k < JT_COUNT; k++) {
+        if (j->nstub[k] == 0)
+            continue;
+        for (size_t i = 0; i < j->nstub[k]; i++)
+            x_link(&j->b, j->stub_fix[k][i], j->b.n);
+        if (k == JT_FUEL)
+            x_store64(&j->b, R15, R12, CTX(fuel));
+        x_mov_rr(&j->b, true, RDI, R12);
+        x_mov_imm(&j->b, RSI, (uint64_t)k);
+        x_mov_imm(&j->b, RDX, j->fidx);
+        call_abs(j, (const void *)wf_jit_trap);
+        x_link(&j->b, x_jmp32(&j->b), err_exit);
+        j->nstub[k] = 0;
+    }
+    for (size_t i = 0; i < j->nstub[ERR_EXIT]; i++)
+        x_link(&j->b, j->stub_fix[ERR_EXIT][i], err_exit);
+    j->nstub[ERR_EXIT] = 0;
+}
+
+/* The prologue's slow path: wf_jit_grow(ctx, frame end, rsp, fidx) charges
+ * another step of stack to the budget (0: check again) or records the trap. */
+static void emit_grow(jc *j, size_t err_exit)
+{
+    x_link(&j->b, j->grow_fix[0], j->b.n);
+    x_link(&j->b, j->grow_fix[1], j->b.n);
+    x_mov_rr(&j->b, true, RDI, R12);
+    x_mem(&j->b, 0, true, OPC(0x8D), RSI, RBX, NOIDX, 1, (int32_t)(8 * j->c->max_height), false);
+    x_mov_rr(&j->b, true, RDX, RSP);
+    x_mov_imm(&j->b, RCX, j->fidx);
+    call_abs(j, (const void *)wf_jit_grow);
+    x_rr(&j->b, 0, false, OPC(0x85), RAX, RAX, false); /* test eax, eax */
+    x_link(&j->b, x_jcc32(&j->b, CC_NE), err_exit);
+    x_link(&j->b, x_jmp32(&j->b), j->check_at);
+}
+
+static void emit_prologue(jc *j)
+{
+    const wf_code *c = j->c;
+    x_push(&j->b, RBX);
+    x_mov_rr(&j->b, true, RBX, RDI);
+    /* below the soft ends of the machine stack and the slot stack, or grow
+     * them (emit_grow) and check again */
+    j->check_at = j->b.n;
+    x_mem(&j->b, 0, true, OPC(0x3B), RSP, R12, NOIDX, 1, CTX(native_limit), false); /* cmp rsp */
+    j->grow_fix[0] = x_jcc32(&j->b, CC_B);
+    x_mem(&j->b, 0, true, OPC(0x8D), RAX, RBX, NOIDX, 1, SLOT(c->max_height), false);
+    x_mem(&j->b, 0, true, OPC(0x3B), RAX, R12, NOIDX, 1, CTX(stack_end), false);
+    j->grow_fix[1] = x_jcc32(&j->b, CC_A);
+    fuel_tick(j);
+    uint32_t n = c->nlocals - c->nparams;
+    if (n)
+        x_rr(&j->b, 0, false, OPC(0x31), RAX, RAX, false);
+    if (n <= 16) {
+        for (uint32_t k = 0; k < n; k++)
+            st64(j, RAX, c->nparams + k);
+    } else { /* rep stosq */
+        x_mem(&j->b, 0, true, OPC(0x8D), RDI, RBX, NOIDX, 1, SLOT(c->nparams), false);
+        x_mov_imm(&j->b, RCX, n);
+        x_byte(&j->b, 0xF3), x_byte(&j->b, 0x48), x_byte(&j->b, 0xAB);
+    }
+    j->pool_at = 0;
+    size_t at = j->b.n;
+    for (uint32_t k = 0; k < c->npool; k++) {
+        x_mov_imm(&j->b, RAX, c->pool[k]);
+        st64(j, RAX, c->nlocals + k);
+    }
+    j->pool_at = at;
+    j->pool_end = j->b.n;
+}
+
+/* No code read the pool from memory: jump over its copy. */
+static void skip_pool(jc *j)
+{
+    size_t len = j->pool_end - j->pool_at;
+    if (j->pool_read || len < 5)
+        return;
+    uint8_t *p = j->b.p + j->pool_at;
+    if (len - 2 <= 127) {
+        p[0] = 0xEB, p[1] = (uint8_t)(len - 2); /* jmp rel8 */
+    } else {
+        p[0] = 0xE9; /* jmp rel32 */
+        x_patch32(&j->b, j->pool_at + 1, (uint32_t)(len - 5));
+    }
+}
+
+/* where branches land: there, nothing is known about rax */
+static void mark_targets(jc *j, const wf_code *c)
+{
+    memset(j->is_target, 0, c->code_len + 1);
+    for (size_t k = 0; k < c->nops; k++) {
+        size_t pos = c->ops[k];
+        const uint64_t *pc = c->code + pos;
+        size_t at = 0;
+        switch (pc[0]) {
+        case OP_BR:
+        case OP_BR_ADJ:
+            at = 1;
+            break;
+        case OP_BR_IF:
+        case OP_BR_UNLESS:
+        case OP_BR_IF_ADJ:
+            at = 2;
+            break;
+        case OP_BR_TABLE:
+            for (uint64_t e = 0; e <= pc[2]; e++) {
+                size_t w = pos + 3 + 4 * e;
+                j->is_target[(size_t)((int64_t)w + (int64_t)c->code[w])] = 1;
+            }
+            break;
+        default:
+            if (pc[0] >= OP_BRC && pc[0] <= OP_BRC + 9)
+                at = 3;
+        }
+        if (at)
+            j->is_target[(size_t)((int64_t)(pos + at) + (int64_t)pc[at])] = 1;
+    }
+}
+
+static bool compile_func(jc *j, uint32_t i)
+{
+    const wf_code *c = &j->m->codes[i];
+    j->c = c;
+    j->fidx = j->m->n_func_imports + i;
+    if (!wf_jit_fits(j->m, i))
+        return false;
+    j->native_at = xreallocarray(j->native_at, c->code_len + 1, sizeof *j->native_at);
+    j->is_target = xrealloc(j->is_target, c->code_len + 1);
+    mark_targets(j, c);
+    j->cache = j->xcache = -1;
+    j->nfix = 0;
+    emit_prologue(j);
+    for (size_t k = 0; k < c->nops; k++) {
+        size_t pos = c->ops[k];
+        j->native_at[pos] = (uint32_t)j->b.n;
+        j->next = k + 1 < c->nops ? c->code + c->ops[k + 1] : NULL;
+        j->next_pos = k + 1 < c->nops ? c->ops[k + 1] : 0;
+        j->took_next = false;
+        emit_op(j, c->code + pos, pos);
+        if (j->took_next) { /* not a branch target (see fuse_branch) */
+            k++;
+            j->native_at[c->ops[k]] = (uint32_t)j->b.n;
+        }
+    }
+    skip_pool(j);
+    j->native_at[c->code_len] = (uint32_t)j->b.n; /* a branch to the very end */
+    to_stub(j, x_jmp32(&j->b), JT_UNREACHABLE);
+    size_t err_exit = j->b.n;
+    x_mov_imm(&j->b, RAX, 1);
+    x_pop(&j->b, RBX);
+    x_ret(&j->b);
+    emit_stubs(j, err_exit);
+    emit_grow(j, err_exit);
+    for (size_t k = 0; k < j->nfix; k++) {
+        const struct fix *f = &j->fix[k];
+        size_t target = j->native_at[f->target];
+        if (f->kind == FIX_REL32)
+            x_link(&j->b, f->at, target);
+        else
+            x_patch32(&j->b, f->at, (uint32_t)(target - f->base));
+    }
+    return true;
+}
+
+bool wf_jit_fits(const wf_module *m, uint32_t i)
+{
+    return (uint64_t)m->codes[i].max_height * 8 + 8 <= INT32_MAX;
+}
+
+int wf_jit_compile_func(const wf_module *m, uint32_t i, uint8_t **code, size_t *len)
+{
+    jc j = {.m = m};
+    bool ok = compile_func(&j, i) && j.b.n < INT32_MAX;
+    free(j.native_at);
+    free(j.is_target);
+    free(j.fix);
+    for (int k = 0; k <= JT_COUNT; k++)
+        free(j.stub_fix[k]);
+    if (!ok) {
+        free(j.b.p);
+        return -1;
+    }
+    *code = j.b.p;
+    *len = j.b.n;
+    return 0;
+}

@@ -1,0 +1,161 @@
+/* A module in the compiled tier: one entry slot per function, filled on the
+ * function's first call (so loading stays as fast as for the interpreter and
+ * only code that runs is compiled), the code arena, and the two pieces of
+ * machine code every module shares: the trampoline from C and the stub that
+ * compiles a function when it is first called. */
+#include "wasm/jit/jit.h"
+#include "wasm/jit/x64_emit.h"
+#include "util/log.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+
+struct wf_jit_module {
+    void **entry; /* machine code, or the compiling stub */
+    uint32_t n, ncompiled;
+    size_t code_bytes;
+    wf_jit_arena *arena;
+};
+
+#define CTX(field) ((int32_t)offsetof(wf_jit_ctx, field))
+
+static wf_jit_enter_fn enter_fn;
+static void *lazy_stub;
+
+/* push the callee-saved registers, switch stacks when asked, load the pinned
+ * registers from ctx, call [slot] with the frame in rdi, store fuel back */
+static void emit_enter(xbuf *b)
+{
+    static const int saved[] = {RBP, RBX, R12, R13, R14, R15};
+    for (int i = 0; i < 6; i++)
+        x_push(b, saved[i]);
+    x_mov_rr(b, true, R12, RDX);
+    x_mov_rr(b, true, RAX, RSP);
+    x_rr(b, 0, true, OPC(0x85), RCX, RCX, false);                /* test rcx, rcx */
+    x_byte(b, 0x74), x_byte(b, 4);                               /* jz +4 */
+    x_mem(b, 0, true, OPC(0x8D), RSP, RCX, NOIDX, 1, -8, false); /* lea rsp, [rcx-8] */
+    x_push(b, RAX);
+    x_load64(b, R14, R12, CTX(mem));
+    x_load64(b, R13, R14, (int32_t)offsetof(wf_memory, base));
+    x_load64(b, R15, R12, CTX(fuel));
+    x_load64(b, RBP, R12, CTX(globals));
+    x_mov_rr(b, true, RAX, RDI);
+    x_mov_rr(b, true, RDI, RSI);
+    x_mem(b, 0, false, OPC(0xFF), 2, RAX, NOIDX, 1, 0, false); /* call [rax] */
+    x_store64(b, R15, R12, CTX(fuel));
+    x_byte(b, 0x5C); /* pop rsp */
+    for (int i = 5; i >= 0; i--)
+        x_pop(b, saved[i]);
+    x_ret(b);
+}
+
+/* Reached by `call [slot]` with the slot in rax and the frame in rdi:
+ * compile, then jump to the code as if it had been called. */
+static void emit_lazy(xbuf *b)
+{
+    x_push(b, RDI); /* also aligns the stack for the C call */
+    x_mov_rr(b, true, RDI, R12);
+    x_mov_rr(b, true, RSI, RAX);
+    x_mov_imm(b, RAX, (uint64_t)(uintptr_t)wf_jit_lazy);
+    x_call_r(b, RAX);
+    x_pop(b, RDI);
+    x_rr(b, 0, true, OPC(0x85), RAX, RAX, false); /* test rax, rax */
+    x_byte(b, 0x74), x_byte(b, 2);                /* jz +2 */
+    x_jmp_r(b, RAX);                              /* 2 bytes */
+    x_mov_imm(b, RAX, 1);                         /* failed: a trap for the caller */
+    x_ret(b);
+}
+
+static void build_shared(void)
+{
+    xbuf b = {0};
+    emit_enter(&b);
+    while (b.n % 16)
+        x_byte(&b, 0xCC);
+    size_t lazy_at = b.n;
+    emit_lazy(&b);
+    size_t mapped;
+    weft_error *err = NULL;
+    uint8_t *p = wf_jit_map_code(b.p, b.n, &mapped, &err);
+    werr_free(err);
+    free(b.p);
+    if (p) {
+        enter_fn = (wf_jit_enter_fn)(void *)p;
+        lazy_stub = p + lazy_at;
+    }
+}
+
+wf_jit_enter_fn wf_jit_enter(void)
+{
+    if (enter_fn == NULL)
+        build_shared();
+    return enter_fn;
+}
+
+int wf_jit_compile(wf_module *m, weft_error **err)
+{
+    if (wf_jit_enter() == NULL)
+        return werr_set(err, 0, "executable memory is refused");
+    uint32_t n = m->n_funcs - m->n_func_imports;
+    for (uint32_t i = 0; i < n; i++)
+        if (!wf_jit_fits(m, i))
+            return werr_set(err, 0, "%s: function %u is too large for the compiler", m->name,
+                            m->n_func_imports + i);
+    /* the entry slots count against the module's load budget, as its
+     * translated code does (the machine code, compiled at run time, does not:
+     * see docs/wasm-engine.md) */
+    if (!wf_module_charge(m, sizeof(wf_jit_module) + ((uint64_t)n + 1) * sizeof(void *)))
+        return werr_set(err, 0, "%s: the compiled tier's entry slots exceed the memory budget",
+                        m->name);
+    wf_jit_arena *arena = NULL;
+    if (wf_jit_arena_new(&arena, err) < 0)
+        return -1;
+    wf_jit_module *jm = xzalloc(sizeof *jm);
+    jm->arena = arena;
+    jm->entry = xcalloc(n ? n : 1, sizeof *jm->entry);
+    for (uint32_t i = 0; i < n; i++)
+        jm->entry[i] = lazy_stub;
+    jm->n = n;
+    m->jit = jm;
+    return 0;
+}
+
+void *wf_jit_lazy(wf_jit_ctx *ctx, void **slot)
+{
+    const wf_module *m = ctx->inst->mod;
+    wf_jit_module *jm = m->jit;
+    uint32_t i = (uint32_t)(slot - jm->entry);
+    uint8_t *code;
+    size_t len;
+    if (wf_jit_compile_func(m, i, &code, &len) < 0) {
+        werr_set(ctx->err, 0, "%s: cannot compile function %u", m->name, m->n_func_imports + i);
+        werr_kind(ctx->err, WF_ERR_LIMIT);
+        return NULL;
+    }
+    void *at = wf_jit_arena_add(&jm->arena, code, len, ctx->err);
+    free(code);
+    if (at == NULL) {
+        werr_kind(ctx->err, WF_ERR_LIMIT);
+        return NULL;
+    }
+    jm->entry[i] = at;
+    jm->ncompiled++;
+    jm->code_bytes += len;
+    return at;
+}
+
+void wf_jit_free(wf_jit_module *j)
+{
+    if (j == NULL)
+        return;
+    log_debug("wasm: %u of %u functions compiled to %zu bytes of x86-64 code", j->ncompiled, j->n,
+              j->code_bytes);
+    wf_jit_arena_free(j->arena);
+    free(j->entry);
+    free(j);
+}
+
+void **wf_jit_entry(const wf_jit_module *j, uint32_t i)
+{
+    return &j->entry[i];
+}
