@@ -53,12 +53,18 @@ static uint64_t memory_cap(const oci_spec *spec)
 static int wasm_prepare(const oci_spec *spec, const oci_process *p, const char *resolved,
                         void **prepared, weft_error **err)
 {
-    (void)p;
     struct wasm_prepared *w = xzalloc(sizeof *w);
     if (wasm_module_load_file(resolved, &w->module, err) < 0) {
         free(w);
         return werr_prefix(err, "wasm entrypoint");
     }
+    /* The seccomp filter and LSM domain come after this point and may
+     * refuse the executable memory that compiling on first call needs:
+     * compile the whole module while it is still allowed. */
+    bool confined =
+        (spec->has_linux && spec->linux_.has_seccomp) || p->apparmor_profile || p->selinux_label;
+    if (confined)
+        wf_module_compile_all(w->module);
     w->limits.max_memory_bytes = memory_cap(spec);
     *prepared = w;
     return 0;
