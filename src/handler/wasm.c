@@ -54,6 +54,13 @@ static int wasm_prepare(const oci_spec *spec, const oci_process *p, struct entry
         free(w);
         return werr_prefix(err, "wasm entrypoint");
     }
+    /* The seccomp filter and LSM domain come after this point and may
+     * refuse the executable memory that compiling on first call needs:
+     * compile the whole module while it is still allowed. */
+    bool confined =
+        (spec->has_linux && spec->linux_.has_seccomp) || p->apparmor_profile || p->selinux_label;
+    if (confined)
+        wf_module_compile_all(w->module);
     /* now, while the capabilities PR_SET_MM needs are still held */
     handler_set_process_title(p);
     w->limits.memory_cap = memcap_now;

@@ -145,6 +145,18 @@ void wf_arena_free(wf_arena *a)
     *a = (wf_arena){0};
 }
 
+void wf_module_compile_all(wf_module *m)
+{
+    weft_error *err = NULL;
+    if (m->jit && wf_jit_compile_all(m, &err) < 0) {
+        log_warn("wasm: %s; running the interpreter", err->msg);
+        wf_jit_free(m->jit);
+        m->jit = NULL;
+        wf_interp_prepare(m);
+    }
+    werr_free(err);
+}
+
 void wf_module_free(wf_module *m)
 {
     if (m == NULL)

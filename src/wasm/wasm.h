@@ -80,6 +80,12 @@ int wf_module_load_budget(const uint8_t *bytes, size_t len, const char *name, ui
  * instantiates it). */
 uint64_t wf_module_footprint(const wf_module *m);
 void wf_module_free(wf_module *m);
+/* Compile every function now instead of on its first call (a no-op where
+ * the interpreter runs m). For a module that will run under a seccomp
+ * filter or LSM domain loaded after this point, which may refuse the
+ * executable memory later compilation needs; where compiling fails, m is
+ * handed to the interpreter (one log line). Call before instantiating. */
+void wf_module_compile_all(wf_module *m);
 
 enum wf_extern_kind {
     WF_EXTERN_FUNC = 0,

@@ -632,3 +632,21 @@ def test_engine_library_without_its_api_is_refused(weft, make_bundle, cid, tmp_p
     assert r.returncode != 0
     assert (f"engine '{name}': the library has no {FIRST_SYMBOL[name]}" in r.stderr), r.stderr
     assert weft.ids() == []
+
+
+def test_seccomp_refusing_executable_memory(weft, make_bundle, cid):
+    """A filter that fails mmap/mprotect with PROT_EXEC is loaded after the
+    module: the handler compiles it beforehand, so it still runs (compiled,
+    or interpreted where even that is refused), with the same output."""
+    b = wasm_bundle(make_bundle, ["/app/hello.wasm", "5"], {"run.oci.handler": "wasm"})
+    prot_exec = {"index": 2, "value": 4, "valueTwo": 4, "op": "SCMP_CMP_MASKED_EQ"}
+    b.config["linux"]["seccomp"] = {
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "architectures": ["SCMP_ARCH_X86_64"],
+        "syscalls": [{"names": ["mmap", "mprotect"], "action": "SCMP_ACT_ERRNO",
+                      "errnoRet": 1, "args": [prot_exec]}],
+    }
+    b.write()
+    r = weft("run", "--bundle", b.path, cid)
+    assert r.returncode == 5, r.stderr
+    assert "argc=2" in r.stdout

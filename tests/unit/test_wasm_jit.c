@@ -30,9 +30,16 @@ static const uint8_t inc_mod[] = {
     0x00, 0x0a, 0x09, 0x01, 0x07, 0x00, 0x20, 0x00, 0x41, 0x01, 0x6a, 0x0b,
 };
 
-/* load under tier (NULL: the default); *compiled says whether the compiled
- * tier took it; returns inc(41) or -1 */
-static int64_t load_and_run(const char *tier, bool *compiled)
+static int refuse_exec_memory(void);
+
+enum confine { FREE, COMPILE_THEN_FILTER, FILTER_THEN_COMPILE };
+
+/* Load under tier (NULL: the default); with COMPILE_THEN_FILTER,
+ * wf_module_compile_all and then the seccomp filter refusing executable
+ * memory (as the wasm handler does for a container with a filter), with
+ * FILTER_THEN_COMPILE the other way round. *compiled says whether the
+ * compiled tier runs the module; returns inc(41) or -1. */
+static int64_t load_confined(const char *tier, enum confine how, bool *compiled)
 {
     if (tier)
         setenv("WEFT_WASM_TIER", tier, 1);
@@ -43,8 +50,14 @@ static int64_t load_and_run(const char *tier, bool *compiled)
     wf_instance *inst = NULL;
     wf_store *s = wf_store_new(NULL);
     int64_t got = -1;
-    if (wf_module_load(inc_mod, sizeof inc_mod, "inc.wasm", &m, &err) == 0 &&
-        wf_instantiate(s, m, NULL, &inst, &err) == 0) {
+    int rc = wf_module_load(inc_mod, sizeof inc_mod, "inc.wasm", &m, &err);
+    if (rc == 0 && how == COMPILE_THEN_FILTER)
+        wf_module_compile_all(m);
+    if (rc == 0 && how != FREE && refuse_exec_memory() < 0)
+        rc = -1;
+    if (rc == 0 && how == FILTER_THEN_COMPILE)
+        wf_module_compile_all(m);
+    if (rc == 0 && wf_instantiate(s, m, NULL, &inst, &err) == 0) {
         *compiled = m->jit != NULL;
         wf_value arg = {.type = WF_I32, .of.i32 = 41}, res[1];
         size_t n = 0;
@@ -56,6 +69,11 @@ static int64_t load_and_run(const char *tier, bool *compiled)
     wf_module_free(m);
     unsetenv("WEFT_WASM_TIER");
     return got;
+}
+
+static int64_t load_and_run(const char *tier, bool *compiled)
+{
+    return load_confined(tier, FREE, compiled);
 }
 
 TEST(default_tier)
@@ -229,6 +247,36 @@ TEST(compiled_memory_grow_follows_the_live_cap)
     CHECK_INT(call_i32(&e, "grow", 1, &v, &err), 0);
     CHECK_INT(v, 11);
     jit_teardown(&e);
+}
+
+/* in a child (the filter stays with it): 0 when inc(41) ran on the tier
+ * expected */
+static int confined_child(enum confine how, bool want_compiled)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        bool compiled = !want_compiled;
+        int64_t got = load_confined("jit", how, &compiled);
+        _exit(got == 42 && compiled == want_compiled ? 0 : 1);
+    }
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+        return -1;
+    return WEXITSTATUS(status);
+}
+
+TEST(compiled_before_the_filter_runs_compiled)
+{
+#if defined(__x86_64__)
+    CHECK_INT(confined_child(COMPILE_THEN_FILTER, true), 0);
+#endif
+}
+
+TEST(compile_refused_falls_back_to_interp)
+{
+#if defined(__x86_64__)
+    CHECK_INT(confined_child(FILTER_THEN_COMPILE, false), 0);
+#endif
 }
 
 UNIT_MAIN()

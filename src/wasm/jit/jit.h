@@ -37,6 +37,8 @@ bool wf_jit_enabled(void);
  * compiled on their first call. -1 when executable memory is refused or a
  * function is beyond the compiler; the caller then interprets m. */
 int wf_jit_compile(wf_module *m, weft_error **err);
+/* Compile every function not compiled yet (wf_module_compile_all). */
+int wf_jit_compile_all(wf_module *m, weft_error **err);
 void wf_jit_free(wf_jit_module *j);
 /* The entry slot of defined function i (0-based after the imports): it holds
  * the function's machine code, or the stub that compiles it. Compiled code

@@ -19,6 +19,7 @@
 #include <string.h>
 
 enum fix_kind { FIX_REL32, FIX_TABLE };
+enum { IS_TARGET = 1, LOOP_HEAD = 2 }; /* jc.is_target bits */
 struct fix {
     size_t at, target, base; /* target: code index; base: FIX_TABLE's table start */
     enum fix_kind kind;
@@ -34,7 +35,7 @@ typedef struct jc {
     size_t nfix, capfix;
     size_t *stub_fix[JT_COUNT + 1]; /* rel32s to each trap stub (+ the error exit) */
     size_t nstub[JT_COUNT + 1], capstub[JT_COUNT + 1];
-    uint8_t *is_target; /* code index -> a branch lands there */
+    uint8_t *is_target; /* code index -> a branch lands there (IS_TARGET, LOOP_HEAD) */
     /* rax holds slot `cache` (all 64 bits; zero-extended i32 when cache_zx)
      * after the op just emitted; `in` is that state at the current op's
      * start. -1: nothing known. Branch targets start with nothing known. */
@@ -238,23 +239,18 @@ static void check_helper(jc *j)
     jcc_stub(j, CC_NE, ERR_EXIT);
 }
 
-/* Backward branches (loops) burn fuel, so a fuel budget ends any loop. */
+/* Loops burn fuel at their head (a target of a backward branch, see
+ * emit_op), so a fuel budget ends any loop and branches stay plain. */
 static void jump_to(jc *j, size_t target, size_t pos)
 {
-    if (target <= pos)
-        fuel_tick(j);
+    (void)pos;
     add_fix(j, x_jmp32(&j->b), target, FIX_REL32, 0);
 }
 
 static void jcc_to(jc *j, int cc, size_t target, size_t pos)
 {
-    if (target > pos) {
-        add_fix(j, x_jcc32(&j->b, cc), target, FIX_REL32, 0);
-        return;
-    }
-    size_t skip = x_jcc32(&j->b, cc ^ 1);
-    jump_to(j, target, pos);
-    x_link(&j->b, skip, j->b.n);
+    (void)pos;
+    add_fix(j, x_jcc32(&j->b, cc), target, FIX_REL32, 0);
 }
 
 static void emit_return(jc *j, uint64_t n, uint64_t from)
@@ -703,6 +699,8 @@ static bool fuse_branch(jc *j, uint64_t dst, int cc)
 static void emit_op(jc *j, const uint64_t *pc, size_t pos)
 {
     unsigned op = (unsigned)pc[0];
+    if (j->is_target[pos] & LOOP_HEAD)
+        fuel_tick(j);
     j->in = j->is_target[pos] ? -1 : j->cache;
     j->in_zx = j->cache_zx;
     j->cache = -1;
@@ -925,6 +923,11 @@ static void skip_pool(jc *j)
     }
 }
 
+static void mark(jc *j, size_t from, size_t target)
+{
+    j->is_target[target] |= IS_TARGET | (target <= from ? LOOP_HEAD : 0);
+}
+
 /* where branches land: there, nothing is known about rax */
 static void mark_targets(jc *j, const wf_code *c)
 {
@@ -946,7 +949,7 @@ static void mark_targets(jc *j, const wf_code *c)
         case OP_BR_TABLE:
             for (uint64_t e = 0; e <= pc[2]; e++) {
                 size_t w = pos + 3 + 4 * e;
-                j->is_target[(size_t)((int64_t)w + (int64_t)c->code[w])] = 1;
+                mark(j, pos, (size_t)((int64_t)w + (int64_t)c->code[w]));
             }
             break;
         default:
@@ -954,7 +957,7 @@ static void mark_targets(jc *j, const wf_code *c)
                 at = 3;
         }
         if (at)
-            j->is_target[(size_t)((int64_t)(pos + at) + (int64_t)pc[at])] = 1;
+            mark(j, pos, (size_t)((int64_t)(pos + at) + (int64_t)pc[at]));
     }
 }
 

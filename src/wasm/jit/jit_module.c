@@ -120,28 +120,41 @@ int wf_jit_compile(wf_module *m, weft_error **err)
     return 0;
 }
 
-void *wf_jit_lazy(wf_jit_ctx *ctx, void **slot)
+/* compile defined function i into the arena and its entry slot */
+static void *compile_one(const wf_module *m, uint32_t i, weft_error **err)
 {
-    const wf_module *m = ctx->inst->mod;
     wf_jit_module *jm = m->jit;
-    uint32_t i = (uint32_t)(slot - jm->entry);
     uint8_t *code;
     size_t len;
     if (wf_jit_compile_func(m, i, &code, &len) < 0) {
-        werr_set(ctx->err, 0, "%s: cannot compile function %u", m->name, m->n_func_imports + i);
-        werr_kind(ctx->err, WF_ERR_LIMIT);
+        werr_set(err, 0, "%s: cannot compile function %u", m->name, m->n_func_imports + i);
         return NULL;
     }
-    void *at = wf_jit_arena_add(&jm->arena, code, len, ctx->err);
+    void *at = wf_jit_arena_add(&jm->arena, code, len, err);
     free(code);
-    if (at == NULL) {
-        werr_kind(ctx->err, WF_ERR_LIMIT);
+    if (at == NULL)
         return NULL;
-    }
     jm->entry[i] = at;
     jm->ncompiled++;
     jm->code_bytes += len;
     return at;
+}
+
+void *wf_jit_lazy(wf_jit_ctx *ctx, void **slot)
+{
+    const wf_module *m = ctx->inst->mod;
+    void *at = compile_one(m, (uint32_t)(slot - m->jit->entry), ctx->err);
+    if (at == NULL)
+        werr_kind(ctx->err, WF_ERR_LIMIT);
+    return at;
+}
+
+int wf_jit_compile_all(wf_module *m, weft_error **err)
+{
+    for (uint32_t i = 0; i < m->jit->n; i++)
+        if (m->jit->entry[i] == lazy_stub && compile_one(m, i, err) == NULL)
+            return -1;
+    return 0;
 }
 
 void wf_jit_free(wf_jit_module *j)
