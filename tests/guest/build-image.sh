@@ -52,6 +52,11 @@ chroot "$root" apt-get install -y -qq --no-install-recommends $packages >"$root.
     { tail -n 30 "$root.apt.log" >&2; exit 1; }
 chroot "$root" apt-get clean
 rm -f "$root/usr/sbin/policy-rc.d"
+# A small initrd: only what mounts the root disk (TCG unpacks every byte of it at each boot).
+echo MODULES=list >"$root/etc/initramfs-tools/conf.d/weft-lab.conf"
+printf "virtio_pci\nvirtio_blk\nvirtiofs\n" >>"$root/etc/initramfs-tools/modules"
+chroot "$root" update-initramfs -u -k all >"$root.initramfs.log" 2>&1 ||
+    { cat "$root.initramfs.log" >&2; exit 1; }
 ' guest-build "$root" "$suite" "$mirror" "$security" "$packages" "$here"
 
 echo "guest lab: configuring the image" >&2
@@ -67,6 +72,8 @@ cat >"$root/etc/systemd/system/serial-getty@ttyS0.service.d/autologin.conf" <<'C
 [Service]
 ExecStart=
 ExecStart=-/sbin/agetty --autologin root --keep-baud 115200,57600,38400,9600 %I $TERM
+[Unit]
+ConditionKernelCommandLine=!weft.lab=run
 CONF
 # The user for rootless tests: subordinate ids and a lingering systemd user manager.
 chroot "$root" useradd --create-home --shell /bin/bash --uid 1000 weftuser
@@ -78,13 +85,19 @@ install -m 0755 "$here/files/weft-lab-run" "$root/usr/local/sbin/weft-lab-run"
 install -m 0644 "$here/files/weft-lab.service" "$here/files/weft-lab-mount.service" \
     "$root/etc/systemd/system/"
 systemctl --root="$root" enable weft-lab.service weft-lab-mount.service >/dev/null 2>&1
-for u in containerd.service apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer \
-    e2scrub_reap.service fstrim.timer man-db.timer systemd-timesyncd.service \
-    podman-restart.service podman-auto-update.timer getty@tty1.service \
-    systemd-networkd-wait-online.service; do
-    systemctl --root="$root" disable "$u" >/dev/null 2>&1 || true
+mkdir -p "$root/etc/systemd/journald.conf.d"
+printf '[Journal]\nStorage=volatile\n' >"$root/etc/systemd/journald.conf.d/weft-lab.conf"
+systemctl --root="$root" disable containerd.service getty@tty1.service >/dev/null 2>&1 || true
+for u in podman.socket podman.service podman-auto-update.service podman-auto-update.timer \
+    podman-restart.service apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer \
+    e2scrub_all.timer e2scrub_reap.service fstrim.timer systemd-tmpfiles-clean.timer \
+    systemd-timesyncd.service systemd-networkd-wait-online.service systemd-binfmt.service \
+    proc-sys-fs-binfmt_misc.automount sys-kernel-debug.mount sys-kernel-tracing.mount \
+    modprobe@drm.service modprobe@efi_pstore.service modprobe@dm_mod.service \
+    systemd-journal-flush.service systemd-random-seed.service systemd-update-utmp.service \
+    systemd-update-utmp-runlevel.service systemd-pstore.service; do
+    systemctl --root="$root" mask "$u" >/dev/null 2>&1
 done
-systemctl --root="$root" mask systemd-networkd-wait-online.service >/dev/null 2>&1 || true
 systemctl --root="$root" set-default multi-user.target >/dev/null 2>&1
 
 # Kernel and initrd beside the image (direct kernel boot), and what was installed.

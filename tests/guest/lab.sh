@@ -123,7 +123,7 @@ boot() { # mode share cwd cmd...
     start_virtiofsd weftsrc "$share"
     start_virtiofsd weftctl "$ctl/share"
     local append="root=/dev/vda rw console=ttyS0 panic=-1 quiet loglevel=4 weft.lab=$mode"
-    append="$append systemd.show_status=false systemd.unified_cgroup_hierarchy=1"
+    append="$append audit=0 mitigations=off systemd.show_status=false"
     # shellcheck disable=SC2046
     set -- "$qemu" -machine q35 $(accel_args) -smp "$cpus" -m "$mem" \
         -object "memory-backend-memfd,id=mem,size=${mem}M,share=on" -numa node,memdev=mem \
