@@ -71,8 +71,10 @@ accel_args() {
     esac
 }
 
-# Processes started here die with lab.sh, even when it is killed (SIGKILL included).
-tied() { setpriv --pdeathsig KILL -- "$@"; }
+# Processes started here die with lab.sh, even when it is killed (SIGKILL included): each is
+# started as `$tied CMD &` (a simple command, so the background job is CMD itself, a child of
+# lab.sh, not of a subshell that would outlive it).
+tied="setpriv --pdeathsig KILL --"
 
 cleanup() {
     local p
@@ -83,7 +85,7 @@ cleanup() {
 
 start_virtiofsd() { # tag dir
     local sock=$ctl/$1.sock i
-    tied "$virtiofsd" --socket-path="$sock" -o source="$2" -o cache=auto \
+    $tied "$virtiofsd" --socket-path="$sock" -o source="$2" -o cache=auto \
         >"$ctl/$1.virtiofsd.log" 2>&1 &
     pids="$pids $!"
     for i in $(seq 100); do
@@ -115,7 +117,7 @@ boot() { # mode share cwd cmd...
     [ -n "$virtiofsd" ] || die "virtiofsd is not installed (qemu-system-common)"
     dir=$(build) || exit 125
     pids=""
-    ctl=$(mktemp -d /tmp/weft-lab.XXXXXX)
+    ctl=$(mktemp -d "${TMPDIR:-/tmp}/weft-lab.XXXXXX")
     trap cleanup EXIT
     trap 'exit 130' INT TERM HUP
     mkdir -p "$ctl/share/out"
@@ -135,15 +137,15 @@ boot() { # mode share cwd cmd...
         -device vhost-user-fs-pci,chardev=weftctl,tag=weftctl \
         -nic none -no-reboot
     if [ "$mode" = shell ]; then
-        tied "$@" -nographic
+        $tied "$@" -nographic
         exit 0
     fi
-    tied timeout -k 10 "$timeout" setpriv --pdeathsig KILL -- "$@" -display none -monitor none \
+    $tied timeout -k 10 "$timeout" $tied "$@" -display none -monitor none \
         -serial "file:$ctl/console.log" &
     local qpid=$!
     pids="$pids $qpid"
     # The command's output, live, while the guest runs (tail drains it after QEMU exits).
-    tail -n +1 -F --pid="$qpid" -s 0.5 "$ctl/share/output" 2>/dev/null &
+    $tied tail -n +1 -F --pid="$qpid" -s 0.5 "$ctl/share/output" 2>/dev/null &
     local tpid=$!
     local qrc=0
     wait "$qpid" || qrc=$?
