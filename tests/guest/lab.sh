@@ -8,6 +8,7 @@
 #       --outdir DIR          copy what CMD wrote to $WEFT_LAB_OUT (in the guest) to DIR
 #       --share DIR           share DIR instead of this worktree
 #   lab.sh shell              boot with a root shell on the serial console (Ctrl-A X quits)
+#   lab.sh versions           the image's kernel and installed packages
 #   lab.sh clean              remove every cached image
 #
 # Environment: WEFT_GUEST_CACHE (/var/cache/weft-guest), WEFT_GUEST_ACCEL (auto|kvm|tcg),
@@ -57,12 +58,28 @@ build() {
 }
 
 # KVM when it can run the guest, else TCG. /dev/kvm may exist on a host whose hypervisor
-# cannot run a stock kernel in it; WEFT_GUEST_ACCEL=kvm forces it, =tcg avoids it.
-accel_args() {
+# cannot run a stock kernel in it (the kernel hangs before its first message), so auto probes
+# once per machine: the kernel alone under KVM, with no root, must print its banner (and then
+# panic, which ends QEMU) within 20 s. WEFT_GUEST_ACCEL=kvm forces KVM, =tcg avoids it.
+kvm_works() { # image dir
+    local f=$cache/kvm-probe log
+    if [ ! -f "$f" ]; then
+        log=$(mktemp)
+        $tied timeout -k 5 20 $tied "$qemu" -machine q35 -accel kvm -cpu host -m 256 \
+            -kernel "$1/vmlinuz" -append "console=ttyS0 panic=-1" -display none -monitor none \
+            -serial "file:$log" -nic none -no-reboot >/dev/null 2>&1 || true
+        if grep -q "Linux version" "$log"; then echo yes; else echo no; fi >"$f"
+        rm -f "$log"
+        echo "guest lab: KVM $(sed 's/yes/works/; s/no/does not run the guest: TCG/' "$f")" >&2
+    fi
+    [ "$(cat "$f")" = yes ]
+}
+
+accel_args() { # image dir
     local a=${WEFT_GUEST_ACCEL:-auto}
     if [ "$a" = auto ]; then
         a=tcg
-        [ -w /dev/kvm ] && [ -f "$cache/kvm-works" ] && a=kvm
+        [ -w /dev/kvm ] && kvm_works "$1" && a=kvm
     fi
     case "$a" in
     kvm) echo "-accel kvm -cpu host" ;;
@@ -126,8 +143,10 @@ boot() { # mode share cwd cmd...
     start_virtiofsd weftctl "$ctl/share"
     local append="root=/dev/vda rw console=ttyS0 panic=-1 quiet loglevel=4 weft.lab=$mode"
     append="$append audit=0 mitigations=off systemd.show_status=false"
-    # shellcheck disable=SC2046
-    set -- "$qemu" -machine q35 $(accel_args) -smp "$cpus" -m "$mem" \
+    local accel
+    accel=$(accel_args "$dir") || exit 125
+    # shellcheck disable=SC2086
+    set -- "$qemu" -machine q35 $accel -smp "$cpus" -m "$mem" \
         -object "memory-backend-memfd,id=mem,size=${mem}M,share=on" -numa node,memdev=mem \
         -kernel "$dir/vmlinuz" -initrd "$dir/initrd.img" -append "$append" \
         -drive "file=$dir/rootfs.img,format=raw,if=virtio,snapshot=on,cache=unsafe" \
@@ -184,6 +203,11 @@ run)
     boot run "$share" "$cwd" "$@"
     ;;
 shell) boot shell "$worktree" "$worktree" true ;;
+versions)
+    dir=$(build) || exit 125
+    echo "kernel $(cat "$dir/kernel-version")"
+    cat "$dir/manifest.txt"
+    ;;
 clean) rm -rf "${cache:?}"/img-* ;;
 *)
     sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2
