@@ -179,13 +179,15 @@ def test_killed_lab_leaves_no_qemu_or_virtiofsd(tmp_path):
     """lab.sh killed outright (no trap runs) still takes QEMU and virtiofsd with it."""
     proc = start_lab(tmp_path, "run", "sleep 600")
     try:
-        deadline = time.time() + 600  # may first build the image
+        # the guest is up, its shares mounted, once the command's output file appears
+        deadline = time.time() + 900  # lab.sh may first build the image
         while time.time() < deadline and proc.poll() is None:
-            if any("qemu-system" in c for _, c in lab_processes(str(tmp_path))):
+            if list(tmp_path.glob("weft-lab.*/share/output")):
                 break
-            time.sleep(0.5)
+            time.sleep(0.2)
         assert proc.poll() is None, (tmp_path / "lab.log").read_text(errors="replace")
-        assert len(lab_processes(str(tmp_path))) >= 3, "expected QEMU and two virtiofsd"
+        names = [c.split()[0] for _, c in lab_processes(str(tmp_path))]
+        assert "qemu-system-x86_64" in names and names.count("/usr/lib/qemu/virtiofsd") >= 2, names
         os.kill(proc.pid, signal.SIGKILL)  # lab.sh only, not its process group
         proc.wait(timeout=10)
         deadline = time.time() + 20
