@@ -156,6 +156,14 @@ def test_cgroup2_is_the_only_cgroup_fs(guest):
     guest.assert_passed("test_cgroup2_is_the_only_cgroup_fs")
 
 
+def test_clients_and_peers_are_installed(guest):
+    guest.assert_passed("test_clients_and_peers_are_installed")
+
+
+def test_rootless_user_is_ready(guest):
+    guest.assert_passed("test_rootless_user_is_ready")
+
+
 def test_crun_runs_a_busybox_bundle(guest):
     guest.assert_passed("test_crun_runs_a_busybox_bundle")
 

@@ -32,6 +32,25 @@ def test_cgroup2_is_the_only_cgroup_fs():
     assert open("/proc/self/cgroup").read().startswith("0::/")
 
 
+def test_clients_and_peers_are_installed():
+    for tool in ("podman", "conmon", "containerd", "crun", "runc"):
+        r = subprocess.run([tool, "--version"], capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0 and r.stdout.strip(), (tool, r.stdout, r.stderr)
+
+
+def test_rootless_user_is_ready():
+    """weftuser: subordinate ids for user namespaces and a lingering systemd user manager."""
+    import pwd
+    uid = pwd.getpwnam("weftuser").pw_uid
+    for f in ("/etc/subuid", "/etc/subgid"):
+        assert "weftuser:100000:65536\n" in open(f).read(), f
+    r = subprocess.run(["loginctl", "show-user", "weftuser", "--property=Linger"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.stdout.strip() == "Linger=yes", (r.stdout, r.stderr)
+    assert os.access("/usr/bin/newuidmap", os.X_OK) and os.stat("/usr/bin/newuidmap").st_mode & 0o4000
+    assert uid == 1000
+
+
 def test_crun_runs_a_busybox_bundle(make_bundle, tmp_path):
     cfg = {"ociVersion": "1.0.2"}  # crun 1.8.1 (bookworm) predates runtime-spec 1.2
     b = make_bundle(["sh", "-c", "echo crun-in-guest; cat /proc/self/cgroup"], **cfg)
