@@ -9,7 +9,7 @@
 #       --share DIR           share DIR instead of this worktree
 #   lab.sh shell              boot with a root shell on the serial console (Ctrl-A X quits)
 #   lab.sh versions           the image's kernel and installed packages
-#   lab.sh clean              remove every cached image
+#   lab.sh clean              remove every cached image (and the KVM probe's result)
 #
 # Environment: WEFT_GUEST_CACHE (/var/cache/weft-guest), WEFT_GUEST_ACCEL (auto|kvm|tcg),
 # WEFT_GUEST_MEM (MiB, 2048), WEFT_GUEST_CPUS (2), WEFT_GUEST_TIMEOUT (s, 3600),
@@ -46,7 +46,7 @@ build() {
     if [ ! -f "$dir/rootfs.img" ]; then
         command -v debootstrap >/dev/null || die "debootstrap is not installed (make deps)"
         local t0=$SECONDS
-        "$here/build-image.sh" "$dir" || die "image build failed"
+        "$here/build-image.sh" "$dir" >&2 || die "image build failed"
         echo "guest lab: built in $((SECONDS - t0)) s" >&2
     fi
     exec 9>&-
@@ -198,6 +198,10 @@ run)
         esac
     done
     [ $# -gt 0 ] || die "run: no command"
+    case "${WEFT:-$share}/" in
+    "$share"/*) ;;
+    *) echo "guest lab: warning: WEFT=$WEFT is outside the share $share (invisible in the guest)" >&2 ;;
+    esac
     cwd=$PWD
     case "$cwd/" in "$share"/*) ;; *) cwd=$share ;; esac
     boot run "$share" "$cwd" "$@"
@@ -208,7 +212,7 @@ versions)
     echo "kernel $(cat "$dir/kernel-version")"
     cat "$dir/manifest.txt"
     ;;
-clean) rm -rf "${cache:?}"/img-* ;;
+clean) rm -rf "${cache:?}"/img-* "$cache/kvm-probe" ;;
 *)
     sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2
     exit 2
