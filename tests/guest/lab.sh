@@ -182,7 +182,7 @@ boot() { # mode share cwd cmd...
     exit "$(cat "$ctl/share/status")"
 }
 
-worktree=$(cd "$here/../.." && pwd)
+worktree=$(cd "$here/../.." && pwd -P)
 cmd=${1:-}
 [ $# -gt 0 ] && shift
 case "$cmd" in
@@ -192,7 +192,7 @@ run)
     while [ $# -gt 0 ]; do
         case "$1" in
         --outdir) outdir=$(realpath -m "$2"); shift 2 ;;
-        --share) share=$(cd "$2" && pwd); shift 2 ;;
+        --share) share=$(cd "$2" && pwd -P); shift 2 ;;
         --) shift; break ;;
         *) break ;;
         esac
@@ -202,7 +202,7 @@ run)
     "$share"/*) ;;
     *) echo "guest lab: warning: WEFT=$WEFT is outside the share $share (invisible in the guest)" >&2 ;;
     esac
-    cwd=$PWD
+    cwd=$(pwd -P)
     case "$cwd/" in "$share"/*) ;; *) cwd=$share ;; esac
     boot run "$share" "$cwd" "$@"
     ;;
