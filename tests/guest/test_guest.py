@@ -168,13 +168,10 @@ def test_crun_runs_a_busybox_bundle(guest):
     guest.assert_passed("test_crun_runs_a_busybox_bundle")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11: cgroup v2 limits, fixed in branch cgroup")
 def test_weft_applies_memory_and_pids_limits_on_cgroup_v2(guest):
     guest.assert_passed("test_weft_applies_memory_and_pids_limits_on_cgroup_v2")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11: weft's cgroup v2 support (and six tests reading "
-                   "v1 paths), fixed in branch cgroup")
 def test_integration_suite_passes_on_pure_cgroup_v2(guest):
     ran = [k for k in guest.results if k[0].startswith("tests.integration")]
     assert ran, f"the guest ran no integration test\n{guest.log[-3000:]}"

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from weft_testlib import mounts_containing
+from weft_testlib import mounts_containing, needs_cgroup_v1
 
 
 def run_sh(weft, make_bundle, cid, script, **cfg):
@@ -225,6 +225,7 @@ def test_preserve_fds(weft, make_bundle, cid, tmp_path):
     assert out.read_text() == "through-fd3\n"
 
 
+@needs_cgroup_v1
 def test_cgroup_resources_applied(weft, make_bundle, cid):
     b = make_bundle(["sleep", "100"])
     b.config["linux"]["resources"] = {"memory": {"limit": 128 * 1024 * 1024},

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from weft_testlib import cgroup_dirs
+from weft_testlib import cgroup_dirs, needs_cgroup_v1
 
 
 def wait_status(weft, cid, want, timeout=10):
@@ -204,6 +204,7 @@ def _cgroup_file(pid, ctrl, name):
     raise AssertionError(f"no {ctrl} cgroup for {pid}")
 
 
+@needs_cgroup_v1
 def test_update_flags_and_resources_file(weft, make_bundle, cid, tmp_path):
     b = make_bundle(["sleep", "100"])
     weft("run", "-d", "--bundle", b.path, cid, check=True)

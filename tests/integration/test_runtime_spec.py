@@ -13,6 +13,8 @@ import time
 
 import pytest
 
+from weft_testlib import needs_cgroup_v1
+
 IS_WEFT = os.path.basename(os.environ.get("WEFT", "weft")).startswith("weft")
 
 
@@ -1050,6 +1052,7 @@ def cgroup_file(pid, controller, name):
     raise AssertionError(f"no {controller} cgroup for {pid}")
 
 
+@needs_cgroup_v1
 def test_cgroup_resources_applied(weft, make_bundle, cid):
     b = make_bundle(("sleep", "30"))
     b.config["linux"]["cgroupsPath"] = f"/weft-conf-{cid}"
@@ -1089,6 +1092,7 @@ def create_with_resources(weft, make_bundle, cid, resources):
     return weft.state(cid)["pid"]
 
 
+@needs_cgroup_v1
 def test_cgroup_cpu(weft, make_bundle, cid):
     # config-linux.md "CPU": shares, quota, period, cpus, mems.
     pid = create_with_resources(weft, make_bundle, cid, {"cpu": {
@@ -1100,6 +1104,7 @@ def test_cgroup_cpu(weft, make_bundle, cid):
     assert cgroup_read(pid, "cpuset", "cpuset.mems") == "0"
 
 
+@needs_cgroup_v1
 def test_cgroup_memory(weft, make_bundle, cid):
     # config-linux.md "Memory": limit, reservation, swap, swappiness, disableOOMKiller.
     memsw = os.path.exists("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes")
@@ -1129,6 +1134,7 @@ def test_cgroup_network(weft, make_bundle, cid):
     assert int(cgroup_read(pid, "net_cls", "net_cls.classid")) == 0x100001
 
 
+@needs_cgroup_v1
 def test_cgroups_path_relative(weft, make_bundle, cid):
     # A relative cgroupsPath is relative to the runtime's cgroup hierarchy.
     b = make_bundle(("sleep", "30"))
