@@ -50,9 +50,32 @@ int wf_jit_run(wf_exec *ex, wf_func *f, weft_error **err);
  * with ctx->err set when that fails) */
 void *wf_jit_lazy(wf_jit_ctx *ctx, void **slot);
 
-/* jit_compile.c: machine code of defined function i of m, position
- * independent, in a heap buffer; -1 if beyond the compiler. */
-int wf_jit_compile_func(const wf_module *m, uint32_t i, uint8_t **code, size_t *len);
+/* The C functions compiled code calls, by number (a cached copy of the code
+ * names them so: their addresses change from one weft binary or run to the
+ * next). */
+enum wf_jit_helper { JH_OP, JH_CALL, JH_CALL_INDIRECT, JH_TRAP, JH_GROW, JH_COUNT };
+const void *wf_jit_helper_addr(enum wf_jit_helper h);
+
+/* An absolute address embedded in a function's machine code: the 8 bytes
+ * at `at` (the immediate of a `mov r64, imm64`) hold
+ *   JR_HELPER  the address of helper `arg`
+ *   JR_ENTRY   the address of the entry slot of defined function `arg`
+ *   JR_PC      the address of word `arg` of the function's internal code
+ *              (code.h; the helpers read the op's immediates there).
+ * Everything else in the code is position independent (rel32 branches
+ * inside the function, rip-relative br_table tables, offsets off the pinned
+ * registers). */
+enum wf_jit_reloc_kind { JR_HELPER, JR_ENTRY, JR_PC, JR_COUNT };
+typedef struct wf_jit_reloc {
+    uint32_t at, kind, arg;
+} wf_jit_reloc;
+
+/* jit_compile.c: machine code of defined function i of m in a heap buffer,
+ * runnable where it is copied (its absolute addresses are this process's),
+ * and, when rel is not NULL, its relocations (*rel malloc'd, *nrel of them);
+ * -1 if beyond the compiler. */
+int wf_jit_compile_func(const wf_module *m, uint32_t i, uint8_t **code, size_t *len,
+                        wf_jit_reloc **rel, size_t *nrel);
 bool wf_jit_fits(const wf_module *m, uint32_t i);
 
 /* jit_mem.c: W^X code memory. Code is written while its pages are

@@ -126,7 +126,7 @@ static void *compile_one(const wf_module *m, uint32_t i, weft_error **err)
     wf_jit_module *jm = m->jit;
     uint8_t *code;
     size_t len;
-    if (wf_jit_compile_func(m, i, &code, &len) < 0) {
+    if (wf_jit_compile_func(m, i, &code, &len, NULL, NULL) < 0) {
         werr_set(err, 0, "%s: cannot compile function %u", m->name, m->n_func_imports + i);
         return NULL;
     }
@@ -166,6 +166,18 @@ void wf_jit_free(wf_jit_module *j)
     wf_jit_arena_free(j->arena);
     free(j->entry);
     free(j);
+}
+
+const void *wf_jit_helper_addr(enum wf_jit_helper h)
+{
+    static const void *const addr[JH_COUNT] = {
+        [JH_OP] = (const void *)wf_jit_op,
+        [JH_CALL] = (const void *)wf_jit_call,
+        [JH_CALL_INDIRECT] = (const void *)wf_jit_call_indirect,
+        [JH_TRAP] = (const void *)wf_jit_trap,
+        [JH_GROW] = (const void *)wf_jit_grow,
+    };
+    return addr[h];
 }
 
 void **wf_jit_entry(const wf_jit_module *j, uint32_t i)
