@@ -78,6 +78,22 @@ int wf_jit_compile_func(const wf_module *m, uint32_t i, uint8_t **code, size_t *
                         wf_jit_reloc **rel, size_t *nrel);
 bool wf_jit_fits(const wf_module *m, uint32_t i);
 
+/* jit_aot.c: the AOT cache's file format (docs/wasm-engine.md). Build: the
+ * whole module's machine code and relocations as one file's bytes (*out
+ * malloc'd), keyed by hash (SHA-256 of the module's bytes). Load: check
+ * the file against this weft, this CPU, hash and m (m->jit set up by
+ * wf_jit_compile), then map its code, relocated, read+execute and point
+ * the entry slots at it; -1 naming the first mismatch, m unchanged. */
+int wf_jit_aot_build(const wf_module *m, const uint8_t hash[32], uint8_t **out, size_t *len,
+                     weft_error **err);
+int wf_jit_aot_load(wf_module *m, const uint8_t hash[32], const uint8_t *file, size_t len,
+                    weft_error **err);
+/* the cache key of a module of that hash for this weft and CPU */
+void wf_jit_aot_key(const uint8_t hash[32], uint8_t key[32]);
+/* jit_module.c: give j the code mapping (size bytes at map, `code` used;
+ * unmapped with j) and entry[i] as every function's code */
+void wf_jit_adopt(wf_jit_module *j, void *const *entry, void *map, size_t size, size_t code);
+
 /* jit_mem.c: W^X code memory. Code is written while its pages are
  * read+write and runs once they are read+execute, never both. */
 typedef struct wf_jit_arena wf_jit_arena;

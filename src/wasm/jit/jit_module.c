@@ -9,12 +9,15 @@
 
 #include <stddef.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 struct wf_jit_module {
     void **entry; /* machine code, or the compiling stub */
     uint32_t n, ncompiled;
     size_t code_bytes;
     wf_jit_arena *arena;
+    void *aot_map; /* code loaded from the AOT cache (jit_aot.c) */
+    size_t aot_size;
 };
 
 #define CTX(field) ((int32_t)offsetof(wf_jit_ctx, field))
@@ -164,8 +167,20 @@ void wf_jit_free(wf_jit_module *j)
     log_debug("wasm: %u of %u functions compiled to %zu bytes of x86-64 code", j->ncompiled, j->n,
               j->code_bytes);
     wf_jit_arena_free(j->arena);
+    if (j->aot_map)
+        munmap(j->aot_map, j->aot_size);
     free(j->entry);
     free(j);
+}
+
+void wf_jit_adopt(wf_jit_module *j, void *const *entry, void *map, size_t size, size_t code)
+{
+    for (uint32_t i = 0; i < j->n; i++)
+        j->entry[i] = entry[i];
+    j->aot_map = map;
+    j->aot_size = size;
+    j->ncompiled = j->n;
+    j->code_bytes = code;
 }
 
 const void *wf_jit_helper_addr(enum wf_jit_helper h)
