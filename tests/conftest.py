@@ -17,6 +17,18 @@ os.environ.setdefault("WAT2BIN", os.path.join(BUILD, "tests", "wat", "wat2bin"))
 os.environ.setdefault("WEFT_SPEC_RUNNER", os.path.join(BUILD, "tests", "spec", "spec_runner"))
 os.environ.setdefault("WASI_DRIVER", os.path.join(BUILD, "tests", "wasi", "wasi_driver"))
 
+# weft's AOT cache (docs/wasm-engine.md): as root it would be
+# /var/cache/weft/aot; the suites use a directory of their own, removed at
+# the end, so the host is left as it was (tests that check the cache set
+# their own).
+if "WEFT_WASM_CACHE" not in os.environ:
+    import atexit
+    import shutil
+    import tempfile
+    _aot = tempfile.mkdtemp(prefix="weft-aot-")
+    os.environ["WEFT_WASM_CACHE"] = os.path.join(_aot, "aot")
+    atexit.register(shutil.rmtree, _aot, True)
+
 
 @pytest.fixture(scope="session")
 def weft_bin():

@@ -14,6 +14,7 @@
 #include "util/cleanup.h"
 #include "util/strv.h"
 #include "util/xalloc.h"
+#include "wasm/aot_cache.h"
 #include "wasi/wasi.h"
 #include "wat/module_file.h"
 
@@ -53,6 +54,14 @@ static int wasm_prepare(const oci_spec *spec, const oci_process *p, struct entry
                               err) < 0) {
         free(w);
         return werr_prefix(err, "wasm entrypoint");
+    }
+    /* machine code the host side found in the AOT cache (aot_host.c),
+     * checked against the bytes loaded here */
+    cleanup_free char *aot_path = NULL;
+    int aot = handler_aot_take(&aot_path);
+    if (aot >= 0) {
+        wf_aot_try_fd(w->module, ep->bytes, ep->len, aot, aot_path);
+        close(aot);
     }
     /* The seccomp filter and LSM domain come after this point and may
      * refuse the executable memory that compiling on first call needs:
