@@ -255,8 +255,10 @@ int wf_jit_aot_build(const wf_module *m, const uint8_t hash[SHA256_LEN], uint8_t
 static int check_header(const wf_module *m, const uint8_t *f, size_t len,
                         const uint8_t hash[SHA256_LEN], struct header *h, weft_error **err)
 {
-    if (len < HEADER + SHA256_LEN || memcmp(f, MAGIC, 8) != 0)
+    if (len < 8 || memcmp(f, MAGIC, 8) != 0)
         return werr_set(err, 0, "not a weft AOT file");
+    if (len < HEADER + SHA256_LEN)
+        return werr_set(err, 0, "truncated (%zu bytes, less than its header)", len);
     uint8_t sum[SHA256_LEN];
     sha256(f, len - SHA256_LEN, sum);
     if (memcmp(sum, f + len - SHA256_LEN, SHA256_LEN) != 0)
