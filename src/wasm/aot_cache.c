@@ -148,6 +148,20 @@ int wf_aot_use(wf_module *m, const uint8_t *bytes, size_t len, int fd, weft_erro
     return wf_jit_aot_load(m, hash, (const uint8_t *)file, flen, err);
 }
 
+int wf_aot_roundtrip(wf_module *m, const uint8_t *bytes, size_t len, weft_error **err)
+{
+    if (m->jit == NULL)
+        return 0;
+    cleanup_free uint8_t *file = NULL;
+    size_t flen = 0;
+    uint8_t hash[SHA256_LEN];
+    sha256(bytes, len, hash);
+    if (wf_jit_aot_build(m, hash, &file, &flen, err) < 0 ||
+        wf_jit_aot_load(m, hash, file, flen, err) < 0)
+        return werr_prefix(err, "%s: AOT round trip", m->name);
+    return 0;
+}
+
 bool wf_aot_try_fd(wf_module *m, const uint8_t *bytes, size_t len, int fd, const char *path)
 {
     if (m->jit == NULL)

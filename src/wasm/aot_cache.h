@@ -40,6 +40,11 @@ int wf_aot_open(const char *path, weft_error **err);
  * unchanged and compiles on first call as usual). fd is not closed. */
 int wf_aot_use(wf_module *m, const uint8_t *bytes, size_t len, int fd, weft_error **err);
 
+/* Build m's cache file in memory and load it back into m (the test suites'
+ * WEFT_WASM_TIER=aot: every module runs relocated cached code). A no-op
+ * where m is interpreted. */
+int wf_aot_roundtrip(wf_module *m, const uint8_t *bytes, size_t len, weft_error **err);
+
 /* The whole lookup, for a module m loaded from bytes and about to run:
  * path (NULL: the cache directory's file for bytes) opened with
  * wf_aot_open and used. Never fails: a missing or rejected file leaves m
