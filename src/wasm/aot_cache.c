@@ -4,7 +4,6 @@
  * read-only (a container never reaches the directory, nor writes a file). */
 #include "wasm/aot_cache.h"
 #include "util/cleanup.h"
-#include "util/fileio.h"
 #include "util/sha256.h"
 #include "util/xalloc.h"
 #include "util/log.h"
@@ -15,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -134,18 +134,45 @@ int wf_aot_open(const char *path, weft_error **err)
     return fd;
 }
 
+struct file_map {
+    void *p;
+    size_t n;
+};
+
+static void unmap_file(void *arg)
+{
+    struct file_map *f = arg;
+    munmap(f->p, f->n);
+    free(f);
+}
+
+/* The file is mapped, not read: a large module's code is tens of
+ * megabytes, of which a start touches the few functions it runs (they are
+ * copied out on first call). Cache files are replaced by rename, never
+ * changed in place, so the mapping stays what was checked. */
 int wf_aot_use(wf_module *m, const uint8_t *bytes, size_t len, int fd, weft_error **err)
 {
-    cleanup_free char *file = NULL;
-    size_t flen = 0;
     struct stat st;
-    if (fstat(fd, &st) < 0 || lseek(fd, 0, SEEK_SET) < 0)
+    if (fstat(fd, &st) < 0)
         return werr_sys(err, "the AOT cache file");
-    if (read_all(fd, "the AOT cache file", (size_t)st.st_size, AOT_MAX, &file, &flen, err) < 0)
-        return -1;
+    if (st.st_size < 8)
+        return werr_set(err, 0, "not a weft AOT file (%lld bytes)", (long long)st.st_size);
+    if ((uint64_t)st.st_size > AOT_MAX)
+        return werr_set(err, 0, "%lld bytes, more than an AOT cache file has",
+                        (long long)st.st_size);
+    size_t n = (size_t)st.st_size;
+    void *p = mmap(NULL, n, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    if (p == MAP_FAILED)
+        return werr_sys(err, "mapping the AOT cache file");
     uint8_t hash[SHA256_LEN];
     sha256(bytes, len, hash);
-    return wf_jit_aot_load(m, hash, (const uint8_t *)file, flen, err);
+    struct file_map *f = xmalloc(sizeof *f);
+    *f = (struct file_map){p, n};
+    if (wf_jit_aot_load(m, hash, p, n, unmap_file, f, err) < 0) {
+        unmap_file(f);
+        return -1;
+    }
+    return 0;
 }
 
 int wf_aot_roundtrip(wf_module *m, const uint8_t *bytes, size_t len, weft_error **err)
@@ -157,8 +184,9 @@ int wf_aot_roundtrip(wf_module *m, const uint8_t *bytes, size_t len, weft_error 
     uint8_t hash[SHA256_LEN];
     sha256(bytes, len, hash);
     if (wf_jit_aot_build(m, hash, &file, &flen, err) < 0 ||
-        wf_jit_aot_load(m, hash, file, flen, err) < 0)
+        wf_jit_aot_load(m, hash, file, flen, free, file, err) < 0)
         return werr_prefix(err, "%s: AOT round trip", m->name);
+    file = NULL; /* m's now */
     return 0;
 }
 

@@ -81,18 +81,36 @@ bool wf_jit_fits(const wf_module *m, uint32_t i);
 /* jit_aot.c: the AOT cache's file format (docs/wasm-engine.md). Build: the
  * whole module's machine code and relocations as one file's bytes (*out
  * malloc'd), keyed by hash (SHA-256 of the module's bytes). Load: check
- * the file against this weft, this CPU, hash and m (m->jit set up by
- * wf_jit_compile), then map its code, relocated, read+execute and point
- * the entry slots at it; -1 naming the first mismatch, m unchanged. */
+ * all of the file (checksum, header against this weft, this CPU, hash and
+ * m, every function's extent and relocation) and hand it to m->jit (set
+ * up by wf_jit_compile), whose functions then take their code from it on
+ * their first call instead of compiling; -1 naming the first mismatch, m
+ * unchanged. The file's bytes must outlive m: on success m calls
+ * release(arg) (unless NULL) when it no longer needs them. */
 int wf_jit_aot_build(const wf_module *m, const uint8_t hash[32], uint8_t **out, size_t *len,
                      weft_error **err);
 int wf_jit_aot_load(wf_module *m, const uint8_t hash[32], const uint8_t *file, size_t len,
-                    weft_error **err);
+                    void (*release)(void *), void *arg, weft_error **err);
+/* the file's trailing checksum (the last 8 bytes, little-endian) of the
+ * n bytes before it */
+uint64_t wf_jit_aot_checksum(const uint8_t *p, size_t n);
 /* the cache key of a module of that hash for this weft and CPU */
 void wf_jit_aot_key(const uint8_t hash[32], uint8_t key[32]);
-/* jit_module.c: give j the code mapping (size bytes at map, `code` used;
- * unmapped with j) and entry[i] as every function's code */
-void wf_jit_adopt(wf_jit_module *j, void *const *entry, void *map, size_t size, size_t code);
+/* A checked file's tables (wf_jit_aot_load). */
+typedef struct wf_jit_aot {
+    const uint8_t *table, *rel, *code;
+    uint32_t nfuncs;
+    void (*release)(void *arg); /* of the file's bytes, with the module (may be NULL) */
+    void *release_arg;
+} wf_jit_aot;
+/* defined function i's code from the file, relocated for m, in a heap
+ * buffer as wf_jit_compile_func gives it */
+int wf_jit_aot_func(const wf_jit_aot *a, const wf_module *m, uint32_t i, uint8_t **code,
+                    size_t *len);
+/* jit_module.c: m's functions take their code from a (owned by j) */
+void wf_jit_use_aot(wf_jit_module *j, wf_jit_aot *a);
+/* whether j has a cache file, and how many functions came from it */
+uint32_t wf_jit_from_aot(const wf_jit_module *j, bool *has_aot);
 
 /* jit_mem.c: W^X code memory. Code is written while its pages are
  * read+write and runs once they are read+execute, never both. */

@@ -22,11 +22,8 @@
 #include "util/sha256.h"
 #include "util/xalloc.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #define MAGIC "WEFTAOT"
 #define FORMAT_VERSION 1u
@@ -34,6 +31,7 @@
 #define HEADER (8 + 4 + 4 + VERSION_LEN + SHA256_LEN + 8 + SHA256_LEN + 4 + 4 + 8 + 8)
 #define FUNC_ENTRY 16
 #define RELOC_ENTRY 12
+#define SUM_LEN 8 /* the trailing checksum */
 
 /* CPU features the generated code relies on. x86-64's baseline (SSE2) is
  * all the templates use today; a template using more adds its bit here, and
@@ -101,6 +99,37 @@ static uint32_t get32(const uint8_t *p)
 static uint64_t get64(const uint8_t *p)
 {
     return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+/* The file's checksum, against damage (a cut-short copy, a flipped bit):
+ * fast enough for the tens of megabytes a large module's code takes, where
+ * SHA-256 would cost more than compiling. Four lanes of 64-bit words, each
+ * step injective in the word and the lane (odd multipliers, rotations), so
+ * any one changed word or byte always changes the sum. Not a defence
+ * against a forger: the files are writable by root alone. */
+static uint64_t rotl(uint64_t x, int r)
+{
+    return (x << r) | (x >> (64 - r));
+}
+
+uint64_t wf_jit_aot_checksum(const uint8_t *p, size_t n)
+{
+    const uint64_t k1 = 0x9E3779B185EBCA87ull, k2 = 0xC2B2AE3D27D4EB4Full;
+    uint64_t lane[4] = {k1, k2, ~k1, ~k2};
+    size_t i = 0;
+    for (; n - i >= 32; i += 32)
+        for (int l = 0; l < 4; l++) {
+            uint64_t w;
+            memcpy(&w, p + i + 8 * l, 8);
+            lane[l] = rotl(lane[l] + w * k2, 31) * k1;
+        }
+    uint64_t h = n;
+    for (int l = 0; l < 4; l++)
+        h = rotl(h, 17) * k1 + lane[l];
+    for (; i < n; i++)
+        h = rotl(h ^ p[i], 23) * k2;
+    h ^= h >> 33, h *= k2, h ^= h >> 29, h *= k1, h ^= h >> 32;
+    return h;
 }
 
 struct header {
@@ -196,7 +225,7 @@ static uint8_t *serialise(const struct compiled *c, uint32_t n, struct header *h
     h->nrel = (uint32_t)nrel;
     h->code_bytes = code;
     size_t rel_at = HEADER + (size_t)n * FUNC_ENTRY, code_at = rel_at + nrel * RELOC_ENTRY;
-    h->file_size = code_at + code + SHA256_LEN;
+    h->file_size = code_at + code + SUM_LEN;
     uint8_t *f = xzalloc(h->file_size);
     put_header(f, h);
     uint64_t at = 0, r = 0;
@@ -214,7 +243,7 @@ static uint8_t *serialise(const struct compiled *c, uint32_t n, struct header *h
         }
         at += c[i].len;
     }
-    sha256(f, h->file_size - SHA256_LEN, f + h->file_size - SHA256_LEN);
+    put64(f + h->file_size - SUM_LEN, wf_jit_aot_checksum(f, h->file_size - SUM_LEN));
     *len = h->file_size;
     return f;
 }
@@ -257,11 +286,9 @@ static int check_header(const wf_module *m, const uint8_t *f, size_t len,
 {
     if (len < 8 || memcmp(f, MAGIC, 8) != 0)
         return werr_set(err, 0, "not a weft AOT file");
-    if (len < HEADER + SHA256_LEN)
+    if (len < HEADER + SUM_LEN)
         return werr_set(err, 0, "truncated (%zu bytes, less than its header)", len);
-    uint8_t sum[SHA256_LEN];
-    sha256(f, len - SHA256_LEN, sum);
-    if (memcmp(sum, f + len - SHA256_LEN, SHA256_LEN) != 0)
+    if (wf_jit_aot_checksum(f, len - SUM_LEN) != get64(f + len - SUM_LEN))
         return werr_set(err, 0, "checksum mismatch (corrupt or truncated)");
     get_header(f, h);
     struct header ours;
@@ -281,7 +308,7 @@ static int check_header(const wf_module *m, const uint8_t *f, size_t len,
         return werr_set(err, 0, "%u functions, the module has %u", h->nfuncs,
                         m->n_funcs - m->n_func_imports);
     uint64_t need = HEADER + (uint64_t)h->nfuncs * FUNC_ENTRY + (uint64_t)h->nrel * RELOC_ENTRY +
-                    h->code_bytes + SHA256_LEN;
+                    h->code_bytes + SUM_LEN;
     if (h->file_size != len || need != len || h->code_bytes > UINT32_MAX)
         return werr_set(err, 0, "sizes do not add up (%zu bytes, header says %llu)", len,
                         (unsigned long long)h->file_size);
@@ -309,15 +336,6 @@ static int check_reloc(const wf_module *m, uint32_t i, const uint8_t *code, uint
     return 0;
 }
 
-static uint64_t reloc_value(const wf_module *m, uint32_t i, uint32_t kind, uint32_t arg)
-{
-    if (kind == JR_HELPER)
-        return (uint64_t)(uintptr_t)wf_jit_helper_addr(arg);
-    if (kind == JR_ENTRY)
-        return (uint64_t)(uintptr_t)wf_jit_entry(m->jit, arg);
-    return (uint64_t)(uintptr_t)(m->codes[i].code + arg);
-}
-
 /* every function's extent and relocations, before anything is mapped */
 static int check_funcs(const wf_module *m, const uint8_t *f, const struct header *h,
                        weft_error **err)
@@ -337,38 +355,45 @@ static int check_funcs(const wf_module *m, const uint8_t *f, const struct header
 }
 
 int wf_jit_aot_load(wf_module *m, const uint8_t hash[SHA256_LEN], const uint8_t *f, size_t len,
-                    weft_error **err)
+                    void (*release)(void *), void *arg, weft_error **err)
 {
     struct header h;
     if (m->jit == NULL)
         return werr_set(err, 0, "the module is interpreted");
     if (check_header(m, f, len, hash, &h, err) < 0 || check_funcs(m, f, &h, err) < 0)
         return -1;
-    const uint8_t *rel = f + HEADER + (size_t)h.nfuncs * FUNC_ENTRY;
-    const uint8_t *code = rel + (size_t)h.nrel * RELOC_ENTRY;
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    size_t size = h.code_bytes ? (h.code_bytes + page - 1) / page * page : page;
-    uint8_t *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED)
-        return werr_set(err, errno, "mapping %zu bytes of machine code", size);
-    memcpy(p, code, h.code_bytes);
-    void **entry = xcalloc(h.nfuncs ? h.nfuncs : 1, sizeof *entry);
-    for (uint32_t i = 0; i < h.nfuncs; i++) {
-        const uint8_t *e = f + HEADER + (size_t)i * FUNC_ENTRY;
-        uint32_t off = get32(e), r = get32(e + 8), nr = get32(e + 12);
-        for (uint32_t k = 0; k < nr; k++) {
-            const uint8_t *re = rel + (size_t)(r + k) * RELOC_ENTRY;
-            put64(p + off + get32(re), reloc_value(m, i, get32(re + 4), get32(re + 8)));
-        }
-        entry[i] = p + off;
+    wf_jit_aot *a = xzalloc(sizeof *a);
+    a->table = f + HEADER;
+    a->rel = a->table + (size_t)h.nfuncs * FUNC_ENTRY;
+    a->code = a->rel + (size_t)h.nrel * RELOC_ENTRY;
+    a->nfuncs = h.nfuncs;
+    a->release = release;
+    a->release_arg = arg;
+    wf_jit_use_aot(m->jit, a);
+    return 0;
+}
+
+static uint64_t reloc_value(const wf_module *m, uint32_t i, uint32_t kind, uint32_t arg)
+{
+    if (kind == JR_HELPER)
+        return (uint64_t)(uintptr_t)wf_jit_helper_addr(arg);
+    if (kind == JR_ENTRY)
+        return (uint64_t)(uintptr_t)wf_jit_entry(m->jit, arg);
+    return (uint64_t)(uintptr_t)(m->codes[i].code + arg);
+}
+
+int wf_jit_aot_func(const wf_jit_aot *a, const wf_module *m, uint32_t i, uint8_t **code,
+                    size_t *len)
+{
+    const uint8_t *e = a->table + (size_t)i * FUNC_ENTRY;
+    uint32_t off = get32(e), n = get32(e + 4), r = get32(e + 8), nr = get32(e + 12);
+    uint8_t *c = xmalloc(n);
+    memcpy(c, a->code + off, n);
+    for (uint32_t k = 0; k < nr; k++) {
+        const uint8_t *re = a->rel + (size_t)(r + k) * RELOC_ENTRY;
+        put64(c + get32(re), reloc_value(m, i, get32(re + 4), get32(re + 8)));
     }
-    if (mprotect(p, size, PROT_READ | PROT_EXEC) < 0) {
-        int e = errno;
-        munmap(p, size);
-        free(entry);
-        return werr_set(err, e, "making machine code executable");
-    }
-    wf_jit_adopt(m->jit, entry, p, size, h.code_bytes);
-    free(entry);
+    *code = c;
+    *len = n;
     return 0;
 }

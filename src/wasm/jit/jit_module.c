@@ -9,15 +9,14 @@
 
 #include <stddef.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 
 struct wf_jit_module {
     void **entry; /* machine code, or the compiling stub */
     uint32_t n, ncompiled;
     size_t code_bytes;
     wf_jit_arena *arena;
-    void *aot_map; /* code loaded from the AOT cache (jit_aot.c) */
-    size_t aot_size;
+    wf_jit_aot *aot; /* the AOT cache's file, when there is one */
+    uint32_t nfrom_aot;
 };
 
 #define CTX(field) ((int32_t)offsetof(wf_jit_ctx, field))
@@ -129,7 +128,10 @@ static void *compile_one(const wf_module *m, uint32_t i, weft_error **err)
     wf_jit_module *jm = m->jit;
     uint8_t *code;
     size_t len;
-    if (wf_jit_compile_func(m, i, &code, &len, NULL, NULL) < 0) {
+    /* from the AOT cache's file (checked when it was loaded), else compiled */
+    if (jm->aot && i < jm->aot->nfuncs && wf_jit_aot_func(jm->aot, m, i, &code, &len) == 0) {
+        jm->nfrom_aot++;
+    } else if (wf_jit_compile_func(m, i, &code, &len, NULL, NULL) < 0) {
         werr_set(err, 0, "%s: cannot compile function %u", m->name, m->n_func_imports + i);
         return NULL;
     }
@@ -164,23 +166,33 @@ void wf_jit_free(wf_jit_module *j)
 {
     if (j == NULL)
         return;
-    log_debug("wasm: %u of %u functions compiled to %zu bytes of x86-64 code", j->ncompiled, j->n,
-              j->code_bytes);
+    if (j->aot)
+        log_debug("wasm: %u of %u functions taken from the AOT cache, %u compiled, %zu bytes of "
+                  "x86-64 code",
+                  j->nfrom_aot, j->n, j->ncompiled - j->nfrom_aot, j->code_bytes);
+    else
+        log_debug("wasm: %u of %u functions compiled to %zu bytes of x86-64 code", j->ncompiled,
+                  j->n, j->code_bytes);
     wf_jit_arena_free(j->arena);
-    if (j->aot_map)
-        munmap(j->aot_map, j->aot_size);
+    if (j->aot && j->aot->release)
+        j->aot->release(j->aot->release_arg);
+    free(j->aot);
     free(j->entry);
     free(j);
 }
 
-void wf_jit_adopt(wf_jit_module *j, void *const *entry, void *map, size_t size, size_t code)
+void wf_jit_use_aot(wf_jit_module *j, wf_jit_aot *a)
 {
-    for (uint32_t i = 0; i < j->n; i++)
-        j->entry[i] = entry[i];
-    j->aot_map = map;
-    j->aot_size = size;
-    j->ncompiled = j->n;
-    j->code_bytes = code;
+    if (j->aot && j->aot->release)
+        j->aot->release(j->aot->release_arg);
+    free(j->aot);
+    j->aot = a;
+}
+
+uint32_t wf_jit_from_aot(const wf_jit_module *j, bool *has_aot)
+{
+    *has_aot = j->aot != NULL;
+    return j->nfrom_aot;
 }
 
 const void *wf_jit_helper_addr(enum wf_jit_helper h)
