@@ -107,6 +107,10 @@ typedef struct wf_jit_aot {
  * buffer as wf_jit_compile_func gives it */
 int wf_jit_aot_func(const wf_jit_aot *a, const wf_module *m, uint32_t i, uint8_t **code,
                     size_t *len);
+/* all of a's code, relocated for m, in one read+execute mapping (returned,
+ * *size bytes); entry[i] set to function i's code */
+void *wf_jit_aot_map_all(const wf_jit_aot *a, const wf_module *m, void **entry, size_t *size,
+                         weft_error **err);
 /* jit_module.c: m's functions take their code from a (owned by j) */
 void wf_jit_use_aot(wf_jit_module *j, wf_jit_aot *a);
 /* whether j has a cache file, and how many functions came from it */

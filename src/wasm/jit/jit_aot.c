@@ -23,7 +23,10 @@
 #include "util/xalloc.h"
 
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #define MAGIC "WEFTAOT"
 #define FORMAT_VERSION 1u
@@ -396,4 +399,37 @@ int wf_jit_aot_func(const wf_jit_aot *a, const wf_module *m, uint32_t i, uint8_t
     *code = c;
     *len = n;
     return 0;
+}
+
+void *wf_jit_aot_map_all(const wf_jit_aot *a, const wf_module *m, void **entry, size_t *size,
+                         weft_error **err)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < a->nfuncs; i++) {
+        const uint8_t *e = a->table + (size_t)i * FUNC_ENTRY;
+        total =
+            get32(e) + (uint64_t)get32(e + 4) > total ? get32(e) + (uint64_t)get32(e + 4) : total;
+    }
+    size_t n = total ? (total + page - 1) / page * page : page;
+    uint8_t *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return werr_set(err, errno, "mapping %zu bytes of machine code", n), NULL;
+    memcpy(p, a->code, total);
+    for (uint32_t i = 0; i < a->nfuncs; i++) {
+        const uint8_t *e = a->table + (size_t)i * FUNC_ENTRY;
+        uint32_t off = get32(e), r = get32(e + 8), nr = get32(e + 12);
+        for (uint32_t k = 0; k < nr; k++) {
+            const uint8_t *re = a->rel + (size_t)(r + k) * RELOC_ENTRY;
+            put64(p + off + get32(re), reloc_value(m, i, get32(re + 4), get32(re + 8)));
+        }
+        entry[i] = p + off;
+    }
+    if (mprotect(p, n, PROT_READ | PROT_EXEC) < 0) {
+        int e = errno;
+        munmap(p, n);
+        return werr_set(err, e, "making machine code executable"), NULL;
+    }
+    *size = n;
+    return p;
 }

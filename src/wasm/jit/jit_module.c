@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 struct wf_jit_module {
     void **entry; /* machine code, or the compiling stub */
@@ -17,6 +18,8 @@ struct wf_jit_module {
     wf_jit_arena *arena;
     wf_jit_aot *aot; /* the AOT cache's file, when there is one */
     uint32_t nfrom_aot;
+    void *aot_map; /* wf_jit_compile_all's bulk copy of the file's code */
+    size_t aot_size;
 };
 
 #define CTX(field) ((int32_t)offsetof(wf_jit_ctx, field))
@@ -154,8 +157,34 @@ void *wf_jit_lazy(wf_jit_ctx *ctx, void **slot)
     return at;
 }
 
+/* Every function still waiting for its first call, from the AOT cache's
+ * file in one mapping: copying them one by one into the arena costs two
+ * mprotect calls each, more than compiling. */
+static int aot_all(wf_module *m, weft_error **err)
+{
+    wf_jit_module *jm = m->jit;
+    if (jm->aot_map || jm->aot->nfuncs != jm->n)
+        return 0;
+    void **entry = xcalloc(jm->n ? jm->n : 1, sizeof *entry);
+    jm->aot_map = wf_jit_aot_map_all(jm->aot, m, entry, &jm->aot_size, err);
+    if (jm->aot_map == NULL) {
+        free(entry);
+        return -1;
+    }
+    for (uint32_t i = 0; i < jm->n; i++)
+        if (jm->entry[i] == lazy_stub) {
+            jm->entry[i] = entry[i];
+            jm->ncompiled++;
+            jm->nfrom_aot++;
+        }
+    free(entry);
+    return 0;
+}
+
 int wf_jit_compile_all(wf_module *m, weft_error **err)
 {
+    if (m->jit->aot && aot_all(m, err) < 0)
+        return -1;
     for (uint32_t i = 0; i < m->jit->n; i++)
         if (m->jit->entry[i] == lazy_stub && compile_one(m, i, err) == NULL)
             return -1;
@@ -177,6 +206,8 @@ void wf_jit_free(wf_jit_module *j)
     if (j->aot && j->aot->release)
         j->aot->release(j->aot->release_arg);
     free(j->aot);
+    if (j->aot_map)
+        munmap(j->aot_map, j->aot_size);
     free(j->entry);
     free(j);
 }
