@@ -1,14 +1,12 @@
-/* The AOT cache for containers, host side: in `weft create`, before the
- * container's process exists, find the entrypoint in the bundle's rootfs,
- * compile it into the cache when its file is missing (so the container's
- * next start skips compilation), and open the cache file read-only. The
- * container's process inherits that fd and nothing else of the cache: the
- * directory is never in its mount namespace, the file is 0644 and written
- * only here by rename, and the fd is read-only. The wasm handler checks the
- * file against the bytes it actually loads (wasm.c), so a rootfs that
- * changes in between, or an entrypoint resolved differently inside (a
- * volume), only costs a rejected file and a compilation. Best effort:
- * anything that fails here is one debug line, never an error. */
+/* The AOT cache for containers, host side: in `weft create` of a confined
+ * container (handler_wasm_confined), before the container's process exists, find the entrypoint in
+ * the bundle's rootfs, compile it into the cache when its file is missing (so the container's next
+ * start skips compilation), and open the cache file read-only. The container's process inherits
+ * that fd and nothing else of the cache: the directory is never in its mount namespace, the file is
+ * 0644 and written only here by rename, and the fd is read-only. The wasm handler checks the file
+ * against the bytes it actually loads (wasm.c), so a rootfs that changes in between, or an
+ * entrypoint resolved differently inside (a volume), only costs a rejected file and a compilation.
+ * Best effort: anything that fails here is one debug line, never an error. */
 #include "handler/handler.h"
 #include "linux/fs.h"
 #include "util/cleanup.h"
@@ -87,7 +85,8 @@ static int fill(const char *path, const uint8_t *bytes, size_t len, weft_error *
 static void host_prepare(const oci_spec *spec, const char *dir, weft_error **err)
 {
     const oci_process *p = &spec->process;
-    if (!spec->has_process || p->n_args == 0 || spec->root_path == NULL)
+    if (!spec->has_process || p->n_args == 0 || spec->root_path == NULL ||
+        !handler_wasm_confined(spec, p))
         return;
     cleanup_close int rootfd = open(spec->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (rootfd < 0)

@@ -66,9 +66,7 @@ static int wasm_prepare(const oci_spec *spec, const oci_process *p, struct entry
     /* The seccomp filter and LSM domain come after this point and may
      * refuse the executable memory that compiling on first call needs:
      * compile the whole module while it is still allowed. */
-    bool confined =
-        (spec->has_linux && spec->linux_.has_seccomp) || p->apparmor_profile || p->selinux_label;
-    if (confined)
+    if (handler_wasm_confined(spec, p))
         wf_module_compile_all(w->module);
     /* now, while the capabilities PR_SET_MM needs are still held */
     handler_set_process_title(p);
@@ -131,6 +129,11 @@ static int wasm_exec(const oci_process *p, struct entrypoint *ep, void *prepared
     if (r < 0)
         return werr_prefix(err, "wasm: %s", p->args[0]);
     _exit(status);
+}
+
+bool handler_wasm_confined(const oci_spec *spec, const oci_process *p)
+{
+    return (spec->has_linux && spec->linux_.has_seccomp) || p->apparmor_profile || p->selinux_label;
 }
 
 const handler handler_builtin = {

@@ -210,8 +210,10 @@ bool wf_aot_try(wf_module *m, const uint8_t *bytes, size_t len, const char *path
     if (m->jit == NULL)
         return false;
     cleanup_free char *dir = NULL, *own = NULL;
+    struct stat st;
     if (path == NULL) {
-        if ((dir = wf_aot_cache_dir()) == NULL)
+        /* no directory, no file: skip hashing the module */
+        if ((dir = wf_aot_cache_dir()) == NULL || stat(dir, &st) < 0)
             return false;
         path = own = wf_aot_cache_path(dir, bytes, len);
     }
