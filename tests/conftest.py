@@ -30,6 +30,33 @@ if "WEFT_WASM_CACHE" not in os.environ:
     atexit.register(shutil.rmtree, _aot, True)
 
 
+# Suites where a daemon runs weft with its own environment (containerd,
+# podman in tests/e2e) reach the default cache, /var/cache/weft/aot, for
+# confined wasm containers: whatever the session added there goes at its end.
+DEFAULT_AOT = "/var/cache/weft"
+
+
+def _tree(path):
+    return {os.path.join(d, f) for d, _, fs in os.walk(path) for f in fs} | \
+        {d for d, _, _ in os.walk(path)}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _default_aot_cache_left_as_found():
+    import shutil
+    existed = os.path.isdir(DEFAULT_AOT)
+    before = _tree(DEFAULT_AOT) if existed else set()
+    yield
+    if not existed:
+        shutil.rmtree(DEFAULT_AOT, ignore_errors=True)
+        return
+    for p in sorted(_tree(DEFAULT_AOT) - before, reverse=True):
+        if os.path.isdir(p):
+            shutil.rmtree(p, ignore_errors=True)
+        elif os.path.exists(p):
+            os.unlink(p)
+
+
 @pytest.fixture(scope="session")
 def weft_bin():
     path = os.environ.get("WEFT", os.path.join(ROOT, "build", "weft"))
