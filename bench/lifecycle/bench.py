@@ -262,6 +262,57 @@ def wasm_start(args, runtimes, work):
               f" {sum(t) / ref:15.2f}")
 
 
+def wasm_large(args, runtimes, work):
+    """Start, create to exit (`run`), of a container running the 5.6 MB
+    large.wasm (bench/wasm/gen_large.py, 40,000 functions): unconfined
+    (compiled on first call; the AOT cache is not consulted), and under a
+    seccomp filter (the whole module compiled before the filter applies)
+    with the cache off and warm (its file written by a first run); against
+    a native busybox `echo hello` container."""
+    weft = runtimes["weft"]
+    wat = os.path.join(work, "large.wat")
+    with open(wat, "w") as f:
+        subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "bench", "wasm", "gen_large.py"),
+                        "40000"], stdout=f, check=True)
+    bundles = {}
+    for name, seccomp in (("large", False), ("large-seccomp", True)):
+        d = os.path.join(work, name)
+        os.mkdir(d)
+        make_bundle(d, weft, ["/large.wasm"], {"module.wasm.image/variant": "compat"})
+        subprocess.run(["wat2wasm", wat, "-o", os.path.join(d, "rootfs", "large.wasm")],
+                       check=True)
+        if seccomp:
+            cfg_path = os.path.join(d, "config.json")
+            cfg = json.load(open(cfg_path))
+            cfg["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+                {"names": ["kexec_load"], "action": "SCMP_ACT_ERRNO"}]}
+            json.dump(cfg, open(cfg_path, "w"))
+        bundles[name] = d
+    native = os.path.join(work, "native")
+    os.mkdir(native)
+    make_bundle(native, weft, ["/bin/echo", "hello"])
+    cache = os.path.join(work, "aot")
+    cases = {"large, unconfined": (bundles["large"], cache),
+             "seccomp, no cache": (bundles["large-seccomp"], "off"),
+             "seccomp, warm cache": (bundles["large-seccomp"], cache),
+             "busybox echo": (native, "off")}
+    os.environ["WEFT_WASM_CACHE"] = cache
+    run_once(weft, bundles["large-seccomp"], os.path.join(work, "state-warm"), "warm")
+    times = {k: [] for k in cases}
+    for i in range(args.n):
+        for name, (bundle, c) in cases.items():
+            os.environ["WEFT_WASM_CACHE"] = c
+            dt, _ = run_once(weft, bundle, os.path.join(work, "state"), f"l{i}")
+            times[name].append(dt)
+    ref = sorted(times["busybox echo"])[args.n // 2]
+    print(f"{'weft run of':22} {'runs':>5} {'median ms':>10} {'- native ms':>12} {'x native':>9}")
+    for name, t in times.items():
+        t.sort()
+        med = t[len(t) // 2]
+        print(f"{name:22} {args.n:5} {1000 * med:10.2f} {1000 * (med - ref):12.2f}"
+              f" {med / ref:9.2f}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("-n", type=int, default=100, help="runs per runtime (default 100)")
@@ -274,6 +325,9 @@ def main():
                     help="runs whose peak memory is measured; the median is printed (default 9)")
     ap.add_argument("--wasm-start", action="store_true",
                     help="instead: cold start of a wasm hello container vs native echo containers")
+    ap.add_argument("--wasm-large", action="store_true",
+                    help="instead: start of a large.wasm container, AOT cache off / warm, vs "
+                    "native")
     args = ap.parse_args()
 
     runtimes = {"weft": os.path.realpath(args.weft)}
@@ -285,9 +339,9 @@ def main():
             runtimes[name] = path
     undo = (lambda: None) if args.no_crun_fix else crun_fix()
     work = tempfile.mkdtemp(prefix="weft-bench-")
-    if args.wasm_start:
+    if args.wasm_start or args.wasm_large:
         try:
-            return wasm_start(args, runtimes, work)
+            return (wasm_large if args.wasm_large else wasm_start)(args, runtimes, work)
         finally:
             undo()
             shutil.rmtree(work, ignore_errors=True)

@@ -14,6 +14,7 @@
 #include "util/xalloc.h"
 #include "wasi/wasi.h"
 #include "wast/value_text.h"
+#include "wasm/aot_cache.h"
 #include "wasm/wasm.h"
 #include "wat/module_file.h"
 
@@ -30,6 +31,7 @@ enum { EXIT_LOAD = 1, EXIT_USAGE = 2, EXIT_TRAP = 134 };
 #define WASM_USAGE                                                                                 \
     "usage: weft wasm run [OPTIONS] MODULE [ARGS...]\n"                                            \
     "       weft wasm validate MODULE\n"                                                           \
+    "       weft wasm compile MODULE [-o FILE]\n"                                                  \
     "       weft wasm wast [-v] FILE...   (spec-test scripts; see weft wasm wast --help)\n"        \
     "\n"                                                                                           \
     "Run or check a WebAssembly module with weft's engine, outside any container.\n"               \
@@ -52,7 +54,16 @@ enum { EXIT_LOAD = 1, EXIT_USAGE = 2, EXIT_TRAP = 134 };
     "  --max-memory BYTES   the memory budget (suffix K, M or G: x1024; default 4G):\n"            \
     "                       linear memories, tables, the wasm stack, the instance\n"               \
     "                       and the loaded module together; growing past it fails\n"               \
+    "  --aot FILE           use the machine code in FILE (from weft wasm compile -o)\n"            \
+    "                       instead of the AOT cache's file for MODULE\n"                          \
     "  -h, --help           print this help\n"                                                     \
+    "\n"                                                                                           \
+    "compile: compile all of MODULE to machine code ahead of time, into the AOT\n"                 \
+    "cache (run then loads it instead of compiling) or into FILE with -o. The\n"                   \
+    "cache is $WEFT_WASM_CACHE if set (\"off\": none), else /var/cache/weft/aot\n"                 \
+    "for root, else $XDG_CACHE_HOME/weft/aot or ~/.cache/weft/aot; remove the\n"                   \
+    "directory to clear it. A file that does not match MODULE, this weft or this\n"                \
+    "CPU, or is damaged, is ignored (weft --debug says why) and MODULE compiles.\n"                \
     "\n"                                                                                           \
     "validate: decode and validate MODULE; print nothing and exit 0 if it is valid,\n"             \
     "else print one line naming the byte offset and exit 1.\n"                                     \
@@ -75,6 +86,7 @@ struct run_opts {
     size_t n_dirs;
     char **envs;
     size_t n_envs;
+    const char *aot; /* --aot FILE */
     wf_config limits;
 };
 
@@ -115,7 +127,7 @@ static int parse_size(const char *s, uint64_t *out)
     return 0;
 }
 
-enum { OPT_INVOKE = 256, OPT_DIR, OPT_ENV, OPT_MAX_STACK, OPT_MAX_MEMORY };
+enum { OPT_INVOKE = 256, OPT_DIR, OPT_ENV, OPT_MAX_STACK, OPT_MAX_MEMORY, OPT_AOT };
 
 /* Options stop at MODULE ('+'), so the guest's own flags pass through. */
 static int parse_run_opts(int argc, char **argv, struct run_opts *o, weft_error **err)
@@ -126,6 +138,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o, weft_error 
         {"env", required_argument, NULL, OPT_ENV},
         {"max-stack", required_argument, NULL, OPT_MAX_STACK},
         {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
+        {"aot", required_argument, NULL, OPT_AOT},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
@@ -158,6 +171,9 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o, weft_error 
                 return usage_error(err, "--max-memory '%s': expected bytes (e.g. 65536, 64M)",
                                    optarg);
             o->limits.max_memory_bytes = n;
+            break;
+        case OPT_AOT:
+            o->aot = optarg;
             break;
         case 'h':
             fputs(WASM_USAGE, stdout);
@@ -386,6 +402,25 @@ static int run_invoke(const wf_module *m, struct wasi_setup *w, const struct run
     return r;
 }
 
+/* MODULE, running the AOT cache's code for it when there is some */
+static int load_module(const char *path, uint64_t budget, const char *aot, wf_module **m,
+                       weft_error **err)
+{
+    cleanup_free uint8_t *bytes = NULL;
+    size_t len = 0;
+    if (wat_read_module(path, &bytes, &len, err) < 0)
+        return -1;
+    if (len > (budget ? budget : WF_DEFAULT_BUDGET)) {
+        werr_set(err, 0, "%s: %zu bytes exceed the memory budget of %llu bytes", path, len,
+                 (unsigned long long)(budget ? budget : WF_DEFAULT_BUDGET));
+        return werr_kind(err, WF_ERR_LIMIT);
+    }
+    if (wat_module_from_bytes(bytes, len, path, budget, m, err) < 0)
+        return -1;
+    wf_aot_try(*m, bytes, len, aot);
+    return 0;
+}
+
 static int wasm_run(int argc, char **argv, weft_error **err)
 {
     struct run_opts o = {0};
@@ -403,7 +438,7 @@ static int wasm_run(int argc, char **argv, weft_error **err)
     }
     const char *path = argv[first];
     wf_module *m = NULL;
-    if (wat_module_load_file(path, o.limits.max_memory_bytes, &m, err) < 0)
+    if (load_module(path, o.limits.max_memory_bytes, o.aot, &m, err) < 0)
         goto out;
     struct wasi_setup w = {0};
     if (wasi_setup_init(path, argc - first - 1, argv + first + 1, &o, &w, err) == 0) {
@@ -442,6 +477,59 @@ static int wasm_validate(int argc, char **argv, weft_error **err)
     return 0;
 }
 
+/* ---- compile ----------------------------------------------------------- */
+
+static int wasm_compile(int argc, char **argv, weft_error **err)
+{
+    static const struct option opts[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
+        {0},
+    };
+    const char *out = NULL;
+    int c;
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+        if (c == 'o') {
+            out = optarg;
+        } else if (c == 'h') {
+            fputs(WASM_USAGE, stdout);
+            return 0;
+        } else {
+            return usage_error(err, "%s", "usage: weft wasm compile MODULE [-o FILE]");
+        }
+    }
+    if (optind != argc - 1)
+        return usage_error(err, "%s", "usage: weft wasm compile MODULE [-o FILE]");
+    const char *path = argv[optind];
+    cleanup_free uint8_t *bytes = NULL;
+    size_t len = 0;
+    if (wat_read_module(path, &bytes, &len, err) < 0)
+        return werr_status(err, EXIT_LOAD);
+    cleanup_free char *dir = NULL, *cached = NULL;
+    if (out == NULL) {
+        if ((dir = wf_aot_cache_dir()) == NULL) {
+            werr_set(err, 0, "%s",
+                     "wasm compile: no AOT cache directory (WEFT_WASM_CACHE is off, "
+                     "or HOME is unset); use -o FILE");
+            return werr_status(err, EXIT_USAGE);
+        }
+        out = cached = wf_aot_cache_path(dir, bytes, len);
+    }
+    wf_module *m = NULL;
+    if (wat_module_from_bytes(bytes, len, path, 0, &m, err) < 0)
+        return werr_status(err, EXIT_LOAD);
+    cleanup_free uint8_t *file = NULL;
+    size_t flen = 0;
+    int r = 0;
+    if (wf_aot_build(m, bytes, len, &file, &flen, err) < 0 ||
+        wf_aot_write(out, file, flen, err) < 0)
+        r = werr_status(err, EXIT_LOAD);
+    wf_module_free(m);
+    return r;
+}
+
 /* ---- the verb ---------------------------------------------------------- */
 
 static int run_wasm(const struct container_ctx *g, int argc, char **argv, weft_error **err)
@@ -449,7 +537,7 @@ static int run_wasm(const struct container_ctx *g, int argc, char **argv, weft_e
     (void)g;
     if (argc < 2)
         return usage_error(err, "%s",
-                           "wasm: missing subcommand (run, validate or wast; see --help)");
+                           "wasm: missing subcommand (run, validate, compile or wast; see --help)");
     const char *sub = argv[1];
     if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 || strcmp(sub, "help") == 0) {
         fputs(WASM_USAGE, stdout);
@@ -462,7 +550,9 @@ static int run_wasm(const struct container_ctx *g, int argc, char **argv, weft_e
         return wasm_validate(argc - 1, argv + 1, err);
     if (strcmp(sub, "wast") == 0)
         return wasm_wast_main(argc - 1, argv + 1, err);
-    return usage_error(err, "wasm: unknown subcommand '%s' (run, validate or wast)", sub);
+    if (strcmp(sub, "compile") == 0)
+        return wasm_compile(argc - 1, argv + 1, err);
+    return usage_error(err, "wasm: unknown subcommand '%s' (run, validate, compile or wast)", sub);
 }
 
 const struct weft_command cmd_wasm = {

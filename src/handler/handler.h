@@ -104,6 +104,19 @@ enum handler_for { HANDLER_FOR_INIT, HANDLER_FOR_EXEC };
  * before anything is created. `argv` is weft's own, to re-execute. */
 int handler_host_prepare(const oci_spec *spec, bool smart_default, enum handler_for who,
                          char *const *argv, weft_error **err);
+/* A seccomp filter or LSM domain will apply after the module is loaded:
+ * the builtin engine compiles all of it before (wasm.c). */
+bool handler_wasm_confined(const oci_spec *spec, const oci_process *p);
+/* aot_host.c, called by handler_host_prepare for a container's init that
+ * may run the builtin engine and is confined (handler_wasm_confined: the
+ * one case where the whole module is compiled at start, and so where the
+ * cache saves time; otherwise functions compile on first call, microseconds
+ * each, less than hashing a large module to find its file): open (after filling it when missing)
+ * the AOT cache file of the entrypoint found in the bundle's rootfs, read-only, for the container's
+ * process to take (handler_aot_take: the fd, -1 if none, and its path for messages, both the
+ * caller's to close and free). */
+void handler_aot_host_prepare(const oci_spec *spec);
+int handler_aot_take(char **path);
 /* A pod's sandbox (pause) container: always native. */
 bool handler_is_pod_sandbox(const oci_spec *spec);
 /* The engine for wasm, wasm-smart and module.wasm.image/variant */

@@ -151,8 +151,11 @@ int handler_host_prepare(const oci_spec *spec, bool smart_default, enum handler_
     }
     if (engine == NULL)
         engine = default_engine;
-    if (!handler_is_external_engine(engine))
+    if (!handler_is_external_engine(engine)) {
+        if (who == HANDLER_FOR_INIT)
+            handler_aot_host_prepare(spec);
         goto out;
+    }
     if (engines_load != NULL)
         r = engines_load(engine, c.library_path, err);
     else

@@ -14,6 +14,7 @@
 #include "util/cleanup.h"
 #include "util/strv.h"
 #include "util/xalloc.h"
+#include "wasm/aot_cache.h"
 #include "wasi/wasi.h"
 #include "wat/module_file.h"
 
@@ -54,12 +55,18 @@ static int wasm_prepare(const oci_spec *spec, const oci_process *p, struct entry
         free(w);
         return werr_prefix(err, "wasm entrypoint");
     }
+    /* machine code the host side found in the AOT cache (aot_host.c),
+     * checked against the bytes loaded here */
+    cleanup_free char *aot_path = NULL;
+    int aot = handler_aot_take(&aot_path);
+    if (aot >= 0) {
+        wf_aot_try_fd(w->module, ep->bytes, ep->len, aot, aot_path);
+        close(aot);
+    }
     /* The seccomp filter and LSM domain come after this point and may
      * refuse the executable memory that compiling on first call needs:
      * compile the whole module while it is still allowed. */
-    bool confined =
-        (spec->has_linux && spec->linux_.has_seccomp) || p->apparmor_profile || p->selinux_label;
-    if (confined)
+    if (handler_wasm_confined(spec, p))
         wf_module_compile_all(w->module);
     /* now, while the capabilities PR_SET_MM needs are still held */
     handler_set_process_title(p);
@@ -122,6 +129,11 @@ static int wasm_exec(const oci_process *p, struct entrypoint *ep, void *prepared
     if (r < 0)
         return werr_prefix(err, "wasm: %s", p->args[0]);
     _exit(status);
+}
+
+bool handler_wasm_confined(const oci_spec *spec, const oci_process *p)
+{
+    return (spec->has_linux && spec->linux_.has_seccomp) || p->apparmor_profile || p->selinux_label;
 }
 
 const handler handler_builtin = {

@@ -3,6 +3,7 @@
 #include "wast/script.h"
 
 #include "util/xalloc.h"
+#include "wasm/aot_cache.h"
 #include "wast/value_text.h"
 
 #include <stdio.h>
@@ -184,6 +185,13 @@ static int load(wast_script *s, const uint8_t *bytes, size_t len, const char *or
 {
     if (wf_module_load(bytes, len, origin, out, err) < 0)
         return -1;
+    /* the suites' third tier: the compiled code goes through the AOT
+     * cache's file format (written, checked, relocated) before it runs */
+    const char *tier = getenv("WEFT_WASM_TIER");
+    if (tier && strcmp(tier, "aot") == 0 && wf_aot_roundtrip(*out, bytes, len, err) < 0) {
+        wf_module_free(*out);
+        return -1;
+    }
     s->modules = xreallocarray(s->modules, s->n_modules + 1, sizeof *s->modules);
     s->modules[s->n_modules++] = *out;
     return 0;

@@ -50,10 +50,71 @@ int wf_jit_run(wf_exec *ex, wf_func *f, weft_error **err);
  * with ctx->err set when that fails) */
 void *wf_jit_lazy(wf_jit_ctx *ctx, void **slot);
 
-/* jit_compile.c: machine code of defined function i of m, position
- * independent, in a heap buffer; -1 if beyond the compiler. */
-int wf_jit_compile_func(const wf_module *m, uint32_t i, uint8_t **code, size_t *len);
+/* The C functions compiled code calls, by number (a cached copy of the code
+ * names them so: their addresses change from one weft binary or run to the
+ * next). */
+enum wf_jit_helper { JH_OP, JH_CALL, JH_CALL_INDIRECT, JH_TRAP, JH_GROW, JH_COUNT };
+const void *wf_jit_helper_addr(enum wf_jit_helper h);
+
+/* An absolute address embedded in a function's machine code: the 8 bytes
+ * at `at` (the immediate of a `mov r64, imm64`) hold
+ *   JR_HELPER  the address of helper `arg`
+ *   JR_ENTRY   the address of the entry slot of defined function `arg`
+ *   JR_PC      the address of word `arg` of the function's internal code
+ *              (code.h; the helpers read the op's immediates there).
+ * Everything else in the code is position independent (rel32 branches
+ * inside the function, rip-relative br_table tables, offsets off the pinned
+ * registers). */
+enum wf_jit_reloc_kind { JR_HELPER, JR_ENTRY, JR_PC, JR_COUNT };
+typedef struct wf_jit_reloc {
+    uint32_t at, kind, arg;
+} wf_jit_reloc;
+
+/* jit_compile.c: machine code of defined function i of m in a heap buffer,
+ * runnable where it is copied (its absolute addresses are this process's),
+ * and, when rel is not NULL, its relocations (*rel malloc'd, *nrel of them);
+ * -1 if beyond the compiler. */
+int wf_jit_compile_func(const wf_module *m, uint32_t i, uint8_t **code, size_t *len,
+                        wf_jit_reloc **rel, size_t *nrel);
 bool wf_jit_fits(const wf_module *m, uint32_t i);
+
+/* jit_aot.c: the AOT cache's file format (docs/wasm-engine.md). Build: the
+ * whole module's machine code and relocations as one file's bytes (*out
+ * malloc'd), keyed by hash (SHA-256 of the module's bytes). Load: check
+ * all of the file (checksum, header against this weft, this CPU, hash and
+ * m, every function's extent and relocation) and hand it to m->jit (set
+ * up by wf_jit_compile), whose functions then take their code from it on
+ * their first call instead of compiling; -1 naming the first mismatch, m
+ * unchanged. The file's bytes must outlive m: on success m calls
+ * release(arg) (unless NULL) when it no longer needs them. */
+int wf_jit_aot_build(const wf_module *m, const uint8_t hash[32], uint8_t **out, size_t *len,
+                     weft_error **err);
+int wf_jit_aot_load(wf_module *m, const uint8_t hash[32], const uint8_t *file, size_t len,
+                    void (*release)(void *), void *arg, weft_error **err);
+/* the file's trailing checksum (the last 8 bytes, little-endian) of the
+ * n bytes before it */
+uint64_t wf_jit_aot_checksum(const uint8_t *p, size_t n);
+/* the cache key of a module of that hash for this weft and CPU */
+void wf_jit_aot_key(const uint8_t hash[32], uint8_t key[32]);
+/* A checked file's tables (wf_jit_aot_load). */
+typedef struct wf_jit_aot {
+    const uint8_t *table, *rel, *code;
+    uint32_t nfuncs;
+    void (*release)(void *arg); /* of the file's bytes, with the module (may be NULL) */
+    void *release_arg;
+} wf_jit_aot;
+/* defined function i's code from the file, relocated for m, in a heap
+ * buffer as wf_jit_compile_func gives it */
+int wf_jit_aot_func(const wf_jit_aot *a, const wf_module *m, uint32_t i, uint8_t **code,
+                    size_t *len);
+/* all of a's code, relocated for m, in one read+execute mapping (returned,
+ * *size bytes); entry[i] set to function i's code */
+void *wf_jit_aot_map_all(const wf_jit_aot *a, const wf_module *m, void **entry, size_t *size,
+                         weft_error **err);
+/* jit_module.c: m's functions take their code from a (owned by j) */
+void wf_jit_use_aot(wf_jit_module *j, wf_jit_aot *a);
+/* whether j has a cache file, and how many functions came from it */
+uint32_t wf_jit_from_aot(const wf_jit_module *j, bool *has_aot);
 
 /* jit_mem.c: W^X code memory. Code is written while its pages are
  * read+write and runs once they are read+execute, never both. */

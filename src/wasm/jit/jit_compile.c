@@ -56,6 +56,10 @@ typedef struct jc {
     /* the prologue's stack checks (where they start, and their two jumps
      * to the out-of-line call of wf_jit_grow) */
     size_t check_at, grow_fix[2];
+    /* where the code embeds an absolute address (jit.h: the AOT cache
+     * rewrites them when it loads the code elsewhere) */
+    wf_jit_reloc *rel;
+    size_t nrel, caprel;
 } jc;
 
 #define ERR_EXIT JT_COUNT
@@ -97,9 +101,23 @@ static void jcc_stub(jc *j, int cc, int kind)
     to_stub(j, x_jcc32(&j->b, cc), kind);
 }
 
-static void call_abs(jc *j, const void *fn)
+/* mov r, imm64 holding an absolute address, always the 10-byte form (the
+ * value a cached copy gets may not fit 32 bits), noted as a relocation */
+static void abs_imm(jc *j, int r, uint32_t kind, uint32_t arg, const void *addr)
 {
-    x_mov_imm(&j->b, RAX, (uint64_t)(uintptr_t)fn);
+    x_byte(&j->b, (uint8_t)(0x48 | ((r & 8) ? 1 : 0)));
+    x_byte(&j->b, (uint8_t)(0xB8 + (r & 7)));
+    if (j->nrel == j->caprel) {
+        j->caprel = j->caprel ? 2 * j->caprel : 16;
+        j->rel = xreallocarray(j->rel, j->caprel, sizeof *j->rel);
+    }
+    j->rel[j->nrel++] = (wf_jit_reloc){.at = (uint32_t)j->b.n, .kind = kind, .arg = arg};
+    x_u64(&j->b, (uint64_t)(uintptr_t)addr);
+}
+
+static void call_abs(jc *j, enum wf_jit_helper h)
+{
+    abs_imm(j, RAX, JR_HELPER, h, wf_jit_helper_addr(h));
     x_call_r(&j->b, RAX);
 }
 
@@ -306,9 +324,8 @@ static void emit_call(jc *j, const uint64_t *pc)
     uint64_t callee = pc[1], base = pc[2];
     if (callee >= j->m->n_func_imports) { /* same module: through its entry slot */
         x_mem(&j->b, 0, true, OPC(0x8D), RDI, RBX, NOIDX, 1, SLOT(base), false);
-        x_mov_imm(&j->b, RAX,
-                  (uint64_t)(uintptr_t)wf_jit_entry(j->m->jit,
-                                                    (uint32_t)(callee - j->m->n_func_imports)));
+        uint32_t k = (uint32_t)(callee - j->m->n_func_imports);
+        abs_imm(j, RAX, JR_ENTRY, k, wf_jit_entry(j->m->jit, k));
         x_mem(&j->b, 0, false, OPC(0xFF), 2, RAX, NOIDX, 1, 0, false); /* call [rax] */
         check_helper(j);
         return;
@@ -318,20 +335,20 @@ static void emit_call(jc *j, const uint64_t *pc)
     x_mem(&j->b, 0, true, OPC(0x8D), RSI, RBX, NOIDX, 1, SLOT(base), false);
     x_mov_imm(&j->b, RDX, callee);
     x_mov_imm(&j->b, RCX, j->fidx);
-    call_abs(j, (const void *)wf_jit_call);
+    call_abs(j, JH_CALL);
     x_load64(&j->b, R15, R12, CTX(fuel));
     check_helper(j);
 }
 
 /* a helper taking (ctx, fp, pc, fidx) */
-static void emit_helper(jc *j, const void *fn, const uint64_t *pc, bool sync_fuel)
+static void emit_helper(jc *j, enum wf_jit_helper fn, const uint64_t *pc, bool sync_fuel)
 {
     j->pool_read = true; /* helpers read operand slots themselves */
     if (sync_fuel)
         x_store64(&j->b, R15, R12, CTX(fuel));
     x_mov_rr(&j->b, true, RDI, R12);
     x_mov_rr(&j->b, true, RSI, RBX);
-    x_mov_imm(&j->b, RDX, (uint64_t)(uintptr_t)pc);
+    abs_imm(j, RDX, JR_PC, (uint32_t)(pc - j->c->code), pc);
     x_mov_imm(&j->b, RCX, j->fidx);
     call_abs(j, fn);
     if (sync_fuel)
@@ -371,7 +388,7 @@ static void emit_call_indirect(jc *j, const uint64_t *pc)
     size_t done = x_jmp32(&j->b);
     for (int k = 0; k < ns; k++)
         x_link(&j->b, slow[k], j->b.n);
-    emit_helper(j, (const void *)wf_jit_call_indirect, pc, true);
+    emit_helper(j, JH_CALL_INDIRECT, pc, true);
     x_link(&j->b, done, j->b.n);
 }
 
@@ -830,7 +847,7 @@ static void emit_op(jc *j, const uint64_t *pc, size_t pos)
     }
     if (float_op(j, op, p) || convert_op(j, op, p))
         return;
-    emit_helper(j, (const void *)wf_jit_op, pc, false);
+    emit_helper(j, JH_OP, pc, false);
 #undef TARGET
 }
 
@@ -848,7 +865,7 @@ static void emit_stubs(jc *j, size_t err_exit)
         x_mov_rr(&j->b, true, RDI, R12);
         x_mov_imm(&j->b, RSI, (uint64_t)k);
         x_mov_imm(&j->b, RDX, j->fidx);
-        call_abs(j, (const void *)wf_jit_trap);
+        call_abs(j, JH_TRAP);
         x_link(&j->b, x_jmp32(&j->b), err_exit);
         j->nstub[k] = 0;
     }
@@ -867,7 +884,7 @@ static void emit_grow(jc *j, size_t err_exit)
     x_mem(&j->b, 0, true, OPC(0x8D), RSI, RBX, NOIDX, 1, (int32_t)(8 * j->c->max_height), false);
     x_mov_rr(&j->b, true, RDX, RSP);
     x_mov_imm(&j->b, RCX, j->fidx);
-    call_abs(j, (const void *)wf_jit_grow);
+    call_abs(j, JH_GROW);
     x_rr(&j->b, 0, false, OPC(0x85), RAX, RAX, false); /* test eax, eax */
     x_link(&j->b, x_jcc32(&j->b, CC_NE), err_exit);
     x_link(&j->b, x_jmp32(&j->b), j->check_at);
@@ -1008,10 +1025,13 @@ static bool compile_func(jc *j, uint32_t i)
 
 bool wf_jit_fits(const wf_module *m, uint32_t i)
 {
-    return (uint64_t)m->codes[i].max_height * 8 + 8 <= INT32_MAX;
+    /* code offsets are 32-bit in relocations (JR_PC) */
+    return (uint64_t)m->codes[i].max_height * 8 + 8 <= INT32_MAX &&
+           m->codes[i].code_len <= UINT32_MAX;
 }
 
-int wf_jit_compile_func(const wf_module *m, uint32_t i, uint8_t **code, size_t *len)
+int wf_jit_compile_func(const wf_module *m, uint32_t i, uint8_t **code, size_t *len,
+                        wf_jit_reloc **rel, size_t *nrel)
 {
     jc j = {.m = m};
     bool ok = compile_func(&j, i) && j.b.n < INT32_MAX;
@@ -1022,9 +1042,16 @@ int wf_jit_compile_func(const wf_module *m, uint32_t i, uint8_t **code, size_t *
         free(j.stub_fix[k]);
     if (!ok) {
         free(j.b.p);
+        free(j.rel);
         return -1;
     }
     *code = j.b.p;
     *len = j.b.n;
+    if (rel) {
+        *rel = j.rel;
+        *nrel = j.nrel;
+    } else {
+        free(j.rel);
+    }
     return 0;
 }

@@ -9,12 +9,17 @@
 
 #include <stddef.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 struct wf_jit_module {
     void **entry; /* machine code, or the compiling stub */
     uint32_t n, ncompiled;
     size_t code_bytes;
     wf_jit_arena *arena;
+    wf_jit_aot *aot; /* the AOT cache's file, when there is one */
+    uint32_t nfrom_aot;
+    void *aot_map; /* wf_jit_compile_all's bulk copy of the file's code */
+    size_t aot_size;
 };
 
 #define CTX(field) ((int32_t)offsetof(wf_jit_ctx, field))
@@ -126,7 +131,10 @@ static void *compile_one(const wf_module *m, uint32_t i, weft_error **err)
     wf_jit_module *jm = m->jit;
     uint8_t *code;
     size_t len;
-    if (wf_jit_compile_func(m, i, &code, &len) < 0) {
+    /* from the AOT cache's file (checked when it was loaded), else compiled */
+    if (jm->aot && i < jm->aot->nfuncs && wf_jit_aot_func(jm->aot, m, i, &code, &len) == 0) {
+        jm->nfrom_aot++;
+    } else if (wf_jit_compile_func(m, i, &code, &len, NULL, NULL) < 0) {
         werr_set(err, 0, "%s: cannot compile function %u", m->name, m->n_func_imports + i);
         return NULL;
     }
@@ -149,8 +157,34 @@ void *wf_jit_lazy(wf_jit_ctx *ctx, void **slot)
     return at;
 }
 
+/* Every function still waiting for its first call, from the AOT cache's
+ * file in one mapping: copying them one by one into the arena costs two
+ * mprotect calls each, more than compiling. */
+static int aot_all(wf_module *m, weft_error **err)
+{
+    wf_jit_module *jm = m->jit;
+    if (jm->aot_map || jm->aot->nfuncs != jm->n)
+        return 0;
+    void **entry = xcalloc(jm->n ? jm->n : 1, sizeof *entry);
+    jm->aot_map = wf_jit_aot_map_all(jm->aot, m, entry, &jm->aot_size, err);
+    if (jm->aot_map == NULL) {
+        free(entry);
+        return -1;
+    }
+    for (uint32_t i = 0; i < jm->n; i++)
+        if (jm->entry[i] == lazy_stub) {
+            jm->entry[i] = entry[i];
+            jm->ncompiled++;
+            jm->nfrom_aot++;
+        }
+    free(entry);
+    return 0;
+}
+
 int wf_jit_compile_all(wf_module *m, weft_error **err)
 {
+    if (m->jit->aot && aot_all(m, err) < 0)
+        return -1;
     for (uint32_t i = 0; i < m->jit->n; i++)
         if (m->jit->entry[i] == lazy_stub && compile_one(m, i, err) == NULL)
             return -1;
@@ -161,11 +195,47 @@ void wf_jit_free(wf_jit_module *j)
 {
     if (j == NULL)
         return;
-    log_debug("wasm: %u of %u functions compiled to %zu bytes of x86-64 code", j->ncompiled, j->n,
-              j->code_bytes);
+    if (j->aot)
+        log_debug("wasm: %u of %u functions taken from the AOT cache, %u compiled, %zu bytes of "
+                  "x86-64 code",
+                  j->nfrom_aot, j->n, j->ncompiled - j->nfrom_aot, j->code_bytes);
+    else
+        log_debug("wasm: %u of %u functions compiled to %zu bytes of x86-64 code", j->ncompiled,
+                  j->n, j->code_bytes);
     wf_jit_arena_free(j->arena);
+    if (j->aot && j->aot->release)
+        j->aot->release(j->aot->release_arg);
+    free(j->aot);
+    if (j->aot_map)
+        munmap(j->aot_map, j->aot_size);
     free(j->entry);
     free(j);
+}
+
+void wf_jit_use_aot(wf_jit_module *j, wf_jit_aot *a)
+{
+    if (j->aot && j->aot->release)
+        j->aot->release(j->aot->release_arg);
+    free(j->aot);
+    j->aot = a;
+}
+
+uint32_t wf_jit_from_aot(const wf_jit_module *j, bool *has_aot)
+{
+    *has_aot = j->aot != NULL;
+    return j->nfrom_aot;
+}
+
+const void *wf_jit_helper_addr(enum wf_jit_helper h)
+{
+    static const void *const addr[JH_COUNT] = {
+        [JH_OP] = (const void *)wf_jit_op,
+        [JH_CALL] = (const void *)wf_jit_call,
+        [JH_CALL_INDIRECT] = (const void *)wf_jit_call_indirect,
+        [JH_TRAP] = (const void *)wf_jit_trap,
+        [JH_GROW] = (const void *)wf_jit_grow,
+    };
+    return addr[h];
 }
 
 void **wf_jit_entry(const wf_jit_module *j, uint32_t i)

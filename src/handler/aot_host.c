@@ -1,0 +1,139 @@
+/* The AOT cache for containers, host side: in `weft create` of a confined
+ * container (handler_wasm_confined), before the container's process exists, find the entrypoint in
+ * the bundle's rootfs, compile it into the cache when its file is missing (so the container's next
+ * start skips compilation), and open the cache file read-only. The container's process inherits
+ * that fd and nothing else of the cache: the directory is never in its mount namespace, the file is
+ * 0644 and written only here by rename, and the fd is read-only. The wasm handler checks the file
+ * against the bytes it actually loads (wasm.c), so a rootfs that changes in between, or an
+ * entrypoint resolved differently inside (a volume), only costs a rejected file and a compilation.
+ * Best effort: anything that fails here is one debug line, never an error. */
+#include "handler/handler.h"
+#include "linux/fs.h"
+#include "util/cleanup.h"
+#include "util/fileio.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+#include "wasm/aot_cache.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define MODULE_MAX ((size_t)1 << 30)
+
+/* inherited by the container's process (clone without exec) */
+static int aot_fd = -1;
+static char *aot_path;
+
+static const char *env_path(const oci_process *p)
+{
+    for (size_t i = 0; i < p->n_env; i++)
+        if (strncmp(p->env[i], "PATH=", 5) == 0)
+            return p->env[i] + 5;
+    return DEFAULT_PATH;
+}
+
+/* process.args[0] as the container will resolve it, opened inside rootfd */
+static int open_entrypoint(int rootfd, const oci_process *p)
+{
+    const char *name = p->args[0];
+    weft_error *err = NULL;
+    if (strchr(name, '/') != NULL) {
+        cleanup_free char *path =
+            name[0] == '/' ? xstrdup(name) : xasprintf("%s/%s", p->cwd ? p->cwd : "/", name);
+        int fd = path_open_in_root(rootfd, path, O_RDONLY, &err);
+        werr_free(err);
+        return fd;
+    }
+    cleanup_free char *search = xstrdup(env_path(p));
+    char *save = NULL;
+    for (char *dir = strtok_r(search, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+        cleanup_free char *cand = xasprintf("%s/%s", *dir ? dir : ".", name);
+        int fd = path_open_in_root(rootfd, cand, O_RDONLY, &err);
+        werr_free(err);
+        err = NULL;
+        struct stat st;
+        if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+            return fd;
+        if (fd >= 0)
+            close(fd);
+    }
+    return -1;
+}
+
+/* compile bytes into the cache file at path */
+static int fill(const char *path, const uint8_t *bytes, size_t len, weft_error **err)
+{
+    wf_module *m = NULL;
+    if (wf_module_load(bytes, len, "entrypoint", &m, err) < 0)
+        return -1;
+    cleanup_free uint8_t *file = NULL;
+    size_t flen = 0;
+    int r = wf_aot_build(m, bytes, len, &file, &flen, err);
+    wf_module_free(m);
+    if (r == 0)
+        r = wf_aot_write(path, file, flen, err);
+    if (r == 0)
+        log_debug("wasm: compiled the entrypoint into the AOT cache (%s)", path);
+    return r;
+}
+
+static void host_prepare(const oci_spec *spec, const char *dir, weft_error **err)
+{
+    const oci_process *p = &spec->process;
+    if (!spec->has_process || p->n_args == 0 || spec->root_path == NULL ||
+        !handler_wasm_confined(spec, p))
+        return;
+    cleanup_close int rootfd = open(spec->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0)
+        return;
+    cleanup_close int fd = open_entrypoint(rootfd, p);
+    cleanup_free char *bytes = NULL;
+    size_t len = 0;
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+        return;
+    /* binary modules only: a text module becomes a binary inside, whose
+     * bytes are the cache's key */
+    if (read_all(fd, p->args[0], (size_t)st.st_size, MODULE_MAX, &bytes, &len, err) < 0 ||
+        len < 8 || memcmp(bytes, "\0asm\1\0\0\0", 8) != 0)
+        return;
+    cleanup_free char *path = wf_aot_cache_path(dir, (const uint8_t *)bytes, len);
+    int cfd = wf_aot_open(path, err);
+    if (cfd < 0 && errno == ENOENT) {
+        werr_free(*err);
+        *err = NULL;
+        if (fill(path, (const uint8_t *)bytes, len, err) < 0)
+            return;
+        cfd = wf_aot_open(path, err);
+    }
+    if (cfd < 0)
+        return;
+    aot_fd = cfd;
+    aot_path = steal_ptr(path);
+}
+
+void handler_aot_host_prepare(const oci_spec *spec)
+{
+    cleanup_free char *dir = wf_aot_cache_dir();
+    if (dir == NULL)
+        return;
+    weft_error *err = NULL;
+    host_prepare(spec, dir, &err);
+    if (err)
+        log_debug("wasm: AOT cache not used: %s", err->msg);
+    werr_free(err);
+}
+
+int handler_aot_take(char **path)
+{
+    int fd = aot_fd;
+    *path = aot_path;
+    aot_fd = -1;
+    aot_path = NULL;
+    return fd;
+}

@@ -1,0 +1,231 @@
+/* The AOT cache on disk (aot_cache.h): cached machine code is written by
+ * `weft wasm compile` or by the runtime on the host side, atomically and
+ * read-only for everyone else, and read through an fd the host side opened
+ * read-only (a container never reaches the directory, nor writes a file). */
+#include "wasm/aot_cache.h"
+#include "util/cleanup.h"
+#include "util/sha256.h"
+#include "util/xalloc.h"
+#include "util/log.h"
+#include "wasm/jit/jit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* the largest cache file read (a 5.6 MB module compiles to a few times
+ * that) */
+#define AOT_MAX ((size_t)1 << 30)
+
+char *wf_aot_cache_dir(void)
+{
+    const char *s = getenv("WEFT_WASM_CACHE");
+    if (s && *s)
+        return strcmp(s, "off") == 0 ? NULL : xstrdup(s);
+    if (geteuid() == 0)
+        return xstrdup("/var/cache/weft/aot");
+    if ((s = getenv("XDG_CACHE_HOME")) && *s == '/')
+        return xasprintf("%s/weft/aot", s);
+    if ((s = getenv("HOME")) && *s == '/')
+        return xasprintf("%s/.cache/weft/aot", s);
+    return NULL;
+}
+
+char *wf_aot_cache_path(const char *dir, const uint8_t *bytes, size_t len)
+{
+    uint8_t hash[SHA256_LEN], key[SHA256_LEN];
+    sha256(bytes, len, hash);
+    wf_jit_aot_key(hash, key);
+    char hex[2 * SHA256_LEN + 1];
+    sha256_hex(key, hex);
+    return xasprintf("%s/%s.aot", dir, hex);
+}
+
+int wf_aot_build(const wf_module *m, const uint8_t *bytes, size_t len, uint8_t **out,
+                 size_t *outlen, weft_error **err)
+{
+    uint8_t hash[SHA256_LEN];
+    sha256(bytes, len, hash);
+    return wf_jit_aot_build(m, hash, out, outlen, err);
+}
+
+static int mkdirs(const char *dir, weft_error **err)
+{
+    cleanup_free char *p = xstrdup(dir);
+    for (char *s = p + 1;; s++) {
+        if (*s != '/' && *s != 0)
+            continue;
+        char c = *s;
+        *s = 0;
+        if (mkdir(p, 0755) < 0 && errno != EEXIST)
+            return werr_sys(err, "mkdir %s", p);
+        if (c == 0)
+            return 0;
+        *s = c;
+    }
+}
+
+static int write_fd(int fd, const uint8_t *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w, n -= (size_t)w;
+    }
+    return 0;
+}
+
+int wf_aot_write(const char *path, const uint8_t *data, size_t len, weft_error **err)
+{
+    cleanup_free char *dir = xstrdup(path);
+    char *slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+        *slash = 0;
+        if (mkdirs(dir, err) < 0)
+            return -1;
+    }
+    cleanup_free char *tmp = xasprintf("%s.tmp-XXXXXX", path);
+    int fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0)
+        return werr_sys(err, "create %s", tmp);
+    int r = -1;
+    if (fchmod(fd, 0644) < 0)
+        werr_sys(err, "chmod %s", tmp);
+    else if (write_fd(fd, data, len) < 0 || fsync(fd) < 0)
+        werr_sys(err, "write %s", tmp);
+    else if (rename(tmp, path) < 0)
+        werr_sys(err, "rename %s to %s", tmp, path);
+    else
+        r = 0;
+    close(fd);
+    if (r < 0)
+        unlink(tmp);
+    return r;
+}
+
+int wf_aot_open(const char *path, weft_error **err)
+{
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return werr_sys(err, "open %s", path);
+    struct stat st;
+    const char *why = NULL;
+    if (fstat(fd, &st) < 0)
+        why = "cannot stat it";
+    else if (!S_ISREG(st.st_mode))
+        why = "not a regular file";
+    else if (st.st_uid != 0 && st.st_uid != geteuid())
+        why = "owned by another user";
+    else if (st.st_mode & 022)
+        why = "writable by group or others";
+    if (why) {
+        close(fd);
+        errno = EPERM;
+        return werr_set(err, 0, "%s: %s", path, why);
+    }
+    return fd;
+}
+
+struct file_map {
+    void *p;
+    size_t n;
+};
+
+static void unmap_file(void *arg)
+{
+    struct file_map *f = arg;
+    munmap(f->p, f->n);
+    free(f);
+}
+
+/* The file is mapped, not read: a large module's code is tens of
+ * megabytes, of which a start touches the few functions it runs (they are
+ * copied out on first call). Cache files are replaced by rename, never
+ * changed in place, so the mapping stays what was checked. */
+int wf_aot_use(wf_module *m, const uint8_t *bytes, size_t len, int fd, weft_error **err)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return werr_sys(err, "the AOT cache file");
+    if (st.st_size < 8)
+        return werr_set(err, 0, "not a weft AOT file (%lld bytes)", (long long)st.st_size);
+    if ((uint64_t)st.st_size > AOT_MAX)
+        return werr_set(err, 0, "%lld bytes, more than an AOT cache file has",
+                        (long long)st.st_size);
+    size_t n = (size_t)st.st_size;
+    void *p = mmap(NULL, n, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    if (p == MAP_FAILED)
+        return werr_sys(err, "mapping the AOT cache file");
+    uint8_t hash[SHA256_LEN];
+    sha256(bytes, len, hash);
+    struct file_map *f = xmalloc(sizeof *f);
+    *f = (struct file_map){p, n};
+    if (wf_jit_aot_load(m, hash, p, n, unmap_file, f, err) < 0) {
+        unmap_file(f);
+        return -1;
+    }
+    return 0;
+}
+
+int wf_aot_roundtrip(wf_module *m, const uint8_t *bytes, size_t len, weft_error **err)
+{
+    if (m->jit == NULL)
+        return 0;
+    cleanup_free uint8_t *file = NULL;
+    size_t flen = 0;
+    uint8_t hash[SHA256_LEN];
+    sha256(bytes, len, hash);
+    if (wf_jit_aot_build(m, hash, &file, &flen, err) < 0 ||
+        wf_jit_aot_load(m, hash, file, flen, free, file, err) < 0)
+        return werr_prefix(err, "%s: AOT round trip", m->name);
+    file = NULL; /* m's now */
+    return 0;
+}
+
+bool wf_aot_try_fd(wf_module *m, const uint8_t *bytes, size_t len, int fd, const char *path)
+{
+    if (m->jit == NULL)
+        return false;
+    weft_error *err = NULL;
+    bool ok = wf_aot_use(m, bytes, len, fd, &err) == 0;
+    if (ok)
+        log_debug("wasm: %s: machine code loaded from the AOT cache (%s)", m->name, path);
+    else
+        log_debug("wasm: %s: AOT cache file %s rejected: %s; compiling instead", m->name, path,
+                  err->msg);
+    werr_free(err);
+    return ok;
+}
+
+bool wf_aot_try(wf_module *m, const uint8_t *bytes, size_t len, const char *path)
+{
+    if (m->jit == NULL)
+        return false;
+    cleanup_free char *dir = NULL, *own = NULL;
+    struct stat st;
+    if (path == NULL) {
+        /* no directory, no file: skip hashing the module */
+        if ((dir = wf_aot_cache_dir()) == NULL || stat(dir, &st) < 0)
+            return false;
+        path = own = wf_aot_cache_path(dir, bytes, len);
+    }
+    weft_error *err = NULL;
+    int fd = wf_aot_open(path, &err);
+    if (fd < 0) {
+        log_debug("wasm: %s: no AOT cache file used (%s); compiling on first call", m->name,
+                  err->msg);
+        werr_free(err);
+        return false;
+    }
+    bool ok = wf_aot_try_fd(m, bytes, len, fd, path);
+    close(fd);
+    return ok;
+}

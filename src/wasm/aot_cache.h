@@ -1,0 +1,57 @@
+/* The AOT cache on disk: where cached machine code lives, its content
+ * address, writing a file atomically (0644, rename) and opening one for
+ * reading only. The file format is jit/jit_aot.c's; docs/wasm-engine.md
+ * ("The AOT cache") describes both. */
+#ifndef WEFT_WASM_AOT_CACHE_H
+#define WEFT_WASM_AOT_CACHE_H
+
+#include "util/error.h"
+#include "wasm/wasm.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The cache directory (malloc'd): $WEFT_WASM_CACHE if set (a directory, or
+ * "off": NULL, no cache), else /var/cache/weft/aot for root, else
+ * $XDG_CACHE_HOME/weft/aot, else $HOME/.cache/weft/aot; NULL where none
+ * applies. */
+char *wf_aot_cache_dir(void);
+
+/* The file a module's code is cached in: DIR/KEY.aot, KEY the hex SHA-256
+ * of the module's bytes, this weft's version and build, and the CPU
+ * features the code uses (malloc'd). */
+char *wf_aot_cache_path(const char *dir, const uint8_t *bytes, size_t len);
+
+/* Compile all of m (loaded from bytes) into a cache file's bytes. */
+int wf_aot_build(const wf_module *m, const uint8_t *bytes, size_t len, uint8_t **out,
+                 size_t *outlen, weft_error **err);
+
+/* Write data to path atomically: a temporary file in the same directory,
+ * mode 0644, fsync'd, renamed over path; the directory is created (0755)
+ * when missing. */
+int wf_aot_write(const char *path, const uint8_t *data, size_t len, weft_error **err);
+
+/* Open path read-only (O_NOFOLLOW): a regular file owned by root or by us,
+ * writable by no one else. -1 (errno ENOENT when there is none). */
+int wf_aot_open(const char *path, weft_error **err);
+
+/* Use the cached code read from fd for m (loaded from bytes): 0 when the
+ * module now runs it; -1 with the reason when the file is rejected (m is
+ * unchanged and compiles on first call as usual). fd is not closed. */
+int wf_aot_use(wf_module *m, const uint8_t *bytes, size_t len, int fd, weft_error **err);
+
+/* Build m's cache file in memory and load it back into m (the test suites'
+ * WEFT_WASM_TIER=aot: every module runs relocated cached code). A no-op
+ * where m is interpreted. */
+int wf_aot_roundtrip(wf_module *m, const uint8_t *bytes, size_t len, weft_error **err);
+
+/* The whole lookup, for a module m loaded from bytes and about to run:
+ * path (NULL: the cache directory's file for bytes) opened with
+ * wf_aot_open and used. Never fails: a missing or rejected file leaves m
+ * compiling on first call, with one debug line saying why; true when the
+ * cached code is used. Nothing is done where m is interpreted. */
+bool wf_aot_try(wf_module *m, const uint8_t *bytes, size_t len, const char *path);
+/* The same with an fd opened by wf_aot_open (path names it in the log). */
+bool wf_aot_try_fd(wf_module *m, const uint8_t *bytes, size_t len, int fd, const char *path);
+
+#endif

@@ -1,0 +1,102 @@
+"""The AOT cache for containers (docs/wasm-engine.md): for a confined
+container (a seccomp filter here: the whole module is compiled before it
+applies), `weft create` fills the cache on the host side and hands the
+container's process a read-only fd of the file, so its second start runs
+cached machine code instead of compiling; a file that was tampered with, or
+that others could write, is never run. An unconfined container compiles on
+first call and leaves the cache alone."""
+import os
+import shutil
+import stat
+
+import pytest
+
+from test_wasm_containers import built_module
+
+pytestmark = pytest.mark.skipif(os.uname().machine != "x86_64",
+                                reason="the compiled tier is x86-64's")
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    d = tmp_path / "aot"
+    monkeypatch.setenv("WEFT_WASM_CACHE", str(d))
+    monkeypatch.delenv("WEFT_WASM_TIER", raising=False)
+    return d
+
+
+SECCOMP = {"defaultAction": "SCMP_ACT_ALLOW",
+           "syscalls": [{"names": ["kexec_load"], "action": "SCMP_ACT_ERRNO"}]}
+
+
+def bundle(make_bundle, confined=True):
+    b = make_bundle(["/app/hello.wasm", "7"], annotations={"run.oci.handler": "wasm"})
+    if confined:
+        b.config["linux"]["seccomp"] = SECCOMP
+        b.write()
+    os.makedirs(os.path.join(b.rootfs, "app"))
+    shutil.copy(built_module("hello.wasm"), os.path.join(b.rootfs, "app", "hello.wasm"))
+    return b
+
+
+def run(weft, b, cid, log):
+    r = weft("--debug", "--log", str(log), "run", "--bundle", b.path, cid)
+    weft("delete", "--force", cid)
+    return r, log.read_text()
+
+
+def test_second_start_uses_the_cache(weft, make_bundle, cid, cache, tmp_path):
+    b = bundle(make_bundle)
+    r1, log1 = run(weft, b, cid, tmp_path / "1.log")
+    assert r1.returncode == 7, r1.stderr
+    assert "compiled the entrypoint into the AOT cache" in log1, log1
+    files = list(cache.iterdir())
+    assert len(files) == 1 and files[0].suffix == ".aot", files
+    st = files[0].stat()
+    assert stat.S_IMODE(st.st_mode) == 0o644 and st.st_uid == os.geteuid()
+    assert "machine code loaded from the AOT cache" in log1, log1
+    r2, log2 = run(weft, b, cid, tmp_path / "2.log")
+    assert r2.returncode == 7 and r2.stdout == r1.stdout
+    assert "compiled the entrypoint into" not in log2, log2
+    assert "machine code loaded from the AOT cache (%s)" % files[0] in log2, log2
+
+
+def test_tampered_cache_file_is_rejected(weft, make_bundle, cid, cache, tmp_path):
+    b = bundle(make_bundle)
+    r1, _ = run(weft, b, cid, tmp_path / "1.log")
+    (f,) = list(cache.iterdir())
+    data = bytearray(f.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    f.write_bytes(bytes(data))
+    r2, log2 = run(weft, b, cid, tmp_path / "2.log")
+    assert r2.returncode == 7 and r2.stdout == r1.stdout
+    assert "rejected: checksum mismatch" in log2, log2
+    assert "loaded from the AOT cache" not in log2, log2
+
+
+def test_cache_file_others_can_write_is_not_opened(weft, make_bundle, cid, cache, tmp_path):
+    b = bundle(make_bundle)
+    r1, _ = run(weft, b, cid, tmp_path / "1.log")
+    (f,) = list(cache.iterdir())
+    os.chmod(f, 0o666)
+    r2, log2 = run(weft, b, cid, tmp_path / "2.log")
+    assert r2.returncode == 7 and r2.stdout == r1.stdout
+    assert "writable by group or others" in log2, log2
+    assert "loaded from the AOT cache" not in log2, log2
+
+
+def test_cache_off(weft, make_bundle, cid, cache, tmp_path, monkeypatch):
+    monkeypatch.setenv("WEFT_WASM_CACHE", "off")
+    b = bundle(make_bundle)
+    r, log = run(weft, b, cid, tmp_path / "1.log")
+    assert r.returncode == 7
+    assert "AOT cache" not in log and not cache.exists()
+
+
+def test_unconfined_container_compiles_on_first_call(weft, make_bundle, cid, cache, tmp_path):
+    b = bundle(make_bundle, confined=False)
+    for log in ("1.log", "2.log"):
+        r, text = run(weft, b, cid, tmp_path / log)
+        assert r.returncode == 7, r.stderr
+        assert "AOT cache" not in text, text
+    assert not cache.exists()

@@ -1,0 +1,318 @@
+/* The AOT cache's file format (src/wasm/jit/jit_aot.c): a module's code
+ * written to a file and loaded back (relocated to this process's helper,
+ * entry-slot and internal-code addresses) gives the same results and traps
+ * as code compiled on first call; a file with any byte changed, cut short,
+ * from another weft build, CPU or module is rejected before anything is
+ * mapped, and the module then compiles as usual. */
+#include "unit.h"
+#include "util/sha256.h"
+#include "wasm/jit/jit.h"
+#include "wasm/module.h"
+#include "wasm/wasm.h"
+#include "wat/module_file.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* calls (direct, recursive, indirect through a table), helpers (memory.grow,
+ * memory.fill, table.get/set, i32.rem_s), memory, globals and traps */
+static const char mod_wat[] =
+    "(module\n"
+    "  (type $ii (func (param i32) (result i32)))\n"
+    "  (memory 1 4)\n"
+    "  (table $t 4 funcref)\n"
+    "  (global $g (mut i32) (i32.const 7))\n"
+    "  (elem (i32.const 0) $double $fib $sq)\n"
+    "  (func $double (type $ii) (i32.mul (local.get 0) (i32.const 2)))\n"
+    "  (func $sq (type $ii) (i32.mul (local.get 0) (local.get 0)))\n"
+    "  (func $fib (export \"fib\") (type $ii)\n"
+    "    (if (result i32) (i32.lt_u (local.get 0) (i32.const 2))\n"
+    "      (then (local.get 0))\n"
+    "      (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))\n"
+    "                     (call $fib (i32.sub (local.get 0) (i32.const 2)))))))\n"
+    "  (func (export \"indirect\") (param i32 i32) (result i32)\n"
+    "    (call_indirect (type $ii) (local.get 1) (local.get 0)))\n"
+    "  (func (export \"mem\") (param i32) (result i32) (local i32)\n"
+    "    (drop (memory.grow (i32.const 1)))\n"
+    "    (memory.fill (i32.const 100) (i32.const 3) (i32.const 50))\n"
+    "    (i32.store (local.get 0) (i32.add (global.get $g) (i32.load8_u (i32.const 120))))\n"
+    "    (global.set $g (i32.add (global.get $g) (i32.const 1)))\n"
+    "    (table.set $t (i32.const 3) (table.get $t (i32.const 2)))\n"
+    "    (i32.add (i32.load (local.get 0)) (i32.add (memory.size)\n"
+    "      (i32.rem_s (local.get 0) (i32.const 7)))))\n"
+    "  (func (export \"div\") (param i32 i32) (result i32)\n"
+    "    (i32.div_s (local.get 0) (local.get 1)))\n"
+    "  (func (export \"unreachable\") unreachable)\n"
+    ")\n";
+
+#define LEN (sizeof mod_wat - 1)
+static const uint8_t *mod_bytes = (const uint8_t *)mod_wat;
+
+static wf_module *load(void)
+{
+    weft_error *err = NULL;
+    wf_module *m = NULL;
+    setenv("WEFT_WASM_TIER", "jit", 1); /* the cache is the compiled tier's */
+    if (wat_module_from_bytes(mod_bytes, LEN, "aot.wat", 0, &m, &err) < 0) {
+        fprintf(stderr, "%s\n", err->msg);
+        werr_free(err);
+        return NULL;
+    }
+    return m;
+}
+
+static void hash_of(const uint8_t *p, size_t n, uint8_t out[32])
+{
+    sha256(p, n, out);
+}
+
+/* the cache file of mod_wat */
+static uint8_t *build(size_t *len)
+{
+    wf_module *m = load();
+    uint8_t h[32], *f = NULL;
+    hash_of(mod_bytes, LEN, h);
+    weft_error *err = NULL;
+    if (m == NULL || wf_jit_aot_build(m, h, &f, len, &err) < 0)
+        f = NULL;
+    werr_free(err);
+    wf_module_free(m);
+    return f;
+}
+
+/* Every export called on m, its results and trap messages as text. */
+static char *run_all(wf_module *m)
+{
+    static const struct {
+        const char *name;
+        int32_t a, b;
+        size_t n;
+    } calls[] = {
+        {"fib", 20, 0, 1},     {"indirect", 0, 21, 2},    {"indirect", 1, 10, 2},
+        {"indirect", 2, 9, 2}, {"indirect", 3, 1, 2},     {"indirect", 4, 1, 2},
+        {"mem", 64, 0, 1},     {"mem", 65532, 0, 1},      {"mem", 300000, 0, 1},
+        {"mem", 64, 0, 1},     {"indirect", 3, 5, 2},     {"div", 7, 2, 2},
+        {"div", 7, 0, 2},      {"div", INT32_MIN, -1, 2}, {"unreachable", 0, 0, 0},
+    };
+    weft_error *err = NULL;
+    wf_store *s = wf_store_new(NULL);
+    wf_instance *inst = NULL;
+    size_t cap = 4096, used = 0;
+    char *out = calloc(1, cap);
+    if (wf_instantiate(s, m, NULL, &inst, &err) < 0) {
+        snprintf(out, cap, "instantiate: %s", err->msg);
+    } else {
+        for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+            wf_value args[2] = {{.type = WF_I32, .of.i32 = calls[i].a},
+                                {.type = WF_I32, .of.i32 = calls[i].b}},
+                     res[1];
+            size_t n = 0;
+            int rc = wf_invoke(inst, calls[i].name, args, calls[i].n, res, &n, &err);
+            used += (size_t)snprintf(out + used, cap - used, "%s: %s\n", calls[i].name,
+                                     rc < 0 ? err->msg : "");
+            if (rc == 0 && n == 1)
+                used += (size_t)snprintf(out + used, cap - used, "= %d\n", res[0].of.i32);
+            werr_free(err);
+            err = NULL;
+        }
+    }
+    werr_free(err);
+    wf_store_free(s);
+    return out;
+}
+
+/* how many of m's functions took their code from its cache file (-1: it
+ * has none) */
+static int64_t from_aot(const wf_module *m)
+{
+    bool has = false;
+    uint32_t n = wf_jit_from_aot(m->jit, &has);
+    return has ? (int64_t)n : -1;
+}
+
+static int try_load(wf_module *m, const uint8_t *f, size_t len, char *why, size_t whylen)
+{
+    uint8_t h[32];
+    hash_of(mod_bytes, LEN, h);
+    weft_error *err = NULL;
+    int rc = wf_jit_aot_load(m, h, f, len, NULL, NULL, &err);
+    if (why)
+        snprintf(why, whylen, "%s", rc < 0 ? err->msg : "");
+    werr_free(err);
+    return rc;
+}
+
+TEST(round_trip_same_results)
+{
+#if defined(__x86_64__)
+    size_t len = 0;
+    uint8_t *f = build(&len);
+    CHECK(f != NULL);
+    wf_module *fresh = load(), *cached = load();
+    CHECK(fresh && cached && fresh->jit && cached->jit);
+    char why[256];
+    CHECK_INT(try_load(cached, f, len, why, sizeof why), 0);
+    char *a = run_all(fresh), *b = run_all(cached);
+    CHECK_STR(b, a);
+    /* every function ran, every one from the file, none compiled */
+    CHECK_INT(from_aot(cached), cached->n_funcs);
+    CHECK_INT(from_aot(fresh), -1);
+    /* and the results are the right ones, not only equal */
+    CHECK(strstr(a, "fib: \n= 6765\n") != NULL);
+    CHECK(strstr(a, "div: trap: integer divide by zero") != NULL);
+    CHECK(strstr(a, "trap: out of bounds memory access") != NULL);
+    CHECK(strstr(a, "unreachable: trap: unreachable") != NULL);
+    free(a), free(b);
+    wf_module_free(fresh);
+    wf_module_free(cached);
+    free(f);
+#endif
+}
+
+/* the file rejected, the module untouched and still running right */
+static void check_rejected(const uint8_t *f, size_t len, const char *want)
+{
+    wf_module *m = load(), *fresh = load();
+    char why[256];
+    CHECK_INT(try_load(m, f, len, why, sizeof why), -1);
+    if (want && strstr(why, want) == NULL) {
+        fprintf(stderr, "rejected for '%s', expected '%s'\n", why, want);
+        CHECK(false);
+    }
+    CHECK(*wf_jit_entry(m->jit, 0) == *wf_jit_entry(fresh->jit, 0));
+    CHECK_INT(from_aot(m), -1);
+    wf_module_free(fresh);
+    wf_module_free(m);
+}
+
+TEST(any_changed_byte_is_rejected)
+{
+#if defined(__x86_64__)
+    size_t len = 0;
+    uint8_t *f = build(&len);
+    CHECK(f != NULL);
+    wf_module *m = load();
+    for (size_t k = 0; k < len; k++) {
+        f[k] ^= 0x10;
+        if (try_load(m, f, len, NULL, 0) == 0) {
+            fprintf(stderr, "byte %zu changed, file accepted\n", k);
+            CHECK(false);
+        }
+        f[k] ^= 0x10;
+    }
+    CHECK(*wf_jit_entry(m->jit, 0) != NULL);
+    wf_module_free(m);
+    f[len / 2] ^= 1;
+    check_rejected(f, len, "checksum");
+    free(f);
+#endif
+}
+
+TEST(truncated_is_rejected)
+{
+#if defined(__x86_64__)
+    size_t len = 0;
+    uint8_t *f = build(&len);
+    CHECK(f != NULL);
+    wf_module *m = load();
+    for (size_t n = 0; n < len; n++)
+        CHECK_INT(try_load(m, f, n, NULL, 0), -1);
+    wf_module_free(m);
+    check_rejected(f, len - 1, NULL);
+    free(f);
+#endif
+}
+
+/* change bytes [at, at+n) and make the checksum right again: the header's
+ * and the tables' own checks must catch it */
+static void forge(uint8_t *f, size_t len, size_t at, const void *bytes, size_t n)
+{
+    memcpy(f + at, bytes, n);
+    uint64_t sum = wf_jit_aot_checksum(f, len - 8);
+    for (int i = 0; i < 8; i++)
+        f[len - 8 + i] = (uint8_t)(sum >> (8 * i));
+}
+
+enum {
+    AT_FORMAT = 8,
+    AT_VERSION = 16,
+    AT_ABI = 48,
+    AT_CPU = 80,
+    AT_HASH = 88,
+    AT_NFUNCS = 120,
+    HEADER = 144
+};
+
+TEST(foreign_files_are_rejected)
+{
+#if defined(__x86_64__)
+    size_t len = 0;
+    uint8_t *orig = build(&len), *f = malloc(len);
+    CHECK(orig != NULL);
+    static const struct {
+        size_t at;
+        const char *bytes;
+        size_t n;
+        const char *why;
+    } cases[] = {
+        {AT_FORMAT, "\x02", 1, "format version 2"},
+        {AT_VERSION, "9.9.9", 6, "written by weft 9.9.9"},
+        {AT_ABI, "x", 1, "another build"},
+        {AT_CPU + 7, "\x80", 1, "CPU features"},
+        {AT_HASH, "y", 1, "another module"},
+        {AT_NFUNCS, "\x01\x00", 2, "functions"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        memcpy(f, orig, len);
+        forge(f, len, cases[i].at, cases[i].bytes, cases[i].n);
+        check_rejected(f, len, cases[i].why);
+    }
+    /* a relocation of an unknown kind, and one pointing past its function */
+    uint32_t nfuncs = orig[AT_NFUNCS] | orig[AT_NFUNCS + 1] << 8;
+    size_t rel = HEADER + (size_t)nfuncs * 16;
+    memcpy(f, orig, len);
+    forge(f, len, rel + 4, "\x07", 1);
+    check_rejected(f, len, "bad relocation");
+    memcpy(f, orig, len);
+    forge(f, len, rel + 3, "\x7f", 1);
+    check_rejected(f, len, "bad relocation");
+    /* a function whose code runs past the code section */
+    memcpy(f, orig, len);
+    forge(f, len, HEADER + 7, "\x7f", 1);
+    check_rejected(f, len, "bad extent");
+    /* the same file for another module */
+    wf_module *m = load();
+    uint8_t other[32];
+    hash_of((const uint8_t *)"(module)", 8, other);
+    weft_error *err = NULL;
+    CHECK_INT(wf_jit_aot_load(m, other, orig, len, NULL, NULL, &err), -1);
+    CHECK(strstr(err->msg, "another module") != NULL);
+    werr_free(err);
+    wf_module_free(m);
+    free(f);
+    free(orig);
+#endif
+}
+
+/* a rejected file changes nothing: the module compiles on first call and
+ * gives the same results */
+TEST(rejected_then_compiled)
+{
+#if defined(__x86_64__)
+    size_t len = 0;
+    uint8_t *f = build(&len);
+    CHECK(f != NULL);
+    f[len - 1] ^= 0xff;
+    wf_module *fresh = load(), *m = load();
+    CHECK_INT(try_load(m, f, len, NULL, 0), -1);
+    char *a = run_all(fresh), *b = run_all(m);
+    CHECK_STR(b, a);
+    CHECK_INT(from_aot(m), -1);
+    free(a), free(b);
+    wf_module_free(fresh);
+    wf_module_free(m);
+    free(f);
+#endif
+}
+
+UNIT_MAIN()
