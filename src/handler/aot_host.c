@@ -1,7 +1,9 @@
 /* The AOT cache for containers, host side: in `weft create` of a confined
  * container (handler_wasm_confined), before the container's process exists, find the entrypoint in
- * the bundle's rootfs, compile it into the cache when its file is missing (so the container's next
- * start skips compilation), and open the cache file read-only. The container's process inherits
+ * the bundle's rootfs, compile it into the cache when its file is missing and weft.conf says
+ * `aot_fill = yes` (so the container's next start skips compilation; off by default, since that
+ * decodes and compiles the image's module on the host side, outside every namespace), and open
+ * the cache file read-only. The container's process inherits
  * that fd and nothing else of the cache: the directory is never in its mount namespace, the file is
  * 0644 and written only here by rename, and the fd is read-only. The wasm handler checks the file
  * against the bytes it actually loads (wasm.c), so a rootfs that changes in between, or an
@@ -82,7 +84,7 @@ static int fill(const char *path, const uint8_t *bytes, size_t len, weft_error *
     return r;
 }
 
-static void host_prepare(const oci_spec *spec, const char *dir, weft_error **err)
+static void host_prepare(const oci_spec *spec, const char *dir, bool fill_missing, weft_error **err)
 {
     const oci_process *p = &spec->process;
     if (!spec->has_process || p->n_args == 0 || spec->root_path == NULL ||
@@ -104,7 +106,7 @@ static void host_prepare(const oci_spec *spec, const char *dir, weft_error **err
         return;
     cleanup_free char *path = wf_aot_cache_path(dir, (const uint8_t *)bytes, len);
     int cfd = wf_aot_open(path, err);
-    if (cfd < 0 && errno == ENOENT) {
+    if (cfd < 0 && errno == ENOENT && fill_missing) {
         werr_free(*err);
         *err = NULL;
         if (fill(path, (const uint8_t *)bytes, len, err) < 0)
@@ -117,13 +119,13 @@ static void host_prepare(const oci_spec *spec, const char *dir, weft_error **err
     aot_path = steal_ptr(path);
 }
 
-void handler_aot_host_prepare(const oci_spec *spec)
+void handler_aot_host_prepare(const oci_spec *spec, bool fill_missing)
 {
     cleanup_free char *dir = wf_aot_cache_dir();
     if (dir == NULL)
         return;
     weft_error *err = NULL;
-    host_prepare(spec, dir, &err);
+    host_prepare(spec, dir, fill_missing, &err);
     if (err)
         log_debug("wasm: AOT cache not used: %s", err->msg);
     werr_free(err);

@@ -21,6 +21,12 @@ static char *trim(char *s)
 
 static int set_key(struct weft_config *c, const char *key, const char *val)
 {
+    if (strcmp(key, "aot_fill") == 0) {
+        if (strcmp(val, "yes") != 0 && strcmp(val, "no") != 0)
+            return -2;
+        c->aot_fill = strcmp(val, "yes") == 0;
+        return 0;
+    }
     char **slot = NULL;
     if (strcmp(key, "default_engine") == 0)
         slot = &c->default_engine;
@@ -51,10 +57,13 @@ static int parse_line(struct weft_config *c, const char *path, unsigned lineno, 
     char *key = trim(s), *val = trim(eq + 1);
     if (*val == '\0')
         return werr_set(err, 0, "%s:%u: %s: empty value", path, lineno, key);
-    if (set_key(c, key, val) < 0)
+    int r = set_key(c, key, val);
+    if (r == -2)
+        return werr_set(err, 0, "%s:%u: %s: expected yes or no, got '%s'", path, lineno, key, val);
+    if (r < 0)
         return werr_set(err, 0,
                         "%s:%u: unknown key '%s' (default_engine, engine_library_path, "
-                        "companion)",
+                        "companion, aot_fill)",
                         path, lineno, key);
     return 0;
 }

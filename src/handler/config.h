@@ -13,6 +13,8 @@
 #ifndef WEFT_HANDLER_CONFIG_H
 #define WEFT_HANDLER_CONFIG_H
 
+#include <stdbool.h>
+
 #include "util/error.h"
 
 #define WEFT_CONFIG_PATH "/etc/weft/weft.conf"
@@ -21,6 +23,11 @@ struct weft_config {
     char *default_engine; /* NULL = builtin */
     char *library_path;   /* NULL = only the host's library path */
     char *companion;      /* NULL = found next to weft, then on PATH */
+    /* `aot_fill = yes`: `create` compiles a confined container's module into
+     * the AOT cache on the host side when it is missing (default no: the
+     * cache holds what `weft wasm compile` put there, and no image's module
+     * is ever decoded outside its container unless the operator asks). */
+    bool aot_fill;
 };
 
 int weft_config_load(struct weft_config *c, weft_error **err);

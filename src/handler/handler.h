@@ -111,11 +111,11 @@ bool handler_wasm_confined(const oci_spec *spec, const oci_process *p);
  * may run the builtin engine and is confined (handler_wasm_confined: the
  * one case where the whole module is compiled at start, and so where the
  * cache saves time; otherwise functions compile on first call, microseconds
- * each, less than hashing a large module to find its file): open (after filling it when missing)
- * the AOT cache file of the entrypoint found in the bundle's rootfs, read-only, for the container's
- * process to take (handler_aot_take: the fd, -1 if none, and its path for messages, both the
- * caller's to close and free). */
-void handler_aot_host_prepare(const oci_spec *spec);
+ * each, less than hashing a large module to find its file): open the AOT cache file of the
+ * entrypoint found in the bundle's rootfs, read-only, for the container's process to take
+ * (handler_aot_take: the fd, -1 if none, and its path for messages, both the caller's to close
+ * and free). With fill_missing (weft.conf `aot_fill = yes`), a missing file is compiled first. */
+void handler_aot_host_prepare(const oci_spec *spec, bool fill_missing);
 int handler_aot_take(char **path);
 /* A pod's sandbox (pause) container: always native. */
 bool handler_is_pod_sandbox(const oci_spec *spec);

@@ -153,7 +153,7 @@ int handler_host_prepare(const oci_spec *spec, bool smart_default, enum handler_
         engine = default_engine;
     if (!handler_is_external_engine(engine)) {
         if (who == HANDLER_FOR_INIT)
-            handler_aot_host_prepare(spec);
+            handler_aot_host_prepare(spec, c.aot_fill);
         goto out;
     }
     if (engines_load != NULL)

@@ -1,10 +1,12 @@
 """The AOT cache for containers (docs/wasm-engine.md): for a confined
 container (a seccomp filter here: the whole module is compiled before it
-applies), `weft create` fills the cache on the host side and hands the
-container's process a read-only fd of the file, so its second start runs
-cached machine code instead of compiling; a file that was tampered with, or
-that others could write, is never run. An unconfined container compiles on
-first call and leaves the cache alone."""
+applies), `weft create` hands the container's process a read-only fd of the
+module's cache file, so it runs cached machine code instead of compiling.
+The file comes from `weft wasm compile`, or, with `aot_fill = yes` in
+weft.conf, from `create` itself on the container's first start (off by
+default: that compiles the image's module on the host side). A file that
+was tampered with, or that others could write, is never run. An unconfined
+container compiles on first call and leaves the cache alone."""
 import os
 import shutil
 import stat
@@ -22,6 +24,9 @@ def cache(tmp_path, monkeypatch):
     d = tmp_path / "aot"
     monkeypatch.setenv("WEFT_WASM_CACHE", str(d))
     monkeypatch.delenv("WEFT_WASM_TIER", raising=False)
+    conf = tmp_path / "weft.conf"
+    conf.write_text("aot_fill = yes\n")
+    monkeypatch.setenv("WEFT_CONFIG", str(conf))
     return d
 
 
@@ -100,3 +105,32 @@ def test_unconfined_container_compiles_on_first_call(weft, make_bundle, cid, cac
         assert r.returncode == 7, r.stderr
         assert "AOT cache" not in text, text
     assert not cache.exists()
+
+
+def test_create_fills_nothing_by_default(weft, make_bundle, cid, cache, tmp_path, monkeypatch):
+    """Without aot_fill, no image's module is compiled on the host side: the
+    container compiles inside, and the cache stays empty until `weft wasm
+    compile` fills it, after which the container runs the cached code."""
+    monkeypatch.delenv("WEFT_CONFIG")
+    b = bundle(make_bundle)
+    r1, log1 = run(weft, b, cid, tmp_path / "1.log")
+    assert r1.returncode == 7, r1.stderr
+    assert "compiled the entrypoint into" not in log1, log1
+    assert not cache.exists() or list(cache.iterdir()) == []
+    c = weft("wasm", "compile", os.path.join(b.rootfs, "app", "hello.wasm"))
+    assert c.returncode == 0, c.stderr
+    (f,) = list(cache.iterdir())
+    r2, log2 = run(weft, b, cid, tmp_path / "2.log")
+    assert r2.returncode == 7 and r2.stdout == r1.stdout
+    assert "machine code loaded from the AOT cache (%s)" % f in log2, log2
+
+
+def test_aot_fill_must_be_yes_or_no(weft, make_bundle, cid, cache, tmp_path, monkeypatch):
+    conf = tmp_path / "bad.conf"
+    conf.write_text("aot_fill = maybe\n")
+    monkeypatch.setenv("WEFT_CONFIG", str(conf))
+    b = bundle(make_bundle)
+    r = weft("run", "--bundle", b.path, cid)
+    assert r.returncode != 0
+    assert "aot_fill: expected yes or no, got 'maybe'" in r.stderr, r.stderr
+    assert weft.ids() == []
