@@ -7,7 +7,7 @@ PYTEST     ?= /usr/bin/python3 -m pytest
 # The weft binary the integration suites drive.
 export WEFT ?= $(CURDIR)/$(BUILD)/weft
 
-.PHONY: all build demo check engine-roots check-asan unit integration spec deps deps-build clean format
+.PHONY: all build demo check engine-roots check-asan check-guest unit integration spec deps deps-build clean format
 
 all: build
 
@@ -37,6 +37,10 @@ integration: build
 check: deps build engine-roots
 	meson test -C $(BUILD) --print-errorlogs
 	$(PYTEST) -q -rfE tests/
+
+# Only the guest lab (tests/guest): weft's suites in a Debian QEMU guest, systemd + pure cgroup v2.
+check-guest: deps build
+	$(PYTEST) -q -rfE tests/guest
 
 # The same suites on an ASan + UBSan build.
 check-asan: deps

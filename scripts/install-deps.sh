@@ -9,7 +9,9 @@ demo="$build python3 clang lld wasi-libc libclang-rt-dev-wasm32"
 test="$demo python3-pytest libclang-rt-14-dev wabt crun runc nodejs procps strace uidmap"
 # the end-to-end suite's real clients (tests/e2e)
 e2e="podman buildah conmon containerd python3-grpcio python3-protobuf protobuf-compiler python3-yaml"
-test="$test $e2e"
+# the guest lab (tests/guest): a Debian guest under QEMU, built by debootstrap
+guest="qemu-system-x86 debootstrap"
+test="$test $e2e $guest"
 
 case "$level" in
 build) want=$build ;;
