@@ -74,14 +74,16 @@ def mounts_naming(part):
         return [line.strip() for line in f if part in line]
 
 
-def assert_nothing_left(ids, unit_glob, state_dirs, user=False):
-    """No scope unit, cgroup, mount or weft state naming any of ids."""
-    left = {"units": units(unit_glob, user=user)}
+def assert_nothing_left(ids, state_dirs, user=False):
+    """No unit (the scope is PREFIX-ID.scope), cgroup, mount or weft state naming any of
+    ids."""
+    left = {}
     for i in ids:
-        left[i] = {"cgroups": cgroups_named(i), "mounts": mounts_naming(i),
+        left[i] = {"units": units(f"*{i}*", user=user), "cgroups": cgroups_named(i),
+                   "mounts": mounts_naming(i),
                    "state": [d for d in state_dirs if os.path.exists(os.path.join(d, i))]}
-    assert left == {"units": [], **{i: {"cgroups": [], "mounts": [], "state": []}
-                                    for i in ids}}, json.dumps(left, indent=1)
+    assert left == {i: {"units": [], "cgroups": [], "mounts": [], "state": []}
+                    for i in ids}, json.dumps(left, indent=1)
 
 
 def unit_props(unit, *props, user=False):
@@ -139,6 +141,8 @@ def test_weft_systemd_cgroup_run(weft, make_bundle, cid):
     b = make_bundle(["sleep", "600"])
     linux = b.config["linux"]
     linux["namespaces"].append({"type": "cgroup"})
+    b.config["mounts"].append({"destination": "/sys/fs/cgroup", "type": "cgroup",
+                               "source": "cgroup", "options": ["nosuid", "noexec", "nodev", "ro"]})
     linux["cgroupsPath"] = f"{SLICE}:weft:{cid}"
     linux["resources"] = {"memory": {"limit": MIB64}, "pids": {"limit": 64},
                           "cpu": {"quota": 50000, "period": 100000}}
@@ -155,7 +159,7 @@ def test_weft_systemd_cgroup_run(weft, make_bundle, cid):
         assert_limits_inside(r.stdout)
     finally:
         weft("delete", "--force", cid, glob=sd)
-    assert_nothing_left([cid], "weft-*", [weft.root])
+    assert_nothing_left([cid], [weft.root])
 
 
 # --- rootful podman ---------------------------------------------------------------------
@@ -175,7 +179,7 @@ def test_podman_systemd_busybox_limits(podman, links, images):
         assert os.path.isdir(f"/run/weft/{cid}")
     finally:
         podman.podman("rm", "-f", "-t", "0", n, check=False)
-    assert_nothing_left([cid], "libpod-*", ["/run/weft"])
+    assert_nothing_left([cid], ["/run/weft"])
 
 
 def test_podman_systemd_wasm(podman, links, images):
@@ -185,7 +189,7 @@ def test_podman_systemd_wasm(podman, links, images):
     assert p.stdout == "hello from wasm, world\n"
     cid = json.loads(podman.podman("inspect", n).stdout)[0]["Id"]
     podman.podman("rm", n)
-    assert_nothing_left([cid], "libpod-*", ["/run/weft"])
+    assert_nothing_left([cid], ["/run/weft"])
 
 
 # --- rootless podman --------------------------------------------------------------------
@@ -251,7 +255,7 @@ def test_rootless_podman_systemd_busybox_limits(rootless, links):
         assert os.path.isdir(f"{rt}/weft/{cid}"), "rootless state is not in XDG_RUNTIME_DIR"
     finally:
         rootless("rm", "-f", "-t", "0", n, check=False)
-    assert_nothing_left([cid], "libpod-*", [f"{rt}/weft"], user=True)
+    assert_nothing_left([cid], [f"{rt}/weft"], user=True)
 
 
 def test_rootless_podman_systemd_wasm(rootless, links):
@@ -262,7 +266,7 @@ def test_rootless_podman_systemd_wasm(rootless, links):
     assert p.stdout == "hello from wasm, world\n", p.stderr
     cid = json.loads(rootless("inspect", n).stdout)[0]["Id"]
     rootless("rm", n)
-    assert_nothing_left([cid], "libpod-*", [f"{rt}/weft"], user=True)
+    assert_nothing_left([cid], [f"{rt}/weft"], user=True)
 
 
 # --- containerd's CRI, SystemdCgroup = true ---------------------------------------------
@@ -334,7 +338,7 @@ def test_cri_systemd_busybox_limits(cri):
         cri.remove(cid)
     finally:
         remove_pod(cri, pod_id)
-    assert_nothing_left(ids, "cri-containerd-*", [cri.containerd.weft_root + "/k8s.io"])
+    assert_nothing_left(ids, [cri.containerd.weft_root + "/k8s.io"])
 
 
 def test_cri_systemd_wasm(cri):
@@ -354,5 +358,5 @@ def test_cri_systemd_wasm(cri):
         cri.remove(cid)
     finally:
         remove_pod(cri, pod_id)
-    assert_nothing_left(ids, "cri-containerd-*", [cri.containerd.weft_root + "/k8s.io"])
+    assert_nothing_left(ids, [cri.containerd.weft_root + "/k8s.io"])
 
