@@ -226,7 +226,7 @@ def rootless(workdir, images):
     def podman(*args, check=True):
         r = as_user(["podman", *args], env=env)
         if check:
-            assert r.returncode == 0, (args, r.stdout, r.stderr)
+            assert r.returncode == 0, f"podman {' '.join(args)} -> {r.returncode}\n{r.stderr}"
         return r
 
     for name in (BUSYBOX_IMAGE, WASM_IMAGE):
