@@ -8,6 +8,7 @@
  * A scope cannot be started empty: create only checks and names it, and the
  * first enter (the init's pid) starts it. Pure cgroup v2 only. */
 #include "cgroup/cg_internal.h"
+#include "linux/rootless.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/strv.h"
@@ -19,9 +20,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* An ordinary user, or root in a user namespace someone else made (rootless
+ * podman runs its runtime so): either way the user's manager is the one that
+ * may delegate a scope, the system's refuses it. */
 static bool rootless(void)
 {
-    return geteuid() != 0;
+    return geteuid() != 0 || rootless_in_child_userns();
 }
 
 static int sd_open(const cgroup *cg, cg_bus **bus, weft_error **err)

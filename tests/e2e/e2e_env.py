@@ -211,7 +211,9 @@ class Containerd:
     """A private containerd 1.6 with its CRI plugin: config from docs/kubernetes.md
     (runtime handlers, restricted-node settings) plus test-only paths."""
 
-    def __init__(self, workdir, weft, images):
+    def __init__(self, workdir, weft, images, systemd_cgroup=False):
+        """systemd_cgroup: `SystemdCgroup = true` for every runtime (the shim then
+        passes --systemd-cgroup; pods need a cgroup parent that names a slice)."""
         import tomllib
         self.dir = os.path.join(workdir, "containerd")
         self.socket = os.path.join(self.dir, "containerd.sock")
@@ -236,6 +238,8 @@ class Containerd:
         runtimes["crun"] = {"runtime_type": "io.containerd.runc.v2",
                             "options": {"BinaryName": shutil.which("crun") or "crun",
                                         "Root": os.path.join(self.dir, "crun-root")}}
+        for rt in runtimes.values():
+            rt.setdefault("options", {})["SystemdCgroup"] = systemd_cgroup
         cri["containerd"]["default_runtime_name"] = "runc"
         cri["containerd"]["snapshotter"] = "overlayfs"
         cri["sandbox_image"] = PAUSE_IMAGE
