@@ -39,7 +39,7 @@ while [ $# -gt 0 ]; do
     --runs) RUNS=$2; shift ;;
     --only) ONLY=$2; shift ;;
     --no-interp) INTERP=0 ;;
-    -h | --help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
