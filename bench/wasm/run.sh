@@ -7,8 +7,8 @@
 # wasm32-wasi (clang -O2), then run natively, with `weft wasm run` (its
 # default tier, then WEFT_WASM_TIER=interp), with node's WASI, with WasmEdge's
 # AOT compiler and with WAMR's iwasm when those are at hand (below), and with
-# wabt's wasm-interp; every runtime's output must equal the native output. Prints the best-of-N wall time per program and runtime,
-# its ratio to native, and the geometric mean of the ratios per runtime; then
+# wabt's wasm-interp; every runtime's output must equal the native output.
+# Prints the best-of-N wall time per program and runtime, its ratio to native, and the geometric mean of the ratios per runtime; then
 # load/start-up times of a small and a large module. Never asserts a time.
 #
 # --quick  small workloads (wasm-interp is an unoptimised interpreter)
@@ -112,6 +112,8 @@ WE_DIR=/var/tmp/weft-bench-wasm
 if [ -x "$WASMEDGE_ROOT/usr/bin/wasmedge" ] && [ "$(id -u)" = 0 ]; then
     runtimes="$runtimes wasmedge-aot"
     mkdir -p "$WASMEDGE_ROOT$WE_DIR"
+    # the root is shared with the engine tests: leave nothing in it
+    trap 'rm -rf "${WASMEDGE_ROOT:?}$WE_DIR"' EXIT
     echo "wasmedge: $(chroot "$WASMEDGE_ROOT" wasmedge --version | head -n1) in $WASMEDGE_ROOT (AOT, chroot)"
 else
     echo "note: no $WASMEDGE_ROOT/usr/bin/wasmedge (or not root); wasmedge-aot column skipped"
