@@ -4,15 +4,21 @@
 # usage: bench/wasm/run.sh [--quick] [--runs N] [--only PROG] [--no-interp]
 #
 # Each bench/wasm/*.c program is compiled natively (cc -O2) and to
-# wasm32-wasi (clang -O2), then run natively, with `weft wasm run`, with
-# node's WASI and with wabt's wasm-interp; every runtime's output must equal
-# the native output. Prints the best-of-N wall time per program and runtime,
-# its ratio to native, and the geometric mean of the ratios per runtime; then
+# wasm32-wasi (clang -O2), then run natively, with `weft wasm run` (its
+# default tier, then WEFT_WASM_TIER=interp), with node's WASI, with WasmEdge's
+# AOT compiler and with WAMR's iwasm when those are at hand (below), and with
+# wabt's wasm-interp; every runtime's output must equal the native output.
+# Prints the best-of-N wall time per program and runtime, its ratio to native, and the geometric mean of the ratios per runtime; then
 # load/start-up times of a small and a large module. Never asserts a time.
 #
 # --quick  small workloads (wasm-interp is an unoptimised interpreter)
 # --runs N timed runs per cell, the best counts (default 3; 1 for wasm-interp)
-# Env: WEFT (default build/weft), BENCH_OUT (default build/bench-wasm).
+# Env: WEFT (default build/weft), BENCH_OUT (default build/bench-wasm),
+#   WASMEDGE_ROOT: a root holding the `wasmedge` CLI, entered with chroot (as
+#     root) to `wasmedge compile` each program (AOT, untimed) and time the run
+#     of the result (default /var/lib/weft-test/trixie; column skipped if absent),
+#   IWASM: a WAMR iwasm binary to time (column skipped if unset).
+# None of these engines is a dependency of weft: they are only compared.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -24,6 +30,8 @@ RUNS=3
 ONLY=""
 INTERP=1
 INTERP_LIMIT=60
+WASMEDGE_ROOT=${WASMEDGE_ROOT:-/var/lib/weft-test/trixie}
+IWASM=${IWASM:-}
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -31,7 +39,7 @@ while [ $# -gt 0 ]; do
     --runs) RUNS=$2; shift ;;
     --only) ONLY=$2; shift ;;
     --no-interp) INTERP=0 ;;
-    -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -89,11 +97,33 @@ build() {
             -DBENCH_ARG="\"$arg\"" -nostartfiles -Wl,--no-entry \
             -o "$OUT/$prog.interp.wasm" "$src" "$HERE/interp_main.c"
     fi
+    if [[ " $runtimes " == *" wasmedge-aot "* ]]; then
+        mkdir -p "$WASMEDGE_ROOT$WE_DIR"
+        cp "$OUT/$prog.wasm" "$WASMEDGE_ROOT$WE_DIR/$prog.wasm"
+        chroot "$WASMEDGE_ROOT" wasmedge compile "$WE_DIR/$prog.wasm" "$WE_DIR/$prog.aot.so" \
+            >"$OUT/$prog.wasmedge-compile.log" 2>&1 || echo "note: wasmedge compile $prog failed" >&2
+    fi
 }
 
 runtimes="native"
-[ -x "$WEFT" ] && runtimes="$runtimes weft" || echo "note: $WEFT not built; weft column skipped"
+[ -x "$WEFT" ] && runtimes="$runtimes weft weft-interp" || echo "note: $WEFT not built; weft columns skipped"
 have node && runtimes="$runtimes node" || echo "note: node not found; node column skipped"
+WE_DIR=/var/tmp/weft-bench-wasm
+if [ -x "$WASMEDGE_ROOT/usr/bin/wasmedge" ] && [ "$(id -u)" = 0 ]; then
+    runtimes="$runtimes wasmedge-aot"
+    mkdir -p "$WASMEDGE_ROOT$WE_DIR"
+    # the root is shared with the engine tests: leave nothing in it
+    trap 'rm -rf "${WASMEDGE_ROOT:?}$WE_DIR"' EXIT
+    echo "wasmedge: $(chroot "$WASMEDGE_ROOT" wasmedge --version | head -n1) in $WASMEDGE_ROOT (AOT, chroot)"
+else
+    echo "note: no $WASMEDGE_ROOT/usr/bin/wasmedge (or not root); wasmedge-aot column skipped"
+fi
+if [ -n "$IWASM" ] && [ -x "$IWASM" ]; then
+    runtimes="$runtimes wamr"
+    echo "wamr: $IWASM ($("$IWASM" --version 2>&1 | head -n1))"
+else
+    echo "note: IWASM unset or not executable; wamr column skipped"
+fi
 if [ "$INTERP" = 1 ] && have wasm-interp; then runtimes="$runtimes wasm-interp"; else INTERP=0; fi
 
 echo "weft wasm benchmarks ($([ "$QUICK" = 1 ] && echo quick || echo full) workloads," \
@@ -120,6 +150,11 @@ while read -r prog full quick; do
         t=""
         case "$r" in
         weft) t=$(best_ms "$RUNS" 600 "$WEFT" wasm run "$OUT/$prog.wasm" "$arg") || t="" ;;
+        weft-interp) t=$(best_ms "$RUNS" 600 env WEFT_WASM_TIER=interp "$WEFT" wasm run \
+            "$OUT/$prog.wasm" "$arg") || t="" ;;
+        wasmedge-aot) t=$(best_ms "$RUNS" 600 chroot "$WASMEDGE_ROOT" wasmedge \
+            "$WE_DIR/$prog.aot.so" "$arg") || t="" ;;
+        wamr) t=$(best_ms "$RUNS" 600 "$IWASM" --stack-size=1048576 "$OUT/$prog.wasm" "$arg") || t="" ;;
         node) t=$(best_ms "$RUNS" 600 node --experimental-wasi-unstable-preview1 --no-warnings \
             "$HERE/node_wasi.mjs" "$OUT/$prog.wasm" "$arg") || t="" ;;
         wasm-interp)
@@ -199,5 +234,13 @@ if have node; then
     row "node WASI hello.wasm" "$(mean_ms node --experimental-wasi-unstable-preview1 --no-warnings "$HERE/node_wasi.mjs" "$OUT/hello.wasm")"
     row "node WASI large.wasm" "$(mean_ms node --experimental-wasi-unstable-preview1 --no-warnings "$HERE/node_wasi.mjs" "$OUT/large.wasm")"
 fi
+if [[ " $runtimes " == *" wasmedge-aot "* ]]; then
+    mkdir -p "$WASMEDGE_ROOT$WE_DIR"
+    cp "$OUT/hello.wasm" "$WASMEDGE_ROOT$WE_DIR/hello.wasm"
+    chroot "$WASMEDGE_ROOT" wasmedge compile "$WE_DIR/hello.wasm" "$WE_DIR/hello.aot.so" >/dev/null 2>&1
+    row "chroot WASMEDGE_ROOT /bin/true" "$(mean_ms chroot "$WASMEDGE_ROOT" /bin/true)"
+    row "wasmedge hello.aot.so (chroot)" "$(mean_ms chroot "$WASMEDGE_ROOT" wasmedge "$WE_DIR/hello.aot.so")"
+fi
+[[ " $runtimes " == *" wamr "* ]] && row "wamr iwasm hello.wasm" "$(mean_ms "$IWASM" "$OUT/hello.wasm")"
 have wasm-validate && row "wabt wasm-validate large.wasm" "$(mean_ms wasm-validate "$OUT/large.wasm")"
 exit $status
