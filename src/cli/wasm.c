@@ -408,13 +408,8 @@ static int load_module(const char *path, uint64_t budget, const char *aot, wf_mo
 {
     cleanup_free uint8_t *bytes = NULL;
     size_t len = 0;
-    if (wat_read_module(path, &bytes, &len, err) < 0)
+    if (wat_read_module_within(path, budget, &bytes, &len, err) < 0)
         return -1;
-    if (len > (budget ? budget : WF_DEFAULT_BUDGET)) {
-        werr_set(err, 0, "%s: %zu bytes exceed the memory budget of %llu bytes", path, len,
-                 (unsigned long long)(budget ? budget : WF_DEFAULT_BUDGET));
-        return werr_kind(err, WF_ERR_LIMIT);
-    }
     if (wat_module_from_bytes(bytes, len, path, budget, m, err) < 0)
         return -1;
     wf_aot_try(*m, bytes, len, aot);

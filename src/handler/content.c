@@ -30,24 +30,33 @@ static int convert_text(struct entrypoint *ep, weft_error **err)
     return 0;
 }
 
-int entrypoint_wasm(struct entrypoint *ep, weft_error **err)
+/* Read the entrypoint and tell what it is; a binary module is marked so,
+ * a component is refused (both callers refuse it the same way). */
+static int read_kind(struct entrypoint *ep, enum wat_content *kind, weft_error **err)
 {
-    if (ep->is_binary)
-        return 0;
     if (entrypoint_bytes(ep, err) < 0)
         return -1;
-    switch (wat_content_of(ep->bytes, ep->len)) {
-    case WAT_CONTENT_MODULE:
+    *kind = wat_content_of(ep->bytes, ep->len);
+    if (*kind == WAT_CONTENT_MODULE)
         ep->is_binary = true;
-        return 0;
-    case WAT_CONTENT_COMPONENT:
+    if (*kind == WAT_CONTENT_COMPONENT)
         return werr_set(err, 0, "%s: a WebAssembly component: components are not supported yet",
                         ep->path);
-    case WAT_CONTENT_NATIVE:
+    return 0;
+}
+
+int entrypoint_wasm(struct entrypoint *ep, weft_error **err)
+{
+    enum wat_content kind;
+    if (ep->is_binary)
+        return 0;
+    if (read_kind(ep, &kind, err) < 0)
+        return -1;
+    if (kind == WAT_CONTENT_MODULE)
+        return 0;
+    if (kind == WAT_CONTENT_NATIVE)
         return werr_set(err, 0, "%s: a native executable, not a WebAssembly module", ep->path);
-    default:
-        return convert_text(ep, err);
-    }
+    return convert_text(ep, err);
 }
 
 /* The first bytes, without reading the whole file: enough to tell an ELF
@@ -64,24 +73,18 @@ static bool peek_native(const char *path)
 
 int entrypoint_is_wasm(struct entrypoint *ep, weft_error **err)
 {
+    enum wat_content kind;
     if (ep->is_binary)
         return 1;
     if (ep->bytes == NULL && peek_native(ep->path))
         return 0;
-    if (entrypoint_bytes(ep, err) < 0)
+    if (read_kind(ep, &kind, err) < 0)
         return -1;
-    switch (wat_content_of(ep->bytes, ep->len)) {
-    case WAT_CONTENT_MODULE:
-        ep->is_binary = true;
+    if (kind == WAT_CONTENT_MODULE)
         return 1;
-    case WAT_CONTENT_COMPONENT:
-        return werr_set(err, 0, "%s: a WebAssembly component: components are not supported yet",
-                        ep->path);
-    case WAT_CONTENT_NATIVE:
+    if (kind == WAT_CONTENT_NATIVE)
         return 0;
-    default:
-        break;
-    }
+    /* text: wasm if it parses as a module (then converted once, here) */
     weft_error *parse_err = NULL;
     int r = convert_text(ep, &parse_err);
     werr_free(parse_err);

@@ -5,6 +5,7 @@
 #include "wat/wat.h"
 
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -67,17 +68,27 @@ int wat_module_from_bytes(const uint8_t *bytes, size_t len, const char *origin, 
     return wf_module_load_budget(bin, bin_len, origin, budget, out, err);
 }
 
+int wat_read_module_within(const char *path, uint64_t budget, uint8_t **out, size_t *len,
+                           weft_error **err)
+{
+    if (wat_read_module(path, out, len, err) < 0)
+        return -1;
+    /* the file's bytes are held while loading: they count too */
+    if (*len > (budget ? budget : WF_DEFAULT_BUDGET)) {
+        free(*out);
+        *out = NULL;
+        werr_set(err, 0, "%s: %zu bytes exceed the memory budget of %llu bytes", path, *len,
+                 (unsigned long long)(budget ? budget : WF_DEFAULT_BUDGET));
+        return werr_kind(err, WF_ERR_LIMIT);
+    }
+    return 0;
+}
+
 int wat_module_load_file(const char *path, uint64_t budget, wf_module **out, weft_error **err)
 {
     cleanup_free uint8_t *bytes = NULL;
     size_t len = 0;
-    if (wat_read_module(path, &bytes, &len, err) < 0)
+    if (wat_read_module_within(path, budget, &bytes, &len, err) < 0)
         return -1;
-    /* the file's bytes are held while loading: they count too */
-    if (len > (budget ? budget : WF_DEFAULT_BUDGET)) {
-        werr_set(err, 0, "%s: %zu bytes exceed the memory budget of %llu bytes", path, len,
-                 (unsigned long long)(budget ? budget : WF_DEFAULT_BUDGET));
-        return werr_kind(err, WF_ERR_LIMIT);
-    }
     return wat_module_from_bytes(bytes, len, path, budget, out, err);
 }

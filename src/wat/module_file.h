@@ -20,6 +20,10 @@ enum wat_content wat_content_of(const uint8_t *bytes, size_t len);
 
 /* Read a whole file (at most 1 GiB). */
 int wat_read_module(const char *path, uint8_t **out, size_t *len, weft_error **err);
+/* wat_read_module, refusing a file larger than `budget` (0 = the engine's
+ * default budget): its bytes are held while the module loads. */
+int wat_read_module_within(const char *path, uint64_t budget, uint8_t **out, size_t *len,
+                           weft_error **err);
 
 /* Decode (and validate) a module from bytes that are binary or text, within
  * the memory budget (wasm.h; 0 = the default). A component is refused with
