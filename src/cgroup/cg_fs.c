@@ -26,8 +26,7 @@ int cg_writef(const char *dir, const char *file, weft_error **err, const char *f
     va_list ap;
     va_start(ap, fmt);
     char *value = NULL;
-    if (vasprintf(&value, fmt, ap) < 0)
-        xoom();
+    value = xvasprintf(fmt, ap);
     va_end(ap);
     int r = cg_write(dir, file, value, err);
     free(value);

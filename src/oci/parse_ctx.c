@@ -44,8 +44,7 @@ void pctx_pop(oci_pctx *c, size_t len)
 static int pctx_vfail(oci_pctx *c, const char *fmt, va_list ap)
 {
     cleanup_free char *msg = NULL;
-    if (vasprintf(&msg, fmt, ap) < 0)
-        xoom();
+    msg = xvasprintf(fmt, ap);
     if (c->len)
         return werr_set(c->err, 0, "%s: %s: %s", c->origin, c->path, msg);
     return werr_set(c->err, 0, "%s: %s", c->origin, msg);

@@ -23,8 +23,7 @@ int werr_vset(weft_error **err, int errnum, const char *fmt, va_list ap)
     if (err == NULL)
         return -1;
     char *msg = NULL;
-    if (vasprintf(&msg, fmt, ap) < 0)
-        xoom();
+    msg = xvasprintf(fmt, ap);
     clip_long_message(msg);
     if (errnum != 0) {
         char *full = xasprintf("%s: %s", msg, strerror(errnum));
@@ -55,8 +54,7 @@ int werr_prefix(weft_error **err, const char *fmt, ...)
     char *ctx = NULL;
     va_list ap;
     va_start(ap, fmt);
-    if (vasprintf(&ctx, fmt, ap) < 0)
-        xoom();
+    ctx = xvasprintf(fmt, ap);
     va_end(ap);
     char *full = xasprintf("%s: %s", ctx, (*err)->msg);
     free(ctx);

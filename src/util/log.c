@@ -82,8 +82,7 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
     char *msg = NULL;
     va_list ap;
     va_start(ap, fmt);
-    if (vasprintf(&msg, fmt, ap) < 0)
-        xoom();
+    msg = xvasprintf(fmt, ap);
     va_end(ap);
 
     char *line;

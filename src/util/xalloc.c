@@ -66,14 +66,19 @@ char *xstrndup(const char *s, size_t n)
     return d;
 }
 
-char *xasprintf(const char *fmt, ...)
+char *xvasprintf(const char *fmt, va_list ap)
 {
     char *s = NULL;
+    if (vasprintf(&s, fmt, ap) < 0)
+        xoom();
+    return s;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    int r = vasprintf(&s, fmt, ap);
+    char *s = xvasprintf(fmt, ap);
     va_end(ap);
-    if (r < 0)
-        xoom();
     return s;
 }

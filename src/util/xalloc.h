@@ -3,6 +3,7 @@
 #ifndef WEFT_UTIL_XALLOC_H
 #define WEFT_UTIL_XALLOC_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 _Noreturn void xoom(void);
@@ -15,5 +16,6 @@ void *xreallocarray(void *p, size_t nmemb, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 #endif

@@ -144,8 +144,7 @@ int wat_fail(const wat_parser *p, const wat_token *tok, weft_error **err, const 
     char *msg = NULL;
     va_list ap;
     va_start(ap, fmt);
-    if (vasprintf(&msg, fmt, ap) < 0)
-        xoom();
+    msg = xvasprintf(fmt, ap);
     va_end(ap);
     wat_error_at(p->t, tok, err, "%s", msg);
     free(msg);

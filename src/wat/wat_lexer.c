@@ -17,8 +17,7 @@ int wat_error_at(const wat_tokens *t, const wat_token *tok, weft_error **err, co
     char *msg = NULL;
     va_list ap;
     va_start(ap, fmt);
-    if (vasprintf(&msg, fmt, ap) < 0)
-        xoom();
+    msg = xvasprintf(fmt, ap);
     va_end(ap);
     const char *origin = t && t->origin ? t->origin : "<wat>";
     if (tok != NULL)
