@@ -364,8 +364,10 @@ static int create_steps(struct create_ctx *c, const struct container_ctx *g,
     if (cgroup_create(g->cgroup_manager, lx->cgroups_path, o->id,
                       lx->has_resources ? &lx->resources : NULL, &c->cg, err) < 0)
         return -1;
-    /* a wasm engine follows `update` of the limit from inside */
-    handler_pin_memory_limit(cgroup_path(c->cg));
+    /* a wasm engine follows `update` of the limit from inside (a native
+     * container has no use for the file) */
+    if (handler_may_run_wasm(c->spec, g->wasm_smart_default, HANDLER_FOR_INIT))
+        handler_pin_memory_limit(cgroup_path(c->cg));
     cleanup_free char *fifo = xasprintf("%s/exec.fifo", c->st->dir);
     /* Writable by anyone: the init opens it after switching to the
      * container's user, through its O_PATH fd; the 0700 state directory

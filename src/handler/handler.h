@@ -96,6 +96,11 @@ char **handler_wasm_env(const oci_process *p, size_t *n_env);
 /* Who asks: the container's init, or `exec` of a process into it. */
 enum handler_for { HANDLER_FOR_INIT, HANDLER_FOR_EXEC };
 
+/* Whether the container's process may run wasm (an annotation, weft-wasm,
+ * or `exec`, which decides by content): false for a pod sandbox and for
+ * containers that are native for sure, which skip every wasm preparation. */
+bool handler_may_run_wasm(const oci_spec *spec, bool smart_default, enum handler_for who);
+
 /* In `weft create` and `weft exec`, before the container's process is
  * made (host.c): when the container may run wasm, read weft.conf for the
  * default engine; for an external engine, re-execute as the engines

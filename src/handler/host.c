@@ -107,14 +107,19 @@ static int become_companion(const char *engine, const struct weft_config *c, cha
     return werr_sys(err, "engine '%s': execute %s", engine, path);
 }
 
-/* The engine a container's annotations ask for: a name, or NULL for the
- * default engine; *may_wasm false when the container is native for sure. */
-static const char *requested_engine(const oci_spec *spec, bool smart_default, enum handler_for who,
-                                    bool *may_wasm)
+bool handler_may_run_wasm(const oci_spec *spec, bool smart_default, enum handler_for who)
+{
+    if (handler_is_pod_sandbox(spec))
+        return false;
+    return who == HANDLER_FOR_EXEC || smart_default ||
+           oci_spec_annotation(spec, "run.oci.handler") != NULL ||
+           oci_spec_annotation(spec, "module.wasm.image/variant") != NULL;
+}
+
+/* The engine a container's annotations name, or NULL for the default. */
+static const char *requested_engine(const oci_spec *spec)
 {
     const char *h = oci_spec_annotation(spec, "run.oci.handler");
-    const char *v = oci_spec_annotation(spec, "module.wasm.image/variant");
-    *may_wasm = who == HANDLER_FOR_EXEC || h != NULL || v != NULL || smart_default;
     if (h != NULL && (strcmp(h, "builtin") == 0 || handler_is_external_engine(h)))
         return h;
     return NULL;
@@ -134,12 +139,9 @@ static int check_engine_name(const char *name, weft_error **err)
 int handler_host_prepare(const oci_spec *spec, bool smart_default, enum handler_for who,
                          char *const *argv, weft_error **err)
 {
-    if (handler_is_pod_sandbox(spec))
+    if (!handler_may_run_wasm(spec, smart_default, who))
         return 0;
-    bool may_wasm;
-    const char *engine = requested_engine(spec, smart_default, who, &may_wasm);
-    if (!may_wasm)
-        return 0;
+    const char *engine = requested_engine(spec);
     struct weft_config c;
     if (weft_config_load(&c, err) < 0)
         return -1;

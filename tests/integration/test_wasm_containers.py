@@ -650,3 +650,20 @@ def test_seccomp_refusing_executable_memory(weft, make_bundle, cid):
     r = weft("run", "--bundle", b.path, cid)
     assert r.returncode == 5, r.stderr
     assert "argc=2" in r.stdout
+
+
+def test_native_container_skips_wasm_preparation(weft, make_bundle, cid, tmp_path):
+    """A container that cannot run wasm (no annotation, not weft-wasm) does none
+    of the wasm preparation: the cgroup's memory-limit file the engine would
+    follow is not opened, nor weft.conf read."""
+    if not shutil.which("strace"):
+        pytest.fail("strace is needed (scripts/install-deps.sh installs it)")
+    b = make_bundle(["true"])
+    trace = tmp_path / "trace"
+    r = subprocess.run(["strace", "-f", "-e", "trace=openat", "-o", str(trace),
+                        *weft.cmd("run", "--bundle", b.path, cid)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    opened = [l for l in trace.read_text().splitlines()
+              if "memory.max" in l or "memory.limit_in_bytes" in l or "weft.conf" in l]
+    assert opened == [], opened
