@@ -1,7 +1,9 @@
-/* The systemd driver's calls to the service manager over D-Bus, through
- * libdbus-1: StartTransientUnit, SetUnitProperties, StopUnit and the few
- * properties the driver reads. The system bus as root, the user's session bus
- * when rootless; systemd's own private socket when no bus daemon runs. */
+/* The systemd driver's calls to the service manager over D-Bus:
+ * StartTransientUnit, SetUnitProperties, StopUnit and the few properties the
+ * driver reads. The system bus as root, the user's session bus when
+ * rootless; systemd's own private socket when no bus daemon runs. libdbus-1
+ * builds and parses the messages; cg_bus_socket.c carries them. */
+#include "cgroup/cg_bus_socket.h"
 #include "cgroup/cg_internal.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
@@ -18,7 +20,7 @@
 #define CALL_TIMEOUT_MS 25000
 
 struct cg_bus {
-    DBusConnection *conn;
+    cg_bus_socket *sock;
 };
 
 static int bus_fail(weft_error **err, DBusError *e, const char *what)
@@ -29,24 +31,43 @@ static int bus_fail(weft_error **err, DBusError *e, const char *what)
     return -1;
 }
 
-static DBusConnection *connect_to(const char *address, bool hello, DBusError *e)
+static DBusMessage *call(cg_bus *b, DBusMessage *m, DBusError *e)
 {
-    DBusConnection *c = dbus_connection_open_private(address, e);
-    if (c == NULL)
-        return NULL;
-    if (hello && !dbus_bus_register(c, e)) {
-        dbus_connection_close(c);
-        dbus_connection_unref(c);
-        return NULL;
+    DBusMessage *reply = cg_bus_socket_call(b->sock, m, CALL_TIMEOUT_MS, e);
+    dbus_message_unref(m);
+    return reply;
+}
+
+/* A bus daemon wants Hello first (systemd's private socket is peer to peer). */
+static int say_hello(cg_bus *b, weft_error **err)
+{
+    DBusMessage *m = dbus_message_new_method_call(DBUS_SERVICE_DBUS, DBUS_PATH_DBUS,
+                                                  DBUS_INTERFACE_DBUS, "Hello");
+    if (m == NULL)
+        xoom();
+    DBusError e;
+    dbus_error_init(&e);
+    DBusMessage *r = call(b, m, &e);
+    if (r == NULL)
+        return bus_fail(err, &e, "Hello");
+    dbus_message_unref(r);
+    return 0;
+}
+
+static int connect_to(const char *address, bool hello, cg_bus **out, weft_error **err)
+{
+    cg_bus *b = xzalloc(sizeof *b);
+    if (cg_bus_socket_open(address, CALL_TIMEOUT_MS, &b->sock, err) < 0 ||
+        (hello && say_hello(b, err) < 0)) {
+        cg_bus_close(b);
+        return -1;
     }
-    dbus_connection_set_exit_on_disconnect(c, FALSE);
-    return c;
+    *out = b;
+    return 0;
 }
 
 int cg_bus_open(bool user, cg_bus **out, weft_error **err)
 {
-    DBusError e;
-    dbus_error_init(&e);
     cleanup_free char *bus = NULL, *private = NULL;
     if (user) {
         const char *env = getenv("DBUS_SESSION_BUS_ADDRESS");
@@ -66,34 +87,27 @@ int cg_bus_open(bool user, cg_bus **out, weft_error **err)
         bus = xstrdup(env ? env : "unix:path=/run/dbus/system_bus_socket");
         private = xstrdup("unix:path=/run/systemd/private");
     }
-    DBusConnection *c = bus ? connect_to(bus, true, &e) : NULL;
-    if (c == NULL && private != NULL) {
-        /* no bus daemon: systemd's own socket, peer to peer (no Hello) */
-        dbus_error_free(&e);
-        c = connect_to(private, false, &e);
+    weft_error *first = NULL;
+    if (bus != NULL && connect_to(bus, true, out, &first) == 0)
+        return 0;
+    /* no bus daemon: systemd's own socket, peer to peer (no Hello) */
+    if (private != NULL && connect_to(private, false, out, err) == 0) {
+        werr_free(first);
+        return 0;
     }
-    if (c == NULL)
-        return bus_fail(err, &e,
-                        user ? "connecting to the user's bus" : "connecting to the system bus");
-    *out = xzalloc(sizeof **out);
-    (*out)->conn = c;
-    return 0;
+    if (first != NULL) { /* the bus's reason is the one worth reading */
+        werr_free(*err);
+        *err = first;
+    }
+    return -1;
 }
 
 void cg_bus_close(cg_bus *b)
 {
     if (b == NULL)
         return;
-    dbus_connection_close(b->conn);
-    dbus_connection_unref(b->conn);
+    cg_bus_socket_close(b->sock);
     free(b);
-}
-
-static DBusMessage *call(cg_bus *b, DBusMessage *m, DBusError *e)
-{
-    DBusMessage *reply = dbus_connection_send_with_reply_and_block(b->conn, m, CALL_TIMEOUT_MS, e);
-    dbus_message_unref(m);
-    return reply;
 }
 
 static DBusMessage *manager_call(const char *method)

@@ -207,13 +207,9 @@ def test_integration_suite_passes_on_pure_cgroup_v2(guest):
 
 
 # tests/guest/inside/test_clients.py (issue 11, item 5): the clients with systemd cgroups
-ROOTLESS_BUS = pytest.mark.xfail(strict=True, reason=(
-    "issue 11: libdbus sends uid 0 in AUTH EXTERNAL from inside podman's user namespace and "
-    "the user's bus answers REJECTED EXTERNAL (docs/kubernetes.md, Host shapes)"))
 CLIENT_TESTS = ["test_weft_systemd_cgroup_run", "test_podman_systemd_busybox_limits",
                 "test_podman_systemd_wasm",
-                pytest.param("test_rootless_podman_systemd_busybox_limits", marks=ROOTLESS_BUS),
-                pytest.param("test_rootless_podman_systemd_wasm", marks=ROOTLESS_BUS),
+                "test_rootless_podman_systemd_busybox_limits", "test_rootless_podman_systemd_wasm",
                 "test_cri_systemd_busybox_limits", "test_cri_systemd_wasm"]
 
 

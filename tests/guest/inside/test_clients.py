@@ -60,7 +60,9 @@ def assert_limits_inside(text):
 
 
 def units(pattern, user=False):
-    cmd = ["systemctl", "list-units", "--all", "--plain", "--no-legend", pattern]
+    # the user's own manager (--user), not the system's, for a user's units
+    cmd = ["systemctl", *(["--user"] if user else []), "list-units", "--all", "--plain",
+           "--no-legend", pattern]
     r = as_user(cmd) if user else run(cmd, check=False)
     return [line.split()[0] for line in r.stdout.splitlines() if line.strip()]
 
@@ -87,7 +89,7 @@ def assert_nothing_left(ids, state_dirs, user=False):
 
 
 def unit_props(unit, *props, user=False):
-    cmd = ["systemctl", "show", unit, "-p", ",".join(props)]
+    cmd = ["systemctl", *(["--user"] if user else []), "show", unit, "-p", ",".join(props)]
     r = as_user(cmd) if user else run(cmd)
     return dict(line.split("=", 1) for line in r.stdout.splitlines() if "=" in line)
 
