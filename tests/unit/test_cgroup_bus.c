@@ -151,10 +151,13 @@ static int finish_peer(pid_t pid)
     return WIFEXITED(st) ? WEXITSTATUS(st) : 100;
 }
 
-static DBusMessage *ping(const char *member)
+/* Call `member` on the peer; its reply, or NULL with *e set. */
+static DBusMessage *call_member(cg_bus_socket *s, const char *member, DBusError *e)
 {
     DBusMessage *m = dbus_message_new_method_call("org.example", "/x", "org.example.I", member);
-    return m;
+    DBusMessage *r = cg_bus_socket_call(s, m, 5000, e);
+    dbus_message_unref(m);
+    return r;
 }
 
 /* ---- the tests ---- */
@@ -167,21 +170,17 @@ TEST(handshake_names_no_identity_and_replies_match_by_serial)
     CHECK(cg_bus_socket_open(address, 5000, &s, &err) == 0);
     DBusError e;
     dbus_error_init(&e);
-    DBusMessage *m = ping("Ping");
-    DBusMessage *r = cg_bus_socket_call(s, m, 5000, &e);
+    DBusMessage *r = call_member(s, "Ping", &e);
     CHECK(r != NULL);
     const char *got = NULL;
     CHECK(r && dbus_message_get_args(r, NULL, DBUS_TYPE_STRING, &got, DBUS_TYPE_INVALID));
     CHECK_STR(got, "pong");
     if (r)
         dbus_message_unref(r);
-    dbus_message_unref(m);
-    m = ping("Missing");
-    CHECK(cg_bus_socket_call(s, m, 5000, &e) == NULL);
+    CHECK(call_member(s, "Missing", &e) == NULL);
     CHECK(dbus_error_has_name(&e, "org.freedesktop.systemd1.NoSuchUnit"));
     CHECK(e.message && strstr(e.message, "not loaded"));
     dbus_error_free(&e);
-    dbus_message_unref(m);
     cg_bus_socket_close(s);
     CHECK(finish_peer(pid) == 0);
     werr_free(err);
@@ -207,11 +206,9 @@ TEST(a_peer_that_hangs_up_mid_message_is_an_error)
     CHECK(cg_bus_socket_open(address, 5000, &s, &err) == 0);
     DBusError e;
     dbus_error_init(&e);
-    DBusMessage *m = ping("Ping");
-    CHECK(cg_bus_socket_call(s, m, 5000, &e) == NULL);
+    CHECK(call_member(s, "Ping", &e) == NULL);
     CHECK(dbus_error_has_name(&e, DBUS_ERROR_DISCONNECTED));
     dbus_error_free(&e);
-    dbus_message_unref(m);
     cg_bus_socket_close(s);
     CHECK(finish_peer(pid) == 0);
     werr_free(err);
