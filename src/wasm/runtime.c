@@ -96,10 +96,10 @@ bool wf_module_charge(wf_module *m, uint64_t bytes)
 #define ARENA_MIN_WORDS 512u
 #define ARENA_MAX_WORDS (64u << 10)
 
-static uint64_t *arena_chunk(wf_module *m, size_t words)
+static uint64_t *arena_chunk(wf_module *m, size_t words, bool charge)
 {
     wf_arena *a = &m->arena;
-    if (!wf_module_charge(m, (uint64_t)words * sizeof(uint64_t) + sizeof(uint64_t *)))
+    if (charge && !wf_module_charge(m, (uint64_t)words * sizeof(uint64_t) + sizeof(uint64_t *)))
         return NULL;
     a->chunks = xreallocarray(a->chunks, a->n_chunks + 1, sizeof *a->chunks);
     uint64_t *p = xmalloc(words * sizeof(uint64_t));
@@ -107,12 +107,12 @@ static uint64_t *arena_chunk(wf_module *m, size_t words)
     return p;
 }
 
-uint64_t *wf_arena_copy(wf_module *m, const uint64_t *words, size_t n)
+static uint64_t *arena_copy(wf_module *m, const uint64_t *words, size_t n, bool charge)
 {
     wf_arena *a = &m->arena;
     uint64_t *p;
     if (n > ARENA_MAX_WORDS) {
-        if ((p = arena_chunk(m, n)) == NULL)
+        if ((p = arena_chunk(m, n, charge)) == NULL)
             return NULL;
         if (a->n_chunks > 1) { /* keep the chunk being filled last */
             a->chunks[a->n_chunks - 1] = a->chunks[a->n_chunks - 2];
@@ -124,7 +124,7 @@ uint64_t *wf_arena_copy(wf_module *m, const uint64_t *words, size_t n)
             while (cap < n)
                 cap *= 2;
             cap = cap > ARENA_MAX_WORDS ? ARENA_MAX_WORDS : cap; /* n fits: n <= MAX */
-            if (arena_chunk(m, cap) == NULL)
+            if (arena_chunk(m, cap, charge) == NULL)
                 return NULL;
             a->used = 0;
             a->cap = cap;
@@ -135,6 +135,16 @@ uint64_t *wf_arena_copy(wf_module *m, const uint64_t *words, size_t n)
     if (n > 0)
         memcpy(p, words, n * sizeof *words);
     return p;
+}
+
+uint64_t *wf_arena_copy(wf_module *m, const uint64_t *words, size_t n)
+{
+    return arena_copy(m, words, n, true);
+}
+
+uint64_t *wf_arena_put(wf_module *m, const uint64_t *words, size_t n)
+{
+    return arena_copy(m, words, n, false);
 }
 
 void wf_arena_free(wf_arena *a)

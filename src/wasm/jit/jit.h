@@ -61,7 +61,8 @@ const void *wf_jit_helper_addr(enum wf_jit_helper h);
  *   JR_HELPER  the address of helper `arg`
  *   JR_ENTRY   the address of the entry slot of defined function `arg`
  *   JR_PC      the address of word `arg` of the function's internal code
- *              (code.h; the helpers read the op's immediates there).
+ *              (code.h; the helpers read the op's immediates there), or
+ *              in code from a cache file wf_jit_pc_tag(arg).
  * Everything else in the code is position independent (rel32 branches
  * inside the function, rip-relative br_table tables, offsets off the pinned
  * registers). */
@@ -127,6 +128,10 @@ int wf_jit_arena_new(wf_jit_arena **a, weft_error **err);
 void *wf_jit_arena_add(wf_jit_arena **a, const uint8_t *code, size_t len, weft_error **err);
 void wf_jit_arena_free(wf_jit_arena *a);
 
+/* jit_rt.c: what a JR_PC relocation holds in code from a cache file: word
+ * `word` of the function's internal code, tagged (the helpers translate the
+ * function when they first need it) */
+uint64_t wf_jit_pc_tag(uint32_t word);
 /* jit_rt.c: called from the generated code */
 int wf_jit_op(wf_jit_ctx *ctx, wf_slot *fp, const uint64_t *pc, uint32_t fidx);
 int wf_jit_call(wf_jit_ctx *ctx, wf_slot *nfp, uint32_t callee, uint32_t fidx);

@@ -263,6 +263,10 @@ int wf_jit_aot_build(const wf_module *m, const uint8_t hash[SHA256_LEN], uint8_t
     struct compiled *c = xcalloc(n ? n : 1, sizeof *c);
     uint64_t total = 0;
     for (uint32_t i = 0; i < n; i++) {
+        if (wf_translate_func((wf_module *)m, i, err) < 0) {
+            free_compiled(c, n);
+            return -1;
+        }
         if (wf_jit_compile_func(m, i, &c[i].code, &c[i].len, &c[i].rel, &c[i].nrel) < 0) {
             free_compiled(c, n);
             return werr_set(err, 0, "%s: cannot compile function %u", m->name,
@@ -382,7 +386,8 @@ static uint64_t reloc_value(const wf_module *m, uint32_t i, uint32_t kind, uint3
         return (uint64_t)(uintptr_t)wf_jit_helper_addr(arg);
     if (kind == JR_ENTRY)
         return (uint64_t)(uintptr_t)wf_jit_entry(m->jit, arg);
-    return (uint64_t)(uintptr_t)(m->codes[i].code + arg);
+    (void)i; /* the internal code is translated when a helper first needs it */
+    return wf_jit_pc_tag(arg);
 }
 
 int wf_jit_aot_func(const wf_jit_aot *a, const wf_module *m, uint32_t i, uint8_t **code,

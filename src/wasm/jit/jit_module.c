@@ -131,9 +131,13 @@ static void *compile_one(const wf_module *m, uint32_t i, weft_error **err)
     wf_jit_module *jm = m->jit;
     uint8_t *code;
     size_t len;
-    /* from the AOT cache's file (checked when it was loaded), else compiled */
+    /* from the AOT cache's file (checked when it was loaded; it needs no
+     * internal code), else compiled from the internal code (translated now;
+     * translation fills m's code arena) */
     if (jm->aot && i < jm->aot->nfuncs && wf_jit_aot_func(jm->aot, m, i, &code, &len) == 0) {
         jm->nfrom_aot++;
+    } else if (wf_translate_func((wf_module *)m, i, err) < 0) {
+        return NULL;
     } else if (wf_jit_compile_func(m, i, &code, &len, NULL, NULL) < 0) {
         werr_set(err, 0, "%s: cannot compile function %u", m->name, m->n_func_imports + i);
         return NULL;
