@@ -229,3 +229,25 @@ bool wf_aot_try(wf_module *m, const uint8_t *bytes, size_t len, const char *path
     close(fd);
     return ok;
 }
+
+struct trust {
+    const uint8_t *bytes;
+    size_t len;
+    int fd;
+    const char *path;
+};
+
+static bool trust_file(wf_module *m, void *arg)
+{
+    const struct trust *t = arg;
+    if (t->fd >= 0)
+        return wf_aot_try_fd(m, t->bytes, t->len, t->fd, t->path);
+    return wf_aot_try(m, t->bytes, t->len, t->path);
+}
+
+int wf_aot_load_module(const uint8_t *bytes, size_t len, const char *name, uint64_t budget, int fd,
+                       const char *path, wf_module **out, weft_error **err)
+{
+    struct trust t = {bytes, len, fd, path};
+    return wf_module_load_trusting(bytes, len, name, budget, trust_file, &t, out, err);
+}

@@ -113,6 +113,7 @@ typedef struct wf_code {
     uint32_t max_height; /* locals + pool + deepest operand stack, in slots */
     uint32_t npool;      /* constants copied to fp[nlocals..] at each call (known at load) */
     uint32_t nparams, ngroups;
+    bool checked; /* validated (and pool, max_height, bounds set) */
     uint32_t body_len;
     uint32_t nops;
     uint64_t *pool; /* in the module's code arena */
@@ -276,8 +277,18 @@ int wf_validate(wf_module *m, weft_error **err);
 /* validate.c: validate every function body (an invalid one is refused here,
  * naming the function and offset) and keep the bodies for translation */
 int wf_validate_code(wf_module *m, const uint8_t *base, weft_error **err);
-/* Translate defined function i (0-based after the imports) into internal
- * code, once; -1 only over the module's budget. */
+/* runtime.c: wf_module_load_budget, where trust(m, arg) may vouch for the
+ * module once it is decoded and its module-level rules checked (the
+ * compiled tier set up): then function bodies are validated on first call
+ * instead of at load (the AOT cache's file for these exact bytes, written
+ * by this weft after loading them: docs/wasm-engine.md). */
+int wf_module_load_trusting(const uint8_t *bytes, size_t len, const char *name, uint64_t budget,
+                            bool (*trust)(wf_module *m, void *arg), void *arg, wf_module **out,
+                            weft_error **err);
+/* Keep the bodies without validating them (wf_module_load_trusting). */
+int wf_keep_bodies(wf_module *m, const uint8_t *base, weft_error **err);
+/* Translate defined function i (validating it first if loading did not) (0-based after the imports)
+ * into internal code, once; -1 over the module's budget (or when it is invalid). */
 int wf_translate_func(wf_module *m, uint32_t i, weft_error **err);
 int wf_translate_all(wf_module *m, weft_error **err);
 /* A function's internal code and the fields its wf_func copies from it,

@@ -43,6 +43,23 @@ static void jit_compile(wf_module *m)
 int wf_module_load_budget(const uint8_t *bytes, size_t len, const char *name, uint64_t budget,
                           wf_module **out, weft_error **err)
 {
+    return wf_module_load_trusting(bytes, len, name, budget, NULL, NULL, out, err);
+}
+
+/* The compiled tier set up before the bodies are validated, for `trust`
+ * (the AOT cache's file) to be loaded into; true when it vouched. */
+static bool trusted(wf_module *m, bool (*trust)(wf_module *m, void *arg), void *arg)
+{
+    if (trust == NULL || !wf_jit_enabled())
+        return false;
+    jit_compile(m);
+    return m->jit && trust(m, arg);
+}
+
+int wf_module_load_trusting(const uint8_t *bytes, size_t len, const char *name, uint64_t budget,
+                            bool (*trust)(wf_module *m, void *arg), void *arg, wf_module **out,
+                            weft_error **err)
+{
     wf_module *m = xzalloc(sizeof *m);
     m->name = xstrdup(name ? name : "module");
     m->budget = budget ? budget : WF_DEFAULT_BUDGET;
@@ -55,14 +72,24 @@ int wf_module_load_budget(const uint8_t *bytes, size_t len, const char *name, ui
         return werr_kind(err, WF_ERR_LIMIT);
     }
     if (!wf_module_charge(m, sizeof *m) || wf_decode(bytes, len, m, err) < 0 ||
-        wf_validate(m, err) < 0 || wf_validate_code(m, bytes, err) < 0) {
+        wf_validate(m, err) < 0) {
+        wf_module_free(m);
+        return -1;
+    }
+    bool vouched = trusted(m, trust, arg);
+    if (vouched ? wf_keep_bodies(m, bytes, err) < 0 : wf_validate_code(m, bytes, err) < 0) {
         wf_module_free(m);
         return -1;
     }
     m->input_len = 0;
-    /* the compiled tier charges its entry slots to the footprint too */
-    if (wf_jit_enabled())
+    /* the compiled tier charges its entry slots to the footprint too; set
+     * up already when trust was asked, whose functions may not fit yet */
+    if (m->jit && !vouched && !wf_jit_fits_all(m)) {
+        wf_jit_free(m->jit);
+        m->jit = NULL;
+    } else if (trust == NULL && wf_jit_enabled()) {
         jit_compile(m);
+    }
     if (m->jit == NULL)
         wf_interp_prepare(m);
     *out = m;

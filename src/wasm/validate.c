@@ -1266,11 +1266,12 @@ static bool instr(fv *v, uint8_t op)
     return true;
 }
 
-static int func_error(fv *v, weft_error **err)
+/* adj: the offset in the binary of the reader's base */
+static int func_error(fv *v, size_t adj, weft_error **err)
 {
     bool malformed = v->r.err != NULL;
     const char *msg = malformed ? v->r.err : v->err;
-    size_t off = malformed ? v->r.err_off : v->err_off;
+    size_t off = adj + (malformed ? v->r.err_off : v->err_off);
     werr_set(err, 0, "%s: function %u at offset 0x%zx: %s", v->m->name, v->fidx, off, msg);
     return werr_kind(err, malformed ? WF_ERR_MALFORMED : WF_ERR_INVALID);
 }
@@ -1368,13 +1369,13 @@ static uint32_t *arena_ops(wf_module *m, const size_t *ops, size_t n)
  * and bounds on its code: code_len and nops, while code is NULL), and the
  * budget is charged for that code now, so that a module whose code would
  * not fit is refused at load as before. */
-static int check_func(wf_module *m, uint32_t i, const uint8_t *base, fv_scratch *s,
-                      weft_error **err)
+static int check_func(wf_module *m, uint32_t i, const uint8_t *base, const uint8_t *body,
+                      size_t adj, fv_scratch *s, weft_error **err)
 {
     fv v;
     wf_code *c = &m->codes[i];
-    if (!translate(&v, s, m, i, base, base + c->body_off, true, NULL, 0))
-        return func_error(&v, err);
+    if (!translate(&v, s, m, i, base, body, true, NULL, 0))
+        return func_error(&v, adj, err);
     if (v.nseen > 0) {
         if ((c->pool = wf_arena_copy(m, v.seen, v.nseen)) == NULL)
             return budget_error(m, err);
@@ -1386,12 +1387,13 @@ static int check_func(wf_module *m, uint32_t i, const uint8_t *base, fv_scratch 
     c->nops = (uint32_t)v.nops;
     if (!wf_module_charge(m, kept_words(v.ncode, v.nops) * sizeof(uint64_t)))
         return budget_error(m, err);
+    c->checked = true;
     return 0;
 }
 
 /* The bodies are kept (one copy of the code section) for translation on
  * first call. */
-static int keep_bodies(wf_module *m, const uint8_t *base, weft_error **err)
+int wf_keep_bodies(wf_module *m, const uint8_t *base, weft_error **err)
 {
     uint32_t n = m->n_funcs - m->n_func_imports;
     if (n == 0)
@@ -1411,9 +1413,9 @@ int wf_validate_code(wf_module *m, const uint8_t *base, weft_error **err)
     fv_scratch s = {0};
     int rc = 0;
     for (uint32_t i = 0; i < m->n_funcs - m->n_func_imports && rc == 0; i++)
-        rc = check_func(m, i, base, &s, err);
+        rc = check_func(m, i, base, base + m->codes[i].body_off, 0, &s, err);
     scratch_free(&s);
-    return rc < 0 ? -1 : keep_bodies(m, base, err);
+    return rc < 0 ? -1 : wf_keep_bodies(m, base, err);
 }
 
 int wf_translate_func(wf_module *m, uint32_t i, weft_error **err)
@@ -1424,9 +1426,15 @@ int wf_translate_func(wf_module *m, uint32_t i, weft_error **err)
     fv v;
     fv_scratch s = {0};
     const uint8_t *body = m->bodies + (c->body_off - m->bodies_off);
+    /* not validated at load when the AOT cache vouched for the module
+     * (docs/wasm-engine.md): validated now, as loading would have */
+    if (!c->checked && check_func(m, i, m->bodies, body, m->bodies_off, &s, err) < 0) {
+        scratch_free(&s);
+        return -1;
+    }
     if (!translate(&v, &s, m, i, m->bodies, body, false, c->pool, c->npool)) {
-        /* validated at load: only a bug gets here */
-        func_error(&v, err);
+        /* validated: only a bug gets here */
+        func_error(&v, m->bodies_off, err);
         scratch_free(&s);
         return -1;
     }

@@ -6,13 +6,16 @@
  * mapped, and the module then compiles as usual. */
 #include "unit.h"
 #include "util/sha256.h"
+#include "wasm/aot_cache.h"
 #include "wasm/jit/jit.h"
 #include "wasm/module.h"
 #include "wasm/wasm.h"
 #include "wat/module_file.h"
+#include "wat/wat.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* calls (direct, recursive, indirect through a table), helpers (memory.grow,
  * memory.fill, table.get/set, i32.rem_s), memory, globals and traps */
@@ -312,6 +315,158 @@ TEST(rejected_then_compiled)
     wf_module_free(fresh);
     wf_module_free(m);
     free(f);
+#endif
+}
+
+/* ---- a warm cache spares validating the bodies (wf_aot_load_module) ---- */
+
+static uint8_t *binary_of(const char *wat, size_t *len)
+{
+    uint8_t *bin = NULL;
+    weft_error *err = NULL;
+    if (wat_text_to_wasm(wat, strlen(wat), "aot.wat", &bin, len, &err) < 0) {
+        fprintf(stderr, "%s\n", err->msg);
+        werr_free(err);
+    }
+    return bin;
+}
+
+/* the cache file of binary module bin, in dir (mkdtemp'd), truncated to
+ * `keep` bytes unless keep is 0; its path (malloc'd) */
+static char *cache_file(const uint8_t *bin, size_t blen, char *dir, size_t keep)
+{
+    weft_error *err = NULL;
+    wf_module *m = NULL;
+    uint8_t *file = NULL;
+    size_t flen = 0;
+    char *path = NULL;
+    if (wf_module_load(bin, blen, "aot.wasm", &m, &err) == 0 &&
+        wf_aot_build(m, bin, blen, &file, &flen, &err) == 0) {
+        path = wf_aot_cache_path(dir, bin, blen);
+        if (wf_aot_write(path, file, keep ? keep : flen, &err) < 0) {
+            free(path);
+            path = NULL;
+        }
+    }
+    if (err)
+        fprintf(stderr, "%s\n", err->msg);
+    werr_free(err);
+    wf_module_free(m);
+    free(file);
+    return path;
+}
+
+static uint32_t validated(const wf_module *m)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < m->n_funcs - m->n_func_imports; i++)
+        n += m->codes[i].checked;
+    return n;
+}
+
+/* load bin with the file at path (opened as a container gets it) */
+static int load_cached(const uint8_t *bin, size_t blen, const char *path, wf_module **m,
+                       weft_error **err)
+{
+    int fd = wf_aot_open(path, err);
+    if (fd < 0)
+        return -1;
+    int rc = wf_aot_load_module(bin, blen, "aot.wasm", 0, fd, path, m, err);
+    close(fd);
+    return rc;
+}
+
+TEST(warm_cache_spares_validation_and_runs_the_same)
+{
+#if defined(__x86_64__)
+    setenv("WEFT_WASM_TIER", "jit", 1);
+    size_t blen = 0;
+    uint8_t *bin = binary_of(mod_wat, &blen);
+    char dir[] = "/tmp/weft-aot-test-XXXXXX";
+    CHECK(bin != NULL && mkdtemp(dir) != NULL);
+    char *path = cache_file(bin, blen, dir, 0);
+    CHECK(path != NULL);
+    weft_error *err = NULL;
+    wf_module *fresh = NULL, *m = NULL;
+    CHECK_INT(wf_module_load(bin, blen, "aot.wasm", &fresh, &err), 0);
+    CHECK_INT(load_cached(bin, blen, path, &m, &err), 0);
+    uint32_t n = m->n_funcs - m->n_func_imports;
+    CHECK_INT(validated(fresh), n);
+    CHECK_INT(validated(m), 0); /* the file vouched for these bytes */
+    char *a = run_all(fresh), *b = run_all(m);
+    CHECK_STR(b, a);
+    CHECK(from_aot(m) > 0);
+    /* helpers ran (memory.fill, table.get...): their functions' internal
+     * code was made, validating them first */
+    CHECK(validated(m) > 0 && validated(m) < n);
+    free(a), free(b);
+    wf_module_free(fresh);
+    wf_module_free(m);
+    unlink(path);
+    rmdir(dir);
+    free(path);
+    free(bin);
+#endif
+}
+
+/* mod_wat with `div` made invalid (an i64 op on i32 operands) */
+static char *invalid_variant(void)
+{
+    char *w = strdup(mod_wat);
+    char *at = strstr(w, "(i32.div_s");
+    memcpy(at, "(i64.div_s", 10);
+    return w;
+}
+
+TEST(a_file_for_other_bytes_does_not_spare_validation)
+{
+#if defined(__x86_64__)
+    setenv("WEFT_WASM_TIER", "jit", 1);
+    size_t blen = 0, ilen = 0;
+    uint8_t *bin = binary_of(mod_wat, &blen);
+    char *bad_wat = invalid_variant();
+    uint8_t *bad = binary_of(bad_wat, &ilen);
+    char dir[] = "/tmp/weft-aot-test-XXXXXX";
+    CHECK(bin != NULL && bad != NULL && ilen == blen && mkdtemp(dir) != NULL);
+    char *path = cache_file(bin, blen, dir, 0);
+    CHECK(path != NULL);
+    /* the valid module's file offered for the invalid module's bytes (an
+     * entrypoint that resolves differently inside the container) */
+    weft_error *err = NULL;
+    wf_module *m = NULL;
+    CHECK_INT(load_cached(bad, ilen, path, &m, &err), -1);
+    CHECK_INT(err->kind, WF_ERR_INVALID);
+    CHECK(strstr(err->msg, "type mismatch") != NULL);
+    werr_free(err);
+    unlink(path);
+    rmdir(dir);
+    free(path);
+    free(bad);
+    free(bad_wat);
+    free(bin);
+#endif
+}
+
+TEST(a_truncated_file_does_not_spare_validation)
+{
+#if defined(__x86_64__)
+    setenv("WEFT_WASM_TIER", "jit", 1);
+    size_t blen = 0;
+    uint8_t *bin = binary_of(mod_wat, &blen);
+    char dir[] = "/tmp/weft-aot-test-XXXXXX";
+    CHECK(bin != NULL && mkdtemp(dir) != NULL);
+    char *path = cache_file(bin, blen, dir, 200);
+    CHECK(path != NULL);
+    weft_error *err = NULL;
+    wf_module *m = NULL;
+    CHECK_INT(load_cached(bin, blen, path, &m, &err), 0);
+    CHECK_INT(from_aot(m), -1);
+    CHECK_INT(validated(m), m->n_funcs - m->n_func_imports);
+    wf_module_free(m);
+    unlink(path);
+    rmdir(dir);
+    free(path);
+    free(bin);
 #endif
 }
 

@@ -78,6 +78,8 @@ typedef struct wf_jit_reloc {
 int wf_jit_compile_func(const wf_module *m, uint32_t i, uint8_t **code, size_t *len,
                         wf_jit_reloc **rel, size_t *nrel);
 bool wf_jit_fits(const wf_module *m, uint32_t i);
+/* jit_module.c: wf_jit_fits for every function validated so far */
+bool wf_jit_fits_all(const wf_module *m);
 
 /* jit_aot.c: the AOT cache's file format (docs/wasm-engine.md). Build: the
  * whole module's machine code and relocations as one file's bytes (*out

@@ -333,8 +333,8 @@ static int check_reloc(const wf_module *m, uint32_t i, const uint8_t *code, uint
         ok = arg < JH_COUNT;
     else if (ok && kind == JR_ENTRY)
         ok = arg < m->n_funcs - m->n_func_imports;
-    else if (ok && kind == JR_PC)
-        ok = arg < m->codes[i].code_len;
+    else if (ok && kind == JR_PC) /* a bound until translation, checked again then */
+        ok = !m->codes[i].checked || arg < m->codes[i].code_len;
     else
         ok = false;
     if (!ok)

@@ -102,10 +102,8 @@ int wf_jit_compile(wf_module *m, weft_error **err)
     if (wf_jit_enter() == NULL)
         return werr_set(err, 0, "executable memory is refused");
     uint32_t n = m->n_funcs - m->n_func_imports;
-    for (uint32_t i = 0; i < n; i++)
-        if (!wf_jit_fits(m, i))
-            return werr_set(err, 0, "%s: function %u is too large for the compiler", m->name,
-                            m->n_func_imports + i);
+    if (!wf_jit_fits_all(m))
+        return werr_set(err, 0, "%s: a function is too large for the compiler", m->name);
     /* the entry slots count against the module's load budget, as its
      * translated code does (the machine code, compiled at run time, does not:
      * see docs/wasm-engine.md) */
@@ -125,6 +123,16 @@ int wf_jit_compile(wf_module *m, weft_error **err)
     return 0;
 }
 
+/* Functions not validated yet (the AOT cache vouched for the module) are
+ * checked when they are translated (compile_one). */
+bool wf_jit_fits_all(const wf_module *m)
+{
+    for (uint32_t i = 0; i < m->n_funcs - m->n_func_imports; i++)
+        if (m->codes[i].checked && !wf_jit_fits(m, i))
+            return false;
+    return true;
+}
+
 /* compile defined function i into the arena and its entry slot */
 static void *compile_one(const wf_module *m, uint32_t i, weft_error **err)
 {
@@ -138,7 +146,7 @@ static void *compile_one(const wf_module *m, uint32_t i, weft_error **err)
         jm->nfrom_aot++;
     } else if (wf_translate_func((wf_module *)m, i, err) < 0) {
         return NULL;
-    } else if (wf_jit_compile_func(m, i, &code, &len, NULL, NULL) < 0) {
+    } else if (!wf_jit_fits(m, i) || wf_jit_compile_func(m, i, &code, &len, NULL, NULL) < 0) {
         werr_set(err, 0, "%s: cannot compile function %u", m->name, m->n_func_imports + i);
         return NULL;
     }
