@@ -161,7 +161,9 @@ int wf_aot_use(wf_module *m, const uint8_t *bytes, size_t len, int fd, weft_erro
         return werr_set(err, 0, "%lld bytes, more than an AOT cache file has",
                         (long long)st.st_size);
     size_t n = (size_t)st.st_size;
-    void *p = mmap(NULL, n, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    /* not populated: a start reads the header, the table and the code of
+     * the functions it runs (each checked as it is taken) */
+    void *p = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
     if (p == MAP_FAILED)
         return werr_sys(err, "mapping the AOT cache file");
     uint8_t hash[SHA256_LEN];

@@ -133,6 +133,18 @@ bool wf_jit_fits_all(const wf_module *m)
     return true;
 }
 
+/* function i's code from the AOT cache's file; false (logged) when its
+ * checks fail, and it is compiled instead */
+static bool aot_func(const wf_module *m, uint32_t i, uint8_t **code, size_t *len)
+{
+    weft_error *err = NULL;
+    if (wf_jit_aot_func(m->jit->aot, m, i, code, len, &err) == 0)
+        return true;
+    log_debug("wasm: %s: AOT cache file: %s; compiling it instead", m->name, err->msg);
+    werr_free(err);
+    return false;
+}
+
 /* compile defined function i into the arena and its entry slot */
 static void *compile_one(const wf_module *m, uint32_t i, weft_error **err)
 {
@@ -142,7 +154,7 @@ static void *compile_one(const wf_module *m, uint32_t i, weft_error **err)
     /* from the AOT cache's file (checked when it was loaded; it needs no
      * internal code), else compiled from the internal code (translated now;
      * translation fills m's code arena) */
-    if (jm->aot && i < jm->aot->nfuncs && wf_jit_aot_func(jm->aot, m, i, &code, &len) == 0) {
+    if (jm->aot && i < jm->aot->nfuncs && aot_func(m, i, &code, &len)) {
         jm->nfrom_aot++;
     } else if (wf_translate_func((wf_module *)m, i, err) < 0) {
         return NULL;
@@ -177,6 +189,15 @@ static int aot_all(wf_module *m, weft_error **err)
     wf_jit_module *jm = m->jit;
     if (jm->aot_map || jm->aot->nfuncs != jm->n)
         return 0;
+    /* all of it is about to be used: a damaged function refuses the file
+     * (the module is compiled instead, as if there were none) */
+    weft_error *bad = NULL;
+    if (wf_jit_aot_check_all(jm->aot, m, &bad) < 0) {
+        log_debug("wasm: %s: AOT cache file rejected: %s; compiling instead", m->name, bad->msg);
+        werr_free(bad);
+        wf_jit_use_aot(jm, NULL);
+        return 0;
+    }
     void **entry = xcalloc(jm->n ? jm->n : 1, sizeof *entry);
     jm->aot_map = wf_jit_aot_map_all(jm->aot, m, entry, &jm->aot_size, err);
     if (jm->aot_map == NULL) {
