@@ -242,9 +242,13 @@ struct trust {
 static bool trust_file(wf_module *m, void *arg)
 {
     const struct trust *t = arg;
-    if (t->fd >= 0)
-        return wf_aot_try_fd(m, t->bytes, t->len, t->fd, t->path);
-    return wf_aot_try(m, t->bytes, t->len, t->path);
+    bool ok = t->fd >= 0 ? wf_aot_try_fd(m, t->bytes, t->len, t->fd, t->path)
+                         : wf_aot_try(m, t->bytes, t->len, t->path);
+    if (ok)
+        log_debug("wasm: %s: function bodies validated on first call (the AOT cache's file is "
+                  "for these bytes)",
+                  m->name);
+    return ok;
 }
 
 int wf_aot_load_module(const uint8_t *bytes, size_t len, const char *name, uint64_t budget, int fd,
