@@ -9,6 +9,7 @@
 #include <string.h>
 
 #if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
 #include <immintrin.h>
 #define HAVE_SHANI 1
 #endif
@@ -100,8 +101,10 @@ __attribute__((target("sha,sse4.1,ssse3"))) static void blocks_shani(uint32_t h[
 static void (*pick_blocks(void))(uint32_t *, const uint8_t *, size_t)
 {
 #ifdef HAVE_SHANI
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1"))
+    /* CPUID: leaf 7 EBX bit 29 SHA; leaf 1 ECX bit 19 SSE4.1, bit 9 SSSE3 */
+    unsigned a, b, c, d;
+    if (__get_cpuid_count(7, 0, &a, &b, &c, &d) && (b >> 29 & 1) &&
+        __get_cpuid(1, &a, &b, &c, &d) && (c >> 19 & 1) && (c >> 9 & 1))
         return blocks_shani;
 #endif
     return blocks_portable;
