@@ -116,7 +116,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct input in = {data, size, NULL};
     wf_module *m = NULL;
     weft_error *err = NULL;
-    need(wf_module_load_trusting(bin, bin_len, "fuzz.wasm", 0, trust, &in, &m, &err) == 0,
+    need(wf_module_load_trusting(bin, bin_len, "fuzz.wasm", 0, trust, &in, NULL, &m, &err) == 0,
          "the module does not load");
     if (in.why) { /* refused: with a reason, and the module validated as usual */
         need(in.why->msg && in.why->msg[0], "a refusal without a reason");

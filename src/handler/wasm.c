@@ -65,6 +65,8 @@ static int wasm_prepare(const oci_spec *spec, const oci_process *p, struct entry
         free(w);
         return werr_prefix(err, "wasm entrypoint");
     }
+    if (aot >= 0)
+        ep->bytes = NULL; /* the module's now (wf_aot_load_module) */
     /* The seccomp filter and LSM domain come after this point and may
      * refuse the executable memory that compiling on first call needs:
      * compile the whole module while it is still allowed. */

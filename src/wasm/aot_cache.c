@@ -251,9 +251,9 @@ static bool trust_file(wf_module *m, void *arg)
     return ok;
 }
 
-int wf_aot_load_module(const uint8_t *bytes, size_t len, const char *name, uint64_t budget, int fd,
+int wf_aot_load_module(uint8_t *bytes, size_t len, const char *name, uint64_t budget, int fd,
                        const char *path, wf_module **out, weft_error **err)
 {
     struct trust t = {bytes, len, fd, path};
-    return wf_module_load_trusting(bytes, len, name, budget, trust_file, &t, out, err);
+    return wf_module_load_trusting(bytes, len, name, budget, trust_file, &t, bytes, out, err);
 }

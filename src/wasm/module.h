@@ -275,18 +275,22 @@ void wf_module_clear(wf_module *m);
 /* validate_module.c: everything but the function bodies */
 int wf_validate(wf_module *m, weft_error **err);
 /* validate.c: validate every function body (an invalid one is refused here,
- * naming the function and offset) and keep the bodies for translation */
+ * naming the function and offset) */
 int wf_validate_code(wf_module *m, const uint8_t *base, weft_error **err);
 /* runtime.c: wf_module_load_budget, where trust(m, arg) may vouch for the
  * module once it is decoded and its module-level rules checked (the
  * compiled tier set up): then function bodies are validated on first call
  * instead of at load (the AOT cache's file for these exact bytes, written
  * by this weft after loading them: docs/wasm-engine.md). */
+/* `own`, when not NULL, is `bytes`, malloc'd: on success the module keeps
+ * it (and frees it) instead of copying its code section; on failure it is
+ * still the caller's. */
 int wf_module_load_trusting(const uint8_t *bytes, size_t len, const char *name, uint64_t budget,
-                            bool (*trust)(wf_module *m, void *arg), void *arg, wf_module **out,
-                            weft_error **err);
-/* Keep the bodies without validating them (wf_module_load_trusting). */
-int wf_keep_bodies(wf_module *m, const uint8_t *base, weft_error **err);
+                            bool (*trust)(wf_module *m, void *arg), void *arg, uint8_t *own,
+                            wf_module **out, weft_error **err);
+/* Keep the function bodies for translation on first call: a copy of the
+ * code section of base, or own (the input, malloc'd) itself. */
+int wf_keep_bodies(wf_module *m, const uint8_t *base, uint8_t *own, weft_error **err);
 /* Translate defined function i (validating it first if loading did not) (0-based after the imports)
  * into internal code, once; -1 over the module's budget (or when it is invalid). */
 int wf_translate_func(wf_module *m, uint32_t i, weft_error **err);

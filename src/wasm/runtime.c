@@ -43,7 +43,7 @@ static void jit_compile(wf_module *m)
 int wf_module_load_budget(const uint8_t *bytes, size_t len, const char *name, uint64_t budget,
                           wf_module **out, weft_error **err)
 {
-    return wf_module_load_trusting(bytes, len, name, budget, NULL, NULL, out, err);
+    return wf_module_load_trusting(bytes, len, name, budget, NULL, NULL, NULL, out, err);
 }
 
 /* The compiled tier set up before the bodies are validated, for `trust`
@@ -57,8 +57,8 @@ static bool trusted(wf_module *m, bool (*trust)(wf_module *m, void *arg), void *
 }
 
 int wf_module_load_trusting(const uint8_t *bytes, size_t len, const char *name, uint64_t budget,
-                            bool (*trust)(wf_module *m, void *arg), void *arg, wf_module **out,
-                            weft_error **err)
+                            bool (*trust)(wf_module *m, void *arg), void *arg, uint8_t *own,
+                            wf_module **out, weft_error **err)
 {
     wf_module *m = xzalloc(sizeof *m);
     m->name = xstrdup(name ? name : "module");
@@ -77,7 +77,9 @@ int wf_module_load_trusting(const uint8_t *bytes, size_t len, const char *name, 
         return -1;
     }
     bool vouched = trusted(m, trust, arg);
-    if (vouched ? wf_keep_bodies(m, bytes, err) < 0 : wf_validate_code(m, bytes, err) < 0) {
+    if ((!vouched && wf_validate_code(m, bytes, err) < 0) ||
+        wf_keep_bodies(m, bytes, own, err) < 0) {
+        m->bodies = NULL; /* the caller's still */
         wf_module_free(m);
         return -1;
     }

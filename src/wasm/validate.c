@@ -1391,11 +1391,20 @@ static int check_func(wf_module *m, uint32_t i, const uint8_t *base, const uint8
     return 0;
 }
 
-/* The bodies are kept (one copy of the code section) for translation on
- * first call. */
-int wf_keep_bodies(wf_module *m, const uint8_t *base, weft_error **err)
+/* The bodies are kept (one copy of the code section, or the input itself
+ * when the module may have it) for translation on first call. */
+int wf_keep_bodies(wf_module *m, const uint8_t *base, uint8_t *own, weft_error **err)
 {
     uint32_t n = m->n_funcs - m->n_func_imports;
+    if (own) { /* counted as input while loading; held from now on */
+        uint64_t input = m->input_len;
+        m->input_len = 0;
+        if (!wf_module_charge(m, input))
+            return budget_error(m, err);
+        m->bodies = own;
+        m->bodies_off = 0;
+        return 0;
+    }
     if (n == 0)
         return 0;
     size_t from = m->codes[0].body_off;
@@ -1415,7 +1424,7 @@ int wf_validate_code(wf_module *m, const uint8_t *base, weft_error **err)
     for (uint32_t i = 0; i < m->n_funcs - m->n_func_imports && rc == 0; i++)
         rc = check_func(m, i, base, base + m->codes[i].body_off, 0, &s, err);
     scratch_free(&s);
-    return rc < 0 ? -1 : wf_keep_bodies(m, base, err);
+    return rc;
 }
 
 int wf_translate_func(wf_module *m, uint32_t i, weft_error **err)

@@ -451,8 +451,12 @@ static int load_cached(const uint8_t *bin, size_t blen, const char *path, wf_mod
     int fd = wf_aot_open(path, err);
     if (fd < 0)
         return -1;
-    int rc = wf_aot_load_module(bin, blen, "aot.wasm", 0, fd, path, m, err);
+    uint8_t *own = malloc(blen); /* the module's on success */
+    memcpy(own, bin, blen);
+    int rc = wf_aot_load_module(own, blen, "aot.wasm", 0, fd, path, m, err);
     close(fd);
+    if (rc < 0)
+        free(own);
     return rc;
 }
 
