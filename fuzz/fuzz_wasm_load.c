@@ -1,7 +1,9 @@
-/* libFuzzer target: wf_module_load (decode, validate, translate) on any bytes.
+/* libFuzzer target: wf_module_load (decode, validate) on any bytes, then the
+ * translation of every function (which loading leaves to each first call).
  * Besides sanitizer findings it checks the error contract: a failure has a
  * message and a wasm error kind, success gives a module whose counted
  * footprint is within the load budget. */
+#include "wasm/module.h"
 #include "wasm/wasm.h"
 
 #include <stdint.h>
@@ -16,6 +18,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (wf_module_load_budget(data, size, "fuzz.wasm", 16u << 20, &m, &err) == 0) {
         if (m == NULL || err != NULL || wf_module_footprint(m) > (16u << 20))
             abort();
+        /* a validated module translates (only the budget may refuse it) */
+        if (wf_translate_all(m, &err) < 0) {
+            if (err == NULL || err->kind != WF_ERR_LIMIT)
+                abort();
+            werr_free(err);
+            err = NULL;
+        }
         /* Walk the module's public view so decoded names are touched. */
         for (size_t i = 0; i < wf_module_import_count(m); i++) {
             wf_import_info im = wf_module_import(m, i);

@@ -5,6 +5,7 @@
 #
 # Builds into build-fuzz/ (CC=clang, -Dfuzz=true: ASan + UBSan + libFuzzer),
 # makes seed corpora once (every .wasm under tests/ and build/tests/, the
+# cache file fuzz_aot writes of its own module,
 # Wasm 2.0 spec scripts of shared/wasm-spec-tests ($WEFT_SPEC_TESTS) through
 # wast2json, fuzz/seeds/* (state*.json feed fuzz_state), bench/wasm/hello.c,
 # fuzz/regressions/),
@@ -49,7 +50,7 @@ if [ "$DO_BUILD" = 1 ]; then
 fi
 
 if [ ${#TARGETS[@]} -eq 0 ]; then
-    for t in fuzz_wasm_load fuzz_wasm_run fuzz_wasm_diff fuzz_wat fuzz_config fuzz_state; do
+    for t in fuzz_wasm_load fuzz_wasm_run fuzz_wasm_diff fuzz_aot fuzz_wat fuzz_config fuzz_state; do
         [ -x "$BUILD/fuzz/$t" ] && TARGETS+=("$t")
     done
 fi
@@ -120,13 +121,17 @@ if [ "$RESEED" = 1 ] || [ ! -f "$SEEDS/.done" ]; then
     rm -rf "$tmp"
     touch "$SEEDS/.done"
 fi
-mkdir -p "$BUILD/artifacts"
+mkdir -p "$BUILD/artifacts" "$SEEDS/aot"
+# fuzz_aot's seed is a real cache file, which only the target itself can
+# make (its weft version and ABI): it writes it there when it starts
+export WEFT_FUZZ_AOT_SEEDS=$SEEDS/aot
 
 seeds_for() {
     case "$1" in
     fuzz_wat) echo "$SEEDS/wat" ;;
     fuzz_config) echo "$SEEDS/config" ;;
     fuzz_state) echo "$SEEDS/state" ;;
+    fuzz_aot) echo "$SEEDS/aot" ;;
     *) echo "$SEEDS/wasm" ;;
     esac
 }

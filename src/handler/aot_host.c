@@ -1,7 +1,8 @@
-/* The AOT cache for containers, host side: in `weft create` of a confined
- * container (handler_wasm_confined), before the container's process exists, find the entrypoint in
+/* The AOT cache for containers, host side: in `weft create` of a container that may run wasm,
+ * before the container's process exists, find the entrypoint in
  * the bundle's rootfs, compile it into the cache when its file is missing and weft.conf says
- * `aot_fill = yes` (so the container's next start skips compilation; off by default, since that
+ * `aot_fill = yes` (so the container's next start skips validating the module's function bodies,
+ * and, confined, compiling it; off by default, since that
  * decodes and compiles the image's module on the host side, outside every namespace), and open
  * the cache file read-only. The container's process inherits
  * that fd and nothing else of the cache: the directory is never in its mount namespace, the file is
@@ -87,8 +88,7 @@ static int fill(const char *path, const uint8_t *bytes, size_t len, weft_error *
 static void host_prepare(const oci_spec *spec, const char *dir, bool fill_missing, weft_error **err)
 {
     const oci_process *p = &spec->process;
-    if (!spec->has_process || p->n_args == 0 || spec->root_path == NULL ||
-        !handler_wasm_confined(spec, p))
+    if (!spec->has_process || p->n_args == 0 || spec->root_path == NULL)
         return;
     cleanup_close int rootfd = open(spec->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (rootfd < 0)

@@ -50,19 +50,23 @@ static int wasm_prepare(const oci_spec *spec, const oci_process *p, struct entry
     struct wasm_prepared *w = xzalloc(sizeof *w);
     /* measured before loading: loading is charged to the same budget */
     memcap_init(&w->cap, spec);
-    if (wf_module_load_budget(ep->bytes, ep->len, ep->path, memcap_static(&w->cap), &w->module,
-                              err) < 0) {
+    /* machine code the host side found in the AOT cache (aot_host.c),
+     * checked against the bytes loaded here (which it then spares
+     * validating) */
+    cleanup_free char *aot_path = NULL;
+    int aot = handler_aot_take(&aot_path);
+    int r = aot >= 0 ? wf_aot_load_module(ep->bytes, ep->len, ep->path, memcap_static(&w->cap), aot,
+                                          aot_path, &w->module, err)
+                     : wf_module_load_budget(ep->bytes, ep->len, ep->path, memcap_static(&w->cap),
+                                             &w->module, err);
+    if (aot >= 0)
+        close(aot);
+    if (r < 0) {
         free(w);
         return werr_prefix(err, "wasm entrypoint");
     }
-    /* machine code the host side found in the AOT cache (aot_host.c),
-     * checked against the bytes loaded here */
-    cleanup_free char *aot_path = NULL;
-    int aot = handler_aot_take(&aot_path);
-    if (aot >= 0) {
-        wf_aot_try_fd(w->module, ep->bytes, ep->len, aot, aot_path);
-        close(aot);
-    }
+    if (aot >= 0)
+        ep->bytes = NULL; /* the module's now (wf_aot_load_module) */
     /* The seccomp filter and LSM domain come after this point and may
      * refuse the executable memory that compiling on first call needs:
      * compile the whole module while it is still allowed. */

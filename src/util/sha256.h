@@ -4,6 +4,7 @@
 #ifndef WEFT_UTIL_SHA256_H
 #define WEFT_UTIL_SHA256_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,6 +15,7 @@ typedef struct sha256_ctx {
     uint64_t len; /* bytes hashed so far */
     uint8_t buf[64];
     size_t nbuf;
+    bool portable; /* without the CPU's SHA instructions (tests) */
 } sha256_ctx;
 
 void sha256_init(sha256_ctx *c);
@@ -21,6 +23,8 @@ void sha256_update(sha256_ctx *c, const void *data, size_t len);
 void sha256_final(sha256_ctx *c, uint8_t out[SHA256_LEN]);
 /* the three in one */
 void sha256(const void *data, size_t len, uint8_t out[SHA256_LEN]);
+/* sha256 without the CPU's SHA instructions (tests compare the two) */
+void sha256_portable(const void *data, size_t len, uint8_t out[SHA256_LEN]);
 /* out: 64 lowercase hex digits and a NUL */
 void sha256_hex(const uint8_t d[SHA256_LEN], char out[2 * SHA256_LEN + 1]);
 

@@ -161,7 +161,9 @@ int wf_aot_use(wf_module *m, const uint8_t *bytes, size_t len, int fd, weft_erro
         return werr_set(err, 0, "%lld bytes, more than an AOT cache file has",
                         (long long)st.st_size);
     size_t n = (size_t)st.st_size;
-    void *p = mmap(NULL, n, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    /* not populated: a start reads the header, the table and the code of
+     * the functions it runs (each checked as it is taken) */
+    void *p = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
     if (p == MAP_FAILED)
         return werr_sys(err, "mapping the AOT cache file");
     uint8_t hash[SHA256_LEN];
@@ -228,4 +230,30 @@ bool wf_aot_try(wf_module *m, const uint8_t *bytes, size_t len, const char *path
     bool ok = wf_aot_try_fd(m, bytes, len, fd, path);
     close(fd);
     return ok;
+}
+
+struct trust {
+    const uint8_t *bytes;
+    size_t len;
+    int fd;
+    const char *path;
+};
+
+static bool trust_file(wf_module *m, void *arg)
+{
+    const struct trust *t = arg;
+    bool ok = t->fd >= 0 ? wf_aot_try_fd(m, t->bytes, t->len, t->fd, t->path)
+                         : wf_aot_try(m, t->bytes, t->len, t->path);
+    if (ok)
+        log_debug("wasm: %s: function bodies validated on first call (the AOT cache's file is "
+                  "for these bytes)",
+                  m->name);
+    return ok;
+}
+
+int wf_aot_load_module(uint8_t *bytes, size_t len, const char *name, uint64_t budget, int fd,
+                       const char *path, wf_module **out, weft_error **err)
+{
+    struct trust t = {bytes, len, fd, path};
+    return wf_module_load_trusting(bytes, len, name, budget, trust_file, &t, bytes, out, err);
 }

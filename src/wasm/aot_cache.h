@@ -54,4 +54,14 @@ bool wf_aot_try(wf_module *m, const uint8_t *bytes, size_t len, const char *path
 /* The same with an fd opened by wf_aot_open (path names it in the log). */
 bool wf_aot_try_fd(wf_module *m, const uint8_t *bytes, size_t len, int fd, const char *path);
 
+/* wf_module_load_budget followed by wf_aot_try_fd (fd >= 0) or wf_aot_try
+ * (fd < 0), except that the file is tried before the function bodies are
+ * validated: a file accepted for these bytes was written by this weft after
+ * it validated them, so the bodies are validated only as they are first
+ * translated (docs/wasm-engine.md, "Validation with a warm cache"). bytes
+ * (malloc'd) become the module's on success, which keeps them instead of a
+ * copy of its code section; on failure they are still the caller's. */
+int wf_aot_load_module(uint8_t *bytes, size_t len, const char *name, uint64_t budget, int fd,
+                       const char *path, wf_module **out, weft_error **err);
+
 #endif

@@ -835,5 +835,6 @@ void wf_module_clear(wf_module *m)
     }
     free(m->customs);
     free(m->func_declared);
+    free(m->bodies);
     free(m->name);
 }

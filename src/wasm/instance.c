@@ -328,6 +328,26 @@ static wf_slot eval_const(const wf_instance *inst, const wf_constexpr *c)
     return s;
 }
 
+/* The fields of f its tier reads at a call (the compiled tier only reads
+ * max_height; its code holds the rest). */
+static void func_fields(wf_func *f)
+{
+    f->entry = f->jit ? NULL : f->code->code;
+    f->pool = f->code->pool;
+    f->nlocals = f->code->nlocals;
+    f->npool = f->code->npool;
+    f->max_height = f->code->max_height;
+}
+
+int wf_func_ready(wf_func *f, weft_error **err)
+{
+    wf_module *m = (wf_module *)f->inst->mod; /* translation fills m's code */
+    if (wf_translate_func(m, f->idx - m->n_func_imports, err) < 0)
+        return -1;
+    func_fields(f);
+    return 0;
+}
+
 static int allocate(wf_instance *inst, wf_store *s, weft_error **err)
 {
     const wf_module *m = inst->mod;
@@ -339,12 +359,8 @@ static int allocate(wf_instance *inst, wf_store *s, weft_error **err)
         f->code = &m->codes[i - m->n_func_imports];
         f->idx = i;
         f->jit = m->jit ? wf_jit_entry(m->jit, i - m->n_func_imports) : NULL;
-        f->entry = f->jit ? NULL : f->code->code;
-        f->pool = f->code->pool;
         f->nparams = f->type->nparams;
-        f->nlocals = f->code->nlocals;
-        f->npool = f->code->npool;
-        f->max_height = f->code->max_height;
+        func_fields(f);
         f->sig = f->type->sig;
         inst->funcs[i] = f;
     }

@@ -702,6 +702,11 @@ op_call : {
     pc += 2;
 do_call:
     np = callee->nparams;
+    if (callee->entry == NULL && callee->jit == NULL && callee->host == NULL) {
+        /* first call of a function not translated yet */
+        if (wf_func_ready(callee, err) < 0)
+            return -1;
+    }
     if (callee->entry == NULL) {
         if (callee->host == NULL) { /* compiled: its tier runs it */
             if (wf_exec_call(inst->store, callee, nfp, err) < 0)
@@ -1353,14 +1358,21 @@ host_fail:
     return wf_host_error(&call, err);
 }
 
-void wf_interp_prepare(wf_module *m)
+void wf_interp_thread(wf_code *c)
 {
     if (op_labels == NULL)
         run(NULL, NULL, NULL);
+    for (size_t k = 0; k < c->nops; k++)
+        c->code[c->ops[k]] = (uint64_t)(uintptr_t)op_labels[c->code[c->ops[k]]];
+}
+
+/* Functions not translated yet are threaded when they are (on first call). */
+void wf_interp_prepare(wf_module *m)
+{
+    m->threaded = true;
     for (uint32_t i = 0; i < m->n_funcs - m->n_func_imports; i++) {
-        wf_code *c = &m->codes[i];
-        for (size_t k = 0; k < c->nops; k++)
-            c->code[c->ops[k]] = (uint64_t)(uintptr_t)op_labels[c->code[c->ops[k]]];
+        if (m->codes[i].code != NULL)
+            wf_interp_thread(&m->codes[i]);
     }
 }
 
@@ -1391,6 +1403,11 @@ int wf_exec_call(wf_store *s, wf_func *f, wf_slot *io, weft_error **err)
             wf_exec_free(ex);
         werr_set(err, 0, "trap: call stack exhausted");
         return werr_kind(err, WF_ERR_EXHAUSTED);
+    }
+    if (f->jit == NULL && f->entry == NULL && wf_func_ready(f, err) < 0) {
+        if (temp)
+            wf_exec_free(ex);
+        return -1;
     }
     ex->busy = true;
     ex->fuel = wf_store_max_fuel(s);

@@ -104,13 +104,16 @@ typedef struct wf_local_group {
     wf_valtype type;
 } wf_local_group;
 
-/* A translated function body. Kept small: a module of empty functions has one
- * of these per 4 bytes of input. */
+/* A function body: validated at load, translated on its first call
+ * (wf_translate_func; code is NULL until then, and code_len and nops are
+ * bounds on what translation will emit). Kept small: a module of empty
+ * functions has one of these per 4 bytes of input. */
 typedef struct wf_code {
     uint32_t nlocals;    /* params + declared locals */
     uint32_t max_height; /* locals + pool + deepest operand stack, in slots */
-    uint32_t npool;      /* constants copied to fp[nlocals..] at each call */
+    uint32_t npool;      /* constants copied to fp[nlocals..] at each call (known at load) */
     uint32_t nparams, ngroups;
+    bool checked; /* validated (and pool, max_height, bounds set) */
     uint32_t body_len;
     uint32_t nops;
     uint64_t *pool; /* in the module's code arena */
@@ -186,6 +189,11 @@ struct wf_module {
     bool *func_declared;       /* C.refs: ref.func allowed */
     struct wf_jit_module *jit; /* machine code when the compiled tier runs it */
     wf_arena arena;
+    /* the function bodies (a copy of the code section, from offset
+     * bodies_off of the binary), translated on first call */
+    uint8_t *bodies;
+    size_t bodies_off;
+    bool threaded; /* run by the interpreter: translated code is threaded */
     /* bytes held (charged to each store that instantiates the module), and
      * the budget loading may not exceed (counting the input bytes too) */
     uint64_t footprint, budget, input_len;
@@ -256,15 +264,40 @@ struct wf_call {
 bool wf_module_charge(wf_module *m, uint64_t bytes);
 /* A copy of n words in m's code arena (charged). NULL over the budget. */
 uint64_t *wf_arena_copy(wf_module *m, const uint64_t *words, size_t n);
+/* The same for words charged already (translation on first call). */
+uint64_t *wf_arena_put(wf_module *m, const uint64_t *words, size_t n);
 void wf_arena_free(wf_arena *a);
 
 /* decode.c */
 int wf_decode(const uint8_t *bytes, size_t len, wf_module *m, weft_error **err);
 void wf_module_clear(wf_module *m);
 
-/* validate.c: validate + translate every function body; validates the rest */
+/* validate_module.c: everything but the function bodies */
 int wf_validate(wf_module *m, weft_error **err);
+/* validate.c: validate every function body (an invalid one is refused here,
+ * naming the function and offset) */
 int wf_validate_code(wf_module *m, const uint8_t *base, weft_error **err);
+/* runtime.c: wf_module_load_budget, where trust(m, arg) may vouch for the
+ * module once it is decoded and its module-level rules checked (the
+ * compiled tier set up): then function bodies are validated on first call
+ * instead of at load (the AOT cache's file for these exact bytes, written
+ * by this weft after loading them: docs/wasm-engine.md). */
+/* `own`, when not NULL, is `bytes`, malloc'd: on success the module keeps
+ * it (and frees it) instead of copying its code section; on failure it is
+ * still the caller's. */
+int wf_module_load_trusting(const uint8_t *bytes, size_t len, const char *name, uint64_t budget,
+                            bool (*trust)(wf_module *m, void *arg), void *arg, uint8_t *own,
+                            wf_module **out, weft_error **err);
+/* Keep the function bodies for translation on first call: a copy of the
+ * code section of base, or own (the input, malloc'd) itself. */
+int wf_keep_bodies(wf_module *m, const uint8_t *base, uint8_t *own, weft_error **err);
+/* Translate defined function i (validating it first if loading did not) (0-based after the imports)
+ * into internal code, once; -1 over the module's budget (or when it is invalid). */
+int wf_translate_func(wf_module *m, uint32_t i, weft_error **err);
+int wf_translate_all(wf_module *m, weft_error **err);
+/* A function's internal code and the fields its wf_func copies from it,
+ * translating it first if it was not (instance.c). */
+int wf_func_ready(wf_func *f, weft_error **err);
 
 /* types.c */
 uint32_t wf_intern_sig(const wf_valtype *types, uint32_t nparams, uint32_t nresults);
@@ -274,6 +307,8 @@ const wf_functype *wf_sig_type(uint32_t sig);
 /* Prepare every function of m for the interpreter: opcode words become the
  * addresses of their handlers (direct threading). */
 void wf_interp_prepare(wf_module *m);
+/* the same for one function translated later */
+void wf_interp_thread(wf_code *c);
 typedef struct wf_exec wf_exec;
 void wf_exec_free(wf_exec *ex);
 /* Run `f` with args in/results out of `io` (room for max(params, results)).

@@ -43,6 +43,23 @@ static void jit_compile(wf_module *m)
 int wf_module_load_budget(const uint8_t *bytes, size_t len, const char *name, uint64_t budget,
                           wf_module **out, weft_error **err)
 {
+    return wf_module_load_trusting(bytes, len, name, budget, NULL, NULL, NULL, out, err);
+}
+
+/* The compiled tier set up before the bodies are validated, for `trust`
+ * (the AOT cache's file) to be loaded into; true when it vouched. */
+static bool trusted(wf_module *m, bool (*trust)(wf_module *m, void *arg), void *arg)
+{
+    if (trust == NULL || !wf_jit_enabled())
+        return false;
+    jit_compile(m);
+    return m->jit && trust(m, arg);
+}
+
+int wf_module_load_trusting(const uint8_t *bytes, size_t len, const char *name, uint64_t budget,
+                            bool (*trust)(wf_module *m, void *arg), void *arg, uint8_t *own,
+                            wf_module **out, weft_error **err)
+{
     wf_module *m = xzalloc(sizeof *m);
     m->name = xstrdup(name ? name : "module");
     m->budget = budget ? budget : WF_DEFAULT_BUDGET;
@@ -55,14 +72,26 @@ int wf_module_load_budget(const uint8_t *bytes, size_t len, const char *name, ui
         return werr_kind(err, WF_ERR_LIMIT);
     }
     if (!wf_module_charge(m, sizeof *m) || wf_decode(bytes, len, m, err) < 0 ||
-        wf_validate(m, err) < 0 || wf_validate_code(m, bytes, err) < 0) {
+        wf_validate(m, err) < 0) {
+        wf_module_free(m);
+        return -1;
+    }
+    bool vouched = trusted(m, trust, arg);
+    if ((!vouched && wf_validate_code(m, bytes, err) < 0) ||
+        wf_keep_bodies(m, bytes, own, err) < 0) {
+        m->bodies = NULL; /* the caller's still */
         wf_module_free(m);
         return -1;
     }
     m->input_len = 0;
-    /* the compiled tier charges its entry slots to the footprint too */
-    if (wf_jit_enabled())
+    /* the compiled tier charges its entry slots to the footprint too; set
+     * up already when trust was asked, whose functions may not fit yet */
+    if (m->jit && !vouched && !wf_jit_fits_all(m)) {
+        wf_jit_free(m->jit);
+        m->jit = NULL;
+    } else if (trust == NULL && wf_jit_enabled()) {
         jit_compile(m);
+    }
     if (m->jit == NULL)
         wf_interp_prepare(m);
     *out = m;
@@ -96,10 +125,10 @@ bool wf_module_charge(wf_module *m, uint64_t bytes)
 #define ARENA_MIN_WORDS 512u
 #define ARENA_MAX_WORDS (64u << 10)
 
-static uint64_t *arena_chunk(wf_module *m, size_t words)
+static uint64_t *arena_chunk(wf_module *m, size_t words, bool charge)
 {
     wf_arena *a = &m->arena;
-    if (!wf_module_charge(m, (uint64_t)words * sizeof(uint64_t) + sizeof(uint64_t *)))
+    if (charge && !wf_module_charge(m, (uint64_t)words * sizeof(uint64_t) + sizeof(uint64_t *)))
         return NULL;
     a->chunks = xreallocarray(a->chunks, a->n_chunks + 1, sizeof *a->chunks);
     uint64_t *p = xmalloc(words * sizeof(uint64_t));
@@ -107,12 +136,12 @@ static uint64_t *arena_chunk(wf_module *m, size_t words)
     return p;
 }
 
-uint64_t *wf_arena_copy(wf_module *m, const uint64_t *words, size_t n)
+static uint64_t *arena_copy(wf_module *m, const uint64_t *words, size_t n, bool charge)
 {
     wf_arena *a = &m->arena;
     uint64_t *p;
     if (n > ARENA_MAX_WORDS) {
-        if ((p = arena_chunk(m, n)) == NULL)
+        if ((p = arena_chunk(m, n, charge)) == NULL)
             return NULL;
         if (a->n_chunks > 1) { /* keep the chunk being filled last */
             a->chunks[a->n_chunks - 1] = a->chunks[a->n_chunks - 2];
@@ -124,7 +153,7 @@ uint64_t *wf_arena_copy(wf_module *m, const uint64_t *words, size_t n)
             while (cap < n)
                 cap *= 2;
             cap = cap > ARENA_MAX_WORDS ? ARENA_MAX_WORDS : cap; /* n fits: n <= MAX */
-            if (arena_chunk(m, cap) == NULL)
+            if (arena_chunk(m, cap, charge) == NULL)
                 return NULL;
             a->used = 0;
             a->cap = cap;
@@ -135,6 +164,16 @@ uint64_t *wf_arena_copy(wf_module *m, const uint64_t *words, size_t n)
     if (n > 0)
         memcpy(p, words, n * sizeof *words);
     return p;
+}
+
+uint64_t *wf_arena_copy(wf_module *m, const uint64_t *words, size_t n)
+{
+    return arena_copy(m, words, n, true);
+}
+
+uint64_t *wf_arena_put(wf_module *m, const uint64_t *words, size_t n)
+{
+    return arena_copy(m, words, n, false);
 }
 
 void wf_arena_free(wf_arena *a)

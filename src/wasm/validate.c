@@ -39,8 +39,24 @@ typedef struct opnd {
     uint32_t loc; /* slot holding the value */
 } opnd;
 
+/* Buffers one translation fills, kept from one function to the next (a
+ * module of 200,000 functions would otherwise allocate them 200,000 times). */
+typedef struct fv_scratch {
+    opnd *vals;
+    size_t capvals;
+    ctl *ctls;
+    size_t capctls;
+    uint64_t *code;
+    size_t capcode;
+    size_t *ops;
+    size_t capops;
+} fv_scratch;
+
 typedef struct fv {
     wf_module *m;
+    /* validate only: nothing is emitted (only counted: ncode and nops bound
+     * what the translation will take), no instruction is fused */
+    bool check_only;
     wf_code *c;
     uint32_t fidx;
     wf_reader r;
@@ -106,6 +122,8 @@ static bool fail_mismatch(fv *v, wf_valtype want, wf_valtype got)
 
 static size_t emit(fv *v, uint64_t w)
 {
+    if (v->check_only)
+        return v->ncode++;
     if (v->ncode == v->capcode) {
         v->capcode = v->capcode ? v->capcode * 2 : 64;
         v->code = xreallocarray(v->code, v->capcode, sizeof *v->code);
@@ -116,6 +134,10 @@ static size_t emit(fv *v, uint64_t w)
 
 static size_t emit_op(fv *v, unsigned op)
 {
+    if (v->check_only) {
+        v->nops++;
+        return v->ncode++;
+    }
     if (v->nops == v->capops) {
         v->capops = v->capops ? v->capops * 2 : 64;
         v->ops = xreallocarray(v->ops, v->capops, sizeof *v->ops);
@@ -282,7 +304,7 @@ static void foldable(fv *v, size_t dst_word)
 static bool take_last(fv *v, uint32_t slot, unsigned lo, unsigned hi, unsigned *op, uint32_t *a,
                       uint32_t *b)
 {
-    if (v->fold_end != v->ncode || slot != home(v, v->nvals) || v->nops == 0)
+    if (v->check_only || v->fold_end != v->ncode || slot != home(v, v->nvals) || v->nops == 0)
         return false;
     size_t at = v->fold_dst - 1;
     unsigned cop = (unsigned)v->code[at];
@@ -399,6 +421,8 @@ static void emit_branch(fv *v, ctl *c, uint64_t op_plain, uint64_t op_adj, int64
 
 static void patch_chain(fv *v, size_t head, size_t target)
 {
+    if (v->check_only)
+        return;
     while (head != NO_PATCH) {
         size_t next = (size_t)v->code[head];
         v->code[head] = (uint64_t)((int64_t)target - (int64_t)head);
@@ -821,8 +845,8 @@ static void set_local(fv *v, uint32_t idx, bool tee)
     opnd o = pop_check(v, t);
     bool pending = materialize_local(v, idx);
     if (o.loc != idx) {
-        bool fold = !pending && v->fold_end == v->ncode && v->code[v->fold_dst] == o.loc &&
-                    o.loc == home(v, v->nvals);
+        bool fold = !v->check_only && !pending && v->fold_end == v->ncode &&
+                    v->code[v->fold_dst] == o.loc && o.loc == home(v, v->nvals);
         if (fold)
             v->code[v->fold_dst] = idx;
         else
@@ -1242,23 +1266,37 @@ static bool instr(fv *v, uint8_t op)
     return true;
 }
 
-static int func_error(fv *v, weft_error **err)
+/* adj: the offset in the binary of the reader's base */
+static int func_error(fv *v, size_t adj, weft_error **err)
 {
     bool malformed = v->r.err != NULL;
     const char *msg = malformed ? v->r.err : v->err;
-    size_t off = malformed ? v->r.err_off : v->err_off;
+    size_t off = adj + (malformed ? v->r.err_off : v->err_off);
     werr_set(err, 0, "%s: function %u at offset 0x%zx: %s", v->m->name, v->fidx, off, msg);
     return werr_kind(err, malformed ? WF_ERR_MALFORMED : WF_ERR_INVALID);
 }
 
-/* One translation of function i; pool may be NULL (then constants are
- * collected in v->seen). */
-static bool translate(fv *v, wf_module *m, uint32_t i, const uint8_t *base, const uint64_t *pool,
-                      uint32_t npool)
+/* One pass over function i's body at `body` (`base`: where offsets in
+ * messages count from). Validates; unless check_only, also translates into
+ * v->code / v->ops (scratch buffers, valid until the next pass). pool may be
+ * NULL (then constants are collected in v->seen). */
+static bool translate(fv *v, fv_scratch *s, wf_module *m, uint32_t i, const uint8_t *base,
+                      const uint8_t *body, bool check_only, const uint64_t *pool, uint32_t npool)
 {
     wf_code *c = &m->codes[i];
-    *v = (fv){.m = m, .c = c, .fidx = m->n_func_imports + i, .fold_end = NO_PATCH};
-    const uint8_t *body = base + c->body_off;
+    *v = (fv){.m = m,
+              .c = c,
+              .fidx = m->n_func_imports + i,
+              .fold_end = NO_PATCH,
+              .check_only = check_only,
+              .vals = s->vals,
+              .capvals = s->capvals,
+              .ctls = s->ctls,
+              .capctls = s->capctls,
+              .code = s->code,
+              .capcode = s->capcode,
+              .ops = s->ops,
+              .capops = s->capops};
     v->r = (wf_reader){.base = base, .p = body, .end = body + c->body_len};
     v->instr = body;
     v->pool = pool;
@@ -1279,14 +1317,23 @@ static bool translate(fv *v, wf_module *m, uint32_t i, const uint8_t *base, cons
         wf_rd_fail(&v->r, "unexpected end of section or function");
     if (!v->err && !v->r.err && v->r.p != v->r.end)
         wf_rd_fail(&v->r, "section size mismatch");
-    free(v->vals);
-    free(v->ctls);
-    if (v->err || v->r.err) {
-        free(v->code);
-        free(v->ops);
-        return false;
-    }
-    return true;
+    *s = (fv_scratch){.vals = v->vals,
+                      .capvals = v->capvals,
+                      .ctls = v->ctls,
+                      .capctls = v->capctls,
+                      .code = v->code,
+                      .capcode = v->capcode,
+                      .ops = v->ops,
+                      .capops = v->capops};
+    return !v->err && !v->r.err;
+}
+
+static void scratch_free(fv_scratch *s)
+{
+    free(s->vals);
+    free(s->ctls);
+    free(s->code);
+    free(s->ops);
 }
 
 static int budget_error(const wf_module *m, weft_error **err)
@@ -1294,6 +1341,13 @@ static int budget_error(const wf_module *m, weft_error **err)
     werr_set(err, 0, "%s: the module needs more than the memory budget of %llu bytes", m->name,
              (unsigned long long)m->budget);
     return werr_kind(err, WF_ERR_LIMIT);
+}
+
+/* Words a function's translation keeps: its code and its opcode positions
+ * (32-bit indices, two to a word). */
+static uint64_t kept_words(uint64_t ncode, uint64_t nops)
+{
+    return ncode + (nops + 1) / 2;
 }
 
 /* The opcode positions (kept for the tiers: the interpreter threads them,
@@ -1305,55 +1359,114 @@ static uint32_t *arena_ops(wf_module *m, const size_t *ops, size_t n)
     uint32_t *packed = xcalloc(2 * words + 2, sizeof *packed);
     for (size_t k = 0; k < n; k++)
         packed[k] = (uint32_t)ops[k];
-    uint64_t *p = wf_arena_copy(m, (const uint64_t *)(void *)packed, words);
+    uint64_t *p = wf_arena_put(m, (const uint64_t *)(void *)packed, words);
     free(packed);
     return (uint32_t *)(void *)p;
 }
 
-static int validate_func(wf_module *m, uint32_t i, const uint8_t *base, weft_error **err)
+/* Validate function i without translating it: what translation will need
+ * is recorded in its wf_code (its constant pool, its exact frame height,
+ * and bounds on its code: code_len and nops, while code is NULL), and the
+ * budget is charged for that code now, so that a module whose code would
+ * not fit is refused at load as before. */
+static int check_func(wf_module *m, uint32_t i, const uint8_t *base, const uint8_t *body,
+                      size_t adj, fv_scratch *s, weft_error **err)
 {
     fv v;
-    if (!translate(&v, m, i, base, NULL, 0))
-        return func_error(&v, err);
-    if (v.nseen > 0) { /* again, with the constants in the pool */
-        uint64_t pool[WF_POOL_MAX];
-        uint32_t npool = v.nseen;
-        memcpy(pool, v.seen, npool * sizeof *pool);
-        free(v.code);
-        free(v.ops);
-        if (!translate(&v, m, i, base, pool, npool))
-            return func_error(&v, err);
-        if ((m->codes[i].pool = wf_arena_copy(m, pool, npool)) == NULL) {
-            free(v.code);
-            free(v.ops);
-            return budget_error(m, err);
-        }
-        m->codes[i].npool = npool;
-    }
     wf_code *c = &m->codes[i];
-    /* into the arena, at its exact size: the scratch buffer grows by
-     * doubling from 64 words, 512 bytes even for an empty function */
-    c->code = wf_arena_copy(m, v.code, v.ncode);
-    free(v.code);
-    if (c->code == NULL) {
-        free(v.ops);
-        return budget_error(m, err);
+    if (!translate(&v, s, m, i, base, body, true, NULL, 0))
+        return func_error(&v, adj, err);
+    if (v.nseen > 0) {
+        if ((c->pool = wf_arena_copy(m, v.seen, v.nseen)) == NULL)
+            return budget_error(m, err);
+        c->npool = v.nseen;
     }
-    c->ops = arena_ops(m, v.ops, v.nops);
-    c->nops = (uint32_t)v.nops;
-    free(v.ops);
-    if (c->ops == NULL)
-        return budget_error(m, err);
+    /* stack heights do not depend on the code emitted: exact */
+    c->max_height = v.max_height + v.nseen + 1;
     c->code_len = v.ncode;
-    c->max_height = v.max_height + 1;
+    c->nops = (uint32_t)v.nops;
+    if (!wf_module_charge(m, kept_words(v.ncode, v.nops) * sizeof(uint64_t)))
+        return budget_error(m, err);
+    c->checked = true;
+    return 0;
+}
+
+/* The bodies are kept (one copy of the code section, or the input itself
+ * when the module may have it) for translation on first call. */
+int wf_keep_bodies(wf_module *m, const uint8_t *base, uint8_t *own, weft_error **err)
+{
+    uint32_t n = m->n_funcs - m->n_func_imports;
+    if (own) { /* counted as input while loading; held from now on */
+        uint64_t input = m->input_len;
+        m->input_len = 0;
+        if (!wf_module_charge(m, input))
+            return budget_error(m, err);
+        m->bodies = own;
+        m->bodies_off = 0;
+        return 0;
+    }
+    if (n == 0)
+        return 0;
+    size_t from = m->codes[0].body_off;
+    size_t to = m->codes[n - 1].body_off + m->codes[n - 1].body_len;
+    if (!wf_module_charge(m, to - from + 1))
+        return budget_error(m, err);
+    m->bodies = xmalloc(to - from + 1);
+    memcpy(m->bodies, base + from, to - from);
+    m->bodies_off = from;
     return 0;
 }
 
 int wf_validate_code(wf_module *m, const uint8_t *base, weft_error **err)
 {
-    for (uint32_t i = 0; i < m->n_funcs - m->n_func_imports; i++) {
-        if (validate_func(m, i, base, err) < 0)
-            return -1;
+    fv_scratch s = {0};
+    int rc = 0;
+    for (uint32_t i = 0; i < m->n_funcs - m->n_func_imports && rc == 0; i++)
+        rc = check_func(m, i, base, base + m->codes[i].body_off, 0, &s, err);
+    scratch_free(&s);
+    return rc;
+}
+
+int wf_translate_func(wf_module *m, uint32_t i, weft_error **err)
+{
+    wf_code *c = &m->codes[i];
+    if (c->code != NULL)
+        return 0;
+    fv v;
+    fv_scratch s = {0};
+    const uint8_t *body = m->bodies + (c->body_off - m->bodies_off);
+    /* not validated at load when the AOT cache vouched for the module
+     * (docs/wasm-engine.md): validated now, as loading would have */
+    if (!c->checked && check_func(m, i, m->bodies, body, m->bodies_off, &s, err) < 0) {
+        scratch_free(&s);
+        return -1;
     }
+    if (!translate(&v, &s, m, i, m->bodies, body, false, c->pool, c->npool)) {
+        /* validated: only a bug gets here */
+        func_error(&v, m->bodies_off, err);
+        scratch_free(&s);
+        return -1;
+    }
+    /* charged at load from bounds; anything over them now */
+    uint64_t est = kept_words(c->code_len, c->nops), need = kept_words(v.ncode, v.nops);
+    if (need > est && !wf_module_charge(m, (need - est) * sizeof(uint64_t))) {
+        scratch_free(&s);
+        return budget_error(m, err);
+    }
+    c->code = wf_arena_put(m, v.code, v.ncode);
+    c->ops = arena_ops(m, v.ops, v.nops);
+    c->nops = (uint32_t)v.nops;
+    c->code_len = v.ncode;
+    scratch_free(&s);
+    if (m->threaded)
+        wf_interp_thread(c);
+    return 0;
+}
+
+int wf_translate_all(wf_module *m, weft_error **err)
+{
+    for (uint32_t i = 0; i < m->n_funcs - m->n_func_imports; i++)
+        if (wf_translate_func(m, i, err) < 0)
+            return -1;
     return 0;
 }

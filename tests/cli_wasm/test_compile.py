@@ -6,6 +6,7 @@ made for another module (it compiles instead, saying why under --debug)."""
 import os
 import platform
 import stat
+import struct
 import subprocess
 
 import pytest
@@ -72,10 +73,24 @@ def test_output_file_and_rejections(weft_bin, wat, tmp_path):
     run_with(good[:-1], "checksum mismatch")
     run_with(good[:100], "truncated")
     run_with(b"", "not a weft AOT file")
-    for at in (0, 20, 100, len(good) // 2, len(good) - 1):
+    for at in (0, 20, 100, len(good) - 1):
         bad = bytearray(good)
         bad[at] ^= 0x40
         run_with(bytes(bad), "not a weft AOT file" if at == 0 else "checksum mismatch")
+    # a byte of each function's code: a function is refused when its code is
+    # taken, and compiled instead (the table: 24 bytes a function at 144)
+    bad = bytearray(good)
+    nfuncs, nrel = struct.unpack_from("<II", good, 120)
+    code_at = 144 + 24 * nfuncs + 12 * nrel
+    for i in range(nfuncs):
+        bad[code_at + struct.unpack_from("<I", good, 144 + 24 * i)[0] + 1] ^= 0x40
+    f = tmp_path / "x.aot"
+    f.write_bytes(bytes(bad))
+    os.chmod(f, 0o644)
+    r = weft(weft_bin, ["run", "--aot", f, "--invoke", "fib", path, "20"], tmp_path / "c")
+    assert r.returncode == 0 and r.stdout == "i32:6765\n", r
+    assert "checksum mismatch (corrupt); compiling it instead" in r.stderr, r.stderr
+    assert "0 of 3 functions taken from the AOT cache, 1 compiled" in r.stderr, r.stderr
     # another module's file
     assert weft(weft_bin, ["compile", other, "-o", tmp_path / "o.aot"], tmp_path / "c") \
         .returncode == 0

@@ -6,10 +6,12 @@ The file comes from `weft wasm compile`, or, with `aot_fill = yes` in
 weft.conf, from `create` itself on the container's first start (off by
 default: that compiles the image's module on the host side). A file that
 was tampered with, or that others could write, is never run. An unconfined
-container compiles on first call and leaves the cache alone."""
+container uses it too: a file for the exact bytes it loads spares it
+validating the function bodies."""
 import os
 import shutil
 import stat
+import struct
 
 import pytest
 
@@ -71,12 +73,17 @@ def test_tampered_cache_file_is_rejected(weft, make_bundle, cid, cache, tmp_path
     r1, _ = run(weft, b, cid, tmp_path / "1.log")
     (f,) = list(cache.iterdir())
     data = bytearray(f.read_bytes())
-    data[len(data) // 2] ^= 0x01
+    # a byte of a function's code (the table: 24 bytes a function at 144)
+    nfuncs, nrel = struct.unpack_from("<II", data, 120)
+    entry = 144 + 24 * (nfuncs // 2)
+    data[144 + 24 * nfuncs + 12 * nrel + struct.unpack_from("<I", data, entry)[0] + 1] ^= 0x01
     f.write_bytes(bytes(data))
     r2, log2 = run(weft, b, cid, tmp_path / "2.log")
     assert r2.returncode == 7 and r2.stdout == r1.stdout
-    assert "rejected: checksum mismatch" in log2, log2
-    assert "loaded from the AOT cache" not in log2, log2
+    # a confined container uses all of the file: a damaged function's
+    # checksum refuses all of it before anything runs, and it compiles
+    assert "checksum mismatch (corrupt); compiling instead" in log2, log2
+    assert "taken from the AOT cache" not in log2, log2
 
 
 def test_cache_file_others_can_write_is_not_opened(weft, make_bundle, cid, cache, tmp_path):
@@ -98,13 +105,40 @@ def test_cache_off(weft, make_bundle, cid, cache, tmp_path, monkeypatch):
     assert "AOT cache" not in log and not cache.exists()
 
 
-def test_unconfined_container_compiles_on_first_call(weft, make_bundle, cid, cache, tmp_path):
+def test_unconfined_container_uses_the_cache_to_skip_validation(weft, make_bundle, cid, cache,
+                                                                tmp_path):
+    """An unconfined container compiles on first call only what runs; a warm
+    cache spares it validating the function bodies (and compiling what
+    runs)."""
     b = bundle(make_bundle, confined=False)
-    for log in ("1.log", "2.log"):
-        r, text = run(weft, b, cid, tmp_path / log)
-        assert r.returncode == 7, r.stderr
-        assert "AOT cache" not in text, text
-    assert not cache.exists()
+    r1, log1 = run(weft, b, cid, tmp_path / "1.log")
+    assert r1.returncode == 7, r1.stderr
+    assert "compiled the entrypoint into" in log1, log1
+    r2, log2 = run(weft, b, cid, tmp_path / "2.log")
+    assert r2.returncode == 7 and r2.stdout == r1.stdout
+    assert "machine code loaded from the AOT cache" in log2, log2
+    assert "function bodies validated on first call" in log2, log2
+    assert "compiled the entrypoint into" not in log2, log2
+
+
+def test_file_for_other_bytes_spares_nothing(weft, make_bundle, cid, cache, tmp_path):
+    """A cache file whose module is not the bytes the container loads (here
+    the old module's file under the new module's name) is rejected, and the
+    module is validated at load as without a cache."""
+    b = bundle(make_bundle, confined=False)
+    r1, _ = run(weft, b, cid, tmp_path / "1.log")
+    (old,) = list(cache.iterdir())
+    module = os.path.join(b.rootfs, "app", "hello.wasm")
+    with open(module, "ab") as m:
+        m.write(b"\x00\x04\x03abc")  # a custom section: other bytes, same code
+    r = weft("wasm", "compile", module)
+    assert r.returncode == 0, r.stderr
+    (new,) = [p for p in cache.iterdir() if p != old]
+    new.write_bytes(old.read_bytes())
+    r2, log2 = run(weft, b, cid, tmp_path / "2.log")
+    assert r2.returncode == 7 and r2.stdout == r1.stdout
+    assert "rejected: compiled from another module" in log2, log2
+    assert "function bodies validated on first call" not in log2, log2
 
 
 def test_create_fills_nothing_by_default(weft, make_bundle, cid, cache, tmp_path, monkeypatch):

@@ -6,13 +6,27 @@
  * mapped, and the module then compiles as usual. */
 #include "unit.h"
 #include "util/sha256.h"
+#include "wasm/aot_cache.h"
 #include "wasm/jit/jit.h"
 #include "wasm/module.h"
 #include "wasm/wasm.h"
 #include "wat/module_file.h"
+#include "wat/wat.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+/* the file's header fields, at their offsets */
+enum {
+    AT_FORMAT = 8,
+    AT_VERSION = 16,
+    AT_ABI = 48,
+    AT_CPU = 80,
+    AT_HASH = 88,
+    AT_NFUNCS = 120,
+    HEADER = 144
+};
 
 /* calls (direct, recursive, indirect through a table), helpers (memory.grow,
  * memory.fill, table.get/set, i32.rem_s), memory, globals and traps */
@@ -185,24 +199,70 @@ static void check_rejected(const uint8_t *f, size_t len, const char *want)
     wf_module_free(m);
 }
 
-TEST(any_changed_byte_is_rejected)
+static uint32_t le32(const uint8_t *p)
+{
+    return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* whether byte k of file f is padding between two functions' code (16-byte
+ * alignment): no function's checksum covers it, and nothing jumps there */
+static bool in_padding(const uint8_t *f, size_t len, size_t k)
+{
+    uint32_t nfuncs = le32(f + AT_NFUNCS), nrel = le32(f + AT_NFUNCS + 4);
+    size_t code_at = HEADER + (size_t)nfuncs * 24 + (size_t)nrel * 12;
+    if (k < code_at || k >= len - 8)
+        return false;
+    for (uint32_t i = 0; i < nfuncs; i++) {
+        const uint8_t *e = f + HEADER + (size_t)i * 24;
+        if (k - code_at >= le32(e) && k - code_at < (size_t)le32(e) + le32(e + 4))
+            return false;
+    }
+    return true;
+}
+
+/* A changed byte in the header or the function table rejects the file at
+ * load; in a function's code or relocations, that function when its code
+ * is taken (it is compiled instead: the results stay right), and the whole
+ * file when all of it is to be mapped at once (wf_jit_compile_all drops it
+ * and compiles everything). */
+TEST(any_changed_byte_is_rejected_before_its_code_runs)
 {
 #if defined(__x86_64__)
     size_t len = 0;
     uint8_t *f = build(&len);
     CHECK(f != NULL);
-    wf_module *m = load();
+    wf_module *fresh = load();
+    char *want = run_all(fresh);
+    uint32_t nfuncs = f[AT_NFUNCS] | f[AT_NFUNCS + 1] << 8;
+    size_t table_end = HEADER + (size_t)nfuncs * 24;
     for (size_t k = 0; k < len; k++) {
         f[k] ^= 0x10;
-        if (try_load(m, f, len, NULL, 0) == 0) {
-            fprintf(stderr, "byte %zu changed, file accepted\n", k);
+        wf_module *m = load(), *all = load();
+        int rc = try_load(m, f, len, NULL, 0);
+        if (rc == 0 && (k < table_end || k >= len - 8)) {
+            fprintf(stderr, "byte %zu of the header or table changed, file accepted\n", k);
             CHECK(false);
+        } else if (rc == 0 && !in_padding(f, len, k)) {
+            char *got = run_all(m);
+            CHECK_STR(got, want);
+            CHECK(from_aot(m) < (int64_t)m->n_funcs); /* one was compiled instead */
+            free(got);
+            /* all of it at once: the file is dropped, all compiled */
+            weft_error *err = NULL;
+            CHECK_INT(try_load(all, f, len, NULL, 0), 0);
+            CHECK_INT(wf_jit_compile_all(all, &err), 0);
+            CHECK_INT(from_aot(all), -1);
+            got = run_all(all);
+            CHECK_STR(got, want);
+            free(got);
         }
+        wf_module_free(m);
+        wf_module_free(all);
         f[k] ^= 0x10;
     }
-    CHECK(*wf_jit_entry(m->jit, 0) != NULL);
-    wf_module_free(m);
-    f[len / 2] ^= 1;
+    free(want);
+    wf_module_free(fresh);
+    f[HEADER + 1] ^= 1; /* in the function table */
     check_rejected(f, len, "checksum");
     free(f);
 #endif
@@ -223,25 +283,29 @@ TEST(truncated_is_rejected)
 #endif
 }
 
-/* change bytes [at, at+n) and make the checksum right again: the header's
- * and the tables' own checks must catch it */
+static void put_le64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* change bytes [at, at+n) and make the checksums right again (every
+ * function's, then the table's): the header's and the tables' own checks
+ * must catch it */
 static void forge(uint8_t *f, size_t len, size_t at, const void *bytes, size_t n)
 {
     memcpy(f + at, bytes, n);
-    uint64_t sum = wf_jit_aot_checksum(f, len - 8);
-    for (int i = 0; i < 8; i++)
-        f[len - 8 + i] = (uint8_t)(sum >> (8 * i));
+    uint32_t nfuncs = le32(f + 120), nrel = le32(f + 124);
+    size_t table_end = 144 + (size_t)nfuncs * 24, code_at = table_end + (size_t)nrel * 12;
+    for (uint32_t i = 0; i < nfuncs && code_at <= len; i++) {
+        uint8_t *e = f + 144 + (size_t)i * 24;
+        uint64_t off = le32(e), flen = le32(e + 4), r = le32(e + 8), nr = le32(e + 12);
+        if (code_at + off + flen <= len && table_end + (r + nr) * 12 <= code_at)
+            put_le64(e + 16,
+                     wf_jit_aot_func_sum(f + code_at + off, flen, f + table_end + r * 12, nr));
+    }
+    put_le64(f + len - 8, wf_jit_aot_checksum(f, table_end));
 }
-
-enum {
-    AT_FORMAT = 8,
-    AT_VERSION = 16,
-    AT_ABI = 48,
-    AT_CPU = 80,
-    AT_HASH = 88,
-    AT_NFUNCS = 120,
-    HEADER = 144
-};
 
 TEST(foreign_files_are_rejected)
 {
@@ -255,7 +319,7 @@ TEST(foreign_files_are_rejected)
         size_t n;
         const char *why;
     } cases[] = {
-        {AT_FORMAT, "\x02", 1, "format version 2"},
+        {AT_FORMAT, "\x03", 1, "format version 3"},
         {AT_VERSION, "9.9.9", 6, "written by weft 9.9.9"},
         {AT_ABI, "x", 1, "another build"},
         {AT_CPU + 7, "\x80", 1, "CPU features"},
@@ -267,15 +331,34 @@ TEST(foreign_files_are_rejected)
         forge(f, len, cases[i].at, cases[i].bytes, cases[i].n);
         check_rejected(f, len, cases[i].why);
     }
-    /* a relocation of an unknown kind, and one pointing past its function */
+    /* a relocation of an unknown kind, and one pointing past its function:
+     * refused before that function's code is used */
     uint32_t nfuncs = orig[AT_NFUNCS] | orig[AT_NFUNCS + 1] << 8;
-    size_t rel = HEADER + (size_t)nfuncs * 16;
-    memcpy(f, orig, len);
-    forge(f, len, rel + 4, "\x07", 1);
-    check_rejected(f, len, "bad relocation");
-    memcpy(f, orig, len);
-    forge(f, len, rel + 3, "\x7f", 1);
-    check_rejected(f, len, "bad relocation");
+    size_t rel = HEADER + (size_t)nfuncs * 24;
+    static const struct {
+        size_t at;
+        const char *byte;
+    } relocs[] = {{4, "\x07"}, {3, "\x7f"}};
+    for (size_t i = 0; i < 2; i++) {
+        memcpy(f, orig, len);
+        forge(f, len, rel + relocs[i].at, relocs[i].byte, 1);
+        wf_module *m = load(), *all = load(), *fresh = load();
+        CHECK_INT(try_load(m, f, len, NULL, 0), 0);
+        char *a = run_all(fresh), *b = run_all(m);
+        CHECK_STR(b, a);
+        CHECK(from_aot(m) < (int64_t)m->n_funcs);
+        free(b);
+        CHECK_INT(try_load(all, f, len, NULL, 0), 0);
+        weft_error *err = NULL;
+        CHECK_INT(wf_jit_compile_all(all, &err), 0);
+        CHECK_INT(from_aot(all), -1);
+        b = run_all(all);
+        CHECK_STR(b, a);
+        free(a), free(b);
+        wf_module_free(m);
+        wf_module_free(all);
+        wf_module_free(fresh);
+    }
     /* a function whose code runs past the code section */
     memcpy(f, orig, len);
     forge(f, len, HEADER + 7, "\x7f", 1);
@@ -312,6 +395,162 @@ TEST(rejected_then_compiled)
     wf_module_free(fresh);
     wf_module_free(m);
     free(f);
+#endif
+}
+
+/* ---- a warm cache spares validating the bodies (wf_aot_load_module) ---- */
+
+static uint8_t *binary_of(const char *wat, size_t *len)
+{
+    uint8_t *bin = NULL;
+    weft_error *err = NULL;
+    if (wat_text_to_wasm(wat, strlen(wat), "aot.wat", &bin, len, &err) < 0) {
+        fprintf(stderr, "%s\n", err->msg);
+        werr_free(err);
+    }
+    return bin;
+}
+
+/* the cache file of binary module bin, in dir (mkdtemp'd), truncated to
+ * `keep` bytes unless keep is 0; its path (malloc'd) */
+static char *cache_file(const uint8_t *bin, size_t blen, char *dir, size_t keep)
+{
+    weft_error *err = NULL;
+    wf_module *m = NULL;
+    uint8_t *file = NULL;
+    size_t flen = 0;
+    char *path = NULL;
+    if (wf_module_load(bin, blen, "aot.wasm", &m, &err) == 0 &&
+        wf_aot_build(m, bin, blen, &file, &flen, &err) == 0) {
+        path = wf_aot_cache_path(dir, bin, blen);
+        if (wf_aot_write(path, file, keep ? keep : flen, &err) < 0) {
+            free(path);
+            path = NULL;
+        }
+    }
+    if (err)
+        fprintf(stderr, "%s\n", err->msg);
+    werr_free(err);
+    wf_module_free(m);
+    free(file);
+    return path;
+}
+
+static uint32_t validated(const wf_module *m)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < m->n_funcs - m->n_func_imports; i++)
+        n += m->codes[i].checked;
+    return n;
+}
+
+/* load bin with the file at path (opened as a container gets it) */
+static int load_cached(const uint8_t *bin, size_t blen, const char *path, wf_module **m,
+                       weft_error **err)
+{
+    int fd = wf_aot_open(path, err);
+    if (fd < 0)
+        return -1;
+    uint8_t *own = malloc(blen); /* the module's on success */
+    memcpy(own, bin, blen);
+    int rc = wf_aot_load_module(own, blen, "aot.wasm", 0, fd, path, m, err);
+    close(fd);
+    if (rc < 0)
+        free(own);
+    return rc;
+}
+
+TEST(warm_cache_spares_validation_and_runs_the_same)
+{
+#if defined(__x86_64__)
+    setenv("WEFT_WASM_TIER", "jit", 1);
+    size_t blen = 0;
+    uint8_t *bin = binary_of(mod_wat, &blen);
+    char dir[] = "/tmp/weft-aot-test-XXXXXX";
+    CHECK(bin != NULL && mkdtemp(dir) != NULL);
+    char *path = cache_file(bin, blen, dir, 0);
+    CHECK(path != NULL);
+    weft_error *err = NULL;
+    wf_module *fresh = NULL, *m = NULL;
+    CHECK_INT(wf_module_load(bin, blen, "aot.wasm", &fresh, &err), 0);
+    CHECK_INT(load_cached(bin, blen, path, &m, &err), 0);
+    uint32_t n = m->n_funcs - m->n_func_imports;
+    CHECK_INT(validated(fresh), n);
+    CHECK_INT(validated(m), 0); /* the file vouched for these bytes */
+    char *a = run_all(fresh), *b = run_all(m);
+    CHECK_STR(b, a);
+    CHECK(from_aot(m) > 0);
+    /* helpers ran (memory.fill, table.get...): their functions' internal
+     * code was made, validating them first */
+    CHECK(validated(m) > 0 && validated(m) < n);
+    free(a), free(b);
+    wf_module_free(fresh);
+    wf_module_free(m);
+    unlink(path);
+    rmdir(dir);
+    free(path);
+    free(bin);
+#endif
+}
+
+/* mod_wat with `div` made invalid (an i64 op on i32 operands) */
+static char *invalid_variant(void)
+{
+    char *w = strdup(mod_wat);
+    char *at = strstr(w, "(i32.div_s");
+    memcpy(at, "(i64.div_s", 10);
+    return w;
+}
+
+TEST(a_file_for_other_bytes_does_not_spare_validation)
+{
+#if defined(__x86_64__)
+    setenv("WEFT_WASM_TIER", "jit", 1);
+    size_t blen = 0, ilen = 0;
+    uint8_t *bin = binary_of(mod_wat, &blen);
+    char *bad_wat = invalid_variant();
+    uint8_t *bad = binary_of(bad_wat, &ilen);
+    char dir[] = "/tmp/weft-aot-test-XXXXXX";
+    CHECK(bin != NULL && bad != NULL && ilen == blen && mkdtemp(dir) != NULL);
+    char *path = cache_file(bin, blen, dir, 0);
+    CHECK(path != NULL);
+    /* the valid module's file offered for the invalid module's bytes (an
+     * entrypoint that resolves differently inside the container) */
+    weft_error *err = NULL;
+    wf_module *m = NULL;
+    CHECK_INT(load_cached(bad, ilen, path, &m, &err), -1);
+    CHECK_INT(err->kind, WF_ERR_INVALID);
+    CHECK(strstr(err->msg, "type mismatch") != NULL);
+    werr_free(err);
+    unlink(path);
+    rmdir(dir);
+    free(path);
+    free(bad);
+    free(bad_wat);
+    free(bin);
+#endif
+}
+
+TEST(a_truncated_file_does_not_spare_validation)
+{
+#if defined(__x86_64__)
+    setenv("WEFT_WASM_TIER", "jit", 1);
+    size_t blen = 0;
+    uint8_t *bin = binary_of(mod_wat, &blen);
+    char dir[] = "/tmp/weft-aot-test-XXXXXX";
+    CHECK(bin != NULL && mkdtemp(dir) != NULL);
+    char *path = cache_file(bin, blen, dir, 200);
+    CHECK(path != NULL);
+    weft_error *err = NULL;
+    wf_module *m = NULL;
+    CHECK_INT(load_cached(bin, blen, path, &m, &err), 0);
+    CHECK_INT(from_aot(m), -1);
+    CHECK_INT(validated(m), m->n_funcs - m->n_func_imports);
+    wf_module_free(m);
+    unlink(path);
+    rmdir(dir);
+    free(path);
+    free(bin);
 #endif
 }
 

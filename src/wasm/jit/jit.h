@@ -61,7 +61,8 @@ const void *wf_jit_helper_addr(enum wf_jit_helper h);
  *   JR_HELPER  the address of helper `arg`
  *   JR_ENTRY   the address of the entry slot of defined function `arg`
  *   JR_PC      the address of word `arg` of the function's internal code
- *              (code.h; the helpers read the op's immediates there).
+ *              (code.h; the helpers read the op's immediates there), or
+ *              in code from a cache file wf_jit_pc_tag(arg).
  * Everything else in the code is position independent (rel32 branches
  * inside the function, rip-relative br_table tables, offsets off the pinned
  * registers). */
@@ -77,12 +78,15 @@ typedef struct wf_jit_reloc {
 int wf_jit_compile_func(const wf_module *m, uint32_t i, uint8_t **code, size_t *len,
                         wf_jit_reloc **rel, size_t *nrel);
 bool wf_jit_fits(const wf_module *m, uint32_t i);
+/* jit_module.c: wf_jit_fits for every function validated so far */
+bool wf_jit_fits_all(const wf_module *m);
 
 /* jit_aot.c: the AOT cache's file format (docs/wasm-engine.md). Build: the
  * whole module's machine code and relocations as one file's bytes (*out
  * malloc'd), keyed by hash (SHA-256 of the module's bytes). Load: check
- * all of the file (checksum, header against this weft, this CPU, hash and
- * m, every function's extent and relocation) and hand it to m->jit (set
+ * the file (the header against this weft, this CPU, hash and m, the
+ * table's checksum, every function's extent; each function's checksum and
+ * relocations when its code is taken) and hand it to m->jit (set
  * up by wf_jit_compile), whose functions then take their code from it on
  * their first call instead of compiling; -1 naming the first mismatch, m
  * unchanged. The file's bytes must outlive m: on success m calls
@@ -94,6 +98,9 @@ int wf_jit_aot_load(wf_module *m, const uint8_t hash[32], const uint8_t *file, s
 /* the file's trailing checksum (the last 8 bytes, little-endian) of the
  * n bytes before it */
 uint64_t wf_jit_aot_checksum(const uint8_t *p, size_t n);
+/* a function's checksum in the file's table: over its code (len bytes)
+ * and its nrel relocation entries (12 bytes each) */
+uint64_t wf_jit_aot_func_sum(const uint8_t *code, size_t len, const uint8_t *rel, size_t nrel);
 /* the cache key of a module of that hash for this weft and CPU */
 void wf_jit_aot_key(const uint8_t hash[32], uint8_t key[32]);
 /* A checked file's tables (wf_jit_aot_load). */
@@ -103,12 +110,16 @@ typedef struct wf_jit_aot {
     void (*release)(void *arg); /* of the file's bytes, with the module (may be NULL) */
     void *release_arg;
 } wf_jit_aot;
-/* defined function i's code from the file, relocated for m, in a heap
- * buffer as wf_jit_compile_func gives it */
+/* defined function i's code from the file, its checksum and relocations
+ * checked, relocated for m, in a heap buffer as wf_jit_compile_func gives
+ * it; -1 naming the mismatch */
 int wf_jit_aot_func(const wf_jit_aot *a, const wf_module *m, uint32_t i, uint8_t **code,
-                    size_t *len);
-/* all of a's code, relocated for m, in one read+execute mapping (returned,
- * *size bytes); entry[i] set to function i's code */
+                    size_t *len, weft_error **err);
+/* every function's checksum and relocations */
+int wf_jit_aot_check_all(const wf_jit_aot *a, const wf_module *m, weft_error **err);
+/* all of a's code, every function checked, relocated for m, in one
+ * read+execute mapping (returned, *size bytes); entry[i] set to function
+ * i's code */
 void *wf_jit_aot_map_all(const wf_jit_aot *a, const wf_module *m, void **entry, size_t *size,
                          weft_error **err);
 /* jit_module.c: m's functions take their code from a (owned by j) */
@@ -127,6 +138,10 @@ int wf_jit_arena_new(wf_jit_arena **a, weft_error **err);
 void *wf_jit_arena_add(wf_jit_arena **a, const uint8_t *code, size_t len, weft_error **err);
 void wf_jit_arena_free(wf_jit_arena *a);
 
+/* jit_rt.c: what a JR_PC relocation holds in code from a cache file: word
+ * `word` of the function's internal code, tagged (the helpers translate the
+ * function when they first need it) */
+uint64_t wf_jit_pc_tag(uint32_t word);
 /* jit_rt.c: called from the generated code */
 int wf_jit_op(wf_jit_ctx *ctx, wf_slot *fp, const uint64_t *pc, uint32_t fidx);
 int wf_jit_call(wf_jit_ctx *ctx, wf_slot *nfp, uint32_t callee, uint32_t fidx);

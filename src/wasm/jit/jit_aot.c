@@ -11,12 +11,17 @@
  *     module hash (32: SHA-256 of the module's bytes), u32 functions,
  *     u32 relocations, u64 code bytes, u64 file size
  *   function table: per defined function u32 code offset, u32 code length,
- *     u32 first relocation, u32 relocation count
+ *     u32 first relocation, u32 relocation count, u64 checksum of its code
+ *     and its relocations (wf_jit_aot_func_sum)
  *   relocations: u32 offset in the function's code, u32 kind, u32 argument
  *   code: each function 16-aligned, its relocated immediates zero
- *   SHA-256 of everything before it
- * Loading checks all of it (checksum first) before anything is mapped
- * executable; any mismatch is an error and the caller compiles instead. */
+ *   u64 checksum (wf_jit_aot_checksum) of the header and the function table
+ * Loading checks the header, the table's checksum and every function's
+ * extent; a function's own checksum and relocations are checked when its
+ * code is first taken (wf_jit_aot_func), or for all of them before
+ * wf_jit_aot_map_all maps any: no code runs unchecked, and a start that
+ * runs a few functions of a large module reads only those. Any mismatch is
+ * an error and the caller compiles instead (that function, or all). */
 #include "wasm/jit/jit.h"
 #include "util/log.h"
 #include "util/sha256.h"
@@ -29,10 +34,10 @@
 #include <unistd.h>
 
 #define MAGIC "WEFTAOT"
-#define FORMAT_VERSION 1u
+#define FORMAT_VERSION 2u
 #define VERSION_LEN 32
 #define HEADER (8 + 4 + 4 + VERSION_LEN + SHA256_LEN + 8 + SHA256_LEN + 4 + 4 + 8 + 8)
-#define FUNC_ENTRY 16
+#define FUNC_ENTRY 24
 #define RELOC_ENTRY 12
 #define SUM_LEN 8 /* the trailing checksum */
 
@@ -216,6 +221,14 @@ static void free_compiled(struct compiled *c, uint32_t n)
     free(c);
 }
 
+/* A function's checksum: its code (relocated immediates zero) and its
+ * relocation entries, each summed, the second rotated in so that swapping
+ * the two parts' sums does not cancel. */
+uint64_t wf_jit_aot_func_sum(const uint8_t *code, size_t len, const uint8_t *rel, size_t nrel)
+{
+    return wf_jit_aot_checksum(code, len) ^ rotl(wf_jit_aot_checksum(rel, nrel * RELOC_ENTRY), 1);
+}
+
 /* lay the compiled functions out as the file (see the top) */
 static uint8_t *serialise(const struct compiled *c, uint32_t n, struct header *h, size_t *len)
 {
@@ -238,15 +251,19 @@ static uint8_t *serialise(const struct compiled *c, uint32_t n, struct header *h
         put32(e, (uint32_t)at), put32(e + 4, (uint32_t)c[i].len);
         put32(e + 8, (uint32_t)r), put32(e + 12, (uint32_t)c[i].nrel);
         memcpy(f + code_at + at, c[i].code, c[i].len);
+        uint64_t first = r;
         for (size_t k = 0; k < c[i].nrel; k++, r++) {
             const wf_jit_reloc *x = &c[i].rel[k];
             uint8_t *re = f + rel_at + r * RELOC_ENTRY;
             put32(re, x->at), put32(re + 4, x->kind), put32(re + 8, x->arg);
             memset(f + code_at + at + x->at, 0, 8); /* this process's address */
         }
+        put64(e + 16, wf_jit_aot_func_sum(f + code_at + at, c[i].len,
+                                          f + rel_at + first * RELOC_ENTRY, c[i].nrel));
         at += c[i].len;
     }
-    put64(f + h->file_size - SUM_LEN, wf_jit_aot_checksum(f, h->file_size - SUM_LEN));
+    size_t table_end = HEADER + (size_t)n * FUNC_ENTRY;
+    put64(f + h->file_size - SUM_LEN, wf_jit_aot_checksum(f, table_end));
     *len = h->file_size;
     return f;
 }
@@ -263,6 +280,10 @@ int wf_jit_aot_build(const wf_module *m, const uint8_t hash[SHA256_LEN], uint8_t
     struct compiled *c = xcalloc(n ? n : 1, sizeof *c);
     uint64_t total = 0;
     for (uint32_t i = 0; i < n; i++) {
+        if (wf_translate_func((wf_module *)m, i, err) < 0) {
+            free_compiled(c, n);
+            return -1;
+        }
         if (wf_jit_compile_func(m, i, &c[i].code, &c[i].len, &c[i].rel, &c[i].nrel) < 0) {
             free_compiled(c, n);
             return werr_set(err, 0, "%s: cannot compile function %u", m->name,
@@ -291,9 +312,12 @@ static int check_header(const wf_module *m, const uint8_t *f, size_t len,
         return werr_set(err, 0, "not a weft AOT file");
     if (len < HEADER + SUM_LEN)
         return werr_set(err, 0, "truncated (%zu bytes, less than its header)", len);
-    if (wf_jit_aot_checksum(f, len - SUM_LEN) != get64(f + len - SUM_LEN))
-        return werr_set(err, 0, "checksum mismatch (corrupt or truncated)");
     get_header(f, h);
+    /* the table's extent from the header, which the checksum then covers */
+    uint64_t table_end = HEADER + (uint64_t)h->nfuncs * FUNC_ENTRY;
+    if (table_end > len - SUM_LEN ||
+        wf_jit_aot_checksum(f, (size_t)table_end) != get64(f + len - SUM_LEN))
+        return werr_set(err, 0, "checksum mismatch (corrupt or truncated)");
     struct header ours;
     our_header(&ours, hash);
     if (h->format != FORMAT_VERSION || h->header_size != HEADER)
@@ -329,8 +353,8 @@ static int check_reloc(const wf_module *m, uint32_t i, const uint8_t *code, uint
         ok = arg < JH_COUNT;
     else if (ok && kind == JR_ENTRY)
         ok = arg < m->n_funcs - m->n_func_imports;
-    else if (ok && kind == JR_PC)
-        ok = arg < m->codes[i].code_len;
+    else if (ok && kind == JR_PC) /* a bound until translation, checked again then */
+        ok = !m->codes[i].checked || arg < m->codes[i].code_len;
     else
         ok = false;
     if (!ok)
@@ -339,21 +363,31 @@ static int check_reloc(const wf_module *m, uint32_t i, const uint8_t *code, uint
     return 0;
 }
 
-/* every function's extent and relocations, before anything is mapped */
-static int check_funcs(const wf_module *m, const uint8_t *f, const struct header *h,
-                       weft_error **err)
+/* every function's extent (its checksum and relocations are checked when
+ * its code is taken: check_func) */
+static int check_extents(const wf_module *m, const uint8_t *f, const struct header *h,
+                         weft_error **err)
 {
-    const uint8_t *rel = f + HEADER + (size_t)h->nfuncs * FUNC_ENTRY;
-    const uint8_t *code = rel + (size_t)h->nrel * RELOC_ENTRY;
     for (uint32_t i = 0; i < h->nfuncs; i++) {
         const uint8_t *e = f + HEADER + (size_t)i * FUNC_ENTRY;
         uint64_t off = get32(e), len = get32(e + 4), r = get32(e + 8), nr = get32(e + 12);
         if (len == 0 || off % 16 || off + len > h->code_bytes || r + nr > h->nrel)
             return werr_set(err, 0, "function %u: bad extent", m->n_func_imports + i);
-        for (uint64_t k = 0; k < nr; k++)
-            if (check_reloc(m, i, code + off, (uint32_t)len, rel + (r + k) * RELOC_ENTRY, err) < 0)
-                return -1;
     }
+    return 0;
+}
+
+/* function i's checksum and relocations, before its code is used */
+static int check_func(const wf_jit_aot *a, const wf_module *m, uint32_t i, weft_error **err)
+{
+    const uint8_t *e = a->table + (size_t)i * FUNC_ENTRY;
+    uint32_t off = get32(e), len = get32(e + 4), r = get32(e + 8), nr = get32(e + 12);
+    const uint8_t *rel = a->rel + (size_t)r * RELOC_ENTRY;
+    if (wf_jit_aot_func_sum(a->code + off, len, rel, nr) != get64(e + 16))
+        return werr_set(err, 0, "function %u: checksum mismatch (corrupt)", m->n_func_imports + i);
+    for (uint32_t k = 0; k < nr; k++)
+        if (check_reloc(m, i, a->code + off, len, rel + (size_t)k * RELOC_ENTRY, err) < 0)
+            return -1;
     return 0;
 }
 
@@ -363,7 +397,7 @@ int wf_jit_aot_load(wf_module *m, const uint8_t hash[SHA256_LEN], const uint8_t 
     struct header h;
     if (m->jit == NULL)
         return werr_set(err, 0, "the module is interpreted");
-    if (check_header(m, f, len, hash, &h, err) < 0 || check_funcs(m, f, &h, err) < 0)
+    if (check_header(m, f, len, hash, &h, err) < 0 || check_extents(m, f, &h, err) < 0)
         return -1;
     wf_jit_aot *a = xzalloc(sizeof *a);
     a->table = f + HEADER;
@@ -382,12 +416,23 @@ static uint64_t reloc_value(const wf_module *m, uint32_t i, uint32_t kind, uint3
         return (uint64_t)(uintptr_t)wf_jit_helper_addr(arg);
     if (kind == JR_ENTRY)
         return (uint64_t)(uintptr_t)wf_jit_entry(m->jit, arg);
-    return (uint64_t)(uintptr_t)(m->codes[i].code + arg);
+    (void)i; /* the internal code is translated when a helper first needs it */
+    return wf_jit_pc_tag(arg);
+}
+
+int wf_jit_aot_check_all(const wf_jit_aot *a, const wf_module *m, weft_error **err)
+{
+    for (uint32_t i = 0; i < a->nfuncs; i++)
+        if (check_func(a, m, i, err) < 0)
+            return -1;
+    return 0;
 }
 
 int wf_jit_aot_func(const wf_jit_aot *a, const wf_module *m, uint32_t i, uint8_t **code,
-                    size_t *len)
+                    size_t *len, weft_error **err)
 {
+    if (check_func(a, m, i, err) < 0)
+        return -1;
     const uint8_t *e = a->table + (size_t)i * FUNC_ENTRY;
     uint32_t off = get32(e), n = get32(e + 4), r = get32(e + 8), nr = get32(e + 12);
     uint8_t *c = xmalloc(n);
@@ -406,6 +451,8 @@ void *wf_jit_aot_map_all(const wf_jit_aot *a, const wf_module *m, void **entry, 
 {
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     uint64_t total = 0;
+    if (wf_jit_aot_check_all(a, m, err) < 0)
+        return NULL;
     for (uint32_t i = 0; i < a->nfuncs; i++) {
         const uint8_t *e = a->table + (size_t)i * FUNC_ENTRY;
         total =

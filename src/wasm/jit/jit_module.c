@@ -102,10 +102,8 @@ int wf_jit_compile(wf_module *m, weft_error **err)
     if (wf_jit_enter() == NULL)
         return werr_set(err, 0, "executable memory is refused");
     uint32_t n = m->n_funcs - m->n_func_imports;
-    for (uint32_t i = 0; i < n; i++)
-        if (!wf_jit_fits(m, i))
-            return werr_set(err, 0, "%s: function %u is too large for the compiler", m->name,
-                            m->n_func_imports + i);
+    if (!wf_jit_fits_all(m))
+        return werr_set(err, 0, "%s: a function is too large for the compiler", m->name);
     /* the entry slots count against the module's load budget, as its
      * translated code does (the machine code, compiled at run time, does not:
      * see docs/wasm-engine.md) */
@@ -125,16 +123,42 @@ int wf_jit_compile(wf_module *m, weft_error **err)
     return 0;
 }
 
+/* Functions not validated yet (the AOT cache vouched for the module) are
+ * checked when they are translated (compile_one). */
+bool wf_jit_fits_all(const wf_module *m)
+{
+    for (uint32_t i = 0; i < m->n_funcs - m->n_func_imports; i++)
+        if (m->codes[i].checked && !wf_jit_fits(m, i))
+            return false;
+    return true;
+}
+
+/* function i's code from the AOT cache's file; false (logged) when its
+ * checks fail, and it is compiled instead */
+static bool aot_func(const wf_module *m, uint32_t i, uint8_t **code, size_t *len)
+{
+    weft_error *err = NULL;
+    if (wf_jit_aot_func(m->jit->aot, m, i, code, len, &err) == 0)
+        return true;
+    log_debug("wasm: %s: AOT cache file: %s; compiling it instead", m->name, err->msg);
+    werr_free(err);
+    return false;
+}
+
 /* compile defined function i into the arena and its entry slot */
 static void *compile_one(const wf_module *m, uint32_t i, weft_error **err)
 {
     wf_jit_module *jm = m->jit;
     uint8_t *code;
     size_t len;
-    /* from the AOT cache's file (checked when it was loaded), else compiled */
-    if (jm->aot && i < jm->aot->nfuncs && wf_jit_aot_func(jm->aot, m, i, &code, &len) == 0) {
+    /* from the AOT cache's file (checked when it was loaded; it needs no
+     * internal code), else compiled from the internal code (translated now;
+     * translation fills m's code arena) */
+    if (jm->aot && i < jm->aot->nfuncs && aot_func(m, i, &code, &len)) {
         jm->nfrom_aot++;
-    } else if (wf_jit_compile_func(m, i, &code, &len, NULL, NULL) < 0) {
+    } else if (wf_translate_func((wf_module *)m, i, err) < 0) {
+        return NULL;
+    } else if (!wf_jit_fits(m, i) || wf_jit_compile_func(m, i, &code, &len, NULL, NULL) < 0) {
         werr_set(err, 0, "%s: cannot compile function %u", m->name, m->n_func_imports + i);
         return NULL;
     }
@@ -165,6 +189,15 @@ static int aot_all(wf_module *m, weft_error **err)
     wf_jit_module *jm = m->jit;
     if (jm->aot_map || jm->aot->nfuncs != jm->n)
         return 0;
+    /* all of it is about to be used: a damaged function refuses the file
+     * (the module is compiled instead, as if there were none) */
+    weft_error *bad = NULL;
+    if (wf_jit_aot_check_all(jm->aot, m, &bad) < 0) {
+        log_debug("wasm: %s: AOT cache file rejected: %s; compiling instead", m->name, bad->msg);
+        werr_free(bad);
+        wf_jit_use_aot(jm, NULL);
+        return 0;
+    }
     void **entry = xcalloc(jm->n ? jm->n : 1, sizeof *entry);
     jm->aot_map = wf_jit_aot_map_all(jm->aot, m, entry, &jm->aot_size, err);
     if (jm->aot_map == NULL) {

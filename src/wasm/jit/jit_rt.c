@@ -84,9 +84,40 @@ int wf_jit_call(wf_jit_ctx *ctx, wf_slot *nfp, uint32_t callee, uint32_t fidx)
     return call_func(ctx, ctx->inst->funcs[callee], nfp);
 }
 
+/* Code from the AOT cache's file names the op it hands a helper by its
+ * word's index, tagged (2 * index + 1, never a word's address): its
+ * function's internal code may not exist yet, nor ever be needed. Resolved
+ * here, translating the function on the first such call; NULL with the
+ * error recorded when that fails or the index is past the function's code
+ * (a forged file: the checksum is no signature). */
+static const uint64_t *op_words(wf_jit_ctx *ctx, const uint64_t *pc, uint32_t fidx)
+{
+    uintptr_t tag = (uintptr_t)pc;
+    if (!(tag & 1))
+        return pc;
+    wf_module *m = (wf_module *)ctx->inst->mod; /* translation fills m's code */
+    uint32_t i = fidx - m->n_func_imports;
+    if (wf_translate_func(m, i, ctx->err) < 0)
+        return NULL;
+    if ((tag >> 1) >= m->codes[i].code_len) {
+        werr_set(ctx->err, 0, "%s: function %u: AOT code refers past its internal code", m->name,
+                 fidx);
+        werr_kind(ctx->err, WF_ERR_LIMIT);
+        return NULL;
+    }
+    return m->codes[i].code + (tag >> 1);
+}
+
+uint64_t wf_jit_pc_tag(uint32_t word)
+{
+    return 2 * (uint64_t)word + 1;
+}
+
 /* [typeidx][tableidx][base][i] */
 int wf_jit_call_indirect(wf_jit_ctx *ctx, wf_slot *fp, const uint64_t *pc, uint32_t fidx)
 {
+    if ((pc = op_words(ctx, pc, fidx)) == NULL)
+        return 1;
     wf_instance *inst = ctx->inst;
     wf_table *t = inst->tables[pc[2]];
     uint32_t i = fp[pc[4]].u32;
@@ -209,6 +240,8 @@ static int table_op(wf_jit_ctx *ctx, wf_slot *fp, const uint64_t *pc, uint32_t f
 
 int wf_jit_op(wf_jit_ctx *ctx, wf_slot *fp, const uint64_t *pc, uint32_t fidx)
 {
+    if ((pc = op_words(ctx, pc, fidx)) == NULL)
+        return 1;
     switch (pc[0]) {
     case 0x67:
         UN(u32, u32, a ? (uint32_t)__builtin_clz(a) : 32);
