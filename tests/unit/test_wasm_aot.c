@@ -179,7 +179,8 @@ static void check_rejected(const uint8_t *f, size_t len, const char *want)
         fprintf(stderr, "rejected for '%s', expected '%s'\n", why, want);
         CHECK(false);
     }
-    CHECK(*wf_jit_entry(m->jit, 0) == *wf_jit_entry(fresh->jit, 0));
+    CHECK(*wf_jit_entry(m->jit, true, 0) == *wf_jit_entry(fresh->jit, true, 0) &&
+          *wf_jit_entry(m->jit, false, 0) == *wf_jit_entry(fresh->jit, false, 0));
     CHECK_INT(from_aot(m), -1);
     wf_module_free(fresh);
     wf_module_free(m);
@@ -200,7 +201,7 @@ TEST(any_changed_byte_is_rejected)
         }
         f[k] ^= 0x10;
     }
-    CHECK(*wf_jit_entry(m->jit, 0) != NULL);
+    CHECK(*wf_jit_entry(m->jit, true, 0) != NULL);
     wf_module_free(m);
     f[len / 2] ^= 1;
     check_rejected(f, len, "checksum");
@@ -240,7 +241,8 @@ enum {
     AT_CPU = 80,
     AT_HASH = 88,
     AT_NFUNCS = 120,
-    HEADER = 144
+    AT_FLAGS = 144,
+    HEADER = 152
 };
 
 TEST(foreign_files_are_rejected)
@@ -255,12 +257,16 @@ TEST(foreign_files_are_rejected)
         size_t n;
         const char *why;
     } cases[] = {
-        {AT_FORMAT, "\x02", 1, "format version 2"},
+        {AT_FORMAT, "\x03", 1, "format version 3"},
         {AT_VERSION, "9.9.9", 6, "written by weft 9.9.9"},
         {AT_ABI, "x", 1, "another build"},
         {AT_CPU + 7, "\x80", 1, "CPU features"},
         {AT_HASH, "y", 1, "another module"},
         {AT_NFUNCS, "\x01\x00", 2, "functions"},
+        {AT_FLAGS + 1, "\x01", 1, "unknown flags"},
+        /* code for the other variant (jit_module.c): this process gets
+         * guarded memories (no limit on its address space) */
+        {AT_FLAGS, "\x00", 1, "compiled for unguarded memories"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         memcpy(f, orig, len);
