@@ -8,7 +8,10 @@
  * bounds-checked code for the instances using it (jit/jit_module.c). */
 #include "wasm/guard.h"
 #include "wasm/jit/jit.h"
+#include "util/log.h"
 
+#include <errno.h>
+#include <string.h>
 #include <sys/mman.h>
 
 void *wf_guard_reserve(void)
@@ -19,7 +22,15 @@ void *wf_guard_reserve(void)
         return NULL;
     void *p =
         mmap(NULL, WF_GUARD_RESERVE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    return p == MAP_FAILED ? NULL : p;
+    if (p != MAP_FAILED)
+        return p;
+    static bool told;
+    if (!told)
+        log_debug("wasm: no guarded reservation for linear memories (%s); compiled code checks "
+                  "their accesses",
+                  strerror(errno));
+    told = true;
+    return NULL;
 #else
     return NULL;
 #endif

@@ -18,7 +18,9 @@
  * weft's C code, a fault outside the reservation, another thread's fault)
  * goes to the handler that was there before, or gets the default action: a
  * crash, as without this handler. The engine is single-threaded: the maps
- * change only while no compiled code runs on this thread. */
+ * change only while no compiled code runs on this thread. The handler is
+ * (re)installed whenever a module is set up for the compiled tier, before
+ * any of its code can run. */
 #include "wasm/jit/jit.h"
 
 #include <signal.h>
@@ -30,7 +32,7 @@
 
 static wf_jit_code_map *maps;
 static struct sigaction old_segv, old_bus;
-static bool installed;
+static bool alt_done;
 
 /* the landing of the tracked function whose code holds pc, or NULL */
 static uintptr_t landing(uintptr_t pc)
@@ -102,20 +104,27 @@ static void alt_stack(void)
         munmap(p, ALT_STACK);
 }
 
-static void install(void)
+/* Install the handler for sig unless it is there: the first time, and
+ * again when an embedder replaced it since (that handler is then the one
+ * faults not ours go to). */
+static void install(int sig, struct sigaction *old)
 {
-    alt_stack();
+    struct sigaction cur;
+    if (sigaction(sig, NULL, &cur) < 0 ||
+        ((cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == on_fault))
+        return;
     struct sigaction sa = {.sa_sigaction = on_fault, .sa_flags = SA_SIGINFO | SA_ONSTACK};
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGSEGV, &sa, &old_segv);
-    sigaction(SIGBUS, &sa, &old_bus);
-    installed = true;
+    sigaction(sig, &sa, old);
 }
 
 void wf_jit_fault_track(wf_jit_code_map *c)
 {
-    if (!installed)
-        install();
+    if (!alt_done)
+        alt_stack();
+    alt_done = true;
+    install(SIGSEGV, &old_segv);
+    install(SIGBUS, &old_bus);
     c->prev = NULL;
     c->next = maps;
     if (maps)
