@@ -8,17 +8,25 @@
  * bounds-checked code for the instances using it (jit/jit_module.c). */
 #include "wasm/guard.h"
 #include "wasm/jit/jit.h"
+#include "wasm/wasm.h"
 #include "util/log.h"
 
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
 
+static bool regions_off;
+
+void wf_guard_regions(bool on)
+{
+    regions_off = !on;
+}
+
 void *wf_guard_reserve(void)
 {
 #if defined(__x86_64__)
     /* only compiled code relies on the guard; the interpreter checks */
-    if (!wf_jit_enabled())
+    if (regions_off || !wf_jit_enabled())
         return NULL;
     void *p =
         mmap(NULL, WF_GUARD_RESERVE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);

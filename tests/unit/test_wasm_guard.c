@@ -164,6 +164,30 @@ TEST(one_module_runs_checked_and_unchecked_code_at_once)
 #endif
 }
 
+/* an embedder that will lower RLIMIT_AS turns the reservations off: its
+ * memories and the code compiled ahead are the checked ones */
+TEST(guard_regions_off)
+{
+#if defined(__x86_64__)
+    wf_guard_regions(false);
+    wf_module *m = load_wat(own_wat);
+    CHECK(!wf_jit_guarded_expected(m));
+    wf_module_compile_all(m);
+    wf_store *s = wf_store_new(NULL);
+    wf_instance *inst = NULL;
+    weft_error *err = NULL;
+    CHECK_INT(wf_instantiate(s, m, NULL, &inst, &err), 0);
+    wf_guard_regions(true);
+    CHECK(!inst->mems[0]->guarded);
+    CHECK(inst->funcs[0]->jit == wf_jit_entry(m->jit, false, 0));
+    CHECK(*wf_jit_entry(m->jit, false, 0) != *wf_jit_entry(m->jit, true, 0));
+    CHECK(!oob(inst, 65536 - 16));
+    CHECK(oob(inst, 65536 - 15));
+    wf_store_free(s);
+    wf_module_free(m);
+#endif
+}
+
 /* in a child: an out-of-bounds trap (the handler is in place and has run),
  * then C code writing into the guard of the same memory */
 static volatile sig_atomic_t trapped;
