@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 struct wasm_prepared {
@@ -42,11 +43,27 @@ static int builtin_can_handle(struct entrypoint *ep, weft_error **err)
  * recursion traps, an oversized module is refused) before the cgroup's OOM
  * killer would end the container, and a limit raised by `weft update` is
  * the module's to use. No limit leaves the engine's default budget. */
+/* process.rlimits lowers RLIMIT_AS after the module is loaded (and, when
+ * confined, compiled): its memories will not get the 8 GiB guarded
+ * reservation, so compile the checked code they need from the start. */
+static bool limits_address_space(const oci_process *p)
+{
+    for (size_t i = 0; i < p->n_rlimits; i++) {
+        const oci_rlimit *r = &p->rlimits[i];
+        bool as = r->type ? strcmp(r->type, "RLIMIT_AS") == 0 : r->resource == RLIMIT_AS;
+        if (as && r->soft != UINT64_MAX)
+            return true;
+    }
+    return false;
+}
+
 static int wasm_prepare(const oci_spec *spec, const oci_process *p, struct entrypoint *ep,
                         void **prepared, weft_error **err)
 {
     if (entrypoint_wasm(ep, err) < 0)
         return werr_prefix(err, "wasm entrypoint");
+    if (limits_address_space(p))
+        wf_guard_regions(false);
     struct wasm_prepared *w = xzalloc(sizeof *w);
     /* measured before loading: loading is charged to the same budget */
     memcap_init(&w->cap, spec);

@@ -358,7 +358,6 @@ static int allocate(wf_instance *inst, wf_store *s, weft_error **err)
         f->inst = inst;
         f->code = &m->codes[i - m->n_func_imports];
         f->idx = i;
-        f->jit = m->jit ? wf_jit_entry(m->jit, i - m->n_func_imports) : NULL;
         f->nparams = f->type->nparams;
         func_fields(f);
         f->sig = f->type->sig;
@@ -371,6 +370,13 @@ static int allocate(wf_instance *inst, wf_store *s, weft_error **err)
     for (uint32_t i = m->n_mem_imports; i < m->n_mems; i++) {
         if (wf_memory_new(s, &m->mems[i], &inst->mems[i], err) < 0)
             return -1;
+    }
+    /* the code variant memory 0 allows (jit/jit_module.c) */
+    bool guarded = wf_jit_guarded(inst->mems, m->n_mems);
+    for (uint32_t i = m->n_func_imports; i < m->n_funcs; i++) {
+        wf_func *f = inst->funcs[i];
+        f->jit = m->jit ? wf_jit_entry(m->jit, guarded, i - m->n_func_imports) : NULL;
+        f->entry = f->jit ? NULL : f->code->code;
     }
     for (uint32_t i = m->n_global_imports; i < m->n_globals; i++) {
         inst->globals[i] = wf_global_new(s, m->globals[i].type);

@@ -231,6 +231,7 @@ typedef struct wf_memory {
     uint32_t decl_max;         /* the declared maximum (import matching) */
     bool has_max;
     size_t reserved; /* bytes of address space reserved at base */
+    bool guarded;    /* reserved is guard.h's WF_GUARD_RESERVE: the compiled tier skips checks */
 } wf_memory;
 
 typedef struct wf_global {

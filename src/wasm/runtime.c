@@ -1,6 +1,7 @@
 /* Modules, stores, runtime objects (memories, tables, globals) and calls
  * from the embedder: the public API of wasm.h except linking/instantiation
  * (instance.c) and host-call helpers (interp.c). */
+#include "wasm/guard.h"
 #include "wasm/jit/jit.h"
 #include "wasm/module.h"
 #include "util/log.h"
@@ -484,9 +485,17 @@ int wf_memory_new(wf_store *s, const wf_limits *lim, wf_memory **out, weft_error
         return werr_kind(err, WF_ERR_LIMIT);
     }
     wf_memory *mem = xzalloc(sizeof *mem);
-    /* under a tight RLIMIT_AS the full reservation may fail: settle for
-     * less (growing then stops earlier), but never below the minimum */
-    void *p = MAP_FAILED;
+    /* a guarded reservation first (guard.h: compiled code then needs no
+     * bounds checks); under a tight RLIMIT_AS the full reservation may fail:
+     * settle for less (growing then stops earlier), but never below the
+     * minimum */
+    void *p = wf_guard_reserve();
+    if (p != NULL) {
+        mem->reserved = WF_GUARD_RESERVE;
+        mem->guarded = true;
+    } else {
+        p = MAP_FAILED;
+    }
     for (uint64_t want = max ? max : 1; p == MAP_FAILED; want /= 2) {
         if (want < lim->min || want == 0)
             break;

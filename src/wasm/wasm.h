@@ -158,6 +158,15 @@ typedef struct wf_config {
  * fit the memory budget), with a message naming both. */
 int wf_config_check(const wf_config *cfg, weft_error **err);
 
+/* Whether linear memories made from now on get an 8 GiB guarded reservation
+ * where the address space allows (default: yes), so compiled code skips
+ * bounds checks (docs/wasm-engine.md, "Memory"). Code compiled before any
+ * instance exists (wf_module_compile_all) is the variant such a memory
+ * needs: an embedder that will lower RLIMIT_AS between loading a module and
+ * instantiating it turns this off before loading, so the code compiled
+ * ahead is the checked code its memories will need. */
+void wf_guard_regions(bool on);
+
 /* cfg may be NULL for defaults. */
 wf_store *wf_store_new(const wf_config *cfg);
 /* Frees every instance made in the store. */

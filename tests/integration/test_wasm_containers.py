@@ -652,6 +652,29 @@ def test_seccomp_refusing_executable_memory(weft, make_bundle, cid):
     assert "argc=2" in r.stdout
 
 
+def test_seccomp_and_address_space_limit(weft, make_bundle, cid):
+    """The same filter with an RLIMIT_AS of 2 GiB in process.rlimits, set
+    after the module is compiled: the memory cannot get the 8 GiB guarded
+    reservation, so the handler compiles the checked code (the filter
+    refuses compiling it later) and the module runs."""
+    with open(weft.binary, "rb") as f:
+        if b"__asan_init" in f.read():
+            pytest.skip("ASan's shadow needs terabytes of address space")
+    b = wasm_bundle(make_bundle, ["/app/hello.wasm", "5"], {"run.oci.handler": "wasm"})
+    prot_exec = {"index": 2, "value": 4, "valueTwo": 4, "op": "SCMP_CMP_MASKED_EQ"}
+    b.config["linux"]["seccomp"] = {
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "architectures": ["SCMP_ARCH_X86_64"],
+        "syscalls": [{"names": ["mmap", "mprotect"], "action": "SCMP_ACT_ERRNO",
+                      "errnoRet": 1, "args": [prot_exec]}],
+    }
+    b.config["process"]["rlimits"] = [{"type": "RLIMIT_AS", "soft": 2 << 30, "hard": 2 << 30}]
+    b.write()
+    r = weft("run", "--bundle", b.path, cid)
+    assert r.returncode == 5, r.stderr
+    assert "argc=2" in r.stdout
+
+
 def test_native_container_skips_wasm_preparation(weft, make_bundle, cid, tmp_path):
     """A container that cannot run wasm (no annotation, not weft-wasm) does none
     of the wasm preparation: the cgroup's memory-limit file the engine would

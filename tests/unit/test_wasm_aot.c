@@ -25,7 +25,8 @@ enum {
     AT_CPU = 80,
     AT_HASH = 88,
     AT_NFUNCS = 120,
-    HEADER = 144
+    AT_FLAGS = 144,
+    HEADER = 152
 };
 
 /* calls (direct, recursive, indirect through a table), helpers (memory.grow,
@@ -193,7 +194,8 @@ static void check_rejected(const uint8_t *f, size_t len, const char *want)
         fprintf(stderr, "rejected for '%s', expected '%s'\n", why, want);
         CHECK(false);
     }
-    CHECK(*wf_jit_entry(m->jit, 0) == *wf_jit_entry(fresh->jit, 0));
+    CHECK(*wf_jit_entry(m->jit, true, 0) == *wf_jit_entry(fresh->jit, true, 0) &&
+          *wf_jit_entry(m->jit, false, 0) == *wf_jit_entry(fresh->jit, false, 0));
     CHECK_INT(from_aot(m), -1);
     wf_module_free(fresh);
     wf_module_free(m);
@@ -295,10 +297,10 @@ static void put_le64(uint8_t *p, uint64_t v)
 static void forge(uint8_t *f, size_t len, size_t at, const void *bytes, size_t n)
 {
     memcpy(f + at, bytes, n);
-    uint32_t nfuncs = le32(f + 120), nrel = le32(f + 124);
-    size_t table_end = 144 + (size_t)nfuncs * 24, code_at = table_end + (size_t)nrel * 12;
+    uint32_t nfuncs = le32(f + AT_NFUNCS), nrel = le32(f + AT_NFUNCS + 4);
+    size_t table_end = HEADER + (size_t)nfuncs * 24, code_at = table_end + (size_t)nrel * 12;
     for (uint32_t i = 0; i < nfuncs && code_at <= len; i++) {
-        uint8_t *e = f + 144 + (size_t)i * 24;
+        uint8_t *e = f + HEADER + (size_t)i * 24;
         uint64_t off = le32(e), flen = le32(e + 4), r = le32(e + 8), nr = le32(e + 12);
         if (code_at + off + flen <= len && table_end + (r + nr) * 12 <= code_at)
             put_le64(e + 16,
@@ -319,12 +321,16 @@ TEST(foreign_files_are_rejected)
         size_t n;
         const char *why;
     } cases[] = {
-        {AT_FORMAT, "\x03", 1, "format version 3"},
+        {AT_FORMAT, "\x09", 1, "format version 9"},
         {AT_VERSION, "9.9.9", 6, "written by weft 9.9.9"},
         {AT_ABI, "x", 1, "another build"},
         {AT_CPU + 7, "\x80", 1, "CPU features"},
         {AT_HASH, "y", 1, "another module"},
         {AT_NFUNCS, "\x01\x00", 2, "functions"},
+        {AT_FLAGS + 1, "\x01", 1, "unknown flags"},
+        /* code for the other variant (jit_module.c): this process gets
+         * guarded memories (no limit on its address space) */
+        {AT_FLAGS, "\x00", 1, "compiled for unguarded memories"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         memcpy(f, orig, len);

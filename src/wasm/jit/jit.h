@@ -40,10 +40,19 @@ int wf_jit_compile(wf_module *m, weft_error **err);
 /* Compile every function not compiled yet (wf_module_compile_all). */
 int wf_jit_compile_all(wf_module *m, weft_error **err);
 void wf_jit_free(wf_jit_module *j);
-/* The entry slot of defined function i (0-based after the imports): it holds
- * the function's machine code, or the stub that compiles it. Compiled code
- * and the trampoline call through it (`call [slot]`, the slot in rax). */
-void **wf_jit_entry(const wf_jit_module *j, uint32_t i);
+/* The entry slot of defined function i (0-based after the imports) in the
+ * variant of the code for guarded memories (guarded: no bounds checks, see
+ * guard.h) or for the others: it holds the function's machine code, or the
+ * stub that compiles it. Compiled code and the trampoline call through it
+ * (`call [slot]`, the slot in rax). An instance uses one variant, by its
+ * memory 0 (wf_jit_guarded). */
+void **wf_jit_entry(const wf_jit_module *j, bool guarded, uint32_t i);
+/* whether instances with these memories run the guarded variant: memory 0
+ * has a guarded reservation, or there is no memory */
+bool wf_jit_guarded(wf_memory *const *mems, uint32_t n_mems);
+/* the variant code compiled before any instance exists should be (an AOT
+ * cache file, wf_module_compile_all): what a memory created now would get */
+bool wf_jit_guarded_expected(const wf_module *m);
 /* Run compiled f: params at ex->stack[0..], results written there. */
 int wf_jit_run(wf_exec *ex, wf_func *f, weft_error **err);
 /* called by the stub: compile the function of `slot`, return its code (NULL
@@ -74,9 +83,14 @@ typedef struct wf_jit_reloc {
 /* jit_compile.c: machine code of defined function i of m in a heap buffer,
  * runnable where it is copied (its absolute addresses are this process's),
  * and, when rel is not NULL, its relocations (*rel malloc'd, *nrel of them);
- * -1 if beyond the compiler. */
-int wf_jit_compile_func(const wf_module *m, uint32_t i, uint8_t **code, size_t *len,
+ * -1 if beyond the compiler. guarded: for a guarded memory 0, accesses
+ * unchecked (their faults become the trap, jit_fault.c). */
+int wf_jit_compile_func(const wf_module *m, uint32_t i, bool guarded, uint8_t **code, size_t *len,
                         wf_jit_reloc **rel, size_t *nrel);
+/* The last WF_JIT_TAIL bytes of every function of the guarded variant: a
+ * `jmp rel32` (0xE9) to its out-of-bounds trap stub when it has unchecked
+ * accesses (where the fault handler resumes it), else ud2 and int3s. */
+#define WF_JIT_TAIL 5
 bool wf_jit_fits(const wf_module *m, uint32_t i);
 /* jit_module.c: wf_jit_fits for every function validated so far */
 bool wf_jit_fits_all(const wf_module *m);
@@ -107,6 +121,7 @@ void wf_jit_aot_key(const uint8_t hash[32], uint8_t key[32]);
 typedef struct wf_jit_aot {
     const uint8_t *table, *rel, *code;
     uint32_t nfuncs;
+    bool guarded;               /* compiled for the guarded variant (jit_module.c) */
     void (*release)(void *arg); /* of the file's bytes, with the module (may be NULL) */
     void *release_arg;
 } wf_jit_aot;
@@ -119,13 +134,30 @@ int wf_jit_aot_func(const wf_jit_aot *a, const wf_module *m, uint32_t i, uint8_t
 int wf_jit_aot_check_all(const wf_jit_aot *a, const wf_module *m, weft_error **err);
 /* all of a's code, every function checked, relocated for m, in one
  * read+execute mapping (returned, *size bytes); entry[i] set to function
- * i's code */
-void *wf_jit_aot_map_all(const wf_jit_aot *a, const wf_module *m, void **entry, size_t *size,
-                         weft_error **err);
+ * i's code, len[i] to its length */
+void *wf_jit_aot_map_all(const wf_jit_aot *a, const wf_module *m, void **entry, uint32_t *len,
+                         size_t *size, weft_error **err);
 /* jit_module.c: m's functions take their code from a (owned by j) */
 void wf_jit_use_aot(wf_jit_module *j, wf_jit_aot *a);
 /* whether j has a cache file, and how many functions came from it */
 uint32_t wf_jit_from_aot(const wf_jit_module *j, bool *has_aot);
+
+/* jit_fault.c: the SIGSEGV handler that turns the fault of an unchecked
+ * access into the out-of-bounds trap. It knows the guarded variant's code
+ * of every live module by these maps (entry slots and code lengths, 0 for a
+ * function not compiled yet; lo..hi bounds all of it). */
+typedef struct wf_jit_code_map {
+    struct wf_jit_code_map *prev, *next;
+    void *const *entry;
+    const uint32_t *len;
+    uint32_t n;
+    uintptr_t lo, hi;
+} wf_jit_code_map;
+/* start tracking c (installs the handler on first use) / stop */
+void wf_jit_fault_track(wf_jit_code_map *c);
+void wf_jit_fault_untrack(wf_jit_code_map *c);
+/* function code at..at+len of c was placed (its entry slot and len set) */
+void wf_jit_fault_placed(wf_jit_code_map *c, const void *at, size_t len);
 
 /* jit_mem.c: W^X code memory. Code is written while its pages are
  * read+write and runs once they are read+execute, never both. */

@@ -9,7 +9,8 @@
  *     what the code assumes of this build: wf_jit_ctx and wf_memory offsets,
  *     the helper and relocation numbering), u64 CPU features the code needs,
  *     module hash (32: SHA-256 of the module's bytes), u32 functions,
- *     u32 relocations, u64 code bytes, u64 file size
+ *     u32 relocations, u64 code bytes, u64 file size, u64 flags (bit 0: the
+ *     code is the variant for guarded memories, jit_module.c)
  *   function table: per defined function u32 code offset, u32 code length,
  *     u32 first relocation, u32 relocation count, u64 checksum of its code
  *     and its relocations (wf_jit_aot_func_sum)
@@ -34,9 +35,11 @@
 #include <unistd.h>
 
 #define MAGIC "WEFTAOT"
-#define FORMAT_VERSION 2u
+#define FORMAT_VERSION 3u /* 2: per-function checksums; 3: the flags (the code's variant) */
 #define VERSION_LEN 32
-#define HEADER (8 + 4 + 4 + VERSION_LEN + SHA256_LEN + 8 + SHA256_LEN + 4 + 4 + 8 + 8)
+#define HEADER (8 + 4 + 4 + VERSION_LEN + SHA256_LEN + 8 + SHA256_LEN + 4 + 4 + 8 + 8 + 8)
+#define FLAG_GUARDED 1ull
+#define FLAGS_KNOWN FLAG_GUARDED
 #define FUNC_ENTRY 24
 #define RELOC_ENTRY 12
 #define SUM_LEN 8 /* the trailing checksum */
@@ -74,6 +77,8 @@ static void abi_fingerprint(uint8_t out[SHA256_LEN])
         sizeof(wf_memory),
         offsetof(wf_memory, base),
         offsetof(wf_memory, size),
+        offsetof(wf_memory, guarded),
+        WF_JIT_TAIL,
         sizeof(wf_func),
         offsetof(wf_func, jit),
         offsetof(wf_func, sig),
@@ -143,7 +148,7 @@ uint64_t wf_jit_aot_checksum(const uint8_t *p, size_t n)
 struct header {
     uint8_t abi[SHA256_LEN], hash[SHA256_LEN];
     char version[VERSION_LEN];
-    uint64_t cpu, code_bytes, file_size;
+    uint64_t cpu, code_bytes, file_size, flags;
     uint32_t format, header_size, nfuncs, nrel;
 };
 
@@ -159,7 +164,8 @@ static void put_header(uint8_t *p, const struct header *h)
     put32(p, h->nfuncs), p += 4;
     put32(p, h->nrel), p += 4;
     put64(p, h->code_bytes), p += 8;
-    put64(p, h->file_size);
+    put64(p, h->file_size), p += 8;
+    put64(p, h->flags);
 }
 
 static void get_header(const uint8_t *p, struct header *h)
@@ -174,7 +180,8 @@ static void get_header(const uint8_t *p, struct header *h)
     h->nfuncs = get32(p), p += 4;
     h->nrel = get32(p), p += 4;
     h->code_bytes = get64(p), p += 8;
-    h->file_size = get64(p);
+    h->file_size = get64(p), p += 8;
+    h->flags = get64(p);
 }
 
 static void our_header(struct header *h, const uint8_t hash[SHA256_LEN])
@@ -279,12 +286,14 @@ int wf_jit_aot_build(const wf_module *m, const uint8_t hash[SHA256_LEN], uint8_t
     uint32_t n = m->n_funcs - m->n_func_imports;
     struct compiled *c = xcalloc(n ? n : 1, sizeof *c);
     uint64_t total = 0;
+    /* the variant the instances of a process like this one will run */
+    bool guarded = wf_jit_guarded_expected(m);
     for (uint32_t i = 0; i < n; i++) {
         if (wf_translate_func((wf_module *)m, i, err) < 0) {
             free_compiled(c, n);
             return -1;
         }
-        if (wf_jit_compile_func(m, i, &c[i].code, &c[i].len, &c[i].rel, &c[i].nrel) < 0) {
+        if (wf_jit_compile_func(m, i, guarded, &c[i].code, &c[i].len, &c[i].rel, &c[i].nrel) < 0) {
             free_compiled(c, n);
             return werr_set(err, 0, "%s: cannot compile function %u", m->name,
                             m->n_func_imports + i);
@@ -298,6 +307,7 @@ int wf_jit_aot_build(const wf_module *m, const uint8_t hash[SHA256_LEN], uint8_t
     }
     struct header h;
     our_header(&h, hash);
+    h.flags = guarded ? FLAG_GUARDED : 0;
     *out = serialise(c, n, &h, len);
     free_compiled(c, n);
     return 0;
@@ -331,6 +341,14 @@ static int check_header(const wf_module *m, const uint8_t *f, size_t len,
                         (unsigned long long)h->cpu, (unsigned long long)host_cpu());
     if (memcmp(h->hash, hash, SHA256_LEN) != 0)
         return werr_set(err, 0, "compiled from another module");
+    if (h->flags & ~FLAGS_KNOWN)
+        return werr_set(err, 0, "unknown flags 0x%llx", (unsigned long long)h->flags);
+    /* code for guarded memories where this process gets none (a limit on
+     * its address space), or the other way round: compile the right one */
+    bool guarded = wf_jit_guarded_expected(m);
+    if (!!(h->flags & FLAG_GUARDED) != guarded)
+        return werr_set(err, 0, "compiled for %s memories, this process has %s ones",
+                        guarded ? "unguarded" : "guarded", guarded ? "guarded" : "unguarded");
     if (h->nfuncs != m->n_funcs - m->n_func_imports)
         return werr_set(err, 0, "%u functions, the module has %u", h->nfuncs,
                         m->n_funcs - m->n_func_imports);
@@ -404,18 +422,20 @@ int wf_jit_aot_load(wf_module *m, const uint8_t hash[SHA256_LEN], const uint8_t 
     a->rel = a->table + (size_t)h.nfuncs * FUNC_ENTRY;
     a->code = a->rel + (size_t)h.nrel * RELOC_ENTRY;
     a->nfuncs = h.nfuncs;
+    a->guarded = h.flags & FLAG_GUARDED;
     a->release = release;
     a->release_arg = arg;
     wf_jit_use_aot(m->jit, a);
     return 0;
 }
 
-static uint64_t reloc_value(const wf_module *m, uint32_t i, uint32_t kind, uint32_t arg)
+static uint64_t reloc_value(const wf_jit_aot *a, const wf_module *m, uint32_t i, uint32_t kind,
+                            uint32_t arg)
 {
     if (kind == JR_HELPER)
         return (uint64_t)(uintptr_t)wf_jit_helper_addr(arg);
-    if (kind == JR_ENTRY)
-        return (uint64_t)(uintptr_t)wf_jit_entry(m->jit, arg);
+    if (kind == JR_ENTRY) /* the slots of the file's variant */
+        return (uint64_t)(uintptr_t)wf_jit_entry(m->jit, a->guarded, arg);
     (void)i; /* the internal code is translated when a helper first needs it */
     return wf_jit_pc_tag(arg);
 }
@@ -439,15 +459,15 @@ int wf_jit_aot_func(const wf_jit_aot *a, const wf_module *m, uint32_t i, uint8_t
     memcpy(c, a->code + off, n);
     for (uint32_t k = 0; k < nr; k++) {
         const uint8_t *re = a->rel + (size_t)(r + k) * RELOC_ENTRY;
-        put64(c + get32(re), reloc_value(m, i, get32(re + 4), get32(re + 8)));
+        put64(c + get32(re), reloc_value(a, m, i, get32(re + 4), get32(re + 8)));
     }
     *code = c;
     *len = n;
     return 0;
 }
 
-void *wf_jit_aot_map_all(const wf_jit_aot *a, const wf_module *m, void **entry, size_t *size,
-                         weft_error **err)
+void *wf_jit_aot_map_all(const wf_jit_aot *a, const wf_module *m, void **entry, uint32_t *len,
+                         size_t *size, weft_error **err)
 {
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     uint64_t total = 0;
@@ -466,9 +486,10 @@ void *wf_jit_aot_map_all(const wf_jit_aot *a, const wf_module *m, void **entry, 
     for (uint32_t i = 0; i < a->nfuncs; i++) {
         const uint8_t *e = a->table + (size_t)i * FUNC_ENTRY;
         uint32_t off = get32(e), r = get32(e + 8), nr = get32(e + 12);
+        len[i] = get32(e + 4);
         for (uint32_t k = 0; k < nr; k++) {
             const uint8_t *re = a->rel + (size_t)(r + k) * RELOC_ENTRY;
-            put64(p + off + get32(re), reloc_value(m, i, get32(re + 4), get32(re + 8)));
+            put64(p + off + get32(re), reloc_value(a, m, i, get32(re + 4), get32(re + 8)));
         }
         entry[i] = p + off;
     }

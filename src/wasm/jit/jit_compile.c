@@ -4,13 +4,18 @@
  * offsets. Pinned registers (System V callee-saved, so C helpers keep them):
  *   rbx  frame pointer (the slot array; saved by each compiled function)
  *   r12  wf_jit_ctx      r13  memory 0's base (reloaded after every call)
- *   r14  memory 0's wf_memory (its size is read on each access)
+ *   r14  memory 0's wf_memory (its size is read on each checked access)
  *   r15  fuel            rbp  the instance's globals
  * Compiled functions take their frame in rdi and return 0, or 1 after a trap
  * recorded in ctx->err; callers pass a failure up. Calls inside the module
  * go through the callee's entry slot (jit_module.c); other calls and rare
- * ops go through C helpers (jit_rt.c). */
+ * ops go through C helpers (jit_rt.c).
+ *
+ * The guarded variant (jc.guarded, for a memory 0 with guard.h's
+ * reservation) accesses memory without a bounds check: its faults become
+ * the trap (jit_fault.c) through the landing each such function ends with. */
 #include "wasm/code.h"
+#include "wasm/guard.h"
 #include "wasm/jit/jit.h"
 #include "wasm/jit/x64_emit.h"
 
@@ -60,6 +65,11 @@ typedef struct jc {
      * rewrites them when it loads the code elsewhere) */
     wf_jit_reloc *rel;
     size_t nrel, caprel;
+    /* the variant for a guarded memory 0, and whether the function has an
+     * unchecked access (then it ends with a landing for the fault handler:
+     * a jump to the out-of-bounds stub, at oob_at) */
+    bool guarded, unchecked;
+    size_t oob_at;
 } jc;
 
 #define ERR_EXIT JT_COUNT
@@ -325,7 +335,7 @@ static void emit_call(jc *j, const uint64_t *pc)
     if (callee >= j->m->n_func_imports) { /* same module: through its entry slot */
         x_mem(&j->b, 0, true, OPC(0x8D), RDI, RBX, NOIDX, 1, SLOT(base), false);
         uint32_t k = (uint32_t)(callee - j->m->n_func_imports);
-        abs_imm(j, RAX, JR_ENTRY, k, wf_jit_entry(j->m->jit, k));
+        abs_imm(j, RAX, JR_ENTRY, k, wf_jit_entry(j->m->jit, j->guarded, k));
         x_mem(&j->b, 0, false, OPC(0xFF), 2, RAX, NOIDX, 1, 0, false); /* call [rax] */
         check_helper(j);
         return;
@@ -394,9 +404,11 @@ static void emit_call_indirect(jc *j, const uint64_t *pc)
 
 /* ---- memory ---- */
 
-/* rax = effective address (zero-extended i32 [+ i32] + offset), checked
- * against the memory's current size for an access of n bytes */
-static void effective_address(jc *j, uint64_t x, int64_t y, uint64_t offset, int n)
+/* The access of n bytes goes to [r13 + rax + the returned displacement]:
+ * rax = the zero-extended i32 address [+ i32]. In a guarded memory that is
+ * all, when the reservation covers the offset (guard.h); otherwise rax
+ * also gets the offset and is checked against the memory's current size. */
+static int32_t effective_address(jc *j, uint64_t x, int64_t y, uint64_t offset, int n)
 {
     if (y >= 0)
         need32(j, x);
@@ -404,6 +416,14 @@ static void effective_address(jc *j, uint64_t x, int64_t y, uint64_t offset, int
         need32zx(j, x);
     if (y >= 0)
         x_mem(&j->b, 0, false, OPC(0x03), RAX, RBX, NOIDX, 1, SLOT(y), false); /* add eax */
+    if (j->guarded && offset + (uint64_t)n <= WF_GUARD_MAX_OFFSET) {
+        j->unchecked = true;
+        if (offset <= 0x7fffffffu)
+            return (int32_t)offset;
+        x_mov_imm(&j->b, RDX, offset);
+        x_rr(&j->b, 0, true, OPC(0x01), RDX, RAX, false); /* add rax, rdx */
+        return 0;
+    }
     if (offset > 0x7fffffffu) {
         x_mov_imm(&j->b, RDX, offset);
         x_rr(&j->b, 0, true, OPC(0x01), RDX, RAX, false); /* add rax, rdx */
@@ -413,10 +433,11 @@ static void effective_address(jc *j, uint64_t x, int64_t y, uint64_t offset, int
     x_mem(&j->b, 0, true, OPC(0x8D), RDX, RAX, NOIDX, 1, n, false);         /* lea rdx, [rax+n] */
     x_mem(&j->b, 0, true, OPC(0x3B), RDX, R14, NOIDX, 1, MEM(size), false); /* cmp rdx, size */
     jcc_stub(j, CC_A, JT_OOB);
+    return 0;
 }
 
 /* 0x28..0x35: the load into rax (w: 64-bit form) */
-static void load_insn(jc *j, unsigned k)
+static void load_insn(jc *j, unsigned k, int32_t d)
 {
     static const struct {
         uint8_t w, op1, op2;
@@ -426,28 +447,28 @@ static void load_insn(jc *j, unsigned k)
         {1, 0x0F, 0xBF}, {0, 0x0F, 0xB7}, {1, 0x63, 0},    {0, 0x8B, 0},
     };
     if (t[k].op1 == 0x0F)
-        x_mem(&j->b, 0, t[k].w, OPC(0x0F, t[k].op2), RAX, R13, RAX, 1, 0, false);
+        x_mem(&j->b, 0, t[k].w, OPC(0x0F, t[k].op2), RAX, R13, RAX, 1, d, false);
     else
-        x_mem(&j->b, 0, t[k].w, (const uint8_t[]){t[k].op1}, 1, RAX, R13, RAX, 1, 0, false);
+        x_mem(&j->b, 0, t[k].w, (const uint8_t[]){t[k].op1}, 1, RAX, R13, RAX, 1, d, false);
 }
 
 static const uint8_t load_size[14] = {4, 8, 4, 8, 1, 1, 2, 2, 1, 1, 2, 2, 4, 4};
 static const uint8_t store_size[9] = {4, 8, 4, 8, 1, 2, 1, 2, 4};
 
-static void store_insn(jc *j, unsigned k)
+static void store_insn(jc *j, unsigned k, int32_t d)
 {
     switch (store_size[k]) {
     case 1:
-        x_mem(&j->b, 0, false, OPC(0x88), RCX, R13, RAX, 1, 0, false);
+        x_mem(&j->b, 0, false, OPC(0x88), RCX, R13, RAX, 1, d, false);
         break;
     case 2:
-        x_mem(&j->b, 0x66, false, OPC(0x89), RCX, R13, RAX, 1, 0, false);
+        x_mem(&j->b, 0x66, false, OPC(0x89), RCX, R13, RAX, 1, d, false);
         break;
     case 4:
-        x_mem(&j->b, 0, false, OPC(0x89), RCX, R13, RAX, 1, 0, false);
+        x_mem(&j->b, 0, false, OPC(0x89), RCX, R13, RAX, 1, d, false);
         break;
     default:
-        x_mem(&j->b, 0, true, OPC(0x89), RCX, R13, RAX, 1, 0, false);
+        x_mem(&j->b, 0, true, OPC(0x89), RCX, R13, RAX, 1, d, false);
     }
 }
 
@@ -456,34 +477,35 @@ static void store_insn(jc *j, unsigned k)
 static void emit_mem(jc *j, const uint64_t *pc, unsigned k, bool two)
 {
     const uint64_t *p = pc + 1;
+    int32_t d;
     if (k == 2 || k == 3) { /* f32/f64 loads go to xmm0 */
-        effective_address(j, p[1], two ? (int64_t)p[2] : -1, two ? p[3] : p[2], load_size[k]);
-        x_mem(&j->b, k == 3 ? 0xF2 : 0xF3, false, OPC(0x0F, 0x10), 0, R13, RAX, 1, 0, false);
+        d = effective_address(j, p[1], two ? (int64_t)p[2] : -1, two ? p[3] : p[2], load_size[k]);
+        x_mem(&j->b, k == 3 ? 0xF2 : 0xF3, false, OPC(0x0F, 0x10), 0, R13, RAX, 1, d, false);
         st_x(j, p[0], k == 3);
         return;
     }
     if (k < 14) {
-        effective_address(j, p[1], two ? (int64_t)p[2] : -1, two ? p[3] : p[2], load_size[k]);
-        load_insn(j, k);
+        d = effective_address(j, p[1], two ? (int64_t)p[2] : -1, two ? p[3] : p[2], load_size[k]);
+        load_insn(j, k, d);
         keep_x(j, (int64_t)p[0]);
         st_rax(j, p[0], !(k == 1 || k == 8 || k == 10 || k == 12));
         return;
     }
     k -= 14;
-    effective_address(j, p[0], two ? (int64_t)p[1] : -1, two ? p[3] : p[2], store_size[k]);
+    d = effective_address(j, p[0], two ? (int64_t)p[1] : -1, two ? p[3] : p[2], store_size[k]);
     uint64_t val = two ? p[2] : p[1];
     int32_t v;
     if ((k == 2 || k == 3) && j->xin == (int64_t)val) { /* the float is in xmm0 */
-        x_mem(&j->b, k == 3 ? 0xF2 : 0xF3, false, OPC(0x0F, 0x11), 0, R13, RAX, 1, 0, false);
+        x_mem(&j->b, k == 3 ? 0xF2 : 0xF3, false, OPC(0x0F, 0x11), 0, R13, RAX, 1, d, false);
     } else if (pool_imm(j, val, store_size[k] == 8, &v)) { /* mov [r13+rax], imm */
         int n = store_size[k];
         const uint8_t opc = n == 1 ? 0xC6 : 0xC7;
-        x_mem(&j->b, n == 2 ? 0x66 : 0, n == 8, &opc, 1, 0, R13, RAX, 1, 0, false);
+        x_mem(&j->b, n == 2 ? 0x66 : 0, n == 8, &opc, 1, 0, R13, RAX, 1, d, false);
         for (int i = 0; i < (n == 8 ? 4 : n); i++)
             x_byte(&j->b, (uint8_t)((uint32_t)v >> (8 * i)));
     } else {
         ld64(j, RCX, val);
-        store_insn(j, k);
+        store_insn(j, k, d);
     }
     keep_x(j, -1);
 }
@@ -856,8 +878,10 @@ static void emit_op(jc *j, const uint64_t *pc, size_t pos)
 static void emit_stubs(jc *j, size_t err_exit)
 {
     for (int k = 0; k < JT_COUNT; k++) {
-        if (j->nstub[k] == 0)
+        if (j->nstub[k] == 0 && !(k == JT_OOB && j->unchecked))
             continue;
+        if (k == JT_OOB)
+            j->oob_at = j->b.n;
         for (size_t i = 0; i < j->nstub[k]; i++)
             x_link(&j->b, j->stub_fix[k][i], j->b.n);
         if (k == JT_FUEL)
@@ -888,6 +912,21 @@ static void emit_grow(jc *j, size_t err_exit)
     x_rr(&j->b, 0, false, OPC(0x85), RAX, RAX, false); /* test eax, eax */
     x_link(&j->b, x_jcc32(&j->b, CC_NE), err_exit);
     x_link(&j->b, x_jmp32(&j->b), j->check_at);
+}
+
+/* The guarded variant's last WF_JIT_TAIL bytes (jit.h): where the fault
+ * handler resumes an unchecked access that faulted, a jump to the
+ * out-of-bounds stub; ud2 (never reached) when there is none. */
+static void emit_tail(jc *j)
+{
+    if (!j->guarded)
+        return;
+    if (j->unchecked) {
+        x_link(&j->b, x_jmp32(&j->b), j->oob_at);
+        return;
+    }
+    x_byte(&j->b, 0x0F), x_byte(&j->b, 0x0B);
+    x_byte(&j->b, 0xCC), x_byte(&j->b, 0xCC), x_byte(&j->b, 0xCC);
 }
 
 static void emit_prologue(jc *j)
@@ -1012,6 +1051,7 @@ static bool compile_func(jc *j, uint32_t i)
     x_ret(&j->b);
     emit_stubs(j, err_exit);
     emit_grow(j, err_exit);
+    emit_tail(j);
     for (size_t k = 0; k < j->nfix; k++) {
         const struct fix *f = &j->fix[k];
         size_t target = j->native_at[f->target];
@@ -1030,10 +1070,10 @@ bool wf_jit_fits(const wf_module *m, uint32_t i)
            m->codes[i].code_len <= UINT32_MAX;
 }
 
-int wf_jit_compile_func(const wf_module *m, uint32_t i, uint8_t **code, size_t *len,
+int wf_jit_compile_func(const wf_module *m, uint32_t i, bool guarded, uint8_t **code, size_t *len,
                         wf_jit_reloc **rel, size_t *nrel)
 {
-    jc j = {.m = m};
+    jc j = {.m = m, .guarded = guarded};
     bool ok = compile_func(&j, i) && j.b.n < INT32_MAX;
     free(j.native_at);
     free(j.is_target);

@@ -2,7 +2,16 @@
  * function's first call (so loading stays as fast as for the interpreter and
  * only code that runs is compiled), the code arena, and the two pieces of
  * machine code every module shares: the trampoline from C and the stub that
- * compiles a function when it is first called. */
+ * compiles a function when it is first called.
+ *
+ * The code comes in two variants, each with its own entry slots: for a
+ * guarded memory 0 (guard.h: accesses unchecked, faults turned into traps by
+ * jit_fault.c) and for any other (every access checked). Compiled code is
+ * shared by every instance of the module, and a memory may come from
+ * another module or the host, so each instance picks the variant its memory
+ * 0 allows (instance.c, wf_jit_guarded) and calls only into that variant's
+ * slots; a variant no instance uses is never compiled. */
+#include "wasm/guard.h"
 #include "wasm/jit/jit.h"
 #include "wasm/jit/x64_emit.h"
 #include "util/log.h"
@@ -12,7 +21,9 @@
 #include <sys/mman.h>
 
 struct wf_jit_module {
-    void **entry; /* machine code, or the compiling stub */
+    void **entry[2]; /* per variant (checked, guarded): machine code, or the compiling stub */
+    uint32_t *len;   /* the guarded variant's code lengths (0: not compiled), for jit_fault.c */
+    wf_jit_code_map map;
     uint32_t n, ncompiled;
     size_t code_bytes;
     wf_jit_arena *arena;
@@ -107,7 +118,7 @@ int wf_jit_compile(wf_module *m, weft_error **err)
     /* the entry slots count against the module's load budget, as its
      * translated code does (the machine code, compiled at run time, does not:
      * see docs/wasm-engine.md) */
-    if (!wf_module_charge(m, sizeof(wf_jit_module) + ((uint64_t)n + 1) * sizeof(void *)))
+    if (!wf_module_charge(m, sizeof(wf_jit_module) + ((uint64_t)n + 1) * (2 * sizeof(void *) + 4)))
         return werr_set(err, 0, "%s: the compiled tier's entry slots exceed the memory budget",
                         m->name);
     wf_jit_arena *arena = NULL;
@@ -115,10 +126,15 @@ int wf_jit_compile(wf_module *m, weft_error **err)
         return -1;
     wf_jit_module *jm = xzalloc(sizeof *jm);
     jm->arena = arena;
-    jm->entry = xcalloc(n ? n : 1, sizeof *jm->entry);
-    for (uint32_t i = 0; i < n; i++)
-        jm->entry[i] = lazy_stub;
+    for (int v = 0; v < 2; v++) {
+        jm->entry[v] = xcalloc(n ? n : 1, sizeof *jm->entry[v]);
+        for (uint32_t i = 0; i < n; i++)
+            jm->entry[v][i] = lazy_stub;
+    }
+    jm->len = xcalloc(n ? n : 1, sizeof *jm->len);
     jm->n = n;
+    jm->map = (wf_jit_code_map){.entry = jm->entry[1], .len = jm->len, .n = n};
+    wf_jit_fault_track(&jm->map);
     m->jit = jm;
     return 0;
 }
@@ -145,20 +161,43 @@ static bool aot_func(const wf_module *m, uint32_t i, uint8_t **code, size_t *len
     return false;
 }
 
-/* compile defined function i into the arena and its entry slot */
-static void *compile_one(const wf_module *m, uint32_t i, weft_error **err)
+bool wf_jit_guarded(wf_memory *const *mems, uint32_t n_mems)
+{
+    return n_mems == 0 || mems[0]->guarded;
+}
+
+bool wf_jit_guarded_expected(const wf_module *m)
+{
+    return m->n_mems == 0 || wf_guard_probe();
+}
+
+/* a function's code is in place: the fault handler learns of the guarded
+ * variant's */
+static void placed(wf_jit_module *jm, bool guarded, uint32_t i, void *at, size_t len)
+{
+    jm->entry[guarded][i] = at;
+    if (guarded) {
+        jm->len[i] = (uint32_t)len;
+        wf_jit_fault_placed(&jm->map, at, len);
+    }
+}
+
+/* compile defined function i of a variant into the arena and its entry slot */
+static void *compile_one(const wf_module *m, bool guarded, uint32_t i, weft_error **err)
 {
     wf_jit_module *jm = m->jit;
     uint8_t *code;
     size_t len;
-    /* from the AOT cache's file (checked when it was loaded; it needs no
-     * internal code), else compiled from the internal code (translated now;
-     * translation fills m's code arena) */
-    if (jm->aot && i < jm->aot->nfuncs && aot_func(m, i, &code, &len)) {
+    /* from the AOT cache's file (checked when it was loaded, compiled for
+     * one variant; it needs no internal code), else compiled from the
+     * internal code (translated now; translation fills m's code arena) */
+    if (jm->aot && jm->aot->guarded == guarded && i < jm->aot->nfuncs &&
+        aot_func(m, i, &code, &len)) {
         jm->nfrom_aot++;
     } else if (wf_translate_func((wf_module *)m, i, err) < 0) {
         return NULL;
-    } else if (!wf_jit_fits(m, i) || wf_jit_compile_func(m, i, &code, &len, NULL, NULL) < 0) {
+    } else if (!wf_jit_fits(m, i) ||
+               wf_jit_compile_func(m, i, guarded, &code, &len, NULL, NULL) < 0) {
         werr_set(err, 0, "%s: cannot compile function %u", m->name, m->n_func_imports + i);
         return NULL;
     }
@@ -166,7 +205,7 @@ static void *compile_one(const wf_module *m, uint32_t i, weft_error **err)
     free(code);
     if (at == NULL)
         return NULL;
-    jm->entry[i] = at;
+    placed(jm, guarded, i, at, len);
     jm->ncompiled++;
     jm->code_bytes += len;
     return at;
@@ -175,7 +214,9 @@ static void *compile_one(const wf_module *m, uint32_t i, weft_error **err)
 void *wf_jit_lazy(wf_jit_ctx *ctx, void **slot)
 {
     const wf_module *m = ctx->inst->mod;
-    void *at = compile_one(m, (uint32_t)(slot - m->jit->entry), ctx->err);
+    void **g = m->jit->entry[1];
+    bool guarded = slot >= g && slot < g + m->jit->n;
+    void *at = compile_one(m, guarded, (uint32_t)(slot - m->jit->entry[guarded]), ctx->err);
     if (at == NULL)
         werr_kind(ctx->err, WF_ERR_LIMIT);
     return at;
@@ -187,6 +228,7 @@ void *wf_jit_lazy(wf_jit_ctx *ctx, void **slot)
 static int aot_all(wf_module *m, weft_error **err)
 {
     wf_jit_module *jm = m->jit;
+    bool guarded = jm->aot->guarded;
     if (jm->aot_map || jm->aot->nfuncs != jm->n)
         return 0;
     /* all of it is about to be used: a damaged function refuses the file
@@ -199,27 +241,34 @@ static int aot_all(wf_module *m, weft_error **err)
         return 0;
     }
     void **entry = xcalloc(jm->n ? jm->n : 1, sizeof *entry);
-    jm->aot_map = wf_jit_aot_map_all(jm->aot, m, entry, &jm->aot_size, err);
+    uint32_t *len = xcalloc(jm->n ? jm->n : 1, sizeof *len);
+    jm->aot_map = wf_jit_aot_map_all(jm->aot, m, entry, len, &jm->aot_size, err);
     if (jm->aot_map == NULL) {
         free(entry);
+        free(len);
         return -1;
     }
     for (uint32_t i = 0; i < jm->n; i++)
-        if (jm->entry[i] == lazy_stub) {
-            jm->entry[i] = entry[i];
+        if (jm->entry[guarded][i] == lazy_stub) {
+            placed(jm, guarded, i, entry[i], len[i]);
             jm->ncompiled++;
             jm->nfrom_aot++;
         }
     free(entry);
+    free(len);
     return 0;
 }
 
+/* The variant instances created from now on are expected to use (a guarded
+ * reservation can be had); an instance that gets the other compiles it on
+ * first call as usual. */
 int wf_jit_compile_all(wf_module *m, weft_error **err)
 {
-    if (m->jit->aot && aot_all(m, err) < 0)
+    bool guarded = wf_jit_guarded_expected(m);
+    if (m->jit->aot && m->jit->aot->guarded == guarded && aot_all(m, err) < 0)
         return -1;
     for (uint32_t i = 0; i < m->jit->n; i++)
-        if (m->jit->entry[i] == lazy_stub && compile_one(m, i, err) == NULL)
+        if (m->jit->entry[guarded][i] == lazy_stub && compile_one(m, guarded, i, err) == NULL)
             return -1;
     return 0;
 }
@@ -235,13 +284,16 @@ void wf_jit_free(wf_jit_module *j)
     else
         log_debug("wasm: %u of %u functions compiled to %zu bytes of x86-64 code", j->ncompiled,
                   j->n, j->code_bytes);
+    wf_jit_fault_untrack(&j->map);
     wf_jit_arena_free(j->arena);
     if (j->aot && j->aot->release)
         j->aot->release(j->aot->release_arg);
     free(j->aot);
     if (j->aot_map)
         munmap(j->aot_map, j->aot_size);
-    free(j->entry);
+    free(j->entry[0]);
+    free(j->entry[1]);
+    free(j->len);
     free(j);
 }
 
@@ -271,7 +323,7 @@ const void *wf_jit_helper_addr(enum wf_jit_helper h)
     return addr[h];
 }
 
-void **wf_jit_entry(const wf_jit_module *j, uint32_t i)
+void **wf_jit_entry(const wf_jit_module *j, bool guarded, uint32_t i)
 {
-    return &j->entry[i];
+    return &j->entry[guarded][i];
 }
