@@ -73,10 +73,10 @@ def test_tampered_cache_file_is_rejected(weft, make_bundle, cid, cache, tmp_path
     r1, _ = run(weft, b, cid, tmp_path / "1.log")
     (f,) = list(cache.iterdir())
     data = bytearray(f.read_bytes())
-    # a byte of a function's code (the table: 24 bytes a function at 144)
+    # a byte of a function's code (the table: 24 bytes a function at 152)
     nfuncs, nrel = struct.unpack_from("<II", data, 120)
-    entry = 144 + 24 * (nfuncs // 2)
-    data[144 + 24 * nfuncs + 12 * nrel + struct.unpack_from("<I", data, entry)[0] + 1] ^= 0x01
+    entry = 152 + 24 * (nfuncs // 2)
+    data[152 + 24 * nfuncs + 12 * nrel + struct.unpack_from("<I", data, entry)[0] + 1] ^= 0x01
     f.write_bytes(bytes(data))
     r2, log2 = run(weft, b, cid, tmp_path / "2.log")
     assert r2.returncode == 7 and r2.stdout == r1.stdout
