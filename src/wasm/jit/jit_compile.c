@@ -12,6 +12,7 @@
  * ops go through C helpers (jit_rt.c). */
 #include "wasm/code.h"
 #include "wasm/jit/jit.h"
+#include "wasm/jit/jit_regs.h"
 #include "wasm/jit/x64_emit.h"
 
 #include <stddef.h>
@@ -60,6 +61,11 @@ typedef struct jc {
      * rewrites them when it loads the code elsewhere) */
     wf_jit_reloc *rel;
     size_t nrel, caprel;
+    /* the locals kept in registers (jit_regs.c): loc[slot] for slot <
+     * nlocals, and the list of them */
+    int8_t *loc;
+    uint32_t regs[JREG_MAX];
+    size_t nregs;
 } jc;
 
 #define ERR_EXIT JT_COUNT
@@ -121,19 +127,116 @@ static void call_abs(jc *j, enum wf_jit_helper h)
     x_call_r(&j->b, RAX);
 }
 
-/* ---- slot access ---- */
+/* ---- slot access ----
+ * A local that jit_regs.c gave a register lives there for the whole body:
+ * its frame slot is stale, except around calls (spill_all, reload_all).
+ * Every read or write of a slot goes through these accessors. */
+
+/* the register holding slot s (JREG_XMM + n for xmm n), or JREG_NONE */
+static int loc_of(const jc *j, uint64_t s)
+{
+    return s < j->c->nlocals ? j->loc[s] : JREG_NONE;
+}
+static bool is_f64(const jc *j, uint64_t s)
+{
+    return wf_local_type(j->c, (uint32_t)s) == WF_F64;
+}
+
+/* movss/movsd between xmm n and slot s (store when st) */
+static void x_slot(jc *j, int n, uint64_t s, bool st)
+{
+    x_mem(&j->b, is_f64(j, s) ? 0xF2 : 0xF3, false, OPC(0x0F, st ? 0x11 : 0x10), n, RBX, NOIDX, 1,
+          SLOT(s), false);
+}
+
+/* the register of local s into its frame slot, or back */
+static void spill_one(jc *j, uint64_t s)
+{
+    int r = loc_of(j, s);
+    if (r >= JREG_XMM)
+        x_slot(j, r - JREG_XMM, s, true);
+    else
+        x_store64(&j->b, r, RBX, SLOT(s));
+}
+static void load_one(jc *j, uint64_t s)
+{
+    int r = loc_of(j, s);
+    if (r >= JREG_XMM)
+        x_slot(j, r - JREG_XMM, s, false);
+    else
+        x_load64(&j->b, r, RBX, SLOT(s));
+}
+/* around every call: the callee (compiled code or C) may clobber the
+ * registers, and C helpers read and write operand slots in the frame */
+static void spill_all(jc *j)
+{
+    for (size_t k = 0; k < j->nregs; k++)
+        spill_one(j, j->regs[k]);
+}
+static void reload_all(jc *j)
+{
+    for (size_t k = 0; k < j->nregs; k++)
+        load_one(j, j->regs[k]);
+}
+
+/* op reg, <slot s> as the r/m operand: the local's register when it has
+ * one of the class the instruction takes (xmm), else the slot in memory
+ * (storing the register there first when the class differs: a float local
+ * read as an integer or back, which only odd ops do) */
+static void slot_rm(jc *j, uint8_t pfx, bool w, const uint8_t *opc, int nopc, int reg, uint64_t s,
+                    bool xmm, bool byte)
+{
+    int r = loc_of(j, s);
+    if (r != JREG_NONE && (r >= JREG_XMM) == xmm) {
+        x_rr(&j->b, pfx, w, opc, nopc, reg, r & 15, byte && r >= 4 && r < 8);
+        return;
+    }
+    if (r != JREG_NONE)
+        spill_one(j, s);
+    x_mem(&j->b, pfx, w, opc, nopc, reg, RBX, NOIDX, 1, SLOT(s), false);
+}
 
 static void ld64(jc *j, int r, uint64_t slot)
 {
-    x_load64(&j->b, r, RBX, SLOT(slot));
+    int l = loc_of(j, slot);
+    if (l >= JREG_XMM)
+        x_rr(&j->b, 0x66, true, OPC(0x0F, 0x7E), l - JREG_XMM, r, false); /* movq r, xmm */
+    else if (l != JREG_NONE)
+        x_mov_rr(&j->b, true, r, l);
+    else
+        x_load64(&j->b, r, RBX, SLOT(slot));
 }
 static void ld32(jc *j, int r, uint64_t slot)
 {
-    x_load32(&j->b, r, RBX, SLOT(slot));
+    int l = loc_of(j, slot);
+    if (l >= JREG_XMM)
+        x_rr(&j->b, 0x66, false, OPC(0x0F, 0x7E), l - JREG_XMM, r, false); /* movd r32, xmm */
+    else if (l != JREG_NONE)
+        x_mov_rr(&j->b, false, r, l);
+    else
+        x_load32(&j->b, r, RBX, SLOT(slot));
 }
 static void st64(jc *j, int r, uint64_t slot)
 {
-    x_store64(&j->b, r, RBX, SLOT(slot));
+    int l = loc_of(j, slot);
+    if (l >= JREG_XMM)
+        x_rr(&j->b, 0x66, true, OPC(0x0F, 0x6E), l - JREG_XMM, r, false); /* movq xmm, r */
+    else if (l != JREG_NONE)
+        x_mov_rr(&j->b, true, l, r);
+    else
+        x_store64(&j->b, r, RBX, SLOT(slot));
+}
+/* cmp the i32 (or i64 when w) in slot with 0 */
+static void cmp0(jc *j, bool w, uint64_t slot)
+{
+    int l = loc_of(j, slot);
+    if (l != JREG_NONE && l < JREG_XMM) {
+        x_rr(&j->b, 0, w, OPC(0x85), l, l, false); /* test */
+        return;
+    }
+    if (l != JREG_NONE)
+        spill_one(j, slot);
+    x_alu_mi(&j->b, w, ALU_CMP, RBX, SLOT(slot), 0);
 }
 static void copy_slot(jc *j, uint64_t dst, uint64_t src)
 {
@@ -180,13 +283,26 @@ static void keep_r(jc *j, int64_t written)
 /* xmm0 = the float in slot (f64 when d) */
 static void need_x(jc *j, uint64_t slot, bool d)
 {
-    if (j->xin != (int64_t)slot)
+    int l = loc_of(j, slot);
+    if (j->xin == (int64_t)slot)
+        return;
+    if (l >= JREG_XMM)
+        x_rr(&j->b, 0, false, OPC(0x0F, 0x28), 0, l - JREG_XMM, false); /* movaps xmm0, xmm */
+    else if (l != JREG_NONE)
+        x_rr(&j->b, 0x66, true, OPC(0x0F, 0x6E), 0, l, false); /* movq xmm0, r */
+    else
         x_mem(&j->b, d ? 0xF2 : 0xF3, false, OPC(0x0F, 0x10), 0, RBX, NOIDX, 1, SLOT(slot), false);
 }
 /* the op's last step: xmm0 into dst, remembered */
 static void st_x(jc *j, uint64_t dst, bool d)
 {
-    x_mem(&j->b, d ? 0xF2 : 0xF3, false, OPC(0x0F, 0x11), 0, RBX, NOIDX, 1, SLOT(dst), false);
+    int l = loc_of(j, dst);
+    if (l >= JREG_XMM)
+        x_rr(&j->b, 0, false, OPC(0x0F, 0x28), l - JREG_XMM, 0, false); /* movaps xmm, xmm0 */
+    else if (l != JREG_NONE)
+        x_rr(&j->b, 0x66, true, OPC(0x0F, 0x7E), 0, l, false); /* movq r, xmm0 */
+    else
+        x_mem(&j->b, d ? 0xF2 : 0xF3, false, OPC(0x0F, 0x11), 0, RBX, NOIDX, 1, SLOT(dst), false);
     j->xcache = (int64_t)dst;
 }
 
@@ -212,7 +328,7 @@ static void alu_b(jc *j, bool w, int digit, uint8_t opc, uint64_t b)
     if (pool_imm(j, b, w, &v))
         x_alu_ri(&j->b, w, digit, RAX, v);
     else
-        x_mem(&j->b, 0, w, (const uint8_t[]){opc}, 1, RAX, RBX, NOIDX, 1, SLOT(b), false);
+        slot_rm(j, 0, w, (const uint8_t[]){opc}, 1, RAX, b, false, false);
 }
 
 /* test the i32 in slot (cmp with 0) */
@@ -222,7 +338,7 @@ static void test32(jc *j, uint64_t slot)
         x_rr(&j->b, 0, false, OPC(0x85), RAX, RAX, false);
         j->cache = j->in, j->cache_zx = j->in_zx; /* rax and the slot unchanged */
     } else {
-        x_alu_mi(&j->b, false, ALU_CMP, RBX, SLOT(slot), 0);
+        cmp0(j, false, slot);
     }
 }
 /* values at from.. to to.., in the order that is safe when they overlap */
@@ -271,15 +387,18 @@ static void jcc_to(jc *j, int cc, size_t target, size_t pos)
     add_fix(j, x_jcc32(&j->b, cc), target, FIX_REL32, 0);
 }
 
+/* The results go to the frame's first slots in memory, where the caller
+ * reads them, whether or not those slots' locals live in registers. */
 static void emit_return(jc *j, uint64_t n, uint64_t from)
 {
     for (uint64_t i = 0; i < n; i++) {
-        if (i == 0 && from != 0) { /* the first result may be in rax */
+        if (i == 0 && from != 0) /* the first result may be in rax */
             need64(j, from);
-            st64(j, RAX, 0);
-        } else if (from != 0) {
-            copy_slot(j, i, from + i);
-        }
+        else if (from != 0 || loc_of(j, i) != JREG_NONE)
+            ld64(j, RAX, from + i);
+        else
+            continue;
+        x_store64(&j->b, RAX, RBX, SLOT(i));
     }
     x_rr(&j->b, 0, false, OPC(0x31), RAX, RAX, false); /* xor eax, eax */
     x_pop(&j->b, RBX);
@@ -403,7 +522,7 @@ static void effective_address(jc *j, uint64_t x, int64_t y, uint64_t offset, int
     else
         need32zx(j, x);
     if (y >= 0)
-        x_mem(&j->b, 0, false, OPC(0x03), RAX, RBX, NOIDX, 1, SLOT(y), false); /* add eax */
+        slot_rm(j, 0, false, OPC(0x03), RAX, (uint64_t)y, false, false); /* add eax */
     if (offset > 0x7fffffffu) {
         x_mov_imm(&j->b, RDX, offset);
         x_rr(&j->b, 0, true, OPC(0x01), RDX, RAX, false); /* add rax, rdx */
@@ -473,8 +592,10 @@ static void emit_mem(jc *j, const uint64_t *pc, unsigned k, bool two)
     effective_address(j, p[0], two ? (int64_t)p[1] : -1, two ? p[3] : p[2], store_size[k]);
     uint64_t val = two ? p[2] : p[1];
     int32_t v;
-    if ((k == 2 || k == 3) && j->xin == (int64_t)val) { /* the float is in xmm0 */
-        x_mem(&j->b, k == 3 ? 0xF2 : 0xF3, false, OPC(0x0F, 0x11), 0, R13, RAX, 1, 0, false);
+    int l = loc_of(j, val);
+    if ((k == 2 || k == 3) && (j->xin == (int64_t)val || l >= JREG_XMM)) { /* in xmm0 / xmm l */
+        int x = j->xin == (int64_t)val ? 0 : l - JREG_XMM;
+        x_mem(&j->b, k == 3 ? 0xF2 : 0xF3, false, OPC(0x0F, 0x11), x, R13, RAX, 1, 0, false);
     } else if (pool_imm(j, val, store_size[k] == 8, &v)) { /* mov [r13+rax], imm */
         int n = store_size[k];
         const uint8_t opc = n == 1 ? 0xC6 : 0xC7;
@@ -537,7 +658,7 @@ static bool int_binop(jc *j, unsigned op, const uint64_t *p, bool w)
         else
             need32(j, a);
         if (k == 2)
-            x_mem(&j->b, 0, w, OPC(0x0F, 0xAF), RAX, RBX, NOIDX, 1, SLOT(b), false);
+            slot_rm(j, 0, w, OPC(0x0F, 0xAF), RAX, b, false, false); /* imul */
         else
             alu_b(j, w, digit[k], alu[k], b);
     }
@@ -594,8 +715,7 @@ static bool float_op(jc *j, unsigned op, const uint64_t *p)
     if ((op >= 0x92 && op <= 0x95) || (op >= 0xa0 && op <= 0xa3)) {
         unsigned k = op - (d ? 0xa0 : 0x92);
         need_x(j, p[1], d);
-        x_mem(&j->b, pfx, false, (const uint8_t[]){0x0F, arith[k]}, 2, 0, RBX, NOIDX, 1, SLOT(p[2]),
-              false);
+        slot_rm(j, pfx, false, (const uint8_t[]){0x0F, arith[k]}, 2, 0, p[2], true, false);
         st_x(j, p[0], d);
         keep_r(j, (int64_t)p[0]);
         return true;
@@ -604,7 +724,7 @@ static bool float_op(jc *j, unsigned op, const uint64_t *p)
         if (j->xin == (int64_t)p[1])
             x_rr(&j->b, pfx, false, OPC(0x0F, 0x51), 0, 0, false);
         else
-            x_mem(&j->b, pfx, false, OPC(0x0F, 0x51), 0, RBX, NOIDX, 1, SLOT(p[1]), false);
+            slot_rm(j, pfx, false, OPC(0x0F, 0x51), 0, p[1], true, false);
         st_x(j, p[0], d);
         keep_r(j, (int64_t)p[0]);
         return true;
@@ -615,8 +735,8 @@ static bool float_op(jc *j, unsigned op, const uint64_t *p)
         uint64_t first = swap ? p[2] : p[1];
         need_x(j, first, d);
         j->xcache = first != p[0] ? (int64_t)first : -1;
-        x_mem(&j->b, d ? 0x66 : 0, false, OPC(0x0F, 0x2E), 0, RBX, NOIDX, 1,
-              SLOT(swap ? p[1] : p[2]), false); /* ucomis */
+        slot_rm(j, d ? 0x66 : 0, false, OPC(0x0F, 0x2E), 0, swap ? p[1] : p[2], true,
+                false); /* ucomis */
         if (k <= 1) {
             x_setcc(&j->b, k == 0 ? CC_E : CC_NE, RAX);
             x_setcc(&j->b, k == 0 ? CC_NP : CC_P, RCX);
@@ -639,9 +759,9 @@ static bool convert_op(jc *j, unsigned op, const uint64_t *p)
     case 0xad: /* i64.extend_i32_u */
         ld32(j, RAX, p[1]);
         break;
-    case 0xac: /* i64.extend_i32_s */
-    case 0xc4: /* i64.extend32_s */
-        x_mem(&j->b, 0, true, OPC(0x63), RAX, RBX, NOIDX, 1, SLOT(p[1]), false);
+    case 0xac:                                                   /* i64.extend_i32_s */
+    case 0xc4:                                                   /* i64.extend32_s */
+        slot_rm(j, 0, true, OPC(0x63), RAX, p[1], false, false); /* movsxd */
         break;
     case 0xbc:
     case 0xbd:
@@ -653,8 +773,8 @@ static bool convert_op(jc *j, unsigned op, const uint64_t *p)
     case 0xc1:
     case 0xc2:
     case 0xc3: /* extend8/16_s */
-        x_mem(&j->b, 0, op >= 0xc2, OPC(0x0F, (op & 1) ? 0xBF : 0xBE), RAX, RBX, NOIDX, 1,
-              SLOT(p[1]), false);
+        slot_rm(j, 0, op >= 0xc2, OPC(0x0F, (op & 1) ? 0xBF : 0xBE), RAX, p[1], false,
+                !(op & 1)); /* movsx */
         break;
     case 0x8b: /* f32.abs */
     case 0x8c: /* f32.neg */
@@ -674,16 +794,16 @@ static bool convert_op(jc *j, unsigned op, const uint64_t *p)
     case 0xb9: { /* f32/f64.convert_i32/i64_s */
         uint8_t pfx = op >= 0xb7 ? 0xF2 : 0xF3;
         x_rr(&j->b, 0, false, OPC(0x0F, 0x57), 0, 0, false); /* xorps: no false dependency */
-        x_mem(&j->b, pfx, op == 0xb4 || op == 0xb9, OPC(0x0F, 0x2A), 0, RBX, NOIDX, 1, SLOT(p[1]),
-              false);
+        slot_rm(j, pfx, op == 0xb4 || op == 0xb9, OPC(0x0F, 0x2A), 0, p[1], false,
+                false); /* cvtsi2s */
         st_x(j, p[0], op >= 0xb7);
         keep_r(j, (int64_t)p[0]);
         return true;
     }
     case 0xb6: /* f32.demote_f64 */
     case 0xbb: /* f64.promote_f32 */
-        x_mem(&j->b, op == 0xb6 ? 0xF2 : 0xF3, false, OPC(0x0F, 0x5A), 0, RBX, NOIDX, 1, SLOT(p[1]),
-              false);
+        slot_rm(j, op == 0xb6 ? 0xF2 : 0xF3, false, OPC(0x0F, 0x5A), 0, p[1], true,
+                false); /* cvts2s */
         st_x(j, p[0], op == 0xbb);
         keep_r(j, (int64_t)p[0]);
         return true;
@@ -743,7 +863,7 @@ static void emit_op(jc *j, const uint64_t *pc, size_t pos)
         jump_to(j, TARGET(1), pos);
         return;
     case OP_BR_IF_ADJ: {
-        x_alu_mi(&j->b, false, ALU_CMP, RBX, SLOT(p[0]), 0);
+        cmp0(j, false, p[0]);
         size_t skip = x_jcc32(&j->b, CC_E);
         move_slots(j, p[2], p[3], p[4]);
         jump_to(j, TARGET(2), pos);
@@ -757,15 +877,19 @@ static void emit_op(jc *j, const uint64_t *pc, size_t pos)
         emit_return(j, p[0], p[1]);
         return;
     case OP_CALL:
+        spill_all(j);
         emit_call(j, pc);
+        reload_all(j);
         return;
     case OP_CALL_INDIRECT:
+        spill_all(j);
         emit_call_indirect(j, pc);
+        reload_all(j);
         return;
     case OP_SELECT: /* [dst][a][b][cond] */
         ld64(j, RCX, p[1]);
-        x_alu_mi(&j->b, false, ALU_CMP, RBX, SLOT(p[3]), 0);
-        x_mem(&j->b, 0, true, OPC(0x0F, 0x44), RCX, RBX, NOIDX, 1, SLOT(p[2]), false); /* cmove */
+        cmp0(j, false, p[3]);
+        slot_rm(j, 0, true, OPC(0x0F, 0x44), RCX, p[2], false, false); /* cmove */
         st64(j, RCX, p[0]);
         return;
     case OP_COPY:
@@ -795,7 +919,7 @@ static void emit_op(jc *j, const uint64_t *pc, size_t pos)
         if (j->in == (int64_t)p[1]) /* test eax / rax */
             x_rr(&j->b, 0, op == 0x50, OPC(0x85), RAX, RAX, false);
         else
-            x_alu_mi(&j->b, op == 0x50, ALU_CMP, RBX, SLOT(p[1]), 0);
+            cmp0(j, op == 0x50, p[1]);
         set_result(j, CC_E, p[0]);
         return;
     }
@@ -847,7 +971,9 @@ static void emit_op(jc *j, const uint64_t *pc, size_t pos)
     }
     if (float_op(j, op, p) || convert_op(j, op, p))
         return;
+    spill_all(j);
     emit_helper(j, JH_OP, pc, false);
+    reload_all(j);
 #undef TARGET
 }
 
@@ -923,6 +1049,18 @@ static void emit_prologue(jc *j)
     }
     j->pool_at = at;
     j->pool_end = j->b.n;
+    /* the locals that live in registers: params from their slots, the
+     * others zero */
+    for (size_t k = 0; k < j->nregs; k++) {
+        uint32_t s = j->regs[k];
+        int r = j->loc[s];
+        if (s < c->nparams)
+            load_one(j, s);
+        else if (r >= JREG_XMM)
+            x_rr(&j->b, 0, false, OPC(0x0F, 0x57), r - JREG_XMM, r - JREG_XMM, false); /* xorps */
+        else
+            x_rr(&j->b, 0, false, OPC(0x31), r, r, false); /* xor r32, r32 */
+    }
 }
 
 /* No code read the pool from memory: jump over its copy. */
@@ -945,37 +1083,17 @@ static void mark(jc *j, size_t from, size_t target)
     j->is_target[target] |= IS_TARGET | (target <= from ? LOOP_HEAD : 0);
 }
 
+static void mark_one(void *arg, size_t from, size_t target)
+{
+    mark(arg, from, target);
+}
+
 /* where branches land: there, nothing is known about rax */
 static void mark_targets(jc *j, const wf_code *c)
 {
     memset(j->is_target, 0, c->code_len + 1);
-    for (size_t k = 0; k < c->nops; k++) {
-        size_t pos = c->ops[k];
-        const uint64_t *pc = c->code + pos;
-        size_t at = 0;
-        switch (pc[0]) {
-        case OP_BR:
-        case OP_BR_ADJ:
-            at = 1;
-            break;
-        case OP_BR_IF:
-        case OP_BR_UNLESS:
-        case OP_BR_IF_ADJ:
-            at = 2;
-            break;
-        case OP_BR_TABLE:
-            for (uint64_t e = 0; e <= pc[2]; e++) {
-                size_t w = pos + 3 + 4 * e;
-                mark(j, pos, (size_t)((int64_t)w + (int64_t)c->code[w]));
-            }
-            break;
-        default:
-            if (pc[0] >= OP_BRC && pc[0] <= OP_BRC + 9)
-                at = 3;
-        }
-        if (at)
-            mark(j, pos, (size_t)((int64_t)(pos + at) + (int64_t)pc[at]));
-    }
+    for (size_t k = 0; k < c->nops; k++)
+        wf_jit_each_branch(c, c->ops[k], mark_one, j);
 }
 
 static bool compile_func(jc *j, uint32_t i)
@@ -988,6 +1106,8 @@ static bool compile_func(jc *j, uint32_t i)
     j->native_at = xreallocarray(j->native_at, c->code_len + 1, sizeof *j->native_at);
     j->is_target = xrealloc(j->is_target, c->code_len + 1);
     mark_targets(j, c);
+    j->loc = xrealloc(j->loc, c->nlocals ? c->nlocals : 1);
+    j->nregs = wf_jit_alloc_regs(c, j->loc, j->regs);
     j->cache = j->xcache = -1;
     j->nfix = 0;
     emit_prologue(j);
@@ -1037,6 +1157,7 @@ int wf_jit_compile_func(const wf_module *m, uint32_t i, uint8_t **code, size_t *
     bool ok = compile_func(&j, i) && j.b.n < INT32_MAX;
     free(j.native_at);
     free(j.is_target);
+    free(j.loc);
     free(j.fix);
     for (int k = 0; k <= JT_COUNT; k++)
         free(j.stub_fix[k]);
