@@ -61,8 +61,8 @@ typedef struct jc {
      * rewrites them when it loads the code elsewhere) */
     wf_jit_reloc *rel;
     size_t nrel, caprel;
-    /* the locals kept in registers (jit_regs.c): loc[slot] for slot <
-     * nlocals, and the list of them */
+    /* the slots kept in registers (jit_regs.c): loc[slot] for slot <
+     * max_height, and the list of them */
     int8_t *loc;
     uint32_t regs[JREG_MAX];
     size_t nregs;
@@ -135,18 +135,14 @@ static void call_abs(jc *j, enum wf_jit_helper h)
 /* the register holding slot s (JREG_XMM + n for xmm n), or JREG_NONE */
 static int loc_of(const jc *j, uint64_t s)
 {
-    return s < j->c->nlocals ? j->loc[s] : JREG_NONE;
-}
-static bool is_f64(const jc *j, uint64_t s)
-{
-    return wf_local_type(j->c, (uint32_t)s) == WF_F64;
+    return s < j->c->max_height ? j->loc[s] : JREG_NONE;
 }
 
-/* movss/movsd between xmm n and slot s (store when st) */
+/* movsd between xmm n and slot s (store when st): all 64 bits, whatever
+ * the slot holds (an f32's upper half is never read) */
 static void x_slot(jc *j, int n, uint64_t s, bool st)
 {
-    x_mem(&j->b, is_f64(j, s) ? 0xF2 : 0xF3, false, OPC(0x0F, st ? 0x11 : 0x10), n, RBX, NOIDX, 1,
-          SLOT(s), false);
+    x_mem(&j->b, 0xF2, false, OPC(0x0F, st ? 0x11 : 0x10), n, RBX, NOIDX, 1, SLOT(s), false);
 }
 
 /* the register of local s into its frame slot, or back */
@@ -1035,7 +1031,8 @@ static void emit_prologue(jc *j)
         x_rr(&j->b, 0, false, OPC(0x31), RAX, RAX, false);
     if (n <= 16) {
         for (uint32_t k = 0; k < n; k++)
-            st64(j, RAX, c->nparams + k);
+            if (loc_of(j, c->nparams + k) == JREG_NONE)
+                st64(j, RAX, c->nparams + k);
     } else { /* rep stosq */
         x_mem(&j->b, 0, true, OPC(0x8D), RDI, RBX, NOIDX, 1, SLOT(c->nparams), false);
         x_mov_imm(&j->b, RCX, n);
@@ -1050,12 +1047,14 @@ static void emit_prologue(jc *j)
     j->pool_at = at;
     j->pool_end = j->b.n;
     /* the locals that live in registers: params from their slots, the
-     * others zero */
+     * others zero (operand-stack slots are written before they are read) */
     for (size_t k = 0; k < j->nregs; k++) {
         uint32_t s = j->regs[k];
         int r = j->loc[s];
         if (s < c->nparams)
             load_one(j, s);
+        else if (s >= c->nlocals)
+            continue;
         else if (r >= JREG_XMM)
             x_rr(&j->b, 0, false, OPC(0x0F, 0x57), r - JREG_XMM, r - JREG_XMM, false); /* xorps */
         else
@@ -1106,7 +1105,7 @@ static bool compile_func(jc *j, uint32_t i)
     j->native_at = xreallocarray(j->native_at, c->code_len + 1, sizeof *j->native_at);
     j->is_target = xrealloc(j->is_target, c->code_len + 1);
     mark_targets(j, c);
-    j->loc = xrealloc(j->loc, c->nlocals ? c->nlocals : 1);
+    j->loc = xrealloc(j->loc, c->max_height ? c->max_height : 1);
     j->nregs = wf_jit_alloc_regs(c, j->loc, j->regs);
     j->cache = j->xcache = -1;
     j->nfix = 0;

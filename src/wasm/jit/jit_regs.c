@@ -1,17 +1,21 @@
-/* Register allocation for the template compiler: which locals (params and
- * declared locals) live in a register for the whole function instead of in
- * their frame slot. The choice is by weighted use: each operand use of a
- * local counts 8^d, d being how many loops (a backward branch's range of
- * code) enclose it, and every call or helper call costs each allocated
- * local a store and a load (jit_compile.c spills and reloads them around
- * it), so a local is taken only when its uses outweigh twice the calls'
- * weight. Integer locals get the caller-saved general registers no template
- * uses (r8-r11, rsi, rdi), float locals xmm1-xmm15 (templates use xmm0). */
+/* Register allocation for the template compiler: which frame slots (the
+ * locals, params included, and the operand-stack slots; not the constant
+ * pool, whose values become immediates) live in a register for the whole
+ * function instead of in memory. The choice is by weighted use: each
+ * operand use of a slot counts 8^d, d being how many loops (a backward
+ * branch's range of code) enclose it, and every call or helper call costs
+ * each allocated slot a store and a load (jit_compile.c spills and reloads
+ * them around it), so a slot is taken only when its uses outweigh twice the
+ * calls' weight. Integer slots get the caller-saved general registers no
+ * template uses (r8-r11, rsi, rdi), float slots xmm1-xmm15 (templates use
+ * xmm0): a local by its type, an operand-stack slot (which holds values of
+ * several types over the body) by how its uses read it. */
 #include "wasm/jit/jit_regs.h"
 #include "wasm/code.h"
 #include "wasm/jit/x64_emit.h"
 #include "util/xalloc.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,6 +92,29 @@ static int nslots(unsigned op)
     return 0;
 }
 
+/* How the op uses its i-th slot: as an integer (C_INT), a float (C_FLOAT)
+ * or either (C_ANY: copies, select). */
+enum { C_INT, C_FLOAT, C_ANY };
+static int operand_class(unsigned op, int i)
+{
+    if (op == OP_COPY || (op == OP_SELECT && i < 3))
+        return C_ANY;
+    if (op >= OP_ADDR2 && op <= OP_ADDR2 + 0x16)
+        op = op - OP_ADDR2 + 0x28, i = i == 0 ? 0 : i - 1; /* [x][y]: both addresses */
+    if (op == 0x2a || op == 0x2b)                          /* float loads [dst][addr] */
+        return i == 0 ? C_FLOAT : C_INT;
+    if (op == 0x38 || op == 0x39) /* float stores [addr][val] */
+        return i == 1 ? C_FLOAT : C_INT;
+    if ((op >= 0x8b && op <= 0xa6) || (op >= 0x5b && op <= 0x66 && i > 0))
+        return C_FLOAT;             /* float arithmetic, compares' operands */
+    if (op >= 0xa7 && op <= 0xbf) { /* conversions [dst][src] */
+        static const char dst_float[] = "0000000000011111111110011";
+        static const char src_float[] = "0111100111100000111111100";
+        return (i == 0 ? dst_float : src_float)[op - 0xa7] == '1' ? C_FLOAT : C_INT;
+    }
+    return C_INT;
+}
+
 /* the furthest backward branch to each loop head */
 static void note_back(void *arg, size_t from, size_t target)
 {
@@ -109,8 +136,9 @@ static int by_use(const void *a, const void *b)
     return x->slot < y->slot ? -1 : x->slot > y->slot;
 }
 
-/* use[i]: local i's weighted uses; returns the calls' weight */
-static uint64_t weigh(const wf_code *c, uint64_t *use)
+/* Weighs slot i's uses into use[i] (iuse[i] and fuse[i] of them as an
+ * integer and as a float); returns the calls' weight. */
+static uint64_t weigh(const wf_code *c, uint64_t *use, uint64_t *iuse, uint64_t *fuse)
 {
     size_t *end = xcalloc(c->code_len + 1, sizeof *end);
     int32_t *depth = xcalloc(c->code_len + 2, sizeof *depth);
@@ -133,34 +161,60 @@ static uint64_t weigh(const wf_code *c, uint64_t *use)
         int n = nslots((unsigned)pc[0]);
         if (n < 0)
             calls += w;
-        for (int i = 0; i < n; i++)
-            if (pc[1 + i] < c->nlocals)
-                use[pc[1 + i]] += w;
+        for (int i = 0; i < n; i++) {
+            uint64_t s = pc[1 + i];
+            if (s >= c->max_height)
+                continue;
+            use[s] += w;
+            int cl = operand_class((unsigned)pc[0], i);
+            if (cl == C_FLOAT)
+                fuse[s] += w;
+            else if (cl == C_INT)
+                iuse[s] += w;
+        }
     }
     free(end);
     free(depth);
     return calls;
 }
 
+/* whether slot s is best held in an xmm register: a float local, or an
+ * operand-stack slot used as a float more than as an integer (-1: neither,
+ * a reference or a v128) */
+static int wants_xmm(const wf_code *c, uint32_t s, const uint64_t *iuse, const uint64_t *fuse)
+{
+    if (s >= c->nlocals)
+        return fuse[s] > iuse[s];
+    wf_valtype t = wf_local_type(c, s);
+    if (t == WF_I32 || t == WF_I64)
+        return 0;
+    if (t == WF_F32 || t == WF_F64)
+        return 1;
+    return -1;
+}
+
 size_t wf_jit_alloc_regs(const wf_code *c, int8_t *loc, uint32_t slots[JREG_MAX])
 {
-    memset(loc, JREG_NONE, c->nlocals);
-    if (c->nlocals == 0)
+    uint32_t h = c->max_height;
+    memset(loc, JREG_NONE, h);
+    if (h == 0)
         return 0;
-    uint64_t *use = xcalloc(c->nlocals, sizeof *use);
-    uint64_t calls = weigh(c, use);
-    struct cand *cand = xcalloc(c->nlocals, sizeof *cand);
+    uint64_t *use = xcalloc(3 * (size_t)h, sizeof *use), *iuse = use + h, *fuse = iuse + h;
+    uint64_t calls = weigh(c, use, iuse, fuse);
+    struct cand *cand = xcalloc(h, sizeof *cand);
     size_t nc = 0;
-    for (uint32_t i = 0; i < c->nlocals; i++)
-        if (use[i] >= 2 && use[i] > 2 * calls)
+    for (uint32_t i = 0; i < h; i++) {
+        bool pool = i >= c->nlocals && i < c->nlocals + c->npool; /* constants: immediates */
+        if (!pool && use[i] >= 2 && use[i] > 2 * calls)
             cand[nc++] = (struct cand){use[i], i};
+    }
     qsort(cand, nc, sizeof *cand, by_use);
     size_t n = 0, ng = 0, nx = 0;
     for (size_t k = 0; k < nc && n < JREG_MAX; k++) {
-        wf_valtype t = wf_local_type(c, cand[k].slot);
-        if ((t == WF_I32 || t == WF_I64) && ng < sizeof gprs)
+        int x = wants_xmm(c, cand[k].slot, iuse, fuse);
+        if (x == 0 && ng < sizeof gprs)
             loc[cand[k].slot] = gprs[ng++];
-        else if ((t == WF_F32 || t == WF_F64) && nx < 15)
+        else if (x == 1 && nx < 15)
             loc[cand[k].slot] = (int8_t)(JREG_XMM + 1 + nx++);
         else
             continue;

@@ -1,4 +1,4 @@
-/* Which locals of a function the template compiler keeps in registers
+/* Which frame slots of a function the template compiler keeps in registers
  * (jit_regs.c): the choice only, independent of the templates. */
 #ifndef WEFT_WASM_JIT_REGS_H
 #define WEFT_WASM_JIT_REGS_H
@@ -17,8 +17,8 @@ enum { JREG_NONE = -1, JREG_XMM = 16 };
  * (targets are code indices). */
 void wf_jit_each_branch(const wf_code *c, size_t pos, void (*f)(void *, size_t, size_t), void *arg);
 
-/* Fills loc[0..c->nlocals) and returns how many locals got a register; their
- * slots are listed in slots[0..n), the hottest first. */
+/* Fills loc[0..c->max_height) and returns how many slots got a register;
+ * they are listed in slots[0..n), the hottest first. */
 size_t wf_jit_alloc_regs(const wf_code *c, int8_t *loc, uint32_t slots[JREG_MAX]);
 
 #endif
