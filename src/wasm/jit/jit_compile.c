@@ -192,10 +192,25 @@ static void slot_rm(jc *j, uint8_t pfx, bool w, const uint8_t *opc, int nopc, in
     x_mem(&j->b, pfx, w, opc, nopc, reg, RBX, NOIDX, 1, SLOT(s), false);
 }
 
+/* the constant in pool slot s (*v), or false when s is not one */
+static bool pool_val(const jc *j, uint64_t s, uint64_t *v)
+{
+    const wf_code *c = j->c;
+    if (s < c->nlocals || s >= (uint64_t)c->nlocals + c->npool)
+        return false;
+    *v = c->pool[s - c->nlocals];
+    return true;
+}
+
+/* Whole reads load a constant-pool slot as an immediate: most functions
+ * then never read the pool from memory and skip its copy (skip_pool). */
 static void ld64(jc *j, int r, uint64_t slot)
 {
     int l = loc_of(j, slot);
-    if (l >= JREG_XMM)
+    uint64_t v;
+    if (pool_val(j, slot, &v))
+        x_mov_imm(&j->b, r, v);
+    else if (l >= JREG_XMM)
         x_rr(&j->b, 0x66, true, OPC(0x0F, 0x7E), l - JREG_XMM, r, false); /* movq r, xmm */
     else if (l != JREG_NONE)
         x_mov_rr(&j->b, true, r, l);
@@ -205,7 +220,10 @@ static void ld64(jc *j, int r, uint64_t slot)
 static void ld32(jc *j, int r, uint64_t slot)
 {
     int l = loc_of(j, slot);
-    if (l >= JREG_XMM)
+    uint64_t v;
+    if (pool_val(j, slot, &v))
+        x_mov_imm(&j->b, r, (uint32_t)v);
+    else if (l >= JREG_XMM)
         x_rr(&j->b, 0x66, false, OPC(0x0F, 0x7E), l - JREG_XMM, r, false); /* movd r32, xmm */
     else if (l != JREG_NONE)
         x_mov_rr(&j->b, false, r, l);
