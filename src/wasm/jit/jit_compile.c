@@ -174,6 +174,24 @@ static void reload_all(jc *j)
     for (size_t k = 0; k < j->nregs; k++)
         load_one(j, j->regs[k]);
 }
+/* Around a call with arguments from slot `base` on: the operand stack ends
+ * at the arguments, and after the call at the results, so the
+ * operand-stack slots above are dead (written before they are read
+ * again: the translator's stack discipline) and stay in their registers. */
+static void spill_call(jc *j, uint64_t base, uint32_t nargs)
+{
+    uint64_t stack = (uint64_t)j->c->nlocals + j->c->npool;
+    for (size_t k = 0; k < j->nregs; k++)
+        if (j->regs[k] < stack || j->regs[k] < base + nargs)
+            spill_one(j, j->regs[k]);
+}
+static void reload_call(jc *j, uint64_t base, uint32_t nresults)
+{
+    uint64_t stack = (uint64_t)j->c->nlocals + j->c->npool;
+    for (size_t k = 0; k < j->nregs; k++)
+        if (j->regs[k] < stack || j->regs[k] < base + nresults)
+            load_one(j, j->regs[k]);
+}
 
 /* op reg, <slot s> as the r/m operand: the local's register when it has
  * one of the class the instruction takes (xmm), else the slot in memory
@@ -634,6 +652,95 @@ static void set_result(jc *j, int cc, uint64_t dst)
     st_rax(j, dst, true);
 }
 
+/* ---- ops whose result goes straight to its register ----
+ * When an op's destination lives in a register, the op computes there
+ * instead of in rax (r = a; r op= b): rax keeps what it held. */
+
+/* whether slot s is in memory and its value in rax too */
+static bool in_rax(const jc *j, uint64_t s)
+{
+    return j->in == (int64_t)s && loc_of(j, s) == JREG_NONE;
+}
+/* general register r = the integer in slot s (zero-extended i32 unless w) */
+static void get_int(jc *j, int r, uint64_t s, bool w)
+{
+    if (in_rax(j, s))
+        x_mov_rr(&j->b, w, r, RAX);
+    else if (w)
+        ld64(j, r, s);
+    else
+        ld32(j, r, s);
+}
+/* xmm x = the float in slot s (f64 when d) */
+static void get_x(jc *j, int x, uint64_t s, bool d)
+{
+    int l = loc_of(j, s);
+    if (j->xin == (int64_t)s)
+        x_rr(&j->b, 0, false, OPC(0x0F, 0x28), x, 0, false); /* movaps */
+    else if (l >= JREG_XMM)
+        x_rr(&j->b, 0, false, OPC(0x0F, 0x28), x, l - JREG_XMM, false);
+    else if (l != JREG_NONE)
+        x_rr(&j->b, 0x66, true, OPC(0x0F, 0x6E), x, l, false); /* movq xmm, r */
+    else
+        x_mem(&j->b, d ? 0xF2 : 0xF3, false, OPC(0x0F, 0x10), x, RBX, NOIDX, 1, SLOT(s), false);
+}
+/* op r, b: the ALU op /digit, opcode opc (reg, r/m form) */
+static void alu_rb(jc *j, bool w, int digit, uint8_t opc, int r, uint64_t b)
+{
+    int32_t v;
+    if (pool_imm(j, b, w, &v))
+        x_alu_ri(&j->b, w, digit, r, v);
+    else if (in_rax(j, b))
+        x_rr(&j->b, 0, w, &opc, 1, r, RAX, false);
+    else
+        slot_rm(j, 0, w, &opc, 1, r, b, false, false);
+}
+
+/* the operands in the order that computes dst = a op b in dst's register
+ * (b must not be dst, which that register's first write overwrites);
+ * false when no order does */
+static bool reg_order(const uint64_t *p, bool commutes, uint64_t *a, uint64_t *b)
+{
+    *a = p[1], *b = p[2];
+    if (*b != p[0] || *a == p[0])
+        return true;
+    if (!commutes)
+        return false;
+    *a = p[2], *b = p[1];
+    return true;
+}
+
+/* the ALU ops, imul and shifts of int_binop into dst's general register */
+static bool int_binop_reg(jc *j, unsigned k, const uint64_t *p, bool w, int digit, uint8_t opc)
+{
+    int d = loc_of(j, p[0]);
+    uint64_t a, b;
+    if (d == JREG_NONE || d >= JREG_XMM || !reg_order(p, k < 10 && k != 1, &a, &b))
+        return false;
+    int32_t v;
+    bool imm = k >= 10 && pool_imm(j, p[2], false, &v);
+    if (k >= 10 && !imm) /* the count first: b may be dst */
+        get_int(j, RCX, p[2], false);
+    if (a != p[0])
+        get_int(j, d, a, w);
+    if (k >= 10 && imm) {
+        x_rr(&j->b, 0, w, OPC(0xC1), digit, d, false);
+        x_byte(&j->b, (uint8_t)(v & (w ? 63 : 31)));
+    } else if (k >= 10) {
+        x_rr(&j->b, 0, w, OPC(0xD3), digit, d, false);
+    } else if (k == 2) {
+        if (in_rax(j, b))
+            x_rr(&j->b, 0, w, OPC(0x0F, 0xAF), d, RAX, false);
+        else
+            slot_rm(j, 0, w, OPC(0x0F, 0xAF), d, b, false, false); /* imul */
+    } else {
+        alu_rb(j, w, digit, opc, d, b);
+    }
+    keep_r(j, (int64_t)p[0]);
+    keep_x(j, (int64_t)p[0]);
+    return true;
+}
+
 /* op eax/rax, [b] for the ALU forms; returns false if op is not one */
 static bool int_binop(jc *j, unsigned op, const uint64_t *p, bool w)
 {
@@ -647,6 +754,8 @@ static bool int_binop(jc *j, unsigned op, const uint64_t *p, bool w)
         return false; /* division: emit_div */
     static const uint8_t digit[] = {ALU_ADD, ALU_SUB, 0, 0, 0, 0, 0, ALU_AND,
                                     ALU_OR,  ALU_XOR, 4, 7, 5, 0, 1}; /* then shl sar shr rol ror */
+    if (int_binop_reg(j, k, p, w, digit[k], alu[k]))
+        return true;
     int32_t v;
     if (k >= 10) {
         bool imm = pool_imm(j, p[2], false, &v);
@@ -728,6 +837,21 @@ static bool float_op(jc *j, unsigned op, const uint64_t *p)
     static const uint8_t arith[] = {0x58, 0x5C, 0x59, 0x5E}; /* add sub mul div */
     if ((op >= 0x92 && op <= 0x95) || (op >= 0xa0 && op <= 0xa3)) {
         unsigned k = op - (d ? 0xa0 : 0x92);
+        int r = loc_of(j, p[0]);
+        uint64_t a, b;
+        if (r >= JREG_XMM && reg_order(p, k == 0 || k == 2, &a, &b)) { /* in dst's register */
+            int x = r - JREG_XMM;
+            if (a != p[0])
+                get_x(j, x, a, d);
+            const uint8_t opc[] = {0x0F, arith[k]};
+            if (j->xin == (int64_t)b && loc_of(j, b) == JREG_NONE)
+                x_rr(&j->b, pfx, false, opc, 2, x, 0, false);
+            else
+                slot_rm(j, pfx, false, opc, 2, x, b, true, false);
+            keep_x(j, (int64_t)p[0]);
+            keep_r(j, (int64_t)p[0]);
+            return true;
+        }
         need_x(j, p[1], d);
         slot_rm(j, pfx, false, (const uint8_t[]){0x0F, arith[k]}, 2, 0, p[2], true, false);
         st_x(j, p[0], d);
@@ -845,6 +969,21 @@ static bool fuse_branch(jc *j, uint64_t dst, int cc)
     return true;
 }
 
+/* a copy into a register: from a register, rax, xmm0 or an immediate */
+static bool copy_reg(jc *j, const uint64_t *p)
+{
+    int d = loc_of(j, p[0]), s = loc_of(j, p[1]);
+    if (d != JREG_NONE && d < JREG_XMM)
+        get_int(j, d, p[1], true);
+    else if (d >= JREG_XMM && (s >= JREG_XMM || j->xin == (int64_t)p[1]))
+        get_x(j, d - JREG_XMM, p[1], true);
+    else
+        return false;
+    keep_r(j, (int64_t)p[0]);
+    keep_x(j, (int64_t)p[0]);
+    return true;
+}
+
 /* ---- one op ---- */
 
 static void emit_op(jc *j, const uint64_t *pc, size_t pos)
@@ -890,16 +1029,22 @@ static void emit_op(jc *j, const uint64_t *pc, size_t pos)
     case OP_RETURN:
         emit_return(j, p[0], p[1]);
         return;
-    case OP_CALL:
-        spill_all(j);
+    case OP_CALL: {
+        const wf_functype *ft = &j->m->types[j->m->func_type[p[0]]];
+        spill_call(j, p[1], ft->nparams);
         emit_call(j, pc);
-        reload_all(j);
+        reload_call(j, p[1], ft->nresults);
         return;
-    case OP_CALL_INDIRECT:
-        spill_all(j);
+    }
+    case OP_CALL_INDIRECT: { /* [typeidx][tableidx][base][i] */
+        const wf_functype *ft = &j->m->types[p[0]];
+        spill_call(j, p[2], ft->nparams);
+        if (loc_of(j, p[3]) != JREG_NONE && p[3] >= p[2] + ft->nparams)
+            spill_one(j, p[3]); /* the slow path's helper reads the index */
         emit_call_indirect(j, pc);
-        reload_all(j);
+        reload_call(j, p[2], ft->nresults);
         return;
+    }
     case OP_SELECT: /* [dst][a][b][cond] */
         ld64(j, RCX, p[1]);
         cmp0(j, false, p[3]);
@@ -907,6 +1052,8 @@ static void emit_op(jc *j, const uint64_t *pc, size_t pos)
         st64(j, RCX, p[0]);
         return;
     case OP_COPY:
+        if (copy_reg(j, p))
+            return;
         keep_x(j, (int64_t)p[0]);
         need64(j, p[1]);
         st_rax(j, p[0], j->in == (int64_t)p[1] && j->in_zx);
