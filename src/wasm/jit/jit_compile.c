@@ -754,7 +754,7 @@ static bool int_binop(jc *j, unsigned op, const uint64_t *p, bool w)
         return false; /* division: emit_div */
     static const uint8_t digit[] = {ALU_ADD, ALU_SUB, 0, 0, 0, 0, 0, ALU_AND,
                                     ALU_OR,  ALU_XOR, 4, 7, 5, 0, 1}; /* then shl sar shr rol ror */
-    if (int_binop_reg(j, k, p, w, digit[k], alu[k]))
+    if (int_binop_reg(j, k, p, w, digit[k], k < 10 ? alu[k] : 0))
         return true;
     int32_t v;
     if (k >= 10) {
