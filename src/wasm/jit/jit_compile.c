@@ -566,8 +566,8 @@ static void effective_address(jc *j, uint64_t x, int64_t y, uint64_t offset, int
     jcc_stub(j, CC_A, JT_OOB);
 }
 
-/* 0x28..0x35: the load into rax (w: 64-bit form) */
-static void load_insn(jc *j, unsigned k)
+/* 0x28..0x35: the load into r (w: 64-bit form) */
+static void load_insn(jc *j, unsigned k, int r)
 {
     static const struct {
         uint8_t w, op1, op2;
@@ -577,9 +577,9 @@ static void load_insn(jc *j, unsigned k)
         {1, 0x0F, 0xBF}, {0, 0x0F, 0xB7}, {1, 0x63, 0},    {0, 0x8B, 0},
     };
     if (t[k].op1 == 0x0F)
-        x_mem(&j->b, 0, t[k].w, OPC(0x0F, t[k].op2), RAX, R13, RAX, 1, 0, false);
+        x_mem(&j->b, 0, t[k].w, OPC(0x0F, t[k].op2), r, R13, RAX, 1, 0, false);
     else
-        x_mem(&j->b, 0, t[k].w, (const uint8_t[]){t[k].op1}, 1, RAX, R13, RAX, 1, 0, false);
+        x_mem(&j->b, 0, t[k].w, (const uint8_t[]){t[k].op1}, 1, r, R13, RAX, 1, 0, false);
 }
 
 static const uint8_t load_size[14] = {4, 8, 4, 8, 1, 1, 2, 2, 1, 1, 2, 2, 4, 4};
@@ -607,16 +607,25 @@ static void store_insn(jc *j, unsigned k)
 static void emit_mem(jc *j, const uint64_t *pc, unsigned k, bool two)
 {
     const uint64_t *p = pc + 1;
-    if (k == 2 || k == 3) { /* f32/f64 loads go to xmm0 */
+    int dst = k < 14 ? loc_of(j, p[0]) : JREG_NONE; /* loads go straight to dst's register */
+    if (k == 2 || k == 3) {                         /* f32/f64 loads go to xmm0 */
         effective_address(j, p[1], two ? (int64_t)p[2] : -1, two ? p[3] : p[2], load_size[k]);
-        x_mem(&j->b, k == 3 ? 0xF2 : 0xF3, false, OPC(0x0F, 0x10), 0, R13, RAX, 1, 0, false);
-        st_x(j, p[0], k == 3);
+        int x = dst >= JREG_XMM ? dst - JREG_XMM : 0;
+        x_mem(&j->b, k == 3 ? 0xF2 : 0xF3, false, OPC(0x0F, 0x10), x, R13, RAX, 1, 0, false);
+        if (x)
+            keep_x(j, (int64_t)p[0]);
+        else
+            st_x(j, p[0], k == 3);
         return;
     }
     if (k < 14) {
         effective_address(j, p[1], two ? (int64_t)p[2] : -1, two ? p[3] : p[2], load_size[k]);
-        load_insn(j, k);
         keep_x(j, (int64_t)p[0]);
+        if (dst != JREG_NONE && dst < JREG_XMM) {
+            load_insn(j, k, dst);
+            return;
+        }
+        load_insn(j, k, RAX);
         st_rax(j, p[0], !(k == 1 || k == 8 || k == 10 || k == 12));
         return;
     }
@@ -969,6 +978,23 @@ static bool fuse_branch(jc *j, uint64_t dst, int cc)
     return true;
 }
 
+/* cmp a, b (w: 64-bit): on a's register when it has one (returns true;
+ * rax untouched), else in rax */
+static bool cmp_a(jc *j, bool w, uint64_t a, uint64_t b)
+{
+    int l = loc_of(j, a);
+    if (l != JREG_NONE && l < JREG_XMM) {
+        alu_rb(j, w, ALU_CMP, 0x3B, l, b);
+        return true;
+    }
+    if (w)
+        need64(j, a);
+    else
+        need32(j, a);
+    alu_b(j, w, ALU_CMP, 0x3B, b);
+    return false;
+}
+
 /* a copy into a register: from a register, rax, xmm0 or an immediate */
 static bool copy_reg(jc *j, const uint64_t *p)
 {
@@ -1093,10 +1119,13 @@ static void emit_op(jc *j, const uint64_t *pc, size_t pos)
         return;
     }
     if (op >= OP_BRC && op <= OP_BRC + 9) {
-        need32(j, p[0]);
-        alu_b(j, false, ALU_CMP, 0x3B, p[1]);
+        bool reg = cmp_a(j, false, p[0], p[1]);
         jcc_to(j, cmp_cc[op - OP_BRC], TARGET(3), pos);
         keep_x(j, -1);
+        if (reg) {
+            keep_r(j, -1);
+            return;
+        }
         /* fall-through: rax holds a, the slot is unchanged */
         j->cache = (int64_t)p[0];
         j->cache_zx = j->in == (int64_t)p[0] ? j->in_zx : true;
@@ -1104,16 +1133,16 @@ static void emit_op(jc *j, const uint64_t *pc, size_t pos)
     }
     if ((op >= 0x46 && op <= 0x4f) || (op >= 0x51 && op <= 0x5a)) {
         bool w = op >= 0x51;
-        if (w)
-            need64(j, p[1]);
-        else
-            need32(j, p[1]);
-        alu_b(j, w, ALU_CMP, 0x3B, p[2]);
+        bool reg = cmp_a(j, w, p[1], p[2]);
         int cc = cmp_cc[op - (w ? 0x51 : 0x46)];
         if (fuse_branch(j, p[0], cc)) {
+            keep_x(j, -1);
+            if (reg) {
+                keep_r(j, -1);
+                return;
+            }
             j->cache = (int64_t)p[1];
             j->cache_zx = j->in == (int64_t)p[1] ? j->in_zx : !w;
-            keep_x(j, -1);
             return;
         }
         set_result(j, cc, p[0]);
