@@ -96,6 +96,31 @@ MODULE = """(module
     (local.get $acc))
   (func (export "g") (result i32) (global.get $g))
 
+  ;; more hot integers than general registers: byte and halfword stores from
+  ;; each (rsi and rdi need a REX prefix to store their low byte)
+  (func (export "bytes") (param $n i32) (result i32)
+    (local $i i32) (local $a i32) (local $b i32) (local $c i32) (local $d i32) (local $e i32)
+    (local $f i32) (local $s i32)
+    (loop $l
+      (local.set $a (i32.add (local.get $i) (i32.const 0x101)))
+      (local.set $b (i32.add (local.get $a) (i32.const 0x102)))
+      (local.set $c (i32.add (local.get $b) (i32.const 0x103)))
+      (local.set $d (i32.add (local.get $c) (i32.const 0x104)))
+      (local.set $e (i32.add (local.get $d) (i32.const 0x105)))
+      (local.set $f (i32.add (local.get $e) (i32.const 0x106)))
+      (i32.store8 (i32.const 200) (local.get $a))
+      (i32.store8 (i32.const 201) (local.get $b))
+      (i32.store8 (i32.const 202) (local.get $c))
+      (i32.store8 (i32.const 203) (local.get $d))
+      (i32.store8 (i32.const 204) (local.get $e))
+      (i32.store16 (i32.const 205) (local.get $f))
+      (local.set $s (i32.add (local.get $s) (i32.load (i32.const 200))))
+      (local.set $s (i32.add (local.get $s) (i32.load16_u (i32.const 204))))
+      (local.set $s (i32.add (local.get $s) (i32.load8_u (i32.const 206))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $s))
+
   ;; several results straight from register-held locals
   (func (export "multi") (param $n i32) (result i32 i64 f64)
     (local $i i32) (local $w i64) (local $d f64)
@@ -147,6 +172,19 @@ def table(n):
             return acc
 
 
+def bytes_(n):
+    s = 0
+    for i in range(n):
+        v = [i + 0x101]
+        for k in range(0x102, 0x107):
+            v.append(v[-1] + k)
+        mem = [x & 0xFF for x in v[:5]] + [v[5] & 0xFF, (v[5] >> 8) & 0xFF]
+        s += mem[0] | mem[1] << 8 | mem[2] << 16 | mem[3] << 24
+        s += mem[4] | mem[5] << 8
+        s += mem[6]
+    return s & M32
+
+
 def f32(x):
     return struct.unpack("<f", struct.pack("<f", x))[0]
 
@@ -183,6 +221,7 @@ def wast():
         lines.append(f'(assert_return (invoke "table" {i32(n)}) {i32(table(n))})')
         lines.append(f'(assert_return (invoke "floats" {i32(n)}) (f64.const {floats(n).hex()}))')
         lines.append(f'(assert_return (invoke "bits" {i32(n)}) (i64.const {bits(n)}))')
+        lines.append(f'(assert_return (invoke "bytes" {i32(n)}) {i32(bytes_(n))})')
         w = n * (n - 1) // 2
         lines.append(f'(assert_return (invoke "multi" {i32(n)}) {i32(n)} (i64.const {w}) '
                      f'(f64.const {float(2 * n).hex()}))')

@@ -585,20 +585,21 @@ static void load_insn(jc *j, unsigned k, int r)
 static const uint8_t load_size[14] = {4, 8, 4, 8, 1, 1, 2, 2, 1, 1, 2, 2, 4, 4};
 static const uint8_t store_size[9] = {4, 8, 4, 8, 1, 2, 1, 2, 4};
 
-static void store_insn(jc *j, unsigned k)
+/* the store of register r's low bytes */
+static void store_insn(jc *j, unsigned k, int r)
 {
     switch (store_size[k]) {
-    case 1:
-        x_mem(&j->b, 0, false, OPC(0x88), RCX, R13, RAX, 1, 0, false);
+    case 1: /* sil/dil need a REX prefix */
+        x_mem(&j->b, 0, false, OPC(0x88), r, R13, RAX, 1, 0, r >= 4 && r < 8);
         break;
     case 2:
-        x_mem(&j->b, 0x66, false, OPC(0x89), RCX, R13, RAX, 1, 0, false);
+        x_mem(&j->b, 0x66, false, OPC(0x89), r, R13, RAX, 1, 0, false);
         break;
     case 4:
-        x_mem(&j->b, 0, false, OPC(0x89), RCX, R13, RAX, 1, 0, false);
+        x_mem(&j->b, 0, false, OPC(0x89), r, R13, RAX, 1, 0, false);
         break;
     default:
-        x_mem(&j->b, 0, true, OPC(0x89), RCX, R13, RAX, 1, 0, false);
+        x_mem(&j->b, 0, true, OPC(0x89), r, R13, RAX, 1, 0, false);
     }
 }
 
@@ -643,9 +644,11 @@ static void emit_mem(jc *j, const uint64_t *pc, unsigned k, bool two)
         x_mem(&j->b, n == 2 ? 0x66 : 0, n == 8, &opc, 1, 0, R13, RAX, 1, 0, false);
         for (int i = 0; i < (n == 8 ? 4 : n); i++)
             x_byte(&j->b, (uint8_t)((uint32_t)v >> (8 * i)));
+    } else if (l != JREG_NONE && l < JREG_XMM) {
+        store_insn(j, k, l);
     } else {
         ld64(j, RCX, val);
-        store_insn(j, k);
+        store_insn(j, k, RCX);
     }
     keep_x(j, -1);
 }
@@ -1086,6 +1089,11 @@ static void emit_op(jc *j, const uint64_t *pc, size_t pos)
         return;
     case OP_CONST:
         keep_x(j, (int64_t)p[0]);
+        if (loc_of(j, p[0]) != JREG_NONE && loc_of(j, p[0]) < JREG_XMM) {
+            x_mov_imm(&j->b, loc_of(j, p[0]), p[1]);
+            keep_r(j, (int64_t)p[0]);
+            return;
+        }
         x_mov_imm(&j->b, RAX, p[1]);
         st_rax(j, p[0], p[1] <= 0xffffffffu);
         return;
