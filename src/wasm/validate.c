@@ -603,7 +603,9 @@ static bool op_end(fv *v)
     if (!close_results(v, c))
         return false;
     if (c->kind == C_IF) {
-        /* an if without else: the empty else must turn params into results */
+        /* an if without else: the empty else must turn params into results
+         * (reachable, whatever the then-branch ended with) */
+        c->unreachable = false;
         push_vals(v, c->params, c->nparams);
         pop_vals(v, c->results, c->nresults);
         if (v->nvals != c->height)

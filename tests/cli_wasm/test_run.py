@@ -173,6 +173,15 @@ def test_validate_type_error(wasm, wat_binary, tmp_path):
     assert "offset" in r.err, r.err
 
 
+def test_validate_if_without_else_needs_params_as_results(wasm, wat):
+    # the then-branch ends unreachable, but the missing else gives no i32
+    # (found by fuzz_wasm_diff: the if's result slot was read unwritten)
+    r = wasm("validate", wat('(module (func (param i32) (result i32)'
+                             ' (if (result i32) (local.get 0) (then (unreachable)))))'))
+    assert r.code == 1, r
+    assert "type mismatch" in r.err, r
+
+
 @pytest.mark.parametrize("content", [
     b"\x00asm\x01\x00\x00",                   # truncated version
     b"\x00asm\x02\x00\x00\x00",               # unknown version

@@ -17,6 +17,7 @@
 #include "wasm/code.h"
 #include "wasm/guard.h"
 #include "wasm/jit/jit.h"
+#include "wasm/jit/jit_regs.h"
 #include "wasm/jit/x64_emit.h"
 
 #include <stddef.h>
@@ -70,6 +71,11 @@ typedef struct jc {
      * a jump to the out-of-bounds stub, at oob_at) */
     bool guarded, unchecked;
     size_t oob_at;
+    /* the slots kept in registers (jit_regs.c): loc[slot] for slot <
+     * max_height, and the list of them */
+    int8_t *loc;
+    uint32_t regs[JREG_MAX];
+    size_t nregs;
 } jc;
 
 #define ERR_EXIT JT_COUNT
@@ -131,19 +137,148 @@ static void call_abs(jc *j, enum wf_jit_helper h)
     x_call_r(&j->b, RAX);
 }
 
-/* ---- slot access ---- */
+/* ---- slot access ----
+ * A local that jit_regs.c gave a register lives there for the whole body:
+ * its frame slot is stale, except around calls (spill_all, reload_all).
+ * Every read or write of a slot goes through these accessors. */
 
+/* the register holding slot s (JREG_XMM + n for xmm n), or JREG_NONE */
+static int loc_of(const jc *j, uint64_t s)
+{
+    return s < j->c->max_height ? j->loc[s] : JREG_NONE;
+}
+
+/* movsd between xmm n and slot s (store when st): all 64 bits, whatever
+ * the slot holds (an f32's upper half is never read) */
+static void x_slot(jc *j, int n, uint64_t s, bool st)
+{
+    x_mem(&j->b, 0xF2, false, OPC(0x0F, st ? 0x11 : 0x10), n, RBX, NOIDX, 1, SLOT(s), false);
+}
+
+/* the register of local s into its frame slot, or back */
+static void spill_one(jc *j, uint64_t s)
+{
+    int r = loc_of(j, s);
+    if (r >= JREG_XMM)
+        x_slot(j, r - JREG_XMM, s, true);
+    else
+        x_store64(&j->b, r, RBX, SLOT(s));
+}
+static void load_one(jc *j, uint64_t s)
+{
+    int r = loc_of(j, s);
+    if (r >= JREG_XMM)
+        x_slot(j, r - JREG_XMM, s, false);
+    else
+        x_load64(&j->b, r, RBX, SLOT(s));
+}
+/* around every call: the callee (compiled code or C) may clobber the
+ * registers, and C helpers read and write operand slots in the frame */
+static void spill_all(jc *j)
+{
+    for (size_t k = 0; k < j->nregs; k++)
+        spill_one(j, j->regs[k]);
+}
+static void reload_all(jc *j)
+{
+    for (size_t k = 0; k < j->nregs; k++)
+        load_one(j, j->regs[k]);
+}
+/* Around a call with arguments from slot `base` on: the operand stack ends
+ * at the arguments, and after the call at the results, so the
+ * operand-stack slots above are dead (written before they are read
+ * again: the translator's stack discipline) and stay in their registers. */
+static void spill_call(jc *j, uint64_t base, uint32_t nargs)
+{
+    uint64_t stack = (uint64_t)j->c->nlocals + j->c->npool;
+    for (size_t k = 0; k < j->nregs; k++)
+        if (j->regs[k] < stack || j->regs[k] < base + nargs)
+            spill_one(j, j->regs[k]);
+}
+static void reload_call(jc *j, uint64_t base, uint32_t nresults)
+{
+    uint64_t stack = (uint64_t)j->c->nlocals + j->c->npool;
+    for (size_t k = 0; k < j->nregs; k++)
+        if (j->regs[k] < stack || j->regs[k] < base + nresults)
+            load_one(j, j->regs[k]);
+}
+
+/* op reg, <slot s> as the r/m operand: the local's register when it has
+ * one of the class the instruction takes (xmm), else the slot in memory
+ * (storing the register there first when the class differs: a float local
+ * read as an integer or back, which only odd ops do) */
+static void slot_rm(jc *j, uint8_t pfx, bool w, const uint8_t *opc, int nopc, int reg, uint64_t s,
+                    bool xmm, bool byte)
+{
+    int r = loc_of(j, s);
+    if (r != JREG_NONE && (r >= JREG_XMM) == xmm) {
+        x_rr(&j->b, pfx, w, opc, nopc, reg, r & 15, byte && r >= 4 && r < 8);
+        return;
+    }
+    if (r != JREG_NONE)
+        spill_one(j, s);
+    x_mem(&j->b, pfx, w, opc, nopc, reg, RBX, NOIDX, 1, SLOT(s), false);
+}
+
+/* the constant in pool slot s (*v), or false when s is not one */
+static bool pool_val(const jc *j, uint64_t s, uint64_t *v)
+{
+    const wf_code *c = j->c;
+    if (s < c->nlocals || s >= (uint64_t)c->nlocals + c->npool)
+        return false;
+    *v = c->pool[s - c->nlocals];
+    return true;
+}
+
+/* Whole reads load a constant-pool slot as an immediate: most functions
+ * then never read the pool from memory and skip its copy (skip_pool). */
 static void ld64(jc *j, int r, uint64_t slot)
 {
-    x_load64(&j->b, r, RBX, SLOT(slot));
+    int l = loc_of(j, slot);
+    uint64_t v;
+    if (pool_val(j, slot, &v))
+        x_mov_imm(&j->b, r, v);
+    else if (l >= JREG_XMM)
+        x_rr(&j->b, 0x66, true, OPC(0x0F, 0x7E), l - JREG_XMM, r, false); /* movq r, xmm */
+    else if (l != JREG_NONE)
+        x_mov_rr(&j->b, true, r, l);
+    else
+        x_load64(&j->b, r, RBX, SLOT(slot));
 }
 static void ld32(jc *j, int r, uint64_t slot)
 {
-    x_load32(&j->b, r, RBX, SLOT(slot));
+    int l = loc_of(j, slot);
+    uint64_t v;
+    if (pool_val(j, slot, &v))
+        x_mov_imm(&j->b, r, (uint32_t)v);
+    else if (l >= JREG_XMM)
+        x_rr(&j->b, 0x66, false, OPC(0x0F, 0x7E), l - JREG_XMM, r, false); /* movd r32, xmm */
+    else if (l != JREG_NONE)
+        x_mov_rr(&j->b, false, r, l);
+    else
+        x_load32(&j->b, r, RBX, SLOT(slot));
 }
 static void st64(jc *j, int r, uint64_t slot)
 {
-    x_store64(&j->b, r, RBX, SLOT(slot));
+    int l = loc_of(j, slot);
+    if (l >= JREG_XMM)
+        x_rr(&j->b, 0x66, true, OPC(0x0F, 0x6E), l - JREG_XMM, r, false); /* movq xmm, r */
+    else if (l != JREG_NONE)
+        x_mov_rr(&j->b, true, l, r);
+    else
+        x_store64(&j->b, r, RBX, SLOT(slot));
+}
+/* cmp the i32 (or i64 when w) in slot with 0 */
+static void cmp0(jc *j, bool w, uint64_t slot)
+{
+    int l = loc_of(j, slot);
+    if (l != JREG_NONE && l < JREG_XMM) {
+        x_rr(&j->b, 0, w, OPC(0x85), l, l, false); /* test */
+        return;
+    }
+    if (l != JREG_NONE)
+        spill_one(j, slot);
+    x_alu_mi(&j->b, w, ALU_CMP, RBX, SLOT(slot), 0);
 }
 static void copy_slot(jc *j, uint64_t dst, uint64_t src)
 {
@@ -190,13 +325,26 @@ static void keep_r(jc *j, int64_t written)
 /* xmm0 = the float in slot (f64 when d) */
 static void need_x(jc *j, uint64_t slot, bool d)
 {
-    if (j->xin != (int64_t)slot)
+    int l = loc_of(j, slot);
+    if (j->xin == (int64_t)slot)
+        return;
+    if (l >= JREG_XMM)
+        x_rr(&j->b, 0, false, OPC(0x0F, 0x28), 0, l - JREG_XMM, false); /* movaps xmm0, xmm */
+    else if (l != JREG_NONE)
+        x_rr(&j->b, 0x66, true, OPC(0x0F, 0x6E), 0, l, false); /* movq xmm0, r */
+    else
         x_mem(&j->b, d ? 0xF2 : 0xF3, false, OPC(0x0F, 0x10), 0, RBX, NOIDX, 1, SLOT(slot), false);
 }
 /* the op's last step: xmm0 into dst, remembered */
 static void st_x(jc *j, uint64_t dst, bool d)
 {
-    x_mem(&j->b, d ? 0xF2 : 0xF3, false, OPC(0x0F, 0x11), 0, RBX, NOIDX, 1, SLOT(dst), false);
+    int l = loc_of(j, dst);
+    if (l >= JREG_XMM)
+        x_rr(&j->b, 0, false, OPC(0x0F, 0x28), l - JREG_XMM, 0, false); /* movaps xmm, xmm0 */
+    else if (l != JREG_NONE)
+        x_rr(&j->b, 0x66, true, OPC(0x0F, 0x7E), 0, l, false); /* movq r, xmm0 */
+    else
+        x_mem(&j->b, d ? 0xF2 : 0xF3, false, OPC(0x0F, 0x11), 0, RBX, NOIDX, 1, SLOT(dst), false);
     j->xcache = (int64_t)dst;
 }
 
@@ -222,7 +370,7 @@ static void alu_b(jc *j, bool w, int digit, uint8_t opc, uint64_t b)
     if (pool_imm(j, b, w, &v))
         x_alu_ri(&j->b, w, digit, RAX, v);
     else
-        x_mem(&j->b, 0, w, (const uint8_t[]){opc}, 1, RAX, RBX, NOIDX, 1, SLOT(b), false);
+        slot_rm(j, 0, w, (const uint8_t[]){opc}, 1, RAX, b, false, false);
 }
 
 /* test the i32 in slot (cmp with 0) */
@@ -232,7 +380,7 @@ static void test32(jc *j, uint64_t slot)
         x_rr(&j->b, 0, false, OPC(0x85), RAX, RAX, false);
         j->cache = j->in, j->cache_zx = j->in_zx; /* rax and the slot unchanged */
     } else {
-        x_alu_mi(&j->b, false, ALU_CMP, RBX, SLOT(slot), 0);
+        cmp0(j, false, slot);
     }
 }
 /* values at from.. to to.., in the order that is safe when they overlap */
@@ -281,15 +429,18 @@ static void jcc_to(jc *j, int cc, size_t target, size_t pos)
     add_fix(j, x_jcc32(&j->b, cc), target, FIX_REL32, 0);
 }
 
+/* The results go to the frame's first slots in memory, where the caller
+ * reads them, whether or not those slots' locals live in registers. */
 static void emit_return(jc *j, uint64_t n, uint64_t from)
 {
     for (uint64_t i = 0; i < n; i++) {
-        if (i == 0 && from != 0) { /* the first result may be in rax */
+        if (i == 0 && from != 0) /* the first result may be in rax */
             need64(j, from);
-            st64(j, RAX, 0);
-        } else if (from != 0) {
-            copy_slot(j, i, from + i);
-        }
+        else if (from != 0 || loc_of(j, i) != JREG_NONE)
+            ld64(j, RAX, from + i);
+        else
+            continue;
+        x_store64(&j->b, RAX, RBX, SLOT(i));
     }
     x_rr(&j->b, 0, false, OPC(0x31), RAX, RAX, false); /* xor eax, eax */
     x_pop(&j->b, RBX);
@@ -415,7 +566,7 @@ static int32_t effective_address(jc *j, uint64_t x, int64_t y, uint64_t offset, 
     else
         need32zx(j, x);
     if (y >= 0)
-        x_mem(&j->b, 0, false, OPC(0x03), RAX, RBX, NOIDX, 1, SLOT(y), false); /* add eax */
+        slot_rm(j, 0, false, OPC(0x03), RAX, (uint64_t)y, false, false); /* add eax */
     if (j->guarded && offset + (uint64_t)n <= WF_GUARD_MAX_OFFSET) {
         j->unchecked = true;
         if (offset <= 0x7fffffffu)
@@ -436,8 +587,8 @@ static int32_t effective_address(jc *j, uint64_t x, int64_t y, uint64_t offset, 
     return 0;
 }
 
-/* 0x28..0x35: the load into rax (w: 64-bit form) */
-static void load_insn(jc *j, unsigned k, int32_t d)
+/* 0x28..0x35: the load into r (w: 64-bit form) from [r13 + rax + d] */
+static void load_insn(jc *j, unsigned k, int r, int32_t d)
 {
     static const struct {
         uint8_t w, op1, op2;
@@ -447,28 +598,29 @@ static void load_insn(jc *j, unsigned k, int32_t d)
         {1, 0x0F, 0xBF}, {0, 0x0F, 0xB7}, {1, 0x63, 0},    {0, 0x8B, 0},
     };
     if (t[k].op1 == 0x0F)
-        x_mem(&j->b, 0, t[k].w, OPC(0x0F, t[k].op2), RAX, R13, RAX, 1, d, false);
+        x_mem(&j->b, 0, t[k].w, OPC(0x0F, t[k].op2), r, R13, RAX, 1, d, false);
     else
-        x_mem(&j->b, 0, t[k].w, (const uint8_t[]){t[k].op1}, 1, RAX, R13, RAX, 1, d, false);
+        x_mem(&j->b, 0, t[k].w, (const uint8_t[]){t[k].op1}, 1, r, R13, RAX, 1, d, false);
 }
 
 static const uint8_t load_size[14] = {4, 8, 4, 8, 1, 1, 2, 2, 1, 1, 2, 2, 4, 4};
 static const uint8_t store_size[9] = {4, 8, 4, 8, 1, 2, 1, 2, 4};
 
-static void store_insn(jc *j, unsigned k, int32_t d)
+/* the store of register r's low bytes to [r13 + rax + d] */
+static void store_insn(jc *j, unsigned k, int r, int32_t d)
 {
     switch (store_size[k]) {
-    case 1:
-        x_mem(&j->b, 0, false, OPC(0x88), RCX, R13, RAX, 1, d, false);
+    case 1: /* sil/dil need a REX prefix */
+        x_mem(&j->b, 0, false, OPC(0x88), r, R13, RAX, 1, d, r >= 4 && r < 8);
         break;
     case 2:
-        x_mem(&j->b, 0x66, false, OPC(0x89), RCX, R13, RAX, 1, d, false);
+        x_mem(&j->b, 0x66, false, OPC(0x89), r, R13, RAX, 1, d, false);
         break;
     case 4:
-        x_mem(&j->b, 0, false, OPC(0x89), RCX, R13, RAX, 1, d, false);
+        x_mem(&j->b, 0, false, OPC(0x89), r, R13, RAX, 1, d, false);
         break;
     default:
-        x_mem(&j->b, 0, true, OPC(0x89), RCX, R13, RAX, 1, d, false);
+        x_mem(&j->b, 0, true, OPC(0x89), r, R13, RAX, 1, d, false);
     }
 }
 
@@ -477,17 +629,26 @@ static void store_insn(jc *j, unsigned k, int32_t d)
 static void emit_mem(jc *j, const uint64_t *pc, unsigned k, bool two)
 {
     const uint64_t *p = pc + 1;
+    int dst = k < 14 ? loc_of(j, p[0]) : JREG_NONE; /* loads go straight to dst's register */
     int32_t d;
     if (k == 2 || k == 3) { /* f32/f64 loads go to xmm0 */
         d = effective_address(j, p[1], two ? (int64_t)p[2] : -1, two ? p[3] : p[2], load_size[k]);
-        x_mem(&j->b, k == 3 ? 0xF2 : 0xF3, false, OPC(0x0F, 0x10), 0, R13, RAX, 1, d, false);
-        st_x(j, p[0], k == 3);
+        int x = dst >= JREG_XMM ? dst - JREG_XMM : 0;
+        x_mem(&j->b, k == 3 ? 0xF2 : 0xF3, false, OPC(0x0F, 0x10), x, R13, RAX, 1, d, false);
+        if (x)
+            keep_x(j, (int64_t)p[0]);
+        else
+            st_x(j, p[0], k == 3);
         return;
     }
     if (k < 14) {
         d = effective_address(j, p[1], two ? (int64_t)p[2] : -1, two ? p[3] : p[2], load_size[k]);
-        load_insn(j, k, d);
         keep_x(j, (int64_t)p[0]);
+        if (dst != JREG_NONE && dst < JREG_XMM) {
+            load_insn(j, k, dst, d);
+            return;
+        }
+        load_insn(j, k, RAX, d);
         st_rax(j, p[0], !(k == 1 || k == 8 || k == 10 || k == 12));
         return;
     }
@@ -495,17 +656,21 @@ static void emit_mem(jc *j, const uint64_t *pc, unsigned k, bool two)
     d = effective_address(j, p[0], two ? (int64_t)p[1] : -1, two ? p[3] : p[2], store_size[k]);
     uint64_t val = two ? p[2] : p[1];
     int32_t v;
-    if ((k == 2 || k == 3) && j->xin == (int64_t)val) { /* the float is in xmm0 */
-        x_mem(&j->b, k == 3 ? 0xF2 : 0xF3, false, OPC(0x0F, 0x11), 0, R13, RAX, 1, d, false);
+    int l = loc_of(j, val);
+    if ((k == 2 || k == 3) && (j->xin == (int64_t)val || l >= JREG_XMM)) { /* in xmm0 / xmm l */
+        int x = j->xin == (int64_t)val ? 0 : l - JREG_XMM;
+        x_mem(&j->b, k == 3 ? 0xF2 : 0xF3, false, OPC(0x0F, 0x11), x, R13, RAX, 1, d, false);
     } else if (pool_imm(j, val, store_size[k] == 8, &v)) { /* mov [r13+rax], imm */
         int n = store_size[k];
         const uint8_t opc = n == 1 ? 0xC6 : 0xC7;
         x_mem(&j->b, n == 2 ? 0x66 : 0, n == 8, &opc, 1, 0, R13, RAX, 1, d, false);
         for (int i = 0; i < (n == 8 ? 4 : n); i++)
             x_byte(&j->b, (uint8_t)((uint32_t)v >> (8 * i)));
+    } else if (l != JREG_NONE && l < JREG_XMM) {
+        store_insn(j, k, l, d);
     } else {
         ld64(j, RCX, val);
-        store_insn(j, k, d);
+        store_insn(j, k, RCX, d);
     }
     keep_x(j, -1);
 }
@@ -521,6 +686,95 @@ static void set_result(jc *j, int cc, uint64_t dst)
     st_rax(j, dst, true);
 }
 
+/* ---- ops whose result goes straight to its register ----
+ * When an op's destination lives in a register, the op computes there
+ * instead of in rax (r = a; r op= b): rax keeps what it held. */
+
+/* whether slot s is in memory and its value in rax too */
+static bool in_rax(const jc *j, uint64_t s)
+{
+    return j->in == (int64_t)s && loc_of(j, s) == JREG_NONE;
+}
+/* general register r = the integer in slot s (zero-extended i32 unless w) */
+static void get_int(jc *j, int r, uint64_t s, bool w)
+{
+    if (in_rax(j, s))
+        x_mov_rr(&j->b, w, r, RAX);
+    else if (w)
+        ld64(j, r, s);
+    else
+        ld32(j, r, s);
+}
+/* xmm x = the float in slot s (f64 when d) */
+static void get_x(jc *j, int x, uint64_t s, bool d)
+{
+    int l = loc_of(j, s);
+    if (j->xin == (int64_t)s)
+        x_rr(&j->b, 0, false, OPC(0x0F, 0x28), x, 0, false); /* movaps */
+    else if (l >= JREG_XMM)
+        x_rr(&j->b, 0, false, OPC(0x0F, 0x28), x, l - JREG_XMM, false);
+    else if (l != JREG_NONE)
+        x_rr(&j->b, 0x66, true, OPC(0x0F, 0x6E), x, l, false); /* movq xmm, r */
+    else
+        x_mem(&j->b, d ? 0xF2 : 0xF3, false, OPC(0x0F, 0x10), x, RBX, NOIDX, 1, SLOT(s), false);
+}
+/* op r, b: the ALU op /digit, opcode opc (reg, r/m form) */
+static void alu_rb(jc *j, bool w, int digit, uint8_t opc, int r, uint64_t b)
+{
+    int32_t v;
+    if (pool_imm(j, b, w, &v))
+        x_alu_ri(&j->b, w, digit, r, v);
+    else if (in_rax(j, b))
+        x_rr(&j->b, 0, w, &opc, 1, r, RAX, false);
+    else
+        slot_rm(j, 0, w, &opc, 1, r, b, false, false);
+}
+
+/* the operands in the order that computes dst = a op b in dst's register
+ * (b must not be dst, which that register's first write overwrites);
+ * false when no order does */
+static bool reg_order(const uint64_t *p, bool commutes, uint64_t *a, uint64_t *b)
+{
+    *a = p[1], *b = p[2];
+    if (*b != p[0] || *a == p[0])
+        return true;
+    if (!commutes)
+        return false;
+    *a = p[2], *b = p[1];
+    return true;
+}
+
+/* the ALU ops, imul and shifts of int_binop into dst's general register */
+static bool int_binop_reg(jc *j, unsigned k, const uint64_t *p, bool w, int digit, uint8_t opc)
+{
+    int d = loc_of(j, p[0]);
+    uint64_t a, b;
+    if (d == JREG_NONE || d >= JREG_XMM || !reg_order(p, k < 10 && k != 1, &a, &b))
+        return false;
+    int32_t v;
+    bool imm = k >= 10 && pool_imm(j, p[2], false, &v);
+    if (k >= 10 && !imm) /* the count first: b may be dst */
+        get_int(j, RCX, p[2], false);
+    if (a != p[0])
+        get_int(j, d, a, w);
+    if (k >= 10 && imm) {
+        x_rr(&j->b, 0, w, OPC(0xC1), digit, d, false);
+        x_byte(&j->b, (uint8_t)(v & (w ? 63 : 31)));
+    } else if (k >= 10) {
+        x_rr(&j->b, 0, w, OPC(0xD3), digit, d, false);
+    } else if (k == 2) {
+        if (in_rax(j, b))
+            x_rr(&j->b, 0, w, OPC(0x0F, 0xAF), d, RAX, false);
+        else
+            slot_rm(j, 0, w, OPC(0x0F, 0xAF), d, b, false, false); /* imul */
+    } else {
+        alu_rb(j, w, digit, opc, d, b);
+    }
+    keep_r(j, (int64_t)p[0]);
+    keep_x(j, (int64_t)p[0]);
+    return true;
+}
+
 /* op eax/rax, [b] for the ALU forms; returns false if op is not one */
 static bool int_binop(jc *j, unsigned op, const uint64_t *p, bool w)
 {
@@ -534,6 +788,8 @@ static bool int_binop(jc *j, unsigned op, const uint64_t *p, bool w)
         return false; /* division: emit_div */
     static const uint8_t digit[] = {ALU_ADD, ALU_SUB, 0, 0, 0, 0, 0, ALU_AND,
                                     ALU_OR,  ALU_XOR, 4, 7, 5, 0, 1}; /* then shl sar shr rol ror */
+    if (int_binop_reg(j, k, p, w, digit[k], k < 10 ? alu[k] : 0))
+        return true;
     int32_t v;
     if (k >= 10) {
         bool imm = pool_imm(j, p[2], false, &v);
@@ -559,7 +815,7 @@ static bool int_binop(jc *j, unsigned op, const uint64_t *p, bool w)
         else
             need32(j, a);
         if (k == 2)
-            x_mem(&j->b, 0, w, OPC(0x0F, 0xAF), RAX, RBX, NOIDX, 1, SLOT(b), false);
+            slot_rm(j, 0, w, OPC(0x0F, 0xAF), RAX, b, false, false); /* imul */
         else
             alu_b(j, w, digit[k], alu[k], b);
     }
@@ -615,9 +871,23 @@ static bool float_op(jc *j, unsigned op, const uint64_t *p)
     static const uint8_t arith[] = {0x58, 0x5C, 0x59, 0x5E}; /* add sub mul div */
     if ((op >= 0x92 && op <= 0x95) || (op >= 0xa0 && op <= 0xa3)) {
         unsigned k = op - (d ? 0xa0 : 0x92);
+        int r = loc_of(j, p[0]);
+        uint64_t a, b;
+        if (r >= JREG_XMM && reg_order(p, k == 0 || k == 2, &a, &b)) { /* in dst's register */
+            int x = r - JREG_XMM;
+            if (a != p[0])
+                get_x(j, x, a, d);
+            const uint8_t opc[] = {0x0F, arith[k]};
+            if (j->xin == (int64_t)b && loc_of(j, b) == JREG_NONE)
+                x_rr(&j->b, pfx, false, opc, 2, x, 0, false);
+            else
+                slot_rm(j, pfx, false, opc, 2, x, b, true, false);
+            keep_x(j, (int64_t)p[0]);
+            keep_r(j, (int64_t)p[0]);
+            return true;
+        }
         need_x(j, p[1], d);
-        x_mem(&j->b, pfx, false, (const uint8_t[]){0x0F, arith[k]}, 2, 0, RBX, NOIDX, 1, SLOT(p[2]),
-              false);
+        slot_rm(j, pfx, false, (const uint8_t[]){0x0F, arith[k]}, 2, 0, p[2], true, false);
         st_x(j, p[0], d);
         keep_r(j, (int64_t)p[0]);
         return true;
@@ -626,7 +896,7 @@ static bool float_op(jc *j, unsigned op, const uint64_t *p)
         if (j->xin == (int64_t)p[1])
             x_rr(&j->b, pfx, false, OPC(0x0F, 0x51), 0, 0, false);
         else
-            x_mem(&j->b, pfx, false, OPC(0x0F, 0x51), 0, RBX, NOIDX, 1, SLOT(p[1]), false);
+            slot_rm(j, pfx, false, OPC(0x0F, 0x51), 0, p[1], true, false);
         st_x(j, p[0], d);
         keep_r(j, (int64_t)p[0]);
         return true;
@@ -637,8 +907,8 @@ static bool float_op(jc *j, unsigned op, const uint64_t *p)
         uint64_t first = swap ? p[2] : p[1];
         need_x(j, first, d);
         j->xcache = first != p[0] ? (int64_t)first : -1;
-        x_mem(&j->b, d ? 0x66 : 0, false, OPC(0x0F, 0x2E), 0, RBX, NOIDX, 1,
-              SLOT(swap ? p[1] : p[2]), false); /* ucomis */
+        slot_rm(j, d ? 0x66 : 0, false, OPC(0x0F, 0x2E), 0, swap ? p[1] : p[2], true,
+                false); /* ucomis */
         if (k <= 1) {
             x_setcc(&j->b, k == 0 ? CC_E : CC_NE, RAX);
             x_setcc(&j->b, k == 0 ? CC_NP : CC_P, RCX);
@@ -661,9 +931,9 @@ static bool convert_op(jc *j, unsigned op, const uint64_t *p)
     case 0xad: /* i64.extend_i32_u */
         ld32(j, RAX, p[1]);
         break;
-    case 0xac: /* i64.extend_i32_s */
-    case 0xc4: /* i64.extend32_s */
-        x_mem(&j->b, 0, true, OPC(0x63), RAX, RBX, NOIDX, 1, SLOT(p[1]), false);
+    case 0xac:                                                   /* i64.extend_i32_s */
+    case 0xc4:                                                   /* i64.extend32_s */
+        slot_rm(j, 0, true, OPC(0x63), RAX, p[1], false, false); /* movsxd */
         break;
     case 0xbc:
     case 0xbd:
@@ -675,8 +945,8 @@ static bool convert_op(jc *j, unsigned op, const uint64_t *p)
     case 0xc1:
     case 0xc2:
     case 0xc3: /* extend8/16_s */
-        x_mem(&j->b, 0, op >= 0xc2, OPC(0x0F, (op & 1) ? 0xBF : 0xBE), RAX, RBX, NOIDX, 1,
-              SLOT(p[1]), false);
+        slot_rm(j, 0, op >= 0xc2, OPC(0x0F, (op & 1) ? 0xBF : 0xBE), RAX, p[1], false,
+                !(op & 1)); /* movsx */
         break;
     case 0x8b: /* f32.abs */
     case 0x8c: /* f32.neg */
@@ -696,16 +966,16 @@ static bool convert_op(jc *j, unsigned op, const uint64_t *p)
     case 0xb9: { /* f32/f64.convert_i32/i64_s */
         uint8_t pfx = op >= 0xb7 ? 0xF2 : 0xF3;
         x_rr(&j->b, 0, false, OPC(0x0F, 0x57), 0, 0, false); /* xorps: no false dependency */
-        x_mem(&j->b, pfx, op == 0xb4 || op == 0xb9, OPC(0x0F, 0x2A), 0, RBX, NOIDX, 1, SLOT(p[1]),
-              false);
+        slot_rm(j, pfx, op == 0xb4 || op == 0xb9, OPC(0x0F, 0x2A), 0, p[1], false,
+                false); /* cvtsi2s */
         st_x(j, p[0], op >= 0xb7);
         keep_r(j, (int64_t)p[0]);
         return true;
     }
     case 0xb6: /* f32.demote_f64 */
     case 0xbb: /* f64.promote_f32 */
-        x_mem(&j->b, op == 0xb6 ? 0xF2 : 0xF3, false, OPC(0x0F, 0x5A), 0, RBX, NOIDX, 1, SLOT(p[1]),
-              false);
+        slot_rm(j, op == 0xb6 ? 0xF2 : 0xF3, false, OPC(0x0F, 0x5A), 0, p[1], true,
+                false); /* cvts2s */
         st_x(j, p[0], op == 0xbb);
         keep_r(j, (int64_t)p[0]);
         return true;
@@ -730,6 +1000,38 @@ static bool fuse_branch(jc *j, uint64_t dst, int cc)
     size_t target = (size_t)((int64_t)(j->next_pos + 2) + (int64_t)n[2]);
     jcc_to(j, n[0] == OP_BR_IF ? cc : cc ^ 1, target, j->next_pos);
     j->took_next = true;
+    return true;
+}
+
+/* cmp a, b (w: 64-bit): on a's register when it has one (returns true;
+ * rax untouched), else in rax */
+static bool cmp_a(jc *j, bool w, uint64_t a, uint64_t b)
+{
+    int l = loc_of(j, a);
+    if (l != JREG_NONE && l < JREG_XMM) {
+        alu_rb(j, w, ALU_CMP, 0x3B, l, b);
+        return true;
+    }
+    if (w)
+        need64(j, a);
+    else
+        need32(j, a);
+    alu_b(j, w, ALU_CMP, 0x3B, b);
+    return false;
+}
+
+/* a copy into a register: from a register, rax, xmm0 or an immediate */
+static bool copy_reg(jc *j, const uint64_t *p)
+{
+    int d = loc_of(j, p[0]), s = loc_of(j, p[1]);
+    if (d != JREG_NONE && d < JREG_XMM)
+        get_int(j, d, p[1], true);
+    else if (d >= JREG_XMM && (s >= JREG_XMM || j->xin == (int64_t)p[1]))
+        get_x(j, d - JREG_XMM, p[1], true);
+    else
+        return false;
+    keep_r(j, (int64_t)p[0]);
+    keep_x(j, (int64_t)p[0]);
     return true;
 }
 
@@ -765,7 +1067,7 @@ static void emit_op(jc *j, const uint64_t *pc, size_t pos)
         jump_to(j, TARGET(1), pos);
         return;
     case OP_BR_IF_ADJ: {
-        x_alu_mi(&j->b, false, ALU_CMP, RBX, SLOT(p[0]), 0);
+        cmp0(j, false, p[0]);
         size_t skip = x_jcc32(&j->b, CC_E);
         move_slots(j, p[2], p[3], p[4]);
         jump_to(j, TARGET(2), pos);
@@ -778,25 +1080,42 @@ static void emit_op(jc *j, const uint64_t *pc, size_t pos)
     case OP_RETURN:
         emit_return(j, p[0], p[1]);
         return;
-    case OP_CALL:
+    case OP_CALL: {
+        const wf_functype *ft = &j->m->types[j->m->func_type[p[0]]];
+        spill_call(j, p[1], ft->nparams);
         emit_call(j, pc);
+        reload_call(j, p[1], ft->nresults);
         return;
-    case OP_CALL_INDIRECT:
+    }
+    case OP_CALL_INDIRECT: { /* [typeidx][tableidx][base][i] */
+        const wf_functype *ft = &j->m->types[p[0]];
+        spill_call(j, p[2], ft->nparams);
+        if (loc_of(j, p[3]) != JREG_NONE && p[3] >= p[2] + ft->nparams)
+            spill_one(j, p[3]); /* the slow path's helper reads the index */
         emit_call_indirect(j, pc);
+        reload_call(j, p[2], ft->nresults);
         return;
+    }
     case OP_SELECT: /* [dst][a][b][cond] */
         ld64(j, RCX, p[1]);
-        x_alu_mi(&j->b, false, ALU_CMP, RBX, SLOT(p[3]), 0);
-        x_mem(&j->b, 0, true, OPC(0x0F, 0x44), RCX, RBX, NOIDX, 1, SLOT(p[2]), false); /* cmove */
+        cmp0(j, false, p[3]);
+        slot_rm(j, 0, true, OPC(0x0F, 0x44), RCX, p[2], false, false); /* cmove */
         st64(j, RCX, p[0]);
         return;
     case OP_COPY:
+        if (copy_reg(j, p))
+            return;
         keep_x(j, (int64_t)p[0]);
         need64(j, p[1]);
         st_rax(j, p[0], j->in == (int64_t)p[1] && j->in_zx);
         return;
     case OP_CONST:
         keep_x(j, (int64_t)p[0]);
+        if (loc_of(j, p[0]) != JREG_NONE && loc_of(j, p[0]) < JREG_XMM) {
+            x_mov_imm(&j->b, loc_of(j, p[0]), p[1]);
+            keep_r(j, (int64_t)p[0]);
+            return;
+        }
         x_mov_imm(&j->b, RAX, p[1]);
         st_rax(j, p[0], p[1] <= 0xffffffffu);
         return;
@@ -817,7 +1136,7 @@ static void emit_op(jc *j, const uint64_t *pc, size_t pos)
         if (j->in == (int64_t)p[1]) /* test eax / rax */
             x_rr(&j->b, 0, op == 0x50, OPC(0x85), RAX, RAX, false);
         else
-            x_alu_mi(&j->b, op == 0x50, ALU_CMP, RBX, SLOT(p[1]), 0);
+            cmp0(j, op == 0x50, p[1]);
         set_result(j, CC_E, p[0]);
         return;
     }
@@ -830,10 +1149,13 @@ static void emit_op(jc *j, const uint64_t *pc, size_t pos)
         return;
     }
     if (op >= OP_BRC && op <= OP_BRC + 9) {
-        need32(j, p[0]);
-        alu_b(j, false, ALU_CMP, 0x3B, p[1]);
+        bool reg = cmp_a(j, false, p[0], p[1]);
         jcc_to(j, cmp_cc[op - OP_BRC], TARGET(3), pos);
         keep_x(j, -1);
+        if (reg) {
+            keep_r(j, -1);
+            return;
+        }
         /* fall-through: rax holds a, the slot is unchanged */
         j->cache = (int64_t)p[0];
         j->cache_zx = j->in == (int64_t)p[0] ? j->in_zx : true;
@@ -841,16 +1163,16 @@ static void emit_op(jc *j, const uint64_t *pc, size_t pos)
     }
     if ((op >= 0x46 && op <= 0x4f) || (op >= 0x51 && op <= 0x5a)) {
         bool w = op >= 0x51;
-        if (w)
-            need64(j, p[1]);
-        else
-            need32(j, p[1]);
-        alu_b(j, w, ALU_CMP, 0x3B, p[2]);
+        bool reg = cmp_a(j, w, p[1], p[2]);
         int cc = cmp_cc[op - (w ? 0x51 : 0x46)];
         if (fuse_branch(j, p[0], cc)) {
+            keep_x(j, -1);
+            if (reg) {
+                keep_r(j, -1);
+                return;
+            }
             j->cache = (int64_t)p[1];
             j->cache_zx = j->in == (int64_t)p[1] ? j->in_zx : !w;
-            keep_x(j, -1);
             return;
         }
         set_result(j, cc, p[0]);
@@ -869,7 +1191,9 @@ static void emit_op(jc *j, const uint64_t *pc, size_t pos)
     }
     if (float_op(j, op, p) || convert_op(j, op, p))
         return;
+    spill_all(j);
     emit_helper(j, JH_OP, pc, false);
+    reload_all(j);
 #undef TARGET
 }
 
@@ -948,7 +1272,8 @@ static void emit_prologue(jc *j)
         x_rr(&j->b, 0, false, OPC(0x31), RAX, RAX, false);
     if (n <= 16) {
         for (uint32_t k = 0; k < n; k++)
-            st64(j, RAX, c->nparams + k);
+            if (loc_of(j, c->nparams + k) == JREG_NONE)
+                st64(j, RAX, c->nparams + k);
     } else { /* rep stosq */
         x_mem(&j->b, 0, true, OPC(0x8D), RDI, RBX, NOIDX, 1, SLOT(c->nparams), false);
         x_mov_imm(&j->b, RCX, n);
@@ -962,6 +1287,20 @@ static void emit_prologue(jc *j)
     }
     j->pool_at = at;
     j->pool_end = j->b.n;
+    /* the locals that live in registers: params from their slots, the
+     * others zero (operand-stack slots are written before they are read) */
+    for (size_t k = 0; k < j->nregs; k++) {
+        uint32_t s = j->regs[k];
+        int r = j->loc[s];
+        if (s < c->nparams)
+            load_one(j, s);
+        else if (s >= c->nlocals)
+            continue;
+        else if (r >= JREG_XMM)
+            x_rr(&j->b, 0, false, OPC(0x0F, 0x57), r - JREG_XMM, r - JREG_XMM, false); /* xorps */
+        else
+            x_rr(&j->b, 0, false, OPC(0x31), r, r, false); /* xor r32, r32 */
+    }
 }
 
 /* No code read the pool from memory: jump over its copy. */
@@ -984,37 +1323,17 @@ static void mark(jc *j, size_t from, size_t target)
     j->is_target[target] |= IS_TARGET | (target <= from ? LOOP_HEAD : 0);
 }
 
+static void mark_one(void *arg, size_t from, size_t target)
+{
+    mark(arg, from, target);
+}
+
 /* where branches land: there, nothing is known about rax */
 static void mark_targets(jc *j, const wf_code *c)
 {
     memset(j->is_target, 0, c->code_len + 1);
-    for (size_t k = 0; k < c->nops; k++) {
-        size_t pos = c->ops[k];
-        const uint64_t *pc = c->code + pos;
-        size_t at = 0;
-        switch (pc[0]) {
-        case OP_BR:
-        case OP_BR_ADJ:
-            at = 1;
-            break;
-        case OP_BR_IF:
-        case OP_BR_UNLESS:
-        case OP_BR_IF_ADJ:
-            at = 2;
-            break;
-        case OP_BR_TABLE:
-            for (uint64_t e = 0; e <= pc[2]; e++) {
-                size_t w = pos + 3 + 4 * e;
-                mark(j, pos, (size_t)((int64_t)w + (int64_t)c->code[w]));
-            }
-            break;
-        default:
-            if (pc[0] >= OP_BRC && pc[0] <= OP_BRC + 9)
-                at = 3;
-        }
-        if (at)
-            mark(j, pos, (size_t)((int64_t)(pos + at) + (int64_t)pc[at]));
-    }
+    for (size_t k = 0; k < c->nops; k++)
+        wf_jit_each_branch(c, c->ops[k], mark_one, j);
 }
 
 static bool compile_func(jc *j, uint32_t i)
@@ -1027,6 +1346,8 @@ static bool compile_func(jc *j, uint32_t i)
     j->native_at = xreallocarray(j->native_at, c->code_len + 1, sizeof *j->native_at);
     j->is_target = xrealloc(j->is_target, c->code_len + 1);
     mark_targets(j, c);
+    j->loc = xrealloc(j->loc, c->max_height ? c->max_height : 1);
+    j->nregs = wf_jit_alloc_regs(c, j->loc, j->regs);
     j->cache = j->xcache = -1;
     j->nfix = 0;
     emit_prologue(j);
@@ -1077,6 +1398,7 @@ int wf_jit_compile_func(const wf_module *m, uint32_t i, bool guarded, uint8_t **
     bool ok = compile_func(&j, i) && j.b.n < INT32_MAX;
     free(j.native_at);
     free(j.is_target);
+    free(j.loc);
     free(j.fix);
     for (int k = 0; k <= JT_COUNT; k++)
         free(j.stub_fix[k]);
