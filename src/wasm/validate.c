@@ -120,28 +120,32 @@ static bool fail_mismatch(fv *v, wf_valtype want, wf_valtype got)
 
 /* ---- code emission ---- */
 
-static size_t emit(fv *v, uint64_t w)
+/* The buffers grow out of line: emit and push run for every instruction,
+ * and stay small enough to be inlined. */
+static __attribute__((noinline)) void grow(void **p, size_t *cap, size_t size)
+{
+    *cap = *cap ? *cap * 2 : 64;
+    *p = xreallocarray(*p, *cap, size);
+}
+
+static inline size_t emit(fv *v, uint64_t w)
 {
     if (v->check_only)
         return v->ncode++;
-    if (v->ncode == v->capcode) {
-        v->capcode = v->capcode ? v->capcode * 2 : 64;
-        v->code = xreallocarray(v->code, v->capcode, sizeof *v->code);
-    }
+    if (v->ncode == v->capcode)
+        grow((void **)&v->code, &v->capcode, sizeof *v->code);
     v->code[v->ncode] = w;
     return v->ncode++;
 }
 
-static size_t emit_op(fv *v, unsigned op)
+static inline size_t emit_op(fv *v, unsigned op)
 {
     if (v->check_only) {
         v->nops++;
         return v->ncode++;
     }
-    if (v->nops == v->capops) {
-        v->capops = v->capops ? v->capops * 2 : 64;
-        v->ops = xreallocarray(v->ops, v->capops, sizeof *v->ops);
-    }
+    if (v->nops == v->capops)
+        grow((void **)&v->ops, &v->capops, sizeof *v->ops);
     v->ops[v->nops++] = v->ncode;
     return emit(v, op);
 }
@@ -180,17 +184,15 @@ static void truncate_vals(fv *v, size_t n)
     v->nvals = n;
 }
 
-static void push_at(fv *v, wf_valtype t, uint32_t loc)
+static inline void push_at(fv *v, wf_valtype t, uint32_t loc)
 {
     if (loc != home(v, v->nvals)) {
         if (v->npend == PEND_MAX)
             materialize_all(v);
         v->pend[v->npend++] = v->nvals;
     }
-    if (v->nvals == v->capvals) {
-        v->capvals = v->capvals ? v->capvals * 2 : 64;
-        v->vals = xreallocarray(v->vals, v->capvals, sizeof *v->vals);
-    }
+    if (v->nvals == v->capvals)
+        grow((void **)&v->vals, &v->capvals, sizeof *v->vals);
     v->vals[v->nvals++] = (opnd){t, loc};
     uint32_t h = v->base + (uint32_t)v->nvals;
     if (h > v->max_height)
