@@ -268,7 +268,8 @@ def wasm_large(args, runtimes, work):
     215,000 make 30 MB): unconfined and under a seccomp filter (the whole
     module compiled before the filter applies), each with the AOT cache off
     and warm (its file written by `weft wasm compile` beforehand); against a
-    native busybox `echo hello` container. With --baseline, the other weft
+    native busybox `echo hello` container (weft's, and crun's when it is
+    installed). With --baseline, the other weft
     build runs the same cases, each with a cache of its own."""
     wat = os.path.join(work, "large.wat")
     with open(wat, "w") as f:
@@ -304,6 +305,8 @@ def wasm_large(args, runtimes, work):
         cases[f"{rt}: seccomp, no cache"] = (rt, bundles["large-seccomp"], "off")
         cases[f"{rt}: seccomp, warm cache"] = (rt, bundles["large-seccomp"], cache)
     cases["busybox echo"] = ("weft", native, "off")
+    if "crun" in runtimes:
+        cases["crun: busybox echo"] = ("crun", native, "off")
     times = {k: [] for k in cases}
     for i in range(args.n):
         for name, (rt, bundle, c) in cases.items():

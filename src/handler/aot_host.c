@@ -85,6 +85,29 @@ static int fill(const char *path, const uint8_t *bytes, size_t len, weft_error *
     return r;
 }
 
+/* The cache file of the module at fd (a binary module only: a text module
+ * becomes a binary inside, whose bytes are the cache's key), compiled into
+ * the cache first when missing and fill_missing; its path in *path. */
+static int by_content(int fd, const char *name, const struct stat *st, const char *dir,
+                      bool fill_missing, char **path, weft_error **err)
+{
+    cleanup_free char *bytes = NULL;
+    size_t len = 0;
+    if (read_all(fd, name, (size_t)st->st_size, MODULE_MAX, &bytes, &len, err) < 0 || len < 8 ||
+        memcmp(bytes, "\0asm\1\0\0\0", 8) != 0)
+        return -1;
+    *path = wf_aot_cache_path(dir, (const uint8_t *)bytes, len);
+    int cfd = wf_aot_open(*path, err);
+    if (cfd < 0 && errno == ENOENT && fill_missing) {
+        werr_free(*err);
+        *err = NULL;
+        if (fill(*path, (const uint8_t *)bytes, len, err) < 0)
+            return -1;
+        cfd = wf_aot_open(*path, err);
+    }
+    return cfd;
+}
+
 static void host_prepare(const oci_spec *spec, const char *dir, bool fill_missing, weft_error **err)
 {
     const oci_process *p = &spec->process;
@@ -94,27 +117,28 @@ static void host_prepare(const oci_spec *spec, const char *dir, bool fill_missin
     if (rootfd < 0)
         return;
     cleanup_close int fd = open_entrypoint(rootfd, p);
-    cleanup_free char *bytes = NULL;
-    size_t len = 0;
     struct stat st;
     if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
         return;
-    /* binary modules only: a text module becomes a binary inside, whose
-     * bytes are the cache's key */
-    if (read_all(fd, p->args[0], (size_t)st.st_size, MODULE_MAX, &bytes, &len, err) < 0 ||
-        len < 8 || memcmp(bytes, "\0asm\1\0\0\0", 8) != 0)
-        return;
-    cleanup_free char *path = wf_aot_cache_path(dir, (const uint8_t *)bytes, len);
-    int cfd = wf_aot_open(path, err);
-    if (cfd < 0 && errno == ENOENT && fill_missing) {
-        werr_free(*err);
-        *err = NULL;
-        if (fill(path, (const uint8_t *)bytes, len, err) < 0)
+    /* the module file seen before (same inode, size and times): its cache
+     * file without reading and hashing the module; the container checks
+     * the file against the bytes it loads in any case */
+    cleanup_free char *idx = wf_aot_index_path(dir, &st);
+    cleanup_free char *path = wf_aot_index_lookup(dir, idx);
+    weft_error *ignored = NULL;
+    int cfd = path ? wf_aot_open(path, &ignored) : -1;
+    werr_free(ignored);
+    if (cfd >= 0) {
+        log_debug("wasm: the entrypoint's AOT cache file found through the index (%s)", path);
+    } else {
+        free(path);
+        path = NULL;
+        if ((cfd = by_content(fd, p->args[0], &st, dir, fill_missing, &path, err)) < 0)
             return;
-        cfd = wf_aot_open(path, err);
+        if (wf_aot_index_add(idx, path, &ignored) < 0)
+            log_debug("wasm: AOT cache index not written: %s", ignored->msg);
+        werr_free(ignored);
     }
-    if (cfd < 0)
-        return;
     aot_fd = cfd;
     aot_path = steal_ptr(path);
 }

@@ -46,6 +46,48 @@ char *wf_aot_cache_path(const char *dir, const uint8_t *bytes, size_t len)
     return xasprintf("%s/%s.aot", dir, hex);
 }
 
+char *wf_aot_index_path(const char *dir, const struct stat *st)
+{
+    const uint64_t id[] = {
+        (uint64_t)st->st_dev,          (uint64_t)st->st_ino,          (uint64_t)st->st_size,
+        (uint64_t)st->st_mtim.tv_sec,  (uint64_t)st->st_mtim.tv_nsec, (uint64_t)st->st_ctim.tv_sec,
+        (uint64_t)st->st_ctim.tv_nsec,
+    };
+    uint8_t h[SHA256_LEN];
+    sha256(id, sizeof id, h);
+    char hex[2 * SHA256_LEN + 1];
+    sha256_hex(h, hex);
+    return xasprintf("%s/stat-%s.idx", dir, hex);
+}
+
+#define INDEX_LEN (2 * SHA256_LEN + 4) /* KEY.aot */
+
+char *wf_aot_index_lookup(const char *dir, const char *idx)
+{
+    weft_error *err = NULL;
+    int fd = wf_aot_open(idx, &err);
+    werr_free(err);
+    if (fd < 0)
+        return NULL;
+    char name[INDEX_LEN + 2]; /* KEY.aot, its NUL, and nothing more */
+    ssize_t n = read(fd, name, sizeof name);
+    close(fd);
+    if (n != INDEX_LEN + 1 || name[INDEX_LEN] != 0 || strcmp(name + 2 * SHA256_LEN, ".aot") != 0)
+        return NULL;
+    for (int i = 0; i < 2 * SHA256_LEN; i++)
+        if (!strchr("0123456789abcdef", name[i]) || name[i] == 0)
+            return NULL;
+    return xasprintf("%s/%s", dir, name);
+}
+
+int wf_aot_index_add(const char *idx, const char *path, weft_error **err)
+{
+    const char *name = strrchr(path, '/');
+    name = name ? name + 1 : path;
+    /* the NUL too: the lookup reads the name whole */
+    return wf_aot_write(idx, (const uint8_t *)name, strlen(name) + 1, err);
+}
+
 int wf_aot_build(const wf_module *m, const uint8_t *bytes, size_t len, uint8_t **out,
                  size_t *outlen, weft_error **err)
 {

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 /* The cache directory (malloc'd): $WEFT_WASM_CACHE if set (a directory, or
  * "off": NULL, no cache), else /var/cache/weft/aot for root, else
@@ -21,6 +22,19 @@ char *wf_aot_cache_dir(void);
  * of the module's bytes, this weft's version and build, and the CPU
  * features the code uses (malloc'd). */
 char *wf_aot_cache_path(const char *dir, const uint8_t *bytes, size_t len);
+
+/* The index from a module file's identity to its cache file, so that the
+ * host side finds a container's file without reading or hashing the
+ * module: DIR/stat-HASH.idx, HASH over the module file's device, inode,
+ * size, modification and change times, holding the cache file's name.
+ * Best effort and never trusted: a stale entry only names a file that the
+ * loading side then rejects (it checks the bytes it loads). */
+char *wf_aot_index_path(const char *dir, const struct stat *st);
+/* The cache file the index entry at idx names (malloc'd), or NULL when
+ * there is no such entry (or it is not root's or ours, or malformed). */
+char *wf_aot_index_lookup(const char *dir, const char *idx);
+/* Record that the module file of idx has the cache file at path. */
+int wf_aot_index_add(const char *idx, const char *path, weft_error **err);
 
 /* Compile all of m (loaded from bytes) into a cache file's bytes. */
 int wf_aot_build(const wf_module *m, const uint8_t *bytes, size_t len, uint8_t **out,

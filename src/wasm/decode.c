@@ -159,16 +159,21 @@ struct dec {
 
 /* Count n objects of `size` bytes against the load budget before allocating
  * them; over it, the reader fails with an implementation-limit message. */
-static bool charge(struct dec *d, wf_module *m, uint64_t n, uint64_t size)
+static void over_budget(struct dec *d, wf_module *m)
 {
-    if (!d->r.err && wf_module_charge(m, n * size))
-        return true;
     if (d->r.err == NULL) {
         snprintf(d->budget_msg, sizeof d->budget_msg,
                  LIMIT_PREFIX "the module needs more than the memory budget of %llu bytes",
                  (unsigned long long)m->budget);
         wf_rd_fail(&d->r, d->budget_msg);
     }
+}
+
+static bool charge(struct dec *d, wf_module *m, uint64_t n, uint64_t size)
+{
+    if (!d->r.err && wf_module_charge(m, n * size))
+        return true;
+    over_budget(d, m);
     return false;
 }
 
@@ -598,10 +603,13 @@ static void sec_code(struct dec *d, wf_module *m)
         c->nparams = np;
         c->param_types = np ? m->types[ti].types : NULL;
         c->ngroups = groups;
-        if (groups > 0) {
-            if (!charge(d, m, groups, sizeof *c->groups))
+        if (groups > 0) { /* in the code arena: one allocation each cost more */
+            size_t words = ((size_t)groups * sizeof *c->groups + 7) / 8;
+            c->groups = (wf_local_group *)(void *)wf_arena_alloc(m, words);
+            if (c->groups == NULL) {
+                over_budget(d, m);
                 return;
-            c->groups = xcalloc(groups, sizeof *c->groups);
+            }
         }
         body.p = gp;
         uint32_t at = np;
@@ -818,10 +826,6 @@ void wf_module_clear(wf_module *m)
     for (uint32_t i = 0; i < m->n_datas; i++)
         free(m->datas[i].bytes);
     free(m->datas);
-    if (m->codes) {
-        for (uint32_t i = 0; i < m->n_funcs - m->n_func_imports; i++)
-            free(m->codes[i].groups);
-    }
     wf_arena_free(&m->arena);
     free(m->codes);
     if (m->func_names) {

@@ -127,7 +127,7 @@ typedef struct wf_code {
      * declare 50,000 locals in 4 bytes, in every function): params come from
      * the type, declared locals from (count, type) groups */
     const wf_valtype *param_types;
-    wf_local_group *groups; /* NULL when there are none */
+    wf_local_group *groups; /* NULL when there are none; in the arena */
 } wf_code;
 
 static inline wf_valtype wf_local_type(const wf_code *c, uint32_t idx)
@@ -267,6 +267,8 @@ bool wf_module_charge(wf_module *m, uint64_t bytes);
 uint64_t *wf_arena_copy(wf_module *m, const uint64_t *words, size_t n);
 /* The same for words charged already (translation on first call). */
 uint64_t *wf_arena_put(wf_module *m, const uint64_t *words, size_t n);
+/* n words of the arena, uninitialised (charged; NULL over the budget). */
+uint64_t *wf_arena_alloc(wf_module *m, size_t n);
 void wf_arena_free(wf_arena *a);
 
 /* decode.c */

@@ -162,7 +162,7 @@ static uint64_t *arena_copy(wf_module *m, const uint64_t *words, size_t n, bool 
         p = a->chunks[a->n_chunks - 1] + a->used;
         a->used += n;
     }
-    if (n > 0)
+    if (n > 0 && words)
         memcpy(p, words, n * sizeof *words);
     return p;
 }
@@ -175,6 +175,11 @@ uint64_t *wf_arena_copy(wf_module *m, const uint64_t *words, size_t n)
 uint64_t *wf_arena_put(wf_module *m, const uint64_t *words, size_t n)
 {
     return arena_copy(m, words, n, false);
+}
+
+uint64_t *wf_arena_alloc(wf_module *m, size_t n)
+{
+    return arena_copy(m, NULL, n, true);
 }
 
 void wf_arena_free(wf_arena *a)

@@ -46,6 +46,10 @@ def bundle(make_bundle, confined=True):
     return b
 
 
+def aot_files(cache):
+    return [p for p in cache.iterdir() if p.suffix == ".aot"]
+
+
 def run(weft, b, cid, log):
     r = weft("--debug", "--log", str(log), "run", "--bundle", b.path, cid)
     weft("delete", "--force", cid)
@@ -57,7 +61,7 @@ def test_second_start_uses_the_cache(weft, make_bundle, cid, cache, tmp_path):
     r1, log1 = run(weft, b, cid, tmp_path / "1.log")
     assert r1.returncode == 7, r1.stderr
     assert "compiled the entrypoint into the AOT cache" in log1, log1
-    files = list(cache.iterdir())
+    files = aot_files(cache)
     assert len(files) == 1 and files[0].suffix == ".aot", files
     st = files[0].stat()
     assert stat.S_IMODE(st.st_mode) == 0o644 and st.st_uid == os.geteuid()
@@ -71,7 +75,7 @@ def test_second_start_uses_the_cache(weft, make_bundle, cid, cache, tmp_path):
 def test_tampered_cache_file_is_rejected(weft, make_bundle, cid, cache, tmp_path):
     b = bundle(make_bundle)
     r1, _ = run(weft, b, cid, tmp_path / "1.log")
-    (f,) = list(cache.iterdir())
+    (f,) = aot_files(cache)
     data = bytearray(f.read_bytes())
     # a byte of a function's code (the table: 24 bytes a function at 152)
     nfuncs, nrel = struct.unpack_from("<II", data, 120)
@@ -89,7 +93,7 @@ def test_tampered_cache_file_is_rejected(weft, make_bundle, cid, cache, tmp_path
 def test_cache_file_others_can_write_is_not_opened(weft, make_bundle, cid, cache, tmp_path):
     b = bundle(make_bundle)
     r1, _ = run(weft, b, cid, tmp_path / "1.log")
-    (f,) = list(cache.iterdir())
+    (f,) = aot_files(cache)
     os.chmod(f, 0o666)
     r2, log2 = run(weft, b, cid, tmp_path / "2.log")
     assert r2.returncode == 7 and r2.stdout == r1.stdout
@@ -127,16 +131,60 @@ def test_file_for_other_bytes_spares_nothing(weft, make_bundle, cid, cache, tmp_
     module is validated at load as without a cache."""
     b = bundle(make_bundle, confined=False)
     r1, _ = run(weft, b, cid, tmp_path / "1.log")
-    (old,) = list(cache.iterdir())
+    (old,) = aot_files(cache)
     module = os.path.join(b.rootfs, "app", "hello.wasm")
     with open(module, "ab") as m:
         m.write(b"\x00\x04\x03abc")  # a custom section: other bytes, same code
     r = weft("wasm", "compile", module)
     assert r.returncode == 0, r.stderr
-    (new,) = [p for p in cache.iterdir() if p != old]
+    (new,) = [p for p in aot_files(cache) if p != old]
     new.write_bytes(old.read_bytes())
     r2, log2 = run(weft, b, cid, tmp_path / "2.log")
     assert r2.returncode == 7 and r2.stdout == r1.stdout
+    assert "rejected: compiled from another module" in log2, log2
+    assert "function bodies validated on first call" not in log2, log2
+
+
+def test_index_finds_the_file_without_reading_the_module(weft, make_bundle, cid, cache,
+                                                         tmp_path):
+    """The host side records the module file's identity (inode, size,
+    times) in the cache's index; the next start finds the cache file there
+    without reading and hashing the module. A changed module is another
+    identity: looked up by content again."""
+    b = bundle(make_bundle, confined=False)
+    r1, log1 = run(weft, b, cid, tmp_path / "1.log")
+    assert "found through the index" not in log1, log1
+    (idx,) = [p for p in cache.iterdir() if p.suffix == ".idx"]
+    assert stat.S_IMODE(idx.stat().st_mode) == 0o644
+    r2, log2 = run(weft, b, cid, tmp_path / "2.log")
+    assert r2.returncode == 7 and r2.stdout == r1.stdout
+    assert "found through the index" in log2, log2
+    assert "function bodies validated on first call" in log2, log2
+    with open(os.path.join(b.rootfs, "app", "hello.wasm"), "ab") as m:
+        m.write(b"\x00\x04\x03abc")
+    r3, log3 = run(weft, b, cid, tmp_path / "3.log")
+    assert r3.returncode == 7 and r3.stdout == r1.stdout
+    assert "found through the index" not in log3, log3
+    assert "compiled the entrypoint into" in log3, log3
+    assert len(aot_files(cache)) == 2
+
+
+def test_stale_index_entry_only_costs_a_rejection(weft, make_bundle, cid, cache, tmp_path):
+    """An index entry naming another module's file (the index is never
+    trusted): the container rejects the file and validates as usual."""
+    b = bundle(make_bundle, confined=False)
+    r1, _ = run(weft, b, cid, tmp_path / "1.log")
+    (old,) = aot_files(cache)
+    other = tmp_path / "other.wasm"
+    other.write_bytes(open(os.path.join(b.rootfs, "app", "hello.wasm"), "rb").read()
+                      + b"\x00\x04\x03abc")
+    assert weft("wasm", "compile", str(other)).returncode == 0
+    (new,) = [p for p in aot_files(cache) if p != old]
+    (idx,) = [p for p in cache.iterdir() if p.suffix == ".idx"]
+    idx.write_bytes(new.name.encode() + b"\0")
+    r2, log2 = run(weft, b, cid, tmp_path / "2.log")
+    assert r2.returncode == 7 and r2.stdout == r1.stdout
+    assert "found through the index" in log2, log2
     assert "rejected: compiled from another module" in log2, log2
     assert "function bodies validated on first call" not in log2, log2
 
@@ -153,7 +201,7 @@ def test_create_fills_nothing_by_default(weft, make_bundle, cid, cache, tmp_path
     assert not cache.exists() or list(cache.iterdir()) == []
     c = weft("wasm", "compile", os.path.join(b.rootfs, "app", "hello.wasm"))
     assert c.returncode == 0, c.stderr
-    (f,) = list(cache.iterdir())
+    (f,) = aot_files(cache)
     r2, log2 = run(weft, b, cid, tmp_path / "2.log")
     assert r2.returncode == 7 and r2.stdout == r1.stdout
     assert "machine code loaded from the AOT cache (%s)" % f in log2, log2

@@ -15,6 +15,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* the file's header fields, at their offsets */
@@ -558,6 +559,54 @@ TEST(a_truncated_file_does_not_spare_validation)
     free(path);
     free(bin);
 #endif
+}
+
+/* the index from a module file's identity to its cache file: what was
+ * added is found; anything malformed, or writable by others, is not */
+TEST(index_entries_are_found_and_malformed_ones_ignored)
+{
+    char dir[] = "/tmp/weft-aot-test-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    struct stat st;
+    CHECK_INT(stat(dir, &st), 0);
+    char *idx = wf_aot_index_path(dir, &st);
+    CHECK(wf_aot_index_lookup(dir, idx) == NULL);
+    char key[80];
+    memset(key, 'a', 64);
+    strcpy(key + 64, ".aot");
+    char *path = NULL;
+    CHECK(asprintf(&path, "%s/%s", dir, key) > 0);
+    weft_error *err = NULL;
+    CHECK_INT(wf_aot_index_add(idx, path, &err), 0);
+    char *got = wf_aot_index_lookup(dir, idx);
+    CHECK(got != NULL);
+    CHECK_STR(got, path);
+    free(got);
+    /* another identity, another entry */
+    st.st_mtim.tv_nsec++;
+    char *other = wf_aot_index_path(dir, &st);
+    CHECK(strcmp(other, idx) != 0);
+    CHECK(wf_aot_index_lookup(dir, other) == NULL);
+    free(other);
+    static const char *const bad[] = {"aaaa.aot", "../../etc/passwd", "", "x"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CHECK_INT(wf_aot_write(idx, (const uint8_t *)bad[i], strlen(bad[i]) + 1, &err), 0);
+        CHECK(wf_aot_index_lookup(dir, idx) == NULL);
+    }
+    key[3] = 'G'; /* not hex */
+    CHECK_INT(wf_aot_write(idx, (const uint8_t *)key, strlen(key) + 1, &err), 0);
+    CHECK(wf_aot_index_lookup(dir, idx) == NULL);
+    key[3] = 'a';
+    CHECK_INT(wf_aot_write(idx, (const uint8_t *)key, strlen(key) + 1, &err), 0);
+    got = wf_aot_index_lookup(dir, idx);
+    CHECK(got != NULL);
+    free(got);
+    CHECK_INT(chmod(idx, 0666), 0);
+    CHECK(wf_aot_index_lookup(dir, idx) == NULL);
+    unlink(idx);
+    rmdir(dir);
+    free(idx);
+    free(path);
 }
 
 UNIT_MAIN()
