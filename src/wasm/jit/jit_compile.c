@@ -36,6 +36,11 @@ typedef struct jc {
     const wf_module *m;
     const wf_code *c;
     uint32_t fidx;
+    /* the variant for a guarded memory 0, and whether the function has an
+     * unchecked access (then it ends with a landing for the fault handler:
+     * a jump to the out-of-bounds stub, at oob_at) */
+    bool guarded, unchecked;
+    size_t oob_at;
     uint32_t *native_at; /* code index -> buffer offset (op words only) */
     struct fix *fix;
     size_t nfix, capfix;
@@ -66,11 +71,6 @@ typedef struct jc {
      * rewrites them when it loads the code elsewhere) */
     wf_jit_reloc *rel;
     size_t nrel, caprel;
-    /* the variant for a guarded memory 0, and whether the function has an
-     * unchecked access (then it ends with a landing for the fault handler:
-     * a jump to the out-of-bounds stub, at oob_at) */
-    bool guarded, unchecked;
-    size_t oob_at;
     /* the slots kept in registers (jit_regs.c): loc[slot] for slot <
      * max_height, and the list of them */
     int8_t *loc;
@@ -555,11 +555,10 @@ static void emit_call_indirect(jc *j, const uint64_t *pc)
 
 /* ---- memory ---- */
 
-/* The access of n bytes goes to [r13 + rax + the returned displacement]:
- * rax = the zero-extended i32 address [+ i32]. In a guarded memory that is
- * all, when the reservation covers the offset (guard.h); otherwise rax
- * also gets the offset and is checked against the memory's current size. */
-static int32_t effective_address(jc *j, uint64_t x, int64_t y, uint64_t offset, int n)
+/* rax = effective address (zero-extended i32 [+ i32] + offset), checked
+ * against the memory's current size for an access of n bytes; unchecked in
+ * a guarded memory when the reservation covers the offset (guard.h) */
+static void effective_address(jc *j, uint64_t x, int64_t y, uint64_t offset, int n)
 {
     if (y >= 0)
         need32(j, x);
@@ -567,28 +566,23 @@ static int32_t effective_address(jc *j, uint64_t x, int64_t y, uint64_t offset, 
         need32zx(j, x);
     if (y >= 0)
         slot_rm(j, 0, false, OPC(0x03), RAX, (uint64_t)y, false, false); /* add eax */
-    if (j->guarded && offset + (uint64_t)n <= WF_GUARD_MAX_OFFSET) {
-        j->unchecked = true;
-        if (offset <= 0x7fffffffu)
-            return (int32_t)offset;
-        x_mov_imm(&j->b, RDX, offset);
-        x_rr(&j->b, 0, true, OPC(0x01), RDX, RAX, false); /* add rax, rdx */
-        return 0;
-    }
     if (offset > 0x7fffffffu) {
         x_mov_imm(&j->b, RDX, offset);
         x_rr(&j->b, 0, true, OPC(0x01), RDX, RAX, false); /* add rax, rdx */
     } else if (offset) {
         x_alu_ri(&j->b, true, ALU_ADD, RAX, (int32_t)offset);
     }
+    if (j->guarded && offset + (uint64_t)n <= WF_GUARD_MAX_OFFSET) {
+        j->unchecked = true; /* a fault past the size is the trap (jit_fault.c) */
+        return;
+    }
     x_mem(&j->b, 0, true, OPC(0x8D), RDX, RAX, NOIDX, 1, n, false);         /* lea rdx, [rax+n] */
     x_mem(&j->b, 0, true, OPC(0x3B), RDX, R14, NOIDX, 1, MEM(size), false); /* cmp rdx, size */
     jcc_stub(j, CC_A, JT_OOB);
-    return 0;
 }
 
-/* 0x28..0x35: the load into r (w: 64-bit form) from [r13 + rax + d] */
-static void load_insn(jc *j, unsigned k, int r, int32_t d)
+/* 0x28..0x35: the load into r (w: 64-bit form) */
+static void load_insn(jc *j, unsigned k, int r)
 {
     static const struct {
         uint8_t w, op1, op2;
@@ -598,29 +592,29 @@ static void load_insn(jc *j, unsigned k, int r, int32_t d)
         {1, 0x0F, 0xBF}, {0, 0x0F, 0xB7}, {1, 0x63, 0},    {0, 0x8B, 0},
     };
     if (t[k].op1 == 0x0F)
-        x_mem(&j->b, 0, t[k].w, OPC(0x0F, t[k].op2), r, R13, RAX, 1, d, false);
+        x_mem(&j->b, 0, t[k].w, OPC(0x0F, t[k].op2), r, R13, RAX, 1, 0, false);
     else
-        x_mem(&j->b, 0, t[k].w, (const uint8_t[]){t[k].op1}, 1, r, R13, RAX, 1, d, false);
+        x_mem(&j->b, 0, t[k].w, (const uint8_t[]){t[k].op1}, 1, r, R13, RAX, 1, 0, false);
 }
 
 static const uint8_t load_size[14] = {4, 8, 4, 8, 1, 1, 2, 2, 1, 1, 2, 2, 4, 4};
 static const uint8_t store_size[9] = {4, 8, 4, 8, 1, 2, 1, 2, 4};
 
-/* the store of register r's low bytes to [r13 + rax + d] */
-static void store_insn(jc *j, unsigned k, int r, int32_t d)
+/* the store of register r's low bytes */
+static void store_insn(jc *j, unsigned k, int r)
 {
     switch (store_size[k]) {
     case 1: /* sil/dil need a REX prefix */
-        x_mem(&j->b, 0, false, OPC(0x88), r, R13, RAX, 1, d, r >= 4 && r < 8);
+        x_mem(&j->b, 0, false, OPC(0x88), r, R13, RAX, 1, 0, r >= 4 && r < 8);
         break;
     case 2:
-        x_mem(&j->b, 0x66, false, OPC(0x89), r, R13, RAX, 1, d, false);
+        x_mem(&j->b, 0x66, false, OPC(0x89), r, R13, RAX, 1, 0, false);
         break;
     case 4:
-        x_mem(&j->b, 0, false, OPC(0x89), r, R13, RAX, 1, d, false);
+        x_mem(&j->b, 0, false, OPC(0x89), r, R13, RAX, 1, 0, false);
         break;
     default:
-        x_mem(&j->b, 0, true, OPC(0x89), r, R13, RAX, 1, d, false);
+        x_mem(&j->b, 0, true, OPC(0x89), r, R13, RAX, 1, 0, false);
     }
 }
 
@@ -630,11 +624,10 @@ static void emit_mem(jc *j, const uint64_t *pc, unsigned k, bool two)
 {
     const uint64_t *p = pc + 1;
     int dst = k < 14 ? loc_of(j, p[0]) : JREG_NONE; /* loads go straight to dst's register */
-    int32_t d;
-    if (k == 2 || k == 3) { /* f32/f64 loads go to xmm0 */
-        d = effective_address(j, p[1], two ? (int64_t)p[2] : -1, two ? p[3] : p[2], load_size[k]);
+    if (k == 2 || k == 3) {                         /* f32/f64 loads go to xmm0 */
+        effective_address(j, p[1], two ? (int64_t)p[2] : -1, two ? p[3] : p[2], load_size[k]);
         int x = dst >= JREG_XMM ? dst - JREG_XMM : 0;
-        x_mem(&j->b, k == 3 ? 0xF2 : 0xF3, false, OPC(0x0F, 0x10), x, R13, RAX, 1, d, false);
+        x_mem(&j->b, k == 3 ? 0xF2 : 0xF3, false, OPC(0x0F, 0x10), x, R13, RAX, 1, 0, false);
         if (x)
             keep_x(j, (int64_t)p[0]);
         else
@@ -642,35 +635,35 @@ static void emit_mem(jc *j, const uint64_t *pc, unsigned k, bool two)
         return;
     }
     if (k < 14) {
-        d = effective_address(j, p[1], two ? (int64_t)p[2] : -1, two ? p[3] : p[2], load_size[k]);
+        effective_address(j, p[1], two ? (int64_t)p[2] : -1, two ? p[3] : p[2], load_size[k]);
         keep_x(j, (int64_t)p[0]);
         if (dst != JREG_NONE && dst < JREG_XMM) {
-            load_insn(j, k, dst, d);
+            load_insn(j, k, dst);
             return;
         }
-        load_insn(j, k, RAX, d);
+        load_insn(j, k, RAX);
         st_rax(j, p[0], !(k == 1 || k == 8 || k == 10 || k == 12));
         return;
     }
     k -= 14;
-    d = effective_address(j, p[0], two ? (int64_t)p[1] : -1, two ? p[3] : p[2], store_size[k]);
+    effective_address(j, p[0], two ? (int64_t)p[1] : -1, two ? p[3] : p[2], store_size[k]);
     uint64_t val = two ? p[2] : p[1];
     int32_t v;
     int l = loc_of(j, val);
     if ((k == 2 || k == 3) && (j->xin == (int64_t)val || l >= JREG_XMM)) { /* in xmm0 / xmm l */
         int x = j->xin == (int64_t)val ? 0 : l - JREG_XMM;
-        x_mem(&j->b, k == 3 ? 0xF2 : 0xF3, false, OPC(0x0F, 0x11), x, R13, RAX, 1, d, false);
+        x_mem(&j->b, k == 3 ? 0xF2 : 0xF3, false, OPC(0x0F, 0x11), x, R13, RAX, 1, 0, false);
     } else if (pool_imm(j, val, store_size[k] == 8, &v)) { /* mov [r13+rax], imm */
         int n = store_size[k];
         const uint8_t opc = n == 1 ? 0xC6 : 0xC7;
-        x_mem(&j->b, n == 2 ? 0x66 : 0, n == 8, &opc, 1, 0, R13, RAX, 1, d, false);
+        x_mem(&j->b, n == 2 ? 0x66 : 0, n == 8, &opc, 1, 0, R13, RAX, 1, 0, false);
         for (int i = 0; i < (n == 8 ? 4 : n); i++)
             x_byte(&j->b, (uint8_t)((uint32_t)v >> (8 * i)));
     } else if (l != JREG_NONE && l < JREG_XMM) {
-        store_insn(j, k, l, d);
+        store_insn(j, k, l);
     } else {
         ld64(j, RCX, val);
-        store_insn(j, k, RCX, d);
+        store_insn(j, k, RCX);
     }
     keep_x(j, -1);
 }
