@@ -121,6 +121,22 @@ MODULE = """(module
       (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
     (local.get $s))
 
+  ;; clz/ctz inline; i32.trunc_f64_s inline, with -2^31 on its helper path
+  ;; (every register spilled and reloaded there), unsigned converts
+  (func (export "trunc") (param $n i32) (result i64)
+    (local $i i32) (local $d f64) (local $acc i64) (local $u f64)
+    (loop $l
+      (local.set $d (f64.add (f64.const -2147483648) (f64.convert_i32_s (i32.and (local.get $i) (i32.const 1)))))
+      (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_s (i32.trunc_f64_s (local.get $d)))))
+      (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u (i32.clz (local.get $i)))))
+      (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u (i32.ctz (local.get $i)))))
+      (local.set $acc (i64.add (local.get $acc) (i64.clz (local.get $acc))))
+      (local.set $acc (i64.add (local.get $acc) (i64.ctz (i64.extend_i32_u (local.get $i)))))
+      (local.set $u (f64.add (local.get $u) (f64.convert_i32_u (i32.sub (i32.const 0) (local.get $i)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (i64.add (local.get $acc) (i64.trunc_f64_u (f64.div (local.get $u) (f64.const 1024)))))
+
   ;; several results straight from register-held locals
   (func (export "multi") (param $n i32) (result i32 i64 f64)
     (local $i i32) (local $w i64) (local $d f64)
@@ -185,6 +201,26 @@ def bytes_(n):
     return s & M32
 
 
+def clz(v, bits):
+    return bits - v.bit_length()
+
+
+def ctz(v, bits):
+    return bits if v == 0 else (v & -v).bit_length() - 1
+
+
+def trunc(n):
+    acc, u = 0, 0.0
+    for i in range(n):
+        d = -2147483648.0 + (i & 1)
+        acc = (acc + int(d)) & M64
+        acc = (acc + clz(i, 32) + ctz(i, 32)) & M64
+        acc = (acc + clz(acc, 64)) & M64
+        acc = (acc + ctz(i, 64)) & M64
+        u = u + float((-i) & M32)
+    return (acc + int(u / 1024)) & M64
+
+
 def f32(x):
     return struct.unpack("<f", struct.pack("<f", x))[0]
 
@@ -222,6 +258,7 @@ def wast():
         lines.append(f'(assert_return (invoke "floats" {i32(n)}) (f64.const {floats(n).hex()}))')
         lines.append(f'(assert_return (invoke "bits" {i32(n)}) (i64.const {bits(n)}))')
         lines.append(f'(assert_return (invoke "bytes" {i32(n)}) {i32(bytes_(n))})')
+        lines.append(f'(assert_return (invoke "trunc" {i32(n)}) (i64.const {trunc(n)}))')
         w = n * (n - 1) // 2
         lines.append(f'(assert_return (invoke "multi" {i32(n)}) {i32(n)} (i64.const {w}) '
                      f'(f64.const {float(2 * n).hex()}))')

@@ -917,9 +917,50 @@ static bool float_op(jc *j, unsigned op, const uint64_t *p)
 }
 
 /* conversions and bit-level float ops with a direct instruction */
+/* i32.trunc_f32_s / i32.trunc_f64_s: cvtts*2si gives INT32_MIN for NaN,
+ * out of range and -2^31 itself; those go to the helper, which traps or
+ * gives -2^31 with the interpreter's messages */
+static void emit_trunc32(jc *j, const uint64_t *p, bool d)
+{
+    need_x(j, p[1], d);
+    x_rr(&j->b, d ? 0xF2 : 0xF3, false, OPC(0x0F, 0x2C), RAX, 0, false); /* cvtts*2si eax */
+    x_alu_ri(&j->b, false, ALU_CMP, RAX, INT32_MIN);
+    size_t fast = x_jcc32(&j->b, CC_NE);
+    spill_all(j);
+    emit_helper(j, JH_OP, p - 1, false);
+    reload_all(j);
+    size_t done = x_jmp32(&j->b);
+    x_link(&j->b, fast, j->b.n);
+    st64(j, RAX, p[0]);
+    x_link(&j->b, done, j->b.n);
+}
+
 static bool convert_op(jc *j, unsigned op, const uint64_t *p)
 {
     switch (op) {
+    case 0x67: /* i32.clz: 31 - bsr, 32 for 0 */
+    case 0x79: /* i64.clz */
+    case 0x68: /* i32.ctz: bsf, 32 for 0 */
+    case 0x7a: {
+        bool w = op >= 0x79, clz = op == 0x67 || op == 0x79;
+        slot_rm(j, 0, w, OPC(0x0F, clz ? 0xBD : 0xBC), RAX, p[1], false, false); /* bsr/bsf */
+        x_mov_imm(&j->b, RCX, clz ? (w ? 127 : 63) : (w ? 64 : 32));
+        x_rr(&j->b, 0, false, OPC(0x0F, 0x44), RAX, RCX, false); /* cmove eax, ecx: zero */
+        if (clz)
+            x_alu_ri(&j->b, false, ALU_XOR, RAX, w ? 63 : 31);
+        break;
+    }
+    case 0xa8: /* i32.trunc_f32_s */
+    case 0xaa: /* i32.trunc_f64_s */
+        emit_trunc32(j, p, op == 0xaa);
+        return true;
+    case 0xb3: /* f32.convert_i32_u */
+    case 0xb8: /* f64.convert_i32_u: exact from the zero-extended 64-bit integer */
+        ld32(j, RAX, p[1]);
+        x_rr(&j->b, 0, false, OPC(0x0F, 0x57), 0, 0, false); /* xorps */
+        x_rr(&j->b, op == 0xb8 ? 0xF2 : 0xF3, true, OPC(0x0F, 0x2A), 0, RAX, false);
+        st_x(j, p[0], op == 0xb8);
+        return true;
     case 0xa7: /* i32.wrap_i64 */
     case 0xad: /* i64.extend_i32_u */
         ld32(j, RAX, p[1]);

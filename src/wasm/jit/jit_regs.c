@@ -53,6 +53,16 @@ void wf_jit_each_branch(const wf_code *c, size_t pos, void (*f)(void *, size_t, 
  * far as weighing goes (-1: a call or a helper call). */
 static int nslots(unsigned op)
 {
+    /* the numeric ops jit_compile.c leaves to its helper (popcnt, rounding,
+     * min max copysign, most trapping truncations, unsigned i64 converts) */
+    static const uint8_t helper[256] = {
+        [0x69] = 1, [0x7b] = 1, [0x8d] = 1, [0x8e] = 1, [0x8f] = 1, [0x90] = 1,
+        [0x96] = 1, [0x97] = 1, [0x98] = 1, [0x9b] = 1, [0x9c] = 1, [0x9d] = 1,
+        [0x9e] = 1, [0xa4] = 1, [0xa5] = 1, [0xa6] = 1, [0xa9] = 1, [0xab] = 1,
+        [0xae] = 1, [0xaf] = 1, [0xb0] = 1, [0xb1] = 1, [0xb5] = 1, [0xba] = 1,
+    };
+    if (op < 256 && helper[op])
+        return -1;
     switch (op) {
     case OP_BR_IF:
     case OP_BR_UNLESS:
