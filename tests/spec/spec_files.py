@@ -3,7 +3,12 @@ one `weft wasm wast` run."""
 import os
 import subprocess
 
-SPEC_DIR = os.environ.get("WEFT_SPEC_TESTS", "/work/shared/wasm-spec-tests")
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# ../shared beside the project root (where CI puts it), else this machine's copy
+SPEC_CANDIDATES = [os.path.join(os.path.dirname(ROOT), "shared", "wasm-spec-tests"),
+                   "/work/shared/wasm-spec-tests"]
+SPEC_DIR = os.environ.get("WEFT_SPEC_TESTS") or next(
+    (d for d in SPEC_CANDIDATES if os.path.isdir(d)), SPEC_CANDIDATES[0])
 
 SIMD_REASON = "SIMD (fixed-width v128) is out of scope for weft's engine"
 

@@ -6,9 +6,15 @@ import subprocess
 
 import pytest
 
-from spec_files import SIMD_REASON, run_wast, wasm20_files
+from spec_files import SIMD_REASON, SPEC_DIR, run_wast, wasm20_files
 
 FILES = wasm20_files()
+
+
+def test_the_spec_set_is_there():
+    """Without the spec files every test below would vanish from the run
+    instead of failing: their absence is a failure."""
+    assert len(FILES) > 100, f"no WebAssembly 2.0 spec set at {SPEC_DIR} (WEFT_SPEC_TESTS)"
 
 
 @pytest.mark.parametrize("name,path", FILES, ids=[n for n, _ in FILES])

@@ -12,7 +12,12 @@ import os
 import subprocess
 import sys
 
-SPEC = os.environ.get("WASM_SPEC_TESTS", "/work/shared/wasm-spec-tests")
+_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# ../shared beside the project root (where CI puts it), else this machine's copy
+SPEC = os.environ.get("WASM_SPEC_TESTS") or next(
+    (d for d in (os.path.join(os.path.dirname(_ROOT), "shared", "wasm-spec-tests"),
+                 "/work/shared/wasm-spec-tests") if os.path.isdir(d)),
+    "/work/shared/wasm-spec-tests")
 
 
 def spec_files():
