@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,14 +37,20 @@ char *wf_aot_cache_dir(void)
     return NULL;
 }
 
-char *wf_aot_cache_path(const char *dir, const uint8_t *bytes, size_t len)
+static char *path_of_hash(const char *dir, const uint8_t hash[SHA256_LEN])
 {
-    uint8_t hash[SHA256_LEN], key[SHA256_LEN];
-    sha256(bytes, len, hash);
+    uint8_t key[SHA256_LEN];
     wf_jit_aot_key(hash, key);
     char hex[2 * SHA256_LEN + 1];
     sha256_hex(key, hex);
     return xasprintf("%s/%s.aot", dir, hex);
+}
+
+char *wf_aot_cache_path(const char *dir, const uint8_t *bytes, size_t len)
+{
+    uint8_t hash[SHA256_LEN];
+    sha256(bytes, len, hash);
+    return path_of_hash(dir, hash);
 }
 
 char *wf_aot_index_path(const char *dir, const struct stat *st)
@@ -188,11 +195,42 @@ static void unmap_file(void *arg)
     free(f);
 }
 
+/* The module's SHA-256, computed once: on the spot, or by a thread started
+ * while the module is decoded (wf_aot_load_module), joined when needed. */
+struct hashed {
+    const uint8_t *bytes;
+    size_t len;
+    uint8_t h[SHA256_LEN];
+    bool done, threaded;
+    pthread_t thread;
+};
+
+static void *hash_bytes(void *arg)
+{
+    struct hashed *hs = arg;
+    sha256(hs->bytes, hs->len, hs->h);
+    return NULL;
+}
+
+static const uint8_t *hash_of(struct hashed *hs)
+{
+    if (hs->threaded) {
+        pthread_join(hs->thread, NULL);
+        hs->threaded = false;
+        hs->done = true;
+    }
+    if (!hs->done) {
+        hash_bytes(hs);
+        hs->done = true;
+    }
+    return hs->h;
+}
+
 /* The file is mapped, not read: a large module's code is tens of
  * megabytes, of which a start touches the few functions it runs (they are
  * copied out on first call). Cache files are replaced by rename, never
  * changed in place, so the mapping stays what was checked. */
-int wf_aot_use(wf_module *m, const uint8_t *bytes, size_t len, int fd, weft_error **err)
+static int use_file(wf_module *m, struct hashed *hs, int fd, weft_error **err)
 {
     struct stat st;
     if (fstat(fd, &st) < 0)
@@ -208,15 +246,19 @@ int wf_aot_use(wf_module *m, const uint8_t *bytes, size_t len, int fd, weft_erro
     void *p = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
     if (p == MAP_FAILED)
         return werr_sys(err, "mapping the AOT cache file");
-    uint8_t hash[SHA256_LEN];
-    sha256(bytes, len, hash);
     struct file_map *f = xmalloc(sizeof *f);
     *f = (struct file_map){p, n};
-    if (wf_jit_aot_load(m, hash, p, n, unmap_file, f, err) < 0) {
+    if (wf_jit_aot_load(m, hash_of(hs), p, n, unmap_file, f, err) < 0) {
         unmap_file(f);
         return -1;
     }
     return 0;
+}
+
+int wf_aot_use(wf_module *m, const uint8_t *bytes, size_t len, int fd, weft_error **err)
+{
+    struct hashed hs = {.bytes = bytes, .len = len};
+    return use_file(m, &hs, fd, err);
 }
 
 int wf_aot_roundtrip(wf_module *m, const uint8_t *bytes, size_t len, weft_error **err)
@@ -234,12 +276,12 @@ int wf_aot_roundtrip(wf_module *m, const uint8_t *bytes, size_t len, weft_error 
     return 0;
 }
 
-bool wf_aot_try_fd(wf_module *m, const uint8_t *bytes, size_t len, int fd, const char *path)
+static bool try_fd(wf_module *m, struct hashed *hs, int fd, const char *path)
 {
     if (m->jit == NULL)
         return false;
     weft_error *err = NULL;
-    bool ok = wf_aot_use(m, bytes, len, fd, &err) == 0;
+    bool ok = use_file(m, hs, fd, &err) == 0;
     if (ok)
         log_debug("wasm: %s: machine code loaded from the AOT cache (%s)", m->name, path);
     else
@@ -249,17 +291,34 @@ bool wf_aot_try_fd(wf_module *m, const uint8_t *bytes, size_t len, int fd, const
     return ok;
 }
 
-bool wf_aot_try(wf_module *m, const uint8_t *bytes, size_t len, const char *path)
+bool wf_aot_try_fd(wf_module *m, const uint8_t *bytes, size_t len, int fd, const char *path)
+{
+    struct hashed hs = {.bytes = bytes, .len = len};
+    return try_fd(m, &hs, fd, path);
+}
+
+/* the cache directory's file, when there is a directory (NULL otherwise:
+ * then the module need not be hashed at all) */
+static char *cache_dir_existing(void)
+{
+    char *dir = wf_aot_cache_dir();
+    struct stat st;
+    if (dir && stat(dir, &st) < 0) {
+        free(dir);
+        dir = NULL;
+    }
+    return dir;
+}
+
+static bool try_path(wf_module *m, struct hashed *hs, const char *path)
 {
     if (m->jit == NULL)
         return false;
     cleanup_free char *dir = NULL, *own = NULL;
-    struct stat st;
     if (path == NULL) {
-        /* no directory, no file: skip hashing the module */
-        if ((dir = wf_aot_cache_dir()) == NULL || stat(dir, &st) < 0)
+        if ((dir = cache_dir_existing()) == NULL)
             return false;
-        path = own = wf_aot_cache_path(dir, bytes, len);
+        path = own = path_of_hash(dir, hash_of(hs));
     }
     weft_error *err = NULL;
     int fd = wf_aot_open(path, &err);
@@ -269,23 +328,27 @@ bool wf_aot_try(wf_module *m, const uint8_t *bytes, size_t len, const char *path
         werr_free(err);
         return false;
     }
-    bool ok = wf_aot_try_fd(m, bytes, len, fd, path);
+    bool ok = try_fd(m, hs, fd, path);
     close(fd);
     return ok;
 }
 
+bool wf_aot_try(wf_module *m, const uint8_t *bytes, size_t len, const char *path)
+{
+    struct hashed hs = {.bytes = bytes, .len = len};
+    return try_path(m, &hs, path);
+}
+
 struct trust {
-    const uint8_t *bytes;
-    size_t len;
+    struct hashed hs;
     int fd;
     const char *path;
 };
 
 static bool trust_file(wf_module *m, void *arg)
 {
-    const struct trust *t = arg;
-    bool ok = t->fd >= 0 ? wf_aot_try_fd(m, t->bytes, t->len, t->fd, t->path)
-                         : wf_aot_try(m, t->bytes, t->len, t->path);
+    struct trust *t = arg;
+    bool ok = t->fd >= 0 ? try_fd(m, &t->hs, t->fd, t->path) : try_path(m, &t->hs, t->path);
     if (ok)
         log_debug("wasm: %s: function bodies validated on first call (the AOT cache's file is "
                   "for these bytes)",
@@ -293,9 +356,25 @@ static bool trust_file(wf_module *m, void *arg)
     return ok;
 }
 
+/* A module large enough for its hash to take a while (SHA-256 runs at
+ * about 1 GB/s with the CPU's SHA extensions) is hashed by a thread while
+ * it is decoded; a small one when needed. */
+#define HASH_THREAD_MIN (1u << 20)
+
 int wf_aot_load_module(uint8_t *bytes, size_t len, const char *name, uint64_t budget, int fd,
                        const char *path, wf_module **out, weft_error **err)
 {
-    struct trust t = {bytes, len, fd, path};
-    return wf_module_load_trusting(bytes, len, name, budget, trust_file, &t, bytes, out, err);
+    struct trust t = {.hs = {.bytes = bytes, .len = len}, .fd = fd, .path = path};
+    bool need = wf_jit_enabled() && (fd >= 0 || path != NULL);
+    if (!need && wf_jit_enabled()) {
+        char *dir = cache_dir_existing();
+        need = dir != NULL;
+        free(dir);
+    }
+    if (need && len >= HASH_THREAD_MIN)
+        t.hs.threaded = pthread_create(&t.hs.thread, NULL, hash_bytes, &t.hs) == 0;
+    int r = wf_module_load_trusting(bytes, len, name, budget, trust_file, &t, bytes, out, err);
+    if (t.hs.threaded) /* not asked for (the module failed to load, say) */
+        pthread_join(t.hs.thread, NULL);
+    return r;
 }

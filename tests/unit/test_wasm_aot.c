@@ -609,4 +609,53 @@ TEST(index_entries_are_found_and_malformed_ones_ignored)
     free(path);
 }
 
+/* a module of more than 1 MiB (a data segment) is hashed on a thread while
+ * it is decoded: the same outcome, for the right bytes and for others */
+TEST(large_module_hashed_while_decoded)
+{
+#if defined(__x86_64__)
+    setenv("WEFT_WASM_TIER", "jit", 1);
+    enum { DATA = 3 << 19 };
+    const char *head = "(module (memory 32) (data (i32.const 0) \"";
+    const char *tail = "\") (func (export \"f\") (result i32) (i32.load8_u (i32.const 7))))";
+    size_t n = strlen(head) + DATA + strlen(tail);
+    char *wat = malloc(n + 1);
+    strcpy(wat, head);
+    memset(wat + strlen(head), 'q', DATA);
+    strcpy(wat + strlen(head) + DATA, tail);
+    size_t blen = 0;
+    uint8_t *bin = binary_of(wat, &blen);
+    CHECK(bin != NULL && blen > (1u << 20));
+    char dir[] = "/tmp/weft-aot-test-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char *path = cache_file(bin, blen, dir, 0);
+    CHECK(path != NULL);
+    weft_error *err = NULL;
+    wf_module *m = NULL;
+    CHECK_INT(load_cached(bin, blen, path, &m, &err), 0);
+    CHECK(from_aot(m) >= 0);
+    CHECK_INT(validated(m), 0);
+    wf_store *s = wf_store_new(NULL);
+    wf_instance *inst = NULL;
+    CHECK_INT(wf_instantiate(s, m, NULL, &inst, &err), 0);
+    wf_value res[1];
+    size_t nres = 0;
+    CHECK_INT(wf_invoke(inst, "f", NULL, 0, res, &nres, &err), 0);
+    CHECK_INT(res[0].of.i32, 'q');
+    wf_store_free(s);
+    wf_module_free(m);
+    /* one byte of the data changed: the file is not for these bytes */
+    bin[blen / 2] ^= 1;
+    CHECK_INT(load_cached(bin, blen, path, &m, &err), 0);
+    CHECK_INT(from_aot(m), -1);
+    CHECK_INT(validated(m), m->n_funcs - m->n_func_imports);
+    wf_module_free(m);
+    unlink(path);
+    rmdir(dir);
+    free(path);
+    free(bin);
+    free(wat);
+#endif
+}
+
 UNIT_MAIN()

@@ -71,7 +71,9 @@ const void *wf_jit_helper_addr(enum wf_jit_helper h);
  *   JR_ENTRY   the address of the entry slot of defined function `arg`
  *   JR_PC      the address of word `arg` of the function's internal code
  *              (code.h; the helpers read the op's immediates there), or
- *              in code from a cache file wf_jit_pc_tag(arg).
+ *              in code from a cache file wf_jit_pc_tag(arg): so compiled
+ *              code must only hand it to wf_jit_op / wf_jit_call_indirect
+ *              (which resolve a tagged one), never read through it.
  * Everything else in the code is position independent (rel32 branches
  * inside the function, rip-relative br_table tables, offsets off the pinned
  * registers). */
