@@ -34,7 +34,7 @@ static wf_jit_code_map *maps;
 static struct sigaction old_segv, old_bus;
 static bool alt_done;
 
-/* the landing of the tracked function whose code holds pc, or NULL */
+/* the landing of the tracked function whose code holds pc, or 0 */
 static uintptr_t landing(uintptr_t pc)
 {
     for (const wf_jit_code_map *c = maps; c; c = c->next) {
