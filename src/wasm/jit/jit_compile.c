@@ -1344,7 +1344,8 @@ static void trim_pool(jc *j)
             x_store64(&t, RAX, RBX, (int32_t)(8 * ((uint64_t)c->nlocals + k)));
         }
     uint8_t *p = j->b.p + j->pool_at;
-    memcpy(p, t.p, t.n);
+    if (t.n)
+        memcpy(p, t.p, t.n);
     size_t rest = len - t.n;
     if (rest - 2 <= 127) {
         p[t.n] = 0xEB, p[t.n + 1] = (uint8_t)(rest - 2); /* jmp rel8 */
