@@ -60,9 +60,10 @@ typedef struct jc {
     const uint64_t *next;
     size_t next_pos;
     bool took_next;
-    /* whether any code reads a constant-pool slot from memory; if none
-     * does, the prologue skips storing the pool (pool_at..pool_end) */
-    bool pool_read;
+    /* bit k: code reads constant-pool slot k from memory, so the prologue's
+     * copy of the pool (pool_at..pool_end) keeps it (trim_pool; WF_POOL_MAX
+     * is 32) */
+    uint64_t pool_need;
     size_t pool_at, pool_end;
     /* the prologue's stack checks (where they start, and their two jumps
      * to the out-of-line call of wf_jit_grow) */
@@ -90,7 +91,7 @@ typedef struct jc {
 static int32_t slot_disp(jc *j, uint64_t i)
 {
     if (i >= j->c->nlocals && i < (uint64_t)j->c->nlocals + j->c->npool && j->pool_at)
-        j->pool_read = true;
+        j->pool_need |= (uint64_t)1 << (i - j->c->nlocals);
     return (int32_t)(8 * i);
 }
 
@@ -501,10 +502,27 @@ static void emit_call(jc *j, const uint64_t *pc)
     check_helper(j);
 }
 
+/* Helpers read the op's operand slots from the frame, constant-pool slots
+ * included: each word of the op that names a pool slot gets its constant
+ * stored there just before the call (harmless whatever the word means),
+ * instead of the prologue copying the whole pool at every entry. */
+static void store_pool_words(jc *j, const uint64_t *pc)
+{
+    size_t pos = (size_t)(pc - j->c->code);
+    size_t end = j->next_pos > pos ? j->next_pos : j->c->code_len;
+    for (size_t w = pos + 1; w < end; w++) {
+        uint64_t s = j->c->code[w], v;
+        if (pool_val(j, s, &v)) {
+            x_mov_imm(&j->b, RAX, v);
+            x_store64(&j->b, RAX, RBX, (int32_t)(8 * s));
+        }
+    }
+}
+
 /* a helper taking (ctx, fp, pc, fidx) */
 static void emit_helper(jc *j, enum wf_jit_helper fn, const uint64_t *pc, bool sync_fuel)
 {
-    j->pool_read = true; /* helpers read operand slots themselves */
+    store_pool_words(j, pc);
     if (sync_fuel)
         x_store64(&j->b, R15, R12, CTX(fuel));
     x_mov_rr(&j->b, true, RDI, R12);
@@ -527,7 +545,7 @@ static void emit_call_indirect(jc *j, const uint64_t *pc)
     ld32(j, RAX, pc[4]);
     x_load64(&j->b, RSI, R12, CTX(inst));
     x_load64(&j->b, RCX, RSI, (int32_t)offsetof(wf_instance, tables));
-    x_load64(&j->b, RCX, RCX, SLOT(pc[2]));
+    x_load64(&j->b, RCX, RCX, (int32_t)(8 * pc[2])); /* tables[tableidx] */
     x_mem(&j->b, 0, false, OPC(0x3B), RAX, RCX, NOIDX, 1, (int32_t)offsetof(wf_table, size), false);
     slow[ns++] = x_jcc32(&j->b, CC_AE);
     x_load64(&j->b, RCX, RCX, (int32_t)offsetof(wf_table, elems));
@@ -1155,12 +1173,12 @@ static void emit_op(jc *j, const uint64_t *pc, size_t pos)
         return;
     case OP_GLOBAL_GET:
         keep_x(j, (int64_t)p[0]);
-        x_load64(&j->b, RAX, RBP, SLOT(p[1]));
+        x_load64(&j->b, RAX, RBP, (int32_t)(8 * p[1])); /* globals[idx] */
         x_load64(&j->b, RAX, RAX, (int32_t)offsetof(wf_global, val));
         st_rax(j, p[0], false);
         return;
     case OP_GLOBAL_SET:
-        x_load64(&j->b, RAX, RBP, SLOT(p[1]));
+        x_load64(&j->b, RAX, RBP, (int32_t)(8 * p[1])); /* globals[idx] */
         ld64(j, RCX, p[0]);
         x_store64(&j->b, RCX, RAX, (int32_t)offsetof(wf_global, val));
         return;
@@ -1301,10 +1319,13 @@ static void emit_prologue(jc *j)
     x_mem(&j->b, 0, true, OPC(0x3B), RAX, R12, NOIDX, 1, CTX(stack_end), false);
     j->grow_fix[1] = x_jcc32(&j->b, CC_A);
     fuel_tick(j);
-    uint32_t n = c->nlocals - c->nparams;
-    if (n)
+    /* the declared locals without a register start at zero in memory */
+    uint32_t n = c->nlocals - c->nparams, in_mem = n;
+    for (size_t k = 0; k < j->nregs; k++)
+        in_mem -= j->regs[k] >= c->nparams && j->regs[k] < c->nlocals;
+    if (in_mem)
         x_rr(&j->b, 0, false, OPC(0x31), RAX, RAX, false);
-    if (n <= 16) {
+    if (in_mem <= 16) {
         for (uint32_t k = 0; k < n; k++)
             if (loc_of(j, c->nparams + k) == JREG_NONE)
                 st64(j, RAX, c->nparams + k);
@@ -1314,6 +1335,7 @@ static void emit_prologue(jc *j)
         x_byte(&j->b, 0xF3), x_byte(&j->b, 0x48), x_byte(&j->b, 0xAB);
     }
     j->pool_at = 0;
+    j->pool_need = 0;
     size_t at = j->b.n;
     for (uint32_t k = 0; k < c->npool; k++) {
         x_mov_imm(&j->b, RAX, c->pool[k]);
@@ -1337,19 +1359,33 @@ static void emit_prologue(jc *j)
     }
 }
 
-/* No code read the pool from memory: jump over its copy. */
-static void skip_pool(jc *j)
+/* The prologue's copy of the pool keeps only the slots code reads from
+ * memory (pool_need), rewritten in place; a jump skips the rest. Each
+ * entry takes at least 8 bytes, so a dropped one leaves room for it. */
+static void trim_pool(jc *j)
 {
+    const wf_code *c = j->c;
+    uint64_t all = c->npool >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << c->npool) - 1;
     size_t len = j->pool_end - j->pool_at;
-    if (j->pool_read || len < 5)
+    if ((j->pool_need & all) == all || len == 0)
         return;
+    xbuf t = {0};
+    for (uint32_t k = 0; k < c->npool; k++)
+        if (j->pool_need >> k & 1) {
+            x_mov_imm(&t, RAX, c->pool[k]);
+            x_store64(&t, RAX, RBX, (int32_t)(8 * ((uint64_t)c->nlocals + k)));
+        }
     uint8_t *p = j->b.p + j->pool_at;
-    if (len - 2 <= 127) {
-        p[0] = 0xEB, p[1] = (uint8_t)(len - 2); /* jmp rel8 */
+    if (t.n)
+        memcpy(p, t.p, t.n);
+    size_t rest = len - t.n;
+    if (rest - 2 <= 127) {
+        p[t.n] = 0xEB, p[t.n + 1] = (uint8_t)(rest - 2); /* jmp rel8 */
     } else {
-        p[0] = 0xE9; /* jmp rel32 */
-        x_patch32(&j->b, j->pool_at + 1, (uint32_t)(len - 5));
+        p[t.n] = 0xE9; /* jmp rel32 */
+        x_patch32(&j->b, j->pool_at + t.n + 1, (uint32_t)(rest - 5));
     }
+    free(t.p);
 }
 
 static void mark(jc *j, size_t from, size_t target)
@@ -1397,7 +1433,7 @@ static bool compile_func(jc *j, uint32_t i)
             j->native_at[c->ops[k]] = (uint32_t)j->b.n;
         }
     }
-    skip_pool(j);
+    trim_pool(j);
     j->native_at[c->code_len] = (uint32_t)j->b.n; /* a branch to the very end */
     to_stub(j, x_jmp32(&j->b), JT_UNREACHABLE);
     size_t err_exit = j->b.n;
