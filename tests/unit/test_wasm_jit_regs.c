@@ -25,6 +25,14 @@ static const char mod_wat[] =
     /* 1: one use of its param, two calls */
     "  (func (param i32) (result i32)\n"
     "    (i32.add (call $f (local.get 0)) (call $f (i32.const 1))))\n"
+    /* 2: a call in the loop; the xor's temporary (operand slot 1) is
+     * dead at the call, above its argument and result (slot 0) */
+    "  (func (param $x i32) (result i32)\n"
+    "    (loop $l\n"
+    "      (local.set $x (i32.add (i32.mul (local.get $x) (i32.const 3))\n"
+    "                            (i32.xor (local.get $x) (i32.const 7))))\n"
+    "      (br_if $l (call $f (local.get $x))))\n"
+    "    (local.get $x))\n"
     ")\n";
 
 static wf_module *load(void)
@@ -57,7 +65,7 @@ TEST(loop_locals_get_registers_of_their_class)
     const wf_code *c = &m->codes[1];
     int8_t *loc = malloc(c->max_height);
     uint32_t slots[JREG_MAX];
-    size_t n = wf_jit_alloc_regs(c, loc, slots);
+    size_t n = wf_jit_alloc_regs(m, c, loc, slots);
     CHECK(n >= 3);
     CHECK(loc[0] >= 0 && loc[0] < JREG_XMM); /* $n */
     CHECK(loc[1] >= 0 && loc[1] < JREG_XMM); /* $i */
@@ -80,9 +88,26 @@ TEST(call_heavy_function_stays_in_memory)
     const wf_code *c = &m->codes[2];
     int8_t *loc = malloc(c->max_height);
     uint32_t slots[JREG_MAX];
-    CHECK(wf_jit_alloc_regs(c, loc, slots) == 0);
+    CHECK(wf_jit_alloc_regs(m, c, loc, slots) == 0);
     for (uint32_t s = 0; s < c->max_height; s++)
         CHECK(loc[s] == JREG_NONE);
+    free(loc);
+    wf_module_free(m);
+}
+
+TEST(slots_dead_at_a_call_do_not_pay_for_it)
+{
+    wf_module *m = load();
+    CHECK(m != NULL);
+    if (m == NULL)
+        return;
+    const wf_code *c = &m->codes[3];
+    int8_t *loc = malloc(c->max_height);
+    uint32_t slots[JREG_MAX];
+    wf_jit_alloc_regs(m, c, loc, slots);
+    uint32_t stack = c->nlocals + c->npool;
+    CHECK(c->max_height >= stack + 2);
+    CHECK(loc[stack + 1] != JREG_NONE); /* two uses an iteration, no cost */
     free(loc);
     wf_module_free(m);
 }

@@ -1417,7 +1417,7 @@ static bool compile_func(jc *j, uint32_t i)
     j->is_target = xrealloc(j->is_target, c->code_len + 1);
     mark_targets(j, c);
     j->loc = xrealloc(j->loc, c->max_height ? c->max_height : 1);
-    j->nregs = wf_jit_alloc_regs(c, j->loc, j->regs);
+    j->nregs = wf_jit_alloc_regs(j->m, c, j->loc, j->regs);
     j->cache = j->xcache = -1;
     j->nfix = 0;
     emit_prologue(j);

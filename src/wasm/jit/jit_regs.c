@@ -3,10 +3,11 @@
  * pool, whose values become immediates) live in a register for the whole
  * function instead of in memory. The choice is by weighted use: each
  * operand use of a slot counts 8^d, d being how many loops (a backward
- * branch's range of code) enclose it, and every call or helper call costs
- * each allocated slot a store and a load (jit_compile.c spills and reloads
- * them around it), so a slot is taken only when its uses outweigh twice the
- * calls' weight. Integer slots get the caller-saved general registers no
+ * branch's range of code) enclose it, weighed against what calls cost it:
+ * a store before and a load after each call or helper call (jit_compile.c
+ * spills and reloads around them), but nothing at a call for an
+ * operand-stack slot above its arguments, and no load for one above its
+ * results (dead there). Integer slots get the caller-saved general registers no
  * template uses (r8-r11, rsi, rdi), float slots xmm1-xmm15 (templates use
  * xmm0): a local by its type, an operand-stack slot (which holds values of
  * several types over the body) by how its uses read it. */
@@ -146,9 +147,42 @@ static int by_use(const void *a, const void *b)
     return x->slot < y->slot ? -1 : x->slot > y->slot;
 }
 
+/* A call at weight w costs every slot below `spill` a store and every slot
+ * below `reload` a load: noted at those limits, summed by call_costs. */
+static void call_cost(const wf_code *c, uint64_t *at, uint64_t w, uint64_t spill, uint64_t reload)
+{
+    at[spill < c->max_height ? spill : c->max_height] += w;
+    at[reload < c->max_height ? reload : c->max_height] += w;
+}
+static void note_call(const wf_module *m, const wf_code *c, const uint64_t *pc, uint64_t w,
+                      uint64_t *at)
+{
+    const wf_functype *ft = NULL;
+    uint64_t base = 0;
+    if (pc[0] == OP_CALL && pc[1] < m->n_funcs)
+        ft = &m->types[m->func_type[pc[1]]], base = pc[2];
+    else if (pc[0] == OP_CALL_INDIRECT && pc[1] < m->n_types)
+        ft = &m->types[pc[1]], base = pc[3];
+    if (ft) /* the index of call_indirect is stored too: one more slot */
+        call_cost(c, at, w, base + ft->nparams + (pc[0] == OP_CALL_INDIRECT), base + ft->nresults);
+    else /* a helper: every register */
+        call_cost(c, at, w, c->max_height, c->max_height);
+}
+/* cost[s] = the weight of the stores and loads calls cost slot s, from the
+ * limits noted in at[] (at[t] counts for every slot below t) */
+static void call_costs(const wf_code *c, const uint64_t *at, uint64_t *cost)
+{
+    uint64_t sum = 0;
+    for (size_t t = c->max_height + 1; t-- > 0;) {
+        cost[t] = sum;
+        sum += at[t];
+    }
+}
+
 /* Weighs slot i's uses into use[i] (iuse[i] and fuse[i] of them as an
- * integer and as a float); returns the calls' weight. */
-static uint64_t weigh(const wf_code *c, uint64_t *use, uint64_t *iuse, uint64_t *fuse)
+ * integer and as a float) and what calls cost it into cost[i]. */
+static void weigh(const wf_module *m, const wf_code *c, uint64_t *use, uint64_t *iuse,
+                  uint64_t *fuse, uint64_t *cost)
 {
     size_t *end = xcalloc(c->code_len + 1, sizeof *end);
     int32_t *depth = xcalloc(c->code_len + 2, sizeof *depth);
@@ -159,7 +193,7 @@ static uint64_t weigh(const wf_code *c, uint64_t *use, uint64_t *iuse, uint64_t 
             depth[t]++;
             depth[end[t] + 1]--;
         }
-    uint64_t calls = 0;
+    uint64_t *at_limit = xcalloc((size_t)c->max_height + 1, sizeof *at_limit);
     int32_t d = 0;
     size_t at = 0;
     for (size_t k = 0; k < c->nops; k++) {
@@ -170,7 +204,7 @@ static uint64_t weigh(const wf_code *c, uint64_t *use, uint64_t *iuse, uint64_t 
         const uint64_t *pc = c->code + pos;
         int n = nslots((unsigned)pc[0]);
         if (n < 0)
-            calls += w;
+            note_call(m, c, pc, w, at_limit);
         for (int i = 0; i < n; i++) {
             uint64_t s = pc[1 + i];
             if (s >= c->max_height)
@@ -183,9 +217,10 @@ static uint64_t weigh(const wf_code *c, uint64_t *use, uint64_t *iuse, uint64_t 
                 iuse[s] += w;
         }
     }
+    call_costs(c, at_limit, cost);
+    free(at_limit);
     free(end);
     free(depth);
-    return calls;
 }
 
 /* whether slot s is best held in an xmm register: a float local, or an
@@ -203,19 +238,21 @@ static int wants_xmm(const wf_code *c, uint32_t s, const uint64_t *iuse, const u
     return -1;
 }
 
-size_t wf_jit_alloc_regs(const wf_code *c, int8_t *loc, uint32_t slots[JREG_MAX])
+size_t wf_jit_alloc_regs(const wf_module *m, const wf_code *c, int8_t *loc,
+                         uint32_t slots[JREG_MAX])
 {
     uint32_t h = c->max_height;
     memset(loc, JREG_NONE, h);
     if (h == 0)
         return 0;
-    uint64_t *use = xcalloc(3 * (size_t)h, sizeof *use), *iuse = use + h, *fuse = iuse + h;
-    uint64_t calls = weigh(c, use, iuse, fuse);
+    uint64_t *use = xcalloc(4 * (size_t)h + 1, sizeof *use), *iuse = use + h, *fuse = iuse + h;
+    uint64_t *cost = fuse + h; /* h + 1 entries */
+    weigh(m, c, use, iuse, fuse, cost);
     struct cand *cand = xcalloc(h, sizeof *cand);
     size_t nc = 0;
     for (uint32_t i = 0; i < h; i++) {
         bool pool = i >= c->nlocals && i < c->nlocals + c->npool; /* constants: immediates */
-        if (!pool && use[i] >= 2 && use[i] > 2 * calls)
+        if (!pool && use[i] >= 2 && use[i] > cost[i])
             cand[nc++] = (struct cand){use[i], i};
     }
     qsort(cand, nc, sizeof *cand, by_use);

@@ -17,8 +17,10 @@ enum { JREG_NONE = -1, JREG_XMM = 16 };
  * (targets are code indices). */
 void wf_jit_each_branch(const wf_code *c, size_t pos, void (*f)(void *, size_t, size_t), void *arg);
 
-/* Fills loc[0..c->max_height) and returns how many slots got a register;
- * they are listed in slots[0..n), the hottest first. */
-size_t wf_jit_alloc_regs(const wf_code *c, int8_t *loc, uint32_t slots[JREG_MAX]);
+/* Fills loc[0..c->max_height) for c, a function of m, and returns how
+ * many slots got a register; they are listed in slots[0..n), the hottest
+ * first. */
+size_t wf_jit_alloc_regs(const wf_module *m, const wf_code *c, int8_t *loc,
+                         uint32_t slots[JREG_MAX]);
 
 #endif
