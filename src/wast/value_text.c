@@ -2,6 +2,7 @@
  * no allocation survives a call, no global state besides the C locale that
  * strtod/snprintf read (weft never calls setlocale, so it is "C"). */
 #include "wast/value_text.h"
+#include "wat/wat_num.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -31,17 +32,6 @@ int wast_vt_parse_type(const char *name, size_t len, wf_valtype *out, weft_error
 
 /* ---- integers ---------------------------------------------------------- */
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Digits in `base` with single '_' between digits (the WAT spelling, so a
  * value copied out of a .wat file parses). Fails on overflow of 64 bits. */
 static int parse_magnitude(const char *p, int base, uint64_t *out, bool *overflow)
@@ -58,7 +48,7 @@ static int parse_magnitude(const char *p, int base, uint64_t *out, bool *overflo
             prev_digit = false;
             continue;
         }
-        int d = hex_digit(*p);
+        int d = wat_hex_digit(*p);
         if (d < 0 || d >= base)
             return -1;
         if (v > (UINT64_MAX - (uint64_t)d) / (uint64_t)base)
@@ -124,7 +114,7 @@ static const struct fmt F64 = {52, UINT64_C(0x7ff0000000000000), UINT64_C(0x8000
 
 static bool is_digit_of(char c, bool hex)
 {
-    return hex ? hex_digit(c) >= 0 : (c >= '0' && c <= '9');
+    return hex ? wat_hex_digit(c) >= 0 : (c >= '0' && c <= '9');
 }
 
 /* Copy the finite number in `p` to `out` without underscores, checking the

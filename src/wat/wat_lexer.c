@@ -3,6 +3,7 @@
  * whether `1.5` is valid depends on where it appears). Strings are checked
  * here (escapes, UTF-8) so every malformed string is caught even if unused. */
 #include "wat/wat.h"
+#include "wat/wat_num.h"
 
 #include "util/xalloc.h"
 
@@ -36,17 +37,6 @@ static bool is_idchar(unsigned char c)
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
         return true;
     return c != 0 && strchr("!#$%&'*+-./:<=>?@\\^_`|~", c) != NULL;
-}
-
-static int hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 /* Length of the valid UTF-8 sequence at s (0 if invalid). */
@@ -151,7 +141,7 @@ static size_t scan_string(const char *s, size_t avail, char *out, size_t *olen, 
             return 0;
         }
         unsigned char e = u[i + 1];
-        int h1 = hexval(e), h2 = i + 2 < avail ? hexval(u[i + 2]) : -1;
+        int h1 = wat_hex_digit(e), h2 = i + 2 < avail ? wat_hex_digit(u[i + 2]) : -1;
         char simple = e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : 0;
         if (e == '"' || e == '\'' || e == '\\')
             simple = (char)e;
@@ -170,8 +160,8 @@ static size_t scan_string(const char *s, size_t avail, char *out, size_t *olen, 
             uint32_t cp = 0;
             bool any = false, prev_digit = false;
             while (j < avail && u[j] != '}') {
-                int h = hexval(u[j]);
-                if (u[j] == '_' && prev_digit && j + 1 < avail && hexval(u[j + 1]) >= 0) {
+                int h = wat_hex_digit(u[j]);
+                if (u[j] == '_' && prev_digit && j + 1 < avail && wat_hex_digit(u[j + 1]) >= 0) {
                     prev_digit = false;
                     j++;
                     continue;

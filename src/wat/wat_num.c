@@ -10,20 +10,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool is_digit(char c, bool hex)
+int wat_hex_digit(int c)
 {
     if (c >= '0' && c <= '9')
-        return true;
-    return hex && ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'));
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
 }
 
-static unsigned digit_val(char c)
+static bool is_digit(char c, bool hex)
 {
-    if (c >= '0' && c <= '9')
-        return (unsigned)(c - '0');
-    if (c >= 'a' && c <= 'f')
-        return (unsigned)(c - 'a' + 10);
-    return (unsigned)(c - 'A' + 10);
+    int d = wat_hex_digit(c);
+    return d >= 0 && (hex || d < 10);
 }
 
 /* Length of a digit run (with legal underscores) at s; 0 if none or if an
@@ -59,7 +60,7 @@ static int parse_mag(const char *s, size_t len, uint64_t *out)
     for (size_t i = start; i < len; i++) {
         if (s[i] == '_')
             continue;
-        unsigned d = digit_val(s[i]);
+        unsigned d = (unsigned)wat_hex_digit(s[i]);
         unsigned base = hex ? 16 : 10;
         if (v > (UINT64_MAX - d) / base)
             over = true;

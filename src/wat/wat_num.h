@@ -10,6 +10,10 @@
 #define WAT_NUM_SYNTAX (-1)
 #define WAT_NUM_RANGE (-2)
 
+/* The value of a hexadecimal digit (either case), or -1: the one digit
+ * reader of the text format, its strings and `TYPE:VALUE` arguments. */
+int wat_hex_digit(int c);
+
 /* Unsigned natural number (indices, limits, alignments): no sign. */
 int wat_parse_nat(const char *s, size_t len, uint64_t *out);
 /* i32/i64 literals: optional sign; unsigned values up to 2^N-1 are accepted
