@@ -31,11 +31,37 @@ static int bus_fail(weft_error **err, DBusError *e, const char *what)
     return -1;
 }
 
-static DBusMessage *call(cg_bus *b, DBusMessage *m, DBusError *e)
+#define NO_SUCH_UNIT "org.freedesktop.systemd1.NoSuchUnit"
+
+/* Send m (consumed) and wait for its reply: 0 with *reply (the caller's to
+ * unref; NULL, no error, when the unit does not exist and missing_ok), or -1
+ * with the bus's error, naming `what`. */
+static int request(cg_bus *b, DBusMessage *m, const char *what, bool missing_ok,
+                   DBusMessage **reply, weft_error **err)
 {
-    DBusMessage *reply = cg_bus_socket_call(b->sock, m, CALL_TIMEOUT_MS, e);
+    DBusError e;
+    dbus_error_init(&e);
+    *reply = cg_bus_socket_call(b->sock, m, CALL_TIMEOUT_MS, &e);
     dbus_message_unref(m);
-    return reply;
+    if (*reply != NULL)
+        return 0;
+    if (missing_ok && dbus_error_has_name(&e, NO_SUCH_UNIT)) {
+        dbus_error_free(&e);
+        return 0;
+    }
+    return bus_fail(err, &e, what);
+}
+
+/* request() for a call whose reply carries nothing we read */
+static int request_done(cg_bus *b, DBusMessage *m, const char *what, bool missing_ok,
+                        weft_error **err)
+{
+    DBusMessage *r;
+    if (request(b, m, what, missing_ok, &r, err) < 0)
+        return -1;
+    if (r != NULL)
+        dbus_message_unref(r);
+    return 0;
 }
 
 /* A bus daemon wants Hello first (systemd's private socket is peer to peer). */
@@ -45,13 +71,7 @@ static int say_hello(cg_bus *b, weft_error **err)
                                                   DBUS_INTERFACE_DBUS, "Hello");
     if (m == NULL)
         xoom();
-    DBusError e;
-    dbus_error_init(&e);
-    DBusMessage *r = call(b, m, &e);
-    if (r == NULL)
-        return bus_fail(err, &e, "Hello");
-    dbus_message_unref(r);
-    return 0;
+    return request_done(b, m, "Hello", false, err);
 }
 
 static int connect_to(const char *address, bool hello, cg_bus **out, weft_error **err)
@@ -128,11 +148,9 @@ static int get_string(cg_bus *b, const char *path, const char *iface, const char
         xoom();
     dbus_message_append_args(m, DBUS_TYPE_STRING, &iface, DBUS_TYPE_STRING, &prop,
                              DBUS_TYPE_INVALID);
-    DBusError e;
-    dbus_error_init(&e);
-    DBusMessage *r = call(b, m, &e);
-    if (r == NULL)
-        return bus_fail(err, &e, prop);
+    DBusMessage *r;
+    if (request(b, m, prop, false, &r, err) < 0)
+        return -1;
     DBusMessageIter it, var;
     const char *s = "";
     if (dbus_message_iter_init(r, &it) &&
@@ -160,17 +178,14 @@ static int unit_path(cg_bus *b, const char *unit, char **out, weft_error **err)
 {
     DBusMessage *m = manager_call("GetUnit");
     dbus_message_append_args(m, DBUS_TYPE_STRING, &unit, DBUS_TYPE_INVALID);
+    DBusMessage *r;
+    *out = NULL;
+    if (request(b, m, unit, true, &r, err) < 0)
+        return -1;
+    if (r == NULL) /* no such unit */
+        return 0;
     DBusError e;
     dbus_error_init(&e);
-    DBusMessage *r = call(b, m, &e);
-    *out = NULL;
-    if (r == NULL) {
-        if (dbus_error_has_name(&e, "org.freedesktop.systemd1.NoSuchUnit")) {
-            dbus_error_free(&e);
-            return 0;
-        }
-        return bus_fail(err, &e, unit);
-    }
     const char *path = NULL;
     if (!dbus_message_get_args(r, &e, DBUS_TYPE_OBJECT_PATH, &path, DBUS_TYPE_INVALID)) {
         dbus_message_unref(r);
@@ -277,12 +292,8 @@ int cg_bus_start(cg_bus *b, const char *unit, const cg_props *p, weft_error **er
     append_props(&it, p);
     dbus_message_iter_open_container(&it, DBUS_TYPE_ARRAY, "(sa(sv))", &aux);
     dbus_message_iter_close_container(&it, &aux);
-    DBusError e;
-    dbus_error_init(&e);
-    DBusMessage *r = call(b, m, &e);
-    if (r == NULL)
-        return bus_fail(err, &e, unit);
-    dbus_message_unref(r);
+    if (request_done(b, m, unit, false, err) < 0)
+        return -1;
     return wait_state(b, unit, "active", err);
 }
 
@@ -295,13 +306,7 @@ int cg_bus_set(cg_bus *b, const char *unit, const cg_props *p, weft_error **err)
     dbus_message_iter_append_basic(&it, DBUS_TYPE_STRING, &unit);
     dbus_message_iter_append_basic(&it, DBUS_TYPE_BOOLEAN, &runtime);
     append_props(&it, p);
-    DBusError e;
-    dbus_error_init(&e);
-    DBusMessage *r = call(b, m, &e);
-    if (r == NULL)
-        return bus_fail(err, &e, unit);
-    dbus_message_unref(r);
-    return 0;
+    return request_done(b, m, unit, false, err);
 }
 
 int cg_bus_stop(cg_bus *b, const char *unit, weft_error **err)
@@ -310,26 +315,21 @@ int cg_bus_stop(cg_bus *b, const char *unit, weft_error **err)
     const char *mode = "replace";
     dbus_message_append_args(m, DBUS_TYPE_STRING, &unit, DBUS_TYPE_STRING, &mode,
                              DBUS_TYPE_INVALID);
-    DBusError e;
-    dbus_error_init(&e);
-    DBusMessage *r = call(b, m, &e);
-    if (r == NULL) {
-        if (dbus_error_has_name(&e, "org.freedesktop.systemd1.NoSuchUnit")) {
-            dbus_error_free(&e);
-            return 0;
-        }
-        return bus_fail(err, &e, unit);
-    }
+    DBusMessage *r;
+    if (request(b, m, unit, true, &r, err) < 0)
+        return -1;
+    if (r == NULL) /* no such unit: nothing to stop */
+        return 0;
     dbus_message_unref(r);
     if (wait_state(b, unit, "inactive,failed,,", err) < 0)
         return -1;
-    /* a failed unit stays loaded until reset: leave nothing */
+    /* a failed unit stays loaded until reset: leave nothing (an error here
+     * means there was nothing to reset) */
     m = manager_call("ResetFailedUnit");
     dbus_message_append_args(m, DBUS_TYPE_STRING, &unit, DBUS_TYPE_INVALID);
-    r = call(b, m, &e);
-    if (r != NULL)
-        dbus_message_unref(r);
-    dbus_error_free(&e);
+    weft_error *ignored = NULL;
+    request_done(b, m, unit, true, &ignored);
+    werr_free(ignored);
     return 0;
 }
 
