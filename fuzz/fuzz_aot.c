@@ -1,12 +1,12 @@
 /* libFuzzer target: the AOT cache's file loader (jit/jit_aot.c) on any
  * bytes, offered as the cache file of one fixed module (calls, a table,
- * memory and the helpers, so every relocation kind occurs).
+ * memory and the helpers, so every link fixup kind occurs).
  *
  * Each input goes through what a start with a cache file does: the load
  * checks (header, table checksum, extents), the load that spares
  * validating the bodies when the file is accepted (wf_module_load_trusting),
- * then wf_jit_compile_all, which checks every function's checksum and
- * relocations and maps and relocates all of the code, and the translation
+ * then wf_jit_take_all, which takes every function's code (its checksum
+ * checked; compiled instead when that fails), and the translation
  * of every function (validated then, since the file vouched). Nothing is
  * run: a file whose checksums all match is trusted to hold code (the cache
  * is root's), so running it would only test the fuzzer's forgery. A
@@ -106,7 +106,7 @@ struct input {
 static bool trust(wf_module *m, void *arg)
 {
     struct input *in = arg;
-    return wf_jit_aot_load(m, hash, in->data, in->size, NULL, NULL, &in->why) == 0;
+    return wf_jit_aot_load(m, hash, in->data, in->size, -1, NULL, NULL, &in->why) == 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -124,9 +124,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             need(m->codes[i].checked, "a refused file spared validation");
         werr_free(in.why);
     }
-    /* every function from the file, or (a function refused) all compiled */
-    if (m->jit && wf_jit_compile_all(m, &err) < 0) {
-        need(err && err->msg && err->msg[0], "compile_all failed without a reason");
+    /* every function from the file, or (its checksum failing) compiled */
+    if (m->jit && wf_jit_take_all(m, &err) < 0) {
+        need(err && err->msg && err->msg[0], "take_all failed without a reason");
         werr_free(err);
         err = NULL;
     }

@@ -248,7 +248,7 @@ static int use_file(wf_module *m, struct hashed *hs, int fd, weft_error **err)
         return werr_sys(err, "mapping the AOT cache file");
     struct file_map *f = xmalloc(sizeof *f);
     *f = (struct file_map){p, n};
-    if (wf_jit_aot_load(m, hash_of(hs), p, n, unmap_file, f, err) < 0) {
+    if (wf_jit_aot_load(m, hash_of(hs), p, n, fd, unmap_file, f, err) < 0) {
         unmap_file(f);
         return -1;
     }
@@ -270,7 +270,7 @@ int wf_aot_roundtrip(wf_module *m, const uint8_t *bytes, size_t len, weft_error 
     uint8_t hash[SHA256_LEN];
     sha256(bytes, len, hash);
     if (wf_jit_aot_build(m, hash, &file, &flen, err) < 0 ||
-        wf_jit_aot_load(m, hash, file, flen, free, file, err) < 0)
+        wf_jit_aot_load(m, hash, file, flen, -1, free, file, err) < 0)
         return werr_prefix(err, "%s: AOT round trip", m->name);
     file = NULL; /* m's now */
     return 0;

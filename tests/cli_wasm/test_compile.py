@@ -78,12 +78,14 @@ def test_output_file_and_rejections(weft_bin, wat, tmp_path):
         bad[at] ^= 0x40
         run_with(bytes(bad), "not a weft AOT file" if at == 0 else "checksum mismatch")
     # a byte of each function's code: a function is refused when its code is
-    # taken, and compiled instead (the table: 24 bytes a function at 152)
+    # taken, and compiled instead (the table: 16 bytes a function at 160; the
+    # code from the page the header says, at 128)
     bad = bytearray(good)
-    nfuncs, nrel = struct.unpack_from("<II", good, 120)
-    code_at = 152 + 24 * nfuncs + 12 * nrel
+    nfuncs, = struct.unpack_from("<I", good, 120)
+    code_at, = struct.unpack_from("<Q", good, 128)
+    assert code_at % 4096 == 0 and code_at >= 160 + 16 * nfuncs
     for i in range(nfuncs):
-        bad[code_at + struct.unpack_from("<I", good, 152 + 24 * i)[0] + 1] ^= 0x40
+        bad[code_at + struct.unpack_from("<I", good, 160 + 16 * i)[0] + 1] ^= 0x40
     f = tmp_path / "x.aot"
     f.write_bytes(bytes(bad))
     os.chmod(f, 0o644)

@@ -70,6 +70,9 @@ def test_second_start_uses_the_cache(weft, make_bundle, cid, cache, tmp_path):
     assert r2.returncode == 7 and r2.stdout == r1.stdout
     assert "compiled the entrypoint into" not in log2, log2
     assert "machine code loaded from the AOT cache (%s)" % files[0] in log2, log2
+    # its code is the file's own pages, not a copy (jit/jit_aot.c)
+    assert "the AOT cache file's code mapped in place" in log2, log2
+    assert "compiling it instead" not in log2, log2
 
 
 def test_tampered_cache_file_is_rejected(weft, make_bundle, cid, cache, tmp_path):
@@ -77,17 +80,19 @@ def test_tampered_cache_file_is_rejected(weft, make_bundle, cid, cache, tmp_path
     r1, _ = run(weft, b, cid, tmp_path / "1.log")
     (f,) = aot_files(cache)
     data = bytearray(f.read_bytes())
-    # a byte of a function's code (the table: 24 bytes a function at 152)
-    nfuncs, nrel = struct.unpack_from("<II", data, 120)
-    entry = 152 + 24 * (nfuncs // 2)
-    data[152 + 24 * nfuncs + 12 * nrel + struct.unpack_from("<I", data, entry)[0] + 1] ^= 0x01
+    # a byte of every function's code (the table: 16 bytes a function at
+    # 160; the code from the page the header says, at 128)
+    nfuncs, = struct.unpack_from("<I", data, 120)
+    code_at, = struct.unpack_from("<Q", data, 128)
+    for i in range(nfuncs):
+        data[code_at + struct.unpack_from("<I", data, 160 + 16 * i)[0] + 1] ^= 0x01
     f.write_bytes(bytes(data))
     r2, log2 = run(weft, b, cid, tmp_path / "2.log")
     assert r2.returncode == 7 and r2.stdout == r1.stdout
-    # a confined container uses all of the file: a damaged function's
-    # checksum refuses all of it before anything runs, and it compiles
-    assert "checksum mismatch (corrupt); compiling instead" in log2, log2
-    assert "taken from the AOT cache" not in log2, log2
+    # the file's code is mapped and each function taken on its first call,
+    # confined or not: a damaged one is refused then, and compiled instead
+    assert "the AOT cache file's code mapped" in log2, log2
+    assert "checksum mismatch (corrupt); compiling it instead" in log2, log2
 
 
 def test_cache_file_others_can_write_is_not_opened(weft, make_bundle, cid, cache, tmp_path):

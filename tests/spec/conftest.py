@@ -1,6 +1,6 @@
 # The spec suites run on both engine tiers (see wasm_tier in tests/conftest.py)
 # and a third time with every module's compiled code going through the AOT
-# cache's file format (written, checked, relocated, loaded: "aot").
+# cache's file format (written, checked, loaded: "aot").
 import pytest
 
 

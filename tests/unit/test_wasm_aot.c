@@ -1,9 +1,10 @@
-/* The AOT cache's file format (src/wasm/jit/jit_aot.c): a module's code
- * written to a file and loaded back (relocated to this process's helper,
- * entry-slot and internal-code addresses) gives the same results and traps
- * as code compiled on first call; a file with any byte changed, cut short,
- * from another weft build, CPU or module is rejected before anything is
- * mapped, and the module then compiles as usual. */
+/* The AOT cache's file format (src/wasm/jit/jit_aot.c): a module's
+ * position-independent code written to a file and loaded back (placed
+ * after this process's table of helpers and entry slots, mapped from the
+ * file or copied) gives the same results and traps as code compiled on
+ * first call; a file with any byte changed, cut short, from another weft
+ * build, CPU or module is rejected before its code runs, and the module
+ * then compiles as usual. */
 #include "unit.h"
 #include "util/sha256.h"
 #include "wasm/aot_cache.h"
@@ -26,8 +27,11 @@ enum {
     AT_CPU = 80,
     AT_HASH = 88,
     AT_NFUNCS = 120,
-    AT_FLAGS = 144,
-    HEADER = 152
+    AT_SPAN = 124,
+    AT_CODE_AT = 128,
+    AT_FLAGS = 152,
+    HEADER = 160,
+    FUNC_ENTRY = 16
 };
 
 /* calls (direct, recursive, indirect through a table), helpers (memory.grow,
@@ -151,7 +155,7 @@ static int try_load(wf_module *m, const uint8_t *f, size_t len, char *why, size_
     uint8_t h[32];
     hash_of(mod_bytes, LEN, h);
     weft_error *err = NULL;
-    int rc = wf_jit_aot_load(m, h, f, len, NULL, NULL, &err);
+    int rc = wf_jit_aot_load(m, h, f, len, -1, NULL, NULL, &err);
     if (why)
         snprintf(why, whylen, "%s", rc < 0 ? err->msg : "");
     werr_free(err);
@@ -185,6 +189,52 @@ TEST(round_trip_same_results)
 #endif
 }
 
+/* whether /proc/self/maps has an executable mapping of path */
+static bool mapped_exec(const char *path)
+{
+    FILE *maps = fopen("/proc/self/maps", "r");
+    char line[4096];
+    bool found = false;
+    while (maps && fgets(line, sizeof line, maps))
+        if (strstr(line, path) && strstr(line, " r-xp "))
+            found = true;
+    if (maps)
+        fclose(maps);
+    return found;
+}
+
+/* From a file descriptor the code is the file's own pages, mapped
+ * read+execute where it lies (the layout puts it on a page boundary, linked
+ * for the table before it), not a copy; and it runs the same. */
+TEST(code_is_mapped_from_the_file)
+{
+#if defined(__x86_64__)
+    size_t len = 0;
+    uint8_t *f = build(&len);
+    CHECK(f != NULL);
+    char path[] = "/tmp/weft-aot-map-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    CHECK(write(fd, f, len) == (ssize_t)len);
+    wf_module *fresh = load(), *m = load();
+    uint8_t h[32];
+    hash_of(mod_bytes, LEN, h);
+    weft_error *err = NULL;
+    CHECK_INT(wf_jit_aot_load(m, h, f, len, fd, NULL, NULL, &err), 0);
+    close(fd);
+    unlink(path);
+    CHECK(mapped_exec(path));
+    char *a = run_all(fresh), *b = run_all(m);
+    CHECK_STR(b, a);
+    CHECK_INT(from_aot(m), m->n_funcs);
+    free(a), free(b);
+    wf_module_free(fresh);
+    wf_module_free(m);
+    CHECK(!mapped_exec(path)); /* unmapped with the module */
+    free(f);
+#endif
+}
+
 /* the file rejected, the module untouched and still running right */
 static void check_rejected(const uint8_t *f, size_t len, const char *want)
 {
@@ -207,27 +257,33 @@ static uint32_t le32(const uint8_t *p)
     return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+static size_t code_at_of(const uint8_t *f)
+{
+    return le32(f + AT_CODE_AT);
+}
+
 /* whether byte k of file f is padding between two functions' code (16-byte
  * alignment): no function's checksum covers it, and nothing jumps there */
 static bool in_padding(const uint8_t *f, size_t len, size_t k)
 {
-    uint32_t nfuncs = le32(f + AT_NFUNCS), nrel = le32(f + AT_NFUNCS + 4);
-    size_t code_at = HEADER + (size_t)nfuncs * 24 + (size_t)nrel * 12;
+    uint32_t nfuncs = le32(f + AT_NFUNCS);
+    size_t code_at = code_at_of(f);
     if (k < code_at || k >= len - 8)
         return false;
     for (uint32_t i = 0; i < nfuncs; i++) {
-        const uint8_t *e = f + HEADER + (size_t)i * 24;
+        const uint8_t *e = f + HEADER + (size_t)i * FUNC_ENTRY;
         if (k - code_at >= le32(e) && k - code_at < (size_t)le32(e) + le32(e + 4))
             return false;
     }
     return true;
 }
 
-/* A changed byte in the header or the function table rejects the file at
- * load; in a function's code or relocations, that function when its code
- * is taken (it is compiled instead: the results stay right), and the whole
- * file when all of it is to be mapped at once (wf_jit_compile_all drops it
- * and compiles everything). */
+/* A changed byte before the code (header, function table, the padding to
+ * the code's page) or in the trailing checksum rejects the file at load;
+ * in a function's code, that function when its code is first taken (it is
+ * compiled instead: the results stay right), also after
+ * wf_jit_compile_all, which leaves the file's functions to their first
+ * call. */
 TEST(any_changed_byte_is_rejected_before_its_code_runs)
 {
 #if defined(__x86_64__)
@@ -236,27 +292,25 @@ TEST(any_changed_byte_is_rejected_before_its_code_runs)
     CHECK(f != NULL);
     wf_module *fresh = load();
     char *want = run_all(fresh);
-    uint32_t nfuncs = f[AT_NFUNCS] | f[AT_NFUNCS + 1] << 8;
-    size_t table_end = HEADER + (size_t)nfuncs * 24;
+    size_t code_at = code_at_of(f);
     for (size_t k = 0; k < len; k++) {
         f[k] ^= 0x10;
         wf_module *m = load(), *all = load();
         int rc = try_load(m, f, len, NULL, 0);
-        if (rc == 0 && (k < table_end || k >= len - 8)) {
-            fprintf(stderr, "byte %zu of the header or table changed, file accepted\n", k);
+        if (rc == 0 && (k < code_at || k >= len - 8)) {
+            fprintf(stderr, "byte %zu before the code or of the checksum changed, accepted\n", k);
             CHECK(false);
         } else if (rc == 0 && !in_padding(f, len, k)) {
             char *got = run_all(m);
             CHECK_STR(got, want);
             CHECK(from_aot(m) < (int64_t)m->n_funcs); /* one was compiled instead */
             free(got);
-            /* all of it at once: the file is dropped, all compiled */
             weft_error *err = NULL;
             CHECK_INT(try_load(all, f, len, NULL, 0), 0);
             CHECK_INT(wf_jit_compile_all(all, &err), 0);
-            CHECK_INT(from_aot(all), -1);
             got = run_all(all);
             CHECK_STR(got, want);
+            CHECK(from_aot(all) < (int64_t)all->n_funcs);
             free(got);
         }
         wf_module_free(m);
@@ -293,21 +347,21 @@ static void put_le64(uint8_t *p, uint64_t v)
 }
 
 /* change bytes [at, at+n) and make the checksums right again (every
- * function's, then the table's): the header's and the tables' own checks
+ * function's, then the file's): the header's and the table's own checks
  * must catch it */
 static void forge(uint8_t *f, size_t len, size_t at, const void *bytes, size_t n)
 {
     memcpy(f + at, bytes, n);
-    uint32_t nfuncs = le32(f + AT_NFUNCS), nrel = le32(f + AT_NFUNCS + 4);
-    size_t table_end = HEADER + (size_t)nfuncs * 24, code_at = table_end + (size_t)nrel * 12;
+    uint32_t nfuncs = le32(f + AT_NFUNCS);
+    size_t code_at = (HEADER + (size_t)nfuncs * FUNC_ENTRY + 4095) / 4096 * 4096;
     for (uint32_t i = 0; i < nfuncs && code_at <= len; i++) {
-        uint8_t *e = f + HEADER + (size_t)i * 24;
-        uint64_t off = le32(e), flen = le32(e + 4), r = le32(e + 8), nr = le32(e + 12);
-        if (code_at + off + flen <= len && table_end + (r + nr) * 12 <= code_at)
-            put_le64(e + 16,
-                     wf_jit_aot_func_sum(f + code_at + off, flen, f + table_end + r * 12, nr));
+        uint8_t *e = f + HEADER + (size_t)i * FUNC_ENTRY;
+        uint64_t off = le32(e), flen = le32(e + 4);
+        if (code_at + off + flen <= len)
+            put_le64(e + 8, wf_jit_aot_checksum(f + code_at + off, flen));
     }
-    put_le64(f + len - 8, wf_jit_aot_checksum(f, table_end));
+    if (code_at <= len - 8)
+        put_le64(f + len - 8, wf_jit_aot_checksum(f, code_at));
 }
 
 TEST(foreign_files_are_rejected)
@@ -338,33 +392,15 @@ TEST(foreign_files_are_rejected)
         forge(f, len, cases[i].at, cases[i].bytes, cases[i].n);
         check_rejected(f, len, cases[i].why);
     }
-    /* a relocation of an unknown kind, and one pointing past its function:
-     * refused before that function's code is used */
-    uint32_t nfuncs = orig[AT_NFUNCS] | orig[AT_NFUNCS + 1] << 8;
-    size_t rel = HEADER + (size_t)nfuncs * 24;
+    /* the layout's sizes: the table's span, the code's start */
     static const struct {
         size_t at;
-        const char *byte;
-    } relocs[] = {{4, "\x07"}, {3, "\x7f"}};
+        const char *bytes;
+    } sizes[] = {{AT_SPAN + 1, "\x20"}, {AT_CODE_AT + 1, "\x20"}};
     for (size_t i = 0; i < 2; i++) {
         memcpy(f, orig, len);
-        forge(f, len, rel + relocs[i].at, relocs[i].byte, 1);
-        wf_module *m = load(), *all = load(), *fresh = load();
-        CHECK_INT(try_load(m, f, len, NULL, 0), 0);
-        char *a = run_all(fresh), *b = run_all(m);
-        CHECK_STR(b, a);
-        CHECK(from_aot(m) < (int64_t)m->n_funcs);
-        free(b);
-        CHECK_INT(try_load(all, f, len, NULL, 0), 0);
-        weft_error *err = NULL;
-        CHECK_INT(wf_jit_compile_all(all, &err), 0);
-        CHECK_INT(from_aot(all), -1);
-        b = run_all(all);
-        CHECK_STR(b, a);
-        free(a), free(b);
-        wf_module_free(m);
-        wf_module_free(all);
-        wf_module_free(fresh);
+        forge(f, len, sizes[i].at, sizes[i].bytes, 1);
+        check_rejected(f, len, "sizes do not add up");
     }
     /* a function whose code runs past the code section */
     memcpy(f, orig, len);
@@ -375,7 +411,7 @@ TEST(foreign_files_are_rejected)
     uint8_t other[32];
     hash_of((const uint8_t *)"(module)", 8, other);
     weft_error *err = NULL;
-    CHECK_INT(wf_jit_aot_load(m, other, orig, len, NULL, NULL, &err), -1);
+    CHECK_INT(wf_jit_aot_load(m, other, orig, len, -1, NULL, NULL, &err), -1);
     CHECK(strstr(err->msg, "another module") != NULL);
     werr_free(err);
     wf_module_free(m);

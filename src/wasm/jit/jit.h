@@ -37,8 +37,17 @@ bool wf_jit_enabled(void);
  * compiled on their first call. -1 when executable memory is refused or a
  * function is beyond the compiler; the caller then interprets m. */
 int wf_jit_compile(wf_module *m, weft_error **err);
-/* Compile every function not compiled yet (wf_module_compile_all). */
+/* Make sure instances created from now on need no new executable memory
+ * (wf_module_compile_all: before a seccomp filter applies): compile every
+ * function of the variant they are expected to use (a guarded reservation
+ * can be had) that is not compiled yet, unless an AOT cache file holds
+ * that variant (its code is executable already; each function is taken,
+ * its checksum checked, on first call, with no system call). An instance
+ * that gets the other variant compiles it on first call as usual. */
 int wf_jit_compile_all(wf_module *m, weft_error **err);
+/* Take every function's code of that variant now: from the AOT cache's
+ * file (checksum checked) or compiled. */
+int wf_jit_take_all(wf_module *m, weft_error **err);
 void wf_jit_free(wf_jit_module *j);
 /* The entry slot of defined function i (0-based after the imports) in the
  * variant of the code for guarded memories (guarded: no bounds checks, see
@@ -65,28 +74,46 @@ void *wf_jit_lazy(wf_jit_ctx *ctx, void **slot);
 enum wf_jit_helper { JH_OP, JH_CALL, JH_CALL_INDIRECT, JH_TRAP, JH_GROW, JH_COUNT };
 const void *wf_jit_helper_addr(enum wf_jit_helper h);
 
-/* An absolute address embedded in a function's machine code: the 8 bytes
- * at `at` (the immediate of a `mov r64, imm64`) hold
- *   JR_HELPER  the address of helper `arg`
- *   JR_ENTRY   the address of the entry slot of defined function `arg`
- *   JR_PC      the address of word `arg` of the function's internal code
- *              (code.h; the helpers read the op's immediates there), or
- *              in code from a cache file wf_jit_pc_tag(arg): so compiled
- *              code must only hand it to wf_jit_op / wf_jit_call_indirect
- *              (which resolve a tagged one), never read through it.
- * Everything else in the code is position independent (rel32 branches
- * inside the function, rip-relative br_table tables, offsets off the pinned
- * registers). */
-enum wf_jit_reloc_kind { JR_HELPER, JR_ENTRY, JR_PC, JR_COUNT };
+/* Code for the AOT cache's file is position independent, so that a process
+ * maps the file's code as it is, never copying or patching it. It reaches
+ * what differs from one process to the next through a table that the
+ * loading process places just before the code (the file's layout, jit_aot.c):
+ *   WF_JIT_AOT_HELPERS   the helpers' addresses, JH_COUNT words
+ *   WF_JIT_AOT_SLOTS     the entry slots of the file's variant, a word per
+ *                        defined function
+ * and the code starts wf_jit_aot_span(n) bytes after the table (whole
+ * pages, so that the table stays read+write and the code read+execute).
+ * Helper calls are `call [rip+rel32]`, the callee's slot `lea rax,
+ * [rip+rel32]`, and where code freshly compiled for this process embeds the
+ * address of an op's internal code (code.h) it holds its tag,
+ * wf_jit_pc_tag(word), which the helpers resolve. Each rel32 to the table is
+ * a link fixup the file's writer resolves once it has laid the functions
+ * out: the 4 bytes at `at` point to the word of
+ *   JR_HELPER  helper `arg`
+ *   JR_ENTRY   the entry slot of defined function `arg`.
+ * Everything else in compiled code is position independent anyway (rel32
+ * branches inside the function, rip-relative br_table tables, offsets off
+ * the pinned registers). */
+enum wf_jit_reloc_kind { JR_HELPER, JR_ENTRY, JR_COUNT };
 typedef struct wf_jit_reloc {
     uint32_t at, kind, arg;
 } wf_jit_reloc;
+#define WF_JIT_AOT_HELPERS 0
+#define WF_JIT_AOT_SLOTS 64 /* JH_COUNT words fit before it */
+#define WF_JIT_AOT_PAGE 4096
+/* the table's span before the code, for n defined functions */
+static inline uint64_t wf_jit_aot_span(uint32_t n)
+{
+    uint64_t t = WF_JIT_AOT_SLOTS + 8 * (uint64_t)n;
+    return (t + WF_JIT_AOT_PAGE - 1) / WF_JIT_AOT_PAGE * WF_JIT_AOT_PAGE;
+}
 
-/* jit_compile.c: machine code of defined function i of m in a heap buffer,
- * runnable where it is copied (its absolute addresses are this process's),
- * and, when rel is not NULL, its relocations (*rel malloc'd, *nrel of them);
- * -1 if beyond the compiler. guarded: for a guarded memory 0, accesses
- * unchecked (their faults become the trap, jit_fault.c). */
+/* jit_compile.c: machine code of defined function i of m in a heap buffer;
+ * -1 if beyond the compiler. When rel is NULL the code is for this process
+ * and runnable wherever it is copied; else it is position independent (see
+ * above) and *rel (malloc'd, *nrel of them) lists its link fixups. guarded:
+ * for a guarded memory 0, accesses unchecked (their faults become the trap,
+ * jit_fault.c). */
 int wf_jit_compile_func(const wf_module *m, uint32_t i, bool guarded, uint8_t **code, size_t *len,
                         wf_jit_reloc **rel, size_t *nrel);
 /* The last WF_JIT_TAIL bytes of every function of the guarded variant: a
@@ -98,49 +125,51 @@ bool wf_jit_fits(const wf_module *m, uint32_t i);
 bool wf_jit_fits_all(const wf_module *m);
 
 /* jit_aot.c: the AOT cache's file format (docs/wasm-engine.md). Build: the
- * whole module's machine code and relocations as one file's bytes (*out
- * malloc'd), keyed by hash (SHA-256 of the module's bytes). Load: check
- * the file (the header against this weft, this CPU, hash and m, the
- * table's checksum, every function's extent; each function's checksum and
- * relocations when its code is taken) and hand it to m->jit (set
- * up by wf_jit_compile), whose functions then take their code from it on
- * their first call instead of compiling; -1 naming the first mismatch, m
- * unchanged. The file's bytes must outlive m: on success m calls
- * release(arg) (unless NULL) when it no longer needs them. */
+ * whole module's position-independent machine code, linked to the table
+ * it will be mapped after, as one file's bytes (*out malloc'd), keyed by
+ * hash (SHA-256 of the module's bytes). Load: check the file (the header
+ * against this weft, this CPU, hash and m, the checksum of the header and
+ * the function table, every function's extent), place its code after a
+ * table of this process's helper addresses and m's entry slots (mapped
+ * from fd, read+execute, when fd >= 0 and the kernel allows it, else
+ * copied) and hand it to m->jit (set up by wf_jit_compile, nothing
+ * compiled yet), whose functions then take their code from there on their
+ * first call, each function's checksum checked then; -1 naming the first
+ * mismatch, m unchanged. The file's bytes must outlive m: on success m
+ * calls release(arg) (unless NULL) when it no longer needs them. */
 int wf_jit_aot_build(const wf_module *m, const uint8_t hash[32], uint8_t **out, size_t *len,
                      weft_error **err);
-int wf_jit_aot_load(wf_module *m, const uint8_t hash[32], const uint8_t *file, size_t len,
+int wf_jit_aot_load(wf_module *m, const uint8_t hash[32], const uint8_t *file, size_t len, int fd,
                     void (*release)(void *), void *arg, weft_error **err);
-/* the file's trailing checksum (the last 8 bytes, little-endian) of the
- * n bytes before it */
+/* the checksum of n bytes: the file's trailing one (the last 8 bytes,
+ * little-endian) is of its header and function table, each function's in
+ * the table of its code */
 uint64_t wf_jit_aot_checksum(const uint8_t *p, size_t n);
-/* a function's checksum in the file's table: over its code (len bytes)
- * and its nrel relocation entries (12 bytes each) */
-uint64_t wf_jit_aot_func_sum(const uint8_t *code, size_t len, const uint8_t *rel, size_t nrel);
 /* the cache key of a module of that hash for this weft and CPU */
 void wf_jit_aot_key(const uint8_t hash[32], uint8_t key[32]);
-/* A checked file's tables (wf_jit_aot_load). */
+/* A checked file (wf_jit_aot_load): its function table, and its code
+ * placed after the table of helper addresses and entry slots. */
 typedef struct wf_jit_aot {
-    const uint8_t *table, *rel, *code;
+    const uint8_t *table;
     uint32_t nfuncs;
-    bool guarded;               /* compiled for the guarded variant (jit_module.c) */
+    bool guarded; /* compiled for the guarded variant (jit_module.c) */
+    bool mapped;  /* the code is the file's pages, not a copy */
+    /* table + code: the helpers' words, the entry slots (the variant's own
+     * from now on), the code at text */
+    uint8_t *region, *text;
+    size_t region_size;
     void (*release)(void *arg); /* of the file's bytes, with the module (may be NULL) */
     void *release_arg;
 } wf_jit_aot;
-/* defined function i's code from the file, its checksum and relocations
- * checked, relocated for m, in a heap buffer as wf_jit_compile_func gives
- * it; -1 naming the mismatch */
-int wf_jit_aot_func(const wf_jit_aot *a, const wf_module *m, uint32_t i, uint8_t **code,
-                    size_t *len, weft_error **err);
-/* every function's checksum and relocations */
-int wf_jit_aot_check_all(const wf_jit_aot *a, const wf_module *m, weft_error **err);
-/* all of a's code, every function checked, relocated for m, in one
- * read+execute mapping (returned, *size bytes); entry[i] set to function
- * i's code, len[i] to its length */
-void *wf_jit_aot_map_all(const wf_jit_aot *a, const wf_module *m, void **entry, uint32_t *len,
-                         size_t *size, weft_error **err);
-/* jit_module.c: m's functions take their code from a (owned by j) */
-void wf_jit_use_aot(wf_jit_module *j, wf_jit_aot *a);
+/* defined function i's code in a's text, its checksum checked; -1 naming
+ * the mismatch */
+int wf_jit_aot_func(const wf_jit_aot *a, const wf_module *m, uint32_t i, void **code, size_t *len,
+                    weft_error **err);
+/* jit_module.c: m's functions take their code from a (owned by j), whose
+ * entry slots become the variant's; -1 when j has compiled code already
+ * (which points at the old slots). NULL: the file is dropped (its region
+ * stays, holding the slots). */
+int wf_jit_use_aot(wf_jit_module *j, wf_jit_aot *a, weft_error **err);
 /* whether j has a cache file, and how many functions came from it */
 uint32_t wf_jit_from_aot(const wf_jit_module *j, bool *has_aot);
 

@@ -1,28 +1,31 @@
 /* The AOT cache's file format: a module's machine code, compiled ahead of
- * time, with the relocations that make it runnable at whatever addresses the
- * loading process has (docs/wasm-engine.md, "The AOT cache").
+ * time as position-independent code (jit.h), which a process maps as it is
+ * (docs/wasm-engine.md, "The AOT cache").
  *
  * Layout, all integers little-endian:
  *   header (HEADER bytes)
  *     magic "WEFTAOT\0", u32 format version, u32 header size,
  *     weft version (32 bytes, NUL-padded), ABI fingerprint (32: SHA-256 of
  *     what the code assumes of this build: wf_jit_ctx and wf_memory offsets,
- *     the helper and relocation numbering), u64 CPU features the code needs,
- *     module hash (32: SHA-256 of the module's bytes), u32 functions,
- *     u32 relocations, u64 code bytes, u64 file size, u64 flags (bit 0: the
- *     code is the variant for guarded memories, jit_module.c)
+ *     the helper numbering, the table's layout), u64 CPU features the code
+ *     needs, module hash (32: SHA-256 of the module's bytes), u32 functions,
+ *     u32 the table's span (wf_jit_aot_span), u64 where the code starts in
+ *     the file (the first page boundary after the function table), u64 code
+ *     bytes, u64 file size, u64 flags (bit 0: the code is the variant for
+ *     guarded memories, jit_module.c)
  *   function table: per defined function u32 code offset, u32 code length,
- *     u32 first relocation, u32 relocation count, u64 checksum of its code
- *     and its relocations (wf_jit_aot_func_sum)
- *   relocations: u32 offset in the function's code, u32 kind, u32 argument
- *   code: each function 16-aligned, its relocated immediates zero
- *   u64 checksum (wf_jit_aot_checksum) of the header and the function table
+ *     u64 checksum of its code
+ *   zeros up to the code's page
+ *   code: each function 16-aligned, its rel32s to the table resolved for a
+ *     table wf_jit_aot_span(functions) bytes before the code
+ *   u64 checksum (wf_jit_aot_checksum) of everything before the code
  * Loading checks the header, the table's checksum and every function's
- * extent; a function's own checksum and relocations are checked when its
- * code is first taken (wf_jit_aot_func), or for all of them before
- * wf_jit_aot_map_all maps any: no code runs unchecked, and a start that
- * runs a few functions of a large module reads only those. Any mismatch is
- * an error and the caller compiles instead (that function, or all). */
+ * extent, then places the code (mapped from the file, else copied) after a
+ * table of this process's helpers and entry slots; a function's own
+ * checksum is checked when its code is first taken (wf_jit_aot_func): no
+ * code runs unchecked, and a start that runs a few functions of a large
+ * module reads only those. Any mismatch is an error and the caller
+ * compiles instead (that function, or all). */
 #include "wasm/jit/jit.h"
 #include "util/log.h"
 #include "util/sha256.h"
@@ -35,13 +38,12 @@
 #include <unistd.h>
 
 #define MAGIC "WEFTAOT"
-#define FORMAT_VERSION 3u /* 2: per-function checksums; 3: the flags (the code's variant) */
+#define FORMAT_VERSION 4u /* 2: per-function checksums; 3: the flags; 4: mapped, not relocated */
 #define VERSION_LEN 32
-#define HEADER (8 + 4 + 4 + VERSION_LEN + SHA256_LEN + 8 + SHA256_LEN + 4 + 4 + 8 + 8 + 8)
+#define HEADER (8 + 4 + 4 + VERSION_LEN + SHA256_LEN + 8 + SHA256_LEN + 4 + 4 + 8 + 8 + 8 + 8)
 #define FLAG_GUARDED 1ull
 #define FLAGS_KNOWN FLAG_GUARDED
-#define FUNC_ENTRY 24
-#define RELOC_ENTRY 12
+#define FUNC_ENTRY 16
 #define SUM_LEN 8 /* the trailing checksum */
 
 /* CPU features the generated code relies on. x86-64's baseline (SSE2) is
@@ -87,6 +89,9 @@ static void abi_fingerprint(uint8_t out[SHA256_LEN])
         sizeof(wf_slot),
         JH_COUNT,
         JR_COUNT,
+        WF_JIT_AOT_HELPERS,
+        WF_JIT_AOT_SLOTS,
+        WF_JIT_AOT_PAGE,
         JT_COUNT,
         FORMAT_VERSION,
     };
@@ -148,8 +153,8 @@ uint64_t wf_jit_aot_checksum(const uint8_t *p, size_t n)
 struct header {
     uint8_t abi[SHA256_LEN], hash[SHA256_LEN];
     char version[VERSION_LEN];
-    uint64_t cpu, code_bytes, file_size, flags;
-    uint32_t format, header_size, nfuncs, nrel;
+    uint64_t cpu, code_at, code_bytes, file_size, flags;
+    uint32_t format, header_size, nfuncs, span;
 };
 
 static void put_header(uint8_t *p, const struct header *h)
@@ -162,7 +167,8 @@ static void put_header(uint8_t *p, const struct header *h)
     put64(p, h->cpu), p += 8;
     memcpy(p, h->hash, SHA256_LEN), p += SHA256_LEN;
     put32(p, h->nfuncs), p += 4;
-    put32(p, h->nrel), p += 4;
+    put32(p, h->span), p += 4;
+    put64(p, h->code_at), p += 8;
     put64(p, h->code_bytes), p += 8;
     put64(p, h->file_size), p += 8;
     put64(p, h->flags);
@@ -178,7 +184,8 @@ static void get_header(const uint8_t *p, struct header *h)
     h->cpu = get64(p), p += 8;
     memcpy(h->hash, p, SHA256_LEN), p += SHA256_LEN;
     h->nfuncs = get32(p), p += 4;
-    h->nrel = get32(p), p += 4;
+    h->span = get32(p), p += 4;
+    h->code_at = get64(p), p += 8;
     h->code_bytes = get64(p), p += 8;
     h->file_size = get64(p), p += 8;
     h->flags = get64(p);
@@ -210,6 +217,14 @@ void wf_jit_aot_key(const uint8_t hash[SHA256_LEN], uint8_t key[SHA256_LEN])
     sha256_final(&c, key);
 }
 
+/* where the code starts in a file of n functions: the page after the
+ * function table */
+static uint64_t code_start(uint32_t n)
+{
+    uint64_t t = HEADER + (uint64_t)n * FUNC_ENTRY;
+    return (t + WF_JIT_AOT_PAGE - 1) / WF_JIT_AOT_PAGE * WF_JIT_AOT_PAGE;
+}
+
 /* ---- writing ---- */
 
 struct compiled {
@@ -228,49 +243,44 @@ static void free_compiled(struct compiled *c, uint32_t n)
     free(c);
 }
 
-/* A function's checksum: its code (relocated immediates zero) and its
- * relocation entries, each summed, the second rotated in so that swapping
- * the two parts' sums does not cancel. */
-uint64_t wf_jit_aot_func_sum(const uint8_t *code, size_t len, const uint8_t *rel, size_t nrel)
+/* point function c's rel32s at the table's words, the function placed
+ * `at` bytes into the code, the table span bytes before it */
+static void link_func(uint8_t *code, const struct compiled *c, uint64_t at, uint64_t span)
 {
-    return wf_jit_aot_checksum(code, len) ^ rotl(wf_jit_aot_checksum(rel, nrel * RELOC_ENTRY), 1);
+    for (size_t k = 0; k < c->nrel; k++) {
+        const wf_jit_reloc *x = &c->rel[k];
+        uint64_t word = x->kind == JR_HELPER ? WF_JIT_AOT_HELPERS + 8 * (uint64_t)x->arg
+                                             : WF_JIT_AOT_SLOTS + 8 * (uint64_t)x->arg;
+        /* relative to the end of the rel32, both from the table's start */
+        int64_t disp = (int64_t)word - (int64_t)(span + at + x->at + 4);
+        put32(code + x->at, (uint32_t)(int32_t)disp);
+    }
 }
 
 /* lay the compiled functions out as the file (see the top) */
 static uint8_t *serialise(const struct compiled *c, uint32_t n, struct header *h, size_t *len)
 {
-    uint64_t code = 0, nrel = 0;
-    for (uint32_t i = 0; i < n; i++) {
+    uint64_t code = 0;
+    for (uint32_t i = 0; i < n; i++)
         code = ((code + 15) & ~15ull) + c[i].len;
-        nrel += c[i].nrel;
-    }
     h->nfuncs = n;
-    h->nrel = (uint32_t)nrel;
+    h->span = (uint32_t)wf_jit_aot_span(n);
+    h->code_at = code_start(n);
     h->code_bytes = code;
-    size_t rel_at = HEADER + (size_t)n * FUNC_ENTRY, code_at = rel_at + nrel * RELOC_ENTRY;
-    h->file_size = code_at + code + SUM_LEN;
+    h->file_size = h->code_at + code + SUM_LEN;
     uint8_t *f = xzalloc(h->file_size);
     put_header(f, h);
-    uint64_t at = 0, r = 0;
+    uint64_t at = 0;
     for (uint32_t i = 0; i < n; i++) {
         at = (at + 15) & ~15ull;
-        uint8_t *e = f + HEADER + (size_t)i * FUNC_ENTRY;
+        uint8_t *e = f + HEADER + (size_t)i * FUNC_ENTRY, *dst = f + h->code_at + at;
+        memcpy(dst, c[i].code, c[i].len);
+        link_func(dst, &c[i], at, h->span);
         put32(e, (uint32_t)at), put32(e + 4, (uint32_t)c[i].len);
-        put32(e + 8, (uint32_t)r), put32(e + 12, (uint32_t)c[i].nrel);
-        memcpy(f + code_at + at, c[i].code, c[i].len);
-        uint64_t first = r;
-        for (size_t k = 0; k < c[i].nrel; k++, r++) {
-            const wf_jit_reloc *x = &c[i].rel[k];
-            uint8_t *re = f + rel_at + r * RELOC_ENTRY;
-            put32(re, x->at), put32(re + 4, x->kind), put32(re + 8, x->arg);
-            memset(f + code_at + at + x->at, 0, 8); /* this process's address */
-        }
-        put64(e + 16, wf_jit_aot_func_sum(f + code_at + at, c[i].len,
-                                          f + rel_at + first * RELOC_ENTRY, c[i].nrel));
+        put64(e + 8, wf_jit_aot_checksum(dst, c[i].len));
         at += c[i].len;
     }
-    size_t table_end = HEADER + (size_t)n * FUNC_ENTRY;
-    put64(f + h->file_size - SUM_LEN, wf_jit_aot_checksum(f, table_end));
+    put64(f + h->file_size - SUM_LEN, wf_jit_aot_checksum(f, h->code_at));
     *len = h->file_size;
     return f;
 }
@@ -285,7 +295,7 @@ int wf_jit_aot_build(const wf_module *m, const uint8_t hash[SHA256_LEN], uint8_t
                         m->name);
     uint32_t n = m->n_funcs - m->n_func_imports;
     struct compiled *c = xcalloc(n ? n : 1, sizeof *c);
-    uint64_t total = 0;
+    uint64_t total = wf_jit_aot_span(n);
     /* the variant the instances of a process like this one will run */
     bool guarded = wf_jit_guarded_expected(m);
     for (uint32_t i = 0; i < n; i++) {
@@ -298,9 +308,10 @@ int wf_jit_aot_build(const wf_module *m, const uint8_t hash[SHA256_LEN], uint8_t
             return werr_set(err, 0, "%s: cannot compile function %u", m->name,
                             m->n_func_imports + i);
         }
-        total += c[i].len + 16 + c[i].nrel * RELOC_ENTRY;
+        total += c[i].len + 16;
     }
-    if (total > UINT32_MAX) {
+    /* the rel32s reach the table across all of it; offsets are 32-bit */
+    if (total > INT32_MAX) {
         free_compiled(c, n);
         return werr_set(err, 0, "%s: %llu bytes of machine code are too many for a cache file",
                         m->name, (unsigned long long)total);
@@ -315,19 +326,10 @@ int wf_jit_aot_build(const wf_module *m, const uint8_t hash[SHA256_LEN], uint8_t
 
 /* ---- loading ---- */
 
-static int check_header(const wf_module *m, const uint8_t *f, size_t len,
-                        const uint8_t hash[SHA256_LEN], struct header *h, weft_error **err)
+/* what this weft, this CPU and m need of the header */
+static int check_ours(const wf_module *m, const struct header *h, const uint8_t hash[SHA256_LEN],
+                      weft_error **err)
 {
-    if (len < 8 || memcmp(f, MAGIC, 8) != 0)
-        return werr_set(err, 0, "not a weft AOT file");
-    if (len < HEADER + SUM_LEN)
-        return werr_set(err, 0, "truncated (%zu bytes, less than its header)", len);
-    get_header(f, h);
-    /* the table's extent from the header, which the checksum then covers */
-    uint64_t table_end = HEADER + (uint64_t)h->nfuncs * FUNC_ENTRY;
-    if (table_end > len - SUM_LEN ||
-        wf_jit_aot_checksum(f, (size_t)table_end) != get64(f + len - SUM_LEN))
-        return werr_set(err, 0, "checksum mismatch (corrupt or truncated)");
     struct header ours;
     our_header(&ours, hash);
     if (h->format != FORMAT_VERSION || h->header_size != HEADER)
@@ -352,65 +354,84 @@ static int check_header(const wf_module *m, const uint8_t *f, size_t len,
     if (h->nfuncs != m->n_funcs - m->n_func_imports)
         return werr_set(err, 0, "%u functions, the module has %u", h->nfuncs,
                         m->n_funcs - m->n_func_imports);
-    uint64_t need = HEADER + (uint64_t)h->nfuncs * FUNC_ENTRY + (uint64_t)h->nrel * RELOC_ENTRY +
-                    h->code_bytes + SUM_LEN;
-    if (h->file_size != len || need != len || h->code_bytes > UINT32_MAX)
+    return 0;
+}
+
+static int check_header(const wf_module *m, const uint8_t *f, size_t len,
+                        const uint8_t hash[SHA256_LEN], struct header *h, weft_error **err)
+{
+    if (len < 8 || memcmp(f, MAGIC, 8) != 0)
+        return werr_set(err, 0, "not a weft AOT file");
+    if (len < HEADER + SUM_LEN)
+        return werr_set(err, 0, "truncated (%zu bytes, less than its header)", len);
+    get_header(f, h);
+    /* the code's start from the header, which the checksum then covers */
+    uint64_t code_at = code_start(h->nfuncs);
+    if (code_at > len - SUM_LEN ||
+        wf_jit_aot_checksum(f, (size_t)code_at) != get64(f + len - SUM_LEN))
+        return werr_set(err, 0, "checksum mismatch (corrupt or truncated)");
+    if (check_ours(m, h, hash, err) < 0)
+        return -1;
+    if (h->file_size != len || h->code_at != code_at || h->span != wf_jit_aot_span(h->nfuncs) ||
+        h->code_bytes != len - SUM_LEN - code_at || h->span + h->code_bytes > INT32_MAX)
         return werr_set(err, 0, "sizes do not add up (%zu bytes, header says %llu)", len,
                         (unsigned long long)h->file_size);
     return 0;
 }
 
-/* one relocation of function i (code `len` bytes at `code`) */
-static int check_reloc(const wf_module *m, uint32_t i, const uint8_t *code, uint32_t len,
-                       const uint8_t *re, weft_error **err)
-{
-    uint32_t at = get32(re), kind = get32(re + 4), arg = get32(re + 8);
-    bool ok = at >= 2 && at <= len && len - at >= 8 && (code[at - 2] & 0xFE) == 0x48 &&
-              (code[at - 1] & 0xF8) == 0xB8 && get64(code + at) == 0;
-    if (ok && kind == JR_HELPER)
-        ok = arg < JH_COUNT;
-    else if (ok && kind == JR_ENTRY)
-        ok = arg < m->n_funcs - m->n_func_imports;
-    else if (ok && kind == JR_PC) /* a bound until translation, checked again then */
-        ok = !m->codes[i].checked || arg < m->codes[i].code_len;
-    else
-        ok = false;
-    if (!ok)
-        return werr_set(err, 0, "function %u: bad relocation (kind %u at %u)",
-                        m->n_func_imports + i, kind, at);
-    return 0;
-}
-
-/* every function's extent (its checksum and relocations are checked when
- * its code is taken: check_func) */
+/* every function's extent (its checksum is checked when its code is taken:
+ * wf_jit_aot_func) */
 static int check_extents(const wf_module *m, const uint8_t *f, const struct header *h,
                          weft_error **err)
 {
     for (uint32_t i = 0; i < h->nfuncs; i++) {
         const uint8_t *e = f + HEADER + (size_t)i * FUNC_ENTRY;
-        uint64_t off = get32(e), len = get32(e + 4), r = get32(e + 8), nr = get32(e + 12);
-        if (len == 0 || off % 16 || off + len > h->code_bytes || r + nr > h->nrel)
+        uint64_t off = get32(e), len = get32(e + 4);
+        if (len == 0 || off % 16 || off + len > h->code_bytes)
             return werr_set(err, 0, "function %u: bad extent", m->n_func_imports + i);
     }
     return 0;
 }
 
-/* function i's checksum and relocations, before its code is used */
-static int check_func(const wf_jit_aot *a, const wf_module *m, uint32_t i, weft_error **err)
+/* The table and the code, at the distance the code was linked for: an
+ * anonymous read+write mapping of both, the code's part replaced by the
+ * file's pages (read+execute; nothing copied, and only the pages a start
+ * runs are read), or where the kernel refuses that (a noexec mount, no fd)
+ * a copy made read+execute. */
+static int place_code(wf_jit_aot *a, const uint8_t *f, const struct header *h, int fd,
+                      weft_error **err)
 {
-    const uint8_t *e = a->table + (size_t)i * FUNC_ENTRY;
-    uint32_t off = get32(e), len = get32(e + 4), r = get32(e + 8), nr = get32(e + 12);
-    const uint8_t *rel = a->rel + (size_t)r * RELOC_ENTRY;
-    if (wf_jit_aot_func_sum(a->code + off, len, rel, nr) != get64(e + 16))
-        return werr_set(err, 0, "function %u: checksum mismatch (corrupt)", m->n_func_imports + i);
-    for (uint32_t k = 0; k < nr; k++)
-        if (check_reloc(m, i, a->code + off, len, rel + (size_t)k * RELOC_ENTRY, err) < 0)
-            return -1;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    if (page != WF_JIT_AOT_PAGE)
+        return werr_set(err, 0, "the file's code is laid out for %u-byte pages, these are %zu",
+                        WF_JIT_AOT_PAGE, page);
+    size_t text = (size_t)((h->code_bytes + page - 1) / page * page);
+    size_t n = h->span + (text ? text : page);
+    uint8_t *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return werr_set(err, errno, "mapping %zu bytes for the machine code", n);
+    a->region = p;
+    a->region_size = n;
+    a->text = p + h->span;
+    if (fd >= 0 && text &&
+        mmap(a->text, text, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_FIXED, fd,
+             (off_t)h->code_at) != MAP_FAILED) {
+        a->mapped = true;
+        return 0;
+    }
+    if (fd >= 0 && text)
+        log_debug("wasm: mapping the AOT cache file's code: %s; copying it", strerror(errno));
+    memcpy(a->text, f + h->code_at, h->code_bytes);
+    if (mprotect(a->text, n - h->span, PROT_READ | PROT_EXEC) < 0) {
+        int e = errno;
+        munmap(p, n);
+        return werr_set(err, e, "making machine code executable");
+    }
     return 0;
 }
 
 int wf_jit_aot_load(wf_module *m, const uint8_t hash[SHA256_LEN], const uint8_t *f, size_t len,
-                    void (*release)(void *), void *arg, weft_error **err)
+                    int fd, void (*release)(void *), void *arg, weft_error **err)
 {
     struct header h;
     if (m->jit == NULL)
@@ -419,85 +440,37 @@ int wf_jit_aot_load(wf_module *m, const uint8_t hash[SHA256_LEN], const uint8_t 
         return -1;
     wf_jit_aot *a = xzalloc(sizeof *a);
     a->table = f + HEADER;
-    a->rel = a->table + (size_t)h.nfuncs * FUNC_ENTRY;
-    a->code = a->rel + (size_t)h.nrel * RELOC_ENTRY;
     a->nfuncs = h.nfuncs;
     a->guarded = h.flags & FLAG_GUARDED;
+    if (place_code(a, f, &h, fd, err) < 0) {
+        free(a);
+        return -1;
+    }
+    uint8_t *words = a->region + WF_JIT_AOT_HELPERS;
+    for (int k = 0; k < JH_COUNT; k++) {
+        const void *helper = wf_jit_helper_addr((enum wf_jit_helper)k);
+        memcpy(words + 8 * k, &helper, sizeof helper);
+    }
+    if (wf_jit_use_aot(m->jit, a, err) < 0) {
+        munmap(a->region, a->region_size);
+        free(a);
+        return -1;
+    }
     a->release = release;
     a->release_arg = arg;
-    wf_jit_use_aot(m->jit, a);
+    log_debug("wasm: %s: the AOT cache file's code %s (%llu bytes)", m->name,
+              a->mapped ? "mapped in place" : "copied", (unsigned long long)h.code_bytes);
     return 0;
 }
 
-static uint64_t reloc_value(const wf_jit_aot *a, const wf_module *m, uint32_t i, uint32_t kind,
-                            uint32_t arg)
+int wf_jit_aot_func(const wf_jit_aot *a, const wf_module *m, uint32_t i, void **code, size_t *len,
+                    weft_error **err)
 {
-    if (kind == JR_HELPER)
-        return (uint64_t)(uintptr_t)wf_jit_helper_addr(arg);
-    if (kind == JR_ENTRY) /* the slots of the file's variant */
-        return (uint64_t)(uintptr_t)wf_jit_entry(m->jit, a->guarded, arg);
-    (void)i; /* the internal code is translated when a helper first needs it */
-    return wf_jit_pc_tag(arg);
-}
-
-int wf_jit_aot_check_all(const wf_jit_aot *a, const wf_module *m, weft_error **err)
-{
-    for (uint32_t i = 0; i < a->nfuncs; i++)
-        if (check_func(a, m, i, err) < 0)
-            return -1;
-    return 0;
-}
-
-int wf_jit_aot_func(const wf_jit_aot *a, const wf_module *m, uint32_t i, uint8_t **code,
-                    size_t *len, weft_error **err)
-{
-    if (check_func(a, m, i, err) < 0)
-        return -1;
     const uint8_t *e = a->table + (size_t)i * FUNC_ENTRY;
-    uint32_t off = get32(e), n = get32(e + 4), r = get32(e + 8), nr = get32(e + 12);
-    uint8_t *c = xmalloc(n);
-    memcpy(c, a->code + off, n);
-    for (uint32_t k = 0; k < nr; k++) {
-        const uint8_t *re = a->rel + (size_t)(r + k) * RELOC_ENTRY;
-        put64(c + get32(re), reloc_value(a, m, i, get32(re + 4), get32(re + 8)));
-    }
-    *code = c;
+    uint32_t off = get32(e), n = get32(e + 4);
+    if (wf_jit_aot_checksum(a->text + off, n) != get64(e + 8))
+        return werr_set(err, 0, "function %u: checksum mismatch (corrupt)", m->n_func_imports + i);
+    *code = a->text + off;
     *len = n;
     return 0;
-}
-
-void *wf_jit_aot_map_all(const wf_jit_aot *a, const wf_module *m, void **entry, uint32_t *len,
-                         size_t *size, weft_error **err)
-{
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    uint64_t total = 0;
-    if (wf_jit_aot_check_all(a, m, err) < 0)
-        return NULL;
-    for (uint32_t i = 0; i < a->nfuncs; i++) {
-        const uint8_t *e = a->table + (size_t)i * FUNC_ENTRY;
-        total =
-            get32(e) + (uint64_t)get32(e + 4) > total ? get32(e) + (uint64_t)get32(e + 4) : total;
-    }
-    size_t n = total ? (total + page - 1) / page * page : page;
-    uint8_t *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED)
-        return werr_set(err, errno, "mapping %zu bytes of machine code", n), NULL;
-    memcpy(p, a->code, total);
-    for (uint32_t i = 0; i < a->nfuncs; i++) {
-        const uint8_t *e = a->table + (size_t)i * FUNC_ENTRY;
-        uint32_t off = get32(e), r = get32(e + 8), nr = get32(e + 12);
-        len[i] = get32(e + 4);
-        for (uint32_t k = 0; k < nr; k++) {
-            const uint8_t *re = a->rel + (size_t)(r + k) * RELOC_ENTRY;
-            put64(p + off + get32(re), reloc_value(a, m, i, get32(re + 4), get32(re + 8)));
-        }
-        entry[i] = p + off;
-    }
-    if (mprotect(p, n, PROT_READ | PROT_EXEC) < 0) {
-        int e = errno;
-        munmap(p, n);
-        return werr_set(err, e, "making machine code executable"), NULL;
-    }
-    *size = n;
-    return p;
 }

@@ -68,8 +68,10 @@ typedef struct jc {
     /* the prologue's stack checks (where they start, and their two jumps
      * to the out-of-line call of wf_jit_grow) */
     size_t check_at, grow_fix[2];
-    /* where the code embeds an absolute address (jit.h: the AOT cache
-     * rewrites them when it loads the code elsewhere) */
+    /* position-independent code, for the AOT cache's file (jit.h): helpers
+     * and entry slots reached rip-relative through the table the code is
+     * mapped after, their rel32s listed in rel for the file's writer */
+    bool pic;
     wf_jit_reloc *rel;
     size_t nrel, caprel;
     /* the slots kept in registers (jit_regs.c): loc[slot] for slot <
@@ -118,24 +120,49 @@ static void jcc_stub(jc *j, int cc, int kind)
     to_stub(j, x_jcc32(&j->b, cc), kind);
 }
 
-/* mov r, imm64 holding an absolute address, always the 10-byte form (the
- * value a cached copy gets may not fit 32 bits), noted as a relocation */
-static void abs_imm(jc *j, int r, uint32_t kind, uint32_t arg, const void *addr)
+/* A link fixup of position-independent code (jc.pic): the rel32 just
+ * emitted, at the current end, is to be pointed at a helper's or an entry
+ * slot's word of the table the code is mapped after (jit.h). */
+static void add_link(jc *j, uint32_t kind, uint32_t arg)
 {
-    x_byte(&j->b, (uint8_t)(0x48 | ((r & 8) ? 1 : 0)));
-    x_byte(&j->b, (uint8_t)(0xB8 + (r & 7)));
     if (j->nrel == j->caprel) {
         j->caprel = j->caprel ? 2 * j->caprel : 16;
         j->rel = xreallocarray(j->rel, j->caprel, sizeof *j->rel);
     }
-    j->rel[j->nrel++] = (wf_jit_reloc){.at = (uint32_t)j->b.n, .kind = kind, .arg = arg};
-    x_u64(&j->b, (uint64_t)(uintptr_t)addr);
+    j->rel[j->nrel++] = (wf_jit_reloc){.at = (uint32_t)j->b.n - 4, .kind = kind, .arg = arg};
+}
+
+/* rax = the address of defined function k's entry slot */
+static void entry_addr(jc *j, uint32_t k)
+{
+    if (!j->pic) {
+        x_mov_imm(&j->b, RAX, (uint64_t)(uintptr_t)wf_jit_entry(j->m->jit, j->guarded, k));
+        return;
+    }
+    x_byte(&j->b, 0x48), x_byte(&j->b, 0x8D), x_byte(&j->b, 0x05); /* lea rax, [rip+rel32] */
+    x_u32(&j->b, 0);
+    add_link(j, JR_ENTRY, k);
+}
+
+/* rdx = the op's internal code (word `word` of the function's), which
+ * helpers read its immediates from; position-independent code holds its
+ * tag instead (the helpers translate the function when they first need it) */
+static void op_words_arg(jc *j, const uint64_t *pc)
+{
+    uint32_t word = (uint32_t)(pc - j->c->code);
+    x_mov_imm(&j->b, RDX, j->pic ? wf_jit_pc_tag(word) : (uint64_t)(uintptr_t)pc);
 }
 
 static void call_abs(jc *j, enum wf_jit_helper h)
 {
-    abs_imm(j, RAX, JR_HELPER, h, wf_jit_helper_addr(h));
-    x_call_r(&j->b, RAX);
+    if (!j->pic) {
+        x_mov_imm(&j->b, RAX, (uint64_t)(uintptr_t)wf_jit_helper_addr(h));
+        x_call_r(&j->b, RAX);
+        return;
+    }
+    x_byte(&j->b, 0xFF), x_byte(&j->b, 0x15); /* call [rip+rel32] */
+    x_u32(&j->b, 0);
+    add_link(j, JR_HELPER, h);
 }
 
 /* ---- slot access ----
@@ -487,7 +514,7 @@ static void emit_call(jc *j, const uint64_t *pc)
     if (callee >= j->m->n_func_imports) { /* same module: through its entry slot */
         x_mem(&j->b, 0, true, OPC(0x8D), RDI, RBX, NOIDX, 1, SLOT(base), false);
         uint32_t k = (uint32_t)(callee - j->m->n_func_imports);
-        abs_imm(j, RAX, JR_ENTRY, k, wf_jit_entry(j->m->jit, j->guarded, k));
+        entry_addr(j, k);
         x_mem(&j->b, 0, false, OPC(0xFF), 2, RAX, NOIDX, 1, 0, false); /* call [rax] */
         check_helper(j);
         return;
@@ -527,7 +554,7 @@ static void emit_helper(jc *j, enum wf_jit_helper fn, const uint64_t *pc, bool s
         x_store64(&j->b, R15, R12, CTX(fuel));
     x_mov_rr(&j->b, true, RDI, R12);
     x_mov_rr(&j->b, true, RSI, RBX);
-    abs_imm(j, RDX, JR_PC, (uint32_t)(pc - j->c->code), pc);
+    op_words_arg(j, pc);
     x_mov_imm(&j->b, RCX, j->fidx);
     call_abs(j, fn);
     if (sync_fuel)
@@ -1456,7 +1483,7 @@ static bool compile_func(jc *j, uint32_t i)
 
 bool wf_jit_fits(const wf_module *m, uint32_t i)
 {
-    /* code offsets are 32-bit in relocations (JR_PC) */
+    /* word indexes are 32-bit in the tags position-independent code holds */
     return (uint64_t)m->codes[i].max_height * 8 + 8 <= INT32_MAX &&
            m->codes[i].code_len <= UINT32_MAX;
 }
@@ -1464,7 +1491,7 @@ bool wf_jit_fits(const wf_module *m, uint32_t i)
 int wf_jit_compile_func(const wf_module *m, uint32_t i, bool guarded, uint8_t **code, size_t *len,
                         wf_jit_reloc **rel, size_t *nrel)
 {
-    jc j = {.m = m, .guarded = guarded};
+    jc j = {.m = m, .guarded = guarded, .pic = rel != NULL};
     bool ok = compile_func(&j, i) && j.b.n < INT32_MAX;
     free(j.native_at);
     free(j.is_target);

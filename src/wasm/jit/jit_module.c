@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 
 struct wf_jit_module {
@@ -29,8 +30,10 @@ struct wf_jit_module {
     wf_jit_arena *arena;
     wf_jit_aot *aot; /* the AOT cache's file, when there is one */
     uint32_t nfrom_aot;
-    void *aot_map; /* wf_jit_compile_all's bulk copy of the file's code */
-    size_t aot_size;
+    /* the file's table and code (wf_jit_aot.region), kept when the file is
+     * dropped: one variant's entry slots live there */
+    void *region;
+    size_t region_size;
 };
 
 #define CTX(field) ((int32_t)offsetof(wf_jit_ctx, field))
@@ -149,9 +152,9 @@ bool wf_jit_fits_all(const wf_module *m)
     return true;
 }
 
-/* function i's code from the AOT cache's file; false (logged) when its
- * checks fail, and it is compiled instead */
-static bool aot_func(const wf_module *m, uint32_t i, uint8_t **code, size_t *len)
+/* function i's code in the AOT cache's file; false (logged) when its
+ * checksum fails, and it is compiled instead */
+static bool aot_func(const wf_module *m, uint32_t i, void **code, size_t *len)
 {
     weft_error *err = NULL;
     if (wf_jit_aot_func(m->jit->aot, m, i, code, len, &err) == 0)
@@ -182,29 +185,31 @@ static void placed(wf_jit_module *jm, bool guarded, uint32_t i, void *at, size_t
     }
 }
 
-/* compile defined function i of a variant into the arena and its entry slot */
+/* compile defined function i of a variant into the arena and its entry
+ * slot, or take its code where the AOT cache's file put it */
 static void *compile_one(const wf_module *m, bool guarded, uint32_t i, weft_error **err)
 {
     wf_jit_module *jm = m->jit;
-    uint8_t *code;
+    void *at;
     size_t len;
-    /* from the AOT cache's file (checked when it was loaded, compiled for
-     * one variant; it needs no internal code), else compiled from the
-     * internal code (translated now; translation fills m's code arena) */
     if (jm->aot && jm->aot->guarded == guarded && i < jm->aot->nfuncs &&
-        aot_func(m, i, &code, &len)) {
+        aot_func(m, i, &at, &len)) {
         jm->nfrom_aot++;
-    } else if (wf_translate_func((wf_module *)m, i, err) < 0) {
-        return NULL;
-    } else if (!wf_jit_fits(m, i) ||
-               wf_jit_compile_func(m, i, guarded, &code, &len, NULL, NULL) < 0) {
-        werr_set(err, 0, "%s: cannot compile function %u", m->name, m->n_func_imports + i);
-        return NULL;
+    } else {
+        /* from the internal code (translated now; translation fills m's
+         * code arena) */
+        uint8_t *code;
+        if (wf_translate_func((wf_module *)m, i, err) < 0)
+            return NULL;
+        if (!wf_jit_fits(m, i) || wf_jit_compile_func(m, i, guarded, &code, &len, NULL, NULL) < 0) {
+            werr_set(err, 0, "%s: cannot compile function %u", m->name, m->n_func_imports + i);
+            return NULL;
+        }
+        at = wf_jit_arena_add(&jm->arena, code, len, err);
+        free(code);
+        if (at == NULL)
+            return NULL;
     }
-    void *at = wf_jit_arena_add(&jm->arena, code, len, err);
-    free(code);
-    if (at == NULL)
-        return NULL;
     placed(jm, guarded, i, at, len);
     jm->ncompiled++;
     jm->code_bytes += len;
@@ -222,55 +227,23 @@ void *wf_jit_lazy(wf_jit_ctx *ctx, void **slot)
     return at;
 }
 
-/* Every function still waiting for its first call, from the AOT cache's
- * file in one mapping: copying them one by one into the arena costs two
- * mprotect calls each, more than compiling. */
-static int aot_all(wf_module *m, weft_error **err)
-{
-    wf_jit_module *jm = m->jit;
-    bool guarded = jm->aot->guarded;
-    if (jm->aot_map || jm->aot->nfuncs != jm->n)
-        return 0;
-    /* all of it is about to be used: a damaged function refuses the file
-     * (the module is compiled instead, as if there were none) */
-    weft_error *bad = NULL;
-    if (wf_jit_aot_check_all(jm->aot, m, &bad) < 0) {
-        log_debug("wasm: %s: AOT cache file rejected: %s; compiling instead", m->name, bad->msg);
-        werr_free(bad);
-        wf_jit_use_aot(jm, NULL);
-        return 0;
-    }
-    void **entry = xcalloc(jm->n ? jm->n : 1, sizeof *entry);
-    uint32_t *len = xcalloc(jm->n ? jm->n : 1, sizeof *len);
-    jm->aot_map = wf_jit_aot_map_all(jm->aot, m, entry, len, &jm->aot_size, err);
-    if (jm->aot_map == NULL) {
-        free(entry);
-        free(len);
-        return -1;
-    }
-    for (uint32_t i = 0; i < jm->n; i++)
-        if (jm->entry[guarded][i] == lazy_stub) {
-            placed(jm, guarded, i, entry[i], len[i]);
-            jm->ncompiled++;
-            jm->nfrom_aot++;
-        }
-    free(entry);
-    free(len);
-    return 0;
-}
-
-/* The variant instances created from now on are expected to use (a guarded
- * reservation can be had); an instance that gets the other compiles it on
- * first call as usual. */
-int wf_jit_compile_all(wf_module *m, weft_error **err)
+int wf_jit_take_all(wf_module *m, weft_error **err)
 {
     bool guarded = wf_jit_guarded_expected(m);
-    if (m->jit->aot && m->jit->aot->guarded == guarded && aot_all(m, err) < 0)
-        return -1;
     for (uint32_t i = 0; i < m->jit->n; i++)
         if (m->jit->entry[guarded][i] == lazy_stub && compile_one(m, guarded, i, err) == NULL)
             return -1;
     return 0;
+}
+
+/* The AOT cache's file needs nothing: its code is executable already, each
+ * function taken (its checksum checked) on first call without a system
+ * call. */
+int wf_jit_compile_all(wf_module *m, weft_error **err)
+{
+    if (m->jit->aot && m->jit->aot->guarded == wf_jit_guarded_expected(m))
+        return 0;
+    return wf_jit_take_all(m, err);
 }
 
 void wf_jit_free(wf_jit_module *j)
@@ -289,20 +262,37 @@ void wf_jit_free(wf_jit_module *j)
     if (j->aot && j->aot->release)
         j->aot->release(j->aot->release_arg);
     free(j->aot);
-    if (j->aot_map)
-        munmap(j->aot_map, j->aot_size);
-    free(j->entry[0]);
-    free(j->entry[1]);
+    for (int v = 0; v < 2; v++)
+        if (j->region == NULL || (void *)j->entry[v] != (char *)j->region + WF_JIT_AOT_SLOTS)
+            free(j->entry[v]);
+    if (j->region)
+        munmap(j->region, j->region_size);
     free(j->len);
     free(j);
 }
 
-void wf_jit_use_aot(wf_jit_module *j, wf_jit_aot *a)
+/* Each entry slot of the file's variant moves into the file's table (the
+ * file's code calls through it there). Nothing of that variant may have
+ * been compiled yet: its code would call through the old slots. */
+int wf_jit_use_aot(wf_jit_module *j, wf_jit_aot *a, weft_error **err)
 {
+    if (a && (j->region || j->ncompiled))
+        return werr_set(err, 0, "the module has compiled code already");
     if (j->aot && j->aot->release)
         j->aot->release(j->aot->release_arg);
     free(j->aot);
     j->aot = a;
+    if (a == NULL)
+        return 0;
+    void **slots = (void **)(void *)(a->region + WF_JIT_AOT_SLOTS);
+    memcpy(slots, j->entry[a->guarded], (j->n ? j->n : 1) * sizeof *slots);
+    free(j->entry[a->guarded]);
+    j->entry[a->guarded] = slots;
+    if (a->guarded)
+        j->map.entry = slots;
+    j->region = a->region;
+    j->region_size = a->region_size;
+    return 0;
 }
 
 uint32_t wf_jit_from_aot(const wf_jit_module *j, bool *has_aot)
