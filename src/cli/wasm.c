@@ -413,7 +413,7 @@ static int load_module(const char *path, uint64_t budget, const char *aot, wf_mo
     /* a binary module's cache file is tried before its bodies are
      * validated, which it spares (text is not cached) */
     if (len >= 8 && memcmp(bytes, "\0asm\1\0\0\0", 8) == 0) {
-        if (wf_aot_load_module(bytes, len, path, budget, -1, aot, m, err) < 0)
+        if (wf_aot_load_module(bytes, len, path, budget, -1, aot, false, m, err) < 0)
             return -1;
         bytes = NULL; /* the module's now */
         return 0;

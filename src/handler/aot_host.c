@@ -9,7 +9,10 @@
  * 0644 and written only here by rename, and the fd is read-only. The wasm handler checks the file
  * against the bytes it actually loads (wasm.c), so a rootfs that changes in between, or an
  * entrypoint resolved differently inside (a volume), only costs a rejected file and a compilation.
- * Best effort: anything that fails here is one debug line, never an error. */
+ * The index of module files (aot_cache.h) finds the file without reading the module; when it
+ * does, the identity it was found for goes to the container too, which is then spared hashing
+ * the module if its entrypoint had that identity all through its reading (docs/wasm-engine.md,
+ * "The index"). Best effort: anything that fails here is one debug line, never an error. */
 #include "handler/handler.h"
 #include "linux/fs.h"
 #include "util/cleanup.h"
@@ -31,6 +34,7 @@
 /* inherited by the container's process (clone without exec) */
 static int aot_fd = -1;
 static char *aot_path;
+static struct stat aot_vouch; /* st_ino 0: the index did not name the file */
 
 static const char *env_path(const oci_process *p)
 {
@@ -89,13 +93,15 @@ static int fill(const char *path, const uint8_t *bytes, size_t len, weft_error *
  * becomes a binary inside, whose bytes are the cache's key), compiled into
  * the cache first when missing and fill_missing; its path in *path. */
 static int by_content(int fd, const char *name, const struct stat *st, const char *dir,
-                      bool fill_missing, char **path, weft_error **err)
+                      bool fill_missing, char **path, bool *still, weft_error **err)
 {
     cleanup_free char *bytes = NULL;
     size_t len = 0;
+    struct stat after;
     if (read_all(fd, name, (size_t)st->st_size, MODULE_MAX, &bytes, &len, err) < 0 || len < 8 ||
         memcmp(bytes, "\0asm\1\0\0\0", 8) != 0)
         return -1;
+    *still = fstat(fd, &after) == 0 && wf_aot_same_file(st, &after) && (uint64_t)st->st_size == len;
     *path = wf_aot_cache_path(dir, (const uint8_t *)bytes, len);
     int cfd = wf_aot_open(*path, err);
     if (cfd < 0 && errno == ENOENT && fill_missing) {
@@ -106,6 +112,27 @@ static int by_content(int fd, const char *name, const struct stat *st, const cha
         cfd = wf_aot_open(*path, err);
     }
     return cfd;
+}
+
+/* Name the file whose content was just hashed in the index, when that
+ * content is what its identity stands for: the file held still while it
+ * was read, and its times are past the clock's tick (wf_aot_settled), so
+ * any change from now on gives it another identity. */
+static void index_add(const char *idx, const char *path, const struct stat *st, bool still)
+{
+    if (!still) {
+        log_debug("wasm: AOT cache index not written: the entrypoint changed while it was read");
+        return;
+    }
+    if (!wf_aot_settled(st)) {
+        log_debug("wasm: AOT cache index not written: the entrypoint changed in the last %d s",
+                  WF_AOT_SETTLED_SEC);
+        return;
+    }
+    weft_error *err = NULL;
+    if (wf_aot_index_add(idx, path, &err) < 0)
+        log_debug("wasm: AOT cache index not written: %s", err->msg);
+    werr_free(err);
 }
 
 static void host_prepare(const oci_spec *spec, const char *dir, bool fill_missing, weft_error **err)
@@ -130,14 +157,14 @@ static void host_prepare(const oci_spec *spec, const char *dir, bool fill_missin
     werr_free(ignored);
     if (cfd >= 0) {
         log_debug("wasm: the entrypoint's AOT cache file found through the index (%s)", path);
+        aot_vouch = st;
     } else {
         free(path);
         path = NULL;
-        if ((cfd = by_content(fd, p->args[0], &st, dir, fill_missing, &path, err)) < 0)
+        bool still = false;
+        if ((cfd = by_content(fd, p->args[0], &st, dir, fill_missing, &path, &still, err)) < 0)
             return;
-        if (wf_aot_index_add(idx, path, &ignored) < 0)
-            log_debug("wasm: AOT cache index not written: %s", ignored->msg);
-        werr_free(ignored);
+        index_add(idx, path, &st, still);
     }
     aot_fd = cfd;
     aot_path = steal_ptr(path);
@@ -155,11 +182,13 @@ void handler_aot_host_prepare(const oci_spec *spec, bool fill_missing)
     werr_free(err);
 }
 
-int handler_aot_take(char **path)
+int handler_aot_take(char **path, struct stat *vouch)
 {
     int fd = aot_fd;
     *path = aot_path;
+    *vouch = aot_vouch;
     aot_fd = -1;
     aot_path = NULL;
+    aot_vouch = (struct stat){0};
     return fd;
 }

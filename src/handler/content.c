@@ -13,7 +13,7 @@ int entrypoint_bytes(struct entrypoint *ep, weft_error **err)
 {
     if (ep->bytes != NULL)
         return 0;
-    return wat_read_module(ep->path, &ep->bytes, &ep->len, err);
+    return wat_read_module_seen(ep->path, &ep->bytes, &ep->len, &ep->seen, &ep->held_still, err);
 }
 
 /* Text to binary, in place: every later step sees only the binary. */

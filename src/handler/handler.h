@@ -14,6 +14,7 @@
 #include "util/error.h"
 
 #include <stdbool.h>
+#include <sys/stat.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,7 +26,9 @@ struct entrypoint {
     char *path;     /* process.args[0] resolved like execvp */
     uint8_t *bytes; /* NULL until read */
     size_t len;
-    bool is_binary; /* bytes hold a binary core module (text already converted) */
+    bool is_binary;   /* bytes hold a binary core module (text already converted) */
+    struct stat seen; /* the file as it was read (the AOT cache index's identity) */
+    bool held_still;  /* ... and nothing changed it while it was read */
 };
 
 typedef struct handler {
@@ -113,15 +116,15 @@ int handler_host_prepare(const oci_spec *spec, bool smart_default, enum handler_
  * the builtin engine compiles all of it before (wasm.c). */
 bool handler_wasm_confined(const oci_spec *spec, const oci_process *p);
 /* aot_host.c, called by handler_host_prepare for a container's init that
- * may run the builtin engine and is confined (handler_wasm_confined: the
- * one case where the whole module is compiled at start, and so where the
- * cache saves time; otherwise functions compile on first call, microseconds
- * each, less than hashing a large module to find its file): open the AOT cache file of the
- * entrypoint found in the bundle's rootfs, read-only, for the container's process to take
- * (handler_aot_take: the fd, -1 if none, and its path for messages, both the caller's to close
- * and free). With fill_missing (weft.conf `aot_fill = yes`), a missing file is compiled first. */
+ * may run the builtin engine: open the AOT cache file of the entrypoint
+ * found in the bundle's rootfs, read-only, for the container's process to
+ * take (handler_aot_take: the fd, -1 if none, and its path for messages,
+ * both the caller's to close and free; and, when the cache's index named
+ * the file, the identity it names it for, in *vouch, else vouch->st_ino is
+ * 0). With fill_missing (weft.conf `aot_fill = yes`), a missing file is
+ * compiled first. */
 void handler_aot_host_prepare(const oci_spec *spec, bool fill_missing);
-int handler_aot_take(char **path);
+int handler_aot_take(char **path, struct stat *vouch);
 /* A pod's sandbox (pause) container: always native. */
 bool handler_is_pod_sandbox(const oci_spec *spec);
 /* The engine for wasm, wasm-smart and module.wasm.image/variant */

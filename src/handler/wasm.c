@@ -69,11 +69,16 @@ static int wasm_prepare(const oci_spec *spec, const oci_process *p, struct entry
     memcap_init(&w->cap, spec);
     /* machine code the host side found in the AOT cache (aot_host.c),
      * checked against the bytes loaded here (which it then spares
-     * validating) */
+     * validating): by their hash, or, when the cache's index named the
+     * file for the identity the entrypoint had all through its reading
+     * here, by that */
     cleanup_free char *aot_path = NULL;
-    int aot = handler_aot_take(&aot_path);
+    struct stat vouch;
+    int aot = handler_aot_take(&aot_path, &vouch);
+    bool vouched =
+        aot >= 0 && vouch.st_ino != 0 && ep->held_still && wf_aot_same_file(&vouch, &ep->seen);
     int r = aot >= 0 ? wf_aot_load_module(ep->bytes, ep->len, ep->path, memcap_static(&w->cap), aot,
-                                          aot_path, &w->module, err)
+                                          aot_path, vouched, &w->module, err)
                      : wf_module_load_budget(ep->bytes, ep->len, ep->path, memcap_static(&w->cap),
                                              &w->module, err);
     if (aot >= 0)

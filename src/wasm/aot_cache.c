@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* the largest cache file read (a 5.6 MB module compiles to a few times
@@ -55,9 +56,16 @@ char *wf_aot_cache_path(const char *dir, const uint8_t *bytes, size_t len)
 
 char *wf_aot_index_path(const char *dir, const struct stat *st)
 {
+    /* the first word tells entries written under the settled rule (2) from
+     * older ones, which are never looked up again */
     const uint64_t id[] = {
-        (uint64_t)st->st_dev,          (uint64_t)st->st_ino,          (uint64_t)st->st_size,
-        (uint64_t)st->st_mtim.tv_sec,  (uint64_t)st->st_mtim.tv_nsec, (uint64_t)st->st_ctim.tv_sec,
+        2,
+        (uint64_t)st->st_dev,
+        (uint64_t)st->st_ino,
+        (uint64_t)st->st_size,
+        (uint64_t)st->st_mtim.tv_sec,
+        (uint64_t)st->st_mtim.tv_nsec,
+        (uint64_t)st->st_ctim.tv_sec,
         (uint64_t)st->st_ctim.tv_nsec,
     };
     uint8_t h[SHA256_LEN];
@@ -93,6 +101,27 @@ int wf_aot_index_add(const char *idx, const char *path, weft_error **err)
     name = name ? name + 1 : path;
     /* the NUL too: the lookup reads the name whole */
     return wf_aot_write(idx, (const uint8_t *)name, strlen(name) + 1, err);
+}
+
+static int64_t ns_of(struct timespec t)
+{
+    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+bool wf_aot_settled(const struct stat *st)
+{
+    struct timespec now;
+    if (clock_gettime(CLOCK_REALTIME, &now) < 0)
+        return false;
+    int64_t before = ns_of(now) - (int64_t)WF_AOT_SETTLED_SEC * 1000000000;
+    return ns_of(st->st_mtim) < before && ns_of(st->st_ctim) < before;
+}
+
+bool wf_aot_same_file(const struct stat *a, const struct stat *b)
+{
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+           a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+           a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
 int wf_aot_build(const wf_module *m, const uint8_t *bytes, size_t len, uint8_t **out,
@@ -202,6 +231,7 @@ struct hashed {
     size_t len;
     uint8_t h[SHA256_LEN];
     bool done, threaded;
+    bool vouched; /* the bytes are the content of the file's module (index) */
     pthread_t thread;
 };
 
@@ -248,6 +278,11 @@ static int use_file(wf_module *m, struct hashed *hs, int fd, weft_error **err)
         return werr_sys(err, "mapping the AOT cache file");
     struct file_map *f = xmalloc(sizeof *f);
     *f = (struct file_map){p, n};
+    if (hs->vouched && !hs->done && wf_jit_aot_module_hash(p, n, hs->h)) {
+        hs->done = true; /* not hashed: the index vouched for them */
+        log_debug("wasm: %s: not hashed: the AOT cache index vouches for the file's identity",
+                  m->name);
+    }
     if (wf_jit_aot_load(m, hash_of(hs), p, n, fd, unmap_file, f, err) < 0) {
         unmap_file(f);
         return -1;
@@ -362,16 +397,20 @@ static bool trust_file(wf_module *m, void *arg)
 #define HASH_THREAD_MIN (1u << 20)
 
 int wf_aot_load_module(uint8_t *bytes, size_t len, const char *name, uint64_t budget, int fd,
-                       const char *path, wf_module **out, weft_error **err)
+                       const char *path, bool vouched, wf_module **out, weft_error **err)
 {
-    struct trust t = {.hs = {.bytes = bytes, .len = len}, .fd = fd, .path = path};
+    struct trust t = {
+        .hs = {.bytes = bytes, .len = len, .vouched = vouched && fd >= 0},
+        .fd = fd,
+        .path = path,
+    };
     bool need = wf_jit_enabled() && (fd >= 0 || path != NULL);
     if (!need && wf_jit_enabled()) {
         char *dir = cache_dir_existing();
         need = dir != NULL;
         free(dir);
     }
-    if (need && len >= HASH_THREAD_MIN)
+    if (need && len >= HASH_THREAD_MIN && !t.hs.vouched)
         t.hs.threaded = pthread_create(&t.hs.thread, NULL, hash_bytes, &t.hs) == 0;
     int r = wf_module_load_trusting(bytes, len, name, budget, trust_file, &t, bytes, out, err);
     if (t.hs.threaded) /* not asked for (the module failed to load, say) */

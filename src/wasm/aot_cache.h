@@ -26,15 +26,28 @@ char *wf_aot_cache_path(const char *dir, const uint8_t *bytes, size_t len);
 /* The index from a module file's identity to its cache file, so that the
  * host side finds a container's file without reading or hashing the
  * module: DIR/stat-HASH.idx, HASH over the module file's device, inode,
- * size, modification and change times, holding the cache file's name.
- * Best effort and never trusted: a stale entry only names a file that the
- * loading side then rejects (it checks the bytes it loads). */
+ * size, modification and change times, holding the cache file's name. An
+ * entry is written only by the host side after it read and hashed a file
+ * whose identity held still during the read and that had been left alone
+ * for WF_AOT_SETTLED_SEC (wf_aot_settled): any later change to the file
+ * gives it another change time (the kernel sets it; no one can set it
+ * back), so the entry then names the file's content. A container whose
+ * entrypoint has exactly that identity before and after it reads it is
+ * spared hashing it (wf_aot_load_module, vouched). */
 char *wf_aot_index_path(const char *dir, const struct stat *st);
 /* The cache file the index entry at idx names (malloc'd), or NULL when
  * there is no such entry (or it is not root's or ours, or malformed). */
 char *wf_aot_index_lookup(const char *dir, const char *idx);
 /* Record that the module file of idx has the cache file at path. */
 int wf_aot_index_add(const char *idx, const char *path, weft_error **err);
+/* A file's times are coarse (the kernel's clock tick): a change within the
+ * tick of the previous one may leave them as they were. A file neither
+ * modified nor changed for this long is past that, and the index may name
+ * its content. */
+#define WF_AOT_SETTLED_SEC 2
+bool wf_aot_settled(const struct stat *st);
+/* whether a and b are the same file with the same size and times */
+bool wf_aot_same_file(const struct stat *a, const struct stat *b);
 
 /* Compile all of m (loaded from bytes) into a cache file's bytes. */
 int wf_aot_build(const wf_module *m, const uint8_t *bytes, size_t len, uint8_t **out,
@@ -55,7 +68,7 @@ int wf_aot_open(const char *path, weft_error **err);
 int wf_aot_use(wf_module *m, const uint8_t *bytes, size_t len, int fd, weft_error **err);
 
 /* Build m's cache file in memory and load it back into m (the test suites'
- * WEFT_WASM_TIER=aot: every module runs relocated cached code). A no-op
+ * WEFT_WASM_TIER=aot: every module runs its code from the file format). A no-op
  * where m is interpreted. */
 int wf_aot_roundtrip(wf_module *m, const uint8_t *bytes, size_t len, weft_error **err);
 
@@ -74,8 +87,12 @@ bool wf_aot_try_fd(wf_module *m, const uint8_t *bytes, size_t len, int fd, const
  * it validated them, so the bodies are validated only as they are first
  * translated (docs/wasm-engine.md, "Validation with a warm cache"). bytes
  * (malloc'd) become the module's on success, which keeps them instead of a
- * copy of its code section; on failure they are still the caller's. */
+ * copy of its code section; on failure they are still the caller's.
+ * vouched (with fd >= 0): the index vouched for bytes as the content the
+ * file was compiled from (the caller read them from a file with the
+ * identity the index names, unchanged while read: aot_cache.h's index), so
+ * the file's module hash is taken as theirs instead of hashing them. */
 int wf_aot_load_module(uint8_t *bytes, size_t len, const char *name, uint64_t budget, int fd,
-                       const char *path, wf_module **out, weft_error **err);
+                       const char *path, bool vouched, wf_module **out, weft_error **err);
 
 #endif

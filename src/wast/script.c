@@ -186,7 +186,7 @@ static int load(wast_script *s, const uint8_t *bytes, size_t len, const char *or
     if (wf_module_load(bytes, len, origin, out, err) < 0)
         return -1;
     /* the suites' third tier: the compiled code goes through the AOT
-     * cache's file format (written, checked, relocated) before it runs */
+     * cache's file format (written, checked, placed) before it runs */
     const char *tier = getenv("WEFT_WASM_TIER");
     if (tier && strcmp(tier, "aot") == 0 && wf_aot_roundtrip(*out, bytes, len, err) < 0) {
         wf_module_free(*out);

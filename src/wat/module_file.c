@@ -1,4 +1,5 @@
 #include "wat/module_file.h"
+#include "wasm/aot_cache.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
 #include "util/xalloc.h"
@@ -29,10 +30,16 @@ enum wat_content wat_content_of(const uint8_t *b, size_t len)
 
 int wat_read_module(const char *path, uint8_t **out, size_t *len, weft_error **err)
 {
+    return wat_read_module_seen(path, out, len, NULL, NULL, err);
+}
+
+int wat_read_module_seen(const char *path, uint8_t **out, size_t *len, struct stat *seen,
+                         bool *still, weft_error **err)
+{
     cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return werr_sys(err, "open %s", path);
-    struct stat st;
+    struct stat st, after;
     if (fstat(fd, &st) < 0)
         return werr_sys(err, "stat %s", path);
     if (S_ISDIR(st.st_mode))
@@ -43,6 +50,11 @@ int wat_read_module(const char *path, uint8_t **out, size_t *len, weft_error **e
     if (read_all(fd, path, (size_t)st.st_size, MAX_MODULE_FILE, &buf, len, err) < 0)
         return -1;
     *out = (uint8_t *)buf;
+    if (seen)
+        *seen = st;
+    if (still) /* nothing changed it while it was read, nor had it been cut short */
+        *still =
+            fstat(fd, &after) == 0 && wf_aot_same_file(&st, &after) && (uint64_t)st.st_size == *len;
     return 0;
 }
 

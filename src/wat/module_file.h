@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 enum wat_content {
     WAT_CONTENT_MODULE,    /* \0asm, version 1 */
@@ -20,6 +21,11 @@ enum wat_content wat_content_of(const uint8_t *bytes, size_t len);
 
 /* Read a whole file (at most 1 GiB). */
 int wat_read_module(const char *path, uint8_t **out, size_t *len, weft_error **err);
+/* The same, also giving the file's identity as seen before reading it
+ * (*seen) and whether it held still while it was read (*still: the same
+ * inode, size and times after, and all of it read). */
+int wat_read_module_seen(const char *path, uint8_t **out, size_t *len, struct stat *seen,
+                         bool *still, weft_error **err);
 /* wat_read_module, refusing a file larger than `budget` (0 = the engine's
  * default budget): its bytes are held while the module loads. */
 int wat_read_module_within(const char *path, uint64_t budget, uint8_t **out, size_t *len,

@@ -496,7 +496,7 @@ static int load_cached(const uint8_t *bin, size_t blen, const char *path, wf_mod
         return -1;
     uint8_t *own = malloc(blen); /* the module's on success */
     memcpy(own, bin, blen);
-    int rc = wf_aot_load_module(own, blen, "aot.wasm", 0, fd, path, m, err);
+    int rc = wf_aot_load_module(own, blen, "aot.wasm", 0, fd, path, false, m, err);
     close(fd);
     if (rc < 0)
         free(own);

@@ -141,6 +141,9 @@ int wf_jit_aot_build(const wf_module *m, const uint8_t hash[32], uint8_t **out, 
                      weft_error **err);
 int wf_jit_aot_load(wf_module *m, const uint8_t hash[32], const uint8_t *file, size_t len, int fd,
                     void (*release)(void *), void *arg, weft_error **err);
+/* the module hash a file's header names (false: not a file of this
+ * format); nothing else of the file is checked */
+bool wf_jit_aot_module_hash(const uint8_t *file, size_t len, uint8_t hash[32]);
 /* the checksum of n bytes: the file's trailing one (the last 8 bytes,
  * little-endian) is of its header and function table, each function's in
  * the table of its code */
@@ -201,9 +204,9 @@ int wf_jit_arena_new(wf_jit_arena **a, weft_error **err);
 void *wf_jit_arena_add(wf_jit_arena **a, const uint8_t *code, size_t len, weft_error **err);
 void wf_jit_arena_free(wf_jit_arena *a);
 
-/* jit_rt.c: what a JR_PC relocation holds in code from a cache file: word
- * `word` of the function's internal code, tagged (the helpers translate the
- * function when they first need it) */
+/* jit_rt.c: what position-independent code (a cache file's) holds where
+ * a helper needs word `word` of the function's internal code: its index,
+ * tagged (the helpers translate the function when they first need it) */
 uint64_t wf_jit_pc_tag(uint32_t word);
 /* jit_rt.c: called from the generated code */
 int wf_jit_op(wf_jit_ctx *ctx, wf_slot *fp, const uint64_t *pc, uint32_t fidx);

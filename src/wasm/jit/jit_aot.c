@@ -326,6 +326,18 @@ int wf_jit_aot_build(const wf_module *m, const uint8_t hash[SHA256_LEN], uint8_t
 
 /* ---- loading ---- */
 
+bool wf_jit_aot_module_hash(const uint8_t *f, size_t len, uint8_t hash[SHA256_LEN])
+{
+    struct header h;
+    if (len < HEADER || memcmp(f, MAGIC, 8) != 0)
+        return false;
+    get_header(f, &h);
+    if (h.format != FORMAT_VERSION)
+        return false;
+    memcpy(hash, h.hash, SHA256_LEN);
+    return true;
+}
+
 /* what this weft, this CPU and m need of the header */
 static int check_ours(const wf_module *m, const struct header *h, const uint8_t hash[SHA256_LEN],
                       weft_error **err)
