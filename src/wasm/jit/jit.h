@@ -55,7 +55,7 @@ void wf_jit_free(wf_jit_module *j);
  * stub that compiles it. Compiled code and the trampoline call through it
  * (`call [slot]`, the slot in rax). An instance uses one variant, by its
  * memory 0 (wf_jit_guarded). */
-void **wf_jit_entry(const wf_jit_module *j, bool guarded, uint32_t i);
+void **wf_jit_entry(wf_jit_module *j, bool guarded, uint32_t i);
 /* whether instances with these memories run the guarded variant: memory 0
  * has a guarded reservation, or there is no memory */
 bool wf_jit_guarded(wf_memory *const *mems, uint32_t n_mems);

@@ -129,17 +129,29 @@ int wf_jit_compile(wf_module *m, weft_error **err)
         return -1;
     wf_jit_module *jm = xzalloc(sizeof *jm);
     jm->arena = arena;
-    for (int v = 0; v < 2; v++) {
-        jm->entry[v] = xcalloc(n ? n : 1, sizeof *jm->entry[v]);
-        for (uint32_t i = 0; i < n; i++)
-            jm->entry[v][i] = lazy_stub;
-    }
+    /* the entry slots of each variant come with its first use (slots) */
     jm->len = xcalloc(n ? n : 1, sizeof *jm->len);
     jm->n = n;
-    jm->map = (wf_jit_code_map){.entry = jm->entry[1], .len = jm->len, .n = n};
+    jm->map = (wf_jit_code_map){.len = jm->len, .n = n};
     wf_jit_fault_track(&jm->map);
     m->jit = jm;
     return 0;
+}
+
+/* A variant's entry slots, each the compiling stub to begin with: made on
+ * the variant's first use, since an instance uses one variant and an AOT
+ * cache's file brings its own slots. */
+static void **slots(wf_jit_module *jm, bool guarded)
+{
+    if (jm->entry[guarded] == NULL) {
+        void **e = xmalloc((jm->n ? jm->n : 1) * sizeof *e);
+        for (uint32_t i = 0; i < jm->n; i++)
+            e[i] = lazy_stub;
+        jm->entry[guarded] = e;
+        if (guarded)
+            jm->map.entry = e;
+    }
+    return jm->entry[guarded];
 }
 
 /* Functions not validated yet (the AOT cache vouched for the module) are
@@ -178,7 +190,7 @@ bool wf_jit_guarded_expected(const wf_module *m)
  * variant's */
 static void placed(wf_jit_module *jm, bool guarded, uint32_t i, void *at, size_t len)
 {
-    jm->entry[guarded][i] = at;
+    slots(jm, guarded)[i] = at;
     if (guarded) {
         jm->len[i] = (uint32_t)len;
         wf_jit_fault_placed(&jm->map, at, len);
@@ -220,7 +232,7 @@ void *wf_jit_lazy(wf_jit_ctx *ctx, void **slot)
 {
     const wf_module *m = ctx->inst->mod;
     void **g = m->jit->entry[1];
-    bool guarded = slot >= g && slot < g + m->jit->n;
+    bool guarded = g && slot >= g && slot < g + m->jit->n;
     void *at = compile_one(m, guarded, (uint32_t)(slot - m->jit->entry[guarded]), ctx->err);
     if (at == NULL)
         werr_kind(ctx->err, WF_ERR_LIMIT);
@@ -231,7 +243,7 @@ int wf_jit_take_all(wf_module *m, weft_error **err)
 {
     bool guarded = wf_jit_guarded_expected(m);
     for (uint32_t i = 0; i < m->jit->n; i++)
-        if (m->jit->entry[guarded][i] == lazy_stub && compile_one(m, guarded, i, err) == NULL)
+        if (slots(m->jit, guarded)[i] == lazy_stub && compile_one(m, guarded, i, err) == NULL)
             return -1;
     return 0;
 }
@@ -284,12 +296,13 @@ int wf_jit_use_aot(wf_jit_module *j, wf_jit_aot *a, weft_error **err)
     j->aot = a;
     if (a == NULL)
         return 0;
-    void **slots = (void **)(void *)(a->region + WF_JIT_AOT_SLOTS);
-    memcpy(slots, j->entry[a->guarded], (j->n ? j->n : 1) * sizeof *slots);
+    void **table = (void **)(void *)(a->region + WF_JIT_AOT_SLOTS);
+    for (uint32_t i = 0; i < j->n; i++) /* nothing is compiled yet */
+        table[i] = lazy_stub;
     free(j->entry[a->guarded]);
-    j->entry[a->guarded] = slots;
+    j->entry[a->guarded] = table;
     if (a->guarded)
-        j->map.entry = slots;
+        j->map.entry = table;
     j->region = a->region;
     j->region_size = a->region_size;
     return 0;
@@ -313,7 +326,7 @@ const void *wf_jit_helper_addr(enum wf_jit_helper h)
     return addr[h];
 }
 
-void **wf_jit_entry(const wf_jit_module *j, bool guarded, uint32_t i)
+void **wf_jit_entry(wf_jit_module *j, bool guarded, uint32_t i)
 {
-    return &j->entry[guarded][i];
+    return &slots(j, guarded)[i];
 }
