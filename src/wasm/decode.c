@@ -558,6 +558,96 @@ static void sec_datas(struct dec *d, wf_module *m)
     }
 }
 
+/* Checks a function's local declarations (the reader at the start of its
+ * body): a count, then (count, type) groups totalling at most MAX_LOCALS.
+ * Leaves the reader after them; the number of groups, and their total. */
+static uint32_t rd_locals(wf_reader *body, uint64_t *total)
+{
+    uint32_t groups = wf_rd_count(body, 2);
+    *total = 0;
+    for (uint32_t g = 0; g < groups && !body->err; g++) {
+        *total += wf_rd_u32(body);
+        rd_valtype(body);
+        if (*total > MAX_LOCALS) {
+            wf_rd_fail(body, "too many locals");
+            break;
+        }
+    }
+    return groups;
+}
+
+enum head_rc { HEAD_OK, HEAD_MALFORMED, HEAD_BUDGET };
+
+/* Fill function i's wf_code from its body (the reader spans it; base: the
+ * binary's offset body_base): its locals and where its instructions are.
+ * HEAD_MALFORMED with the error in the reader; HEAD_BUDGET when the local
+ * groups do not fit the budget. */
+static enum head_rc fill_head(wf_module *m, uint32_t i, wf_reader *body, size_t body_base)
+{
+    wf_code *c = &m->codes[i];
+    const uint8_t *start = body->p;
+    uint64_t total;
+    uint32_t groups = rd_locals(body, &total);
+    if (body->err)
+        return HEAD_MALFORMED;
+    /* an unknown type index is a validation error, reported later */
+    uint32_t ti = m->func_type[m->n_func_imports + i];
+    uint32_t np = ti < m->n_types ? m->types[ti].nparams : 0;
+    c->nlocals = np + (uint32_t)total;
+    c->nparams = np;
+    c->param_types = np ? m->types[ti].types : NULL;
+    c->ngroups = groups;
+    if (groups > 0) { /* in the code arena: one allocation each cost more */
+        size_t words = ((size_t)groups * sizeof *c->groups + 7) / 8;
+        c->groups = (wf_local_group *)(void *)wf_arena_alloc(m, words);
+        if (c->groups == NULL)
+            return HEAD_BUDGET;
+    }
+    body->p = start;
+    wf_rd_count(body, 2);
+    uint32_t at = np;
+    for (uint32_t g = 0; g < groups; g++) {
+        at += wf_rd_u32(body);
+        c->groups[g] = (wf_local_group){at, rd_valtype(body)};
+    }
+    c->body_len = (uint32_t)(body->end - body->p);
+    c->body_off = body_base + (size_t)(body->p - body->base);
+    c->headed = true;
+    return HEAD_OK;
+}
+
+/* The code section when its headers are lazy (wf_module.lazy_heads): every
+ * function's local declarations are checked as eagerly (the same errors at
+ * the same offsets) but only the position of each body is kept, 4 bytes a
+ * function, instead of filling its wf_code (about 100 bytes, and an arena
+ * allocation per function with locals) for functions that may never run. */
+static void code_positions(struct dec *d, wf_module *m, uint32_t n)
+{
+    wf_reader *r = &d->r;
+    if (!charge(d, m, (uint64_t)n + 1, sizeof *m->heads))
+        return;
+    const uint8_t *sec = r->p;
+    m->code_off = (size_t)(sec - r->base);
+    m->heads = xmalloc(((size_t)n + 1) * sizeof *m->heads);
+    for (uint32_t i = 0; i < n; i++) {
+        m->heads[i] = (uint32_t)(r->p - sec);
+        uint32_t size = wf_rd_u32(r);
+        const uint8_t *start = r->p;
+        if (!wf_rd_bytes(r, size))
+            return;
+        wf_reader body = *r;
+        body.p = start;
+        body.end = start + size;
+        uint64_t total;
+        rd_locals(&body, &total);
+        if (body.err) {
+            *r = body;
+            return;
+        }
+    }
+    m->heads[n] = (uint32_t)(r->p - sec);
+}
+
 static void sec_code(struct dec *d, wf_module *m)
 {
     wf_reader *r = &d->r;
@@ -571,9 +661,13 @@ static void sec_code(struct dec *d, wf_module *m)
     }
     if (!charge(d, m, (uint64_t)n + 1, sizeof *m->codes))
         return;
+    /* calloc'd: pages of it no function touches stay unmapped (lazy) */
     m->codes = xcalloc(n + 1, sizeof *m->codes);
+    if (m->lazy_heads) {
+        code_positions(d, m, n);
+        return;
+    }
     for (uint32_t i = 0; i < n && !r->err; i++) {
-        wf_code *c = &m->codes[i];
         uint32_t size = wf_rd_u32(r);
         const uint8_t *start = r->p;
         if (!wf_rd_bytes(r, size))
@@ -581,45 +675,40 @@ static void sec_code(struct dec *d, wf_module *m)
         wf_reader body = *r;
         body.p = start;
         body.end = start + size;
-        uint32_t groups = wf_rd_count(&body, 2);
-        const uint8_t *gp = body.p;
-        uint64_t total = 0;
-        for (uint32_t g = 0; g < groups && !body.err; g++) {
-            total += wf_rd_u32(&body);
-            rd_valtype(&body);
-            if (total > MAX_LOCALS) {
-                wf_rd_fail(&body, "too many locals");
-                break;
-            }
-        }
-        if (body.err) {
+        enum head_rc rc = fill_head(m, i, &body, 0);
+        if (rc == HEAD_MALFORMED) {
             *r = body;
             return;
         }
-        /* an unknown type index is a validation error, reported later */
-        uint32_t ti = m->func_type[m->n_func_imports + i];
-        uint32_t np = ti < m->n_types ? m->types[ti].nparams : 0;
-        c->nlocals = np + (uint32_t)total;
-        c->nparams = np;
-        c->param_types = np ? m->types[ti].types : NULL;
-        c->ngroups = groups;
-        if (groups > 0) { /* in the code arena: one allocation each cost more */
-            size_t words = ((size_t)groups * sizeof *c->groups + 7) / 8;
-            c->groups = (wf_local_group *)(void *)wf_arena_alloc(m, words);
-            if (c->groups == NULL) {
-                over_budget(d, m);
-                return;
-            }
+        if (rc == HEAD_BUDGET) {
+            over_budget(d, m);
+            return;
         }
-        body.p = gp;
-        uint32_t at = np;
-        for (uint32_t g = 0; g < groups; g++) {
-            at += wf_rd_u32(&body);
-            c->groups[g] = (wf_local_group){at, rd_valtype(&body)};
-        }
-        c->body_len = (uint32_t)(body.end - body.p);
-        c->body_off = (size_t)(body.p - r->base);
     }
+}
+
+int wf_code_head(wf_module *m, uint32_t i, const uint8_t *base, size_t base_off, weft_error **err)
+{
+    if (m->codes[i].headed)
+        return 0;
+    size_t at = m->code_off + m->heads[i] - base_off;
+    size_t end = m->code_off + m->heads[i + 1] - base_off;
+    wf_reader body = {.base = base, .p = base + at, .end = base + end};
+    uint32_t size = wf_rd_u32(&body);
+    body.end = body.p + size;
+    switch (fill_head(m, i, &body, base_off)) {
+    case HEAD_OK:
+        return 0;
+    case HEAD_MALFORMED: /* checked when decoded: only a bug gets here */
+        werr_set(err, 0, "%s: function %u at offset 0x%zx: %s", m->name, m->n_func_imports + i,
+                 base_off + body.err_off, body.err);
+        return werr_kind(err, WF_ERR_MALFORMED);
+    case HEAD_BUDGET:
+        break;
+    }
+    werr_set(err, 0, "%s: the module needs more than the memory budget of %llu bytes", m->name,
+             (unsigned long long)m->budget);
+    return werr_kind(err, WF_ERR_LIMIT);
 }
 
 static void sec_names(wf_reader r, wf_module *m)
@@ -828,6 +917,7 @@ void wf_module_clear(wf_module *m)
     free(m->datas);
     wf_arena_free(&m->arena);
     free(m->codes);
+    free(m->heads);
     if (m->func_names) {
         for (uint32_t i = 0; i < m->n_funcs; i++)
             free(m->func_names[i]);

@@ -66,6 +66,9 @@ int wf_module_load_trusting(const uint8_t *bytes, size_t len, const char *name, 
     m->budget = budget ? budget : WF_DEFAULT_BUDGET;
     /* the input is held while loading: it counts until the module is built */
     m->input_len = len;
+    /* the local declarations of a module the trust may vouch for are
+     * decoded on first need (checked now all the same) */
+    m->lazy_heads = trust != NULL && wf_jit_enabled();
     if (len > m->budget) {
         werr_set(err, 0, "%s: %zu bytes of module exceed the memory budget of %llu bytes", m->name,
                  len, (unsigned long long)m->budget);
