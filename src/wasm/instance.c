@@ -328,8 +328,10 @@ static wf_slot eval_const(const wf_instance *inst, const wf_constexpr *c)
     return s;
 }
 
-/* The fields of f its tier reads at a call (the compiled tier only reads
- * max_height; its code holds the rest). */
+/* The fields of f the interpreter reads at a call (the compiled tier's
+ * code holds them), set on f's first call (wf_func_ready: the interpreter
+ * calls it while f->entry is NULL), not at instantiation: a module's wf_code
+ * need not be read, nor its header decoded, for a function never called. */
 static void func_fields(wf_func *f)
 {
     f->entry = f->jit ? NULL : f->code->code;
@@ -359,7 +361,6 @@ static int allocate(wf_instance *inst, wf_store *s, weft_error **err)
         f->code = &m->codes[i - m->n_func_imports];
         f->idx = i;
         f->nparams = f->type->nparams;
-        func_fields(f);
         f->sig = f->type->sig;
         inst->funcs[i] = f;
     }
@@ -376,7 +377,6 @@ static int allocate(wf_instance *inst, wf_store *s, weft_error **err)
     for (uint32_t i = m->n_func_imports; i < m->n_funcs; i++) {
         wf_func *f = inst->funcs[i];
         f->jit = m->jit ? wf_jit_entry(m->jit, guarded, i - m->n_func_imports) : NULL;
-        f->entry = f->jit ? NULL : f->code->code;
     }
     for (uint32_t i = m->n_global_imports; i < m->n_globals; i++) {
         inst->globals[i] = wf_global_new(s, m->globals[i].type);
