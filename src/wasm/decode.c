@@ -153,7 +153,8 @@ struct dec {
     wf_reader r;
     const char *invalid;
     size_t invalid_off;
-    ptrdiff_t name_sec; /* index of the name section in customs, -1: none */
+    ptrdiff_t name_sec;     /* index of the name section in customs, -1: none */
+    uint32_t heads_pending; /* functions whose local declarations are unchecked */
     char budget_msg[128];
 };
 
@@ -616,11 +617,14 @@ static enum head_rc fill_head(wf_module *m, uint32_t i, wf_reader *body, size_t 
     return HEAD_OK;
 }
 
-/* The code section when its headers are lazy (wf_module.lazy_heads): every
- * function's local declarations are checked as eagerly (the same errors at
- * the same offsets) but only the position of each body is kept, 4 bytes a
- * function, instead of filling its wf_code (about 100 bytes, and an arena
- * allocation per function with locals) for functions that may never run. */
+/* The code section when its headers are lazy (wf_module.lazy_heads): only
+ * the position of each body is kept, 4 bytes a function, instead of
+ * decoding its local declarations into its wf_code (about 100 bytes, and
+ * an arena allocation per function with locals) for functions that may
+ * never run. The declarations are checked later (heads_ok) wherever the
+ * eager decoding would have reported one of them malformed: before any
+ * error that comes after them, and before validation unless the module is
+ * vouched for. */
 static void code_positions(struct dec *d, wf_module *m, uint32_t n)
 {
     wf_reader *r = &d->r;
@@ -632,20 +636,43 @@ static void code_positions(struct dec *d, wf_module *m, uint32_t n)
     for (uint32_t i = 0; i < n; i++) {
         m->heads[i] = (uint32_t)(r->p - sec);
         uint32_t size = wf_rd_u32(r);
-        const uint8_t *start = r->p;
         if (!wf_rd_bytes(r, size))
             return;
-        wf_reader body = *r;
-        body.p = start;
-        body.end = start + size;
+        d->heads_pending = i + 1; /* heads[i + 1] follows */
+        m->heads[i + 1] = (uint32_t)(r->p - sec);
+    }
+}
+
+/* The local declarations of the first n functions whose positions
+ * code_positions recorded in the binary `bytes`, checked as the eager
+ * decoding checks them; false with the first error in *out (at the offset
+ * the eager decoding names). */
+static bool heads_ok(const wf_module *m, const uint8_t *bytes, uint32_t n, wf_reader *out)
+{
+    const uint8_t *sec = bytes + m->code_off;
+    for (uint32_t i = 0; i < n; i++) {
+        wf_reader body = {.base = bytes, .p = sec + m->heads[i], .end = sec + m->heads[i + 1]};
+        wf_rd_u32(&body); /* the size, read before: the body spans the rest */
         uint64_t total;
         rd_locals(&body, &total);
         if (body.err) {
-            *r = body;
-            return;
+            *out = body;
+            return false;
         }
     }
-    m->heads[n] = (uint32_t)(r->p - sec);
+    return true;
+}
+
+/* Before reporting an error found after some lazily skipped local
+ * declarations: the first malformed one of those, if any, is the error
+ * (the eager decoding stops there). True when it replaced d's. */
+static bool pending_heads_fail(struct dec *d, wf_module *m)
+{
+    wf_reader h;
+    if (d->heads_pending == 0 || heads_ok(m, d->r.base, d->heads_pending, &h))
+        return false;
+    d->r = h;
+    return true;
 }
 
 static void sec_code(struct dec *d, wf_module *m)
@@ -685,30 +712,6 @@ static void sec_code(struct dec *d, wf_module *m)
             return;
         }
     }
-}
-
-int wf_code_head(wf_module *m, uint32_t i, const uint8_t *base, size_t base_off, weft_error **err)
-{
-    if (m->codes[i].headed)
-        return 0;
-    size_t at = m->code_off + m->heads[i] - base_off;
-    size_t end = m->code_off + m->heads[i + 1] - base_off;
-    wf_reader body = {.base = base, .p = base + at, .end = base + end};
-    uint32_t size = wf_rd_u32(&body);
-    body.end = body.p + size;
-    switch (fill_head(m, i, &body, base_off)) {
-    case HEAD_OK:
-        return 0;
-    case HEAD_MALFORMED: /* checked when decoded: only a bug gets here */
-        werr_set(err, 0, "%s: function %u at offset 0x%zx: %s", m->name, m->n_func_imports + i,
-                 base_off + body.err_off, body.err);
-        return werr_kind(err, WF_ERR_MALFORMED);
-    case HEAD_BUDGET:
-        break;
-    }
-    werr_set(err, 0, "%s: the module needs more than the memory budget of %llu bytes", m->name,
-             (unsigned long long)m->budget);
-    return werr_kind(err, WF_ERR_LIMIT);
 }
 
 static void sec_names(wf_reader r, wf_module *m)
@@ -872,12 +875,17 @@ int wf_decode(const uint8_t *bytes, size_t len, wf_module *m, weft_error **err)
         }
         decode_section(&d, m, id, r->p + size);
     }
-    if (r->err)
+    if (r->err) {
+        pending_heads_fail(&d, m);
         return fail(r, m, err);
+    }
     if (!imports_indexed)
         index_imports(m);
-    if (check_counts(r, m, len, err) < 0)
+    if (check_counts(r, m, len, err) < 0) {
+        if (pending_heads_fail(&d, m)) /* the newest error wins */
+            return fail(r, m, err);
         return -1;
+    }
     /* names only when there is a name section: the array is 8 bytes per
      * function, twice what an empty function takes in the binary */
     if (d.name_sec >= 0 && wf_module_charge(m, ((uint64_t)m->n_funcs + 1) * sizeof(char *))) {
@@ -885,11 +893,49 @@ int wf_decode(const uint8_t *bytes, size_t len, wf_module *m, weft_error **err)
         const wf_custom *c = &m->customs[d.name_sec];
         sec_names((wf_reader){.base = c->bytes, .p = c->bytes, .end = c->bytes + c->len}, m);
     }
+    if (d.invalid && pending_heads_fail(&d, m))
+        return fail(r, m, err);
     if (d.invalid) {
         werr_set(err, 0, "%s: at offset 0x%zx: %s", m->name, d.invalid_off, d.invalid);
         return werr_kind(err, WF_ERR_INVALID);
     }
+    m->heads_unchecked = d.heads_pending > 0;
     return 0;
+}
+
+int wf_check_heads(wf_module *m, const uint8_t *bytes, weft_error **err)
+{
+    wf_reader h;
+    if (!m->heads_unchecked)
+        return 0;
+    if (!heads_ok(m, bytes, m->n_funcs - m->n_func_imports, &h))
+        return fail(&h, m, err);
+    m->heads_unchecked = false;
+    return 0;
+}
+
+int wf_code_head(wf_module *m, uint32_t i, const uint8_t *base, size_t base_off, weft_error **err)
+{
+    if (m->codes[i].headed)
+        return 0;
+    size_t at = m->code_off + m->heads[i] - base_off;
+    size_t end = m->code_off + m->heads[i + 1] - base_off;
+    wf_reader body = {.base = base, .p = base + at, .end = base + end};
+    uint32_t size = wf_rd_u32(&body);
+    body.end = body.p + size;
+    switch (fill_head(m, i, &body, base_off)) {
+    case HEAD_OK:
+        return 0;
+    case HEAD_MALFORMED: /* unchecked only when vouched for: a forged file */
+        werr_set(err, 0, "%s: function %u at offset 0x%zx: %s", m->name, m->n_func_imports + i,
+                 base_off + body.err_off, body.err);
+        return werr_kind(err, WF_ERR_MALFORMED);
+    case HEAD_BUDGET:
+        break;
+    }
+    werr_set(err, 0, "%s: the module needs more than the memory budget of %llu bytes", m->name,
+             (unsigned long long)m->budget);
+    return werr_kind(err, WF_ERR_LIMIT);
 }
 
 void wf_module_clear(wf_module *m)

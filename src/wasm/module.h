@@ -189,11 +189,12 @@ struct wf_module {
     wf_code *codes; /* n_funcs - n_func_imports */
     /* lazy function headers (docs/wasm-engine.md, "Loading"): set before
      * decoding when the module may be vouched for (wf_module_load_trusting
-     * with a trust callback); then the code section's decoding checks each
-     * function's local declarations but fills no wf_code: heads[i] is the
-     * offset of function i's size field from code_off, heads[n] the
-     * section's end, and wf_code_head decodes a header when first needed */
-    bool lazy_heads;
+     * with a trust callback); then the code section's decoding only walks
+     * the bodies' sizes: heads[i] is the offset of function i's size field
+     * from code_off, heads[n] the section's end; wf_check_heads checks the
+     * local declarations (heads_unchecked until then) unless the module is
+     * vouched for, and wf_code_head decodes one when first needed */
+    bool lazy_heads, heads_unchecked;
     uint32_t *heads;
     size_t code_off;
     uint32_t n_checked; /* functions validated (wf_code.checked) */
@@ -289,10 +290,15 @@ void wf_arena_free(wf_arena *a);
 int wf_decode(const uint8_t *bytes, size_t len, wf_module *m, weft_error **err);
 void wf_module_clear(wf_module *m);
 
+/* Check every function's local declarations if decoding left them for
+ * later (wf_module.lazy_heads): the error the eager decoding would have
+ * reported for them, if any (bytes: the module's binary). */
+int wf_check_heads(wf_module *m, const uint8_t *bytes, weft_error **err);
 /* Decode defined function i's local declarations into m->codes[i] if that
  * was left for later (wf_module.lazy_heads): base holds the binary from
- * offset base_off (the input while loading, m->bodies after). -1 only over
- * the budget (the declarations were checked when the module was decoded). */
+ * offset base_off (the input while loading, m->bodies after). -1 when
+ * they are malformed (which only a module vouched for without being
+ * checked can be) or over the budget. */
 int wf_code_head(wf_module *m, uint32_t i, const uint8_t *base, size_t base_off, weft_error **err);
 
 /* validate_module.c: everything but the function bodies */
