@@ -16,6 +16,8 @@
  * validating a few bytes can cause (a branch checks every label's types). */
 #define MAX_ARITY 1000u
 #define LIMIT_PREFIX "implementation limit: "
+/* bytes of the code section fetched ahead of a walk over its bodies' sizes */
+#define PREFETCH_AHEAD 2048
 
 bool wf_utf8_valid(const uint8_t *s, size_t n)
 {
@@ -633,8 +635,17 @@ static void code_positions(struct dec *d, wf_module *m, uint32_t n)
     const uint8_t *sec = r->p;
     m->code_off = (size_t)(sec - r->base);
     m->heads = xmalloc(((size_t)n + 1) * sizeof *m->heads);
+    size_t ahead = 0; /* offset in the section fetched up to */
     for (uint32_t i = 0; i < n; i++) {
-        m->heads[i] = (uint32_t)(r->p - sec);
+        /* each size gives where the next one is: a chain of dependent
+         * loads, one cache miss a function, unless the bytes ahead are
+         * being fetched already (the walk only goes forward) */
+        size_t at = (size_t)(r->p - sec), end = (size_t)(r->end - sec);
+        if (ahead < at) /* past a large body */
+            ahead = at;
+        for (; ahead < end && ahead - at < PREFETCH_AHEAD; ahead += 64)
+            __builtin_prefetch(sec + ahead);
+        m->heads[i] = (uint32_t)at;
         uint32_t size = wf_rd_u32(r);
         if (!wf_rd_bytes(r, size))
             return;
