@@ -482,13 +482,13 @@ TEST(a_refused_load_reports_malformed_locals_as_an_eager_one)
 #endif
 }
 
-TEST(a_vouched_load_of_forged_locals_fails_the_call_cleanly)
+TEST(a_vouched_load_of_forged_locals_fails_their_translation_cleanly)
 {
 #if defined(__x86_64__)
     setenv("WEFT_WASM_TIER", "jit", 1);
     /* a trust that vouches for bytes no weft validated (a forged cache
      * file): loading succeeds, the bad header is found when its function
-     * is first called, and that call fails naming it */
+     * is first translated (on its first call), which fails naming it */
     struct buf b;
     const struct body *bodies[3] = {NULL, &bad_type, NULL};
     module_of(&b, bodies, 3, NONE);
