@@ -12,8 +12,12 @@
 int read_all(int fd, const char *path, size_t size_hint, size_t max, char **out, size_t *len,
              weft_error **err)
 {
-    size_t cap = size_hint > 0 ? size_hint + 1 : 4096, n = 0;
+    /* room for the size hinted, the NUL, and the read that finds the end
+     * without growing the buffer (which moved a large one: an mremap) */
+    size_t cap = size_hint > 0 && size_hint < SIZE_MAX - 2 ? size_hint + 2 : 4096, n = 0;
     cleanup_free char *buf = xmalloc(cap);
+    if (size_hint > 0) /* filled at once: populated, not faulted a page at a time */
+        xpopulate(buf, cap);
     for (;;) {
         if (n + 1 >= cap) { /* keep room for the NUL */
             if (cap > max)

@@ -5,7 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14; older kernels: EINVAL, ignored */
+#endif
+/* smaller blocks are not worth a system call (nor, often, fresh pages) */
+#define POPULATE_MIN (256u << 10)
 
 void xoom(void)
 {
@@ -32,6 +39,24 @@ void *xcalloc(size_t nmemb, size_t size)
     void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
     if (p == NULL)
         xoom();
+    return p;
+}
+
+void xpopulate(void *p, size_t n)
+{
+    static uintptr_t page;
+    if (page == 0)
+        page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t lo = ((uintptr_t)p + page - 1) & ~(page - 1);
+    uintptr_t hi = ((uintptr_t)p + n) & ~(page - 1);
+    if (n >= POPULATE_MIN && hi > lo)
+        (void)madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE); /* best effort */
+}
+
+void *xcalloc_populated(size_t nmemb, size_t size)
+{
+    void *p = xcalloc(nmemb, size);
+    xpopulate(p, nmemb * size); /* calloc checked the product */
     return p;
 }
 

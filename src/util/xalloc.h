@@ -10,6 +10,14 @@ _Noreturn void xoom(void);
 void *xmalloc(size_t n);
 void *xzalloc(size_t n);
 void *xcalloc(size_t nmemb, size_t size);
+/* xcalloc for a large block about to be filled whole: its pages are
+ * populated with one system call (MADV_POPULATE_WRITE) instead of a page
+ * fault each, where the kernel can (5.14+; elsewhere a fault a page as
+ * with xcalloc). */
+void *xcalloc_populated(size_t nmemb, size_t size);
+/* The same for the whole pages inside [p, p+n) of a block of at least
+ * 256 KiB (smaller ones: nothing): best effort, never fails. */
+void xpopulate(void *p, size_t n);
 void *xrealloc(void *p, size_t n);
 /* realloc to nmemb*size with overflow check */
 void *xreallocarray(void *p, size_t nmemb, size_t size);

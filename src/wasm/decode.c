@@ -16,6 +16,8 @@
  * validating a few bytes can cause (a branch checks every label's types). */
 #define MAX_ARITY 1000u
 #define LIMIT_PREFIX "implementation limit: "
+/* bytes of the code section fetched ahead of a walk over its bodies' sizes */
+#define PREFETCH_AHEAD 2048
 
 bool wf_utf8_valid(const uint8_t *s, size_t n)
 {
@@ -153,7 +155,8 @@ struct dec {
     wf_reader r;
     const char *invalid;
     size_t invalid_off;
-    ptrdiff_t name_sec; /* index of the name section in customs, -1: none */
+    ptrdiff_t name_sec;     /* index of the name section in customs, -1: none */
+    uint32_t heads_pending; /* functions whose local declarations are unchecked */
     char budget_msg[128];
 };
 
@@ -558,6 +561,131 @@ static void sec_datas(struct dec *d, wf_module *m)
     }
 }
 
+/* Checks a function's local declarations (the reader at the start of its
+ * body): a count, then (count, type) groups totalling at most MAX_LOCALS.
+ * Leaves the reader after them; the number of groups, and their total. */
+static uint32_t rd_locals(wf_reader *body, uint64_t *total)
+{
+    uint32_t groups = wf_rd_count(body, 2);
+    *total = 0;
+    for (uint32_t g = 0; g < groups && !body->err; g++) {
+        *total += wf_rd_u32(body);
+        rd_valtype(body);
+        if (*total > MAX_LOCALS) {
+            wf_rd_fail(body, "too many locals");
+            break;
+        }
+    }
+    return groups;
+}
+
+enum head_rc { HEAD_OK, HEAD_MALFORMED, HEAD_BUDGET };
+
+/* Fill function i's wf_code from its body (the reader spans it; base: the
+ * binary's offset body_base): its locals and where its instructions are.
+ * HEAD_MALFORMED with the error in the reader; HEAD_BUDGET when the local
+ * groups do not fit the budget. */
+static enum head_rc fill_head(wf_module *m, uint32_t i, wf_reader *body, size_t body_base)
+{
+    wf_code *c = &m->codes[i];
+    const uint8_t *start = body->p;
+    uint64_t total;
+    uint32_t groups = rd_locals(body, &total);
+    if (body->err)
+        return HEAD_MALFORMED;
+    /* an unknown type index is a validation error, reported later */
+    uint32_t ti = m->func_type[m->n_func_imports + i];
+    uint32_t np = ti < m->n_types ? m->types[ti].nparams : 0;
+    c->nlocals = np + (uint32_t)total;
+    c->nparams = np;
+    c->param_types = np ? m->types[ti].types : NULL;
+    c->ngroups = groups;
+    if (groups > 0) { /* in the code arena: one allocation each cost more */
+        size_t words = ((size_t)groups * sizeof *c->groups + 7) / 8;
+        c->groups = (wf_local_group *)(void *)wf_arena_alloc(m, words);
+        if (c->groups == NULL)
+            return HEAD_BUDGET;
+    }
+    body->p = start;
+    wf_rd_count(body, 2);
+    uint32_t at = np;
+    for (uint32_t g = 0; g < groups; g++) {
+        at += wf_rd_u32(body);
+        c->groups[g] = (wf_local_group){at, rd_valtype(body)};
+    }
+    c->body_len = (uint32_t)(body->end - body->p);
+    c->body_off = body_base + (size_t)(body->p - body->base);
+    c->headed = true;
+    return HEAD_OK;
+}
+
+/* The code section when its headers are lazy (wf_module.lazy_heads): only
+ * the position of each body is kept, 4 bytes a function, instead of
+ * decoding its local declarations into its wf_code (about 100 bytes, and
+ * an arena allocation per function with locals) for functions that may
+ * never run. The declarations are checked later (heads_ok) wherever the
+ * eager decoding would have reported one of them malformed: before any
+ * error that comes after them, and before validation unless the module is
+ * vouched for. */
+static void code_positions(struct dec *d, wf_module *m, uint32_t n)
+{
+    wf_reader *r = &d->r;
+    if (!charge(d, m, (uint64_t)n + 1, sizeof *m->heads))
+        return;
+    const uint8_t *sec = r->p;
+    m->code_off = (size_t)(sec - r->base);
+    m->heads = xmalloc(((size_t)n + 1) * sizeof *m->heads);
+    size_t ahead = 0; /* offset in the section fetched up to */
+    for (uint32_t i = 0; i < n; i++) {
+        /* each size gives where the next one is: a chain of dependent
+         * loads, one cache miss a function, unless the bytes ahead are
+         * being fetched already (the walk only goes forward) */
+        size_t at = (size_t)(r->p - sec), end = (size_t)(r->end - sec);
+        if (ahead < at) /* past a large body */
+            ahead = at;
+        for (; ahead < end && ahead - at < PREFETCH_AHEAD; ahead += 64)
+            __builtin_prefetch(sec + ahead);
+        m->heads[i] = (uint32_t)at;
+        uint32_t size = wf_rd_u32(r);
+        if (!wf_rd_bytes(r, size))
+            return;
+        d->heads_pending = i + 1; /* heads[i + 1] follows */
+        m->heads[i + 1] = (uint32_t)(r->p - sec);
+    }
+}
+
+/* The local declarations of the first n functions whose positions
+ * code_positions recorded in the binary `bytes`, checked as the eager
+ * decoding checks them; false with the first error in *out (at the offset
+ * the eager decoding names). */
+static bool heads_ok(const wf_module *m, const uint8_t *bytes, uint32_t n, wf_reader *out)
+{
+    const uint8_t *sec = bytes + m->code_off;
+    for (uint32_t i = 0; i < n; i++) {
+        wf_reader body = {.base = bytes, .p = sec + m->heads[i], .end = sec + m->heads[i + 1]};
+        wf_rd_u32(&body); /* the size, read before: the body spans the rest */
+        uint64_t total;
+        rd_locals(&body, &total);
+        if (body.err) {
+            *out = body;
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Before reporting an error found after some lazily skipped local
+ * declarations: the first malformed one of those, if any, is the error
+ * (the eager decoding stops there). True when it replaced d's. */
+static bool pending_heads_fail(struct dec *d, wf_module *m)
+{
+    wf_reader h;
+    if (d->heads_pending == 0 || heads_ok(m, d->r.base, d->heads_pending, &h))
+        return false;
+    d->r = h;
+    return true;
+}
+
 static void sec_code(struct dec *d, wf_module *m)
 {
     wf_reader *r = &d->r;
@@ -571,9 +699,13 @@ static void sec_code(struct dec *d, wf_module *m)
     }
     if (!charge(d, m, (uint64_t)n + 1, sizeof *m->codes))
         return;
+    /* calloc'd: pages of it no function touches stay unmapped (lazy) */
     m->codes = xcalloc(n + 1, sizeof *m->codes);
+    if (m->lazy_heads) {
+        code_positions(d, m, n);
+        return;
+    }
     for (uint32_t i = 0; i < n && !r->err; i++) {
-        wf_code *c = &m->codes[i];
         uint32_t size = wf_rd_u32(r);
         const uint8_t *start = r->p;
         if (!wf_rd_bytes(r, size))
@@ -581,44 +713,15 @@ static void sec_code(struct dec *d, wf_module *m)
         wf_reader body = *r;
         body.p = start;
         body.end = start + size;
-        uint32_t groups = wf_rd_count(&body, 2);
-        const uint8_t *gp = body.p;
-        uint64_t total = 0;
-        for (uint32_t g = 0; g < groups && !body.err; g++) {
-            total += wf_rd_u32(&body);
-            rd_valtype(&body);
-            if (total > MAX_LOCALS) {
-                wf_rd_fail(&body, "too many locals");
-                break;
-            }
-        }
-        if (body.err) {
+        enum head_rc rc = fill_head(m, i, &body, 0);
+        if (rc == HEAD_MALFORMED) {
             *r = body;
             return;
         }
-        /* an unknown type index is a validation error, reported later */
-        uint32_t ti = m->func_type[m->n_func_imports + i];
-        uint32_t np = ti < m->n_types ? m->types[ti].nparams : 0;
-        c->nlocals = np + (uint32_t)total;
-        c->nparams = np;
-        c->param_types = np ? m->types[ti].types : NULL;
-        c->ngroups = groups;
-        if (groups > 0) { /* in the code arena: one allocation each cost more */
-            size_t words = ((size_t)groups * sizeof *c->groups + 7) / 8;
-            c->groups = (wf_local_group *)(void *)wf_arena_alloc(m, words);
-            if (c->groups == NULL) {
-                over_budget(d, m);
-                return;
-            }
+        if (rc == HEAD_BUDGET) {
+            over_budget(d, m);
+            return;
         }
-        body.p = gp;
-        uint32_t at = np;
-        for (uint32_t g = 0; g < groups; g++) {
-            at += wf_rd_u32(&body);
-            c->groups[g] = (wf_local_group){at, rd_valtype(&body)};
-        }
-        c->body_len = (uint32_t)(body.end - body.p);
-        c->body_off = (size_t)(body.p - r->base);
     }
 }
 
@@ -783,12 +886,17 @@ int wf_decode(const uint8_t *bytes, size_t len, wf_module *m, weft_error **err)
         }
         decode_section(&d, m, id, r->p + size);
     }
-    if (r->err)
+    if (r->err) {
+        pending_heads_fail(&d, m);
         return fail(r, m, err);
+    }
     if (!imports_indexed)
         index_imports(m);
-    if (check_counts(r, m, len, err) < 0)
+    if (check_counts(r, m, len, err) < 0) {
+        if (pending_heads_fail(&d, m)) /* the newest error wins */
+            return fail(r, m, err);
         return -1;
+    }
     /* names only when there is a name section: the array is 8 bytes per
      * function, twice what an empty function takes in the binary */
     if (d.name_sec >= 0 && wf_module_charge(m, ((uint64_t)m->n_funcs + 1) * sizeof(char *))) {
@@ -796,11 +904,49 @@ int wf_decode(const uint8_t *bytes, size_t len, wf_module *m, weft_error **err)
         const wf_custom *c = &m->customs[d.name_sec];
         sec_names((wf_reader){.base = c->bytes, .p = c->bytes, .end = c->bytes + c->len}, m);
     }
+    if (d.invalid && pending_heads_fail(&d, m))
+        return fail(r, m, err);
     if (d.invalid) {
         werr_set(err, 0, "%s: at offset 0x%zx: %s", m->name, d.invalid_off, d.invalid);
         return werr_kind(err, WF_ERR_INVALID);
     }
+    m->heads_unchecked = d.heads_pending > 0;
     return 0;
+}
+
+int wf_check_heads(wf_module *m, const uint8_t *bytes, weft_error **err)
+{
+    wf_reader h;
+    if (!m->heads_unchecked)
+        return 0;
+    if (!heads_ok(m, bytes, m->n_funcs - m->n_func_imports, &h))
+        return fail(&h, m, err);
+    m->heads_unchecked = false;
+    return 0;
+}
+
+int wf_code_head(wf_module *m, uint32_t i, const uint8_t *base, size_t base_off, weft_error **err)
+{
+    if (m->codes[i].headed)
+        return 0;
+    size_t at = m->code_off + m->heads[i] - base_off;
+    size_t end = m->code_off + m->heads[i + 1] - base_off;
+    wf_reader body = {.base = base, .p = base + at, .end = base + end};
+    uint32_t size = wf_rd_u32(&body);
+    body.end = body.p + size;
+    switch (fill_head(m, i, &body, base_off)) {
+    case HEAD_OK:
+        return 0;
+    case HEAD_MALFORMED: /* unchecked only when vouched for: a forged file */
+        werr_set(err, 0, "%s: function %u at offset 0x%zx: %s", m->name, m->n_func_imports + i,
+                 base_off + body.err_off, body.err);
+        return werr_kind(err, WF_ERR_MALFORMED);
+    case HEAD_BUDGET:
+        break;
+    }
+    werr_set(err, 0, "%s: the module needs more than the memory budget of %llu bytes", m->name,
+             (unsigned long long)m->budget);
+    return werr_kind(err, WF_ERR_LIMIT);
 }
 
 void wf_module_clear(wf_module *m)
@@ -828,6 +974,7 @@ void wf_module_clear(wf_module *m)
     free(m->datas);
     wf_arena_free(&m->arena);
     free(m->codes);
+    free(m->heads);
     if (m->func_names) {
         for (uint32_t i = 0; i < m->n_funcs; i++)
             free(m->func_names[i]);

@@ -328,8 +328,10 @@ static wf_slot eval_const(const wf_instance *inst, const wf_constexpr *c)
     return s;
 }
 
-/* The fields of f its tier reads at a call (the compiled tier only reads
- * max_height; its code holds the rest). */
+/* The fields of f the interpreter reads at a call (the compiled tier's
+ * code holds them), set on f's first call (wf_func_ready: the interpreter
+ * calls it while f->entry is NULL), not at instantiation: a module's wf_code
+ * need not be read, nor its header decoded, for a function never called. */
 static void func_fields(wf_func *f)
 {
     f->entry = f->jit ? NULL : f->code->code;
@@ -348,21 +350,37 @@ int wf_func_ready(wf_func *f, weft_error **err)
     return 0;
 }
 
+/* The module's own functions, in one block filled in one pass (tables and
+ * memories are made first: the compiled code's variant depends on memory
+ * 0). Each function's type is looked up once per module type, not once
+ * per function (wf_sig_type takes the interning table's lock). */
+static void define_funcs(wf_instance *inst)
+{
+    const wf_module *m = inst->mod;
+    uint32_t n = m->n_funcs - m->n_func_imports;
+    const wf_functype **types = xcalloc((size_t)m->n_types + 1, sizeof *types);
+    for (uint32_t t = 0; t < m->n_types; t++)
+        types[t] = wf_sig_type(m->types[t].sig);
+    /* filled at once: populated with one call instead of a fault a page */
+    inst->defined = xcalloc_populated((size_t)n + 1, sizeof(wf_func));
+    bool guarded = wf_jit_guarded(inst->mems, m->n_mems);
+    for (uint32_t k = 0; k < n; k++) {
+        wf_func *f = &inst->defined[k];
+        f->type = types[m->func_type[m->n_func_imports + k]];
+        f->inst = inst;
+        f->code = &m->codes[k];
+        f->idx = m->n_func_imports + k;
+        f->nparams = f->type->nparams;
+        f->sig = f->type->sig;
+        f->jit = m->jit ? wf_jit_entry(m->jit, guarded, k) : NULL;
+        inst->funcs[f->idx] = f;
+    }
+    free(types);
+}
+
 static int allocate(wf_instance *inst, wf_store *s, weft_error **err)
 {
     const wf_module *m = inst->mod;
-    inst->defined = xcalloc((size_t)(m->n_funcs - m->n_func_imports) + 1, sizeof(wf_func));
-    for (uint32_t i = m->n_func_imports; i < m->n_funcs; i++) {
-        wf_func *f = &inst->defined[i - m->n_func_imports];
-        f->type = wf_sig_type(m->types[m->func_type[i]].sig);
-        f->inst = inst;
-        f->code = &m->codes[i - m->n_func_imports];
-        f->idx = i;
-        f->nparams = f->type->nparams;
-        func_fields(f);
-        f->sig = f->type->sig;
-        inst->funcs[i] = f;
-    }
     for (uint32_t i = m->n_table_imports; i < m->n_tables; i++) {
         if (wf_table_new(s, &m->tables[i], &inst->tables[i], err) < 0)
             return -1;
@@ -371,13 +389,7 @@ static int allocate(wf_instance *inst, wf_store *s, weft_error **err)
         if (wf_memory_new(s, &m->mems[i], &inst->mems[i], err) < 0)
             return -1;
     }
-    /* the code variant memory 0 allows (jit/jit_module.c) */
-    bool guarded = wf_jit_guarded(inst->mems, m->n_mems);
-    for (uint32_t i = m->n_func_imports; i < m->n_funcs; i++) {
-        wf_func *f = inst->funcs[i];
-        f->jit = m->jit ? wf_jit_entry(m->jit, guarded, i - m->n_func_imports) : NULL;
-        f->entry = f->jit ? NULL : f->code->code;
-    }
+    define_funcs(inst);
     for (uint32_t i = m->n_global_imports; i < m->n_globals; i++) {
         inst->globals[i] = wf_global_new(s, m->globals[i].type);
         inst->globals[i]->val = eval_const(inst, &m->globals[i].init);

@@ -1398,16 +1398,18 @@ int wf_exec_call(wf_store *s, wf_func *f, wf_slot *io, weft_error **err)
         werr_set(err, 0, "cannot allocate the wasm call stack");
         return werr_kind(err, WF_ERR_LIMIT);
     }
-    if (f->max_height >= ex->stack_slots) {
-        if (temp)
-            wf_exec_free(ex);
-        werr_set(err, 0, "trap: call stack exhausted");
-        return werr_kind(err, WF_ERR_EXHAUSTED);
-    }
     if (f->jit == NULL && f->entry == NULL && wf_func_ready(f, err) < 0) {
         if (temp)
             wf_exec_free(ex);
         return -1;
+    }
+    /* the frame's height from the code: f's own copy is set on its first
+     * call (instance.c), never for a compiled function */
+    if ((f->code ? f->code->max_height : f->max_height) >= ex->stack_slots) {
+        if (temp)
+            wf_exec_free(ex);
+        werr_set(err, 0, "trap: call stack exhausted");
+        return werr_kind(err, WF_ERR_EXHAUSTED);
     }
     ex->busy = true;
     ex->fuel = wf_store_max_fuel(s);

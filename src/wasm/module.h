@@ -114,6 +114,10 @@ typedef struct wf_code {
     uint32_t npool;      /* constants copied to fp[nlocals..] at each call (known at load) */
     uint32_t nparams, ngroups;
     bool checked; /* validated (and pool, max_height, bounds set) */
+    /* the local declarations decoded (nlocals, nparams, ngroups, groups,
+     * param_types, body_off, body_len set): at load, or on first need when
+     * the module's are lazy (wf_module.heads; wf_code_head) */
+    bool headed;
     uint32_t body_len;
     uint32_t nops;
     uint64_t *pool; /* in the module's code arena */
@@ -182,8 +186,19 @@ struct wf_module {
     uint32_t n_datas;
     bool has_datacount;
     uint32_t datacount;
-    wf_code *codes;    /* n_funcs - n_func_imports */
-    char **func_names; /* n_funcs entries, NULL when unnamed */
+    wf_code *codes; /* n_funcs - n_func_imports */
+    /* lazy function headers (docs/wasm-engine.md, "Loading"): set before
+     * decoding when the module may be vouched for (wf_module_load_trusting
+     * with a trust callback); then the code section's decoding only walks
+     * the bodies' sizes: heads[i] is the offset of function i's size field
+     * from code_off, heads[n] the section's end; wf_check_heads checks the
+     * local declarations (heads_unchecked until then) unless the module is
+     * vouched for, and wf_code_head decodes one when first needed */
+    bool lazy_heads, heads_unchecked;
+    uint32_t *heads;
+    size_t code_off;
+    uint32_t n_checked; /* functions validated (wf_code.checked) */
+    char **func_names;  /* n_funcs entries, NULL when unnamed */
     wf_custom *customs;
     uint32_t n_customs;
     bool *func_declared;       /* C.refs: ref.func allowed */
@@ -274,6 +289,17 @@ void wf_arena_free(wf_arena *a);
 /* decode.c */
 int wf_decode(const uint8_t *bytes, size_t len, wf_module *m, weft_error **err);
 void wf_module_clear(wf_module *m);
+
+/* Check every function's local declarations if decoding left them for
+ * later (wf_module.lazy_heads): the error the eager decoding would have
+ * reported for them, if any (bytes: the module's binary). */
+int wf_check_heads(wf_module *m, const uint8_t *bytes, weft_error **err);
+/* Decode defined function i's local declarations into m->codes[i] if that
+ * was left for later (wf_module.lazy_heads): base holds the binary from
+ * offset base_off (the input while loading, m->bodies after). -1 when
+ * they are malformed (which only a module vouched for without being
+ * checked can be) or over the budget. */
+int wf_code_head(wf_module *m, uint32_t i, const uint8_t *base, size_t base_off, weft_error **err);
 
 /* validate_module.c: everything but the function bodies */
 int wf_validate(wf_module *m, weft_error **err);

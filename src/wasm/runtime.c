@@ -66,19 +66,27 @@ int wf_module_load_trusting(const uint8_t *bytes, size_t len, const char *name, 
     m->budget = budget ? budget : WF_DEFAULT_BUDGET;
     /* the input is held while loading: it counts until the module is built */
     m->input_len = len;
+    /* the local declarations of a module the trust may vouch for are
+     * decoded on first need (checked now all the same) */
+    m->lazy_heads = trust != NULL && wf_jit_enabled();
     if (len > m->budget) {
         werr_set(err, 0, "%s: %zu bytes of module exceed the memory budget of %llu bytes", m->name,
                  len, (unsigned long long)m->budget);
         wf_module_free(m);
         return werr_kind(err, WF_ERR_LIMIT);
     }
-    if (!wf_module_charge(m, sizeof *m) || wf_decode(bytes, len, m, err) < 0 ||
-        wf_validate(m, err) < 0) {
+    if (!wf_module_charge(m, sizeof *m) || wf_decode(bytes, len, m, err) < 0) {
+        wf_module_free(m);
+        return -1;
+    }
+    if (wf_validate(m, err) < 0) {
+        /* malformed local declarations (lazy headers) came first */
+        wf_check_heads(m, bytes, err);
         wf_module_free(m);
         return -1;
     }
     bool vouched = trusted(m, trust, arg);
-    if ((!vouched && wf_validate_code(m, bytes, err) < 0) ||
+    if ((!vouched && (wf_check_heads(m, bytes, err) < 0 || wf_validate_code(m, bytes, err) < 0)) ||
         wf_keep_bodies(m, bytes, own, err) < 0) {
         m->bodies = NULL; /* the caller's still */
         wf_module_free(m);

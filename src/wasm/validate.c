@@ -1392,6 +1392,7 @@ static int check_func(wf_module *m, uint32_t i, const uint8_t *base, const uint8
     if (!wf_module_charge(m, kept_words(v.ncode, v.nops) * sizeof(uint64_t)))
         return budget_error(m, err);
     c->checked = true;
+    m->n_checked++;
     return 0;
 }
 
@@ -1411,8 +1412,14 @@ int wf_keep_bodies(wf_module *m, const uint8_t *base, uint8_t *own, weft_error *
     }
     if (n == 0)
         return 0;
-    size_t from = m->codes[0].body_off;
-    size_t to = m->codes[n - 1].body_off + m->codes[n - 1].body_len;
+    size_t from, to;
+    if (m->heads) { /* lazy headers: from the first body's size field */
+        from = m->code_off + m->heads[0];
+        to = m->code_off + m->heads[n];
+    } else {
+        from = m->codes[0].body_off;
+        to = m->codes[n - 1].body_off + m->codes[n - 1].body_len;
+    }
     if (!wf_module_charge(m, to - from + 1))
         return budget_error(m, err);
     m->bodies = xmalloc(to - from + 1);
@@ -1425,8 +1432,11 @@ int wf_validate_code(wf_module *m, const uint8_t *base, weft_error **err)
 {
     fv_scratch s = {0};
     int rc = 0;
-    for (uint32_t i = 0; i < m->n_funcs - m->n_func_imports && rc == 0; i++)
-        rc = check_func(m, i, base, base + m->codes[i].body_off, 0, &s, err);
+    for (uint32_t i = 0; i < m->n_funcs - m->n_func_imports && rc == 0; i++) {
+        rc = wf_code_head(m, i, base, 0, err);
+        if (rc == 0)
+            rc = check_func(m, i, base, base + m->codes[i].body_off, 0, &s, err);
+    }
     scratch_free(&s);
     return rc;
 }
@@ -1436,6 +1446,8 @@ int wf_translate_func(wf_module *m, uint32_t i, weft_error **err)
     wf_code *c = &m->codes[i];
     if (c->code != NULL)
         return 0;
+    if (wf_code_head(m, i, m->bodies, m->bodies_off, err) < 0)
+        return -1;
     fv v;
     fv_scratch s = {0};
     const uint8_t *body = m->bodies + (c->body_off - m->bodies_off);

@@ -158,6 +158,8 @@ static void **slots(wf_jit_module *jm, bool guarded)
  * checked when they are translated (compile_one). */
 bool wf_jit_fits_all(const wf_module *m)
 {
+    if (m->n_checked == 0) /* none yet: spare touching every wf_code */
+        return true;
     for (uint32_t i = 0; i < m->n_funcs - m->n_func_imports; i++)
         if (m->codes[i].checked && !wf_jit_fits(m, i))
             return false;
