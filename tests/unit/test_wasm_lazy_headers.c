@@ -282,7 +282,7 @@ TEST(a_module_loaded_with_a_warm_cache_runs_right)
     uint8_t *own = malloc(blen); /* the module's on success */
     memcpy(own, bin, blen);
     wf_module *m = NULL;
-    CHECK_INT(wf_aot_load_module(own, blen, "lazy.wasm", 0, fd, path, &m, &err), 0);
+    CHECK_INT(wf_aot_load_module(own, blen, "lazy.wasm", 0, fd, path, false, &m, &err), 0);
     close(fd);
     CHECK(m->heads != NULL);
     CHECK_INT(headed(m), 0);
