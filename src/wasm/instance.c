@@ -364,6 +364,7 @@ static void define_funcs(wf_instance *inst)
     /* filled at once: populated with one call instead of a fault a page */
     inst->defined = xcalloc_populated((size_t)n + 1, sizeof(wf_func));
     bool guarded = wf_jit_guarded(inst->mems, m->n_mems);
+    void **slots = m->jit && n ? wf_jit_entry(m->jit, guarded, 0) : NULL; /* one array */
     for (uint32_t k = 0; k < n; k++) {
         wf_func *f = &inst->defined[k];
         f->type = types[m->func_type[m->n_func_imports + k]];
@@ -372,7 +373,7 @@ static void define_funcs(wf_instance *inst)
         f->idx = m->n_func_imports + k;
         f->nparams = f->type->nparams;
         f->sig = f->type->sig;
-        f->jit = m->jit ? wf_jit_entry(m->jit, guarded, k) : NULL;
+        f->jit = slots ? slots + k : NULL;
         inst->funcs[f->idx] = f;
     }
     free(types);

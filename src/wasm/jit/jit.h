@@ -56,6 +56,7 @@ void wf_jit_free(wf_jit_module *j);
  * (`call [slot]`, the slot in rax). An instance uses one variant, by its
  * memory 0 (wf_jit_guarded). */
 void **wf_jit_entry(wf_jit_module *j, bool guarded, uint32_t i);
+/* (A variant's slots are one array: wf_jit_entry(j, g, 0) + i is slot i.) */
 /* whether instances with these memories run the guarded variant: memory 0
  * has a guarded reservation, or there is no memory */
 bool wf_jit_guarded(wf_memory *const *mems, uint32_t n_mems);
