@@ -13,6 +13,7 @@
  * slots; a variant no instance uses is never compiled. */
 #include "wasm/guard.h"
 #include "wasm/jit/jit.h"
+#include "wasm/jit/jit_perfmap.h"
 #include "wasm/jit/x64_emit.h"
 #include "util/log.h"
 
@@ -206,6 +207,7 @@ static void *compile_one(const wf_module *m, bool guarded, uint32_t i, weft_erro
     if (at == NULL)
         return NULL;
     placed(jm, guarded, i, at, len);
+    wf_jit_perfmap_placed(m, m->n_func_imports + i, at, len);
     jm->ncompiled++;
     jm->code_bytes += len;
     return at;
@@ -251,6 +253,7 @@ static int aot_all(wf_module *m, weft_error **err)
     for (uint32_t i = 0; i < jm->n; i++)
         if (jm->entry[guarded][i] == lazy_stub) {
             placed(jm, guarded, i, entry[i], len[i]);
+            wf_jit_perfmap_placed(m, m->n_func_imports + i, entry[i], len[i]);
             jm->ncompiled++;
             jm->nfrom_aot++;
         }
