@@ -17,6 +17,7 @@
 #include "wasm/code.h"
 #include "wasm/guard.h"
 #include "wasm/jit/jit.h"
+#include "wasm/jit/jit_live.h"
 #include "wasm/jit/jit_regs.h"
 #include "wasm/jit/x64_emit.h"
 
@@ -77,6 +78,10 @@ typedef struct jc {
     int8_t *loc;
     uint32_t regs[JREG_MAX];
     size_t nregs;
+    /* which slots are live after each op (jit_live.c; every register slot
+     * is tracked), and the index of the op being emitted */
+    wf_jit_live live;
+    size_t k;
 } jc;
 
 #define ERR_EXIT JT_COUNT
@@ -173,35 +178,55 @@ static void load_one(jc *j, uint64_t s)
     else
         x_load64(&j->b, r, RBX, SLOT(s));
 }
-/* around every call: the callee (compiled code or C) may clobber the
- * registers, and C helpers read and write operand slots in the frame */
+/* The register slot s's bit in the current op's liveness masks. */
+static uint64_t live_bit(const jc *j, uint64_t s)
+{
+    return (uint64_t)1 << j->live.bit[s];
+}
+static bool live_after(const jc *j, uint64_t s)
+{
+    return (j->live.out[j->k] & live_bit(j, s)) != 0;
+}
+/* Around a helper call (rare ops): the helper reads the op's operands from
+ * the frame and writes its result there, and clobbers the registers. So a
+ * register slot is stored when the op reads it or it is live after the op
+ * (and the op does not overwrite it), and loaded back when it is live. */
 static void spill_all(jc *j)
 {
+    uint64_t need = j->live.use[j->k] | (j->live.out[j->k] & ~j->live.def[j->k]);
     for (size_t k = 0; k < j->nregs; k++)
-        spill_one(j, j->regs[k]);
+        if (need & live_bit(j, j->regs[k]))
+            spill_one(j, j->regs[k]);
 }
 static void reload_all(jc *j)
 {
     for (size_t k = 0; k < j->nregs; k++)
-        load_one(j, j->regs[k]);
+        if (live_after(j, j->regs[k]))
+            load_one(j, j->regs[k]);
 }
-/* Around a call with arguments from slot `base` on: the operand stack ends
- * at the arguments, and after the call at the results, so the
- * operand-stack slots above are dead (written before they are read
- * again: the translator's stack discipline) and stay in their registers. */
+/* Around a call with arguments from slot `base` on. The callee reads its
+ * arguments (and call_indirect's helper the table index) from the frame,
+ * and its frame starts at `base`, so memory below that is kept: a register
+ * slot is stored when the call reads it, or when it is below `base` and
+ * live after the call; loaded back when it is live after the call, below
+ * `base` or among the results (above them, the callee's frame clobbered
+ * it: dead by the translator's stack discipline, as liveness says too). */
 static void spill_call(jc *j, uint64_t base, uint32_t nargs)
 {
-    uint64_t stack = (uint64_t)j->c->nlocals + j->c->npool;
-    for (size_t k = 0; k < j->nregs; k++)
-        if (j->regs[k] < stack || j->regs[k] < base + nargs)
-            spill_one(j, j->regs[k]);
+    (void)nargs; /* the arguments are among the op's reads */
+    for (size_t k = 0; k < j->nregs; k++) {
+        uint64_t s = j->regs[k];
+        if ((j->live.use[j->k] & live_bit(j, s)) || (s < base && live_after(j, s)))
+            spill_one(j, s);
+    }
 }
 static void reload_call(jc *j, uint64_t base, uint32_t nresults)
 {
-    uint64_t stack = (uint64_t)j->c->nlocals + j->c->npool;
-    for (size_t k = 0; k < j->nregs; k++)
-        if (j->regs[k] < stack || j->regs[k] < base + nresults)
-            load_one(j, j->regs[k]);
+    for (size_t k = 0; k < j->nregs; k++) {
+        uint64_t s = j->regs[k];
+        if (s < base + nresults && live_after(j, s))
+            load_one(j, s);
+    }
 }
 
 /* op reg, <slot s> as the r/m operand: the local's register when it has
@@ -1422,6 +1447,22 @@ static void mark_targets(jc *j, const wf_code *c)
         wf_jit_each_branch(c, c->ops[k], mark_one, j);
 }
 
+/* Liveness for the register slots, and as many of the other operand-stack
+ * slots as fit (the lowest, the most used), whose stores it may spare. */
+static void track_live(jc *j)
+{
+    const wf_code *c = j->c;
+    uint32_t t[JLIVE_MAX];
+    size_t n = 0;
+    for (size_t k = 0; k < j->nregs; k++)
+        t[n++] = j->regs[k];
+    for (uint32_t s = c->nlocals + c->npool; s < c->max_height && n < JLIVE_MAX; s++)
+        if (j->loc[s] == JREG_NONE)
+            t[n++] = s;
+    wf_jit_live_free(&j->live);
+    wf_jit_live_compute(j->m, c, t, n, &j->live);
+}
+
 static bool compile_func(jc *j, uint32_t i)
 {
     const wf_code *c = &j->m->codes[i];
@@ -1434,6 +1475,7 @@ static bool compile_func(jc *j, uint32_t i)
     mark_targets(j, c);
     j->loc = xrealloc(j->loc, c->max_height ? c->max_height : 1);
     j->nregs = wf_jit_alloc_regs(j->m, c, j->loc, j->regs);
+    track_live(j);
     j->cache = j->xcache = -1;
     j->nfix = 0;
     emit_prologue(j);
@@ -1443,6 +1485,7 @@ static bool compile_func(jc *j, uint32_t i)
         j->next = k + 1 < c->nops ? c->code + c->ops[k + 1] : NULL;
         j->next_pos = k + 1 < c->nops ? c->ops[k + 1] : 0;
         j->took_next = false;
+        j->k = k;
         emit_op(j, c->code + pos, pos);
         if (j->took_next) { /* not a branch target (see fuse_branch) */
             k++;
@@ -1485,6 +1528,7 @@ int wf_jit_compile_func(const wf_module *m, uint32_t i, bool guarded, uint8_t **
     free(j.native_at);
     free(j.is_target);
     free(j.loc);
+    wf_jit_live_free(&j.live);
     free(j.fix);
     for (int k = 0; k <= JT_COUNT; k++)
         free(j.stub_fix[k]);
