@@ -65,7 +65,7 @@ TEST(loop_locals_get_registers_of_their_class)
     const wf_code *c = &m->codes[1];
     int8_t *loc = malloc(c->max_height);
     uint32_t slots[JREG_MAX];
-    size_t n = wf_jit_alloc_regs(m, c, loc, slots);
+    size_t n = wf_jit_alloc_regs(m, c, true, loc, slots);
     CHECK(n >= 3);
     CHECK(loc[0] >= 0 && loc[0] < JREG_XMM); /* $n */
     CHECK(loc[1] >= 0 && loc[1] < JREG_XMM); /* $i */
@@ -88,7 +88,7 @@ TEST(call_heavy_function_stays_in_memory)
     const wf_code *c = &m->codes[2];
     int8_t *loc = malloc(c->max_height);
     uint32_t slots[JREG_MAX];
-    CHECK(wf_jit_alloc_regs(m, c, loc, slots) == 0);
+    CHECK(wf_jit_alloc_regs(m, c, true, loc, slots) == 0);
     for (uint32_t s = 0; s < c->max_height; s++)
         CHECK(loc[s] == JREG_NONE);
     free(loc);
@@ -104,7 +104,7 @@ TEST(slots_dead_at_a_call_do_not_pay_for_it)
     const wf_code *c = &m->codes[3];
     int8_t *loc = malloc(c->max_height);
     uint32_t slots[JREG_MAX];
-    wf_jit_alloc_regs(m, c, loc, slots);
+    wf_jit_alloc_regs(m, c, true, loc, slots);
     uint32_t stack = c->nlocals + c->npool;
     CHECK(c->max_height >= stack + 2);
     CHECK(loc[stack + 1] != JREG_NONE); /* two uses an iteration, no cost */

@@ -82,6 +82,9 @@ typedef struct jc {
      * is tracked), and the index of the op being emitted */
     wf_jit_live live;
     size_t k;
+    /* rbp and r14 hold their pinned values again (pin_back) until the
+     * registers are reloaded after the call: their slots are in memory */
+    bool pinned;
 } jc;
 
 #define ERR_EXIT JT_COUNT
@@ -145,13 +148,14 @@ static void call_abs(jc *j, enum wf_jit_helper h)
 
 /* ---- slot access ----
  * A local that jit_regs.c gave a register lives there for the whole body:
- * its frame slot is stale, except around calls (spill_all, reload_all).
+ * its frame slot is stale, except around calls (spill_call, spill_all).
  * Every read or write of a slot goes through these accessors. */
 
 /* the register holding slot s (JREG_XMM + n for xmm n), or JREG_NONE */
 static int loc_of(const jc *j, uint64_t s)
 {
-    return s < j->c->max_height ? j->loc[s] : JREG_NONE;
+    int r = s < j->c->max_height ? j->loc[s] : JREG_NONE;
+    return j->pinned && (r == RBP || r == R14) ? JREG_NONE : r;
 }
 
 /* movsd between xmm n and slot s (store when st): all 64 bits, whatever
@@ -187,6 +191,26 @@ static bool live_after(const jc *j, uint64_t s)
 {
     return (j->live.out[j->k] & live_bit(j, s)) != 0;
 }
+/* The slot living in general register r, or -1. */
+static int64_t slot_in(const jc *j, int r)
+{
+    for (size_t k = 0; k < j->nregs; k++)
+        if (j->loc[j->regs[k]] == r)
+            return j->regs[k];
+    return -1;
+}
+/* rbp (the globals) and r14 (memory 0's wf_memory) are pinned between
+ * functions: a function that keeps slots in them puts their values back
+ * before it calls compiled code and before it returns, so any other code,
+ * from an older AOT file too, finds them as the trampoline set them. */
+static void pin_back(jc *j)
+{
+    if (slot_in(j, RBP) >= 0)
+        x_load64(&j->b, RBP, R12, CTX(globals));
+    if (slot_in(j, R14) >= 0)
+        x_load64(&j->b, R14, R12, CTX(mem));
+    j->pinned = true;
+}
 /* Around a helper call (rare ops): the helper reads the op's operands from
  * the frame and writes its result there, and clobbers the registers. So a
  * register slot is stored when the op reads it or it is live after the op
@@ -197,9 +221,11 @@ static void spill_all(jc *j)
     for (size_t k = 0; k < j->nregs; k++)
         if (need & live_bit(j, j->regs[k]))
             spill_one(j, j->regs[k]);
+    pin_back(j); /* check_helper reads r14 */
 }
 static void reload_all(jc *j)
 {
+    j->pinned = false;
     for (size_t k = 0; k < j->nregs; k++)
         if (live_after(j, j->regs[k]))
             load_one(j, j->regs[k]);
@@ -219,9 +245,11 @@ static void spill_call(jc *j, uint64_t base, uint32_t nargs)
         if ((j->live.use[j->k] & live_bit(j, s)) || (s < base && live_after(j, s)))
             spill_one(j, s);
     }
+    pin_back(j);
 }
 static void reload_call(jc *j, uint64_t base, uint32_t nresults)
 {
+    j->pinned = false;
     for (size_t k = 0; k < j->nregs; k++) {
         uint64_t s = j->regs[k];
         if (s < base + nresults && live_after(j, s))
@@ -468,6 +496,8 @@ static void emit_return(jc *j, uint64_t n, uint64_t from)
             continue;
         x_store64(&j->b, RAX, RBX, SLOT(i));
     }
+    pin_back(j);
+    j->pinned = false; /* for the code after, reached by other paths */
     x_rr(&j->b, 0, false, OPC(0x31), RAX, RAX, false); /* xor eax, eax */
     x_pop(&j->b, RBX);
     x_ret(&j->b);
@@ -622,8 +652,8 @@ static int32_t effective_address(jc *j, uint64_t x, int64_t y, uint64_t offset, 
         return (int32_t)offset;
     }
     if (offset > 0x7fffffffu) {
-        x_mov_imm(&j->b, RDX, offset);
-        x_rr(&j->b, 0, true, OPC(0x01), RDX, RAX, false); /* add rax, rdx */
+        x_mov_imm(&j->b, RCX, offset);
+        x_rr(&j->b, 0, true, OPC(0x01), RCX, RAX, false); /* add rax, rcx */
     } else if (offset) {
         x_alu_ri(&j->b, true, ALU_ADD, RAX, (int32_t)offset);
     }
@@ -631,8 +661,17 @@ static int32_t effective_address(jc *j, uint64_t x, int64_t y, uint64_t offset, 
         j->unchecked = true;
         return 0;
     }
-    x_mem(&j->b, 0, true, OPC(0x8D), RDX, RAX, NOIDX, 1, n, false);         /* lea rdx, [rax+n] */
-    x_mem(&j->b, 0, true, OPC(0x3B), RDX, R14, NOIDX, 1, MEM(size), false); /* cmp rdx, size */
+    if (j->guarded) { /* r14 may hold a slot: the memory off the context (rare: offsets over 4 GiB)
+                       */
+        x_load64(&j->b, RCX, R12, CTX(mem));
+        x_alu_ri(&j->b, true, ALU_ADD, RAX, n);
+        x_mem(&j->b, 0, true, OPC(0x3B), RAX, RCX, NOIDX, 1, MEM(size), false); /* cmp rax, size */
+        jcc_stub(j, CC_A, JT_OOB);
+        x_mem(&j->b, 0, true, OPC(0x8D), RAX, RAX, NOIDX, 1, -n, false); /* lea rax, [rax-n] */
+        return 0;
+    }
+    x_mem(&j->b, 0, true, OPC(0x8D), RCX, RAX, NOIDX, 1, n, false);         /* lea rcx, [rax+n] */
+    x_mem(&j->b, 0, true, OPC(0x3B), RCX, R14, NOIDX, 1, MEM(size), false); /* cmp rcx, size */
     jcc_stub(j, CC_A, JT_OOB);
     return 0;
 }
@@ -881,6 +920,12 @@ static void emit_div(jc *j, const uint64_t *p, unsigned k, bool w)
 {
     ld64(j, RAX, p[1]);
     ld64(j, RCX, p[2]);
+    /* cdq/cqo and div write rdx: a slot living there waits in its frame slot */
+    int64_t in_rdx = slot_in(j, RDX);
+    if (in_rdx == (int64_t)p[0] || (in_rdx >= 0 && !live_after(j, (uint64_t)in_rdx)))
+        in_rdx = -1;
+    if (in_rdx >= 0)
+        spill_one(j, (uint64_t)in_rdx);
     if (!w)
         x_mov_rr(&j->b, false, RAX, RAX), x_mov_rr(&j->b, false, RCX, RCX);
     x_rr(&j->b, 0, w, OPC(0x85), RCX, RCX, false); /* test rcx, rcx */
@@ -912,6 +957,8 @@ static void emit_div(jc *j, const uint64_t *p, unsigned k, bool w)
     if (skip_special)
         x_link(&j->b, skip_special, j->b.n);
     st64(j, k < 2 ? RAX : RDX, p[0]);
+    if (in_rdx >= 0)
+        load_one(j, (uint64_t)in_rdx);
     keep_x(j, (int64_t)p[0]);
 }
 
@@ -1128,6 +1175,17 @@ static bool copy_reg(jc *j, const uint64_t *p)
     return true;
 }
 
+/* rax = globals[idx], off rbp, or off the context when rbp holds a slot */
+static void global_ptr(jc *j, uint64_t idx)
+{
+    int base = RBP;
+    if (slot_in(j, RBP) >= 0) {
+        x_load64(&j->b, RAX, R12, CTX(globals));
+        base = RAX;
+    }
+    x_load64(&j->b, RAX, base, (int32_t)(8 * idx));
+}
+
 /* ---- one op ---- */
 
 static void emit_op(jc *j, const uint64_t *pc, size_t pos)
@@ -1214,12 +1272,12 @@ static void emit_op(jc *j, const uint64_t *pc, size_t pos)
         return;
     case OP_GLOBAL_GET:
         keep_x(j, (int64_t)p[0]);
-        x_load64(&j->b, RAX, RBP, (int32_t)(8 * p[1])); /* globals[idx] */
+        global_ptr(j, p[1]);
         x_load64(&j->b, RAX, RAX, (int32_t)offsetof(wf_global, val));
         st_rax(j, p[0], false);
         return;
     case OP_GLOBAL_SET:
-        x_load64(&j->b, RAX, RBP, (int32_t)(8 * p[1])); /* globals[idx] */
+        global_ptr(j, p[1]);
         ld64(j, RCX, p[0]);
         x_store64(&j->b, RCX, RAX, (int32_t)offsetof(wf_global, val));
         return;
@@ -1474,7 +1532,7 @@ static bool compile_func(jc *j, uint32_t i)
     j->is_target = xrealloc(j->is_target, c->code_len + 1);
     mark_targets(j, c);
     j->loc = xrealloc(j->loc, c->max_height ? c->max_height : 1);
-    j->nregs = wf_jit_alloc_regs(j->m, c, j->loc, j->regs);
+    j->nregs = wf_jit_alloc_regs(j->m, c, j->guarded, j->loc, j->regs);
     track_live(j);
     j->cache = j->xcache = -1;
     j->nfix = 0;
@@ -1496,6 +1554,7 @@ static bool compile_func(jc *j, uint32_t i)
     j->native_at[c->code_len] = (uint32_t)j->b.n; /* a branch to the very end */
     to_stub(j, x_jmp32(&j->b), JT_UNREACHABLE);
     size_t err_exit = j->b.n;
+    pin_back(j); /* the caller's check_helper reads r14 */
     x_mov_imm(&j->b, RAX, 1);
     x_pop(&j->b, RBX);
     x_ret(&j->b);

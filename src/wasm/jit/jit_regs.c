@@ -7,8 +7,8 @@
  * a store before and a load after each call or helper call (jit_compile.c
  * spills and reloads around them), but nothing at a call for an
  * operand-stack slot above its arguments, and no load for one above its
- * results (dead there). Integer slots get the caller-saved general registers no
- * template uses (r8-r11, rsi, rdi), float slots xmm1-xmm15 (templates use
+ * results (dead there). Integer slots get the general registers no
+ * template needs (r8-r11, rsi, rdi, rdx, rbp, r14), float slots xmm1-xmm15 (templates use
  * xmm0): a local by its type, an operand-stack slot (which holds values of
  * several types over the body) by how its uses read it. */
 #include "wasm/jit/jit_regs.h"
@@ -20,7 +20,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const int8_t gprs[] = {R8, R9, R10, R11, RSI, RDI};
+/* the general registers in the order they are given out: rdx (which
+ * division and helper calls clobber), rbp and r14 (pinned between
+ * functions: jit_compile.c puts their values back before calls and
+ * returns; r14 only in the guarded variant, the checked one reads the
+ * memory's size off it) come last */
+static const int8_t gprs[] = {R8, R9, R10, R11, RSI, RDI, RDX, RBP, R14};
 
 void wf_jit_each_branch(const wf_code *c, size_t pos, void (*f)(void *, size_t, size_t), void *arg)
 {
@@ -238,7 +243,7 @@ static int wants_xmm(const wf_code *c, uint32_t s, const uint64_t *iuse, const u
     return -1;
 }
 
-size_t wf_jit_alloc_regs(const wf_module *m, const wf_code *c, int8_t *loc,
+size_t wf_jit_alloc_regs(const wf_module *m, const wf_code *c, bool guarded, int8_t *loc,
                          uint32_t slots[JREG_MAX])
 {
     uint32_t h = c->max_height;
@@ -259,7 +264,7 @@ size_t wf_jit_alloc_regs(const wf_module *m, const wf_code *c, int8_t *loc,
     size_t n = 0, ng = 0, nx = 0;
     for (size_t k = 0; k < nc && n < JREG_MAX; k++) {
         int x = wants_xmm(c, cand[k].slot, iuse, fuse);
-        if (x == 0 && ng < sizeof gprs)
+        if (x == 0 && ng < sizeof gprs - !guarded)
             loc[cand[k].slot] = gprs[ng++];
         else if (x == 1 && nx < 15)
             loc[cand[k].slot] = (int8_t)(JREG_XMM + 1 + nx++);
