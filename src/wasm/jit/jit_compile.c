@@ -85,6 +85,14 @@ typedef struct jc {
     /* rbp and r14 hold their pinned values again (pin_back) until the
      * registers are reloaded after the call: their slots are in memory */
     bool pinned;
+    /* the store of rax into slot pend_slot (pend_len bytes at pend_at)
+     * that ended the last op (st_rax), which drop_dead_store may take back;
+     * while the next op is emitted, whether it addressed that slot in the
+     * frame (`touched`) or let code outside read the frame (`opaque`:
+     * calls, helpers, returns) */
+    size_t pend_at, pend_len;
+    int64_t pend_slot, watch;
+    bool touched, opaque;
 } jc;
 
 #define ERR_EXIT JT_COUNT
@@ -98,6 +106,8 @@ typedef struct jc {
  * stores of the prologue's pool copy do not count). */
 static int32_t slot_disp(jc *j, uint64_t i)
 {
+    if ((int64_t)i == j->watch)
+        j->touched = true;
     if (i >= j->c->nlocals && i < (uint64_t)j->c->nlocals + j->c->npool && j->pool_at)
         j->pool_need |= (uint64_t)1 << (i - j->c->nlocals);
     return (int32_t)(8 * i);
@@ -218,6 +228,7 @@ static void pin_back(jc *j)
 static void spill_all(jc *j)
 {
     uint64_t need = j->live.use[j->k] | (j->live.out[j->k] & ~j->live.def[j->k]);
+    j->opaque = true; /* the helper reads the frame */
     for (size_t k = 0; k < j->nregs; k++)
         if (need & live_bit(j, j->regs[k]))
             spill_one(j, j->regs[k]);
@@ -239,7 +250,8 @@ static void reload_all(jc *j)
  * it: dead by the translator's stack discipline, as liveness says too). */
 static void spill_call(jc *j, uint64_t base, uint32_t nargs)
 {
-    (void)nargs; /* the arguments are among the op's reads */
+    (void)nargs;      /* the arguments are among the op's reads */
+    j->opaque = true; /* the callee reads the frame */
     for (size_t k = 0; k < j->nregs; k++) {
         uint64_t s = j->regs[k];
         if ((j->live.use[j->k] & live_bit(j, s)) || (s < base && live_after(j, s)))
@@ -361,7 +373,10 @@ static void need64(jc *j, uint64_t slot)
 /* the op's last step: its result from rax into dst, remembered */
 static void st_rax(jc *j, uint64_t dst, bool zx)
 {
+    size_t at = j->b.n;
     st64(j, RAX, dst);
+    if (loc_of(j, dst) == JREG_NONE) /* a store: the next op may make it dead */
+        j->pend_at = at, j->pend_len = j->b.n - at, j->pend_slot = (int64_t)dst;
     j->cache = (int64_t)dst;
     j->cache_zx = zx;
 }
@@ -487,6 +502,7 @@ static void jcc_to(jc *j, int cc, size_t target, size_t pos)
  * reads them, whether or not those slots' locals live in registers. */
 static void emit_return(jc *j, uint64_t n, uint64_t from)
 {
+    j->opaque = true; /* the caller reads the results in the frame */
     for (uint64_t i = 0; i < n; i++) {
         if (i == 0 && from != 0) /* the first result may be in rax */
             need64(j, from);
@@ -1505,6 +1521,62 @@ static void mark_targets(jc *j, const wf_code *c)
         wf_jit_each_branch(c, c->ops[k], mark_one, j);
 }
 
+/* ---- stores nothing reads ----
+ * An op's result stored to a frame slot and left in rax is often read by
+ * the next op from rax alone and never again (an operand-stack temporary
+ * consumed at once). The store is emitted as usual; once the next op is
+ * emitted, it is taken back if that op did not address the slot in the
+ * frame, nothing outside the function read the frame during it, and
+ * liveness says the slot is dead after it. Taking it back moves the next
+ * op's code down: every position recorded while it was emitted (branch
+ * fixes, trap stubs, relocations, its native_at) moves with it. */
+
+struct mark {
+    size_t start, len, nfix, nrel, nstub[JT_COUNT + 1];
+    bool on;
+};
+
+static void watch_store(jc *j, struct mark *mk)
+{
+    mk->on =
+        j->pend_slot >= 0 && j->pend_at + j->pend_len == j->b.n && j->live.bit[j->pend_slot] >= 0;
+    j->watch = mk->on ? j->pend_slot : -1;
+    mk->len = j->pend_len;
+    j->pend_slot = -1;
+    j->touched = j->opaque = false;
+    mk->start = j->b.n, mk->nfix = j->nfix, mk->nrel = j->nrel;
+    for (int i = 0; i <= JT_COUNT; i++)
+        mk->nstub[i] = j->nstub[i];
+}
+
+/* after op k (the last op emitted: a fused pair ends at k) that began at
+ * code index pos */
+static void drop_dead_store(jc *j, const struct mark *mk, size_t k, size_t pos)
+{
+    uint64_t s = (uint64_t)j->watch;
+    j->watch = -1;
+    if (!mk->on || j->touched || j->opaque || wf_jit_live_after(&j->live, j->c, k, s))
+        return;
+    size_t len = mk->len, at = mk->start - len;
+    if (j->pend_slot >= 0 && j->pend_at >= mk->start)
+        j->pend_at -= len; /* this op's own store moves too */
+    memmove(j->b.p + at, j->b.p + mk->start, j->b.n - mk->start);
+    j->b.n -= len;
+    for (size_t i = mk->nfix; i < j->nfix; i++) {
+        j->fix[i].at -= len;
+        if (j->fix[i].kind == FIX_TABLE)
+            j->fix[i].base -= len;
+    }
+    for (size_t i = mk->nrel; i < j->nrel; i++)
+        j->rel[i].at -= (uint32_t)len;
+    for (int t = 0; t <= JT_COUNT; t++)
+        for (size_t i = mk->nstub[t]; i < j->nstub[t]; i++)
+            j->stub_fix[t][i] -= len;
+    j->native_at[pos] -= (uint32_t)len;
+    if (j->took_next)
+        j->native_at[j->c->ops[k]] -= (uint32_t)len;
+}
+
 /* Liveness for the register slots, and as many of the other operand-stack
  * slots as fit (the lowest, the most used), whose stores it may spare. */
 static void track_live(jc *j)
@@ -1537,8 +1609,11 @@ static bool compile_func(jc *j, uint32_t i)
     j->cache = j->xcache = -1;
     j->nfix = 0;
     emit_prologue(j);
+    j->pend_slot = -1;
     for (size_t k = 0; k < c->nops; k++) {
         size_t pos = c->ops[k];
+        struct mark mk;
+        watch_store(j, &mk);
         j->native_at[pos] = (uint32_t)j->b.n;
         j->next = k + 1 < c->nops ? c->code + c->ops[k + 1] : NULL;
         j->next_pos = k + 1 < c->nops ? c->ops[k + 1] : 0;
@@ -1549,6 +1624,7 @@ static bool compile_func(jc *j, uint32_t i)
             k++;
             j->native_at[c->ops[k]] = (uint32_t)j->b.n;
         }
+        drop_dead_store(j, &mk, k, pos);
     }
     trim_pool(j);
     j->native_at[c->code_len] = (uint32_t)j->b.n; /* a branch to the very end */
