@@ -56,6 +56,10 @@ typedef struct jc {
     /* the same for xmm0 (its low 32 or 64 bits, as the slot's type says);
      * only float templates, helpers and calls change xmm0 */
     int64_t xcache, xin;
+    /* the flags hold ZF (and SF) of the i32 in slot `fcache` (set by an
+     * add, sub, and, or, xor computing it as the op's last instruction);
+     * `fin` at the current op's start, -1 at branch targets */
+    int64_t fcache, fin;
     /* the op after the current one (NULL at the end), and whether the
      * current template also did its work (a fused compare-and-branch) */
     const uint64_t *next;
@@ -445,6 +449,10 @@ static void alu_b(jc *j, bool w, int digit, uint8_t opc, uint64_t b)
 /* test the i32 in slot (cmp with 0) */
 static void test32(jc *j, uint64_t slot)
 {
+    if (j->fin == (int64_t)slot) { /* the op that computed it set the flags */
+        keep_r(j, -1);
+        return;
+    }
     if (j->in == (int64_t)slot) {
         x_rr(&j->b, 0, false, OPC(0x85), RAX, RAX, false);
         j->cache = j->in, j->cache_zx = j->in_zx; /* rax and the slot unchanged */
@@ -876,6 +884,8 @@ static bool int_binop_reg(jc *j, unsigned k, const uint64_t *p, bool w, int digi
             slot_rm(j, 0, w, OPC(0x0F, 0xAF), d, b, false, false); /* imul */
     } else {
         alu_rb(j, w, digit, opc, d, b);
+        if (!w && k != 2) /* add sub and or xor: ZF of the i32 */
+            j->fcache = (int64_t)p[0];
     }
     keep_r(j, (int64_t)p[0]);
     keep_x(j, (int64_t)p[0]);
@@ -925,6 +935,8 @@ static bool int_binop(jc *j, unsigned op, const uint64_t *p, bool w)
             slot_rm(j, 0, w, OPC(0x0F, 0xAF), RAX, b, false, false); /* imul */
         else
             alu_b(j, w, digit[k], alu[k], b);
+        if (!w && k != 2) /* add sub and or xor: ZF of the i32 (st_rax keeps the flags) */
+            j->fcache = (int64_t)p[0];
     }
     st_rax(j, p[0], !w);
     keep_x(j, (int64_t)p[0]);
@@ -1214,6 +1226,8 @@ static void emit_op(jc *j, const uint64_t *pc, size_t pos)
     j->cache = -1;
     j->xin = j->is_target[pos] ? -1 : j->xcache;
     j->xcache = -1;
+    j->fin = j->is_target[pos] ? -1 : j->fcache;
+    j->fcache = -1;
     const uint64_t *p = pc + 1;
 #define TARGET(at) ((size_t)((int64_t)(pos + (at)) + (int64_t)pc[at]))
     switch (op) {
@@ -1300,7 +1314,9 @@ static void emit_op(jc *j, const uint64_t *pc, size_t pos)
     case 0x45: /* i32.eqz */
     case 0x50: /* i64.eqz */
         keep_x(j, (int64_t)p[0]);
-        if (j->in == (int64_t)p[1]) /* test eax / rax */
+        if (op == 0x45 && j->fin == (int64_t)p[1])
+            ;                            /* the flags are the i32's */
+        else if (j->in == (int64_t)p[1]) /* test eax / rax */
             x_rr(&j->b, 0, op == 0x50, OPC(0x85), RAX, RAX, false);
         else
             cmp0(j, op == 0x50, p[1]);
@@ -1606,7 +1622,7 @@ static bool compile_func(jc *j, uint32_t i)
     j->loc = xrealloc(j->loc, c->max_height ? c->max_height : 1);
     j->nregs = wf_jit_alloc_regs(j->m, c, j->guarded, j->loc, j->regs);
     track_live(j);
-    j->cache = j->xcache = -1;
+    j->cache = j->xcache = j->fcache = -1;
     j->nfix = 0;
     emit_prologue(j);
     j->pend_slot = -1;
