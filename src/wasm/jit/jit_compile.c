@@ -510,7 +510,8 @@ static void jcc_to(jc *j, int cc, size_t target, size_t pos)
  * reads them, whether or not those slots' locals live in registers. */
 static void emit_return(jc *j, uint64_t n, uint64_t from)
 {
-    j->opaque = true; /* the caller reads the results in the frame */
+    if (from == 0) /* the caller reads the results where they are */
+        j->opaque = true;
     for (uint64_t i = 0; i < n; i++) {
         if (i == 0 && from != 0) /* the first result may be in rax */
             need64(j, from);
