@@ -3,14 +3,15 @@
  * pool, whose values become immediates) live in a register for the whole
  * function instead of in memory. The choice is by weighted use: each
  * operand use of a slot counts 8^d, d being how many loops (a backward
- * branch's range of code) enclose it, weighed against what calls cost it:
- * a store before and a load after each call or helper call (jit_compile.c
- * spills and reloads around them), but nothing at a call for an
- * operand-stack slot above its arguments, and no load for one above its
- * results (dead there). Integer slots get the general registers no
- * template needs (r8-r11, rsi, rdi, rdx, rbp, r14), float slots xmm1-xmm15 (templates use
- * xmm0): a local by its type, an operand-stack slot (which holds values of
- * several types over the body) by how its uses read it. */
+ * branch's range of code) enclose it, weighed against what calls cost it
+ * where it is live (jit_live.c, for the 64 most used candidates): a store
+ * before a call or helper call that reads the slot or across which it
+ * lives, a load after one where it is live after (jit_compile.c spills and
+ * reloads exactly those), a call in a loop counting one loop level less.
+ * Integer slots get the general registers no template needs (r8-r11, rsi,
+ * rdi, rdx, rbp, and r14 in the guarded variant), float slots xmm1-xmm15
+ * (templates use xmm0): a local by its type, an operand-stack slot (which
+ * holds values of several types over the body) by how its uses read it. */
 #include "wasm/jit/jit_regs.h"
 #include "wasm/code.h"
 #include "wasm/jit/jit_live.h"
