@@ -80,6 +80,10 @@ typedef struct jc {
     /* the slots kept in registers (jit_regs.c): loc[slot] for slot <
      * max_height, and the list of them */
     int8_t *loc;
+    /* zx[slot]: an i32 local in a general register, kept zero-extended
+     * (every write to that register is a 32-bit one), so it can index
+     * memory as it is */
+    bool *zx;
     uint32_t regs[JREG_MAX];
     size_t nregs;
     /* which slots are live after each op (jit_live.c; every register slot
@@ -193,6 +197,8 @@ static void load_one(jc *j, uint64_t s)
     int r = loc_of(j, s);
     if (r >= JREG_XMM)
         x_slot(j, r - JREG_XMM, s, false);
+    else if (j->zx[s])
+        x_load32(&j->b, r, RBX, SLOT(s));
     else
         x_load64(&j->b, r, RBX, SLOT(s));
 }
@@ -334,7 +340,7 @@ static void st64(jc *j, int r, uint64_t slot)
     if (l >= JREG_XMM)
         x_rr(&j->b, 0x66, true, OPC(0x0F, 0x6E), l - JREG_XMM, r, false); /* movq xmm, r */
     else if (l != JREG_NONE)
-        x_mov_rr(&j->b, true, l, r);
+        x_mov_rr(&j->b, !j->zx[slot], l, r);
     else
         x_store64(&j->b, r, RBX, SLOT(slot));
 }
@@ -414,8 +420,8 @@ static void st_x(jc *j, uint64_t dst, bool d)
     int l = loc_of(j, dst);
     if (l >= JREG_XMM)
         x_rr(&j->b, 0, false, OPC(0x0F, 0x28), l - JREG_XMM, 0, false); /* movaps xmm, xmm0 */
-    else if (l != JREG_NONE)
-        x_rr(&j->b, 0x66, true, OPC(0x0F, 0x7E), 0, l, false); /* movq r, xmm0 */
+    else if (l != JREG_NONE) /* movq r, xmm0 (movd: zero-extended) */
+        x_rr(&j->b, 0x66, !j->zx[dst], OPC(0x0F, 0x7E), 0, l, false);
     else
         x_mem(&j->b, d ? 0xF2 : 0xF3, false, OPC(0x0F, 0x11), 0, RBX, NOIDX, 1, SLOT(dst), false);
     j->xcache = (int64_t)dst;
@@ -657,9 +663,20 @@ static void emit_call_indirect(jc *j, const uint64_t *pc)
  * against the memory's current size for an access of n bytes; unchecked in
  * a guarded memory when the reservation covers the offset (guard.h). There
  * an offset that fits a displacement is left out of rax and returned, for
- * the access's addressing mode ([r13 + rax + offset]); else 0. */
-static int32_t effective_address(jc *j, uint64_t x, int64_t y, uint64_t offset, int n)
+ * the access's addressing mode ([r13 + *ix + offset]), and an address that
+ * is a zero-extended i32 local in a register is used as it is (*ix is that
+ * register, else rax). */
+static int32_t effective_address(jc *j, uint64_t x, int64_t y, uint64_t offset, int n, int *ix)
 {
+    bool unchecked = j->guarded && offset + (uint64_t)n <= WF_GUARD_MAX_OFFSET;
+    *ix = RAX;
+    int l = loc_of(j, x);
+    if (y < 0 && unchecked && offset <= 0x7fffffffu && l != JREG_NONE && l < JREG_XMM && j->zx[x] &&
+        j->in != (int64_t)x) {
+        j->unchecked = true;
+        *ix = l;
+        return (int32_t)offset;
+    }
     if (y >= 0 && j->in == y && j->in != (int64_t)x) { /* x + y = y + x: the one in rax first */
         uint64_t t = (uint64_t)y;
         y = (int64_t)x;
@@ -671,7 +688,6 @@ static int32_t effective_address(jc *j, uint64_t x, int64_t y, uint64_t offset, 
         need32zx(j, x);
     if (y >= 0)
         slot_rm(j, 0, false, OPC(0x03), RAX, (uint64_t)y, false, false); /* add eax */
-    bool unchecked = j->guarded && offset + (uint64_t)n <= WF_GUARD_MAX_OFFSET;
     if (unchecked && offset <= 0x7fffffffu) {
         j->unchecked = true; /* a fault past the size is the trap (jit_fault.c) */
         return (int32_t)offset;
@@ -701,8 +717,8 @@ static int32_t effective_address(jc *j, uint64_t x, int64_t y, uint64_t offset, 
     return 0;
 }
 
-/* 0x28..0x35: the load into r (w: 64-bit form) from [r13 + rax + d] */
-static void load_insn(jc *j, unsigned k, int r, int32_t d)
+/* 0x28..0x35: the load into r (w: 64-bit form) from [r13 + ix + d] */
+static void load_insn(jc *j, unsigned k, int r, int ix, int32_t d)
 {
     static const struct {
         uint8_t w, op1, op2;
@@ -712,29 +728,29 @@ static void load_insn(jc *j, unsigned k, int r, int32_t d)
         {1, 0x0F, 0xBF}, {0, 0x0F, 0xB7}, {1, 0x63, 0},    {0, 0x8B, 0},
     };
     if (t[k].op1 == 0x0F)
-        x_mem(&j->b, 0, t[k].w, OPC(0x0F, t[k].op2), r, R13, RAX, 1, d, false);
+        x_mem(&j->b, 0, t[k].w, OPC(0x0F, t[k].op2), r, R13, ix, 1, d, false);
     else
-        x_mem(&j->b, 0, t[k].w, (const uint8_t[]){t[k].op1}, 1, r, R13, RAX, 1, d, false);
+        x_mem(&j->b, 0, t[k].w, (const uint8_t[]){t[k].op1}, 1, r, R13, ix, 1, d, false);
 }
 
 static const uint8_t load_size[14] = {4, 8, 4, 8, 1, 1, 2, 2, 1, 1, 2, 2, 4, 4};
 static const uint8_t store_size[9] = {4, 8, 4, 8, 1, 2, 1, 2, 4};
 
-/* the store of register r's low bytes to [r13 + rax + d] */
-static void store_insn(jc *j, unsigned k, int r, int32_t d)
+/* the store of register r's low bytes to [r13 + ix + d] */
+static void store_insn(jc *j, unsigned k, int r, int ix, int32_t d)
 {
     switch (store_size[k]) {
     case 1: /* sil/dil need a REX prefix */
-        x_mem(&j->b, 0, false, OPC(0x88), r, R13, RAX, 1, d, r >= 4 && r < 8);
+        x_mem(&j->b, 0, false, OPC(0x88), r, R13, ix, 1, d, r >= 4 && r < 8);
         break;
     case 2:
-        x_mem(&j->b, 0x66, false, OPC(0x89), r, R13, RAX, 1, d, false);
+        x_mem(&j->b, 0x66, false, OPC(0x89), r, R13, ix, 1, d, false);
         break;
     case 4:
-        x_mem(&j->b, 0, false, OPC(0x89), r, R13, RAX, 1, d, false);
+        x_mem(&j->b, 0, false, OPC(0x89), r, R13, ix, 1, d, false);
         break;
     default:
-        x_mem(&j->b, 0, true, OPC(0x89), r, R13, RAX, 1, d, false);
+        x_mem(&j->b, 0, true, OPC(0x89), r, R13, ix, 1, d, false);
     }
 }
 
@@ -745,10 +761,11 @@ static void emit_mem(jc *j, const uint64_t *pc, unsigned k, bool two)
     const uint64_t *p = pc + 1;
     int dst = k < 14 ? loc_of(j, p[0]) : JREG_NONE; /* loads go straight to dst's register */
     if (k == 2 || k == 3) {                         /* f32/f64 loads go to xmm0 */
-        int32_t d =
-            effective_address(j, p[1], two ? (int64_t)p[2] : -1, two ? p[3] : p[2], load_size[k]);
+        int ix;
+        int32_t d = effective_address(j, p[1], two ? (int64_t)p[2] : -1, two ? p[3] : p[2],
+                                      load_size[k], &ix);
         int x = dst >= JREG_XMM ? dst - JREG_XMM : 0;
-        x_mem(&j->b, k == 3 ? 0xF2 : 0xF3, false, OPC(0x0F, 0x10), x, R13, RAX, 1, d, false);
+        x_mem(&j->b, k == 3 ? 0xF2 : 0xF3, false, OPC(0x0F, 0x10), x, R13, ix, 1, d, false);
         if (x)
             keep_x(j, (int64_t)p[0]);
         else
@@ -756,37 +773,39 @@ static void emit_mem(jc *j, const uint64_t *pc, unsigned k, bool two)
         return;
     }
     if (k < 14) {
-        int32_t d =
-            effective_address(j, p[1], two ? (int64_t)p[2] : -1, two ? p[3] : p[2], load_size[k]);
+        int ix;
+        int32_t d = effective_address(j, p[1], two ? (int64_t)p[2] : -1, two ? p[3] : p[2],
+                                      load_size[k], &ix);
         keep_x(j, (int64_t)p[0]);
         if (dst != JREG_NONE && dst < JREG_XMM) {
-            load_insn(j, k, dst, d);
+            load_insn(j, k, dst, ix, d);
             return;
         }
-        load_insn(j, k, RAX, d);
+        load_insn(j, k, RAX, ix, d);
         st_rax(j, p[0], !(k == 1 || k == 8 || k == 10 || k == 12));
         return;
     }
     k -= 14;
+    int ix;
     int32_t d =
-        effective_address(j, p[0], two ? (int64_t)p[1] : -1, two ? p[3] : p[2], store_size[k]);
+        effective_address(j, p[0], two ? (int64_t)p[1] : -1, two ? p[3] : p[2], store_size[k], &ix);
     uint64_t val = two ? p[2] : p[1];
     int32_t v;
     int l = loc_of(j, val);
     if ((k == 2 || k == 3) && (j->xin == (int64_t)val || l >= JREG_XMM)) { /* in xmm0 / xmm l */
         int x = j->xin == (int64_t)val ? 0 : l - JREG_XMM;
-        x_mem(&j->b, k == 3 ? 0xF2 : 0xF3, false, OPC(0x0F, 0x11), x, R13, RAX, 1, d, false);
+        x_mem(&j->b, k == 3 ? 0xF2 : 0xF3, false, OPC(0x0F, 0x11), x, R13, ix, 1, d, false);
     } else if (pool_imm(j, val, store_size[k] == 8, &v)) { /* mov [r13+rax], imm */
         int n = store_size[k];
         const uint8_t opc = n == 1 ? 0xC6 : 0xC7;
-        x_mem(&j->b, n == 2 ? 0x66 : 0, n == 8, &opc, 1, 0, R13, RAX, 1, d, false);
+        x_mem(&j->b, n == 2 ? 0x66 : 0, n == 8, &opc, 1, 0, R13, ix, 1, d, false);
         for (int i = 0; i < (n == 8 ? 4 : n); i++)
             x_byte(&j->b, (uint8_t)((uint32_t)v >> (8 * i)));
     } else if (l != JREG_NONE && l < JREG_XMM) {
-        store_insn(j, k, l, d);
+        store_insn(j, k, l, ix, d);
     } else {
         ld64(j, RCX, val);
-        store_insn(j, k, RCX, d);
+        store_insn(j, k, RCX, ix, d);
     }
     keep_x(j, -1);
 }
@@ -1194,7 +1213,7 @@ static bool copy_reg(jc *j, const uint64_t *p)
 {
     int d = loc_of(j, p[0]), s = loc_of(j, p[1]);
     if (d != JREG_NONE && d < JREG_XMM)
-        get_int(j, d, p[1], true);
+        get_int(j, d, p[1], !j->zx[p[0]]);
     else if (d >= JREG_XMM && (s >= JREG_XMM || j->xin == (int64_t)p[1]))
         get_x(j, d - JREG_XMM, p[1], true);
     else
@@ -1622,6 +1641,12 @@ static bool compile_func(jc *j, uint32_t i)
     mark_targets(j, c);
     j->loc = xrealloc(j->loc, c->max_height ? c->max_height : 1);
     j->nregs = wf_jit_alloc_regs(j->m, c, j->guarded, j->loc, j->regs);
+    j->zx = xrealloc(j->zx, c->max_height ? c->max_height : 1);
+    memset(j->zx, 0, c->max_height);
+    for (size_t k = 0; k < j->nregs; k++) {
+        uint32_t s = j->regs[k];
+        j->zx[s] = s < c->nlocals && j->loc[s] < JREG_XMM && wf_local_type(c, s) == WF_I32;
+    }
     track_live(j);
     j->cache = j->xcache = j->fcache = -1;
     j->nfix = 0;
@@ -1680,6 +1705,7 @@ int wf_jit_compile_func(const wf_module *m, uint32_t i, bool guarded, uint8_t **
     free(j.native_at);
     free(j.is_target);
     free(j.loc);
+    free(j.zx);
     wf_jit_live_free(&j.live);
     free(j.fix);
     for (int k = 0; k <= JT_COUNT; k++)
