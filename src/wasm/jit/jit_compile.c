@@ -1510,9 +1510,35 @@ static void emit_prologue(jc *j)
     }
 }
 
+/* Takes len bytes at `at` out of the code emitted so far: what follows
+ * moves down, and so does every position recorded after them (branch
+ * fixes, trap stubs, relocations, where each op starts). Jumps inside the
+ * code moved are relative, so they stay right. */
+static void cut(jc *j, size_t at, size_t len)
+{
+    size_t end = at + len;
+    memmove(j->b.p + at, j->b.p + end, j->b.n - end);
+    j->b.n -= len;
+    for (size_t i = 0; i < j->nfix; i++) {
+        if (j->fix[i].at >= end)
+            j->fix[i].at -= len;
+        if (j->fix[i].kind == FIX_TABLE && j->fix[i].base >= end)
+            j->fix[i].base -= len;
+    }
+    for (size_t i = 0; i < j->nrel; i++)
+        if (j->rel[i].at >= end)
+            j->rel[i].at -= (uint32_t)len;
+    for (int t = 0; t <= JT_COUNT; t++)
+        for (size_t i = 0; i < j->nstub[t]; i++)
+            if (j->stub_fix[t][i] >= end)
+                j->stub_fix[t][i] -= len;
+    for (size_t k = 0; k < j->c->nops; k++)
+        if (j->native_at[j->c->ops[k]] >= end)
+            j->native_at[j->c->ops[k]] -= (uint32_t)len;
+}
+
 /* The prologue's copy of the pool keeps only the slots code reads from
- * memory (pool_need), rewritten in place; a jump skips the rest. Each
- * entry takes at least 8 bytes, so a dropped one leaves room for it. */
+ * memory (pool_need), rewritten in place; the rest is cut out. */
 static void trim_pool(jc *j)
 {
     const wf_code *c = j->c;
@@ -1526,16 +1552,9 @@ static void trim_pool(jc *j)
             x_mov_imm(&t, RAX, c->pool[k]);
             x_store64(&t, RAX, RBX, (int32_t)(8 * ((uint64_t)c->nlocals + k)));
         }
-    uint8_t *p = j->b.p + j->pool_at;
     if (t.n)
-        memcpy(p, t.p, t.n);
-    size_t rest = len - t.n;
-    if (rest - 2 <= 127) {
-        p[t.n] = 0xEB, p[t.n + 1] = (uint8_t)(rest - 2); /* jmp rel8 */
-    } else {
-        p[t.n] = 0xE9; /* jmp rel32 */
-        x_patch32(&j->b, j->pool_at + t.n + 1, (uint32_t)(rest - 5));
-    }
+        memcpy(j->b.p + j->pool_at, t.p, t.n);
+    cut(j, j->pool_at + t.n, len - t.n);
     free(t.p);
 }
 
