@@ -9,9 +9,31 @@ MODULE = """(module
   (type $ii (func (param i32) (result i32)))
   (memory 1)
   (table 2 funcref)
+  (global $h (mut i32) (i32.const 0))
   (elem (i32.const 0) $twice $inc)
   (global $g (mut i32) (i32.const 0))
-  (func $twice (type $ii) (i32.mul (local.get 0) (i32.const 2)))
+  ;; x * 2, after writing junk into every register a hot slot can have
+  ;; (ten i32 and three f64 locals in a loop): whatever the caller keeps in
+  ;; a register across a call to it must have been saved
+  (func $twice (type $ii) (local $k i32) (local $c0 i32) (local $c1 i32) (local $c2 i32) (local $c3 i32) (local $c4 i32) (local $c5 i32) (local $c6 i32) (local $c7 i32) (local $c8 i32) (local $c9 i32) (local $d0 f64) (local $d1 f64) (local $d2 f64)
+    (loop $l
+      (local.set $c0 (i32.add (local.get $c0) (local.get $k)))
+      (local.set $c1 (i32.add (local.get $c1) (local.get $c0)))
+      (local.set $c2 (i32.add (local.get $c2) (local.get $c1)))
+      (local.set $c3 (i32.add (local.get $c3) (local.get $c2)))
+      (local.set $c4 (i32.add (local.get $c4) (local.get $c3)))
+      (local.set $c5 (i32.add (local.get $c5) (local.get $c4)))
+      (local.set $c6 (i32.add (local.get $c6) (local.get $c5)))
+      (local.set $c7 (i32.add (local.get $c7) (local.get $c6)))
+      (local.set $c8 (i32.add (local.get $c8) (local.get $c7)))
+      (local.set $c9 (i32.add (local.get $c9) (local.get $c8)))
+      (local.set $d0 (f64.add (local.get $d0) (f64.convert_i32_u (local.get $c9))))
+      (local.set $d1 (f64.add (local.get $d1) (local.get $d0)))
+      (local.set $d2 (f64.mul (local.get $d2) (local.get $d1)))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $k) (i32.const 3))))
+    (i32.add (i32.mul (local.get 0) (i32.const 2))
+             (i32.and (i32.trunc_f64_u (f64.abs (local.get $d2))) (i32.const 0))))
   (func $inc (type $ii) (i32.add (local.get 0) (i32.const 1)))
   (func $mix (param i32 i64) (result i64)
     (i64.add (i64.extend_i32_u (local.get 0)) (i64.mul (local.get 1) (i64.const 3))))
@@ -137,6 +159,121 @@ MODULE = """(module
       (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
     (i64.add (local.get $acc) (i64.trunc_f64_u (f64.div (local.get $u) (f64.const 1024)))))
 
+  ;; liveness across calls (src/wasm/jit/jit_live.c): only the register
+  ;; slots live after a call are kept. $a is live after the call only on
+  ;; the even path, the if's branch to its else (the odd one redefines it)
+  (func (export "partial") (param $n i32) (result i32)
+    (local $i i32) (local $a i32) (local $b i32) (local $t i32)
+    (loop $l
+      (local.set $a (i32.add (local.get $a) (local.get $i)))
+      (local.set $t (call $twice (local.get $i)))
+      (if (i32.and (local.get $i) (i32.const 1))
+        (then (local.set $a (i32.const 3)))
+        (else (local.set $b (i32.add (local.get $b) (local.get $a)))))
+      (local.set $b (i32.xor (local.get $b) (local.get $t)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (i32.add (local.get $a) (local.get $b)))
+
+  ;; $x is set after its only read: live across the call through the
+  ;; loop's back edge alone
+  (func (export "backedge") (param $n i32) (result i32)
+    (local $i i32) (local $x i32) (local $y i32)
+    (loop $l
+      (local.set $y (i32.add (local.get $y) (local.get $x)))
+      (local.set $y (i32.xor (local.get $y) (i32.shl (local.get $x) (i32.const 1))))
+      (local.set $y (i32.add (local.get $y) (i32.shr_u (local.get $x) (i32.const 2))))
+      (local.set $x (i32.mul (local.get $i) (i32.const 7)))
+      (drop (call $twice (local.get $i)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $y))
+
+  ;; $a is read after the call only through br_table's first target, $b
+  ;; only through its second
+  (func (export "brtable") (param $n i32) (result i32)
+    (local $i i32) (local $a i32) (local $b i32) (local $acc i32)
+    (loop $l
+      (local.set $a (i32.mul (local.get $i) (i32.const 3)))
+      (local.set $b (i32.add (local.get $i) (i32.const 11)))
+      (local.set $acc (i32.add (local.get $acc) (call $twice (local.get $i))))
+      (block $done
+        (block $c1
+          (block $c0
+            (br_table $c0 $c1 $done (i32.rem_u (local.get $i) (i32.const 3))))
+          (local.set $acc (i32.add (local.get $acc) (local.get $a)))
+          (local.set $acc (i32.xor (local.get $acc) (i32.shl (local.get $a) (i32.const 3))))
+          (br $done))
+        (local.set $acc (i32.xor (local.get $acc) (local.get $b)))
+        (local.set $acc (i32.add (local.get $acc) (i32.mul (local.get $b) (i32.const 5)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $acc))
+
+  ;; $v is live after the call only on the br_if out of the loop
+  (func (export "exitlive") (param $n i32) (result i32)
+    (local $i i32) (local $v i32) (local $s i32)
+    (block $out
+      (loop $l
+        (local.set $v (i32.add (local.get $i) (i32.const 100)))
+        (local.set $s (i32.add (local.get $s) (call $twice (local.get $i))))
+        (br_if $out (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $v (i32.const 0))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $l)))
+    (i32.add (local.get $v) (local.get $s)))
+
+  ;; more hot integers than the six first registers: rdx, rbp (globals
+  ;; then come off the context) and r14 hold slots too, among them
+  ;; call_indirect's table indexes ($p0..$p9, each dead after its call,
+  ;; read from the frame while rbp and r14 are pinned for the call); a
+  ;; division by zero ($z = $i) traps with them in use, under a caller
+  (func $many (param $n i32) (param $z i32) (result i32)
+    (local $i i32) (local $acc i32)
+    (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $p4 i32)
+    (local $p5 i32) (local $p6 i32) (local $p7 i32) (local $p8 i32) (local $p9 i32)
+    (global.set $h (i32.const 0))
+    (loop $l
+      (local.set $p0 (i32.and (i32.add (local.get $i) (i32.const 0)) (i32.const 1)))
+      (local.set $acc (i32.add (local.get $acc) (i32.shl (local.get $p0) (i32.const 4))))
+      (local.set $acc (i32.add (local.get $acc) (call_indirect (type $ii) (local.get $acc) (local.get $p0))))
+      (local.set $p1 (i32.and (i32.add (local.get $i) (i32.const 1)) (i32.const 1)))
+      (local.set $acc (i32.add (local.get $acc) (i32.shl (local.get $p1) (i32.const 4))))
+      (local.set $acc (i32.add (local.get $acc) (call_indirect (type $ii) (local.get $acc) (local.get $p1))))
+      (local.set $p2 (i32.and (i32.add (local.get $i) (i32.const 2)) (i32.const 1)))
+      (local.set $acc (i32.add (local.get $acc) (i32.shl (local.get $p2) (i32.const 4))))
+      (local.set $acc (i32.add (local.get $acc) (call_indirect (type $ii) (local.get $acc) (local.get $p2))))
+      (local.set $p3 (i32.and (i32.add (local.get $i) (i32.const 3)) (i32.const 1)))
+      (local.set $acc (i32.add (local.get $acc) (i32.shl (local.get $p3) (i32.const 4))))
+      (local.set $acc (i32.add (local.get $acc) (call_indirect (type $ii) (local.get $acc) (local.get $p3))))
+      (local.set $p4 (i32.and (i32.add (local.get $i) (i32.const 4)) (i32.const 1)))
+      (local.set $acc (i32.add (local.get $acc) (i32.shl (local.get $p4) (i32.const 4))))
+      (local.set $acc (i32.add (local.get $acc) (call_indirect (type $ii) (local.get $acc) (local.get $p4))))
+      (local.set $p5 (i32.and (i32.add (local.get $i) (i32.const 5)) (i32.const 1)))
+      (local.set $acc (i32.add (local.get $acc) (i32.shl (local.get $p5) (i32.const 4))))
+      (local.set $acc (i32.add (local.get $acc) (call_indirect (type $ii) (local.get $acc) (local.get $p5))))
+      (local.set $p6 (i32.and (i32.add (local.get $i) (i32.const 6)) (i32.const 1)))
+      (local.set $acc (i32.add (local.get $acc) (i32.shl (local.get $p6) (i32.const 4))))
+      (local.set $acc (i32.add (local.get $acc) (call_indirect (type $ii) (local.get $acc) (local.get $p6))))
+      (local.set $p7 (i32.and (i32.add (local.get $i) (i32.const 7)) (i32.const 1)))
+      (local.set $acc (i32.add (local.get $acc) (i32.shl (local.get $p7) (i32.const 4))))
+      (local.set $acc (i32.add (local.get $acc) (call_indirect (type $ii) (local.get $acc) (local.get $p7))))
+      (local.set $p8 (i32.and (i32.add (local.get $i) (i32.const 8)) (i32.const 1)))
+      (local.set $acc (i32.add (local.get $acc) (i32.shl (local.get $p8) (i32.const 4))))
+      (local.set $acc (i32.add (local.get $acc) (call_indirect (type $ii) (local.get $acc) (local.get $p8))))
+      (local.set $p9 (i32.and (i32.add (local.get $i) (i32.const 9)) (i32.const 1)))
+      (local.set $acc (i32.add (local.get $acc) (i32.shl (local.get $p9) (i32.const 4))))
+      (local.set $acc (i32.add (local.get $acc) (call_indirect (type $ii) (local.get $acc) (local.get $p9))))
+      (local.set $acc (i32.add (local.get $acc)
+        (i32.rem_u (local.get $acc) (i32.add (local.get $i) (i32.const 3)))))
+      (drop (i32.div_u (i32.const 1) (i32.sub (local.get $z) (local.get $i))))
+      (global.set $h (i32.add (global.get $h) (local.get $p3)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (i32.add (local.get $acc) (global.get $h)))
+  (func (export "many") (param $n i32) (param $z i32) (result i32)
+    (i32.add (call $many (local.get $n) (local.get $z)) (i32.const 1)))
+
   ;; several results straight from register-held locals
   (func (export "multi") (param $n i32) (result i32 i64 f64)
     (local $i i32) (local $w i64) (local $d f64)
@@ -245,6 +382,61 @@ def bits(n):
     return h
 
 
+def partial(n):
+    a = b = 0
+    for i in range(n):
+        a = (a + i) & M32
+        t = (i * 2) & M32
+        if i & 1:
+            a = 3
+        else:
+            b = (b + a) & M32
+        b ^= t
+    return (a + b) & M32
+
+
+def backedge(n):
+    x = y = 0
+    for i in range(n):
+        y = (y + x) & M32
+        y ^= (x << 1) & M32
+        y = (y + (x >> 2)) & M32
+        x = (i * 7) & M32
+    return y
+
+
+def brtable(n):
+    acc = 0
+    for i in range(n):
+        a, b = (i * 3) & M32, (i + 11) & M32
+        acc = (acc + i * 2) & M32
+        if i % 3 == 0:
+            acc = (acc + a) & M32
+            acc ^= (a << 3) & M32
+        elif i % 3 == 1:
+            acc ^= b
+            acc = (acc + b * 5) & M32
+    return acc
+
+
+def exitlive(n):
+    return (n + 100 + n * (n + 1)) & M32
+
+
+def many(n):
+    acc = h = i = 0
+    while True:
+        p = [(i + c) & 1 for c in range(10)]
+        for k in range(10):
+            acc = (acc + (p[k] << 4)) & M32
+            acc = (acc + (acc * 2 if p[k] == 0 else acc + 1)) & M32
+        acc = (acc + acc % (i + 3)) & M32
+        h = (h + p[3]) & M32
+        i += 1
+        if i >= n:
+            return (acc + h + 1) & M32
+
+
 def i32(v):
     return f"(i32.const {v & M32})"
 
@@ -259,11 +451,18 @@ def wast():
         lines.append(f'(assert_return (invoke "bits" {i32(n)}) (i64.const {bits(n)}))')
         lines.append(f'(assert_return (invoke "bytes" {i32(n)}) {i32(bytes_(n))})')
         lines.append(f'(assert_return (invoke "trunc" {i32(n)}) (i64.const {trunc(n)}))')
+        lines.append(f'(assert_return (invoke "partial" {i32(n)}) {i32(partial(n))})')
+        lines.append(f'(assert_return (invoke "backedge" {i32(n)}) {i32(backedge(n))})')
+        lines.append(f'(assert_return (invoke "brtable" {i32(n)}) {i32(brtable(n))})')
+        lines.append(f'(assert_return (invoke "exitlive" {i32(n)}) {i32(exitlive(n))})')
+        lines.append(f'(assert_return (invoke "many" {i32(n)} {i32(-1)}) {i32(many(n))})')
         w = n * (n - 1) // 2
         lines.append(f'(assert_return (invoke "multi" {i32(n)}) {i32(n)} (i64.const {w}) '
                      f'(f64.const {float(2 * n).hex()}))')
     acc = sum(1000 // (40 - i) for i in range(40))
     lines.append(f'(assert_trap (invoke "trap" {i32(100)} {i32(40)}) "integer divide by zero")')
+    lines.append(f'(assert_trap (invoke "many" {i32(100)} {i32(5)}) "integer divide by zero")')
+    lines.append(f'(assert_return (invoke "many" {i32(17)} {i32(-1)}) {i32(many(17))})')
     lines.append(f'(assert_return (invoke "g") {i32(acc)})')
     lines.append(f'(assert_return (invoke "trap" {i32(30)} {i32(40)}) '
                  f'{i32(sum(1000 // (40 - i) for i in range(30)))})')

@@ -17,6 +17,7 @@
 #include "wasm/code.h"
 #include "wasm/guard.h"
 #include "wasm/jit/jit.h"
+#include "wasm/jit/jit_live.h"
 #include "wasm/jit/jit_regs.h"
 #include "wasm/jit/x64_emit.h"
 
@@ -55,6 +56,10 @@ typedef struct jc {
     /* the same for xmm0 (its low 32 or 64 bits, as the slot's type says);
      * only float templates, helpers and calls change xmm0 */
     int64_t xcache, xin;
+    /* the flags hold ZF (and SF) of the i32 in slot `fcache` (set by an
+     * add, sub, and, or, xor computing it as the op's last instruction);
+     * `fin` at the current op's start, -1 at branch targets */
+    int64_t fcache, fin;
     /* the op after the current one (NULL at the end), and whether the
      * current template also did its work (a fused compare-and-branch) */
     const uint64_t *next;
@@ -77,8 +82,27 @@ typedef struct jc {
     /* the slots kept in registers (jit_regs.c): loc[slot] for slot <
      * max_height, and the list of them */
     int8_t *loc;
+    /* zx[slot]: an i32 local in a general register, kept zero-extended
+     * (every write to that register is a 32-bit one), so it can index
+     * memory as it is */
+    bool *zx;
     uint32_t regs[JREG_MAX];
     size_t nregs;
+    /* which slots are live after each op (jit_live.c; every register slot
+     * is tracked), and the index of the op being emitted */
+    wf_jit_live live;
+    size_t k;
+    /* rbp and r14 hold their pinned values again (pin_back) until the
+     * registers are reloaded after the call: their slots are in memory */
+    bool pinned;
+    /* the store of rax into slot pend_slot (pend_len bytes at pend_at)
+     * that ended the last op (st_rax), which drop_dead_store may take back;
+     * while the next op is emitted, whether it addressed that slot in the
+     * frame (`touched`) or let code outside read the frame (`opaque`:
+     * calls, helpers, returns) */
+    size_t pend_at, pend_len;
+    int64_t pend_slot, watch;
+    bool touched, opaque;
 } jc;
 
 #define ERR_EXIT JT_COUNT
@@ -92,6 +116,8 @@ typedef struct jc {
  * stores of the prologue's pool copy do not count). */
 static int32_t slot_disp(jc *j, uint64_t i)
 {
+    if ((int64_t)i == j->watch)
+        j->touched = true;
     if (i >= j->c->nlocals && i < (uint64_t)j->c->nlocals + j->c->npool && j->pool_at)
         j->pool_need |= (uint64_t)1 << (i - j->c->nlocals);
     return (int32_t)(8 * i);
@@ -167,13 +193,14 @@ static void call_abs(jc *j, enum wf_jit_helper h)
 
 /* ---- slot access ----
  * A local that jit_regs.c gave a register lives there for the whole body:
- * its frame slot is stale, except around calls (spill_all, reload_all).
+ * its frame slot is stale, except around calls (spill_call, spill_all).
  * Every read or write of a slot goes through these accessors. */
 
 /* the register holding slot s (JREG_XMM + n for xmm n), or JREG_NONE */
 static int loc_of(const jc *j, uint64_t s)
 {
-    return s < j->c->max_height ? j->loc[s] : JREG_NONE;
+    int r = s < j->c->max_height ? j->loc[s] : JREG_NONE;
+    return j->pinned && (r == RBP || r == R14) ? JREG_NONE : r;
 }
 
 /* movsd between xmm n and slot s (store when st): all 64 bits, whatever
@@ -197,38 +224,86 @@ static void load_one(jc *j, uint64_t s)
     int r = loc_of(j, s);
     if (r >= JREG_XMM)
         x_slot(j, r - JREG_XMM, s, false);
+    else if (j->zx[s])
+        x_load32(&j->b, r, RBX, SLOT(s));
     else
         x_load64(&j->b, r, RBX, SLOT(s));
 }
-/* around every call: the callee (compiled code or C) may clobber the
- * registers, and C helpers read and write operand slots in the frame */
-static void spill_all(jc *j)
+/* The register slot s's bit in the current op's liveness masks. */
+static uint64_t live_bit(const jc *j, uint64_t s)
+{
+    return (uint64_t)1 << j->live.bit[s];
+}
+static bool live_after(const jc *j, uint64_t s)
+{
+    return (j->live.out[j->k] & live_bit(j, s)) != 0;
+}
+/* The slot living in general register r, or -1. */
+static int64_t slot_in(const jc *j, int r)
 {
     for (size_t k = 0; k < j->nregs; k++)
-        spill_one(j, j->regs[k]);
+        if (j->loc[j->regs[k]] == r)
+            return j->regs[k];
+    return -1;
+}
+/* rbp (the globals) and r14 (memory 0's wf_memory) are pinned between
+ * functions: a function that keeps slots in them puts their values back
+ * before it calls compiled code and before it returns, so any other code,
+ * from an older AOT file too, finds them as the trampoline set them. */
+static void pin_back(jc *j)
+{
+    if (slot_in(j, RBP) >= 0)
+        x_load64(&j->b, RBP, R12, CTX(globals));
+    if (slot_in(j, R14) >= 0)
+        x_load64(&j->b, R14, R12, CTX(mem));
+    j->pinned = true;
+}
+/* Around a helper call (rare ops): the helper reads the op's operands from
+ * the frame and writes its result there, and clobbers the registers. So a
+ * register slot is stored when the op reads it or it is live after the op
+ * (and the op does not overwrite it), and loaded back when it is live. */
+static void spill_all(jc *j)
+{
+    uint64_t need = j->live.use[j->k] | (j->live.out[j->k] & ~j->live.def[j->k]);
+    j->opaque = true; /* the helper reads the frame */
+    for (size_t k = 0; k < j->nregs; k++)
+        if (need & live_bit(j, j->regs[k]))
+            spill_one(j, j->regs[k]);
+    pin_back(j); /* check_helper reads r14 */
 }
 static void reload_all(jc *j)
 {
+    j->pinned = false;
     for (size_t k = 0; k < j->nregs; k++)
-        load_one(j, j->regs[k]);
+        if (live_after(j, j->regs[k]))
+            load_one(j, j->regs[k]);
 }
-/* Around a call with arguments from slot `base` on: the operand stack ends
- * at the arguments, and after the call at the results, so the
- * operand-stack slots above are dead (written before they are read
- * again: the translator's stack discipline) and stay in their registers. */
+/* Around a call with arguments from slot `base` on. The callee reads its
+ * arguments (and call_indirect's helper the table index) from the frame,
+ * and its frame starts at `base`, so memory below that is kept: a register
+ * slot is stored when the call reads it, or when it is below `base` and
+ * live after the call; loaded back when it is live after the call, below
+ * `base` or among the results (above them, the callee's frame clobbered
+ * it: dead by the translator's stack discipline, as liveness says too). */
 static void spill_call(jc *j, uint64_t base, uint32_t nargs)
 {
-    uint64_t stack = (uint64_t)j->c->nlocals + j->c->npool;
-    for (size_t k = 0; k < j->nregs; k++)
-        if (j->regs[k] < stack || j->regs[k] < base + nargs)
-            spill_one(j, j->regs[k]);
+    (void)nargs;      /* the arguments are among the op's reads */
+    j->opaque = true; /* the callee reads the frame */
+    for (size_t k = 0; k < j->nregs; k++) {
+        uint64_t s = j->regs[k];
+        if ((j->live.use[j->k] & live_bit(j, s)) || (s < base && live_after(j, s)))
+            spill_one(j, s);
+    }
+    pin_back(j);
 }
 static void reload_call(jc *j, uint64_t base, uint32_t nresults)
 {
-    uint64_t stack = (uint64_t)j->c->nlocals + j->c->npool;
-    for (size_t k = 0; k < j->nregs; k++)
-        if (j->regs[k] < stack || j->regs[k] < base + nresults)
-            load_one(j, j->regs[k]);
+    j->pinned = false;
+    for (size_t k = 0; k < j->nregs; k++) {
+        uint64_t s = j->regs[k];
+        if (s < base + nresults && live_after(j, s))
+            load_one(j, s);
+    }
 }
 
 /* op reg, <slot s> as the r/m operand: the local's register when it has
@@ -292,7 +367,7 @@ static void st64(jc *j, int r, uint64_t slot)
     if (l >= JREG_XMM)
         x_rr(&j->b, 0x66, true, OPC(0x0F, 0x6E), l - JREG_XMM, r, false); /* movq xmm, r */
     else if (l != JREG_NONE)
-        x_mov_rr(&j->b, true, l, r);
+        x_mov_rr(&j->b, !j->zx[slot], l, r);
     else
         x_store64(&j->b, r, RBX, SLOT(slot));
 }
@@ -335,7 +410,10 @@ static void need64(jc *j, uint64_t slot)
 /* the op's last step: its result from rax into dst, remembered */
 static void st_rax(jc *j, uint64_t dst, bool zx)
 {
+    size_t at = j->b.n;
     st64(j, RAX, dst);
+    if (loc_of(j, dst) == JREG_NONE) /* a store: the next op may make it dead */
+        j->pend_at = at, j->pend_len = j->b.n - at, j->pend_slot = (int64_t)dst;
     j->cache = (int64_t)dst;
     j->cache_zx = zx;
 }
@@ -369,8 +447,8 @@ static void st_x(jc *j, uint64_t dst, bool d)
     int l = loc_of(j, dst);
     if (l >= JREG_XMM)
         x_rr(&j->b, 0, false, OPC(0x0F, 0x28), l - JREG_XMM, 0, false); /* movaps xmm, xmm0 */
-    else if (l != JREG_NONE)
-        x_rr(&j->b, 0x66, true, OPC(0x0F, 0x7E), 0, l, false); /* movq r, xmm0 */
+    else if (l != JREG_NONE) /* movq r, xmm0 (movd: zero-extended) */
+        x_rr(&j->b, 0x66, !j->zx[dst], OPC(0x0F, 0x7E), 0, l, false);
     else
         x_mem(&j->b, d ? 0xF2 : 0xF3, false, OPC(0x0F, 0x11), 0, RBX, NOIDX, 1, SLOT(dst), false);
     j->xcache = (int64_t)dst;
@@ -404,6 +482,10 @@ static void alu_b(jc *j, bool w, int digit, uint8_t opc, uint64_t b)
 /* test the i32 in slot (cmp with 0) */
 static void test32(jc *j, uint64_t slot)
 {
+    if (j->fin == (int64_t)slot) { /* the op that computed it set the flags */
+        keep_r(j, -1);
+        return;
+    }
     if (j->in == (int64_t)slot) {
         x_rr(&j->b, 0, false, OPC(0x85), RAX, RAX, false);
         j->cache = j->in, j->cache_zx = j->in_zx; /* rax and the slot unchanged */
@@ -461,6 +543,8 @@ static void jcc_to(jc *j, int cc, size_t target, size_t pos)
  * reads them, whether or not those slots' locals live in registers. */
 static void emit_return(jc *j, uint64_t n, uint64_t from)
 {
+    if (from == 0) /* the caller reads the results where they are */
+        j->opaque = true;
     for (uint64_t i = 0; i < n; i++) {
         if (i == 0 && from != 0) /* the first result may be in rax */
             need64(j, from);
@@ -470,6 +554,8 @@ static void emit_return(jc *j, uint64_t n, uint64_t from)
             continue;
         x_store64(&j->b, RAX, RBX, SLOT(i));
     }
+    pin_back(j);
+    j->pinned = false; /* for the code after, reached by other paths */
     x_rr(&j->b, 0, false, OPC(0x31), RAX, RAX, false); /* xor eax, eax */
     x_pop(&j->b, RBX);
     x_ret(&j->b);
@@ -602,32 +688,64 @@ static void emit_call_indirect(jc *j, const uint64_t *pc)
 
 /* rax = effective address (zero-extended i32 [+ i32] + offset), checked
  * against the memory's current size for an access of n bytes; unchecked in
- * a guarded memory when the reservation covers the offset (guard.h) */
-static void effective_address(jc *j, uint64_t x, int64_t y, uint64_t offset, int n)
+ * a guarded memory when the reservation covers the offset (guard.h). There
+ * an offset that fits a displacement is left out of rax and returned, for
+ * the access's addressing mode ([r13 + *ix + offset]), and an address that
+ * is a zero-extended i32 local in a register is used as it is (*ix is that
+ * register, else rax). */
+static int32_t effective_address(jc *j, uint64_t x, int64_t y, uint64_t offset, int n, int *ix)
 {
+    bool unchecked = j->guarded && offset + (uint64_t)n <= WF_GUARD_MAX_OFFSET;
+    *ix = RAX;
+    int l = loc_of(j, x);
+    if (y < 0 && unchecked && offset <= 0x7fffffffu && l != JREG_NONE && l < JREG_XMM && j->zx[x] &&
+        j->in != (int64_t)x) {
+        j->unchecked = true;
+        *ix = l;
+        return (int32_t)offset;
+    }
+    if (y >= 0 && j->in == y && j->in != (int64_t)x) { /* x + y = y + x: the one in rax first */
+        uint64_t t = (uint64_t)y;
+        y = (int64_t)x;
+        x = t;
+    }
     if (y >= 0)
         need32(j, x);
     else
         need32zx(j, x);
     if (y >= 0)
         slot_rm(j, 0, false, OPC(0x03), RAX, (uint64_t)y, false, false); /* add eax */
+    if (unchecked && offset <= 0x7fffffffu) {
+        j->unchecked = true; /* a fault past the size is the trap (jit_fault.c) */
+        return (int32_t)offset;
+    }
     if (offset > 0x7fffffffu) {
-        x_mov_imm(&j->b, RDX, offset);
-        x_rr(&j->b, 0, true, OPC(0x01), RDX, RAX, false); /* add rax, rdx */
+        x_mov_imm(&j->b, RCX, offset);
+        x_rr(&j->b, 0, true, OPC(0x01), RCX, RAX, false); /* add rax, rcx */
     } else if (offset) {
         x_alu_ri(&j->b, true, ALU_ADD, RAX, (int32_t)offset);
     }
-    if (j->guarded && offset + (uint64_t)n <= WF_GUARD_MAX_OFFSET) {
-        j->unchecked = true; /* a fault past the size is the trap (jit_fault.c) */
-        return;
+    if (unchecked) {
+        j->unchecked = true;
+        return 0;
     }
-    x_mem(&j->b, 0, true, OPC(0x8D), RDX, RAX, NOIDX, 1, n, false);         /* lea rdx, [rax+n] */
-    x_mem(&j->b, 0, true, OPC(0x3B), RDX, R14, NOIDX, 1, MEM(size), false); /* cmp rdx, size */
+    if (j->guarded) { /* r14 may hold a slot: the memory off the context (rare: offsets over 4 GiB)
+                       */
+        x_load64(&j->b, RCX, R12, CTX(mem));
+        x_alu_ri(&j->b, true, ALU_ADD, RAX, n);
+        x_mem(&j->b, 0, true, OPC(0x3B), RAX, RCX, NOIDX, 1, MEM(size), false); /* cmp rax, size */
+        jcc_stub(j, CC_A, JT_OOB);
+        x_mem(&j->b, 0, true, OPC(0x8D), RAX, RAX, NOIDX, 1, -n, false); /* lea rax, [rax-n] */
+        return 0;
+    }
+    x_mem(&j->b, 0, true, OPC(0x8D), RCX, RAX, NOIDX, 1, n, false);         /* lea rcx, [rax+n] */
+    x_mem(&j->b, 0, true, OPC(0x3B), RCX, R14, NOIDX, 1, MEM(size), false); /* cmp rcx, size */
     jcc_stub(j, CC_A, JT_OOB);
+    return 0;
 }
 
-/* 0x28..0x35: the load into r (w: 64-bit form) */
-static void load_insn(jc *j, unsigned k, int r)
+/* 0x28..0x35: the load into r (w: 64-bit form) from [r13 + ix + d] */
+static void load_insn(jc *j, unsigned k, int r, int ix, int32_t d)
 {
     static const struct {
         uint8_t w, op1, op2;
@@ -637,29 +755,29 @@ static void load_insn(jc *j, unsigned k, int r)
         {1, 0x0F, 0xBF}, {0, 0x0F, 0xB7}, {1, 0x63, 0},    {0, 0x8B, 0},
     };
     if (t[k].op1 == 0x0F)
-        x_mem(&j->b, 0, t[k].w, OPC(0x0F, t[k].op2), r, R13, RAX, 1, 0, false);
+        x_mem(&j->b, 0, t[k].w, OPC(0x0F, t[k].op2), r, R13, ix, 1, d, false);
     else
-        x_mem(&j->b, 0, t[k].w, (const uint8_t[]){t[k].op1}, 1, r, R13, RAX, 1, 0, false);
+        x_mem(&j->b, 0, t[k].w, (const uint8_t[]){t[k].op1}, 1, r, R13, ix, 1, d, false);
 }
 
 static const uint8_t load_size[14] = {4, 8, 4, 8, 1, 1, 2, 2, 1, 1, 2, 2, 4, 4};
 static const uint8_t store_size[9] = {4, 8, 4, 8, 1, 2, 1, 2, 4};
 
-/* the store of register r's low bytes */
-static void store_insn(jc *j, unsigned k, int r)
+/* the store of register r's low bytes to [r13 + ix + d] */
+static void store_insn(jc *j, unsigned k, int r, int ix, int32_t d)
 {
     switch (store_size[k]) {
     case 1: /* sil/dil need a REX prefix */
-        x_mem(&j->b, 0, false, OPC(0x88), r, R13, RAX, 1, 0, r >= 4 && r < 8);
+        x_mem(&j->b, 0, false, OPC(0x88), r, R13, ix, 1, d, r >= 4 && r < 8);
         break;
     case 2:
-        x_mem(&j->b, 0x66, false, OPC(0x89), r, R13, RAX, 1, 0, false);
+        x_mem(&j->b, 0x66, false, OPC(0x89), r, R13, ix, 1, d, false);
         break;
     case 4:
-        x_mem(&j->b, 0, false, OPC(0x89), r, R13, RAX, 1, 0, false);
+        x_mem(&j->b, 0, false, OPC(0x89), r, R13, ix, 1, d, false);
         break;
     default:
-        x_mem(&j->b, 0, true, OPC(0x89), r, R13, RAX, 1, 0, false);
+        x_mem(&j->b, 0, true, OPC(0x89), r, R13, ix, 1, d, false);
     }
 }
 
@@ -670,9 +788,11 @@ static void emit_mem(jc *j, const uint64_t *pc, unsigned k, bool two)
     const uint64_t *p = pc + 1;
     int dst = k < 14 ? loc_of(j, p[0]) : JREG_NONE; /* loads go straight to dst's register */
     if (k == 2 || k == 3) {                         /* f32/f64 loads go to xmm0 */
-        effective_address(j, p[1], two ? (int64_t)p[2] : -1, two ? p[3] : p[2], load_size[k]);
+        int ix;
+        int32_t d = effective_address(j, p[1], two ? (int64_t)p[2] : -1, two ? p[3] : p[2],
+                                      load_size[k], &ix);
         int x = dst >= JREG_XMM ? dst - JREG_XMM : 0;
-        x_mem(&j->b, k == 3 ? 0xF2 : 0xF3, false, OPC(0x0F, 0x10), x, R13, RAX, 1, 0, false);
+        x_mem(&j->b, k == 3 ? 0xF2 : 0xF3, false, OPC(0x0F, 0x10), x, R13, ix, 1, d, false);
         if (x)
             keep_x(j, (int64_t)p[0]);
         else
@@ -680,35 +800,39 @@ static void emit_mem(jc *j, const uint64_t *pc, unsigned k, bool two)
         return;
     }
     if (k < 14) {
-        effective_address(j, p[1], two ? (int64_t)p[2] : -1, two ? p[3] : p[2], load_size[k]);
+        int ix;
+        int32_t d = effective_address(j, p[1], two ? (int64_t)p[2] : -1, two ? p[3] : p[2],
+                                      load_size[k], &ix);
         keep_x(j, (int64_t)p[0]);
         if (dst != JREG_NONE && dst < JREG_XMM) {
-            load_insn(j, k, dst);
+            load_insn(j, k, dst, ix, d);
             return;
         }
-        load_insn(j, k, RAX);
+        load_insn(j, k, RAX, ix, d);
         st_rax(j, p[0], !(k == 1 || k == 8 || k == 10 || k == 12));
         return;
     }
     k -= 14;
-    effective_address(j, p[0], two ? (int64_t)p[1] : -1, two ? p[3] : p[2], store_size[k]);
+    int ix;
+    int32_t d =
+        effective_address(j, p[0], two ? (int64_t)p[1] : -1, two ? p[3] : p[2], store_size[k], &ix);
     uint64_t val = two ? p[2] : p[1];
     int32_t v;
     int l = loc_of(j, val);
     if ((k == 2 || k == 3) && (j->xin == (int64_t)val || l >= JREG_XMM)) { /* in xmm0 / xmm l */
         int x = j->xin == (int64_t)val ? 0 : l - JREG_XMM;
-        x_mem(&j->b, k == 3 ? 0xF2 : 0xF3, false, OPC(0x0F, 0x11), x, R13, RAX, 1, 0, false);
+        x_mem(&j->b, k == 3 ? 0xF2 : 0xF3, false, OPC(0x0F, 0x11), x, R13, ix, 1, d, false);
     } else if (pool_imm(j, val, store_size[k] == 8, &v)) { /* mov [r13+rax], imm */
         int n = store_size[k];
         const uint8_t opc = n == 1 ? 0xC6 : 0xC7;
-        x_mem(&j->b, n == 2 ? 0x66 : 0, n == 8, &opc, 1, 0, R13, RAX, 1, 0, false);
+        x_mem(&j->b, n == 2 ? 0x66 : 0, n == 8, &opc, 1, 0, R13, ix, 1, d, false);
         for (int i = 0; i < (n == 8 ? 4 : n); i++)
             x_byte(&j->b, (uint8_t)((uint32_t)v >> (8 * i)));
     } else if (l != JREG_NONE && l < JREG_XMM) {
-        store_insn(j, k, l);
+        store_insn(j, k, l, ix, d);
     } else {
         ld64(j, RCX, val);
-        store_insn(j, k, RCX);
+        store_insn(j, k, RCX, ix, d);
     }
     keep_x(j, -1);
 }
@@ -807,6 +931,8 @@ static bool int_binop_reg(jc *j, unsigned k, const uint64_t *p, bool w, int digi
             slot_rm(j, 0, w, OPC(0x0F, 0xAF), d, b, false, false); /* imul */
     } else {
         alu_rb(j, w, digit, opc, d, b);
+        if (!w && k != 2) /* add sub and or xor: ZF of the i32 */
+            j->fcache = (int64_t)p[0];
     }
     keep_r(j, (int64_t)p[0]);
     keep_x(j, (int64_t)p[0]);
@@ -856,6 +982,8 @@ static bool int_binop(jc *j, unsigned op, const uint64_t *p, bool w)
             slot_rm(j, 0, w, OPC(0x0F, 0xAF), RAX, b, false, false); /* imul */
         else
             alu_b(j, w, digit[k], alu[k], b);
+        if (!w && k != 2) /* add sub and or xor: ZF of the i32 (st_rax keeps the flags) */
+            j->fcache = (int64_t)p[0];
     }
     st_rax(j, p[0], !w);
     keep_x(j, (int64_t)p[0]);
@@ -867,6 +995,12 @@ static void emit_div(jc *j, const uint64_t *p, unsigned k, bool w)
 {
     ld64(j, RAX, p[1]);
     ld64(j, RCX, p[2]);
+    /* cdq/cqo and div write rdx: a slot living there waits in its frame slot */
+    int64_t in_rdx = slot_in(j, RDX);
+    if (in_rdx == (int64_t)p[0] || (in_rdx >= 0 && !live_after(j, (uint64_t)in_rdx)))
+        in_rdx = -1;
+    if (in_rdx >= 0)
+        spill_one(j, (uint64_t)in_rdx);
     if (!w)
         x_mov_rr(&j->b, false, RAX, RAX), x_mov_rr(&j->b, false, RCX, RCX);
     x_rr(&j->b, 0, w, OPC(0x85), RCX, RCX, false); /* test rcx, rcx */
@@ -898,6 +1032,8 @@ static void emit_div(jc *j, const uint64_t *p, unsigned k, bool w)
     if (skip_special)
         x_link(&j->b, skip_special, j->b.n);
     st64(j, k < 2 ? RAX : RDX, p[0]);
+    if (in_rdx >= 0)
+        load_one(j, (uint64_t)in_rdx);
     keep_x(j, (int64_t)p[0]);
 }
 
@@ -1104,7 +1240,7 @@ static bool copy_reg(jc *j, const uint64_t *p)
 {
     int d = loc_of(j, p[0]), s = loc_of(j, p[1]);
     if (d != JREG_NONE && d < JREG_XMM)
-        get_int(j, d, p[1], true);
+        get_int(j, d, p[1], !j->zx[p[0]]);
     else if (d >= JREG_XMM && (s >= JREG_XMM || j->xin == (int64_t)p[1]))
         get_x(j, d - JREG_XMM, p[1], true);
     else
@@ -1112,6 +1248,17 @@ static bool copy_reg(jc *j, const uint64_t *p)
     keep_r(j, (int64_t)p[0]);
     keep_x(j, (int64_t)p[0]);
     return true;
+}
+
+/* rax = globals[idx], off rbp, or off the context when rbp holds a slot */
+static void global_ptr(jc *j, uint64_t idx)
+{
+    int base = RBP;
+    if (slot_in(j, RBP) >= 0) {
+        x_load64(&j->b, RAX, R12, CTX(globals));
+        base = RAX;
+    }
+    x_load64(&j->b, RAX, base, (int32_t)(8 * idx));
 }
 
 /* ---- one op ---- */
@@ -1126,6 +1273,8 @@ static void emit_op(jc *j, const uint64_t *pc, size_t pos)
     j->cache = -1;
     j->xin = j->is_target[pos] ? -1 : j->xcache;
     j->xcache = -1;
+    j->fin = j->is_target[pos] ? -1 : j->fcache;
+    j->fcache = -1;
     const uint64_t *p = pc + 1;
 #define TARGET(at) ((size_t)((int64_t)(pos + (at)) + (int64_t)pc[at]))
     switch (op) {
@@ -1200,19 +1349,21 @@ static void emit_op(jc *j, const uint64_t *pc, size_t pos)
         return;
     case OP_GLOBAL_GET:
         keep_x(j, (int64_t)p[0]);
-        x_load64(&j->b, RAX, RBP, (int32_t)(8 * p[1])); /* globals[idx] */
+        global_ptr(j, p[1]);
         x_load64(&j->b, RAX, RAX, (int32_t)offsetof(wf_global, val));
         st_rax(j, p[0], false);
         return;
     case OP_GLOBAL_SET:
-        x_load64(&j->b, RAX, RBP, (int32_t)(8 * p[1])); /* globals[idx] */
+        global_ptr(j, p[1]);
         ld64(j, RCX, p[0]);
         x_store64(&j->b, RCX, RAX, (int32_t)offsetof(wf_global, val));
         return;
     case 0x45: /* i32.eqz */
     case 0x50: /* i64.eqz */
         keep_x(j, (int64_t)p[0]);
-        if (j->in == (int64_t)p[1]) /* test eax / rax */
+        if (op == 0x45 && j->fin == (int64_t)p[1])
+            ;                            /* the flags are the i32's */
+        else if (j->in == (int64_t)p[1]) /* test eax / rax */
             x_rr(&j->b, 0, op == 0x50, OPC(0x85), RAX, RAX, false);
         else
             cmp0(j, op == 0x50, p[1]);
@@ -1386,9 +1537,35 @@ static void emit_prologue(jc *j)
     }
 }
 
+/* Takes len bytes at `at` out of the code emitted so far: what follows
+ * moves down, and so does every position recorded after them (branch
+ * fixes, trap stubs, relocations, where each op starts). Jumps inside the
+ * code moved are relative, so they stay right. */
+static void cut(jc *j, size_t at, size_t len)
+{
+    size_t end = at + len;
+    memmove(j->b.p + at, j->b.p + end, j->b.n - end);
+    j->b.n -= len;
+    for (size_t i = 0; i < j->nfix; i++) {
+        if (j->fix[i].at >= end)
+            j->fix[i].at -= len;
+        if (j->fix[i].kind == FIX_TABLE && j->fix[i].base >= end)
+            j->fix[i].base -= len;
+    }
+    for (size_t i = 0; i < j->nrel; i++)
+        if (j->rel[i].at >= end)
+            j->rel[i].at -= (uint32_t)len;
+    for (int t = 0; t <= JT_COUNT; t++)
+        for (size_t i = 0; i < j->nstub[t]; i++)
+            if (j->stub_fix[t][i] >= end)
+                j->stub_fix[t][i] -= len;
+    for (size_t k = 0; k < j->c->nops; k++)
+        if (j->native_at[j->c->ops[k]] >= end)
+            j->native_at[j->c->ops[k]] -= (uint32_t)len;
+}
+
 /* The prologue's copy of the pool keeps only the slots code reads from
- * memory (pool_need), rewritten in place; a jump skips the rest. Each
- * entry takes at least 8 bytes, so a dropped one leaves room for it. */
+ * memory (pool_need), rewritten in place; the rest is cut out. */
 static void trim_pool(jc *j)
 {
     const wf_code *c = j->c;
@@ -1402,16 +1579,9 @@ static void trim_pool(jc *j)
             x_mov_imm(&t, RAX, c->pool[k]);
             x_store64(&t, RAX, RBX, (int32_t)(8 * ((uint64_t)c->nlocals + k)));
         }
-    uint8_t *p = j->b.p + j->pool_at;
     if (t.n)
-        memcpy(p, t.p, t.n);
-    size_t rest = len - t.n;
-    if (rest - 2 <= 127) {
-        p[t.n] = 0xEB, p[t.n + 1] = (uint8_t)(rest - 2); /* jmp rel8 */
-    } else {
-        p[t.n] = 0xE9; /* jmp rel32 */
-        x_patch32(&j->b, j->pool_at + t.n + 1, (uint32_t)(rest - 5));
-    }
+        memcpy(j->b.p + j->pool_at, t.p, t.n);
+    cut(j, j->pool_at + t.n, len - t.n);
     free(t.p);
 }
 
@@ -1433,6 +1603,78 @@ static void mark_targets(jc *j, const wf_code *c)
         wf_jit_each_branch(c, c->ops[k], mark_one, j);
 }
 
+/* ---- stores nothing reads ----
+ * An op's result stored to a frame slot and left in rax is often read by
+ * the next op from rax alone and never again (an operand-stack temporary
+ * consumed at once). The store is emitted as usual; once the next op is
+ * emitted, it is taken back if that op did not address the slot in the
+ * frame, nothing outside the function read the frame during it, and
+ * liveness says the slot is dead after it. Taking it back moves the next
+ * op's code down: every position recorded while it was emitted (branch
+ * fixes, trap stubs, relocations, its native_at) moves with it. */
+
+struct mark {
+    size_t start, len, nfix, nrel, nstub[JT_COUNT + 1];
+    bool on;
+};
+
+static void watch_store(jc *j, struct mark *mk)
+{
+    mk->on =
+        j->pend_slot >= 0 && j->pend_at + j->pend_len == j->b.n && j->live.bit[j->pend_slot] >= 0;
+    j->watch = mk->on ? j->pend_slot : -1;
+    mk->len = j->pend_len;
+    j->pend_slot = -1;
+    j->touched = j->opaque = false;
+    mk->start = j->b.n, mk->nfix = j->nfix, mk->nrel = j->nrel;
+    for (int i = 0; i <= JT_COUNT; i++)
+        mk->nstub[i] = j->nstub[i];
+}
+
+/* after op k (the last op emitted: a fused pair ends at k) that began at
+ * code index pos */
+static void drop_dead_store(jc *j, const struct mark *mk, size_t k, size_t pos)
+{
+    uint64_t s = (uint64_t)j->watch;
+    j->watch = -1;
+    if (!mk->on || j->touched || j->opaque || wf_jit_live_after(&j->live, j->c, k, s))
+        return;
+    size_t len = mk->len, at = mk->start - len;
+    if (j->pend_slot >= 0 && j->pend_at >= mk->start)
+        j->pend_at -= len; /* this op's own store moves too */
+    memmove(j->b.p + at, j->b.p + mk->start, j->b.n - mk->start);
+    j->b.n -= len;
+    for (size_t i = mk->nfix; i < j->nfix; i++) {
+        j->fix[i].at -= len;
+        if (j->fix[i].kind == FIX_TABLE)
+            j->fix[i].base -= len;
+    }
+    for (size_t i = mk->nrel; i < j->nrel; i++)
+        j->rel[i].at -= (uint32_t)len;
+    for (int t = 0; t <= JT_COUNT; t++)
+        for (size_t i = mk->nstub[t]; i < j->nstub[t]; i++)
+            j->stub_fix[t][i] -= len;
+    j->native_at[pos] -= (uint32_t)len;
+    if (j->took_next)
+        j->native_at[j->c->ops[k]] -= (uint32_t)len;
+}
+
+/* Liveness for the register slots, and as many of the other operand-stack
+ * slots as fit (the lowest, the most used), whose stores it may spare. */
+static void track_live(jc *j)
+{
+    const wf_code *c = j->c;
+    uint32_t t[JLIVE_MAX];
+    size_t n = 0;
+    for (size_t k = 0; k < j->nregs; k++)
+        t[n++] = j->regs[k];
+    for (uint32_t s = c->nlocals + c->npool; s < c->max_height && n < JLIVE_MAX; s++)
+        if (j->loc[s] == JREG_NONE)
+            t[n++] = s;
+    wf_jit_live_free(&j->live);
+    wf_jit_live_compute(j->m, c, t, n, &j->live);
+}
+
 static bool compile_func(jc *j, uint32_t i)
 {
     const wf_code *c = &j->m->codes[i];
@@ -1444,26 +1686,39 @@ static bool compile_func(jc *j, uint32_t i)
     j->is_target = xrealloc(j->is_target, c->code_len + 1);
     mark_targets(j, c);
     j->loc = xrealloc(j->loc, c->max_height ? c->max_height : 1);
-    j->nregs = wf_jit_alloc_regs(j->m, c, j->loc, j->regs);
-    j->cache = j->xcache = -1;
+    j->nregs = wf_jit_alloc_regs(j->m, c, j->guarded, j->loc, j->regs);
+    j->zx = xrealloc(j->zx, c->max_height ? c->max_height : 1);
+    memset(j->zx, 0, c->max_height);
+    for (size_t k = 0; k < j->nregs; k++) {
+        uint32_t s = j->regs[k];
+        j->zx[s] = s < c->nlocals && j->loc[s] < JREG_XMM && wf_local_type(c, s) == WF_I32;
+    }
+    track_live(j);
+    j->cache = j->xcache = j->fcache = -1;
     j->nfix = 0;
     emit_prologue(j);
+    j->pend_slot = -1;
     for (size_t k = 0; k < c->nops; k++) {
         size_t pos = c->ops[k];
+        struct mark mk;
+        watch_store(j, &mk);
         j->native_at[pos] = (uint32_t)j->b.n;
         j->next = k + 1 < c->nops ? c->code + c->ops[k + 1] : NULL;
         j->next_pos = k + 1 < c->nops ? c->ops[k + 1] : 0;
         j->took_next = false;
+        j->k = k;
         emit_op(j, c->code + pos, pos);
         if (j->took_next) { /* not a branch target (see fuse_branch) */
             k++;
             j->native_at[c->ops[k]] = (uint32_t)j->b.n;
         }
+        drop_dead_store(j, &mk, k, pos);
     }
     trim_pool(j);
     j->native_at[c->code_len] = (uint32_t)j->b.n; /* a branch to the very end */
     to_stub(j, x_jmp32(&j->b), JT_UNREACHABLE);
     size_t err_exit = j->b.n;
+    pin_back(j); /* the caller's check_helper reads r14 */
     x_mov_imm(&j->b, RAX, 1);
     x_pop(&j->b, RBX);
     x_ret(&j->b);
@@ -1496,6 +1751,8 @@ int wf_jit_compile_func(const wf_module *m, uint32_t i, bool guarded, uint8_t **
     free(j.native_at);
     free(j.is_target);
     free(j.loc);
+    free(j.zx);
+    wf_jit_live_free(&j.live);
     free(j.fix);
     for (int k = 0; k <= JT_COUNT; k++)
         free(j.stub_fix[k]);

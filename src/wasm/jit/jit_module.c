@@ -13,6 +13,7 @@
  * slots; a variant no instance uses is never compiled. */
 #include "wasm/guard.h"
 #include "wasm/jit/jit.h"
+#include "wasm/jit/jit_perfmap.h"
 #include "wasm/jit/x64_emit.h"
 #include "util/log.h"
 
@@ -225,6 +226,7 @@ static void *compile_one(const wf_module *m, bool guarded, uint32_t i, weft_erro
             return NULL;
     }
     placed(jm, guarded, i, at, len);
+    wf_jit_perfmap_placed(m, m->n_func_imports + i, at, len);
     jm->ncompiled++;
     jm->code_bytes += len;
     return at;

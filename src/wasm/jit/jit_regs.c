@@ -3,16 +3,18 @@
  * pool, whose values become immediates) live in a register for the whole
  * function instead of in memory. The choice is by weighted use: each
  * operand use of a slot counts 8^d, d being how many loops (a backward
- * branch's range of code) enclose it, weighed against what calls cost it:
- * a store before and a load after each call or helper call (jit_compile.c
- * spills and reloads around them), but nothing at a call for an
- * operand-stack slot above its arguments, and no load for one above its
- * results (dead there). Integer slots get the caller-saved general registers no
- * template uses (r8-r11, rsi, rdi), float slots xmm1-xmm15 (templates use
- * xmm0): a local by its type, an operand-stack slot (which holds values of
- * several types over the body) by how its uses read it. */
+ * branch's range of code) enclose it, weighed against what calls cost it
+ * where it is live (jit_live.c, for the 64 most used candidates): a store
+ * before a call or helper call that reads the slot or across which it
+ * lives, a load after one where it is live after (jit_compile.c spills and
+ * reloads exactly those), a call in a loop counting one loop level less.
+ * Integer slots get the general registers no template needs (r8-r11, rsi,
+ * rdi, rdx, rbp, and r14 in the guarded variant), float slots xmm1-xmm15
+ * (templates use xmm0): a local by its type, an operand-stack slot (which
+ * holds values of several types over the body) by how its uses read it. */
 #include "wasm/jit/jit_regs.h"
 #include "wasm/code.h"
+#include "wasm/jit/jit_live.h"
 #include "wasm/jit/x64_emit.h"
 #include "util/xalloc.h"
 
@@ -20,7 +22,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const int8_t gprs[] = {R8, R9, R10, R11, RSI, RDI};
+/* the general registers in the order they are given out: rdx (which
+ * division and helper calls clobber), rbp and r14 (pinned between
+ * functions: jit_compile.c puts their values back before calls and
+ * returns; r14 only in the guarded variant, the checked one reads the
+ * memory's size off it) come last */
+static const int8_t gprs[] = {R8, R9, R10, R11, RSI, RDI, RDX, RBP, R14};
 
 void wf_jit_each_branch(const wf_code *c, size_t pos, void (*f)(void *, size_t, size_t), void *arg)
 {
@@ -147,42 +154,9 @@ static int by_use(const void *a, const void *b)
     return x->slot < y->slot ? -1 : x->slot > y->slot;
 }
 
-/* A call at weight w costs every slot below `spill` a store and every slot
- * below `reload` a load: noted at those limits, summed by call_costs. */
-static void call_cost(const wf_code *c, uint64_t *at, uint64_t w, uint64_t spill, uint64_t reload)
-{
-    at[spill < c->max_height ? spill : c->max_height] += w;
-    at[reload < c->max_height ? reload : c->max_height] += w;
-}
-static void note_call(const wf_module *m, const wf_code *c, const uint64_t *pc, uint64_t w,
-                      uint64_t *at)
-{
-    const wf_functype *ft = NULL;
-    uint64_t base = 0;
-    if (pc[0] == OP_CALL && pc[1] < m->n_funcs)
-        ft = &m->types[m->func_type[pc[1]]], base = pc[2];
-    else if (pc[0] == OP_CALL_INDIRECT && pc[1] < m->n_types)
-        ft = &m->types[pc[1]], base = pc[3];
-    if (ft) /* the index of call_indirect is stored too: one more slot */
-        call_cost(c, at, w, base + ft->nparams + (pc[0] == OP_CALL_INDIRECT), base + ft->nresults);
-    else /* a helper: every register */
-        call_cost(c, at, w, c->max_height, c->max_height);
-}
-/* cost[s] = the weight of the stores and loads calls cost slot s, from the
- * limits noted in at[] (at[t] counts for every slot below t) */
-static void call_costs(const wf_code *c, const uint64_t *at, uint64_t *cost)
-{
-    uint64_t sum = 0;
-    for (size_t t = c->max_height + 1; t-- > 0;) {
-        cost[t] = sum;
-        sum += at[t];
-    }
-}
-
 /* Weighs slot i's uses into use[i] (iuse[i] and fuse[i] of them as an
- * integer and as a float) and what calls cost it into cost[i]. */
-static void weigh(const wf_module *m, const wf_code *c, uint64_t *use, uint64_t *iuse,
-                  uint64_t *fuse, uint64_t *cost)
+ * integer and as a float), and op k's weight into w[k]. */
+static void weigh(const wf_code *c, uint64_t *use, uint64_t *iuse, uint64_t *fuse, uint64_t *wt)
 {
     size_t *end = xcalloc(c->code_len + 1, sizeof *end);
     int32_t *depth = xcalloc(c->code_len + 2, sizeof *depth);
@@ -193,7 +167,6 @@ static void weigh(const wf_module *m, const wf_code *c, uint64_t *use, uint64_t 
             depth[t]++;
             depth[end[t] + 1]--;
         }
-    uint64_t *at_limit = xcalloc((size_t)c->max_height + 1, sizeof *at_limit);
     int32_t d = 0;
     size_t at = 0;
     for (size_t k = 0; k < c->nops; k++) {
@@ -201,10 +174,9 @@ static void weigh(const wf_module *m, const wf_code *c, uint64_t *use, uint64_t 
         while (at <= pos)
             d += depth[at++];
         uint64_t w = (uint64_t)1 << (3 * (d < 7 ? d : 7));
+        wt[k] = w;
         const uint64_t *pc = c->code + pos;
         int n = nslots((unsigned)pc[0]);
-        if (n < 0)
-            note_call(m, c, pc, w, at_limit);
         for (int i = 0; i < n; i++) {
             uint64_t s = pc[1 + i];
             if (s >= c->max_height)
@@ -217,10 +189,45 @@ static void weigh(const wf_module *m, const wf_code *c, uint64_t *use, uint64_t 
                 iuse[s] += w;
         }
     }
-    call_costs(c, at_limit, cost);
-    free(at_limit);
     free(end);
     free(depth);
+}
+
+/* What calls and helper calls cost the candidates lv tracks, as
+ * jit_compile.c spills and reloads around them (by liveness): at a call, a
+ * store when the call reads the slot or it is live across the call below
+ * the arguments, a load when it is live after, below the end of the
+ * results; at a helper, a store when the op reads it or it is live after
+ * (and not overwritten), a load when live after. cost[b] for bit b. */
+static void call_costs(const wf_module *m, const wf_code *c, const wf_jit_live *lv,
+                       const uint64_t *wt, uint64_t *cost)
+{
+    for (size_t k = 0; k < c->nops; k++) {
+        const uint64_t *pc = c->code + c->ops[k];
+        if (nslots((unsigned)pc[0]) >= 0)
+            continue;
+        const wf_functype *ft = NULL;
+        uint64_t base = 0;
+        if (pc[0] == OP_CALL && pc[1] < m->n_funcs)
+            ft = &m->types[m->func_type[pc[1]]], base = pc[2];
+        else if (pc[0] == OP_CALL_INDIRECT && pc[1] < m->n_types)
+            ft = &m->types[pc[1]], base = pc[3];
+        uint64_t st, ld = lv->out[k];
+        if (ft) {
+            uint64_t below = wf_jit_live_range(lv, c, 0, base);
+            st = lv->use[k] | (lv->out[k] & below);
+            ld &= below | wf_jit_live_range(lv, c, base, ft->nresults);
+        } else {
+            st = lv->use[k] | (lv->out[k] & ~lv->def[k]);
+        }
+        /* a call in a loop is weighed one loop level lower than its
+         * loop's other ops: most calls in hot loops sit on paths rarely
+         * taken (growing a buffer, an error), and a call costs more than
+         * the stores and loads around it anyway */
+        uint64_t w = wt[k] >= 8 ? wt[k] / 8 : 1;
+        for (uint32_t b = 0; b < lv->ntrack; b++)
+            cost[b] += w * ((st >> b & 1) + (ld >> b & 1));
+    }
 }
 
 /* whether slot s is best held in an xmm register: a float local, or an
@@ -238,28 +245,41 @@ static int wants_xmm(const wf_code *c, uint32_t s, const uint64_t *iuse, const u
     return -1;
 }
 
-size_t wf_jit_alloc_regs(const wf_module *m, const wf_code *c, int8_t *loc,
+size_t wf_jit_alloc_regs(const wf_module *m, const wf_code *c, bool guarded, int8_t *loc,
                          uint32_t slots[JREG_MAX])
 {
     uint32_t h = c->max_height;
     memset(loc, JREG_NONE, h);
     if (h == 0)
         return 0;
-    uint64_t *use = xcalloc(4 * (size_t)h + 1, sizeof *use), *iuse = use + h, *fuse = iuse + h;
-    uint64_t *cost = fuse + h; /* h + 1 entries */
-    weigh(m, c, use, iuse, fuse, cost);
+    uint64_t *use = xcalloc(3 * (size_t)h + c->nops + 1, sizeof *use), *iuse = use + h;
+    uint64_t *fuse = iuse + h, *wt = fuse + h;
+    weigh(c, use, iuse, fuse, wt);
+    /* the most used slots that could take a register, as many as liveness
+     * tracks: what calls cost them depends on where they are live */
     struct cand *cand = xcalloc(h, sizeof *cand);
     size_t nc = 0;
     for (uint32_t i = 0; i < h; i++) {
         bool pool = i >= c->nlocals && i < c->nlocals + c->npool; /* constants: immediates */
-        if (!pool && use[i] >= 2 && use[i] > cost[i])
+        if (!pool && use[i] >= 2 && wants_xmm(c, i, iuse, fuse) >= 0)
             cand[nc++] = (struct cand){use[i], i};
     }
     qsort(cand, nc, sizeof *cand, by_use);
+    if (nc > JLIVE_MAX)
+        nc = JLIVE_MAX;
+    uint32_t t[JLIVE_MAX];
+    for (size_t k = 0; k < nc; k++)
+        t[k] = cand[k].slot;
+    wf_jit_live lv;
+    wf_jit_live_compute(m, c, t, nc, &lv);
+    uint64_t cost[JLIVE_MAX] = {0};
+    call_costs(m, c, &lv, wt, cost);
     size_t n = 0, ng = 0, nx = 0;
     for (size_t k = 0; k < nc && n < JREG_MAX; k++) {
+        if (cand[k].use <= cost[lv.bit[cand[k].slot]])
+            continue; /* its stores and loads at calls would outweigh its uses */
         int x = wants_xmm(c, cand[k].slot, iuse, fuse);
-        if (x == 0 && ng < sizeof gprs)
+        if (x == 0 && ng < sizeof gprs - !guarded)
             loc[cand[k].slot] = gprs[ng++];
         else if (x == 1 && nx < 15)
             loc[cand[k].slot] = (int8_t)(JREG_XMM + 1 + nx++);
@@ -267,6 +287,7 @@ size_t wf_jit_alloc_regs(const wf_module *m, const wf_code *c, int8_t *loc,
             continue;
         slots[n++] = cand[k].slot;
     }
+    wf_jit_live_free(&lv);
     free(cand);
     free(use);
     return n;
