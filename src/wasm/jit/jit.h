@@ -15,7 +15,7 @@
 typedef struct wf_jit_module wf_jit_module;
 
 /* Per-run state the compiled code reads off a pinned register. The offsets
- * are part of the generated code (jit_compile.c uses offsetof). */
+ * are part of the generated code (jit_compile.h's CTX uses offsetof). */
 typedef struct wf_jit_ctx {
     wf_slot *stack_end; /* end of the slot stack */
     uint64_t fuel;      /* synced with the fuel register around helpers */

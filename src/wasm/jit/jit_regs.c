@@ -6,7 +6,7 @@
  * branch's range of code) enclose it, weighed against what calls cost it
  * where it is live (jit_live.c, for the 64 most used candidates): a store
  * before a call or helper call that reads the slot or across which it
- * lives, a load after one where it is live after (jit_compile.c spills and
+ * lives, a load after one where it is live after (jit_slots.h spills and
  * reloads exactly those), a call in a loop counting one loop level less.
  * Integer slots get the general registers no template needs (r8-r11, rsi,
  * rdi, rdx, rbp, and r14 in the guarded variant), float slots xmm1-xmm15
@@ -24,7 +24,7 @@
 
 /* the general registers in the order they are given out: rdx (which
  * division and helper calls clobber), rbp and r14 (pinned between
- * functions: jit_compile.c puts their values back before calls and
+ * functions: jit_slots.h puts their values back before calls and
  * returns; r14 only in the guarded variant, the checked one reads the
  * memory's size off it) come last */
 static const int8_t gprs[] = {R8, R9, R10, R11, RSI, RDI, RDX, RBP, R14};
@@ -194,7 +194,7 @@ static void weigh(const wf_code *c, uint64_t *use, uint64_t *iuse, uint64_t *fus
 }
 
 /* What calls and helper calls cost the candidates lv tracks, as
- * jit_compile.c spills and reloads around them (by liveness): at a call, a
+ * jit_slots.h spills and reloads around them (by liveness): at a call, a
  * store when the call reads the slot or it is live across the call below
  * the arguments, a load when it is live after, below the end of the
  * results; at a helper, a store when the op reads it or it is live after

@@ -1,5 +1,5 @@
 /* A small x86-64 instruction encoder for the template compiler: only the
- * forms jit_compile.c uses (register/memory operands with base + disp,
+ * forms its templates use (register/memory operands with base + disp,
  * optional index, rel32 branches). Hand-written: Debian has no maintained
  * C library for emitting x86-64 that suits an embedded runtime. */
 #ifndef WEFT_WASM_JIT_X64_EMIT_H
