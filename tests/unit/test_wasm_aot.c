@@ -6,6 +6,7 @@
  * build, CPU or module is rejected before its code runs, and the module
  * then compiles as usual. */
 #include "unit.h"
+#include "wasm_bytes.h"
 #include "util/sha256.h"
 #include "wasm/aot_cache.h"
 #include "wasm/jit/jit.h"
@@ -443,42 +444,6 @@ TEST(rejected_then_compiled)
 
 /* ---- a warm cache spares validating the bodies (wf_aot_load_module) ---- */
 
-static uint8_t *binary_of(const char *wat, size_t *len)
-{
-    uint8_t *bin = NULL;
-    weft_error *err = NULL;
-    if (wat_text_to_wasm(wat, strlen(wat), "aot.wat", &bin, len, &err) < 0) {
-        fprintf(stderr, "%s\n", err->msg);
-        werr_free(err);
-    }
-    return bin;
-}
-
-/* the cache file of binary module bin, in dir (mkdtemp'd), truncated to
- * `keep` bytes unless keep is 0; its path (malloc'd) */
-static char *cache_file(const uint8_t *bin, size_t blen, char *dir, size_t keep)
-{
-    weft_error *err = NULL;
-    wf_module *m = NULL;
-    uint8_t *file = NULL;
-    size_t flen = 0;
-    char *path = NULL;
-    if (wf_module_load(bin, blen, "aot.wasm", &m, &err) == 0 &&
-        wf_aot_build(m, bin, blen, &file, &flen, &err) == 0) {
-        path = wf_aot_cache_path(dir, bin, blen);
-        if (wf_aot_write(path, file, keep ? keep : flen, &err) < 0) {
-            free(path);
-            path = NULL;
-        }
-    }
-    if (err)
-        fprintf(stderr, "%s\n", err->msg);
-    werr_free(err);
-    wf_module_free(m);
-    free(file);
-    return path;
-}
-
 static uint32_t validated(const wf_module *m)
 {
     uint32_t n = 0;
@@ -508,10 +473,10 @@ TEST(warm_cache_spares_validation_and_runs_the_same)
 #if defined(__x86_64__)
     setenv("WEFT_WASM_TIER", "jit", 1);
     size_t blen = 0;
-    uint8_t *bin = binary_of(mod_wat, &blen);
+    uint8_t *bin = wb_from_wat(mod_wat, "aot.wat", &blen);
     char dir[] = "/tmp/weft-aot-test-XXXXXX";
     CHECK(bin != NULL && mkdtemp(dir) != NULL);
-    char *path = cache_file(bin, blen, dir, 0);
+    char *path = wb_cache_file(bin, blen, dir, 0);
     CHECK(path != NULL);
     weft_error *err = NULL;
     wf_module *fresh = NULL, *m = NULL;
@@ -550,12 +515,12 @@ TEST(a_file_for_other_bytes_does_not_spare_validation)
 #if defined(__x86_64__)
     setenv("WEFT_WASM_TIER", "jit", 1);
     size_t blen = 0, ilen = 0;
-    uint8_t *bin = binary_of(mod_wat, &blen);
+    uint8_t *bin = wb_from_wat(mod_wat, "aot.wat", &blen);
     char *bad_wat = invalid_variant();
-    uint8_t *bad = binary_of(bad_wat, &ilen);
+    uint8_t *bad = wb_from_wat(bad_wat, "aot.wat", &ilen);
     char dir[] = "/tmp/weft-aot-test-XXXXXX";
     CHECK(bin != NULL && bad != NULL && ilen == blen && mkdtemp(dir) != NULL);
-    char *path = cache_file(bin, blen, dir, 0);
+    char *path = wb_cache_file(bin, blen, dir, 0);
     CHECK(path != NULL);
     /* the valid module's file offered for the invalid module's bytes (an
      * entrypoint that resolves differently inside the container) */
@@ -579,10 +544,10 @@ TEST(a_truncated_file_does_not_spare_validation)
 #if defined(__x86_64__)
     setenv("WEFT_WASM_TIER", "jit", 1);
     size_t blen = 0;
-    uint8_t *bin = binary_of(mod_wat, &blen);
+    uint8_t *bin = wb_from_wat(mod_wat, "aot.wat", &blen);
     char dir[] = "/tmp/weft-aot-test-XXXXXX";
     CHECK(bin != NULL && mkdtemp(dir) != NULL);
-    char *path = cache_file(bin, blen, dir, 200);
+    char *path = wb_cache_file(bin, blen, dir, 200);
     CHECK(path != NULL);
     weft_error *err = NULL;
     wf_module *m = NULL;
@@ -660,11 +625,11 @@ TEST(large_module_hashed_while_decoded)
     memset(wat + strlen(head), 'q', DATA);
     strcpy(wat + strlen(head) + DATA, tail);
     size_t blen = 0;
-    uint8_t *bin = binary_of(wat, &blen);
+    uint8_t *bin = wb_from_wat(wat, "aot.wat", &blen);
     CHECK(bin != NULL && blen > (1u << 20));
     char dir[] = "/tmp/weft-aot-test-XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
-    char *path = cache_file(bin, blen, dir, 0);
+    char *path = wb_cache_file(bin, blen, dir, 0);
     CHECK(path != NULL);
     weft_error *err = NULL;
     wf_module *m = NULL;

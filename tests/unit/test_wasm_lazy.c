@@ -3,6 +3,7 @@
  * on both tiers. An invalid function anywhere still fails the load, naming
  * the function and the offset. */
 #include "unit.h"
+#include "wasm_bytes.h"
 #include "wasm/module.h"
 #include "wasm/wasm.h"
 #include "wat/module_file.h"
@@ -10,67 +11,37 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct buf {
-    uint8_t *p;
-    size_t n;
-};
-
-static void put(struct buf *b, const void *src, size_t n)
-{
-    b->p = realloc(b->p, b->n + n + 1);
-    memcpy(b->p + b->n, src, n);
-    b->n += n;
-}
-
-static void put_leb(struct buf *b, uint32_t v)
-{
-    do {
-        uint8_t c = v & 0x7f;
-        v >>= 7;
-        if (v)
-            c |= 0x80;
-        put(b, &c, 1);
-    } while (v);
-}
-
-static void put_section(struct buf *b, uint8_t id, const struct buf *content)
-{
-    put(b, &id, 1);
-    put_leb(b, (uint32_t)content->n);
-    put(b, content->p, content->n);
-}
-
 /* n functions of type [] -> [] with body `nop; end`, but function `bad`
  * leaves an i32 on the stack; *bad_end: the offset of its `end` */
-static struct buf module_with_bad(uint32_t n, uint32_t bad, size_t *bad_end)
+static struct wbuf module_with_bad(uint32_t n, uint32_t bad, size_t *bad_end)
 {
     static const uint8_t good[] = {0x00, 0x01, 0x0b}, wrong[] = {0x00, 0x41, 0x01, 0x0b};
-    struct buf m = {0}, sec = {0};
-    put(&m, "\0asm\1\0\0\0", 8);
-    put(&sec, "\x01\x60\x00\x00", 4);
-    put_section(&m, 1, &sec);
+    struct wbuf m = {0}, sec = {0};
+    wb_put(&m, "\0asm\1\0\0\0", 8);
+    wb_put(&sec, "\x01\x60\x00\x00", 4);
+    wb_section(&m, 1, &sec);
     sec.n = 0;
-    put_leb(&sec, n);
+    wb_leb(&sec, n);
     for (uint32_t i = 0; i < n; i++)
-        put(&sec, "\x00", 1);
-    put_section(&m, 3, &sec);
+        wb_put(&sec, "\x00", 1);
+    wb_section(&m, 3, &sec);
     sec.n = 0;
-    put_leb(&sec, n);
+    wb_leb(&sec, n);
     size_t at_bad = 0;
     for (uint32_t i = 0; i < n; i++) {
         const uint8_t *b = i == bad ? wrong : good;
         size_t len = i == bad ? sizeof wrong : sizeof good;
-        put_leb(&sec, (uint32_t)len);
+        wb_leb(&sec, (uint32_t)len);
         if (i == bad)
             at_bad = sec.n + len - 1;
-        put(&sec, b, len);
+        wb_put(&sec, b, len);
     }
     /* the section's header: id and the size's LEB */
-    struct buf hdr = {0};
-    put_leb(&hdr, (uint32_t)sec.n);
+    struct wbuf hdr = {0};
+    wb_leb(&hdr, (uint32_t)sec.n);
     *bad_end = m.n + 1 + hdr.n + at_bad;
     free(hdr.p);
-    put_section(&m, 10, &sec);
+    wb_section(&m, 10, &sec);
     free(sec.p);
     return m;
 }
@@ -79,7 +50,7 @@ TEST(an_invalid_function_deep_in_a_large_module_is_refused_with_its_offset)
 {
     enum { N = 60000, BAD = N - 7 };
     size_t off;
-    struct buf mod = module_with_bad(N, BAD, &off);
+    struct wbuf mod = module_with_bad(N, BAD, &off);
     const char *tiers[] = {"jit", "interp"};
     for (int t = 0; t < 2; t++) {
         setenv("WEFT_WASM_TIER", tiers[t], 1);
@@ -95,7 +66,7 @@ TEST(an_invalid_function_deep_in_a_large_module_is_refused_with_its_offset)
         werr_free(err);
     }
     /* and the same module without the bad function loads */
-    struct buf ok = module_with_bad(N, N, &off);
+    struct wbuf ok = module_with_bad(N, N, &off);
     weft_error *err = NULL;
     wf_module *m = NULL;
     CHECK_INT(wf_module_load(ok.p, ok.n, "big.wasm", &m, &err), 0);

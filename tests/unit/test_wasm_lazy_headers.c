@@ -10,6 +10,7 @@
  * declarations exactly as an eager load does, before any error that comes
  * after them in the module or from validation. */
 #include "unit.h"
+#include "wasm_bytes.h"
 #include "wasm/aot_cache.h"
 #include "wasm/module.h"
 #include "wasm/wasm.h"
@@ -31,17 +32,6 @@ static bool refuse(wf_module *m, void *arg)
     (void)m;
     ++*(int *)arg;
     return false;
-}
-
-static uint8_t *binary_of(const char *wat, size_t *len)
-{
-    uint8_t *bin = NULL;
-    weft_error *err = NULL;
-    if (wat_text_to_wasm(wat, strlen(wat), "lazy.wat", &bin, len, &err) < 0) {
-        fprintf(stderr, "%s\n", err->msg);
-        werr_free(err);
-    }
-    return bin;
 }
 
 static uint32_t headed(const wf_module *m)
@@ -215,7 +205,7 @@ TEST(functions_first_called_after_a_lazy_load_run_with_their_locals_typed)
     setenv("WEFT_WASM_TIER", "jit", 1);
     char *wat = module_wat();
     size_t blen = 0;
-    uint8_t *bin = binary_of(wat, &blen);
+    uint8_t *bin = wb_from_wat(wat, "lazy.wat", &blen);
     CHECK(bin != NULL);
     weft_error *err = NULL;
     wf_module *eager = NULL, *lazy = NULL;
@@ -241,40 +231,16 @@ TEST(functions_first_called_after_a_lazy_load_run_with_their_locals_typed)
 #endif
 }
 
-/* bin's cache file, in dir (mkdtemp'd); its path (malloc'd) */
-static char *cache_file(const uint8_t *bin, size_t blen, const char *dir)
-{
-    weft_error *err = NULL;
-    wf_module *m = NULL;
-    uint8_t *file = NULL;
-    size_t flen = 0;
-    char *path = NULL;
-    if (wf_module_load(bin, blen, "lazy.wasm", &m, &err) == 0 &&
-        wf_aot_build(m, bin, blen, &file, &flen, &err) == 0) {
-        path = wf_aot_cache_path(dir, bin, blen);
-        if (wf_aot_write(path, file, flen, &err) < 0) {
-            free(path);
-            path = NULL;
-        }
-    }
-    if (err)
-        fprintf(stderr, "%s\n", err->msg);
-    werr_free(err);
-    wf_module_free(m);
-    free(file);
-    return path;
-}
-
 TEST(a_module_loaded_with_a_warm_cache_runs_right)
 {
 #if defined(__x86_64__)
     setenv("WEFT_WASM_TIER", "jit", 1);
     char *wat = module_wat();
     size_t blen = 0;
-    uint8_t *bin = binary_of(wat, &blen);
+    uint8_t *bin = wb_from_wat(wat, "lazy.wat", &blen);
     char dir[] = "/tmp/weft-lazy-test-XXXXXX";
     CHECK(bin != NULL && mkdtemp(dir) != NULL);
-    char *path = cache_file(bin, blen, dir);
+    char *path = wb_cache_file(bin, blen, dir, 0);
     CHECK(path != NULL);
     weft_error *err = NULL;
     int fd = wf_aot_open(path, &err);
@@ -304,35 +270,6 @@ TEST(a_module_loaded_with_a_warm_cache_runs_right)
 
 /* ---- malformed local declarations: the same errors as eagerly ---- */
 
-struct buf {
-    uint8_t p[4096];
-    size_t n;
-};
-
-static void put(struct buf *b, const void *x, size_t n)
-{
-    memcpy(b->p + b->n, x, n);
-    b->n += n;
-}
-
-static void put_leb(struct buf *b, uint32_t v)
-{
-    do {
-        uint8_t c = v & 0x7f;
-        v >>= 7;
-        if (v)
-            c |= 0x80;
-        put(b, &c, 1);
-    } while (v);
-}
-
-static void section(struct buf *b, uint8_t id, const struct buf *content)
-{
-    put(b, &id, 1);
-    put_leb(b, (uint32_t)content->n);
-    put(b, content->p, content->n);
-}
-
 struct body {
     const char *bytes; /* the body after its size */
     size_t n;
@@ -357,60 +294,61 @@ enum extra {
 };
 
 /* a module of n functions () -> () with the given bodies (NULL: ok_body) */
-static size_t module_of(struct buf *out, const struct body *const *bodies, uint32_t n,
+static size_t module_of(struct wbuf *out, const struct body *const *bodies, uint32_t n,
                         enum extra extra)
 {
-    struct buf s = {0};
+    struct wbuf s = {0};
     out->n = 0;
-    put(out, "\0asm\1\0\0\0", 8);
-    put(&s, "\x01\x60\x00\x00", 4);
-    section(out, 1, &s);
+    wb_put(out, "\0asm\1\0\0\0", 8);
+    wb_put(&s, "\x01\x60\x00\x00", 4);
+    wb_section(out, 1, &s);
     s.n = 0;
-    put_leb(&s, n);
+    wb_leb(&s, n);
     for (uint32_t i = 0; i < n; i++)
-        put(&s, "\0", 1);
-    section(out, 3, &s);
+        wb_put(&s, "\0", 1);
+    wb_section(out, 3, &s);
     if (extra == BAD_GLOBAL) {
         s.n = 0;
-        put(&s, "\x01\x7f\x00\x20\x00\x0b", 6);
-        section(out, 6, &s);
+        wb_put(&s, "\x01\x7f\x00\x20\x00\x0b", 6);
+        wb_section(out, 6, &s);
     }
     if (extra == BAD_EXPORT) {
         s.n = 0;
-        put(&s,
-            "\x01\x01"
-            "f"
-            "\x00\x63",
-            5);
-        section(out, 7, &s);
+        wb_put(&s,
+               "\x01\x01"
+               "f"
+               "\x00\x63",
+               5);
+        wb_section(out, 7, &s);
     }
     if (extra == DATACOUNT) {
         s.n = 0;
-        put(&s, "\x02", 1);
-        section(out, 12, &s);
+        wb_put(&s, "\x02", 1);
+        wb_section(out, 12, &s);
     }
     s.n = 0;
-    put_leb(&s, n);
+    wb_leb(&s, n);
     for (uint32_t i = 0; i < n; i++) {
         const struct body *b = bodies[i] ? bodies[i] : &ok_body;
         if (extra == INVALID_BODY && i == 0)
             b = &drop_nothing;
-        put_leb(&s, (uint32_t)b->n + (extra == SHORT_SECTION && i == n - 1 ? 5 : 0));
-        put(&s, b->bytes, b->n);
+        wb_leb(&s, (uint32_t)b->n + (extra == SHORT_SECTION && i == n - 1 ? 5 : 0));
+        wb_put(&s, b->bytes, b->n);
     }
-    section(out, 10, &s);
+    wb_section(out, 10, &s);
     if (extra == BAD_DATA) {
         s.n = 0;
-        put(&s, "\x01\x07", 2);
-        section(out, 11, &s);
+        wb_put(&s, "\x01\x07", 2);
+        wb_section(out, 11, &s);
     }
     if (extra == TRAILING)
-        put(out, "\x00\x09\x04name", 7);
+        wb_put(out, "\x00\x09\x04name", 7);
+    free(s.p);
     return out->n;
 }
 
 /* the eager load's result and error (kind and message) */
-static int eager_load(const struct buf *b, char *msg, size_t len, int *kind)
+static int eager_load(const struct wbuf *b, char *msg, size_t len, int *kind)
 {
     weft_error *err = NULL;
     wf_module *m = NULL;
@@ -424,7 +362,7 @@ static int eager_load(const struct buf *b, char *msg, size_t len, int *kind)
 
 /* the same loaded lazily and refused by its trust callback: what it
  * reports must be what eager_load reports */
-static void check_same_as_eager(const struct buf *b)
+static void check_same_as_eager(const struct wbuf *b)
 {
     char want[512];
     int want_kind, asked = 0;
@@ -456,7 +394,7 @@ TEST(a_refused_load_reports_malformed_locals_as_an_eager_one)
     static const struct body *const bad[] = {&too_many, &bad_type, &long_leb, &cut};
     static const enum extra extras[] = {NONE,      BAD_GLOBAL, BAD_EXPORT,   BAD_DATA,
                                         DATACOUNT, TRAILING,   INVALID_BODY, SHORT_SECTION};
-    struct buf b;
+    struct wbuf b = {0};
     const struct body *bodies[8] = {NULL};
     for (size_t e = 0; e < sizeof extras / sizeof extras[0]; e++) {
         /* the module with good headers only: its other error, if any */
@@ -479,6 +417,7 @@ TEST(a_refused_load_reports_malformed_locals_as_an_eager_one)
             }
         }
     }
+    free(b.p);
 #endif
 }
 
@@ -489,7 +428,7 @@ TEST(a_vouched_load_of_forged_locals_fails_their_translation_cleanly)
     /* a trust that vouches for bytes no weft validated (a forged cache
      * file): loading succeeds, the bad header is found when its function
      * is first translated (on its first call), which fails naming it */
-    struct buf b;
+    struct wbuf b = {0};
     const struct body *bodies[3] = {NULL, &bad_type, NULL};
     module_of(&b, bodies, 3, NONE);
     int asked = 0;
@@ -505,6 +444,7 @@ TEST(a_vouched_load_of_forged_locals_fails_their_translation_cleanly)
     CHECK(strstr(err->msg, "malformed value type") != NULL);
     werr_free(err);
     wf_module_free(m);
+    free(b.p);
 #endif
 }
 
