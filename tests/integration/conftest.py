@@ -1,5 +1,6 @@
 """Integration fixtures: real bundles (a busybox-static rootfs) and the real
 weft binary, each test with its own --root so tests never see each other."""
+import glob
 import json
 import os
 import shutil
@@ -179,7 +180,20 @@ def crun_runs_busybox(rootfs_template, workdir):
                            stdin=subprocess.DEVNULL)
     finally:
         subprocess.run(["crun", "--root", root, "delete", "--force", cid], capture_output=True)
+        remove_crun_strays(cid)
     return p.returncode == 0 and "crun-ok" in p.stdout, p.stdout + p.stderr
+
+
+def remove_crun_strays(cid):
+    """crun 1.8 on this hybrid host (hugetlb in cgroup2, a plain directory
+    /sys/fs/cgroup/hugetlb in the tmpfs) makes /sys/fs/cgroup/hugetlb/CID
+    there, writes a cgroup.procs into it and leaves it: not a cgroup, so
+    nothing else ever removes it. Remove what crun made outside the
+    hierarchies (on the tmpfs itself)."""
+    tmpfs = os.stat("/sys/fs/cgroup").st_dev
+    for d in glob.glob("/sys/fs/cgroup/*/" + cid):
+        if os.stat(os.path.dirname(d)).st_dev == tmpfs:
+            shutil.rmtree(d, ignore_errors=True)
 
 
 @pytest.fixture(scope="session", autouse=True)
