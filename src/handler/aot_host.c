@@ -97,11 +97,10 @@ static int by_content(int fd, const char *name, const struct stat *st, const cha
 {
     cleanup_free char *bytes = NULL;
     size_t len = 0;
-    struct stat after;
     if (read_all(fd, name, (size_t)st->st_size, MODULE_MAX, &bytes, &len, err) < 0 || len < 8 ||
         memcmp(bytes, "\0asm\1\0\0\0", 8) != 0)
         return -1;
-    *still = fstat(fd, &after) == 0 && wf_aot_same_file(st, &after) && (uint64_t)st->st_size == len;
+    *still = wf_aot_held_still(fd, st, len);
     *path = wf_aot_cache_path(dir, (const uint8_t *)bytes, len);
     int cfd = wf_aot_open(*path, err);
     if (cfd < 0 && errno == ENOENT && fill_missing) {

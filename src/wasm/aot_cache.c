@@ -124,6 +124,13 @@ bool wf_aot_same_file(const struct stat *a, const struct stat *b)
            a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
+bool wf_aot_held_still(int fd, const struct stat *before, size_t len)
+{
+    struct stat after;
+    return fstat(fd, &after) == 0 && wf_aot_same_file(before, &after) &&
+           (uint64_t)before->st_size == len;
+}
+
 int wf_aot_build(const wf_module *m, const uint8_t *bytes, size_t len, uint8_t **out,
                  size_t *outlen, weft_error **err)
 {

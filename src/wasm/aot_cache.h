@@ -48,6 +48,9 @@ int wf_aot_index_add(const char *idx, const char *path, weft_error **err);
 bool wf_aot_settled(const struct stat *st);
 /* whether a and b are the same file with the same size and times */
 bool wf_aot_same_file(const struct stat *a, const struct stat *b);
+/* whether the file at fd, seen as *before and then read whole (len
+ * bytes), held still meanwhile: the same identity after, nothing cut */
+bool wf_aot_held_still(int fd, const struct stat *before, size_t len);
 
 /* Compile all of m (loaded from bytes) into a cache file's bytes. */
 int wf_aot_build(const wf_module *m, const uint8_t *bytes, size_t len, uint8_t **out,

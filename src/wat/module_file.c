@@ -39,7 +39,7 @@ int wat_read_module_seen(const char *path, uint8_t **out, size_t *len, struct st
     cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return werr_sys(err, "open %s", path);
-    struct stat st, after;
+    struct stat st;
     if (fstat(fd, &st) < 0)
         return werr_sys(err, "stat %s", path);
     if (S_ISDIR(st.st_mode))
@@ -52,9 +52,8 @@ int wat_read_module_seen(const char *path, uint8_t **out, size_t *len, struct st
     *out = (uint8_t *)buf;
     if (seen)
         *seen = st;
-    if (still) /* nothing changed it while it was read, nor had it been cut short */
-        *still =
-            fstat(fd, &after) == 0 && wf_aot_same_file(&st, &after) && (uint64_t)st.st_size == *len;
+    if (still)
+        *still = wf_aot_held_still(fd, &st, *len);
     return 0;
 }
 
