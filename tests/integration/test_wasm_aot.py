@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from test_wasm_containers import built_module
+from test_wasm_containers import built_module, refusing_exec_memory
 
 pytestmark = pytest.mark.skipif(os.uname().machine != "x86_64",
                                 reason="the compiled tier is x86-64's")
@@ -94,6 +94,23 @@ def test_tampered_cache_file_is_rejected(weft, make_bundle, cid, cache, tmp_path
     # confined or not: a damaged one is refused then, and compiled instead
     assert "the AOT cache file's code mapped" in log2, log2
     assert "checksum mismatch (corrupt); compiling it instead" in log2, log2
+
+
+def test_warm_start_under_a_filter_refusing_executable_memory(weft, make_bundle, cid, cache,
+                                                             tmp_path):
+    """With the file, a confined container compiles nothing before its
+    filter: the file's code is mapped then, and each function is taken on
+    its first call with no system call, so a filter refusing any new
+    executable memory still runs the compiled code."""
+    b = bundle(make_bundle)
+    b.config["linux"]["seccomp"] = refusing_exec_memory()
+    b.write()
+    r1, _ = run(weft, b, cid, tmp_path / "1.log")
+    assert r1.returncode == 7, r1.stderr
+    r2, log2 = run(weft, b, cid, tmp_path / "2.log")
+    assert r2.returncode == 7 and r2.stdout == r1.stdout
+    assert "the AOT cache file's code mapped in place" in log2, log2
+    assert "compiling it instead" not in log2 and "interpreter" not in log2, log2
 
 
 def test_cache_file_others_can_write_is_not_opened(weft, make_bundle, cid, cache, tmp_path):

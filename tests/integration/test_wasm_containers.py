@@ -634,18 +634,24 @@ def test_engine_library_without_its_api_is_refused(weft, make_bundle, cid, tmp_p
     assert weft.ids() == []
 
 
-def test_seccomp_refusing_executable_memory(weft, make_bundle, cid):
-    """A filter that fails mmap/mprotect with PROT_EXEC is loaded after the
-    module: the handler compiles it beforehand, so it still runs (compiled,
-    or interpreted where even that is refused), with the same output."""
-    b = wasm_bundle(make_bundle, ["/app/hello.wasm", "5"], {"run.oci.handler": "wasm"})
+def refusing_exec_memory():
+    """A seccomp filter that fails every mmap and mprotect asking for
+    PROT_EXEC (EPERM): no new executable memory once it applies."""
     prot_exec = {"index": 2, "value": 4, "valueTwo": 4, "op": "SCMP_CMP_MASKED_EQ"}
-    b.config["linux"]["seccomp"] = {
+    return {
         "defaultAction": "SCMP_ACT_ALLOW",
         "architectures": ["SCMP_ARCH_X86_64"],
         "syscalls": [{"names": ["mmap", "mprotect"], "action": "SCMP_ACT_ERRNO",
                       "errnoRet": 1, "args": [prot_exec]}],
     }
+
+
+def test_seccomp_refusing_executable_memory(weft, make_bundle, cid):
+    """A filter that fails mmap/mprotect with PROT_EXEC is loaded after the
+    module: the handler compiles it beforehand, so it still runs (compiled,
+    or interpreted where even that is refused), with the same output."""
+    b = wasm_bundle(make_bundle, ["/app/hello.wasm", "5"], {"run.oci.handler": "wasm"})
+    b.config["linux"]["seccomp"] = refusing_exec_memory()
     b.write()
     r = weft("run", "--bundle", b.path, cid)
     assert r.returncode == 5, r.stderr
@@ -661,13 +667,7 @@ def test_seccomp_and_address_space_limit(weft, make_bundle, cid):
         if b"__asan_init" in f.read():
             pytest.skip("ASan's shadow needs terabytes of address space")
     b = wasm_bundle(make_bundle, ["/app/hello.wasm", "5"], {"run.oci.handler": "wasm"})
-    prot_exec = {"index": 2, "value": 4, "valueTwo": 4, "op": "SCMP_CMP_MASKED_EQ"}
-    b.config["linux"]["seccomp"] = {
-        "defaultAction": "SCMP_ACT_ALLOW",
-        "architectures": ["SCMP_ARCH_X86_64"],
-        "syscalls": [{"names": ["mmap", "mprotect"], "action": "SCMP_ACT_ERRNO",
-                      "errnoRet": 1, "args": [prot_exec]}],
-    }
+    b.config["linux"]["seccomp"] = refusing_exec_memory()
     b.config["process"]["rlimits"] = [{"type": "RLIMIT_AS", "soft": 2 << 30, "hard": 2 << 30}]
     b.write()
     r = weft("run", "--bundle", b.path, cid)
