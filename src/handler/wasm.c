@@ -36,13 +36,6 @@ static int builtin_can_handle(struct entrypoint *ep, weft_error **err)
     return entrypoint_is_wasm(ep, err);
 }
 
-/* The module's memory budget (wasm.h: its memories, tables, stack, instance
- * and loaded code together) follows the container's memory limit, live
- * (memcap.c: less what this process already uses and some slack), so the
- * module's allocations fail (memory.grow and table.grow return -1, deep
- * recursion traps, an oversized module is refused) before the cgroup's OOM
- * killer would end the container, and a limit raised by `weft update` is
- * the module's to use. No limit leaves the engine's default budget. */
 /* process.rlimits lowers RLIMIT_AS after the module is loaded (and, when
  * confined, compiled): its memories will not get the 8 GiB guarded
  * reservation, so compile the checked code they need from the start. */
@@ -57,6 +50,13 @@ static bool limits_address_space(const oci_process *p)
     return false;
 }
 
+/* The module's memory budget (wasm.h: its memories, tables, stack, instance
+ * and loaded code together) follows the container's memory limit, live
+ * (memcap.c: less what this process already uses and some slack), so the
+ * module's allocations fail (memory.grow and table.grow return -1, deep
+ * recursion traps, an oversized module is refused) before the cgroup's OOM
+ * killer would end the container, and a limit raised by `weft update` is
+ * the module's to use. No limit leaves the engine's default budget. */
 static int wasm_prepare(const oci_spec *spec, const oci_process *p, struct entrypoint *ep,
                         void **prepared, weft_error **err)
 {
